@@ -1,0 +1,193 @@
+// Version-aware SQL for MySQL 5.7–9.x and MariaDB 10.x/11.x. Pure: (flavor, version) → statement text and column names.
+// Thresholds are kept in one table so that a reviewer can check them against the vendors' release notes.
+import { isAtLeast, type ServerVersion } from './version.js';
+import { ident, literal, stmt, withSecrets, type Statement } from './statement.js';
+
+/** The version at which each new form appeared (null: the flavor never has it). */
+export const THRESHOLDS = {
+  replicaKeyword: { mysql: '8.0.22', mariadb: '10.5.1' }, // START/STOP/SHOW/RESET REPLICA
+  replicaColumns: { mysql: '8.0.22', mariadb: null }, // Replica_IO_Running, Source_Log_File …
+  changeReplicationSource: { mysql: '8.0.23', mariadb: null }, // CHANGE REPLICATION SOURCE TO SOURCE_*
+  binaryLogStatus: { mysql: '8.2.0', mariadb: null }, // SHOW BINARY LOG STATUS
+  binlogStatus: { mysql: null, mariadb: '10.5.2' }, // SHOW BINLOG STATUS
+  resetBinaryLogsAndGtids: { mysql: '8.2.0', mariadb: null },
+  superReadOnly: { mysql: '5.7.8', mariadb: null },
+  offlineMode: { mysql: '5.7.5', mariadb: null },
+  getSourcePublicKey: { mysql: '8.0.4', mariadb: null }, // needed by caching_sha2_password without TLS
+} as const satisfies Record<string, { mysql: string | null; mariadb: string | null }>;
+
+export type Feature = keyof typeof THRESHOLDS;
+
+export function has(v: ServerVersion, feature: Feature): boolean {
+  const min = THRESHOLDS[feature][v.flavor];
+  return min !== null && isAtLeast(v, v.flavor, min);
+}
+
+/** Column names of SHOW REPLICA/SLAVE STATUS, by meaning. */
+export interface ReplicaColumns {
+  ioRunning: string;
+  sqlRunning: string;
+  sourceHost: string;
+  sourcePort: string;
+  sourceServerId: string;
+  /** Binary log file of the source that the IO thread is reading. */
+  readFile: string;
+  readPos: string;
+  /** Binary log file/position of the source that the SQL thread has executed up to. */
+  execFile: string;
+  execPos: string;
+  lag: string;
+  lastIoErrno: string;
+  lastIoError: string;
+  lastIoErrorTime: string;
+  lastSqlErrno: string;
+  lastSqlError: string;
+  lastSqlErrorTime: string;
+  sslAllowed: string;
+  /** MariaDB: Using_Gtid (No/Slave_Pos/Current_Pos); MySQL: Auto_Position (0/1). */
+  gtidMode: string;
+}
+
+const LEGACY_COLUMNS: ReplicaColumns = {
+  ioRunning: 'Slave_IO_Running',
+  sqlRunning: 'Slave_SQL_Running',
+  sourceHost: 'Master_Host',
+  sourcePort: 'Master_Port',
+  sourceServerId: 'Master_Server_Id',
+  readFile: 'Master_Log_File',
+  readPos: 'Read_Master_Log_Pos',
+  execFile: 'Relay_Master_Log_File',
+  execPos: 'Exec_Master_Log_Pos',
+  lag: 'Seconds_Behind_Master',
+  lastIoErrno: 'Last_IO_Errno',
+  lastIoError: 'Last_IO_Error',
+  lastIoErrorTime: 'Last_IO_Error_Timestamp',
+  lastSqlErrno: 'Last_SQL_Errno',
+  lastSqlError: 'Last_SQL_Error',
+  lastSqlErrorTime: 'Last_SQL_Error_Timestamp',
+  sslAllowed: 'Master_SSL_Allowed',
+  gtidMode: 'Auto_Position',
+};
+
+const REPLICA_COLUMNS: ReplicaColumns = {
+  ioRunning: 'Replica_IO_Running',
+  sqlRunning: 'Replica_SQL_Running',
+  sourceHost: 'Source_Host',
+  sourcePort: 'Source_Port',
+  sourceServerId: 'Source_Server_Id',
+  readFile: 'Source_Log_File',
+  readPos: 'Read_Source_Log_Pos',
+  execFile: 'Relay_Source_Log_File',
+  execPos: 'Exec_Source_Log_Pos',
+  lag: 'Seconds_Behind_Source',
+  lastIoErrno: 'Last_IO_Errno',
+  lastIoError: 'Last_IO_Error',
+  lastIoErrorTime: 'Last_IO_Error_Timestamp',
+  lastSqlErrno: 'Last_SQL_Errno',
+  lastSqlError: 'Last_SQL_Error',
+  lastSqlErrorTime: 'Last_SQL_Error_Timestamp',
+  sslAllowed: 'Source_SSL_Allowed',
+  gtidMode: 'Auto_Position',
+};
+
+export interface ReplicationSourceTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  /** Verify the source's certificate against the CA (MASTER_SSL_VERIFY_SERVER_CERT). */
+  verify?: boolean;
+}
+
+export interface ChangeSourceOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** File/position positioning. */
+  file?: string;
+  position?: number;
+  /** GTID positioning: MySQL auto-position, MariaDB slave_pos. Mutually exclusive with file/position. */
+  gtid?: boolean;
+  tls?: ReplicationSourceTls;
+  connectRetrySeconds?: number;
+}
+
+/** The value of an `Auto_Position`/`Using_Gtid` column that means "replicates by GTID". */
+export function usesGtid(value: unknown): boolean {
+  const s = String(value ?? '').toLowerCase();
+  return s === '1' || s === 'slave_pos' || s === 'current_pos';
+}
+
+export interface Dialect {
+  version: ServerVersion;
+  stopReplica(): Statement;
+  startReplica(): Statement;
+  showReplicaStatus(): Statement;
+  resetReplicaAll(): Statement;
+  /** Binary log coordinates of this server as a source (columns File, Position). */
+  showBinlogStatus(): Statement;
+  resetBinlogs(): Statement;
+  changeSource(o: ChangeSourceOptions): Statement;
+  replicaColumns: ReplicaColumns;
+  /** Global variables that fence client writes, in the order they must be switched on. */
+  fenceVariables: string[];
+  /** MariaDB GTID: set the position this server resumes replication from. */
+  setGtidSlavePos(gtidPos: string): Statement;
+}
+
+export function dialectFor(v: ServerVersion): Dialect {
+  const replica = has(v, 'replicaKeyword');
+  const newSource = has(v, 'changeReplicationSource');
+  const columns = v.flavor === 'mariadb' ? { ...LEGACY_COLUMNS, gtidMode: 'Using_Gtid' } : has(v, 'replicaColumns') ? REPLICA_COLUMNS : LEGACY_COLUMNS;
+  const fence = ['read_only'];
+  if (has(v, 'superReadOnly')) fence.push('super_read_only');
+  if (has(v, 'offlineMode')) fence.push('offline_mode');
+
+  return {
+    version: v,
+    stopReplica: () => stmt(replica ? 'STOP REPLICA' : 'STOP SLAVE'),
+    startReplica: () => stmt(replica ? 'START REPLICA' : 'START SLAVE'),
+    showReplicaStatus: () => stmt(replica ? 'SHOW REPLICA STATUS' : 'SHOW SLAVE STATUS'),
+    resetReplicaAll: () => stmt(replica ? 'RESET REPLICA ALL' : 'RESET SLAVE ALL'),
+    showBinlogStatus: () =>
+      stmt(has(v, 'binaryLogStatus') ? 'SHOW BINARY LOG STATUS' : has(v, 'binlogStatus') ? 'SHOW BINLOG STATUS' : 'SHOW MASTER STATUS'),
+    resetBinlogs: () => stmt(has(v, 'resetBinaryLogsAndGtids') ? 'RESET BINARY LOGS AND GTIDS' : 'RESET MASTER'),
+    changeSource: (o) => changeSource(v, newSource, o),
+    replicaColumns: columns,
+    fenceVariables: fence,
+    setGtidSlavePos: (pos) => stmt(`SET GLOBAL gtid_slave_pos = ${literal(pos)}`),
+  };
+}
+
+function changeSource(v: ServerVersion, newSource: boolean, o: ChangeSourceOptions): Statement {
+  if (o.gtid && (o.file !== undefined || o.position !== undefined)) throw new Error('changeSource: GTID and file/position positioning are exclusive');
+  if (!o.gtid && (o.file === undefined || o.position === undefined)) throw new Error('changeSource: file and position are required without GTID');
+  const P = newSource ? 'SOURCE' : 'MASTER';
+  const head = newSource ? 'CHANGE REPLICATION SOURCE TO' : 'CHANGE MASTER TO';
+  const parts: Array<string | { secret: string }> = [
+    `${head} ${P}_HOST=${literal(o.host)}, ${P}_PORT=${o.port}, ${P}_USER=${literal(o.user)}, ${P}_PASSWORD=`,
+    { secret: o.password },
+  ];
+  const add = (s: string) => parts.push(`, ${s}`);
+  if (o.gtid) {
+    add(v.flavor === 'mariadb' ? 'MASTER_USE_GTID=slave_pos' : `${P}_AUTO_POSITION=1`);
+  } else {
+    add(`${P}_LOG_FILE=${literal(o.file!)}, ${P}_LOG_POS=${o.position}`);
+    // MariaDB 10.10+ would otherwise pick MASTER_USE_GTID itself; MySQL with GTIDs off must not auto-position.
+    if (v.flavor === 'mariadb') add('MASTER_USE_GTID=no');
+  }
+  if (o.connectRetrySeconds !== undefined) add(`${P}_CONNECT_RETRY=${o.connectRetrySeconds}`);
+  if (o.tls) {
+    add(`${P}_SSL=1`);
+    if (o.tls.ca) add(`${P}_SSL_CA=${literal(o.tls.ca)}`);
+    if (o.tls.cert) add(`${P}_SSL_CERT=${literal(o.tls.cert)}`);
+    if (o.tls.key) add(`${P}_SSL_KEY=${literal(o.tls.key)}`);
+    if (o.tls.verify) add(`${P}_SSL_VERIFY_SERVER_CERT=1`);
+  } else if (has(v, 'getSourcePublicKey')) {
+    // caching_sha2_password (the MySQL 8 default) refuses an unencrypted replica unless it may fetch the RSA key.
+    add(newSource ? 'GET_SOURCE_PUBLIC_KEY=1' : 'GET_MASTER_PUBLIC_KEY=1');
+  }
+  return withSecrets(parts);
+}
+
+export { ident };
