@@ -1,0 +1,16 @@
+// Settings → the Endpoint each adapter connects to.
+import type { Endpoint } from '../adapters/mysql/endpoint.js';
+import type { Settings } from './settings.js';
+
+export function endpointFor(s: Pick<Settings, 'good' | 'bad' | 'goodSocket' | 'badSocket' | 'user' | 'password' | 'tls'>, role: 'GS' | 'BS'): Endpoint {
+  const hp = role === 'GS' ? s.good : s.bad;
+  return {
+    label: role,
+    host: hp.host,
+    port: hp.port,
+    socket: role === 'GS' ? s.goodSocket : s.badSocket,
+    user: s.user,
+    password: s.password,
+    tls: s.tls,
+  };
+}

@@ -1,0 +1,95 @@
+// The journal: where a run is, written atomically after every step so that --resume can pick up after a crash.
+// It records what ran (statements as shown, secrets masked), coordinates and what step 1 changed. Never a password.
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { redact } from '../ui/redact.js';
+import type { RecoveryState, Role } from './context.js';
+import { UsageError } from './errors.js';
+
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed';
+
+export interface JournalStep {
+  id: number;
+  title: string;
+  status: StepStatus;
+  startedAt?: string;
+  endedAt?: string;
+  ms?: number;
+  statements: Array<{ role: Role; shown: string; mode: string; at: string }>;
+}
+
+export interface ServerFingerprint {
+  host: string;
+  port: number;
+  serverId: number;
+  serverUuid: string;
+  version: string;
+}
+
+export interface JournalData {
+  format: 1;
+  runId: string;
+  startedAt: string;
+  updatedAt: string;
+  finished: boolean;
+  outcome?: 'completed' | 'failed' | 'interrupted' | 'declined';
+  stoppedAt?: { step: number; reason: string };
+  method: string;
+  servers: { GS: ServerFingerprint; BS: ServerFingerprint };
+  steps: JournalStep[];
+  state: RecoveryState;
+  backups?: string[];
+}
+
+export function stateDir(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'mmrecover');
+}
+
+/** The default journal file for a pair, so that --resume finds it from the same --good/--bad. */
+export function defaultJournalPath(env: NodeJS.ProcessEnv, good: { host: string; port: number }, bad: { host: string; port: number }): string {
+  const safe = (e: { host: string; port: number }) => `${e.host}_${e.port}`.replace(/[^A-Za-z0-9._-]/g, '_');
+  return join(stateDir(env), `recover-${safe(good)}--${safe(bad)}.json`);
+}
+
+export class Journal {
+  private constructor(
+    readonly path: string,
+    readonly data: JournalData,
+  ) {}
+
+  static create(path: string, init: Omit<JournalData, 'format' | 'runId' | 'startedAt' | 'updatedAt' | 'finished'>): Journal {
+    const now = new Date().toISOString();
+    const j = new Journal(path, { format: 1, runId: randomUUID(), startedAt: now, updatedAt: now, finished: false, ...init });
+    j.save();
+    return j;
+  }
+
+  static load(path: string): Journal {
+    if (!existsSync(path)) throw new UsageError(`--resume: no journal at ${path}; nothing to resume (give --journal <file> if it is elsewhere)`);
+    let data: JournalData;
+    try {
+      data = JSON.parse(readFileSync(path, 'utf8')) as JournalData;
+    } catch (err) {
+      throw new UsageError(`--resume: ${path} is not a readable journal (${(err as Error).message})`);
+    }
+    if (data.format !== 1 || !Array.isArray(data.steps)) throw new UsageError(`--resume: ${path} is not an mmrecover journal`);
+    return new Journal(path, data);
+  }
+
+  step(id: number): JournalStep {
+    const s = this.data.steps.find((x) => x.id === id);
+    if (!s) throw new Error(`journal has no step ${id}`);
+    return s;
+  }
+
+  /** Atomic: write a temp file beside the journal, then rename over it. Mode 0600: it names servers and accounts. */
+  save(): void {
+    this.data.updatedAt = new Date().toISOString();
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, redact(JSON.stringify(this.data, null, 2)) + '\n', { mode: 0o600 });
+    renameSync(tmp, this.path);
+  }
+}

@@ -1,0 +1,166 @@
+// Preflight: read-only checks before step 1 (also in --dry-run). One table, a verdict per line; any "stop" means
+// the run ends before anything on either server is changed.
+import { statfs } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { ServerSession, ServerError } from '../adapters/mysql/session.js';
+import { readReplicaStatus } from '../adapters/mysql/replication.js';
+import { endpointFor } from '../config/endpoints.js';
+import { literal, stmt } from '../dialect/statement.js';
+import { versionLabel } from '../dialect/version.js';
+import type { RecoveryContext, Role } from '../engine/context.js';
+import { session } from '../engine/context.js';
+import { dataSizeBytes } from '../inspect/compare.js';
+import { formatBytes } from '../ui/format.js';
+import { clients } from './s04-copy.js';
+
+export type Verdict = 'ok' | 'warn' | 'stop';
+
+export interface Check {
+  verdict: Verdict;
+  check: string;
+  detail: string;
+}
+
+const REQUIRED_PRIVILEGES: Array<string[]> = [
+  ['SELECT'],
+  ['RELOAD'],
+  ['LOCK TABLES'],
+  ['SHOW VIEW'],
+  ['EVENT'],
+  ['TRIGGER'],
+  ['PROCESS'],
+  ['REPLICATION SLAVE'],
+  ['REPLICATION CLIENT', 'BINLOG MONITOR', 'SLAVE MONITOR', 'REPLICA MONITOR'],
+  // SUPER, or the finer-grained privileges that replaced it for what the steps do.
+  ['SUPER', 'REPLICATION_SLAVE_ADMIN', 'REPLICATION SLAVE ADMIN'],
+];
+
+async function missingPrivileges(s: ServerSession): Promise<string[] | undefined> {
+  const rows = await s.query(
+    "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')",
+  );
+  if (rows.length === 0) return undefined; // granted through roles: cannot tell here
+  const have = new Set(rows.map((r) => String(r.PRIVILEGE_TYPE).toUpperCase()));
+  return REQUIRED_PRIVILEGES.filter((alts) => !alts.some((p) => have.has(p))).map((alts) => alts.join(' or '));
+}
+
+/** Does `account` on `s` exist, and does one of its host patterns admit `peerHost`? */
+async function replicationAccount(s: ServerSession, user: string, peerHost: string): Promise<{ exists: boolean; matches: boolean; hosts: string[] }> {
+  const rows = await s.query(stmt(`SELECT Host, ${literal(peerHost)} LIKE Host AS matches FROM mysql.user WHERE User = ${literal(user)}`));
+  return { exists: rows.length > 0, matches: rows.some((r) => Number(r.matches) === 1 || r.Host === '%'), hosts: rows.map((r) => String(r.Host)) };
+}
+
+function isLocal(host: string): boolean {
+  return ['127.0.0.1', 'localhost', '::1'].includes(host);
+}
+
+export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
+  const checks: Check[] = [];
+  const add = (verdict: Verdict, check: string, detail: string) => checks.push({ verdict, check, detail });
+  const gs = ctx.gs;
+  const bs = ctx.bs;
+  if (!gs || !bs) return checks;
+
+  for (const role of ['GS', 'BS'] as Role[]) {
+    const s = session(ctx, role)!;
+    add('ok', `${role} reachable`, `${versionLabel(s.identity.version)}, server_id ${s.identity.serverId}, as ${ctx.settings.user}`);
+    const missing = await missingPrivileges(s).catch(() => undefined);
+    if (missing === undefined) add('warn', `${role} privileges`, 'could not list them (granted through a role?); steps may fail on a missing privilege');
+    else if (missing.length) add('stop', `${role} privileges`, `${ctx.settings.user} lacks: ${missing.join(', ')}`);
+    else add('ok', `${role} privileges`, 'all the steps need');
+  }
+
+  const same = gs.identity.serverUuid === bs.identity.serverUuid || gs.identity.serverId === bs.identity.serverId;
+  add(
+    same ? 'stop' : 'ok',
+    'two different servers',
+    same
+      ? `GS and BS are the same server or share server_id ${gs.identity.serverId} (wrong port, or a VIP pointing at the other node?)`
+      : `server_id ${gs.identity.serverId} vs ${bs.identity.serverId}`,
+  );
+
+  for (const role of ['GS', 'BS'] as Role[]) {
+    const id = session(ctx, role)!.identity;
+    add(id.logBin ? 'ok' : 'stop', `${role} binary log`, id.logBin ? `on, format ${id.binlogFormat}` : 'log_bin is OFF: it is not configured as a master');
+    add(id.logSlaveUpdates ? 'ok' : 'warn', `${role} log_slave_updates`, id.logSlaveUpdates ? 'on' : 'off: changes replicated into it are not written to its binary log');
+  }
+  const g = gs.identity;
+  const b = bs.identity;
+  const paired = g.autoIncrementIncrement >= 2 && b.autoIncrementIncrement >= 2 && g.autoIncrementOffset !== b.autoIncrementOffset;
+  add(
+    paired ? 'ok' : 'warn',
+    'auto_increment pairing',
+    `GS increment ${g.autoIncrementIncrement} offset ${g.autoIncrementOffset}; BS increment ${b.autoIncrementIncrement} offset ${b.autoIncrementOffset}${paired ? '' : ' (not set as a master-master pair: both sides may generate the same keys)'}`,
+  );
+
+  // The replication account: GS's copy is the one that matters (BS's accounts become GS's in step 4).
+  for (const [role, peer] of [
+    ['GS', ctx.settings.badAddress.host],
+    ['BS', ctx.settings.goodAddress.host],
+  ] as Array<[Role, string]>) {
+    const acct = await replicationAccount(session(ctx, role)!, ctx.settings.replUser, peer).catch(() => undefined);
+    if (!acct) add('warn', `${role} replication account`, 'could not read mysql.user');
+    else if (!acct.exists) add(role === 'GS' ? 'stop' : 'warn', `${role} replication account`, `${ctx.settings.replUser} does not exist on ${role}`);
+    else if (!acct.matches) add('warn', `${role} replication account`, `${ctx.settings.replUser}@{${acct.hosts.join(',')}} may not admit connections from ${peer}`);
+    else add('ok', `${role} replication account`, `${ctx.settings.replUser} admits ${peer}`);
+  }
+  const login = await ServerSession.connect({ ...endpointFor(ctx.settings, 'GS'), user: ctx.settings.replUser, password: ctx.settings.replPassword, label: 'GS' }, { connectTimeoutMs: 5000 })
+    .then(async (s) => (await s.close(), undefined))
+    .catch((err: ServerError) => err);
+  if (!login) add('ok', 'replication login', `${ctx.settings.replUser} logs in to GS with MMRECOVER_REPL_PASSWORD`);
+  else add('warn', 'replication login', `${ctx.settings.replUser} could not log in to GS from here: ${login.message}`);
+
+  try {
+    const c = await clients();
+    add('ok', 'client programs', `${c.dump.command} ${c.dump.version} | ${c.load.command} ${c.load.version}`);
+    if (c.dump.flavor !== g.version.flavor) add('warn', 'client flavor', `${c.dump.command} is a ${c.dump.flavor} client and GS is ${versionLabel(g.version)}; prefer the server's own client`);
+  } catch (err) {
+    add('stop', 'client programs', (err as Error).message);
+  }
+
+  const trx = await gs
+    .query(
+      "SELECT trx_mysql_thread_id AS id, TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS age, LEFT(COALESCE(trx_query, ''), 80) AS query FROM information_schema.INNODB_TRX WHERE trx_started <= NOW() - INTERVAL 2 SECOND ORDER BY trx_started",
+    )
+    .catch(() => []);
+  const longQueries = await gs
+    .query(
+      "SELECT ID AS id, TIME AS age, LEFT(COALESCE(INFO, ''), 80) AS query FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND TIME >= 2 AND ID <> CONNECTION_ID() AND USER NOT IN ('system user', 'event_scheduler')",
+    )
+    .catch(() => []);
+  const long = [...trx, ...longQueries];
+  if (long.length)
+    add(
+      'warn',
+      'GS long transactions',
+      `${long.length} open for ${long.map((t) => `${t.age}s (thread ${t.id}${t.query ? `: ${t.query}` : ''})`).join('; ')}; FLUSH TABLES WITH READ LOCK will wait at most ${ctx.settings.lockWaitTimeout}s, then ask`,
+    );
+  else add('ok', 'GS long transactions', 'none');
+
+  const need = await dataSizeBytes((s) => gs.query(s)).catch(() => 0);
+  if ((isLocal(ctx.settings.bad.host) || ctx.settings.badSocket) && existsSync(b.datadir)) {
+    const fs = await statfs(b.datadir);
+    const free = fs.bavail * fs.bsize;
+    const verdict: Verdict = free < need * 1.2 ? 'stop' : 'ok';
+    add(verdict, 'BS disk space', `${formatBytes(free)} free in ${b.datadir}; GS holds about ${formatBytes(need)}`);
+  } else {
+    add('ok', 'BS disk space', `cannot see BS's disk from here; make sure it has room for about ${formatBytes(need)}`);
+  }
+
+  const [gsRepl, bsRepl] = await Promise.all([readReplicaStatus(gs), readReplicaStatus(bs)]);
+  const gtid = (g.gtidMode ?? 'OFF').toUpperCase() === 'ON' || (b.gtidMode ?? 'OFF').toUpperCase() === 'ON' || gsRepl.usingGtid || bsRepl.usingGtid;
+  add(
+    gtid ? 'stop' : 'ok',
+    'GTID positioning',
+    gtid ? 'the pair replicates by GTID; this version recovers file/position pairs only, and GTID recovery is not supported yet' : 'file/position (not GTID)',
+  );
+  return checks;
+}
+
+export function renderChecks(ctx: RecoveryContext, checks: Check[]): void {
+  const c = ctx.ui.c;
+  const mark = (v: Verdict) => (v === 'ok' ? c.green(' ok ') : v === 'warn' ? c.yellow('warn') : c.red('STOP'));
+  const width = Math.max(...checks.map((x) => x.check.length));
+  for (const x of checks) ctx.ui.line(`  ${mark(x.verdict)}  ${x.check.padEnd(width)}  ${x.detail}`);
+  ctx.ui.event('preflight', { checks });
+}

@@ -1,0 +1,71 @@
+// Steps 7 and 10: START REPLICA, then watch SHOW REPLICA STATUS until both threads run with no error and no lag.
+import { readReplicaStatus, replicaRunning, type ReplicaStatus } from '../adapters/mysql/replication.js';
+import type { RecoveryContext, Role } from '../engine/context.js';
+import { dialect, session } from '../engine/context.js';
+import { StepFailed } from '../engine/errors.js';
+
+export function describeReplica(r: ReplicaStatus): string {
+  const err = r.lastIoErrno ? ` IO error ${r.lastIoErrno}: ${r.lastIoError}` : r.lastSqlErrno ? ` SQL error ${r.lastSqlErrno}: ${r.lastSqlError}` : '';
+  return `IO ${r.ioRunning || '-'}, SQL ${r.sqlRunning || '-'}, lag ${r.lagSeconds ?? 'NULL'}s, read ${r.readFile}:${r.readPos}, executed ${r.execFile}:${r.execPos}${err}`;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/** Wait until `role`'s replica threads both run, without error, with zero lag. Throws StepFailed on timeout or a persistent error. */
+export async function waitForReplica(ctx: RecoveryContext, role: Role, stepId: number): Promise<ReplicaStatus | undefined> {
+  const s = session(ctx, role);
+  await ctx.exec.sql(role, dialect(ctx, role).showReplicaStatus());
+  if (!ctx.exec.live || !s) {
+    ctx.ui.info(`  (dry run: would wait until ${role}'s IO and SQL threads run with no error and no lag)`);
+    return undefined;
+  }
+  const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
+  const task = ctx.ui.task(`${role}: waiting for replication to run`);
+  let status = await readReplicaStatus(s);
+  let errorSince: number | undefined;
+  while (!ctx.signal.aborted) {
+    status = await readReplicaStatus(s);
+    task.update(`${role}: ${describeReplica(status)}`);
+    const erroring = status.lastIoErrno !== 0 || status.lastSqlErrno !== 0 || status.sqlRunning === 'No';
+    if (replicaRunning(status) && !erroring && status.lagSeconds === 0) {
+      task.succeed(`${role}: replication running: ${describeReplica(status)}`);
+      ctx.ui.event('replica_status', { server: role, ...summary(status) });
+      return status;
+    }
+    // An error that persists for a few seconds will not heal by waiting (wrong password, wrong coordinates, duplicate key).
+    if (erroring) errorSince ??= Date.now();
+    else errorSince = undefined;
+    if ((errorSince !== undefined && Date.now() - errorSince > 8000) || Date.now() > deadline) {
+      task.fail(`${role}: replication is not healthy: ${describeReplica(status)}`);
+      throw new StepFailed(
+        `${role} replication did not start cleanly within ${Math.round((Date.now() - (deadline - ctx.settings.replicaTimeout * 1000)) / 1000)}s: ${describeReplica(status)}`,
+        stepId,
+        `Inspect ${dialect(ctx, role).showReplicaStatus().shown} on ${role}, fix the cause, then resume with --resume.`,
+      );
+    }
+    await sleep(500, ctx.signal);
+  }
+  task.fail();
+  return status;
+}
+
+export function summary(r: ReplicaStatus) {
+  return {
+    ioRunning: r.ioRunning,
+    sqlRunning: r.sqlRunning,
+    lagSeconds: r.lagSeconds,
+    readFile: r.readFile,
+    readPos: r.readPos,
+    execFile: r.execFile,
+    execPos: r.execPos,
+    lastIoErrno: r.lastIoErrno,
+    lastIoError: r.lastIoError,
+    lastSqlErrno: r.lastSqlErrno,
+    lastSqlError: r.lastSqlError,
+    sslAllowed: r.sslAllowed,
+  };
+}

@@ -1,0 +1,117 @@
+// Proof at the end (after step 10, before step 11): each side has applied what the other wrote, a marker row
+// written on each side arrives on the other, and every user table has the same CHECKSUM on both servers.
+import { randomUUID } from 'node:crypto';
+import { readReplicaStatus } from '../adapters/mysql/replication.js';
+import type { BinlogCoordinates } from '../adapters/mysql/replication.js';
+import { literal, stmt } from '../dialect/statement.js';
+import type { RecoveryContext, Role, Verification } from '../engine/context.js';
+import { session } from '../engine/context.js';
+import { compareTables, type Query } from '../inspect/compare.js';
+import { readBinlogCoordinatesFrom } from './coordinates.js';
+
+/** The schema the tool writes its marker rows in (documented in the README; --no-marker opts out). */
+export const MARKER_SCHEMA = 'mmrecover';
+
+export function markerSetup() {
+  return [
+    stmt(`CREATE DATABASE IF NOT EXISTS ${MARKER_SCHEMA}`),
+    stmt(
+      `CREATE TABLE IF NOT EXISTS ${MARKER_SCHEMA}.proof (server_id INT UNSIGNED NOT NULL PRIMARY KEY, token CHAR(36) NOT NULL, written_at DATETIME(6) NOT NULL) ENGINE=InnoDB`,
+    ),
+  ];
+}
+
+export function markerWrite(serverId: number | string, token: string) {
+  return stmt(`REPLACE INTO ${MARKER_SCHEMA}.proof (server_id, token, written_at) VALUES (${serverId}, ${literal(token)}, NOW(6))`);
+}
+
+/** Binary log positions compare by file sequence number, then offset. */
+export function reached(at: BinlogCoordinates, target: BinlogCoordinates): boolean {
+  const seq = (f: string) => Number(/\.(\d+)$/.exec(f)?.[1] ?? 0);
+  return seq(at.file) > seq(target.file) || (seq(at.file) === seq(target.file) && at.position >= target.position);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait until `replica` has executed everything its source had written when we looked. */
+async function waitCaughtUp(ctx: RecoveryContext, replica: Role, timeoutMs: number): Promise<boolean> {
+  const source: Role = replica === 'BS' ? 'GS' : 'BS';
+  const target = await readBinlogCoordinatesFrom(ctx, source);
+  const s = session(ctx, replica)!;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !ctx.signal.aborted) {
+    const r = await readReplicaStatus(s);
+    if (reached({ file: r.execFile, position: r.execPos }, target)) return true;
+    await sleep(250);
+  }
+  return false;
+}
+
+async function waitForMarker(q: Query, serverId: number, token: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const rows = await q(stmt(`SELECT token FROM ${MARKER_SCHEMA}.proof WHERE server_id = ${serverId}`)).catch(() => []);
+    if (rows[0]?.token === token) return true;
+    await sleep(200);
+  }
+  return false;
+}
+
+export async function proveReplication(ctx: RecoveryContext): Promise<Verification | undefined> {
+  const ui = ctx.ui;
+  if (!ctx.exec.live || !ctx.gs || !ctx.bs) {
+    if (ctx.settings.marker) for (const s of [...markerSetup(), markerWrite('@@server_id', '<token>')]) await ctx.exec.sql('GS', s);
+    ui.info('  (dry run: would wait for both sides to catch up, check the marker rows arrive, and compare CHECKSUM TABLE of every user table)');
+    return undefined;
+  }
+  const timeout = ctx.settings.replicaTimeout * 1000;
+  const gsId = ctx.gs.identity.serverId;
+  const bsId = ctx.bs.identity.serverId;
+  const q = (role: Role): Query => (s) => ctx.exec.sql(role, s, { quiet: true });
+  const v: Verification = { caughtUp: false, tablesCompared: 0, mismatched: [], verified: false };
+
+  const task = ui.task('Proving the pair: catch-up both ways');
+  v.caughtUp = (await waitCaughtUp(ctx, 'BS', timeout)) && (await waitCaughtUp(ctx, 'GS', timeout));
+  task.update('Proving the pair: marker rows');
+
+  if (ctx.settings.marker) {
+    for (const s of markerSetup()) await ctx.exec.sql('GS', s, { quiet: true });
+    const t1 = randomUUID();
+    await ctx.exec.sql('GS', markerWrite(gsId, t1));
+    v.markerGsToBs = await waitForMarker(q('BS'), gsId, t1, timeout);
+    const t2 = randomUUID();
+    await writeOnFencedBs(ctx, markerWrite(bsId, t2));
+    v.markerBsToGs = await waitForMarker(q('GS'), bsId, t2, timeout);
+  }
+
+  task.update('Proving the pair: CHECKSUM TABLE of every user table');
+  // Writes may still be flowing on GS: catch up and compare again before calling a table different.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await waitCaughtUp(ctx, 'BS', timeout);
+    await waitCaughtUp(ctx, 'GS', timeout);
+    const cmp = await compareTables(q('GS'), q('BS'));
+    v.tablesCompared = cmp.compared;
+    v.mismatched = cmp.mismatched;
+    if (cmp.mismatched.length === 0) break;
+    await sleep(1000);
+  }
+  v.verified = v.caughtUp && v.markerGsToBs !== false && v.markerBsToGs !== false && v.mismatched.length === 0;
+  const markers = ctx.settings.marker ? `, marker GS→BS ${v.markerGsToBs ? 'arrived' : 'MISSING'}, BS→GS ${v.markerBsToGs ? 'arrived' : 'MISSING'}` : '';
+  const line = `caught up: ${v.caughtUp ? 'yes' : 'NO'}${markers}, ${v.tablesCompared} tables compared, ${v.mismatched.length} differ${v.mismatched.length ? `: ${v.mismatched.join(', ')}` : ''}`;
+  if (v.verified) task.succeed(`Pair verified: ${line}`);
+  else task.fail(`Pair NOT verified: ${line}`);
+  ui.event('verification', { ...v });
+  return v;
+}
+
+/** BS is still fenced; MySQL's super_read_only stops even our account, so lift it around the one marker write. */
+async function writeOnFencedBs(ctx: RecoveryContext, s: ReturnType<typeof stmt>): Promise<void> {
+  const superRo = ctx.state.fence.some((f) => f.variable === 'super_read_only');
+  if (superRo) await ctx.exec.sql('BS', stmt('SET GLOBAL super_read_only = OFF'));
+  try {
+    await ctx.exec.sql('BS', s);
+  } finally {
+    if (superRo) await ctx.exec.sql('BS', stmt('SET GLOBAL super_read_only = ON'));
+  }
+}
+
