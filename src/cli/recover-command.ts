@@ -14,6 +14,7 @@ export function addConnectionOptions(cmd: Command): Command {
   return cmd
     .option('-u, --user <name>', 'admin account on both servers (default root)')
     .option('--config <file>', 'read settings from a JSON file (same names as the flags, camelCase)')
+    .option('--defaults-file <file>', 'a MySQL option file: user, password and ssl settings from its [client] and [mysqldump] groups')
     .option('--connect-timeout <seconds>', 'give up connecting after this long (default 10)')
     .option('--ssl-mode <mode>', 'TLS for the tool and its clients: DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY')
     .option('--ssl-ca <file>', 'CA certificate (PEM)')

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { UsageError } from '../engine/errors.js';
+import { readClientOptions } from './mysql-option-file.js';
 import { DEFAULTS, fileSettingsSchema, type FileSettings, type Settings } from './settings.js';
 
 /** Environment variables the tool reads (documented in .env.example). */
@@ -93,7 +94,14 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
   );
   const flagKeys = Object.keys(fileSettingsSchema.shape) as Array<keyof FileSettings>;
   const fromFlags = validate(definedOnly(Object.fromEntries(flagKeys.map((k) => [k, src.flags[k]]))), 'command line');
-  const merged: FileSettings = { ...fromFile, ...fromEnv, ...fromFlags };
+  // A MySQL option file (--defaults-file) is the weakest source: [client]/[mysqldump] user, password and TLS.
+  const optionFilePath = fromFlags.defaultsFile ?? fromEnv.defaultsFile ?? fromFile.defaultsFile;
+  const opt = optionFilePath ? readClientOptions(optionFilePath) : {};
+  const fromOptionFile = validate(
+    definedOnly({ user: opt.user, sslCa: opt.sslCa, sslCert: opt.sslCert, sslKey: opt.sslKey, sslMode: opt.sslMode }),
+    `option file ${optionFilePath}`,
+  );
+  const merged: FileSettings = { ...fromOptionFile, ...fromFile, ...fromEnv, ...fromFlags };
 
   if (!merged.good) throw new UsageError('--good is required: the server to keep (host or host:port)');
   if (!merged.bad) throw new UsageError('--bad is required: the server to rebuild (host or host:port)');
@@ -116,7 +124,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     badSocket: merged.badSocket,
     user: merged.user ?? DEFAULTS.user,
     replUser: merged.replUser ?? DEFAULTS.replUser,
-    password: env[ENV.password],
+    password: env[ENV.password] ?? opt.password,
     replPassword: env[ENV.replPassword],
     method: merged.method ?? DEFAULTS.method,
     dryRun,

@@ -47,6 +47,7 @@ export const fileSettingsSchema = z
     sslCert: nonEmpty('a file path').optional(),
     sslKey: nonEmpty('a file path').optional(),
     replicationSsl: z.boolean({ error: 'must be true or false' }).optional(),
+    defaultsFile: nonEmpty('a file path').optional(),
   })
   .describe('config file');
 

@@ -72,7 +72,7 @@ export class DryRunExecutor implements Executor {
     return target ? target.query(s) : [];
   }
 
-  async command<T>(role: Role, shown: string): Promise<undefined> {
+  async command<T>(role: Role, shown: string, _run?: () => Promise<T>): Promise<undefined> {
     this.deps.ui.statement(role, `$ ${shown}`, 'would-run');
     this.deps.record({ role, shown: `$ ${shown}`, mode: 'would-run' });
     return undefined;

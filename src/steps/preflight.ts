@@ -12,6 +12,7 @@ import { session } from '../engine/context.js';
 import { dataSizeBytes } from '../inspect/compare.js';
 import { formatBytes } from '../ui/format.js';
 import { clients } from './s04-copy.js';
+import { describeBlockers, onlineBlockers } from '../inspect/online-safety.js';
 
 export type Verdict = 'ok' | 'warn' | 'stop';
 
@@ -145,6 +146,12 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
     add(verdict, 'BS disk space', `${formatBytes(free)} free in ${b.datadir}; GS holds about ${formatBytes(need)}`);
   } else {
     add('ok', 'BS disk space', `cannot see BS's disk from here; make sure it has room for about ${formatBytes(need)}`);
+  }
+
+  if (ctx.settings.method === 'online') {
+    const blockers = await onlineBlockers((q) => gs.query(q));
+    const why = describeBlockers(blockers);
+    add(why ? 'stop' : 'ok', 'online copy is safe', why ? `${why}. Use --method classic (GS locked during the copy)` : 'all user tables are transactional and no DDL is running on GS');
   }
 
   const [gsRepl, bsRepl] = await Promise.all([readReplicaStatus(gs), readReplicaStatus(bs)]);

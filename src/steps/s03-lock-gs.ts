@@ -16,6 +16,8 @@ export function lockStatements(ctx: RecoveryContext) {
 }
 
 async function lockPlan(ctx: RecoveryContext): Promise<PlannedAction[]> {
+  if (ctx.settings.method === 'online')
+    return [{ role: 'GS', shown: ctx.gsDialect.stopReplica().shown, note: 'online method: no lock; the dump takes a consistent snapshot and carries GS coordinates' }];
   return [
     { role: 'GS', shown: ctx.gsDialect.stopReplica().shown },
     ...lockStatements(ctx).map((s) => ({ role: 'GS' as const, shown: s.shown, note: 'on a dedicated session, held until step 5' })),
@@ -29,11 +31,14 @@ export const lockGs: Step = {
   on: 'GS',
   confirms: [4, 5],
   question: (ctx) =>
-    `Lock GS ${ctx.settings.good.host}:${ctx.settings.good.port} with FLUSH TABLES WITH READ LOCK, copy all its data over BS ${ctx.settings.bad.host}:${ctx.settings.bad.port}, then unlock (steps 3–5, no question in between)?`,
+    ctx.settings.method === 'online'
+      ? `Stop replication on GS ${ctx.settings.good.host}:${ctx.settings.good.port} and copy all its data over BS ${ctx.settings.bad.host}:${ctx.settings.bad.port} from a consistent snapshot, without locking GS (steps 3–5)?`
+      : `Lock GS ${ctx.settings.good.host}:${ctx.settings.good.port} with FLUSH TABLES WITH READ LOCK, copy all its data over BS ${ctx.settings.bad.host}:${ctx.settings.bad.port}, then unlock (steps 3–5, no question in between)?`,
   plan: lockPlan,
   questionPlan: (ctx) => lockCopyUnlockPlan(ctx),
   async run(ctx) {
     await ctx.exec.sql('GS', ctx.gsDialect.stopReplica());
+    if (ctx.settings.method === 'online') return; // coordinates arrive with the dump in step 4
     if (!ctx.exec.live) {
       for (const s of lockStatements(ctx)) await ctx.exec.sql('GS', s);
       ctx.state.gsCoords = await readBinlogCoordinatesFrom(ctx, 'GS');
@@ -63,5 +68,5 @@ export const lockGs: Step = {
 
 /** The plan of steps 3–5 together, for the one question that covers them. */
 export async function lockCopyUnlockPlan(ctx: RecoveryContext): Promise<PlannedAction[]> {
-  return [...(await lockPlan(ctx)), ...(await copyPlan(ctx)), ...unlockPlan()];
+  return [...(await lockPlan(ctx)), ...(await copyPlan(ctx)), ...unlockPlan(ctx)];
 }

@@ -1,7 +1,9 @@
 // Step 5: UNLOCK TABLES on the session that took the lock, the moment the copy ends (or fails).
+import type { RecoveryContext } from '../engine/context.js';
 import type { PlannedAction, Step } from './step.js';
 
-export function unlockPlan(): PlannedAction[] {
+export function unlockPlan(ctx: RecoveryContext): PlannedAction[] {
+  if (ctx.settings.method === 'online') return [];
   return [{ role: 'GS', shown: 'UNLOCK TABLES', note: 'on the session that holds the lock; GS accepts writes again' }];
 }
 
@@ -9,10 +11,14 @@ export const unlockGs: Step = {
   id: 5,
   title: 'Unlock the good server',
   on: 'GS',
-  async plan() {
-    return unlockPlan();
+  async plan(ctx) {
+    return unlockPlan(ctx);
   },
   async run(ctx) {
+    if (ctx.settings.method === 'online') {
+      ctx.ui.info('  Online method: GS was never locked; nothing to release.');
+      return;
+    }
     if (!ctx.exec.live) {
       await ctx.exec.sql('GS', 'UNLOCK TABLES');
       return;

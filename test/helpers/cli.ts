@@ -1,0 +1,81 @@
+// Run the built CLI as a real process: plainly (pipes), or under a pseudo-terminal through util-linux `script`,
+// answering questions as they appear, the way an operator would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/mmrecover', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  result: Promise<CliResult>;
+  output: () => string;
+}
+
+export function startCli(args: string[], env: Record<string, string | undefined> = {}, opts: { cwd?: string } = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const result = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, result, output: () => stdout + stderr };
+}
+
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, opts: { cwd?: string } = {}): Promise<CliResult> {
+  return startCli(args, env, opts).result;
+}
+
+export interface PtySession {
+  /** Everything the terminal showed so far (ANSI sequences stripped). */
+  screen(): string;
+  /** Wait until the screen (after `from`) matches. */
+  waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<number>;
+  type(text: string): void;
+  exit: Promise<number | null>;
+  child: ChildProcess;
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+// eslint-disable-next-line no-control-regex
+const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b[()][A-Z0-9]/g, '');
+
+/** Run the CLI under a real pseudo-terminal (stdin and stderr are TTYs, as at an operator's terminal). */
+export function startPty(args: string[], env: Record<string, string | undefined> = {}): PtySession {
+  const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    env: { ...process.env, NO_COLOR: '1', TERM: 'xterm', COLUMNS: '200', LINES: '50', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let raw = '';
+  child.stdout!.on('data', (d) => (raw += d));
+  child.stderr!.on('data', (d) => (raw += d));
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    child,
+    exit,
+    screen: () => stripAnsi(raw),
+    type: (text) => child.stdin!.write(text),
+    async waitFor(pattern, timeoutMs = 60_000, from = 0) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const s = stripAnsi(raw).slice(from);
+        const m = pattern.exec(s);
+        if (m) return from + m.index + m[0].length;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; screen so far:\n${stripAnsi(raw).slice(-3000)}`);
+        if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before ${pattern}; screen:\n${stripAnsi(raw).slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
+}
