@@ -4,6 +4,7 @@ import { findClients, type Clients } from '../adapters/shell/clients.js';
 import { writeOptionFile, type OptionFile } from '../adapters/shell/option-file.js';
 import { dumpArgs, loadArgs } from '../adapters/shell/dump-args.js';
 import { runCopyPipe, CopyFailed } from '../adapters/shell/pipe.js';
+import { DumpHeaderWatcher } from '../adapters/shell/dump-header.js';
 import { endpointFor } from '../config/endpoints.js';
 import { ident, stmt } from '../dialect/statement.js';
 import type { RecoveryContext } from '../engine/context.js';
@@ -100,6 +101,7 @@ async function copy(ctx: RecoveryContext): Promise<void> {
       lockLost.abort();
     });
     const signal = AbortSignal.any([ctx.signal, lockLost.signal]);
+    const header = ctx.settings.method === 'online' ? new DumpHeaderWatcher() : undefined;
     const started = Date.now();
     const task = ctx.ui.task(`Copying GS → BS (about ${formatBytes(estimate)} of data)`);
     let lastEvent = 0;
@@ -115,8 +117,20 @@ async function copy(ctx: RecoveryContext): Promise<void> {
     };
     try {
       const result = await ctx.exec.command('BS', cmd.shown, () =>
-        runCopyPipe({ dump: { command: c.dump.command, args: cmd.dump }, load: { command: c.load.command, args: cmd.load }, onProgress, signal }),
+        runCopyPipe({
+          dump: { command: c.dump.command, args: cmd.dump },
+          load: { command: c.load.command, args: cmd.load },
+          onProgress,
+          onChunk: header ? (chunk) => header.push(chunk) : undefined,
+          signal,
+        }),
       );
+      if (header) {
+        const coords = header.finish();
+        if (!coords) throw new CopyFailed('the dump carried no CHANGE MASTER coordinates in its header (was --master-data honoured?)');
+        ctx.state.gsCoords = { file: coords.file, position: coords.position };
+        ctx.ui.ok(`GS coordinates from the dump's consistent snapshot: ${coords.file} / ${coords.position}`);
+      }
       const seconds = (Date.now() - started) / 1000;
       ctx.state.copy = { bytes: result?.bytes ?? 0, seconds, complete: true, dump: c.dump.command, load: c.load.command };
       task.succeed(`Copy complete: ${formatBytes(result?.bytes ?? 0)} in ${formatDuration(seconds)}; both programs exited 0 and the dump ended with its completion marker.`);

@@ -1,0 +1,102 @@
+// `mmrecover lab up | status | break <mode> | down | env`: a local master-master pair to rehearse on.
+import { Command, Option } from 'commander';
+import { UsageError } from '../engine/errors.js';
+import { BREAK_MODES, breakLab } from '../lab/break.js';
+import { forgetLab, loadLab, startLab, type Lab } from '../lab/lab.js';
+import { labStatus } from '../lab/status.js';
+import type { CliIo } from './io.js';
+
+const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+function port(flag: string) {
+  return (v: string) => {
+    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new UsageError(`${flag} must be a port number 1-65535, not "${v}"`);
+    return Number(v);
+  };
+}
+
+export function labEnvLines(lab: Lab): string[] {
+  return Object.entries(lab.env()).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
+}
+
+export function labCommandLine(lab: Lab, good: 'a' | 'b' = 'a'): string {
+  const bad = good === 'a' ? lab.b : lab.a;
+  const g = good === 'a' ? lab.a : lab.b;
+  const tls = lab.state.tls ? ` --ssl-mode VERIFY_CA --ssl-ca ${shellQuote(lab.state.tls.ca)} --replication-ssl` : '';
+  return `mmrecover recover --good 127.0.0.1:${g.port} --bad 127.0.0.1:${bad.port} --user ${lab.state.adminUser} --repl-user ${shellQuote(lab.state.replUser)}${tls}`;
+}
+
+export function registerLabCommand(program: Command, io: CliIo): void {
+  const lab = program.command('lab').description('a local pair of MariaDB servers replicating master-master, to rehearse on');
+
+  lab
+    .command('up')
+    .description('start two mariadbd servers (a and b) replicating master-master')
+    .option('--dir <dir>', 'keep the lab in this directory (default: a new temp directory)')
+    .option('--gtid', 'replicate with MASTER_USE_GTID=slave_pos')
+    .option('--tls', 'TLS everywhere: a generated CA, require_secure_transport, replication over SSL')
+    .option('--port-a <port>', 'TCP port of server a (default: a free one)', port('--port-a'))
+    .option('--port-b <port>', 'TCP port of server b (default: a free one)', port('--port-b'))
+    .action(async (o: { dir?: string; gtid?: boolean; tls?: boolean; portA?: number; portB?: number }) => {
+      const started = Date.now();
+      const l = await startLab({ ...o, env: io.env });
+      io.err(`Lab up in ${((Date.now() - started) / 1000).toFixed(1)}s: two MariaDB servers replicating master-master${l.gtid ? ' by GTID' : ''}${l.state.tls ? ' over TLS' : ''}.`);
+      io.err(`  a: 127.0.0.1:${l.a.port} (socket ${l.a.socket}), server_id 1`);
+      io.err(`  b: 127.0.0.1:${l.b.port} (socket ${l.b.socket}), server_id 2`);
+      io.err(`  admin ${l.state.adminUser}, replication ${l.state.replUser}; data in ${l.dir}`);
+      io.err('');
+      io.err('Break it (conflict | diverged | stopped | wiped), then recover b from a:');
+      io.err('  mmrecover lab break conflict');
+      io.err('  eval "$(mmrecover lab env)"');
+      io.err(`  ${labCommandLine(l)}`);
+      io.err('Stop it: mmrecover lab down');
+    });
+
+  lab
+    .command('env')
+    .description('print shell exports of the lab passwords (eval "$(mmrecover lab env)")')
+    .option('--dir <dir>', 'the lab directory (default: the lab started last)')
+    .action((o: { dir?: string }) => {
+      for (const line of labEnvLines(loadLab(o.dir, io.env))) io.out(line);
+    });
+
+  lab
+    .command('status')
+    .description('show both lab servers and their replication')
+    .option('--dir <dir>', 'the lab directory (default: the lab started last)')
+    .option('--json', 'as JSON')
+    .action(async (o: { dir?: string; json?: boolean }) => {
+      const st = await labStatus(loadLab(o.dir, io.env));
+      if (o.json) return io.out(JSON.stringify(st));
+      io.out(`Lab in ${st.dir}${st.gtid ? ' (GTID)' : ''}${st.tls ? ' (TLS)' : ''}`);
+      for (const s of st.servers) {
+        const r = s.replication;
+        const repl = r
+          ? `IO ${r.io}, SQL ${r.sql}, lag ${r.lag ?? 'NULL'}${r.lastIoErrno ? `, IO error ${r.lastIoErrno}: ${r.lastIoError}` : ''}${r.lastSqlErrno ? `, SQL error ${r.lastSqlErrno}: ${r.lastSqlError}` : ''}`
+          : (s.error ?? '');
+        io.out(`  ${s.name}: 127.0.0.1:${s.port} ${s.up ? 'up' : 'DOWN'}${s.up ? `; replicating from ${s.name === 'a' ? 'b' : 'a'}: ${repl}` : ''}`);
+      }
+    });
+
+  lab
+    .command('break')
+    .description(`put the pair into a failed state: ${Object.keys(BREAK_MODES).join(' | ')}`)
+    .argument('<mode>', Object.entries(BREAK_MODES).map(([k, v]) => `${k}: ${v}`).join('; '))
+    .addOption(new Option('--bad <server>', 'which server ends up bad').choices(['a', 'b']).default('b'))
+    .option('--dir <dir>', 'the lab directory (default: the lab started last)')
+    .action(async (mode: string, o: { bad: 'a' | 'b'; dir?: string }) => {
+      if (!Object.hasOwn(BREAK_MODES, mode)) throw new UsageError(`lab break: unknown mode "${mode}"; choose one of ${Object.keys(BREAK_MODES).join(', ')}`);
+      io.err(`Broke the lab: ${await breakLab(loadLab(o.dir, io.env), mode, { bad: o.bad })}`);
+    });
+
+  lab
+    .command('down')
+    .description('stop both lab servers and remove their data')
+    .option('--dir <dir>', 'the lab directory (default: the lab started last)')
+    .action(async (o: { dir?: string }) => {
+      const l = loadLab(o.dir, io.env);
+      await l.stop();
+      forgetLab(l, io.env);
+      io.err(`Lab down: both servers stopped, ${l.dir} removed.`);
+    });
+}

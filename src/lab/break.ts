@@ -1,0 +1,77 @@
+// Put a lab pair into a realistic failed state, the kinds an operator meets at night.
+import { readReplicaStatus, type ReplicaStatus } from '../adapters/mysql/replication.js';
+import type { ServerSession } from '../adapters/mysql/session.js';
+import { UsageError } from '../engine/errors.js';
+import type { Lab, Which } from './lab.js';
+
+export const BREAK_MODES = {
+  conflict: 'BS took a write GS never saw; GS then wrote the same key: BS stops with error 1062 (duplicate key)',
+  diverged: 'replication stopped both ways while both sides took writes: each has rows the other lacks',
+  stopped: "BS's replica threads were stopped long ago; GS went on writing and BS is behind",
+  wiped: 'BS lost the shop database; its SQL thread stops with an error on the next write from GS',
+} as const;
+
+export type BreakMode = keyof typeof BREAK_MODES;
+
+export function isBreakMode(mode: string): mode is BreakMode {
+  return Object.hasOwn(BREAK_MODES, mode);
+}
+
+async function waitFor(s: ServerSession, what: string, ok: (r: ReplicaStatus) => boolean, timeoutMs = 20_000): Promise<ReplicaStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await readReplicaStatus(s);
+    if (ok(r)) return r;
+    if (Date.now() > deadline) throw new Error(`lab break: ${s.label} never reached "${what}"`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+async function writeOrders(s: ServerSession, n: number, note: string): Promise<void> {
+  for (let i = 0; i < n; i++) await s.query(`INSERT INTO shop.orders (customer_id, amount, note) VALUES (${1 + (i % 40)}, ${(i + 1) * 3}.50, '${note} ${i + 1}')`);
+}
+
+/** Break the pair; `bad` (default b) is the side that ends up needing the rebuild. Returns what was done. */
+export async function breakLab(lab: Lab, mode: string, opts: { bad?: Which } = {}): Promise<string> {
+  if (!isBreakMode(mode)) throw new UsageError(`lab break: unknown mode "${mode}"; choose one of ${Object.keys(BREAK_MODES).join(', ')}`);
+  const badName: Which = opts.bad ?? 'b';
+  const [gs, bs] = await Promise.all([lab.connect(lab.other(badName), 'GS'), lab.connect(badName, 'BS')]);
+  try {
+    switch (mode) {
+      case 'conflict': {
+        // A write on BS that never reached GS (written with the binary log off, as a careless fix would be)…
+        await bs.query("SET SESSION sql_log_bin = 0");
+        await bs.query("INSERT INTO shop.customers (id, name, email) VALUES (1001, 'written on BS only', 'bs@example.com')");
+        await bs.query("SET SESSION sql_log_bin = 1");
+        // …then GS takes the same key; applying it on BS fails with a duplicate key.
+        await gs.query("INSERT INTO shop.customers (id, name, email) VALUES (1001, 'written on GS', 'gs@example.com')");
+        await writeOrders(gs, 5, 'after conflict');
+        await waitFor(bs, 'SQL error 1062', (r) => r.lastSqlErrno === 1062);
+        break;
+      }
+      case 'diverged': {
+        await Promise.all([gs.query(gs.dialect.stopReplica()), bs.query(bs.dialect.stopReplica())]);
+        await writeOrders(gs, 10, 'GS during split brain');
+        await writeOrders(bs, 7, 'BS during split brain');
+        await bs.query("UPDATE shop.customers SET email = 'changed-on-bs@example.com' WHERE id = 3");
+        break;
+      }
+      case 'stopped': {
+        await bs.query(bs.dialect.stopReplica());
+        await writeOrders(gs, 25, 'while BS was stopped');
+        break;
+      }
+      case 'wiped': {
+        await bs.query('SET SESSION sql_log_bin = 0');
+        await bs.query('DROP DATABASE shop');
+        await bs.query('SET SESSION sql_log_bin = 1');
+        await writeOrders(gs, 3, 'after BS lost shop');
+        await waitFor(bs, 'an SQL error', (r) => r.lastSqlErrno !== 0);
+        break;
+      }
+    }
+  } finally {
+    await Promise.all([gs.close(), bs.close()]);
+  }
+  return `${mode}: ${BREAK_MODES[mode]} (BS = ${badName}, port ${lab.server(badName).port})`;
+}

@@ -1,0 +1,256 @@
+// The lab: two real MariaDB servers replicating master-master, configured as the seed sets them up.
+// Used by the tests, the demo and the benchmark, and by operators to rehearse (`mmrecover lab up`).
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { ServerSession } from '../adapters/mysql/session.js';
+import type { Endpoint } from '../adapters/mysql/endpoint.js';
+import { readBinlogCoordinates, readReplicaStatus, replicaRunning } from '../adapters/mysql/replication.js';
+import { literal, stmt } from '../dialect/statement.js';
+import { UsageError } from '../engine/errors.js';
+import { stateDir } from '../engine/journal.js';
+import { assertPortFree, freePort, initDatadir, isRunning, mariadbdPath, startServer, stopServer, type LabServer, type ServerSpec } from './mariadbd.js';
+import { makeCertificates, type LabTls } from './tls.js';
+
+export type Which = 'a' | 'b';
+
+export interface LabOptions {
+  dir?: string;
+  gtid?: boolean;
+  tls?: boolean;
+  portA?: number;
+  portB?: number;
+  adminPassword?: string;
+  replUser?: string;
+  replPassword?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Throwaway credentials of a local lab (never production): note the `#` and `;`, and the quotes and unicode. */
+export const LAB_ADMIN_PASSWORD = 'labroot#;pw';
+export const LAB_REPL_PASSWORD = 'it\'s "q\\uote\\\\d" ñ';
+
+export interface LabState {
+  dir: string;
+  ownsDir: boolean;
+  gtid: boolean;
+  tls?: LabTls;
+  adminUser: string;
+  adminPassword: string;
+  replUser: string;
+  replPassword: string;
+  a: LabServer;
+  b: LabServer;
+  createdAt: string;
+}
+
+/** Tables every lab holds; the break modes and tests write to them. */
+const SCHEMA = [
+  'CREATE DATABASE shop',
+  'CREATE TABLE shop.customers (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(64) NOT NULL, email VARCHAR(128), created_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB',
+  'CREATE TABLE shop.orders (id INT AUTO_INCREMENT PRIMARY KEY, customer_id INT NOT NULL, amount DECIMAL(10,2) NOT NULL, note VARCHAR(255), created_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), KEY (customer_id)) ENGINE=InnoDB',
+  "INSERT INTO shop.customers (id, name, email, created_at) SELECT seq, CONCAT('customer ', seq), CONCAT('c', seq, '@example.com'), '2026-01-01 00:00:00' FROM shop.seq_1_to_40",
+  "INSERT INTO shop.orders (id, customer_id, amount, note, created_at) SELECT seq, 1 + seq % 40, seq * 1.25, CONCAT('seed order ', seq), '2026-01-01 00:00:00' FROM shop.seq_1_to_200",
+];
+
+export class Lab {
+  constructor(readonly state: LabState) {}
+
+  get dir(): string {
+    return this.state.dir;
+  }
+  get a(): LabServer {
+    return this.state.a;
+  }
+  get b(): LabServer {
+    return this.state.b;
+  }
+  get gtid(): boolean {
+    return this.state.gtid;
+  }
+  server(which: Which): LabServer {
+    return which === 'a' ? this.state.a : this.state.b;
+  }
+  other(which: Which): Which {
+    return which === 'a' ? 'b' : 'a';
+  }
+
+  /** How mmrecover connects to a lab server over TCP (as an operator would). */
+  endpoint(which: Which, label = which.toUpperCase()): Endpoint {
+    const s = this.server(which);
+    return {
+      label,
+      host: s.host,
+      port: s.port,
+      user: this.state.adminUser,
+      password: this.state.adminPassword,
+      tls: this.state.tls ? { mode: 'VERIFY_CA', ca: this.state.tls.ca, cert: this.state.tls.clientCert, key: this.state.tls.clientKey } : undefined,
+    };
+  }
+
+  /** An admin session over the server's socket. */
+  connect(which: Which, label = which.toUpperCase()): Promise<ServerSession> {
+    return ServerSession.connect({ ...this.endpoint(which, label), socket: this.server(which).socket, tls: undefined });
+  }
+
+  /** The environment an mmrecover run against this lab needs. */
+  env(): Record<string, string> {
+    return { MMRECOVER_PASSWORD: this.state.adminPassword, MMRECOVER_REPL_PASSWORD: this.state.replPassword };
+  }
+
+  save(): void {
+    writeFileSync(join(this.dir, 'lab.json'), JSON.stringify(this.state, null, 2), { mode: 0o600 });
+  }
+
+  /** Crash a server (SIGKILL), for fault injection. */
+  kill(which: Which): void {
+    const pid = this.server(which).pid;
+    if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+  }
+
+  isUp(which: Which): boolean {
+    return isRunning(this.server(which).pid);
+  }
+
+  async restart(which: Which): Promise<void> {
+    await stopServer(this.server(which).pid);
+    const s = this.server(which);
+    const started = await startServer(spec(s.name, s.dir, s.port, s.serverId, this.state));
+    this.state[which] = started;
+    this.save();
+  }
+
+  /** Stop both servers and remove the lab's data (unless the operator gave the directory and asked to keep it). */
+  async stop(opts: { keep?: boolean } = {}): Promise<void> {
+    await Promise.all([stopServer(this.state.a.pid), stopServer(this.state.b.pid)]);
+    if (!opts.keep) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function spec(name: Which, dir: string, port: number, serverId: number, st: Pick<LabState, 'gtid' | 'tls'>): ServerSpec {
+  return { name, dir, port, serverId, gtid: st.gtid, tls: st.tls ? { ca: st.tls.ca, cert: st.tls.serverCert, key: st.tls.serverKey } : undefined };
+}
+
+function pointerFile(env: NodeJS.ProcessEnv): string {
+  return join(stateDir(env), 'lab-current');
+}
+
+export async function startLab(opts: LabOptions = {}): Promise<Lab> {
+  mariadbdPath(); // fails with the install command when missing
+  if (opts.portA) await assertPortFree(opts.portA, '--port-a');
+  if (opts.portB) await assertPortFree(opts.portB, '--port-b');
+  if (opts.portA && opts.portA === opts.portB) throw new UsageError('--port-a and --port-b must differ');
+  const ownsDir = !opts.dir;
+  const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'mmrecover-lab-'));
+  if (opts.dir) {
+    if (existsSync(join(dir, 'lab.json'))) throw new UsageError(`--dir ${dir} already holds a lab; run "mmrecover lab down" first or choose another directory`);
+    mkdirSync(dir, { recursive: true });
+  }
+  const tls = opts.tls ? await makeCertificates(join(dir, 'tls')) : undefined;
+  const st: Pick<LabState, 'gtid' | 'tls'> = { gtid: Boolean(opts.gtid), tls };
+  const [portA, portB] = [opts.portA ?? (await freePort()), opts.portB ?? (await freePort())];
+  const started: LabServer[] = [];
+  try {
+    await initDatadir(join(dir, 'a', 'data'));
+    await initDatadir(join(dir, 'b', 'data'), join(dir, 'a', 'data'));
+    const [a, b] = await Promise.all([startServer(spec('a', join(dir, 'a'), portA, 1, st)), startServer(spec('b', join(dir, 'b'), portB, 2, st))]);
+    started.push(a, b);
+    const lab = new Lab({
+      dir,
+      ownsDir,
+      gtid: Boolean(opts.gtid),
+      tls,
+      adminUser: 'root',
+      adminPassword: opts.adminPassword ?? LAB_ADMIN_PASSWORD,
+      replUser: opts.replUser ?? 'repl',
+      replPassword: opts.replPassword ?? LAB_REPL_PASSWORD,
+      a,
+      b,
+      createdAt: new Date().toISOString(),
+    });
+    await configurePair(lab);
+    lab.save();
+    mkdirSync(dirname(pointerFile(opts.env ?? process.env)), { recursive: true });
+    writeFileSync(pointerFile(opts.env ?? process.env), dir + '\n');
+    return lab;
+  } catch (err) {
+    await Promise.all(started.map((s) => stopServer(s.pid)));
+    if (ownsDir) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** The lab started last (or the one in `dir`). */
+export function loadLab(dir?: string, env: NodeJS.ProcessEnv = process.env): Lab {
+  const pointer = pointerFile(env);
+  const d = dir ? resolve(dir) : existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : undefined;
+  if (!d || !existsSync(join(d, 'lab.json'))) throw new UsageError('no lab is running; start one with "mmrecover lab up"');
+  return new Lab(JSON.parse(readFileSync(join(d, 'lab.json'), 'utf8')) as LabState);
+}
+
+export function forgetLab(lab: Lab, env: NodeJS.ProcessEnv = process.env): void {
+  const pointer = pointerFile(env);
+  if (existsSync(pointer) && readFileSync(pointer, 'utf8').trim() === lab.dir) rmSync(pointer, { force: true });
+}
+
+/** Accounts, the shop schema (identical on both, kept out of the binary logs), then replication both ways. */
+async function configurePair(lab: Lab): Promise<void> {
+  const st = lab.state;
+  const sessions = await Promise.all([
+    ServerSession.connect({ label: 'A', host: '127.0.0.1', port: lab.a.port, socket: lab.a.socket, user: 'root', password: '' }),
+    ServerSession.connect({ label: 'B', host: '127.0.0.1', port: lab.b.port, socket: lab.b.socket, user: 'root', password: '' }),
+  ]);
+  try {
+    for (const s of sessions) {
+      const pw = literal(st.adminPassword);
+      // mariadb-install-db leaves password-less root@127.0.0.1/::1/<hostname> and anonymous accounts: TCP logins
+      // would match those before root@'%'. Keep only root@localhost (the socket).
+      const strays = await s.query("SELECT User, Host FROM mysql.user WHERE (User = 'root' AND Host <> 'localhost') OR User = ''");
+      await s.query('SET SESSION sql_log_bin = 0');
+      for (const r of strays) await s.query(stmt(`DROP USER ${literal(String(r.User))}@${literal(String(r.Host))}`));
+      for (const sql of [
+        `ALTER USER root@localhost IDENTIFIED BY ${pw}`,
+        `CREATE USER root@'%' IDENTIFIED BY ${pw}`,
+        "GRANT ALL PRIVILEGES ON *.* TO root@'%' WITH GRANT OPTION",
+        `CREATE USER ${literal(st.replUser)}@'%' IDENTIFIED BY ${literal(st.replPassword)}${st.tls ? ' REQUIRE SSL' : ''}`,
+        `GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ${literal(st.replUser)}@'%'`,
+        ...SCHEMA,
+        'SET SESSION sql_log_bin = 1',
+      ])
+        await s.query(stmt(sql));
+    }
+    // Each server replicates from the other, starting at the other's current end of binary log.
+    const coords = await Promise.all(sessions.map((s) => readBinlogCoordinates(s)));
+    for (const [i, s] of sessions.entries()) {
+      const source = i === 0 ? lab.b : lab.a;
+      const c = coords[1 - i];
+      if (st.gtid) await s.query(s.dialect.setGtidSlavePos(''));
+      await s.query(
+        s.dialect.changeSource({
+          host: '127.0.0.1',
+          port: source.port,
+          user: st.replUser,
+          password: st.replPassword,
+          ...(st.gtid ? { gtid: true } : { file: c.file, position: c.position }),
+          connectRetrySeconds: 1,
+          tls: st.tls ? { ca: st.tls.ca } : undefined,
+        }),
+      );
+      await s.query(s.dialect.startReplica());
+    }
+    await waitForPairRunning(sessions);
+  } finally {
+    await Promise.all(sessions.map((s) => s.close()));
+  }
+}
+
+async function waitForPairRunning(sessions: ServerSession[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const st = await Promise.all(sessions.map((s) => readReplicaStatus(s)));
+    if (st.every(replicaRunning)) return;
+    const err = st.find((r) => r.lastIoErrno || r.lastSqlErrno);
+    if (Date.now() > deadline) throw new Error(`lab replication did not start: ${err ? `${err.lastIoError || err.lastSqlError}` : 'threads not running'}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

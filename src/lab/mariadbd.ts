@@ -1,0 +1,184 @@
+// One lab server: a real mariadbd in its own directory, with its own port and socket. Started detached so that
+// `mmrecover lab up` can exit and leave it running; stopped by pid.
+import { spawn, execFile } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ServerSession } from '../adapters/mysql/session.js';
+import { UsageError } from '../engine/errors.js';
+
+const execFileP = promisify(execFile);
+
+export const INSTALL_COMMAND = 'apt-get install -y --no-install-recommends mariadb-server mariadb-client';
+
+export function findProgram(name: string): string | undefined {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/usr/bin']) {
+    const p = join(dir, name);
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+export function mariadbdPath(): string {
+  const p = findProgram('mariadbd') ?? findProgram('mysqld');
+  if (!p) throw new UsageError(`mariadbd is not installed. Install it with: ${INSTALL_COMMAND}`);
+  return p;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function assertPortFree(port: number, flag: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', () => reject(new UsageError(`${flag}: port ${port} is already in use on 127.0.0.1; choose another port`)));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve()));
+  });
+}
+
+export interface ServerSpec {
+  name: 'a' | 'b';
+  dir: string;
+  port: number;
+  serverId: number;
+  gtid: boolean;
+  tls?: { ca: string; cert: string; key: string };
+}
+
+export interface LabServer {
+  name: 'a' | 'b';
+  host: '127.0.0.1';
+  port: number;
+  socket: string;
+  pid: number;
+  dir: string;
+  datadir: string;
+  serverId: number;
+}
+
+/** Initialise a datadir once; later servers copy it (much faster than a second install). */
+export async function initDatadir(datadir: string, template?: string): Promise<void> {
+  if (template && existsSync(template)) {
+    await cp(template, datadir, { recursive: true });
+    return;
+  }
+  const install = findProgram('mariadb-install-db') ?? findProgram('mysql_install_db');
+  if (!install) throw new UsageError(`mariadb-install-db is not installed. Install it with: ${INSTALL_COMMAND}`);
+  const args = ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'];
+  if (process.getuid?.() === 0) args.push('--user=root');
+  try {
+    await execFileP(install, args, { timeout: 120_000 });
+  } catch (err) {
+    throw new Error(`mariadb-install-db failed for ${datadir}: ${(err as { stderr?: string }).stderr?.trim().split('\n').pop() ?? (err as Error).message}`);
+  }
+}
+
+export function serverArgs(s: ServerSpec): string[] {
+  const d = s.dir;
+  const args = [
+    '--no-defaults',
+    `--datadir=${join(d, 'data')}`,
+    `--socket=${join(d, 'mysqld.sock')}`,
+    `--pid-file=${join(d, 'mysqld.pid')}`,
+    `--log-error=${join(d, 'error.log')}`,
+    `--port=${s.port}`,
+    '--bind-address=127.0.0.1',
+    `--server-id=${s.serverId}`,
+    // The seed's master-master setup:
+    '--log-bin=mysql-bin',
+    '--log-slave-updates',
+    '--binlog-format=ROW',
+    '--auto-increment-increment=2',
+    `--auto-increment-offset=${s.serverId}`,
+    // Small and quick: a lab, not production.
+    '--skip-name-resolve',
+    '--innodb-buffer-pool-size=64M',
+    '--innodb-log-file-size=48M',
+    '--innodb-flush-log-at-trx-commit=2',
+    '--sync-binlog=0',
+    '--max-connections=200',
+    '--skip-slave-start',
+    `--relay-log=relay-bin`,
+    `--gtid-domain-id=${s.serverId}`,
+  ];
+  if (s.tls) args.push(`--ssl-ca=${s.tls.ca}`, `--ssl-cert=${s.tls.cert}`, `--ssl-key=${s.tls.key}`, '--require-secure-transport=ON');
+  if (process.getuid?.() === 0) args.push('--user=root');
+  return args;
+}
+
+/** Start mariadbd detached and wait until it accepts connections on its socket. */
+export async function startServer(s: ServerSpec): Promise<LabServer> {
+  mkdirSync(s.dir, { recursive: true });
+  const out = openSync(join(s.dir, 'stdout.log'), 'a');
+  const child = spawn(mariadbdPath(), serverArgs(s), { detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
+  child.unref();
+  const server: LabServer = {
+    name: s.name,
+    host: '127.0.0.1',
+    port: s.port,
+    socket: join(s.dir, 'mysqld.sock'),
+    pid: child.pid ?? -1,
+    dir: s.dir,
+    datadir: join(s.dir, 'data'),
+    serverId: s.serverId,
+  };
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited || Date.now() > deadline) {
+      const log = existsSync(join(s.dir, 'error.log')) ? readFileSync(join(s.dir, 'error.log'), 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
+      if (!exited) process.kill(server.pid, 'SIGKILL');
+      throw new Error(`lab server ${s.name} (port ${s.port}) did not start: ${log}`);
+    }
+    try {
+      const session = await ServerSession.connect({ label: s.name.toUpperCase(), host: '127.0.0.1', port: s.port, socket: server.socket, user: 'root', password: '' }, { connectTimeoutMs: 1000 });
+      await session.close();
+      return server;
+    } catch (err) {
+      // Access denied means it is up and already has a password (a restart): good enough.
+      if ((err as { code?: string }).code === 'ER_ACCESS_DENIED_ERROR') return server;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, wait, then SIGKILL: the lab must never leave a server behind. */
+export async function stopServer(pid: number, timeoutMs = 20_000): Promise<void> {
+  if (!isRunning(pid)) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (isRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (isRunning(pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    while (isRunning(pid)) await new Promise((r) => setTimeout(r, 20));
+  }
+}
