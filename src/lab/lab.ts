@@ -112,10 +112,11 @@ export class Lab {
     return isRunning(this.server(which).pid);
   }
 
-  async restart(which: Which): Promise<void> {
+  /** Restart a server, optionally with extra mariadbd options (e.g. --skip-log-bin to make it no master). */
+  async restart(which: Which, extraArgs: string[] = []): Promise<void> {
     await stopServer(this.server(which).pid);
     const s = this.server(which);
-    const started = await startServer(spec(s.name, s.dir, s.port, s.serverId, this.state));
+    const started = await startServer({ ...spec(s.name, s.dir, s.port, s.serverId, this.state), extraArgs });
     this.state[which] = started;
     this.save();
   }

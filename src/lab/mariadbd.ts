@@ -53,6 +53,7 @@ export interface ServerSpec {
   serverId: number;
   gtid: boolean;
   tls?: { ca: string; cert: string; key: string };
+  extraArgs?: string[];
 }
 
 export interface LabServer {
@@ -113,6 +114,7 @@ export function serverArgs(s: ServerSpec): string[] {
   ];
   if (s.tls) args.push(`--ssl-ca=${s.tls.ca}`, `--ssl-cert=${s.tls.cert}`, `--ssl-key=${s.tls.key}`, '--require-secure-transport=ON');
   if (process.getuid?.() === 0) args.push('--user=root');
+  args.push(...(s.extraArgs ?? []));
   return args;
 }
 

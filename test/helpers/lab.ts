@@ -1,0 +1,48 @@
+// One lab per test file: started before its tests, always stopped after, and SIGKILLed if the worker dies.
+import { afterAll, beforeAll } from 'vitest';
+import { startLab, type Lab, type LabOptions } from '../../src/lab/lab.js';
+
+const live = new Set<Lab>();
+process.once('exit', () => {
+  for (const lab of live) {
+    for (const pid of [lab.a.pid, lab.b.pid]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+});
+
+export async function newLab(opts: LabOptions = {}): Promise<Lab> {
+  const lab = await startLab({ env: { XDG_STATE_HOME: process.env.XDG_STATE_HOME }, ...opts });
+  live.add(lab);
+  return lab;
+}
+
+export async function dropLab(lab: Lab | undefined): Promise<void> {
+  if (!lab) return;
+  await lab.stop();
+  live.delete(lab);
+}
+
+/** A lab for the whole file; `get()` returns the current one (tests may replace it with `fresh()`). */
+export function useLab(opts: LabOptions = {}) {
+  let lab: Lab | undefined;
+  beforeAll(async () => {
+    lab = await newLab(opts);
+  });
+  afterAll(async () => {
+    await dropLab(lab);
+  });
+  return {
+    get: () => lab!,
+    /** Replace the lab with a fresh, healthy pair. */
+    async fresh(): Promise<Lab> {
+      await dropLab(lab);
+      lab = await newLab(opts);
+      return lab;
+    },
+  };
+}

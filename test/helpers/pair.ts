@@ -1,0 +1,80 @@
+// Assertions about a lab pair after a recovery: replication runs both ways, writes cross, data match.
+import { expect } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { readBinlogCoordinates, readReplicaStatus, type ReplicaStatus } from '../../src/adapters/mysql/replication.js';
+import type { ServerSession } from '../../src/adapters/mysql/session.js';
+import { compareTables } from '../../src/inspect/compare.js';
+import type { Lab, Which } from '../../src/lab/lab.js';
+
+export async function withSessions<T>(lab: Lab, fn: (a: ServerSession, b: ServerSession) => Promise<T>): Promise<T> {
+  const [a, b] = await Promise.all([lab.connect('a'), lab.connect('b')]);
+  try {
+    return await fn(a, b);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+}
+
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A row written on `from` appears on `to`. */
+export async function writeArrives(lab: Lab, from: Which, to: Which): Promise<void> {
+  const token = randomUUID();
+  await withSessions(lab, async (a, b) => {
+    const [src, dst] = from === 'a' ? [a, b] : [b, a];
+    await src.query(`INSERT INTO shop.customers (name, email) VALUES ('probe ${token}', '${from}@probe')`);
+    await eventually(async () => (await dst.query(`SELECT id FROM shop.customers WHERE name = 'probe ${token}'`)).length === 1, 20_000, `a row from ${from} on ${to}`);
+  });
+}
+
+/** Both directions run with no error, rows cross both ways, and every user table checksums the same. */
+export async function expectPairHealthy(lab: Lab): Promise<{ a: ReplicaStatus; b: ReplicaStatus }> {
+  const status = await withSessions(lab, async (a, b) => ({ a: await readReplicaStatus(a), b: await readReplicaStatus(b) }));
+  for (const r of [status.a, status.b]) {
+    expect({ io: r.ioRunning, sql: r.sqlRunning, ioErr: r.lastIoErrno, sqlErr: r.lastSqlErrno }).toEqual({ io: 'Yes', sql: 'Yes', ioErr: 0, sqlErr: 0 });
+  }
+  await writeArrives(lab, 'a', 'b');
+  await writeArrives(lab, 'b', 'a');
+  await expectSameData(lab);
+  return status;
+}
+
+export async function expectSameData(lab: Lab): Promise<void> {
+  await withSessions(lab, async (a, b) => {
+    // Let both sides apply what the other wrote before comparing.
+    await eventually(async () => {
+      const [ca, cb, ra, rb] = await Promise.all([readBinlogCoordinates(a), readBinlogCoordinates(b), readReplicaStatus(a), readReplicaStatus(b)]);
+      return rb.execPos >= ca.position && rb.execFile === ca.file && ra.execPos >= cb.position && ra.execFile === cb.file;
+    }, 20_000, 'both sides to catch up');
+    const cmp = await compareTables((s) => a.query(s), (s) => b.query(s));
+    expect(cmp.mismatched).toEqual([]);
+    expect(cmp.compared).toBeGreaterThan(0);
+  });
+}
+
+/** Binary log coordinates and replica status of both servers, to prove nothing changed. */
+export async function snapshot(lab: Lab) {
+  return withSessions(lab, async (a, b) => {
+    const strip = (r: ReplicaStatus) => ({ ...r, raw: undefined, lagSeconds: undefined });
+    return { a: { binlog: await readBinlogCoordinates(a), replica: strip(await readReplicaStatus(a)), ro: await a.value('SELECT @@GLOBAL.read_only') }, b: { binlog: await readBinlogCoordinates(b), replica: strip(await readReplicaStatus(b)), ro: await b.value('SELECT @@GLOBAL.read_only') } };
+  });
+}
+
+export function recoverArgs(lab: Lab, extra: string[] = [], good: Which = 'a'): string[] {
+  const g = lab.server(good);
+  const b = lab.server(good === 'a' ? 'b' : 'a');
+  return ['recover', '--good', `127.0.0.1:${g.port}`, '--bad', `127.0.0.1:${b.port}`, ...extra];
+}
+
+export function yesArgs(lab: Lab, extra: string[] = [], good: Which = 'a'): string[] {
+  const b = lab.server(good === 'a' ? 'b' : 'a');
+  return recoverArgs(lab, ['--yes', '--confirm-bad', `127.0.0.1:${b.port}`, ...extra], good);
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    // Two cores: each integration file runs its own pair of mariadbd servers.
+    maxWorkers: 2,
+    fileParallelism: true,
+  },
+});
