@@ -64,7 +64,13 @@ export async function expectSameData(lab: Lab): Promise<void> {
 export async function snapshot(lab: Lab) {
   return withSessions(lab, async (a, b) => {
     const strip = (r: ReplicaStatus) => ({ ...r, raw: undefined, lagSeconds: undefined });
-    return { a: { binlog: await readBinlogCoordinates(a), replica: strip(await readReplicaStatus(a)), ro: await a.value('SELECT @@GLOBAL.read_only') }, b: { binlog: await readBinlogCoordinates(b), replica: strip(await readReplicaStatus(b)), ro: await b.value('SELECT @@GLOBAL.read_only') } };
+    const one = async (s: ServerSession) => ({
+      binlog: await readBinlogCoordinates(s).catch(() => null),
+      replica: strip(await readReplicaStatus(s)),
+      ro: await s.value('SELECT @@GLOBAL.read_only'),
+      tables: await s.query("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' ORDER BY 1, 2"),
+    });
+    return { a: await one(a), b: await one(b) };
   });
 }
 
