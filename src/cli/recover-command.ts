@@ -68,7 +68,7 @@ async function recover(flags: RawFlags, io: CliIo): Promise<number> {
       throw new UsageError(`--confirm-bad ${partial.confirmBad} is not the bad server (--bad is ${partial.bad.host}:${partial.bad.port}); nothing was changed`);
   }
   const interactive = Boolean(process.stdin.isTTY) && !partial.json;
-  const prompter: Prompter = partial.yes ? new YesPrompter((l) => ui.info(`  ${l}`)) : new TerminalPrompter();
+  const prompter: Prompter = partial.yes ? new YesPrompter((l) => ui.info(`  ${l}`)) : new TerminalPrompter(io.signal);
   if (!partial.yes && !partial.dryRun && !interactive)
     throw new UsageError('no terminal to ask on: run mmrecover in a terminal, or pass --yes --confirm-bad <bad server> for automation');
   const password = partial.password ?? (interactive ? await prompter.secret(`Password for ${partial.user} on GS and BS`) : undefined);

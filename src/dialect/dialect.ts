@@ -39,10 +39,11 @@ export interface ReplicaColumns {
   lag: string;
   lastIoErrno: string;
   lastIoError: string;
-  lastIoErrorTime: string;
+  /** null: MariaDB's SHOW REPLICA STATUS has no *_Error_Timestamp columns (MySQL 5.6+ only). */
+  lastIoErrorTime: string | null;
   lastSqlErrno: string;
   lastSqlError: string;
-  lastSqlErrorTime: string;
+  lastSqlErrorTime: string | null;
   sslAllowed: string;
   /** MariaDB: Using_Gtid (No/Slave_Pos/Current_Pos); MySQL: Auto_Position (0/1). */
   gtidMode: string;
@@ -138,7 +139,12 @@ export interface Dialect {
 export function dialectFor(v: ServerVersion): Dialect {
   const replica = has(v, 'replicaKeyword');
   const newSource = has(v, 'changeReplicationSource');
-  const columns = v.flavor === 'mariadb' ? { ...LEGACY_COLUMNS, gtidMode: 'Using_Gtid' } : has(v, 'replicaColumns') ? REPLICA_COLUMNS : LEGACY_COLUMNS;
+  const columns =
+    v.flavor === 'mariadb'
+      ? { ...LEGACY_COLUMNS, gtidMode: 'Using_Gtid', lastIoErrorTime: null, lastSqlErrorTime: null }
+      : has(v, 'replicaColumns')
+        ? REPLICA_COLUMNS
+        : LEGACY_COLUMNS;
   const fence = ['read_only'];
   if (has(v, 'superReadOnly')) fence.push('super_read_only');
   if (has(v, 'offlineMode')) fence.push('offline_mode');

@@ -15,6 +15,7 @@ import { DryRunExecutor, LiveExecutor, type ExecutedRecord } from './executor.js
 import { Interrupted, StepFailed, UsageError, exitCodeOf } from './errors.js';
 import { Journal, defaultJournalPath, type ServerFingerprint } from './journal.js';
 import { describeStop, resumeCommand } from './stop-report.js';
+import { refence } from '../steps/s01-isolate.js';
 
 /** Statements shown in an offline dry run use this dialect (the servers did not answer to tell theirs). */
 const OFFLINE_VERSION = parseVersion('10.11.0-MariaDB');
@@ -73,7 +74,9 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
           return undefined;
         }
       })();
-      if (existing && !existing.data.finished)
+      // A run that stopped before changing anything (a No at the first question) does not block a fresh start.
+      const changedSomething = existing?.data.steps.some((st) => st.status === 'done' || st.statements.some((x) => x.mode === 'run'));
+      if (existing && !existing.data.finished && changedSomething)
         throw new UsageError(
           `an unfinished recovery of this pair stopped at step ${existing.data.stoppedAt?.step ?? '?'} (journal ${journalPath}); continue it with --resume, or delete that file to start over`,
         );
@@ -126,7 +129,10 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       startAt = firstIncompleteStep(journal);
       journal.data.finished = false;
       journal.data.outcome = undefined;
+      journal.data.stoppedAt = undefined;
       ui.heading(`Resuming from step ${startAt} (journal ${journalPath})`);
+      // BS may have restarted since (read_only is not persistent): put back the fence step 1 set up.
+      if (startAt > 1 && startAt <= 11) await refence(ctx);
     } else if (!dry) {
       journal = Journal.create(journalPath, {
         method: settings.method,

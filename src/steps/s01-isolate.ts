@@ -77,3 +77,16 @@ export async function clearForeignConnections(ctx: RecoveryContext): Promise<voi
   }
   throw new Interrupted('stopped at step 1: client connections on BS keep coming back; block them at the firewall and run again', 1);
 }
+
+/** On --resume: switch back on whatever fence step 1 recorded and that is off now (a restarted BS forgets it). */
+export async function refence(ctx: RecoveryContext): Promise<void> {
+  if (ctx.state.fence.length === 0) return;
+  const rows = await ctx.exec.sql('BS', stmt(`SELECT ${ctx.state.fence.map((f) => `@@GLOBAL.${f.variable} AS ${f.variable}`).join(', ')}`), { quiet: true });
+  for (const f of ctx.state.fence) {
+    const v = String(rows[0]?.[f.variable] ?? '');
+    if (v !== '1' && v.toUpperCase() !== 'ON') {
+      ctx.ui.warn(`BS lost its fence (${f.variable} is off again, a restart?): switching it back on.`);
+      await ctx.exec.sql('BS', fenceStatement(f.variable));
+    }
+  }
+}

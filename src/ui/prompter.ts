@@ -14,7 +14,12 @@ export interface Prompter {
 /** Inquirer on the terminal; questions go to stderr so stdout stays for data. */
 export class TerminalPrompter implements Prompter {
   readonly interactive = true;
-  private readonly prompt = inquirer.createPromptModule({ output: process.stderr });
+  private readonly prompt;
+
+  /** `signal`: SIGINT/SIGTERM sent from outside (not typed) must also end a pending question. */
+  constructor(signal?: AbortSignal) {
+    this.prompt = inquirer.createPromptModule({ output: process.stderr, signal });
+  }
 
   async confirm(question: string): Promise<boolean> {
     return this.ask({ type: 'confirm', name: 'answer', message: question, default: false }) as Promise<boolean>;

@@ -66,7 +66,7 @@ export async function readReplicaStatus(s: ServerSession): Promise<ReplicaStatus
   const r = rows[0];
   if (!r) return NOT_CONFIGURED;
   const c = s.dialect.replicaColumns;
-  const str = (k: string) => (r[k] === null || r[k] === undefined ? '' : String(r[k]));
+  const str = (k: string | null) => (k === null || r[k] === null || r[k] === undefined ? '' : String(r[k]));
   const num = (k: string) => Number(r[k] ?? 0);
   const lag = r[c.lag];
   return {

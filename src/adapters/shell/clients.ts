@@ -1,63 +1,135 @@
 // Which client programs this machine has: the dump, the import, and the binlog reader, with their flavor and version.
+// Located on PATH ourselves (not by trying to run them) so that "not installed" and "installed but broken" read
+// differently to the operator.
 import { execFile } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Flavor } from '../../dialect/version.js';
 
 const run = promisify(execFile);
 
 export interface ClientProgram {
+  /** The name to spawn (resolved through PATH, as found). */
   command: string;
+  /** Absolute path it resolved to. */
+  path: string;
+  /** The client's own version ("10.11.19", "8.0.36"), or "unknown". */
   version: string;
   flavor: Flavor;
 }
 
+export interface DumpProgram extends ClientProgram {
+  /** MySQL mysqldump 8.0.26+: --source-data (--master-data is deprecated there). */
+  sourceData: boolean;
+  /** MariaDB mariadb-dump: --gtid writes gtid_slave_pos beside the coordinates. */
+  gtid: boolean;
+}
+
 export interface Clients {
-  dump: ClientProgram & { sourceData: boolean; gtid: boolean };
+  dump: DumpProgram;
   load: ClientProgram;
+  /** The binlog reader is not needed for the copy, so its absence is not an error here (see findBinlogReader). */
+  binlog?: ClientProgram;
 }
 
-export const INSTALL_HINT = 'apt-get install -y --no-install-recommends mariadb-client (or the MySQL client package)';
+export const INSTALL_HINT = 'sudo apt-get install -y mariadb-client (or, for MySQL\u2019s clients: sudo apt-get install -y mysql-client)';
 
-async function probe(command: string): Promise<ClientProgram | undefined> {
-  try {
-    const { stdout } = await run(command, ['--version'], { timeout: 10_000 });
-    const text = stdout.trim();
-    const flavor: Flavor = /mariadb/i.test(text) ? 'mariadb' : 'mysql';
-    // "mariadb-dump from 11.8.3-MariaDB", "mysqldump  Ver 10.19 Distrib 10.11.19-MariaDB", "mysqldump  Ver 8.0.36 for Linux"
-    const v = /Distrib ([\d.]+)/.exec(text)?.[1] ?? /from ([\d.]+)/.exec(text)?.[1] ?? /Ver ([\d.]+)/.exec(text)?.[1] ?? 'unknown';
-    return { command, version: v, flavor };
-  } catch {
-    return undefined;
-  }
+/** Preferred names first: on MariaDB the mysql* names are deprecated symlinks that warn on stderr. */
+export const CANDIDATES = {
+  dump: ['mariadb-dump', 'mysqldump'],
+  load: ['mariadb', 'mysql'],
+  binlog: ['mariadb-binlog', 'mysqlbinlog'],
+} as const;
+
+export interface FindOptions {
+  /** PATH to search (default: process.env.PATH); tests point it at fake programs. */
+  path?: string;
 }
 
-async function first(names: string[]): Promise<ClientProgram | undefined> {
-  for (const n of names) {
-    const p = await probe(n);
-    if (p) return p;
+/** The first executable regular file called `name` in the PATH directories, or undefined. */
+export function whichSync(name: string, pathVar = process.env.PATH ?? ''): string | undefined {
+  for (const dir of pathVar.split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, name);
+    try {
+      if (!statSync(p).isFile()) continue;
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* not here */
+    }
   }
   return undefined;
 }
 
-const atLeast = (v: string, min: number[]) => {
-  const parts = v.split('.').map(Number);
-  for (let i = 0; i < min.length; i++) if ((parts[i] ?? 0) !== min[i]) return (parts[i] ?? 0) > min[i];
-  return true;
-};
-
-/** Prefer the MariaDB names (the mysql* names are deprecated symlinks there), fall back to MySQL's. */
-export async function findClients(): Promise<Clients> {
-  const [dump, load] = await Promise.all([first(['mariadb-dump', 'mysqldump']), first(['mariadb', 'mysql'])]);
-  if (!dump) throw new Error(`no dump program found (mariadb-dump or mysqldump); install it: ${INSTALL_HINT}`);
-  if (!load) throw new Error(`no client program found (mariadb or mysql); install it: ${INSTALL_HINT}`);
-  return {
-    dump: { ...dump, sourceData: dump.flavor === 'mysql' && atLeast(dump.version, [8, 0, 26]), gtid: dump.flavor === 'mariadb' },
-    load,
-  };
+/**
+ * Flavor and version from `--version` output. Known shapes:
+ *   "mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)"   (MariaDB ≤ 11.0)
+ *   "mariadb-dump from 11.8.3-MariaDB, client 10.19 for debian-linux-gnu (x86_64)"     (MariaDB 11.x)
+ *   "mysqldump  Ver 10.13 Distrib 5.7.44, for Linux (x86_64)"                          (MySQL 5.7)
+ *   "mysqldump  Ver 8.0.36 for Linux on x86_64 (MySQL Community Server - GPL)"         (MySQL 8+)
+ *   "mariadb-binlog Ver 3.5 for debian-linux-gnu at x86_64"                            (no flavor in the text)
+ */
+export function parseClientVersion(text: string, command: string, fallbackFlavor: Flavor = 'mysql'): { version: string; flavor: Flavor } {
+  const flavor: Flavor = /mariadb/i.test(text) || /^mariadb/i.test(command) ? 'mariadb' : /mysql/i.test(text.replace(/^\s*mysql\w*/i, '')) ? 'mysql' : fallbackFlavor;
+  // Distrib and "from" name the release the client belongs to; "Ver" alone is the release only on MySQL 8+.
+  const version = /Distrib (\d+\.\d+\.\d+)/.exec(text)?.[1] ?? /from (\d+\.\d+\.\d+)/.exec(text)?.[1] ?? /Ver (\d+\.\d+\.\d+)/.exec(text)?.[1] ?? 'unknown';
+  return { version, flavor };
 }
 
-export async function findBinlogReader(): Promise<ClientProgram> {
-  const p = await first(['mariadb-binlog', 'mysqlbinlog']);
-  if (!p) throw new Error(`no binlog reader found (mariadb-binlog or mysqlbinlog); install it: ${INSTALL_HINT}`);
+function atLeast(version: string, min: [number, number, number]): boolean {
+  const parts = version.split('.').map(Number);
+  for (let i = 0; i < min.length; i++) {
+    const p = parts[i] ?? 0;
+    if (Number.isNaN(p)) return false;
+    if (p !== min[i]) return p > min[i];
+  }
+  return true;
+}
+
+/** What the dump program supports, from its flavor and version. */
+export function dumpFeatures(p: Pick<ClientProgram, 'flavor' | 'version'>): { sourceData: boolean; gtid: boolean } {
+  return { sourceData: p.flavor === 'mysql' && atLeast(p.version, [8, 0, 26]), gtid: p.flavor === 'mariadb' };
+}
+
+async function probe(path: string, command: string, fallbackFlavor?: Flavor): Promise<ClientProgram> {
+  let stdout: string;
+  try {
+    ({ stdout } = await run(path, ['--version'], { timeout: 10_000 }));
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`${command} was found at ${path} but "${command} --version" failed: ${e.stderr?.trim().split('\n').pop() || e.message}`);
+  }
+  return { command, path, ...parseClientVersion(stdout.trim(), command, fallbackFlavor) };
+}
+
+async function locate(kind: keyof typeof CANDIDATES, o: FindOptions, fallbackFlavor?: Flavor): Promise<ClientProgram | undefined> {
+  for (const name of CANDIDATES[kind]) {
+    const path = whichSync(name, o.path ?? process.env.PATH ?? '');
+    if (path) return probe(path, name, fallbackFlavor);
+  }
+  return undefined;
+}
+
+function missing(kind: keyof typeof CANDIDATES, what: string): Error {
+  const [preferred, fallback] = CANDIDATES[kind];
+  return new Error(`${what} not found: neither ${preferred} nor ${fallback} is on PATH. Install it with: ${INSTALL_HINT}`);
+}
+
+/** The dump and import programs (required) and the binlog reader (if present). */
+export async function findClients(o: FindOptions = {}): Promise<Clients> {
+  const [dump, load] = await Promise.all([locate('dump', o), locate('load', o)]);
+  if (!dump) throw missing('dump', 'the dump program');
+  if (!load) throw missing('load', 'the import program');
+  // mysqlbinlog does not say whose it is; it comes from the same package as the dump program next to it.
+  const binlog = await locate('binlog', o, dump.flavor).catch(() => undefined);
+  return { dump: { ...dump, ...dumpFeatures(dump) }, load, ...(binlog ? { binlog } : {}) };
+}
+
+/** The binlog reader, required. */
+export async function findBinlogReader(o: FindOptions = {}): Promise<ClientProgram> {
+  const p = await locate('binlog', o);
+  if (!p) throw missing('binlog', 'the binlog reader');
   return p;
 }

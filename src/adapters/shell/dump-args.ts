@@ -1,9 +1,10 @@
-// argv for the dump and the import. Pure, golden-tested. --defaults-extra-file must come first: the clients
-// only honour it as their first argument.
+// argv for the dump and the import. Pure, golden-tested. --defaults-extra-file must come first: the clients only
+// honour it as their first argument (anywhere else it is an error).
 import type { Clients } from './clients.js';
 
 export interface DumpOptions {
   optionFile: string;
+  /** classic: the seed's --lock-all-tables; online: a consistent snapshot with the coordinates in its header. */
   method: 'classic' | 'online';
   /** MariaDB: also write the GTID position (--gtid) with the coordinates. */
   gtid?: boolean;
@@ -11,23 +12,27 @@ export interface DumpOptions {
   databases?: string[];
 }
 
-export function dumpArgs(c: Clients, o: DumpOptions): string[] {
+export function dumpArgs(c: Pick<Clients, 'dump'>, o: DumpOptions): string[] {
+  const some = (o.databases?.length ?? 0) > 0;
   const args = [`--defaults-extra-file=${o.optionFile}`];
-  args.push(...(o.databases?.length ? ['--databases', ...o.databases] : ['--all-databases']));
-  args.push('--quick', '--routines', '--events', '--triggers', '--hex-blob', '--max-allowed-packet=1G');
-  // Accounts and grants travel with the mysql schema; reload them once imported.
-  if (!o.databases?.length) args.push('--flush-privileges');
+  args.push(...(some ? ['--databases', ...o.databases!] : ['--all-databases']));
+  // --quick: row by row, never a whole table in the dump's memory.
+  args.push('--quick');
   if (o.method === 'classic') args.push('--lock-all-tables');
   else {
     args.push('--single-transaction');
-    // Coordinates as a comment in the header, read as the stream passes (not executed on BS).
+    // =2: the coordinates as a comment in the header, read as the stream passes (never executed on BS).
     args.push(c.dump.sourceData ? '--source-data=2' : '--master-data=2');
   }
+  args.push('--routines', '--events', '--triggers');
+  // Accounts and grants travel with the mysql schema; reload them once imported.
+  if (!some) args.push('--flush-privileges');
+  args.push('--hex-blob', '--max-allowed-packet=1G');
   if (o.gtid && c.dump.gtid) args.push('--gtid');
   return args;
 }
 
-export function loadArgs(_c: Clients, o: { optionFile: string }): string[] {
+export function loadArgs(_c: Pick<Clients, 'load'>, o: { optionFile: string }): string[] {
   // No --force: the first error must stop the import, and the copy must count as failed.
   return [`--defaults-extra-file=${o.optionFile}`, '--max-allowed-packet=1G', '--batch'];
 }

@@ -1,50 +1,103 @@
-// The online copy takes GS's coordinates from the dump's own header as the stream passes: no second pass, no temp file.
+// The online copy takes GS's coordinates from the dump's own output as the stream passes: no second pass, no temp file.
+//
+// What the dump programs write with --master-data=2 / --source-data=2 (commented; =1 writes the same uncommented):
+//   MySQL ≤ 8.0.25, MariaDB:  -- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234;
+//   MySQL 8.0.26+:            -- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='binlog.000002', SOURCE_LOG_POS=157;
+//   MariaDB with --gtid:      -- CHANGE MASTER TO MASTER_USE_GTID=slave_pos;   (in the header, before the line above)
+//                             -- SET GLOBAL gtid_slave_pos='0-1-5';
+// MariaDB 10.11's mariadb-dump prints that SET GLOBAL gtid_slave_pos line *after the data* ("deferred"), just before
+// "-- Dump completed", so the watcher keeps scanning the whole stream for it, with a small carry-over only.
 import type { BinlogCoordinates } from '../mysql/replication.js';
 
 export interface DumpCoordinates extends BinlogCoordinates {
-  /** MariaDB --gtid: the GTID position matching the coordinates. */
+  /** MariaDB: the GTID position matching the coordinates (SET GLOBAL gtid_slave_pos). */
   gtidSlavePos?: string;
+  /** MariaDB --gtid: the dump recommends CHANGE MASTER TO MASTER_USE_GTID=slave_pos. */
+  useGtid?: boolean;
 }
 
-const FILE_POS = /CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE='([^']+)',\s*(?:MASTER|SOURCE)_LOG_POS=(\d+)/;
-const GTID_POS = /SET GLOBAL gtid_slave_pos\s*=\s*'([^']*)'/;
+// Anchored at a line start (optionally behind "-- "): inside INSERT data a quote is always escaped (\'), and a raw
+// newline never appears, so these cannot match table contents.
+const FILE_POS = /^(?:-- )?CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE\s*=\s*'([^'\n]+)',\s*(?:MASTER|SOURCE)_LOG_POS\s*=\s*(\d+)/m;
+const GTID_POS = /^(?:-- )?SET GLOBAL gtid_slave_pos\s*=\s*'([\d,\- ]*)'/m;
+const USE_GTID = /^(?:-- )?CHANGE MASTER TO MASTER_USE_GTID\s*=\s*slave_pos/im;
 
+/** Coordinates from (part of) a dump; undefined until the log file/position line is in `text`. */
 export function parseDumpCoordinates(text: string): DumpCoordinates | undefined {
   const m = FILE_POS.exec(text);
   if (!m) return undefined;
   const g = GTID_POS.exec(text);
-  return { file: m[1], position: Number(m[2]), ...(g ? { gtidSlavePos: g[1] } : {}) };
+  return {
+    file: m[1],
+    position: Number(m[2]),
+    ...(g ? { gtidSlavePos: g[1] } : {}),
+    ...(USE_GTID.test(text) ? { useGtid: true } : {}),
+  };
 }
 
-/** Feed it chunks; it keeps at most `limit` bytes of the header and finds the coordinates once they pass. */
+/** Longest line worth carrying across a chunk boundary while looking for the GTID line. */
+const CARRY = 512;
+
+/**
+ * The last partial line with its leading newline, so that a line split across chunks is seen whole next time. A line
+ * longer than CARRY is cut and marked with a NUL so that `^` cannot match in the middle of it.
+ */
+function lastPartialLine(text: string): string {
+  const nl = text.lastIndexOf('\n');
+  const tail = nl >= 0 ? text.slice(nl) : '\0' + text;
+  return tail.length > CARRY ? '\0' + tail.slice(-CARRY) : tail;
+}
+
+/**
+ * Feed it every chunk (e.g. as runCopyPipe's onChunk). It keeps at most `limit` bytes of the header until the
+ * log file/position line has passed, then only a short carry-over while it looks for a deferred gtid_slave_pos.
+ */
 export class DumpHeaderWatcher {
   private head = '';
-  private done = false;
+  private carry = '';
+  private headerDone = false;
+  private useGtid = false;
   coordinates?: DumpCoordinates;
 
   constructor(private readonly limit = 1024 * 1024) {}
 
   push(chunk: Buffer): void {
-    if (this.done) return;
-    this.head += chunk.toString('utf8');
-    const found = parseDumpCoordinates(this.head);
-    // The GTID line, when present, follows the CHANGE MASTER comment closely; wait for the next statement line.
-    if (found && (found.gtidSlavePos !== undefined || /\n(?!--)[A-Z/]/.test(this.head.slice(this.head.search(FILE_POS))))) {
-      this.coordinates = found;
-      this.done = true;
-      this.head = '';
-    } else if (this.head.length > this.limit) {
-      this.coordinates = found;
-      this.done = true;
-      this.head = '';
+    // latin1 maps bytes 1:1, so a multi-byte character split across chunks cannot hide an ASCII marker.
+    const text = chunk.toString('latin1');
+    if (!this.headerDone) {
+      this.head += text;
+      this.useGtid ||= USE_GTID.test(this.head);
+      const found = parseDumpCoordinates(this.head);
+      if (found) {
+        this.coordinates = found;
+        this.finishHeader();
+      } else if (this.head.length > this.limit) {
+        this.finishHeader(); // No coordinates in the first MB: the dump was made without --master-data.
+      }
+      return;
     }
+    if (!this.coordinates || this.coordinates.gtidSlavePos !== undefined) return;
+    const window = this.carry + text;
+    const g = GTID_POS.exec(window);
+    if (g) this.coordinates = { ...this.coordinates, gtidSlavePos: g[1] };
+    this.carry = lastPartialLine(window);
+  }
+
+  private finishHeader(): void {
+    this.headerDone = true;
+    // The tail of the header may already hold the start of a line that continues in the next chunk.
+    this.carry = lastPartialLine(this.head);
+    this.head = '';
+    if (this.coordinates && this.useGtid) this.coordinates = { ...this.coordinates, useGtid: true };
   }
 
   /** Call at the end of the stream: whatever was found. */
   finish(): DumpCoordinates | undefined {
-    if (!this.done) this.coordinates = parseDumpCoordinates(this.head);
-    this.done = true;
-    this.head = '';
+    if (!this.headerDone) {
+      this.coordinates = parseDumpCoordinates(this.head);
+      this.finishHeader();
+    }
+    this.carry = '';
     return this.coordinates;
   }
 }

@@ -1,5 +1,9 @@
 // Credentials for client programs go in a [client] option file, mode 0600, in a private 0700 directory, passed as
 // --defaults-extra-file: never on a command line, where every user on the host could read them from the process list.
+//
+// Caveat (MySQL and MariaDB alike): the clients read ~/.my.cnf AFTER --defaults-extra-file, so a [client] password
+// in the operator's own ~/.my.cnf wins over ours. Callers that must rule this out can run the clients with HOME
+// pointing at the private directory this module creates (see OptionFile.dir).
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,61 +16,91 @@ export interface OptionFileCredentials {
   socket?: string;
   user: string;
   password: string;
+  /** mode: DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY (MySQL's --ssl-mode names). */
   ssl?: { mode: string; ca?: string; cert?: string; key?: string };
 }
 
 export interface OptionFile {
+  /** The option file, for --defaults-extra-file. */
   path: string;
+  /** Its private 0700 directory. */
+  dir: string;
+  /** Remove the file and its directory; safe to call twice. */
   dispose(): Promise<void>;
 }
 
 /** Directories still on disk, so that exit and signal handlers can remove them synchronously. */
 const live = new Set<string>();
 
-/** Double-quoted option value: backslash and double quote escaped, so #, ; and quotes survive. */
+/**
+ * A double-quoted option value. Inside double quotes the option-file parser (mysys my_default.c, the same in MySQL
+ * and MariaDB) reads \\ \" \n \t \r \b \s as escapes and treats # and ; as text, so quoting every value makes any
+ * password survive; unquoted, `a#b` would be cut at the # (a comment) and a backslash could be eaten.
+ */
 export function quoteOptionValue(value: string): string {
-  return '"' + value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t') + '"';
+  if (value.includes('\0')) throw new Error('an option-file value cannot contain a NUL character');
+  const escaped = value
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\t/g, '\\t')
+    .replace(/\x08/g, '\\b');
+  return `"${escaped}"`;
 }
 
+/** TLS lines. MariaDB's clients have no --ssl-mode: `ssl` plus (skip-)ssl-verify-server-cert say the same. */
+function sslLines(ssl: OptionFileCredentials['ssl'], flavor: Flavor): string[] {
+  const mode = (ssl?.mode ?? 'DISABLED').toUpperCase();
+  if (mode === 'DISABLED') return [flavor === 'mysql' ? 'ssl-mode=DISABLED' : 'skip-ssl'];
+  const lines: string[] = [];
+  if (flavor === 'mysql') lines.push(`ssl-mode=${mode}`);
+  else {
+    lines.push('ssl');
+    // MariaDB verifies CA and host name together; VERIFY_CA gets the stricter check rather than none.
+    // Skipping verification is explicit because MariaDB 11.3+ clients verify by default.
+    lines.push(mode === 'VERIFY_CA' || mode === 'VERIFY_IDENTITY' ? 'ssl-verify-server-cert' : 'skip-ssl-verify-server-cert');
+  }
+  if (ssl?.ca) lines.push(`ssl-ca=${quoteOptionValue(ssl.ca)}`);
+  if (ssl?.cert) lines.push(`ssl-cert=${quoteOptionValue(ssl.cert)}`);
+  if (ssl?.key) lines.push(`ssl-key=${quoteOptionValue(ssl.key)}`);
+  return lines;
+}
+
+/** The text of the option file (pure, golden-tested). */
 export function optionFileText(c: OptionFileCredentials, flavor: Flavor): string {
   const lines = ['[client]', `user=${quoteOptionValue(c.user)}`, `password=${quoteOptionValue(c.password)}`];
-  if (c.socket) lines.push(`socket=${quoteOptionValue(c.socket)}`);
+  if (c.socket) lines.push(`socket=${quoteOptionValue(c.socket)}`, 'protocol=SOCKET');
   else {
     if (c.host) lines.push(`host=${quoteOptionValue(c.host)}`);
-    if (c.port) lines.push(`port=${c.port}`);
+    if (c.port) lines.push(`port=${Math.trunc(c.port)}`);
+    // Without this, host=localhost would silently use the default socket and reach a different server.
     lines.push('protocol=TCP');
   }
-  const ssl = c.ssl;
-  if (ssl && ssl.mode !== 'DISABLED') {
-    if (flavor === 'mysql') lines.push(`ssl-mode=${ssl.mode}`);
-    else {
-      lines.push('ssl');
-      if (ssl.mode === 'VERIFY_CA' || ssl.mode === 'VERIFY_IDENTITY') lines.push('ssl-verify-server-cert');
-    }
-    if (ssl.ca) lines.push(`ssl-ca=${quoteOptionValue(ssl.ca)}`);
-    if (ssl.cert) lines.push(`ssl-cert=${quoteOptionValue(ssl.cert)}`);
-    if (ssl.key) lines.push(`ssl-key=${quoteOptionValue(ssl.key)}`);
-  } else if (flavor === 'mariadb') {
-    // MariaDB 11.4+ clients verify/require TLS by default; without TLS settings, behave like the server expects.
-    lines.push('skip-ssl');
-  } else lines.push('ssl-mode=DISABLED');
+  lines.push(...sslLines(c.ssl, flavor));
   return lines.join('\n') + '\n';
 }
 
 export async function writeOptionFile(c: OptionFileCredentials, flavor: Flavor): Promise<OptionFile> {
+  // mkdtemp creates the directory 0700: nobody else can even list it.
   const dir = await mkdtemp(join(tmpdir(), 'mmrecover-'));
   live.add(dir);
   const path = join(dir, 'client.cnf');
-  await writeFile(path, optionFileText(c, flavor), { mode: 0o600, flag: 'wx' });
-  return {
-    path,
-    async dispose() {
-      live.delete(dir);
-      await rm(dir, { recursive: true, force: true });
-    },
+  const dispose = async () => {
+    live.delete(dir);
+    await rm(dir, { recursive: true, force: true });
   };
+  try {
+    // wx: never write through a file (or symlink) someone else placed there; 0600 from the first byte.
+    await writeFile(path, optionFileText(c, flavor), { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  return { path, dir, dispose };
 }
 
+/** For exit and signal handlers: remove every option file still on disk, synchronously. */
 export function disposeAllOptionFilesSync(): void {
   for (const dir of live) {
     try {
@@ -78,3 +112,7 @@ export function disposeAllOptionFilesSync(): void {
   }
 }
 
+/** How many option files are still on disk (for tests and leak checks). */
+export function liveOptionFileCount(): number {
+  return live.size;
+}

@@ -1,71 +1,129 @@
 // The copy: `dump | load` as two processes spawned without a shell and joined with stream.pipeline, so the data
-// streams through with bounded memory. It counts as complete only when both exit 0, the dump's end marker came
-// through, and the import wrote no error.
+// streams through with bounded memory (backpressure, nothing accumulated). In a shell pipe a failed dump does not
+// fail the import; here the copy counts as complete only when both exit 0, the dump's end marker came through, and
+// the import wrote no ERROR line.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Transform } from 'node:stream';
+import { basename } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+
+export { parseDumpCoordinates, DumpHeaderWatcher, type DumpCoordinates } from './dump-header.js';
 
 export interface Command {
   command: string;
   args: string[];
+  /** Environment for the child (default: inherited). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export type Side = 'dump' | 'load';
+
+export interface CopyOptions {
+  dump: Command;
+  load: Command;
+  /** Total bytes so far, after every chunk. */
+  onProgress?: (bytes: number) => void;
+  /** Each chunk as it passes (for a DumpHeaderWatcher). Must not keep it. */
+  onChunk?: (chunk: Buffer) => void;
+  /** The children's pids once spawned (undefined for one that could not start). */
+  onSpawn?: (pids: { dump: number | undefined; load: number | undefined }) => void;
+  /** Abort kills both at once (SIGKILL); the promise then rejects with CopyAborted once both are gone. */
+  signal?: AbortSignal;
+  /** Seen anywhere in the stream (across chunk boundaries) = the dump finished writing. */
+  endMarker?: RegExp;
+  /** Strings to mask if they ever show up in a message (the passwords in the option files). */
+  secrets?: string[];
+  /** Between SIGTERM and SIGKILL when one side died and the other must go. */
+  killGraceMs?: number;
 }
 
 export interface CopyResult {
   bytes: number;
   seconds: number;
+  /** The last ~64 KB of each side's stderr (warnings), for the log. */
+  dumpStderr: string;
+  loadStderr: string;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 export class CopyFailed extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The side that failed first (undefined: the stream between them failed). */
+    readonly side?: Side,
+    readonly status?: ExitStatus,
+  ) {
     super(message);
     this.name = 'CopyFailed';
   }
 }
 
-export interface CopyOptions {
-  dump: Command;
-  load: Command;
-  onProgress?: (bytes: number) => void;
-  /** Each chunk as it passes (for a header watcher). */
-  onChunk?: (chunk: Buffer) => void;
-  onSpawn?: (pids: { dump: number; load: number }) => void;
-  signal?: AbortSignal;
-  endMarker?: RegExp;
+/** Shaped like the DOMException fetch() and timers/promises throw, so `err.name === 'AbortError'` checks work. */
+export class CopyAborted extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor(message = 'the copy was stopped (aborted); both programs were killed') {
+    super(message);
+    this.name = 'AbortError';
+  }
 }
 
+export const DEFAULT_END_MARKER = /^-- Dump completed/m;
 const STDERR_KEEP = 64 * 1024;
+/** Longest partial line carried between chunks while looking for the end marker. */
+const MARKER_CARRY = 1024;
+const SIDE_NAME: Record<Side, string> = { dump: 'dump side', load: 'import side' };
 
-function collectStderr(child: ChildProcess): () => string {
-  let text = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    text = (text + d.toString('utf8')).slice(-STDERR_KEEP);
-  });
-  return () => text;
+/** Mask passwords that could appear in stderr: known secrets, `password=…`, `IDENTIFIED BY '…'`. */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const s of secrets) if (s) out = out.split(s).join('********');
+  return out
+    .replace(/\b(password|pwd|passwd)(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi, '$1$2********')
+    .replace(/\b(IDENTIFIED\s+(?:BY|VIA\s+\w+\s+USING)(?:\s+PASSWORD)?\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")/gi, "$1'********'");
 }
 
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
-    else child.once('close', (code, signal) => resolve({ code, signal }));
-  });
-}
+/** Keeps the last STDERR_KEEP characters of a stream and the first ERROR line, whenever it came. */
+class StderrTail {
+  text = '';
+  firstError?: string;
+  private partial = '';
 
-function kill(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-}
+  push(s: string): void {
+    this.text = (this.text + s).slice(-STDERR_KEEP);
+    const lines = (this.partial + s).split('\n');
+    this.partial = lines.pop()!.slice(-STDERR_KEEP);
+    for (const l of lines) this.check(l);
+  }
 
-const lastLine = (s: string) =>
-  s
-    .trim()
-    .split('\n')
-    .filter((l) => !/^(mysqldump|mariadb-dump|mysql|mariadb): \[Warning\]/.test(l))
-    .pop() ?? '';
+  end(): void {
+    this.check(this.partial);
+    this.partial = '';
+  }
+
+  private check(line: string): void {
+    // The clients print "ERROR 1064 (42000) at line 5: …"; in --batch mode nothing else starts with ERROR.
+    if (this.firstError === undefined && /^ERROR\b/.test(line)) this.firstError = line.slice(0, 2000);
+  }
+
+  /** The last line that says something: not a [Warning], not the deprecated-program-name notice. */
+  lastLine(): string {
+    const lines = this.text.split('\n').map((l) => l.trim());
+    return lines.filter((l) => l && !/\[Warning\]|Deprecated program name/i.test(l)).pop() ?? '';
+  }
+}
 
 /** Counts bytes and watches for the end marker across chunk boundaries, keeping only a short tail. */
 class Meter extends Transform {
   bytes = 0;
   sawEnd = false;
-  private tail = '';
+  /** A callback (onChunk/onProgress) threw: the copy cannot be trusted. */
+  error?: Error;
+  private tail = '\n'; // The stream starts at a line start.
+
   constructor(
     private readonly marker: RegExp,
     private readonly onProgress?: (bytes: number) => void,
@@ -73,70 +131,166 @@ class Meter extends Transform {
   ) {
     super();
   }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
-    this.bytes += chunk.length;
-    this.onChunk?.(chunk);
-    this.onProgress?.(this.bytes);
-    const text = this.tail + chunk.toString('latin1');
-    if (this.marker.test(text)) this.sawEnd = true;
-    this.tail = text.slice(-256);
-    cb(null, chunk);
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      this.bytes += chunk.length;
+      this.onChunk?.(chunk);
+      this.onProgress?.(this.bytes);
+      if (!this.sawEnd) {
+        // latin1: one char per byte, so nothing is lost or merged at a chunk boundary.
+        const text = this.tail + chunk.toString('latin1');
+        this.marker.lastIndex = 0;
+        if (this.marker.test(text)) this.sawEnd = true;
+        // Carry the last partial line with its newline; a cut line gets a NUL so `^` cannot match inside it.
+        const nl = text.lastIndexOf('\n');
+        const t = nl >= 0 ? text.slice(nl) : '\0' + text;
+        this.tail = t.length > MARKER_CARRY ? '\0' + t.slice(-MARKER_CARRY) : t;
+      }
+      cb(null, chunk);
+    } catch (err) {
+      this.error = err as Error;
+      cb(this.error);
+    }
   }
 }
 
+interface Proc {
+  side: Side;
+  name: string;
+  child: ChildProcess;
+  stderr: StderrTail;
+  exited: Promise<void>;
+  status?: ExitStatus;
+  spawnError?: Error;
+  killedByUs: boolean;
+  /** Order of exit, to tell cause from consequence. */
+  seq: number;
+}
+
+function start(side: Side, c: Command, stdin: 'pipe' | 'ignore'): Proc {
+  const child = spawn(c.command, c.args, { stdio: [stdin, side === 'dump' ? 'pipe' : 'ignore', 'pipe'], shell: false, env: c.env ?? process.env });
+  const p: Proc = { side, name: basename(c.command), child, stderr: new StderrTail(), exited: Promise.resolve(), killedByUs: false, seq: 0 };
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (s: string) => p.stderr.push(s));
+  p.exited = new Promise((resolve) => {
+    // 'close' comes after stderr has been read to its end; a spawn failure may bring 'error' without it.
+    child.once('close', (code, signal) => {
+      p.status ??= { code, signal };
+      resolve();
+    });
+    child.on('error', (err) => {
+      if (child.pid === undefined) {
+        p.spawnError = err;
+        p.status ??= { code: null, signal: null };
+        resolve();
+      }
+    });
+  });
+  return p;
+}
+
+const running = (p: Proc) => p.status === undefined && p.child.exitCode === null && p.child.signalCode === null && p.child.pid !== undefined;
+const failed = (p: Proc) => p.spawnError !== undefined || p.status?.code !== 0;
+
+function describeExit(p: Proc, secrets: readonly string[]): string {
+  if (p.spawnError) return `could not start ${p.name}: ${redact(p.spawnError.message, secrets)} (${SIDE_NAME[p.side]})`;
+  const s = p.status!;
+  const how = s.signal ? `was killed (${s.signal})` : `exited ${s.code}`;
+  const line = redact(p.stderr.lastLine(), secrets);
+  return `${p.name} ${how}${line ? `: ${line}` : ''} (${SIDE_NAME[p.side]})`;
+}
+
+/**
+ * Run `dump | load`. Resolves only when both have exited and the copy is complete; otherwise rejects with CopyFailed
+ * (which side, exit code or signal, last stderr line; never a password) or CopyAborted.
+ */
 export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
+  if (o.signal?.aborted) throw new CopyAborted();
   const started = Date.now();
-  const opts = { stdio: ['pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'], shell: false };
-  const dump = spawn(o.dump.command, o.dump.args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-  const load = spawn(o.load.command, o.load.args, opts);
-  const spawnError = new Promise<never>((_, reject) => {
-    dump.once('error', (e) => reject(new CopyFailed(`could not start ${o.dump.command}: ${e.message}`)));
-    load.once('error', (e) => reject(new CopyFailed(`could not start ${o.load.command}: ${e.message}`)));
-  });
-  spawnError.catch(() => undefined);
-  o.onSpawn?.({ dump: dump.pid ?? -1, load: load.pid ?? -1 });
-  const dumpErr = collectStderr(dump);
-  const loadErr = collectStderr(load);
-  const meter = new Meter(o.endMarker ?? /\n-- Dump completed/, o.onProgress, o.onChunk);
+  const secrets = o.secrets ?? [];
+  const grace = o.killGraceMs ?? 2000;
+  const timers: NodeJS.Timeout[] = [];
+  let seq = 0;
+  let aborted = false;
 
-  // If either side dies, the other must not linger: a dump writing into nothing, or an import waiting forever.
-  const stopBoth = (signal: NodeJS.Signals) => {
-    kill(dump, signal);
-    kill(load, signal);
+  const dump = start('dump', o.dump, 'ignore');
+  const load = start('load', o.load, 'pipe');
+  o.onSpawn?.({ dump: dump.child.pid, load: load.child.pid });
+
+  const kill = (p: Proc, signal: NodeJS.Signals) => {
+    if (!running(p)) return;
+    p.killedByUs = true;
+    p.child.kill(signal);
   };
-  const onAbort = () => stopBoth('SIGKILL');
+  // SIGTERM lets a client close its connection cleanly; SIGKILL makes sure it is gone.
+  const terminate = (p: Proc) => {
+    if (!running(p)) return;
+    kill(p, 'SIGTERM');
+    timers.push(setTimeout(() => kill(p, 'SIGKILL'), grace));
+  };
+  const onAbort = () => {
+    aborted = true;
+    kill(dump, 'SIGKILL');
+    kill(load, 'SIGKILL');
+  };
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  if (o.signal?.aborted) onAbort();
-  const dumpExit = exited(dump);
-  const loadExit = exited(load);
-  dumpExit.then((r) => {
-    if (r.code !== 0) setTimeout(() => kill(load, 'SIGTERM'), 100);
+
+  // If either side dies the other must not linger: an import waiting for input that will never come, or a dump
+  // (holding GS's lock) writing into nothing. A dump that exits 0 is left alone: the import finishes the rest.
+  void dump.exited.then(() => {
+    dump.seq = ++seq;
+    if (failed(dump)) terminate(load);
   });
-  loadExit.then((r) => {
-    if (r.code !== 0) {
-      kill(dump, 'SIGTERM');
-      setTimeout(() => kill(dump, 'SIGKILL'), 2000).unref();
-    }
+  void load.exited.then(() => {
+    load.seq = ++seq;
+    terminate(dump);
   });
 
-  // EPIPE on the import's stdin when it died early is reported through its exit status, not here.
-  load.stdin!.on('error', () => undefined);
-  const flow = pipeline(dump.stdout!, meter, load.stdin!).catch(() => undefined);
+  const meter = new Meter(o.endMarker ?? DEFAULT_END_MARKER, o.onProgress, o.onChunk);
+  let flowError: NodeJS.ErrnoException | undefined;
+  // EPIPE when the import died early is explained by its exit status; a throwing callback stops both.
+  load.child.stdin?.on('error', () => undefined);
+  const flow =
+    dump.child.stdout && load.child.stdin
+      ? pipeline(dump.child.stdout, meter, load.child.stdin).catch((err: NodeJS.ErrnoException) => {
+          flowError = err;
+          if (meter.error) {
+            terminate(dump);
+            terminate(load);
+          }
+        })
+      : Promise.resolve();
+
   try {
-    await Promise.race([Promise.all([flow, dumpExit, loadExit]), spawnError]);
+    await Promise.all([flow, dump.exited, load.exited]);
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
+    for (const t of timers) clearTimeout(t);
   }
-  const [d, l] = await Promise.all([dumpExit, loadExit]);
-  if (o.signal?.aborted) throw new CopyFailed('the copy was stopped (interrupted)');
-  const describe = (name: string, r: { code: number | null; signal: NodeJS.Signals | null }, err: string) =>
-    `${name} ${r.signal ? `was killed (${r.signal})` : `exited ${r.code}`}${lastLine(err) ? `: ${lastLine(err)}` : ''}`;
-  if (d.code !== 0) throw new CopyFailed(describe(o.dump.command, d, dumpErr()));
-  if (l.code !== 0) throw new CopyFailed(describe(o.load.command, l, loadErr()));
-  const importError = loadErr()
-    .split('\n')
-    .find((line) => /^ERROR\b|\bERROR \d+/.test(line));
-  if (importError) throw new CopyFailed(`${o.load.command} reported an error: ${importError}`);
-  if (!meter.sawEnd) throw new CopyFailed(`${o.dump.command} exited 0 but its output did not end with "-- Dump completed": the dump is incomplete`);
-  return { bytes: meter.bytes, seconds: (Date.now() - started) / 1000 };
+  dump.stderr.end();
+  load.stderr.end();
+
+  if (aborted) throw new CopyAborted();
+  const fail = (msg: string, p?: Proc) => new CopyFailed(msg, p?.side, p?.status);
+  if (meter.error) throw fail(`the stream between ${dump.name} and ${load.name} failed: ${redact(meter.error.message, secrets)}`);
+
+  // The cause is the side that failed on its own, first; a side we killed, or a dump killed by SIGPIPE because the
+  // import had gone, is a consequence.
+  const consequence = (p: Proc) => p.killedByUs || (p.side === 'dump' && p.status?.signal === 'SIGPIPE');
+  const failures = [dump, load].filter(failed).sort((a, b) => a.seq - b.seq);
+  const cause = failures.find((p) => !consequence(p));
+  if (cause) throw fail(describeExit(cause, secrets), cause);
+  if (failures.length > 0) {
+    // Only consequences: the import ended (exit 0) while the dump was still writing.
+    throw fail(`${load.name} exited 0 before the dump ended, so ${dump.name} was stopped; the copy is incomplete (${SIDE_NAME.load})`, load);
+  }
+  if (flowError) {
+    throw fail(`${load.name} stopped reading before the dump ended (${flowError.code ?? flowError.message}); the copy is incomplete (${SIDE_NAME.load})`, load);
+  }
+  if (load.stderr.firstError !== undefined) throw fail(`${load.name} reported an error: ${redact(load.stderr.firstError, secrets)} (${SIDE_NAME.load})`, load);
+  if (!meter.sawEnd) {
+    throw fail(`${dump.name} exited 0 but its output did not end with its completion marker ("-- Dump completed"): the dump is incomplete (${SIDE_NAME.dump})`, dump);
+  }
+  return { bytes: meter.bytes, seconds: (Date.now() - started) / 1000, dumpStderr: dump.stderr.text, loadStderr: load.stderr.text };
 }

@@ -1,0 +1,278 @@
+// Issue 5: every failure path leaves GS writable, never replicates from a partial copy, and --resume finishes the job.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { breakLab } from '../../src/lab/break.js';
+import { loadOrders } from '../../src/lab/load.js';
+import type { Lab } from '../../src/lab/lab.js';
+import { startCli, runCli, startPty } from '../helpers/cli.js';
+import { dropLab, newLab } from '../helpers/lab.js';
+import { expectPairHealthy, recoverArgs, withSessions, yesArgs } from '../helpers/pair.js';
+import { childPids, readJournal, replicaSource, takesWrite, waitForText } from '../helpers/faults.js';
+
+/** A broken lab with enough data that the copy takes a few seconds, and a private state dir for its journal. */
+async function bigBrokenLab(rows = 300_000): Promise<{ lab: Lab; env: Record<string, string> }> {
+  const lab = await newLab();
+  await withSessions(lab, (a) => loadOrders(a, rows));
+  await breakLab(lab, 'stopped');
+  return { lab, env: { ...lab.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) } };
+}
+
+async function expectResumeCompletes(lab: Lab, env: Record<string, string>): Promise<void> {
+  const r = await runCli(yesArgs(lab, ['--resume']), env);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toMatch(/Resuming from step 3/);
+  expect(r.stderr).toMatch(/VERIFIED/);
+  await expectPairHealthy(lab);
+  expect(readJournal(env.XDG_STATE_HOME).data.outcome).toBe('completed');
+}
+
+/** After a failed copy: GS writable, BS still pointing where it was before (no CHANGE MASTER from a partial copy). */
+async function expectSafeAfterFailedCopy(lab: Lab, before: Awaited<ReturnType<typeof replicaSource>>): Promise<void> {
+  expect(await takesWrite(lab, 'a')).toBe(true);
+  const after = await replicaSource(lab, 'b');
+  expect(after.file).toBe(before.file);
+  expect(after.sql).toBe('No');
+}
+
+describe('failures during the copy (step 4)', () => {
+  it('the dump killed mid-copy: GS unlocked, no replication on BS, exit 1; --resume completes', async () => {
+    const { lab, env } = await bigBrokenLab();
+    try {
+      const before = await replicaSource(lab, 'b');
+      const run = startCli(yesArgs(lab), env);
+      await waitForText(run.output, /Copying GS → BS/);
+      await new Promise((r) => setTimeout(r, 300));
+      const dumps = childPids(run.child.pid!, 'mariadb-dump');
+      expect(dumps.length).toBe(1);
+      process.kill(dumps[0], 'SIGKILL');
+      expect(await takesWrite(lab, 'a')).toBe(true);
+      const r = await run.result;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/Stopped at step 4: the copy did not complete: mariadb-dump was killed \(SIGKILL\)/);
+      expect(r.stderr).toMatch(/replication was NOT configured/);
+      expect(r.stderr).toMatch(/To continue: mmrecover recover .* --resume/);
+      await expectSafeAfterFailedCopy(lab, before);
+      expect(readJournal(env.XDG_STATE_HOME).data.steps.find((s) => s.id === 4)?.status).toBe('failed');
+      await expectResumeCompletes(lab, env);
+    } finally {
+      await dropLab(lab);
+    }
+  });
+
+  it('the BS server killed mid-copy: GS unlocked, exit 1; after BS restarts --resume completes', async () => {
+    const { lab, env } = await bigBrokenLab();
+    try {
+      const before = await replicaSource(lab, 'b');
+      const run = startCli(yesArgs(lab), env);
+      await waitForText(run.output, /Copying GS → BS/);
+      await new Promise((r) => setTimeout(r, 300));
+      lab.kill('b');
+      const r = await run.result;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/Stopped at step 4: the copy did not complete: mariadb exited/);
+      expect(await takesWrite(lab, 'a')).toBe(true);
+      await lab.restart('b');
+      await expectSafeAfterFailedCopy(lab, before);
+      await expectResumeCompletes(lab, env);
+    } finally {
+      await dropLab(lab);
+    }
+  });
+
+  it('the import failing on BS: the copy counts as failed, nothing configured; --resume completes once fixed', async () => {
+    const lab = await newLab();
+    const env = { ...lab.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) };
+    try {
+      // A row larger than BS accepts: the import stops with an error (a real server-side refusal, not a mock).
+      await withSessions(lab, async (a, b) => {
+        await a.query("INSERT INTO shop.orders (customer_id, amount, note) VALUES (1, 1, REPEAT('y', 250))");
+        await a.query("CREATE TABLE shop.blobs (id INT PRIMARY KEY, body LONGBLOB) ENGINE=InnoDB");
+        await a.query("INSERT INTO shop.blobs VALUES (1, REPEAT('z', 300000))");
+        await new Promise((r) => setTimeout(r, 500));
+        await b.query('SET GLOBAL max_allowed_packet = 65536');
+      });
+      await breakLab(lab, 'stopped');
+      const before = await replicaSource(lab, 'b');
+      const r = await runCli(yesArgs(lab), env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/Stopped at step 4: the copy did not complete: mariadb (exited 1|reported an error): ERROR/);
+      await expectSafeAfterFailedCopy(lab, before);
+      await withSessions(lab, (_a, b) => b.query('SET GLOBAL max_allowed_packet = 67108864'));
+      await expectResumeCompletes(lab, env);
+    } finally {
+      await dropLab(lab);
+    }
+  });
+
+  it('SIGINT during the copy: exit 130, GS unlocked, both client processes gone; --resume completes', async () => {
+    const { lab, env } = await bigBrokenLab();
+    try {
+      const before = await replicaSource(lab, 'b');
+      const run = startCli(yesArgs(lab), env);
+      await waitForText(run.output, /Copying GS → BS/);
+      await new Promise((r) => setTimeout(r, 300));
+      const kids = [...childPids(run.child.pid!, 'mariadb-dump'), ...childPids(run.child.pid!, 'mariadb')];
+      expect(kids.length).toBe(2);
+      run.child.kill('SIGINT');
+      expect(await takesWrite(lab, 'a')).toBe(true);
+      const r = await run.result;
+      expect(r.code).toBe(130);
+      expect(r.stderr).toMatch(/Stopped at step 4: interrupted/);
+      for (const pid of kids) expect(() => process.kill(pid, 0)).toThrow();
+      await expectSafeAfterFailedCopy(lab, before);
+      await expectResumeCompletes(lab, env);
+    } finally {
+      await dropLab(lab);
+    }
+  });
+
+  it('the session holding the read lock killed during the copy: the copy is not consistent and the step aborts', async () => {
+    const { lab, env } = await bigBrokenLab();
+    try {
+      const run = startCli(yesArgs(lab), env);
+      await waitForText(run.output, /Copying GS → BS/);
+      await withSessions(lab, async (a) => {
+        // The lock session is the one whose last statement was FLUSH TABLES WITH READ LOCK or its keep-alive.
+        const rows = await a.query("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND COMMAND = 'Sleep' AND ID <> CONNECTION_ID()");
+        for (const row of rows) await a.query(`KILL CONNECTION ${Number(row.ID)}`).catch(() => undefined);
+      });
+      const r = await run.result;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/read lock was lost during the copy.*not consistent/);
+      expect(await takesWrite(lab, 'a')).toBe(true);
+    } finally {
+      await dropLab(lab);
+    }
+  });
+});
+
+describe('interrupts at questions', () => {
+  for (const [n, match] of [
+    [0, 'Fence BS'],
+    [2, 'Lock GS'],
+    [3, 'Run on BS: CHANGE MASTER TO'],
+    [6, 'START REPLICA on GS'],
+  ] as const) {
+    it(`Ctrl-C at question ${n + 1} (${match}): exit 130, GS writable${n > 0 ? ', --resume completes' : ''}`, async () => {
+      const lab = await newLab();
+      const env = { ...lab.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) };
+      try {
+        await breakLab(lab, 'conflict');
+        const pty = startPty(recoverArgs(lab), env);
+        let at = 0;
+        for (let i = 0; i <= n; i++) {
+          at = await pty.waitFor(/\(y\/N\)/, 60_000, at);
+          pty.type(i === n ? '\x03' : 'y\r');
+        }
+        expect(await pty.exit).toBe(130);
+        expect(pty.screen()).toMatch(/Stopped at step \d+: interrupted/);
+        expect(await takesWrite(lab, 'a')).toBe(true);
+        if (n > 0) {
+          const r = await runCli(yesArgs(lab, ['--resume']), env);
+          expect(r.code, r.stderr).toBe(0);
+          await expectPairHealthy(lab);
+        }
+      } finally {
+        await dropLab(lab);
+      }
+    });
+  }
+});
+
+describe('preflight and step 1 guards', () => {
+  it('a long transaction on GS: preflight warns, FTWRL times out instead of stalling, GS stays writable', async () => {
+    const lab = await newLab();
+    const env = { ...lab.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) };
+    const holder = await lab.connect('a');
+    try {
+      await breakLab(lab, 'stopped');
+      await holder.query('BEGIN');
+      await holder.query("UPDATE shop.orders SET note = note WHERE id = 1");
+      const sleeping = holder.query('SELECT SLEEP(40) FROM shop.orders LIMIT 1').catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 2500));
+      const r = await runCli(yesArgs(lab, ['--lock-wait-timeout', '1']), env);
+      expect(r.stderr).toMatch(/warn\s+GS long transactions\s+\d+ open for/);
+      expect(r.stderr).toMatch(/did not grant FLUSH TABLES WITH READ LOCK within 1s/);
+      expect(r.code).toBe(1);
+      expect(await takesWrite(lab, 'a')).toBe(true);
+      holder.destroy();
+      await sleeping;
+    } finally {
+      holder.destroy();
+      await dropLab(lab);
+    }
+  });
+
+  it('a foreign client on BS blocks step 1 until it is gone or killed on confirmation', async () => {
+    const lab = await newLab();
+    const env = { ...lab.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) };
+    const foreign = await lab.connect('b');
+    try {
+      await breakLab(lab, 'stopped');
+      // Refusing both the KILL and going on: the run stops at step 1.
+      const pty = startPty(recoverArgs(lab), env);
+      let at = await pty.waitFor(/Fence BS[\s\S]*?\(y\/N\)/);
+      pty.type('y\r');
+      at = await pty.waitFor(/client connection\(s\) on BS could still write[\s\S]*?KILL these 1 connection\(s\)[\s\S]*?\(y\/N\)/, 60_000, at);
+      expect(pty.screen()).toContain(`#${foreign.threadId} root@localhost`);
+      pty.type('n\r');
+      at = await pty.waitFor(/Go on although 1 client connection\(s\) remain[\s\S]*?\(y\/N\)/, 60_000, at);
+      pty.type('n\r');
+      expect(await pty.exit).toBe(1);
+      expect(await foreign.value('SELECT 1')).toBe(1);
+      // With --yes the KILL is confirmed: the connection is gone and the recovery completes.
+      const r = await runCli(yesArgs(lab, ['--resume']), env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/KILL CONNECTION \d+/);
+      await expect(foreign.query('SELECT 1')).rejects.toThrow();
+    } finally {
+      foreign.destroy();
+      await dropLab(lab);
+    }
+  });
+
+  it('no password reaches the journal, stdout or stderr', async () => {
+    const lab = await newLab();
+    const env = { ...lab.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) };
+    try {
+      await breakLab(lab, 'conflict');
+      const r = await runCli(yesArgs(lab), env);
+      expect(r.code, r.stderr).toBe(0);
+      const journal = JSON.stringify(readJournal(env.XDG_STATE_HOME).data);
+      for (const pw of [lab.state.adminPassword, lab.state.replPassword]) {
+        for (const text of [r.stdout, r.stderr, journal]) expect(text).not.toContain(pw);
+      }
+    } finally {
+      await dropLab(lab);
+    }
+  });
+});
+
+describe('resume refusals', () => {
+  it('refuses a finished journal and a journal of other servers', async () => {
+    const lab = await newLab();
+    const other = await newLab();
+    const env = { ...lab.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) };
+    try {
+      await breakLab(lab, 'stopped');
+      expect((await runCli(yesArgs(lab), env)).code).toBe(0);
+      const journal = readJournal(env.XDG_STATE_HOME).path;
+      const again = await runCli(yesArgs(lab, ['--resume']), env);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/already finished/);
+      const j2 = journal.replace('.json', '-copy.json');
+      const { copyFileSync, readFileSync, writeFileSync } = await import('node:fs');
+      copyFileSync(journal, j2);
+      const data = JSON.parse(readFileSync(j2, 'utf8'));
+      data.finished = false;
+      writeFileSync(j2, JSON.stringify(data));
+      const wrong = await runCli(yesArgs(other, ['--resume', '--journal', j2]), { ...env, ...other.env() });
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toMatch(/belongs to other servers/);
+    } finally {
+      await Promise.all([dropLab(lab), dropLab(other)]);
+    }
+  });
+});
