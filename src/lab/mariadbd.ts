@@ -92,6 +92,8 @@ export function serverArgs(s: ServerSpec): string[] {
     `--socket=${join(d, 'mysqld.sock')}`,
     `--pid-file=${join(d, 'mysqld.pid')}`,
     `--log-error=${join(d, 'error.log')}`,
+    // A private tmpdir: internal temporary tables must not share /tmp with other servers or cleanup jobs.
+    `--tmpdir=${join(d, 'tmp')}`,
     `--port=${s.port}`,
     '--bind-address=127.0.0.1',
     `--server-id=${s.serverId}`,
@@ -120,7 +122,7 @@ export function serverArgs(s: ServerSpec): string[] {
 
 /** Start mariadbd detached and wait until it accepts connections on its socket. */
 export async function startServer(s: ServerSpec): Promise<LabServer> {
-  mkdirSync(s.dir, { recursive: true });
+  mkdirSync(join(s.dir, 'tmp'), { recursive: true });
   const out = openSync(join(s.dir, 'stdout.log'), 'a');
   const child = spawn(mariadbdPath(), serverArgs(s), { detached: true, stdio: ['ignore', out, out] });
   closeSync(out);

@@ -129,7 +129,14 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
       "SELECT ID AS id, TIME AS age, LEFT(COALESCE(INFO, ''), 80) AS query FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND TIME >= 2 AND ID <> CONNECTION_ID() AND USER NOT IN ('system user', 'event_scheduler')",
     )
     .catch(() => []);
-  const long = [...trx, ...longQueries];
+  // A long statement inside a transaction shows in both lists: once per thread, at its longest age.
+  const byThread = new Map<string, { id: unknown; age: number; query: string }>();
+  for (const t of [...trx, ...longQueries]) {
+    const seen = byThread.get(String(t.id));
+    const age = Math.max(Number(t.age), seen?.age ?? 0);
+    byThread.set(String(t.id), { id: t.id, age, query: String(t.query ?? '') || seen?.query || '' });
+  }
+  const long = [...byThread.values()];
   if (long.length)
     add(
       'warn',

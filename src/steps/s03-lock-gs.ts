@@ -44,7 +44,7 @@ export const lockGs: Step = {
       ctx.state.gsCoords = await readBinlogCoordinatesFrom(ctx, 'GS');
       return;
     }
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       try {
         const task = ctx.ui.task(`GS: waiting for the global read lock (at most ${ctx.settings.lockWaitTimeout}s)`);
         ctx.lock = await GlobalReadLock.acquire(endpointFor(ctx.settings, 'GS'), ctx.exec, ctx.settings.lockWaitTimeout, ctx.signal).catch((err) => {
@@ -56,7 +56,9 @@ export const lockGs: Step = {
       } catch (err) {
         if (!(err instanceof LockNotGranted)) throw err;
         ctx.ui.warn(err.message);
-        if (!(await ctx.prompter.confirm('Try the read lock on GS again?'))) {
+        // Unattended (--yes) runs retry a few times, then stop: an endless retry would just be a slower stall.
+        const retry = ctx.prompter.interactive || attempt < UNATTENDED_LOCK_ATTEMPTS;
+        if (!retry || !(await ctx.prompter.confirm('Try the read lock on GS again?'))) {
           throw new StepFailed('GS did not grant the read lock; nothing was copied', 3, 'Find the long query or transaction on GS (SHOW PROCESSLIST), end it, and run the same command again.');
         }
       }
@@ -65,6 +67,8 @@ export const lockGs: Step = {
     ctx.ui.ok(`GS coordinates recorded: ${ctx.state.gsCoords.file} / ${ctx.state.gsCoords.position}`);
   },
 };
+
+const UNATTENDED_LOCK_ATTEMPTS = 3;
 
 /** The plan of steps 3–5 together, for the one question that covers them. */
 export async function lockCopyUnlockPlan(ctx: RecoveryContext): Promise<PlannedAction[]> {

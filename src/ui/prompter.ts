@@ -17,7 +17,7 @@ export class TerminalPrompter implements Prompter {
   private readonly prompt;
 
   /** `signal`: SIGINT/SIGTERM sent from outside (not typed) must also end a pending question. */
-  constructor(signal?: AbortSignal) {
+  constructor(private readonly signal?: AbortSignal) {
     this.prompt = inquirer.createPromptModule({ output: process.stderr, signal });
   }
 
@@ -30,6 +30,8 @@ export class TerminalPrompter implements Prompter {
   }
 
   private async ask(q: Record<string, unknown>): Promise<unknown> {
+    // A signal that already fired never fires again: a question asked after it would wait forever.
+    if (this.signal?.aborted) throw new Interrupted('interrupted (signal received before the question)');
     try {
       const answers = (await this.prompt([q] as never)) as { answer: unknown };
       return answers.answer;

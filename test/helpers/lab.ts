@@ -1,4 +1,7 @@
 // One lab per test file: started before its tests, always stopped after, and SIGKILLed if the worker dies.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { startLab, type Lab, type LabOptions } from '../../src/lab/lab.js';
 
@@ -16,7 +19,8 @@ process.once('exit', () => {
 });
 
 export async function newLab(opts: LabOptions = {}): Promise<Lab> {
-  const lab = await startLab({ env: { XDG_STATE_HOME: process.env.XDG_STATE_HOME }, ...opts });
+  // Each lab remembers itself in a state dir of its own, so that no other test's `lab status` or `lab down` finds it.
+  const lab = await startLab({ env: { XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-labstate-')) }, ...opts });
   live.add(lab);
   return lab;
 }

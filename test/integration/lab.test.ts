@@ -1,6 +1,9 @@
 // Issue 3: the lab is two real mariadbd servers replicating master-master, breakable in four realistic ways.
 import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { readReplicaStatus } from '../../src/adapters/mysql/replication.js';
 import { breakLab } from '../../src/lab/break.js';
@@ -106,19 +109,21 @@ describe('lab', () => {
 
 describe('lab through the CLI', () => {
   it('lab up, break conflict, status, down', async () => {
-    const up = await runCli(['lab', 'up']);
+    // A private state dir: "the lab started last" must be this test's lab, not one another test file started.
+    const state = { XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) };
+    const up = await runCli(['lab', 'up'], state);
     expect(up.code).toBe(0);
     expect(up.stderr).toMatch(/mmrecover recover --good 127\.0\.0\.1:\d+ --bad 127\.0\.0\.1:\d+/);
     const dir = /data in (\S+)/.exec(up.stderr)![1];
     try {
-      const br = await runCli(['lab', 'break', 'conflict']);
+      const br = await runCli(['lab', 'break', 'conflict'], state);
       expect(br.code).toBe(0);
-      const st = await runCli(['lab', 'status']);
+      const st = await runCli(['lab', 'status'], state);
       expect(st.stdout).toMatch(/b: .*SQL error 1062/);
-      const env = await runCli(['lab', 'env']);
+      const env = await runCli(['lab', 'env'], state);
       expect(env.stdout).toMatch(/^export MMRECOVER_PASSWORD=/m);
     } finally {
-      const down = await runCli(['lab', 'down']);
+      const down = await runCli(['lab', 'down'], state);
       expect(down.code).toBe(0);
     }
     expect(labProcesses(dir)).toEqual([]);

@@ -151,9 +151,13 @@ describe('failures during the copy (step 4)', () => {
 describe('interrupts at questions', () => {
   for (const [n, match] of [
     [0, 'Fence BS'],
+    [1, 'STOP REPLICA on BS'],
     [2, 'Lock GS'],
-    [3, 'Run on BS: CHANGE MASTER TO'],
+    [3, 'CHANGE MASTER TO on BS'],
+    [4, 'START REPLICA on BS'],
+    [5, 'CHANGE MASTER TO on GS'],
     [6, 'START REPLICA on GS'],
+    [7, 'undo step 1 on BS'],
   ] as const) {
     it(`Ctrl-C at question ${n + 1} (${match}): exit 130, GS writable${n > 0 ? ', --resume completes' : ''}`, async () => {
       const lab = await newLab();
@@ -164,7 +168,11 @@ describe('interrupts at questions', () => {
         let at = 0;
         for (let i = 0; i <= n; i++) {
           at = await pty.waitFor(/\(y\/N\)/, 60_000, at);
-          pty.type(i === n ? '\x03' : 'y\r');
+          if (i === n) pty.type('\x03');
+          else {
+            pty.type('y\r');
+            at = await pty.waitFor(/\? Yes/, 60_000, at); // answered: the next "(y/N)" is a new question
+          }
         }
         expect(await pty.exit).toBe(130);
         expect(pty.screen()).toMatch(/Stopped at step \d+: interrupted/);
@@ -185,22 +193,25 @@ describe('preflight and step 1 guards', () => {
   it('a long transaction on GS: preflight warns, FTWRL times out instead of stalling, GS stays writable', async () => {
     const lab = await newLab();
     const env = { ...lab.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) };
-    const holder = await lab.connect('a');
+    // An open transaction (what preflight warns about) and a session holding LOCK TABLES ... WRITE, which MariaDB's
+    // FLUSH TABLES WITH READ LOCK must wait for (as it waits for a long write or DDL): a real blocker, not a mock.
+    const [trx, locker] = await Promise.all([lab.connect('a'), lab.connect('a')]);
     try {
       await breakLab(lab, 'stopped');
-      await holder.query('BEGIN');
-      await holder.query("UPDATE shop.orders SET note = note WHERE id = 1");
-      const sleeping = holder.query('SELECT SLEEP(40) FROM shop.orders LIMIT 1').catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 2500));
+      await trx.query('BEGIN');
+      await trx.query('UPDATE shop.orders SET note = note WHERE id = 1');
+      await locker.query('LOCK TABLES shop.customers WRITE');
+      await new Promise((r) => setTimeout(r, 1500));
       const r = await runCli(yesArgs(lab, ['--lock-wait-timeout', '1']), env);
       expect(r.stderr).toMatch(/warn\s+GS long transactions\s+\d+ open for/);
       expect(r.stderr).toMatch(/did not grant FLUSH TABLES WITH READ LOCK within 1s/);
       expect(r.code).toBe(1);
+      await locker.query('UNLOCK TABLES');
+      await trx.query('ROLLBACK');
       expect(await takesWrite(lab, 'a')).toBe(true);
-      holder.destroy();
-      await sleeping;
     } finally {
-      holder.destroy();
+      trx.destroy();
+      locker.destroy();
       await dropLab(lab);
     }
   });

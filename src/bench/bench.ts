@@ -1,0 +1,165 @@
+// `npm run bench`: measure what the online-method issue promises, on a real lab pair.
+// For each data size and each method: break the lab (BS stopped, GS writing), time the raw `dump | load` pipe on the
+// same data, then run the tool as a separate process while a writer inserts on GS without pause, and report the
+// longest gap between the writer's acknowledged inserts (GS's write stall), the copy time, the tool's overhead outside
+// the copy, the tool's peak RSS, and whether the pair was verified. One JSON object per line on stdout.
+//   node dist/bench/bench.js [--rows 1000000[,200000...]] [--methods classic,online] [--dir <lab dir>]
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { findClients } from '../adapters/shell/clients.js';
+import { dumpArgs, loadArgs } from '../adapters/shell/dump-args.js';
+import { writeOptionFile } from '../adapters/shell/option-file.js';
+import { breakLab } from '../lab/break.js';
+import { startLab, type Lab } from '../lab/lab.js';
+import { loadOrders } from '../lab/load.js';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mmrecover');
+
+interface ToolRun {
+  exitCode: number | null;
+  totalSeconds: number;
+  copySeconds: number;
+  copyBytes: number;
+  peakRssMb: number;
+  verified: boolean;
+}
+
+/** Insert on GS continuously; the longest time between two acknowledged inserts is GS's write stall. */
+async function startWriter(lab: Lab) {
+  const s = await lab.connect('a', 'writer');
+  let stop = false;
+  let last = performance.now();
+  let maxGapMs = 0;
+  let writes = 0;
+  const done = (async () => {
+    while (!stop) {
+      await s.query("INSERT INTO shop.customers (name, email) VALUES ('bench writer', 'w@example.com')");
+      const now = performance.now();
+      maxGapMs = Math.max(maxGapMs, now - last);
+      last = now;
+      writes++;
+    }
+  })();
+  return {
+    async stop() {
+      stop = true;
+      await done;
+      await s.close();
+      return { maxGapMs: Math.round(maxGapMs), writes };
+    },
+  };
+}
+
+/** Peak resident memory of a running process (VmHWM is the high-water mark, so the last reading is the peak). */
+function readPeakRssKb(pid: number): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function runTool(lab: Lab, method: string): Promise<ToolRun> {
+  const bad = `127.0.0.1:${lab.b.port}`;
+  const args = [BIN, 'recover', '--good', `127.0.0.1:${lab.a.port}`, '--bad', bad, '--user', lab.state.adminUser, '--repl-user', lab.state.replUser, '--method', method, '--yes', '--confirm-bad', bad, '--json', '--journal', join(lab.dir, `bench-${method}-${Date.now()}.json`)];
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...lab.env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  let peakKb = 0;
+  const poll = setInterval(() => (peakKb = Math.max(peakKb, readPeakRssKb(child.pid!) ?? 0)), 50);
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(poll);
+  const totalSeconds = (performance.now() - started) / 1000;
+  const events = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const copyEnd = events.find((e) => e.event === 'step_end' && e.step === 4);
+  const progress = events.filter((e) => e.event === 'progress').at(-1);
+  const result = events.find((e) => e.event === 'result');
+  if (exitCode !== 0) process.stderr.write(`bench: mmrecover exited ${exitCode}:\n${err}\n`);
+  return {
+    exitCode,
+    totalSeconds,
+    copySeconds: Number(copyEnd?.ms ?? 0) / 1000,
+    copyBytes: Number(progress?.bytes ?? 0),
+    peakRssMb: Math.round(peakKb / 102.4) / 10,
+    verified: result?.verified === true,
+  };
+}
+
+/** The seed's hand-run pipe on the same data, for the throughput baseline: no tool in between. */
+async function rawPipeSeconds(lab: Lab): Promise<number> {
+  const c = await findClients();
+  const creds = (w: 'a' | 'b') => ({ socket: lab.server(w).socket, user: lab.state.adminUser, password: lab.state.adminPassword });
+  const [gs, bs] = [await writeOptionFile(creds('a'), c.dump.flavor), await writeOptionFile(creds('b'), c.load.flavor)];
+  try {
+    const started = performance.now();
+    const dump = spawn(c.dump.command, dumpArgs(c, { optionFile: gs.path, method: 'classic' }), { stdio: ['ignore', 'pipe', 'inherit'] });
+    const load = spawn(c.load.command, loadArgs(c, { optionFile: bs.path }), { stdio: ['pipe', 'ignore', 'inherit'] });
+    dump.stdout.pipe(load.stdin);
+    const codes = await Promise.all([dump, load].map((p) => new Promise<number | null>((r) => p.on('close', r))));
+    if (codes.some((x) => x !== 0)) throw new Error(`raw pipe failed: exit codes ${codes.join(', ')}`);
+    return (performance.now() - started) / 1000;
+  } finally {
+    await Promise.all([gs.dispose(), bs.dispose()]);
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { rows: { type: 'string', default: '1000000' }, methods: { type: 'string', default: 'classic,online' }, dir: { type: 'string' } },
+  });
+  const sizes = values.rows.split(',').map((x) => Number(x.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--rows must be positive whole numbers, not "${values.rows}"`);
+  const methods = values.methods.split(',').map((m) => m.trim());
+  for (const m of methods) if (m !== 'classic' && m !== 'online') throw new Error(`--methods: "${m}" is not classic or online`);
+
+  for (const rows of sizes) {
+    const lab = await startLab({ dir: values.dir ? join(values.dir, `rows-${rows}`) : undefined });
+    try {
+      process.stderr.write(`bench: lab up; loading ${rows} rows into shop.orders…\n`);
+      const a = await lab.connect('a');
+      await loadOrders(a, rows);
+      await a.close();
+      for (const method of methods) {
+        await breakLab(lab, 'stopped');
+        process.stderr.write(`bench: ${rows} rows, ${method}: raw pipe…\n`);
+        const raw = await rawPipeSeconds(lab);
+        process.stderr.write(`bench: ${rows} rows, ${method}: recovery with a writer on GS…\n`);
+        const writer = await startWriter(lab);
+        const run = await runTool(lab, method);
+        const w = await writer.stop();
+        const line = {
+          method,
+          rows,
+          dumpBytes: run.copyBytes,
+          copySeconds: round(run.copySeconds),
+          rawPipeSeconds: round(raw),
+          throughputRatio: run.copySeconds > 0 ? round(raw / run.copySeconds) : null,
+          toolOverheadSeconds: round(run.totalSeconds - run.copySeconds),
+          totalSeconds: round(run.totalSeconds),
+          gsMaxWriteStallMs: w.maxGapMs,
+          writerInserts: w.writes,
+          peakRssMb: run.peakRssMb,
+          checksumsMatched: run.verified,
+          exitCode: run.exitCode,
+        };
+        process.stdout.write(JSON.stringify(line) + '\n');
+      }
+    } finally {
+      await lab.stop();
+    }
+  }
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench: ${err.message}\n`);
+  process.exit(1);
+});
