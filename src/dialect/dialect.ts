@@ -14,6 +14,7 @@ export const THRESHOLDS = {
   superReadOnly: { mysql: '5.7.8', mariadb: null },
   offlineMode: { mysql: '5.7.5', mariadb: null },
   getSourcePublicKey: { mysql: '8.0.4', mariadb: null }, // needed by caching_sha2_password without TLS
+  binlogSnapshotStatus: { mysql: null, mariadb: '5.3.0' }, // Binlog_snapshot_file/position of a consistent snapshot
 } as const satisfies Record<string, { mysql: string | null; mariadb: string | null }>;
 
 export type Feature = keyof typeof THRESHOLDS;
@@ -134,6 +135,13 @@ export interface Dialect {
   fenceVariables: string[];
   /** MariaDB GTID: set the position this server resumes replication from. */
   setGtidSlavePos(gtidPos: string): Statement;
+  /** Stop applying (the IO thread keeps receiving). */
+  stopReplicaSqlThread(): Statement;
+  startReplicaSqlThread(): Statement;
+  /** Apply up to exactly the source position `file`/`position`, then stop the SQL thread. */
+  startReplicaSqlThreadUntil(file: string, position: number): Statement;
+  /** Whether `START TRANSACTION WITH CONSISTENT SNAPSHOT` reports the binary log position of its snapshot. */
+  snapshotReportsBinlogPosition: boolean;
 }
 
 export function dialectFor(v: ServerVersion): Dialect {
@@ -162,6 +170,14 @@ export function dialectFor(v: ServerVersion): Dialect {
     replicaColumns: columns,
     fenceVariables: fence,
     setGtidSlavePos: (pos) => stmt(`SET GLOBAL gtid_slave_pos = ${literal(pos)}`),
+    stopReplicaSqlThread: () => stmt(`${replica ? 'STOP REPLICA' : 'STOP SLAVE'} SQL_THREAD`),
+    startReplicaSqlThread: () => stmt(`${replica ? 'START REPLICA' : 'START SLAVE'} SQL_THREAD`),
+    startReplicaSqlThreadUntil: (file, position) => {
+      const P = newSource ? 'SOURCE' : 'MASTER';
+      if (!Number.isSafeInteger(position) || position < 0) throw new Error(`startReplicaSqlThreadUntil: bad position ${position}`);
+      return stmt(`${replica ? 'START REPLICA' : 'START SLAVE'} SQL_THREAD UNTIL ${P}_LOG_FILE=${literal(file)}, ${P}_LOG_POS=${position}`);
+    },
+    snapshotReportsBinlogPosition: has(v, 'binlogSnapshotStatus'),
   };
 }
 

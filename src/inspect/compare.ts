@@ -67,10 +67,21 @@ export interface TableComparison {
 /** Compare every user table of two servers by CHECKSUM TABLE. */
 export async function compareTables(first: Query, second: Query): Promise<TableComparison> {
   const [a, b] = await Promise.all([listUserTables(first), listUserTables(second)]);
+  const both = tablesOnBoth(a, b);
+  const [ca, cb] = await Promise.all([checksumTables(first, both), checksumTables(second, both)]);
+  return diffChecksums(a, b, ca, cb);
+}
+
+export function tablesOnBoth(a: string[], b: string[]): string[] {
+  const setB = new Set(b);
+  return a.filter((t) => setB.has(t));
+}
+
+/** The comparison of two table lists and their checksums (taken however the caller needed them to be consistent). */
+export function diffChecksums(a: string[], b: string[], ca: Map<string, string | null>, cb: Map<string, string | null>): TableComparison {
   const setA = new Set(a);
   const setB = new Set(b);
   const both = a.filter((t) => setB.has(t));
-  const [ca, cb] = await Promise.all([checksumTables(first, both), checksumTables(second, both)]);
   const onlyOnFirst = a.filter((t) => !setB.has(t));
   const onlyOnSecond = b.filter((t) => !setA.has(t));
   const differing = both.filter((t) => ca.get(t) !== cb.get(t));

@@ -1,4 +1,5 @@
 // Steps 7 and 10: START REPLICA, then watch SHOW REPLICA STATUS until both threads run with no error and no lag.
+import { setTimeout as delay } from 'node:timers/promises';
 import { readReplicaStatus, replicaRunning, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import type { RecoveryContext, Role } from '../engine/context.js';
 import { dialect, session } from '../engine/context.js';
@@ -9,11 +10,8 @@ export function describeReplica(r: ReplicaStatus): string {
   return `IO ${r.ioRunning || '-'}, SQL ${r.sqlRunning || '-'}, lag ${r.lagSeconds ?? 'NULL'}s, read ${r.readFile}:${r.readPos}, executed ${r.execFile}:${r.execPos}${err}`;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
+// timers/promises removes its abort listener when the timer fires (a hand-made one leaked one per poll).
+const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
 
 /** Wait until `role`'s replica threads both run, without error, with zero lag. Throws StepFailed on timeout or a persistent error. */
 export async function waitForReplica(ctx: RecoveryContext, role: Role, stepId: number): Promise<ReplicaStatus | undefined> {

@@ -6,7 +6,7 @@ import type { BinlogCoordinates } from '../adapters/mysql/replication.js';
 import { literal, stmt } from '../dialect/statement.js';
 import type { RecoveryContext, Role, Verification } from '../engine/context.js';
 import { session } from '../engine/context.js';
-import { compareTables, type Query } from '../inspect/compare.js';
+import { checksumTables, compareTables, diffChecksums, listUserTables, tablesOnBoth, type Query, type TableComparison } from '../inspect/compare.js';
 import { readBinlogCoordinatesFrom } from './coordinates.js';
 
 /** The schema the tool writes its marker rows in (documented in the README; --no-marker opts out). */
@@ -85,16 +85,9 @@ export async function proveReplication(ctx: RecoveryContext): Promise<Verificati
   }
 
   task.update('Proving the pair: CHECKSUM TABLE of every user table');
-  // Writes may still be flowing on GS: catch up and compare again before calling a table different.
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    await waitCaughtUp(ctx, 'BS', timeout);
-    await waitCaughtUp(ctx, 'GS', timeout);
-    const cmp = await compareTables(q('GS'), q('BS'));
-    v.tablesCompared = cmp.compared;
-    v.mismatched = cmp.mismatched;
-    if (cmp.mismatched.length === 0) break;
-    await sleep(1000);
-  }
+  const cmp = (await compareAtGsSnapshot(ctx, timeout)) ?? (await compareWhenCaughtUp(ctx, timeout));
+  v.tablesCompared = cmp.compared;
+  v.mismatched = cmp.mismatched;
   v.verified = v.caughtUp && v.markerGsToBs !== false && v.markerBsToGs !== false && v.mismatched.length === 0;
   const markers = ctx.settings.marker ? `, marker GS→BS ${v.markerGsToBs ? 'arrived' : 'MISSING'}, BS→GS ${v.markerBsToGs ? 'arrived' : 'MISSING'}` : '';
   const line = `caught up: ${v.caughtUp ? 'yes' : 'NO'}${markers}, ${v.tablesCompared} tables compared, ${v.mismatched.length} differ${v.mismatched.length ? `: ${v.mismatched.join(', ')}` : ''}`;
@@ -102,6 +95,60 @@ export async function proveReplication(ctx: RecoveryContext): Promise<Verificati
   else task.fail(`Pair NOT verified: ${line}`);
   ui.event('verification', { ...v });
   return v;
+}
+
+/**
+ * Compare at one point of GS's history while production keeps writing: BS stops applying, GS checksums inside a
+ * consistent snapshot whose binary log position the server reports, BS applies exactly up to that position and
+ * checksums, then applies on. GS is never locked. Only where the server reports the snapshot's position (MariaDB).
+ */
+async function compareAtGsSnapshot(ctx: RecoveryContext, timeoutMs: number): Promise<TableComparison | undefined> {
+  if (!ctx.gsDialect.snapshotReportsBinlogPosition) return undefined;
+  const q = (role: Role): Query => (s) => ctx.exec.sql(role, s, { quiet: true });
+  const [onGs, onBs] = await Promise.all([listUserTables(q('GS')), listUserTables(q('BS'))]);
+  const both = tablesOnBoth(onGs, onBs);
+  await ctx.exec.sql('BS', ctx.bsDialect.stopReplicaSqlThread(), { quiet: true });
+  try {
+    let at: BinlogCoordinates;
+    let gsSums: Map<string, string | null>;
+    await ctx.exec.sql('GS', stmt('START TRANSACTION WITH CONSISTENT SNAPSHOT'), { quiet: true });
+    try {
+      const status = await ctx.exec.sql('GS', stmt("SHOW STATUS LIKE 'binlog_snapshot_%'"), { quiet: true });
+      const value = (name: string) => status.find((r) => String(r.Variable_name).toLowerCase() === name)?.Value;
+      at = { file: String(value('binlog_snapshot_file') ?? ''), position: Number(value('binlog_snapshot_position') ?? NaN) };
+      if (!at.file || !Number.isSafeInteger(at.position)) return undefined;
+      gsSums = await checksumTables(q('GS'), both);
+    } finally {
+      await ctx.exec.sql('GS', stmt('COMMIT'), { quiet: true });
+    }
+    await ctx.exec.sql('BS', ctx.bsDialect.startReplicaSqlThreadUntil(at.file, at.position), { quiet: true });
+    const s = session(ctx, 'BS')!;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await readReplicaStatus(s);
+      if (r.sqlRunning !== 'Yes' && reached({ file: r.execFile, position: r.execPos }, at)) break;
+      if (r.lastSqlErrno || Date.now() > deadline || ctx.signal.aborted) return undefined;
+      await sleep(100);
+    }
+    const bsSums = await checksumTables(q('BS'), both);
+    return diffChecksums(onGs, onBs, gsSums, bsSums);
+  } finally {
+    await ctx.exec.sql('BS', ctx.bsDialect.startReplicaSqlThread(), { quiet: true });
+  }
+}
+
+/** Elsewhere: catch up and compare, a few times, before calling a table different (exact only when writes pause). */
+async function compareWhenCaughtUp(ctx: RecoveryContext, timeoutMs: number): Promise<TableComparison> {
+  const q = (role: Role): Query => (s) => ctx.exec.sql(role, s, { quiet: true });
+  let cmp: TableComparison | undefined;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await waitCaughtUp(ctx, 'BS', timeoutMs);
+    await waitCaughtUp(ctx, 'GS', timeoutMs);
+    cmp = await compareTables(q('GS'), q('BS'));
+    if (cmp.mismatched.length === 0) break;
+    await sleep(1000);
+  }
+  return cmp!;
 }
 
 /** BS is still fenced; MySQL's super_read_only stops even our account, so lift it around the one marker write. */

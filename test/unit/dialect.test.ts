@@ -230,3 +230,28 @@ describe('GTID helpers', () => {
     expect([0, '0', 'No', null, undefined, ''].map(usesGtid)).toEqual([false, false, false, false, false, false]);
   });
 });
+
+describe('SQL-thread control for a consistent comparison under live writes', () => {
+  const golden: Record<string, { stop: string; start: string; until: string; snapshot: boolean }> = {
+    '5.7.44': { stop: 'STOP SLAVE SQL_THREAD', start: 'START SLAVE SQL_THREAD', until: "START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE='mysql-bin.000007', MASTER_LOG_POS=4711", snapshot: false },
+    '8.0.22': { stop: 'STOP REPLICA SQL_THREAD', start: 'START REPLICA SQL_THREAD', until: "START REPLICA SQL_THREAD UNTIL MASTER_LOG_FILE='mysql-bin.000007', MASTER_LOG_POS=4711", snapshot: false },
+    '8.0.23': { stop: 'STOP REPLICA SQL_THREAD', start: 'START REPLICA SQL_THREAD', until: "START REPLICA SQL_THREAD UNTIL SOURCE_LOG_FILE='mysql-bin.000007', SOURCE_LOG_POS=4711", snapshot: false },
+    '8.4.3': { stop: 'STOP REPLICA SQL_THREAD', start: 'START REPLICA SQL_THREAD', until: "START REPLICA SQL_THREAD UNTIL SOURCE_LOG_FILE='mysql-bin.000007', SOURCE_LOG_POS=4711", snapshot: false },
+    '9.1.0': { stop: 'STOP REPLICA SQL_THREAD', start: 'START REPLICA SQL_THREAD', until: "START REPLICA SQL_THREAD UNTIL SOURCE_LOG_FILE='mysql-bin.000007', SOURCE_LOG_POS=4711", snapshot: false },
+    '10.4.34-MariaDB': { stop: 'STOP SLAVE SQL_THREAD', start: 'START SLAVE SQL_THREAD', until: "START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE='mysql-bin.000007', MASTER_LOG_POS=4711", snapshot: true },
+    '10.11.19-MariaDB': { stop: 'STOP REPLICA SQL_THREAD', start: 'START REPLICA SQL_THREAD', until: "START REPLICA SQL_THREAD UNTIL MASTER_LOG_FILE='mysql-bin.000007', MASTER_LOG_POS=4711", snapshot: true },
+    '11.4.2-MariaDB': { stop: 'STOP REPLICA SQL_THREAD', start: 'START REPLICA SQL_THREAD', until: "START REPLICA SQL_THREAD UNTIL MASTER_LOG_FILE='mysql-bin.000007', MASTER_LOG_POS=4711", snapshot: true },
+  };
+  for (const [raw, g] of Object.entries(golden)) {
+    it(raw, () => {
+      const x = d(raw);
+      expect(x.stopReplicaSqlThread().sql).toBe(g.stop);
+      expect(x.startReplicaSqlThread().sql).toBe(g.start);
+      expect(x.startReplicaSqlThreadUntil('mysql-bin.000007', 4711).sql).toBe(g.until);
+      expect(x.snapshotReportsBinlogPosition).toBe(g.snapshot);
+    });
+  }
+  it('refuses a position that is not a whole number', () => {
+    expect(() => d('10.11.19-MariaDB').startReplicaSqlThreadUntil('f', Number.NaN)).toThrow(/bad position/);
+  });
+});
