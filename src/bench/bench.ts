@@ -3,7 +3,7 @@
 // same data, then run the tool as a separate process while a writer inserts on GS without pause, and report the
 // longest gap between the writer's acknowledged inserts (GS's write stall), the copy time, the tool's overhead outside
 // the copy, the tool's peak RSS, and whether the pair was verified. One JSON object per line on stdout.
-//   node dist/bench/bench.js [--rows 1000000[,200000...]] [--methods classic,online] [--dir <lab dir>]
+//   node dist/bench/bench.js [--rows 1000000[,200000...]] [--methods classic,online] [--write-rate 500] [--dir <lab dir>]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,18 +25,32 @@ interface ToolRun {
   copyBytes: number;
   peakRssMb: number;
   verified: boolean;
+  stepsMs: Record<string, number>;
 }
 
-/** Insert on GS continuously; the longest time between two acknowledged inserts is GS's write stall. */
-async function startWriter(lab: Lab) {
+/**
+ * Insert on GS at a steady rate (a busy OLTP table: 500/s by default, one every 2 ms, so a stall is measured to a few
+ * ms); the longest time between two acknowledged inserts is GS's write stall.
+ */
+async function startWriter(lab: Lab, perSecond: number) {
   const s = await lab.connect('a', 'writer');
   let stop = false;
   let last = performance.now();
   let maxGapMs = 0;
   let writes = 0;
+  let failures = 0;
   const done = (async () => {
+    const interval = 1000 / perSecond;
     while (!stop) {
-      await s.query("INSERT INTO shop.customers (name, email) VALUES ('bench writer', 'w@example.com')");
+      const due = last + interval - performance.now();
+      if (due > 1) await new Promise((r) => setTimeout(r, due));
+      try {
+        await s.query("INSERT INTO shop.customers (name, email) VALUES ('bench writer', 'w@example.com')");
+      } catch (err) {
+        failures++;
+        if (failures === 1) process.stderr.write(`bench: a write on GS failed: ${(err as Error).message}\n`);
+        continue;
+      }
       const now = performance.now();
       maxGapMs = Math.max(maxGapMs, now - last);
       last = now;
@@ -48,7 +62,7 @@ async function startWriter(lab: Lab) {
       stop = true;
       await done;
       await s.close();
-      return { maxGapMs: Math.round(maxGapMs), writes };
+      return { maxGapMs: Math.round(maxGapMs), writes, failures };
     },
   };
 }
@@ -78,28 +92,28 @@ async function runTool(lab: Lab, method: string): Promise<ToolRun> {
   clearInterval(poll);
   const totalSeconds = (performance.now() - started) / 1000;
   const events = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-  const copyEnd = events.find((e) => e.event === 'step_end' && e.step === 4);
-  const progress = events.filter((e) => e.event === 'progress').at(-1);
+  const copy = events.find((e) => e.event === 'copy_complete');
   const result = events.find((e) => e.event === 'result');
   if (exitCode !== 0) process.stderr.write(`bench: mmrecover exited ${exitCode}:\n${err}\n`);
   return {
     exitCode,
     totalSeconds,
-    copySeconds: Number(copyEnd?.ms ?? 0) / 1000,
-    copyBytes: Number(progress?.bytes ?? 0),
+    copySeconds: Number(copy?.seconds ?? 0),
+    copyBytes: Number(copy?.bytes ?? 0),
     peakRssMb: Math.round(peakKb / 102.4) / 10,
     verified: result?.verified === true,
+    stepsMs: Object.fromEntries(events.filter((e) => e.event === 'step_end').map((e) => [String(e.step), Number(e.ms)])),
   };
 }
 
-/** The seed's hand-run pipe on the same data, for the throughput baseline: no tool in between. */
-async function rawPipeSeconds(lab: Lab): Promise<number> {
+/** The hand-run pipe on the same data with the same dump options, for the throughput baseline: no tool in between. */
+async function rawPipeSeconds(lab: Lab, method: 'classic' | 'online'): Promise<number> {
   const c = await findClients();
   const creds = (w: 'a' | 'b') => ({ socket: lab.server(w).socket, user: lab.state.adminUser, password: lab.state.adminPassword });
   const [gs, bs] = [await writeOptionFile(creds('a'), c.dump.flavor), await writeOptionFile(creds('b'), c.load.flavor)];
   try {
     const started = performance.now();
-    const dump = spawn(c.dump.command, dumpArgs(c, { optionFile: gs.path, method: 'classic' }), { stdio: ['ignore', 'pipe', 'inherit'] });
+    const dump = spawn(c.dump.command, dumpArgs(c, { optionFile: gs.path, method }), { stdio: ['ignore', 'pipe', 'inherit'] });
     const load = spawn(c.load.command, loadArgs(c, { optionFile: bs.path }), { stdio: ['pipe', 'ignore', 'inherit'] });
     dump.stdout.pipe(load.stdin);
     const codes = await Promise.all([dump, load].map((p) => new Promise<number | null>((r) => p.on('close', r))));
@@ -112,11 +126,13 @@ async function rawPipeSeconds(lab: Lab): Promise<number> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { rows: { type: 'string', default: '1000000' }, methods: { type: 'string', default: 'classic,online' }, dir: { type: 'string' } },
+    options: { rows: { type: 'string', default: '1000000' }, 'write-rate': { type: 'string', default: '500' }, methods: { type: 'string', default: 'classic,online' }, dir: { type: 'string' } },
   });
   const sizes = values.rows.split(',').map((x) => Number(x.trim()));
   if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--rows must be positive whole numbers, not "${values.rows}"`);
-  const methods = values.methods.split(',').map((m) => m.trim());
+  const writeRate = Number(values['write-rate']);
+  if (!(writeRate > 0)) throw new Error(`--write-rate must be a positive number of inserts per second, not "${values['write-rate']}"`);
+  const methods = values.methods.split(',').map((m) => m.trim()) as Array<'classic' | 'online'>;
   for (const m of methods) if (m !== 'classic' && m !== 'online') throw new Error(`--methods: "${m}" is not classic or online`);
 
   for (const rows of sizes) {
@@ -128,10 +144,17 @@ async function main(): Promise<void> {
       await a.close();
       for (const method of methods) {
         await breakLab(lab, 'stopped');
+        // GS must not replicate the raw import back from BS (the tool's step 3 does the same before its copy).
+        const gs = await lab.connect('a');
+        await gs.query(gs.dialect.stopReplica());
+        await gs.close();
         process.stderr.write(`bench: ${rows} rows, ${method}: raw pipe…\n`);
-        const raw = await rawPipeSeconds(lab);
+        // Same dump options and the same writer load as the tool's run, so that the ratio measures the tool alone.
+        const rawWriter = await startWriter(lab, writeRate);
+        const raw = await rawPipeSeconds(lab, method);
+        await rawWriter.stop();
         process.stderr.write(`bench: ${rows} rows, ${method}: recovery with a writer on GS…\n`);
-        const writer = await startWriter(lab);
+        const writer = await startWriter(lab, writeRate);
         const run = await runTool(lab, method);
         const w = await writer.stop();
         const line = {
@@ -144,10 +167,13 @@ async function main(): Promise<void> {
           toolOverheadSeconds: round(run.totalSeconds - run.copySeconds),
           totalSeconds: round(run.totalSeconds),
           gsMaxWriteStallMs: w.maxGapMs,
+          writeRatePerSecond: writeRate,
           writerInserts: w.writes,
+          writerFailures: w.failures,
           peakRssMb: run.peakRssMb,
           checksumsMatched: run.verified,
           exitCode: run.exitCode,
+          stepsMs: run.stepsMs,
         };
         process.stdout.write(JSON.stringify(line) + '\n');
       }

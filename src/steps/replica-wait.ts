@@ -1,4 +1,4 @@
-// Steps 7 and 10: START REPLICA, then watch SHOW REPLICA STATUS until both threads run with no error and no lag.
+// Steps 7 and 10: START REPLICA, then watch SHOW REPLICA STATUS until both threads run with no error, caught up or applying.
 import { setTimeout as delay } from 'node:timers/promises';
 import { readReplicaStatus, replicaRunning, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import type { RecoveryContext, Role } from '../engine/context.js';
@@ -25,11 +25,16 @@ export async function waitForReplica(ctx: RecoveryContext, role: Role, stepId: n
   const task = ctx.ui.task(`${role}: waiting for replication to run`);
   let status = await readReplicaStatus(s);
   let errorSince: number | undefined;
+  let firstExec: { file: string; position: number } | undefined;
   while (!ctx.signal.aborted) {
     status = await readReplicaStatus(s);
     task.update(`${role}: ${describeReplica(status)}`);
     const erroring = status.lastIoErrno !== 0 || status.lastSqlErrno !== 0 || status.sqlRunning === 'No';
-    if (replicaRunning(status) && !erroring && status.lagSeconds === 0) {
+    // Healthy: caught up, or applying (its executed position moves). Under production writes a replica may take a
+    // while to reach lag 0; the proof after step 10 waits for the catch-up itself, with its own timeout.
+    const applying = firstExec !== undefined && (status.execFile !== firstExec.file || status.execPos !== firstExec.position);
+    if (replicaRunning(status) && !erroring) firstExec ??= { file: status.execFile, position: status.execPos };
+    if (replicaRunning(status) && !erroring && (status.lagSeconds === 0 || applying)) {
       task.succeed(`${role}: replication running: ${describeReplica(status)}`);
       ctx.ui.event('replica_status', { server: role, ...summary(status) });
       return status;
@@ -45,7 +50,7 @@ export async function waitForReplica(ctx: RecoveryContext, role: Role, stepId: n
         `Inspect ${dialect(ctx, role).showReplicaStatus().shown} on ${role}, fix the cause, then resume with --resume.`,
       );
     }
-    await sleep(500, ctx.signal);
+    await sleep(200, ctx.signal);
   }
   task.fail();
   return status;

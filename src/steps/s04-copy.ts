@@ -133,6 +133,7 @@ async function copy(ctx: RecoveryContext): Promise<void> {
       }
       const seconds = (Date.now() - started) / 1000;
       ctx.state.copy = { bytes: result?.bytes ?? 0, seconds, complete: true, dump: c.dump.command, load: c.load.command };
+      ctx.ui.event('copy_complete', { step: 4, bytes: result?.bytes ?? 0, seconds });
       task.succeed(`Copy complete: ${formatBytes(result?.bytes ?? 0)} in ${formatDuration(seconds)}; both programs exited 0 and the dump ended with its completion marker.`);
     } catch (err) {
       task.fail('Copy failed');

@@ -29,7 +29,7 @@ export interface CopyOptions {
   onSpawn?: (pids: { dump: number | undefined; load: number | undefined }) => void;
   /** Abort kills both at once (SIGKILL); the promise then rejects with CopyAborted once both are gone. */
   signal?: AbortSignal;
-  /** Seen anywhere in the stream (across chunk boundaries) = the dump finished writing. */
+  /** Found in the last 4 KB of the stream = the dump finished writing (default: a "-- Dump completed" line). */
   endMarker?: RegExp;
   /** Strings to mask if they ever show up in a message (the passwords in the option files). */
   secrets?: string[];
@@ -73,8 +73,8 @@ export class CopyAborted extends Error {
 
 export const DEFAULT_END_MARKER = /^-- Dump completed/m;
 const STDERR_KEEP = 64 * 1024;
-/** Longest partial line carried between chunks while looking for the end marker. */
-const MARKER_CARRY = 1024;
+/** How many final bytes of the dump are searched for its completion marker. */
+const MARKER_CARRY = 4096;
 const SIDE_NAME: Record<Side, string> = { dump: 'dump side', load: 'import side' };
 
 /** Mask passwords that could appear in stderr: known secrets, `password=…`, `IDENTIFIED BY '…'`. */
@@ -122,7 +122,8 @@ class Meter extends Transform {
   sawEnd = false;
   /** A callback (onChunk/onProgress) threw: the copy cannot be trusted. */
   error?: Error;
-  private tail = '\n'; // The stream starts at a line start.
+  /** The last bytes of the stream: the completion marker must be on one of its final lines, so only they are searched. */
+  private tail: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly marker: RegExp,
@@ -137,21 +138,21 @@ class Meter extends Transform {
       this.bytes += chunk.length;
       this.onChunk?.(chunk);
       this.onProgress?.(this.bytes);
-      if (!this.sawEnd) {
-        // latin1: one char per byte, so nothing is lost or merged at a chunk boundary.
-        const text = this.tail + chunk.toString('latin1');
-        this.marker.lastIndex = 0;
-        if (this.marker.test(text)) this.sawEnd = true;
-        // Carry the last partial line with its newline; a cut line gets a NUL so `^` cannot match inside it.
-        const nl = text.lastIndexOf('\n');
-        const t = nl >= 0 ? text.slice(nl) : '\0' + text;
-        this.tail = t.length > MARKER_CARRY ? '\0' + t.slice(-MARKER_CARRY) : t;
-      }
+      this.tail = chunk.length >= MARKER_CARRY ? chunk.subarray(chunk.length - MARKER_CARRY) : Buffer.concat([this.tail, chunk]).subarray(-MARKER_CARRY);
       cb(null, chunk);
     } catch (err) {
       this.error = err as Error;
       cb(this.error);
     }
+  }
+
+  override _flush(cb: TransformCallback): void {
+    // latin1: one char per byte. A tail that does not reach back to the stream's start may begin mid-line: a NUL
+    // there keeps `^` from matching inside that cut line.
+    const whole = this.bytes <= MARKER_CARRY;
+    this.marker.lastIndex = 0;
+    this.sawEnd = this.marker.test((whole ? '\n' : '\0') + this.tail.toString('latin1'));
+    cb();
   }
 }
 
