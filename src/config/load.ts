@@ -67,6 +67,28 @@ function readConfigFile(path: string): Record<string, unknown> {
   return data as Record<string, unknown>;
 }
 
+/**
+ * Passwords in the JSON config file (`password`, `replPassword`) are taken out before validation, and only from a
+ * file no one else can read (like ~/.pgpass): a config that is group- or world-readable would leak them.
+ */
+function takeConfigSecrets(data: Record<string, unknown>, path: string): { password?: string; replPassword?: string } {
+  const out: { password?: string; replPassword?: string } = {};
+  for (const key of ['password', 'replPassword'] as const) {
+    if (!(key in data)) continue;
+    const v = data[key];
+    delete data[key];
+    if (typeof v !== 'string' || v === '') throw new UsageError(`--config: "${key}" in ${path} must be a non-empty string`);
+    out[key] = v;
+  }
+  if (Object.keys(out).length > 0) {
+    const mode = statSync(path).mode & 0o777;
+    if (mode & 0o077) {
+      throw new UsageError(`--config: ${path} holds a password but others can read it (mode ${mode.toString(8).padStart(3, '0')}); run chmod 600 ${path}, or put the password in MMRECOVER_PASSWORD instead`);
+    }
+  }
+  return out;
+}
+
 /** Environment, with .env from the working directory filling what the environment lacks. */
 export function effectiveEnv(env: NodeJS.ProcessEnv, cwd: string): Record<string, string | undefined> {
   const dotenvPath = `${cwd}/.env`;
@@ -81,13 +103,16 @@ export interface LoadedSettings {
 }
 
 /**
- * Merge and validate. Passwords come only from the environment or .env (the caller may prompt for missing ones).
+ * Merge and validate. Passwords come from the environment, .env, a private (0600) config file or a MySQL option file,
+ * in that order (the caller may prompt for missing ones).
  * Throws UsageError naming the setting on any bad value; nothing has connected yet.
  */
 export function loadSettings(src: Sources): LoadedSettings['settings'] {
   const env = effectiveEnv(src.env, src.cwd);
   const configPath = (src.flags.config as string | undefined) ?? env[ENV.config];
-  const fromFile = configPath ? validate(readConfigFile(configPath), `config file ${configPath}`) : {};
+  const rawConfig = configPath ? readConfigFile(configPath) : {};
+  const configSecrets = configPath ? takeConfigSecrets(rawConfig, configPath) : {};
+  const fromFile = configPath ? validate(rawConfig, `config file ${configPath}`) : {};
   const fromEnv = validate(
     definedOnly({ user: env[ENV.user], replUser: env[ENV.replUser], good: env[ENV.good], bad: env[ENV.bad], journal: env[ENV.journal] }),
     'environment',
@@ -124,8 +149,8 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     badSocket: merged.badSocket,
     user: merged.user ?? DEFAULTS.user,
     replUser: merged.replUser ?? DEFAULTS.replUser,
-    password: env[ENV.password] ?? opt.password,
-    replPassword: env[ENV.replPassword],
+    password: env[ENV.password] ?? configSecrets.password ?? opt.password,
+    replPassword: env[ENV.replPassword] ?? configSecrets.replPassword,
     method: merged.method ?? DEFAULTS.method,
     dryRun,
     yes,

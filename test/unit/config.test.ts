@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../src/config/load.js';
@@ -57,8 +57,18 @@ describe('settings', () => {
     expect(error({ config: file })).toMatch(/--replica-timeout/);
     writeFileSync(file, '{ not json');
     expect(error({ config: file })).toMatch(/not valid JSON/);
-    writeFileSync(file, JSON.stringify({ good: 'a', bad: 'b', password: 'secret' }));
-    expect(error({ config: file })).toMatch(/unknown setting "password"/);
+  });
+
+  it('takes passwords from a config file only when no one else can read it; the environment wins', () => {
+    const file = join(cwd, 'secret.json');
+    writeFileSync(file, JSON.stringify({ good: 'a', bad: 'b', password: 'from-config', replPassword: 'repl-from-config' }), { mode: 0o644 });
+    chmodSync(file, 0o644);
+    expect(error({ config: file })).toMatch(/holds a password but others can read it \(mode 644\); run chmod 600/);
+    chmodSync(file, 0o600);
+    expect(load({ config: file })).toMatchObject({ password: 'from-config', replPassword: 'repl-from-config' });
+    expect(load({ config: file }, { MMRECOVER_PASSWORD: 'env' })).toMatchObject({ password: 'env', replPassword: 'repl-from-config' });
+    writeFileSync(file, JSON.stringify({ good: 'a', bad: 'b', password: 42 }));
+    expect(error({ config: file })).toMatch(/"password" in .* must be a non-empty string/);
   });
 
   it('takes passwords from the environment over .env', () => {

@@ -169,8 +169,18 @@ interface Proc {
   seq: number;
 }
 
+/**
+ * The clients get their credentials from the option file only: the tool's own password variables (and MYSQL_PWD,
+ * which the clients would read) are left out of their environment, so no child process holds a password at all.
+ */
+export function clientEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) if (!/^MMRECOVER_.*PASSWORD$|^MYSQL_PWD$/.test(k)) out[k] = v;
+  return out;
+}
+
 function start(side: Side, c: Command, stdin: 'pipe' | 'ignore'): Proc {
-  const child = spawn(c.command, c.args, { stdio: [stdin, side === 'dump' ? 'pipe' : 'ignore', 'pipe'], shell: false, env: c.env ?? process.env });
+  const child = spawn(c.command, c.args, { stdio: [stdin, side === 'dump' ? 'pipe' : 'ignore', 'pipe'], shell: false, env: c.env ?? clientEnv() });
   const p: Proc = { side, name: basename(c.command), child, stderr: new StderrTail(), exited: Promise.resolve(), killedByUs: false, seq: 0 };
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (s: string) => p.stderr.push(s));
