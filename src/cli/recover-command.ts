@@ -34,6 +34,7 @@ export function registerRecoverCommand(program: Command, io: CliIo): void {
     .option('--bad-socket <path>', 'connect to BS through this Unix socket')
     .option('--repl-user <name>', 'replication account used in CHANGE MASTER (default repl)')
     .addOption(new Option('--method <method>', 'classic: the seed procedure (GS locked during the copy)').choices(['classic', 'online']))
+    .addOption(new Option('--positioning <how>', 'resume replication by binary log file/position or by GTID (default auto: as the pair did)').choices(['auto', 'file', 'gtid']))
     .option('--dry-run', 'rehearse: show every step and statement, change nothing')
     .option('-y, --yes', 'answer yes to every question (needs --confirm-bad)')
     .option('--confirm-bad <host[:port]>', 'with --yes: repeat the bad server, so a swapped pair cannot wipe the good one')

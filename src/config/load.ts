@@ -152,6 +152,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     password: env[ENV.password] ?? configSecrets.password ?? opt.password,
     replPassword: env[ENV.replPassword] ?? configSecrets.replPassword,
     method: merged.method ?? DEFAULTS.method,
+    positioning: merged.positioning ?? DEFAULTS.positioning,
     dryRun,
     yes,
     confirmBad,

@@ -36,6 +36,7 @@ export const fileSettingsSchema = z
     user: nonEmpty('an account name').optional(),
     replUser: nonEmpty('an account name').optional(),
     method: z.enum(['classic', 'online'], { error: 'must be classic or online' }).optional(),
+    positioning: z.enum(['auto', 'file', 'gtid'], { error: 'must be auto, file or gtid' }).optional(),
     journal: nonEmpty('a file path').optional(),
     lockWaitTimeout: seconds(3600).optional(),
     replicaTimeout: seconds(86_400).optional(),
@@ -66,6 +67,8 @@ export interface Settings {
   password: string;
   replPassword: string;
   method: 'classic' | 'online';
+  /** How replication resumes: by binary log file/position or by GTID; auto follows what the pair used. */
+  positioning: 'auto' | 'file' | 'gtid';
   dryRun: boolean;
   yes: boolean;
   confirmBad?: string;
@@ -87,6 +90,7 @@ export const DEFAULTS = {
   user: 'root',
   replUser: 'repl',
   method: 'classic',
+  positioning: 'auto',
   lockWaitTimeout: 5,
   replicaTimeout: 120,
   connectTimeout: 10,

@@ -12,11 +12,18 @@ import type { GlobalReadLock } from './read-lock.js';
 export type Role = 'GS' | 'BS';
 
 /** What the procedure has learned and changed so far; journaled after every step, so it never holds a secret. */
+/** Binary log coordinates and, on MariaDB, the GTID position they correspond to (@@gtid_binlog_pos). */
+export interface Coordinates extends BinlogCoordinates {
+  gtid?: string;
+}
+
 export interface RecoveryState {
+  /** How replication resumes, decided by the preflight (kept across --resume). */
+  positioning?: 'file' | 'gtid';
   /** GS binary log coordinates recorded in step 3 (or read from the dump in the online method). */
-  gsCoords?: BinlogCoordinates;
+  gsCoords?: Coordinates;
   /** BS binary log coordinates recorded in step 8, after the import. */
-  bsCoords?: BinlogCoordinates;
+  bsCoords?: Coordinates;
   /** Global variables step 1 switched on BS, with their values before, so step 11 undoes exactly that. */
   fence: Array<{ variable: string; before: string }>;
   /** Foreign connections step 1 killed on BS (ids and users), for the record. */

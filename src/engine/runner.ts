@@ -125,7 +125,8 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     let startAt = 1;
     if (journal) {
       checkSameServers(journal.data.servers, sessions.gs!, sessions.bs!, journalPath);
-      ctx.state = { ...journal.data.state, fence: journal.data.state.fence ?? [], killed: journal.data.state.killed ?? [] };
+      // The journal's positioning wins: a resumed run must finish the path it started on.
+      ctx.state = { ...journal.data.state, positioning: journal.data.state.positioning ?? ctx.state.positioning, fence: journal.data.state.fence ?? [], killed: journal.data.state.killed ?? [] };
       startAt = firstIncompleteStep(journal);
       journal.data.finished = false;
       journal.data.outcome = undefined;

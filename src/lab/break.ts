@@ -39,12 +39,14 @@ export async function breakLab(lab: Lab, mode: string, opts: { bad?: Which } = {
   try {
     switch (mode) {
       case 'conflict': {
+        // A key neither side has used yet, so that the same lab can be broken this way again after a recovery.
+        const id = Number(await gs.value('SELECT GREATEST(COALESCE(MAX(id), 0), 1000) + 1001 FROM shop.customers'));
         // A write on BS that never reached GS (written with the binary log off, as a careless fix would be)…
-        await bs.query("SET SESSION sql_log_bin = 0");
-        await bs.query("INSERT INTO shop.customers (id, name, email) VALUES (1001, 'written on BS only', 'bs@example.com')");
-        await bs.query("SET SESSION sql_log_bin = 1");
+        await bs.query('SET SESSION sql_log_bin = 0');
+        await bs.query(`INSERT INTO shop.customers (id, name, email) VALUES (${id}, 'written on BS only', 'bs@example.com')`);
+        await bs.query('SET SESSION sql_log_bin = 1');
         // …then GS takes the same key; applying it on BS fails with a duplicate key.
-        await gs.query("INSERT INTO shop.customers (id, name, email) VALUES (1001, 'written on GS', 'gs@example.com')");
+        await gs.query(`INSERT INTO shop.customers (id, name, email) VALUES (${id}, 'written on GS', 'gs@example.com')`);
         await writeOrders(gs, 5, 'after conflict');
         await waitFor(bs, 'SQL error 1062', (r) => r.lastSqlErrno === 1062);
         break;

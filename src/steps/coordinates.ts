@@ -5,6 +5,7 @@ import type { RecoveryContext, Role } from '../engine/context.js';
 import { dialect } from '../engine/context.js';
 import { StepFailed } from '../engine/errors.js';
 import { placeholder } from './step.js';
+import { readGtidBinlogPos } from './positioning.js';
 
 export async function readBinlogCoordinatesFrom(ctx: RecoveryContext, role: Role, via?: ServerSession): Promise<BinlogCoordinates> {
   const s = dialect(ctx, role).showBinlogStatus();
@@ -15,6 +16,14 @@ export async function readBinlogCoordinatesFrom(ctx: RecoveryContext, role: Role
     throw new StepFailed(`${role}: ${s.shown} returned nothing: binary logging is off, so it cannot be a master`, undefined, 'Enable log-bin on it and restart it.');
   }
   return { file: String(r.File), position: Number(r.Position) };
+}
+
+/** MariaDB: the GTID position of `role`'s binary log end (read on the lock session for GS, so it matches File/Position). */
+export async function readGtidBinlogPosFrom(ctx: RecoveryContext, role: Role, via?: ServerSession): Promise<string> {
+  const rows = await ctx.exec.sql(role, readGtidBinlogPos(), { via });
+  const v = rows[0]?.gtid_binlog_pos;
+  if (v === undefined || v === null) return placeholder(`${role} gtid_binlog_pos`);
+  return String(v);
 }
 
 export function showCoords(c: BinlogCoordinates | undefined, role: Role): { file: string; position: string } {

@@ -13,6 +13,7 @@ import { dataSizeBytes } from '../inspect/compare.js';
 import { formatBytes } from '../ui/format.js';
 import { clients } from './s04-copy.js';
 import { describeBlockers, onlineBlockers } from '../inspect/online-safety.js';
+import { decidePositioning } from './positioning.js';
 
 export type Verdict = 'ok' | 'warn' | 'stop';
 
@@ -60,6 +61,8 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   const add = (verdict: Verdict, check: string, detail: string) => checks.push({ verdict, check, detail });
   const gs = ctx.gs;
   const bs = ctx.bs;
+  // Servers that do not answer (a dry run only): show the path that was asked for, file/position by default.
+  ctx.state.positioning = ctx.settings.positioning === 'gtid' ? 'gtid' : 'file';
   if (!gs || !bs) return checks;
 
   for (const role of ['GS', 'BS'] as Role[]) {
@@ -162,12 +165,29 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   }
 
   const [gsRepl, bsRepl] = await Promise.all([readReplicaStatus(gs), readReplicaStatus(bs)]);
-  const gtid = (g.gtidMode ?? 'OFF').toUpperCase() === 'ON' || (b.gtidMode ?? 'OFF').toUpperCase() === 'ON' || gsRepl.usingGtid || bsRepl.usingGtid;
-  add(
-    gtid ? 'stop' : 'ok',
-    'GTID positioning',
-    gtid ? 'the pair replicates by GTID; this version recovers file/position pairs only, and GTID recovery is not supported yet' : 'file/position (not GTID)',
-  );
+  const decision = decidePositioning(ctx.settings.positioning, {
+    flavor: g.version.flavor,
+    gsGtidMode: g.gtidMode,
+    bsGtidMode: b.gtidMode,
+    gsUsingGtid: gsRepl.usingGtid,
+    bsUsingGtid: bsRepl.usingGtid,
+  });
+  ctx.state.positioning = decision.positioning;
+  add(decision.verdict, 'positioning', decision.detail);
+  if (decision.positioning === 'gtid' && g.version.flavor === 'mysql') {
+    const c = await clients();
+    if (c.dump.flavor !== 'mysql') add('stop', 'GTID dump', `${c.dump.command} cannot write gtid_purged (--set-gtid-purged); install MySQL's mysqldump for a MySQL GTID pair`);
+  }
+  if (decision.positioning === 'gtid' && g.version.flavor === 'mariadb') {
+    const domains = await Promise.all([gs, bs].map((s) => s.value('SELECT @@GLOBAL.gtid_domain_id').catch(() => undefined)));
+    add(
+      domains[0] === domains[1] ? 'warn' : 'ok',
+      'GTID domains',
+      domains[0] === domains[1]
+        ? `both servers write GTIDs in domain ${String(domains[0])}: with writes on both sides, positions can collide; give each master its own gtid_domain_id`
+        : `GS writes in domain ${String(domains[0])}, BS in domain ${String(domains[1])}`,
+    );
+  }
   return checks;
 }
 

@@ -3,7 +3,8 @@
 // before the lock is taken, because nobody may be kept waiting for a person while production cannot write.
 import { stmt } from '../dialect/statement.js';
 import { endpointFor } from '../config/endpoints.js';
-import { readBinlogCoordinatesFrom } from './coordinates.js';
+import { readBinlogCoordinatesFrom, readGtidBinlogPosFrom } from './coordinates.js';
+import { mariadbGtid, readGtidBinlogPos } from './positioning.js';
 import { GlobalReadLock, LockNotGranted } from '../engine/read-lock.js';
 import { StepFailed } from '../engine/errors.js';
 import type { RecoveryContext } from '../engine/context.js';
@@ -22,6 +23,7 @@ async function lockPlan(ctx: RecoveryContext): Promise<PlannedAction[]> {
     { role: 'GS', shown: ctx.gsDialect.stopReplica().shown },
     ...lockStatements(ctx).map((s) => ({ role: 'GS' as const, shown: s.shown, note: 'on a dedicated session, held until step 5' })),
     { role: 'GS', shown: ctx.gsDialect.showBinlogStatus().shown, note: 'record File and Position' },
+    ...(mariadbGtid(ctx) ? [{ role: 'GS' as const, shown: readGtidBinlogPos().shown, note: 'record the GTID position of the same point' }] : []),
   ];
 }
 
@@ -42,6 +44,7 @@ export const lockGs: Step = {
     if (!ctx.exec.live) {
       for (const s of lockStatements(ctx)) await ctx.exec.sql('GS', s);
       ctx.state.gsCoords = await readBinlogCoordinatesFrom(ctx, 'GS');
+      if (mariadbGtid(ctx)) ctx.state.gsCoords.gtid = await readGtidBinlogPosFrom(ctx, 'GS');
       return;
     }
     for (let attempt = 1; ; attempt++) {
@@ -64,7 +67,8 @@ export const lockGs: Step = {
       }
     }
     ctx.state.gsCoords = await readBinlogCoordinatesFrom(ctx, 'GS', ctx.lock.session);
-    ctx.ui.ok(`GS coordinates recorded: ${ctx.state.gsCoords.file} / ${ctx.state.gsCoords.position}`);
+    if (mariadbGtid(ctx)) ctx.state.gsCoords.gtid = await readGtidBinlogPosFrom(ctx, 'GS', ctx.lock.session);
+    ctx.ui.ok(`GS coordinates recorded: ${ctx.state.gsCoords.file} / ${ctx.state.gsCoords.position}${ctx.state.gsCoords.gtid !== undefined ? ` (GTID ${ctx.state.gsCoords.gtid})` : ''}`);
   },
 };
 

@@ -12,6 +12,7 @@ import { StepFailed, Interrupted } from '../engine/errors.js';
 import { dataSizeBytes, listUserSchemas } from '../inspect/compare.js';
 import { formatBytes, formatDuration } from '../ui/format.js';
 import type { PlannedAction, Step } from './step.js';
+import { mariadbGtid, mysqlGtid, usesGtidPositioning } from './positioning.js';
 
 const OPTION_FILE_SHOWN = '<0600 option file>';
 
@@ -39,7 +40,7 @@ function superReadOnlyLifted(ctx: RecoveryContext): boolean {
 }
 
 function commandLine(c: Clients, ctx: RecoveryContext, gsFile: string, bsFile: string): { dump: string[]; load: string[]; shown: string } {
-  const dump = dumpArgs(c, { optionFile: gsFile, method: ctx.settings.method });
+  const dump = dumpArgs(c, { optionFile: gsFile, method: ctx.settings.method, gtid: usesGtidPositioning(ctx) });
   const load = loadArgs(c, { optionFile: bsFile });
   const show = (cmd: string, args: string[]) => [cmd, ...args.map((a) => a.replace(gsFile, OPTION_FILE_SHOWN).replace(bsFile, OPTION_FILE_SHOWN))].join(' ');
   return { dump, load, shown: `${show(c.dump.command, dump)} | ${show(c.load.command, load)}` };
@@ -50,6 +51,7 @@ export async function copyPlan(ctx: RecoveryContext): Promise<PlannedAction[]> {
   const bsOnly = ctx.bs && ctx.gs ? await bsOnlySchemas(ctx) : [];
   for (const s of bsOnly) actions.push({ role: 'BS', shown: dropSchema(s).shown, note: 'exists only on BS; the copy would leave it behind' });
   if (superReadOnlyLifted(ctx)) actions.push({ role: 'BS', shown: 'SET GLOBAL super_read_only = OFF', note: 'during the import only; read_only stays on' });
+  if (mysqlGtid(ctx)) actions.push({ role: 'BS', shown: ctx.bsDialect.resetBinlogs().shown, note: 'discards BS’s binary logs and GTID history, so that the import can set gtid_purged to GS’s' });
   const c = await clients();
   actions.push({
     role: 'BS',
@@ -72,6 +74,8 @@ export const copyData: Step = {
     }
     const lift = superReadOnlyLifted(ctx);
     if (lift) await ctx.exec.sql('BS', stmt('SET GLOBAL super_read_only = OFF'));
+    // MySQL GTID: gtid_purged can only be set on an empty GTID history. The plan and the question before steps 3–5 said so.
+    if (mysqlGtid(ctx)) await ctx.exec.sql('BS', ctx.bsDialect.resetBinlogs());
     try {
       await copy(ctx);
     } finally {
@@ -128,8 +132,9 @@ async function copy(ctx: RecoveryContext): Promise<void> {
       if (header) {
         const coords = header.finish();
         if (!coords) throw new CopyFailed('the dump carried no CHANGE MASTER coordinates in its header (was --master-data honoured?)');
-        ctx.state.gsCoords = { file: coords.file, position: coords.position };
-        ctx.ui.ok(`GS coordinates from the dump's consistent snapshot: ${coords.file} / ${coords.position}`);
+        if (mariadbGtid(ctx) && coords.gtidSlavePos === undefined) throw new CopyFailed('the dump carried no gtid_slave_pos line (was --gtid honoured?)');
+        ctx.state.gsCoords = { file: coords.file, position: coords.position, ...(mariadbGtid(ctx) ? { gtid: coords.gtidSlavePos } : {}) };
+        ctx.ui.ok(`GS coordinates from the dump's consistent snapshot: ${coords.file} / ${coords.position}${mariadbGtid(ctx) ? ` (GTID ${coords.gtidSlavePos})` : ''}`);
       }
       const seconds = (Date.now() - started) / 1000;
       ctx.state.copy = { bytes: result?.bytes ?? 0, seconds, complete: true, dump: c.dump.command, load: c.load.command };

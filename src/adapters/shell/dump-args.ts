@@ -6,7 +6,10 @@ export interface DumpOptions {
   optionFile: string;
   /** classic: the seed's --lock-all-tables; online: a consistent snapshot with the coordinates in its header. */
   method: 'classic' | 'online';
-  /** MariaDB: also write the GTID position (--gtid) with the coordinates. */
+  /**
+   * GTID positioning: MariaDB's client writes the GTID position with the coordinates (--gtid); MySQL's sets
+   * gtid_purged on the import (--set-gtid-purged=ON), so that auto-positioning knows what BS already holds.
+   */
   gtid?: boolean;
   /** Only these schemas (default: all). */
   databases?: string[];
@@ -28,7 +31,7 @@ export function dumpArgs(c: Pick<Clients, 'dump'>, o: DumpOptions): string[] {
   // Accounts and grants travel with the mysql schema; reload them once imported.
   if (!some) args.push('--flush-privileges');
   args.push('--hex-blob', '--max-allowed-packet=1G');
-  if (o.gtid && c.dump.gtid) args.push('--gtid');
+  if (o.gtid) args.push(c.dump.flavor === 'mariadb' ? '--gtid' : '--set-gtid-purged=ON');
   return args;
 }
 
