@@ -5,6 +5,8 @@ import { UsageError, exitCodeOf } from '../engine/errors.js';
 import { redact } from '../ui/redact.js';
 import { registerRecoverCommand } from './recover-command.js';
 import { registerLabCommand } from './lab-command.js';
+import { registerStatusCommand } from './status-command.js';
+import { registerCheckCommand } from './check-command.js';
 import { disposeAllOptionFilesSync } from '../adapters/shell/option-file.js';
 import type { CliIo } from './io.js';
 
@@ -57,6 +59,8 @@ export async function main(argv: string[]): Promise<void> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(s.replace(/^error: /, 'mmrecover: ')) });
   registerRecoverCommand(program, io);
   registerLabCommand(program, io);
+  registerStatusCommand(program, io);
+  registerCheckCommand(program, io);
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, 'mmrecover: ')) });
 
   try {
