@@ -34,6 +34,9 @@ export function registerRecoverCommand(program: Command, io: CliIo): void {
     .option('--bad-socket <path>', 'connect to BS through this Unix socket')
     .option('--repl-user <name>', 'replication account used in CHANGE MASTER (default repl)')
     .addOption(new Option('--method <method>', 'classic: the seed procedure (GS locked during the copy)').choices(['classic', 'online']))
+    .addOption(new Option('--backup <what>', 'before the copy, keep what only BS holds: auto (when there is any) or all (every schema)').choices(['auto', 'all']))
+    .option('--no-backup', 'do not keep a copy of what only BS holds (asks to confirm)')
+    .option('--backup-dir <dir>', 'where backups go (default: beside the journal)')
     .addOption(new Option('--positioning <how>', 'resume replication by binary log file/position or by GTID (default auto: as the pair did)').choices(['auto', 'file', 'gtid']))
     .option('--dry-run', 'rehearse: show every step and statement, change nothing')
     .option('-y, --yes', 'answer yes to every question (needs --confirm-bad)')
@@ -55,6 +58,9 @@ export function registerRecoverCommand(program: Command, io: CliIo): void {
 }
 
 async function recover(flags: RawFlags, io: CliIo): Promise<number> {
+  // commander gives --no-backup as backup=false (and a bare default as true): the setting's own words are clearer.
+  if (flags.backup === false) flags.backup = 'none';
+  else if (flags.backup === true) delete flags.backup;
   const partial = loadSettings({ flags, env: io.env, cwd: io.cwd });
   const ui = new Reporter({ json: partial.json, env: io.env });
   if (partial.yes && !partial.dryRun) {

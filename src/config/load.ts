@@ -153,6 +153,8 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     replPassword: env[ENV.replPassword] ?? configSecrets.replPassword,
     method: merged.method ?? DEFAULTS.method,
     positioning: merged.positioning ?? DEFAULTS.positioning,
+    backup: merged.backup ?? DEFAULTS.backup,
+    backupDir: merged.backupDir,
     dryRun,
     yes,
     confirmBad,

@@ -37,6 +37,8 @@ export const fileSettingsSchema = z
     replUser: nonEmpty('an account name').optional(),
     method: z.enum(['classic', 'online'], { error: 'must be classic or online' }).optional(),
     positioning: z.enum(['auto', 'file', 'gtid'], { error: 'must be auto, file or gtid' }).optional(),
+    backup: z.enum(['auto', 'all', 'none'], { error: 'must be auto, all or none' }).optional(),
+    backupDir: nonEmpty('a directory').optional(),
     journal: nonEmpty('a file path').optional(),
     lockWaitTimeout: seconds(3600).optional(),
     replicaTimeout: seconds(86_400).optional(),
@@ -69,6 +71,10 @@ export interface Settings {
   method: 'classic' | 'online';
   /** How replication resumes: by binary log file/position or by GTID; auto follows what the pair used. */
   positioning: 'auto' | 'file' | 'gtid';
+  /** Keep what only BS holds before the copy: auto (when there is any), all (every schema), none (--no-backup). */
+  backup: 'auto' | 'all' | 'none';
+  /** Where backups go (default: beside the journal). */
+  backupDir?: string;
   dryRun: boolean;
   yes: boolean;
   confirmBad?: string;
@@ -91,6 +97,7 @@ export const DEFAULTS = {
   replUser: 'repl',
   method: 'classic',
   positioning: 'auto',
+  backup: 'auto',
   lockWaitTimeout: 5,
   replicaTimeout: 120,
   connectTimeout: 10,

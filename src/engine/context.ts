@@ -7,6 +7,7 @@ import type { Reporter } from '../ui/reporter.js';
 import type { Prompter } from '../ui/prompter.js';
 import type { Executor } from './executor.js';
 import type { GlobalReadLock } from './read-lock.js';
+import type { BackupRecord, BsOnly } from '../steps/keep-bs-only.js';
 
 /** GS = the good server, kept; BS = the bad server, rebuilt from GS. */
 export type Role = 'GS' | 'BS';
@@ -29,6 +30,10 @@ export interface RecoveryState {
   /** Foreign connections step 1 killed on BS (ids and users), for the record. */
   killed: Array<{ id: number; user: string; host: string }>;
   copy?: { bytes: number; seconds: number; complete: boolean; dump: string; load: string };
+  /** What BS holds that GS does not, measured by the preflight (see steps/keep-bs-only.ts). */
+  bsOnly?: BsOnly;
+  /** Where step 2 kept it (or that the operator chose not to). */
+  backup?: BackupRecord;
   verification?: Verification;
 }
 
@@ -54,6 +59,8 @@ export interface RecoveryContext {
   state: RecoveryState;
   /** Aborted on Ctrl-C/SIGTERM: long waits and the copy stop at once. */
   signal: AbortSignal;
+  /** The journal's path (backups go beside it unless --backup-dir says otherwise). */
+  journalPath?: string;
   /** The dedicated GS connection holding FLUSH TABLES WITH READ LOCK between steps 3 and 5. */
   lock?: GlobalReadLock;
 }

@@ -100,6 +100,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     prompter,
     state: { fence: [], killed: [] },
     signal,
+    journalPath,
   };
   let current: Step | undefined;
   const closeAll = async () => {
@@ -253,6 +254,10 @@ function printSummary(ctx: RecoveryContext, journal: Journal | undefined, dry: b
   if (g && g.position >= 0) ui.line(`  BS replicates from GS starting at ${g.file}:${g.position}`);
   if (b && b.position >= 0) ui.line(`  GS replicates from BS starting at ${b.file}:${b.position}`);
   if (ctx.state.copy) ui.line(`  Copy: ${ctx.state.copy.bytes} bytes in ${formatDuration(ctx.state.copy.seconds)}`);
+  const k = ctx.state.backup;
+  if (k?.events) ui.line(`  Kept BS’s own events (${k.events.transactions} transactions): ${k.events.file}`);
+  if (k?.dump) ui.line(`  Kept BS’s data before the copy (${k.dump.schemas.join(', ')}): ${k.dump.file}`);
+  if (k?.skipped) ui.line(ui.c.yellow('  What only BS held was not kept (--no-backup).'));
   const v = ctx.state.verification;
   if (v) ui.line(v.verified ? ui.c.green(`  VERIFIED: both directions carry data and ${v.tablesCompared} tables match.`) : ui.c.red(`  NOT VERIFIED: ${v.mismatched.join(', ')}`));
   else if (!dry) ui.line(ui.c.yellow('  Not verified (--no-verify).'));

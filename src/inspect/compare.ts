@@ -1,6 +1,6 @@
 // Table-by-table comparison of two servers: the proof after recovery, and evidence in `status`.
 import type { Row } from '../adapters/mysql/session.js';
-import { ident, stmt, type Statement } from '../dialect/statement.js';
+import { ident, literal, stmt, type Statement } from '../dialect/statement.js';
 
 /** Runs one read-only statement somewhere (an executor bound to a role, or a session). */
 export type Query = (s: Statement) => Promise<Row[]>;
@@ -24,11 +24,10 @@ export async function listUserSchemas(q: Query): Promise<string[]> {
   return rows.map((r) => String(r.SCHEMA_NAME));
 }
 
-/** Bytes of data and indexes outside the system schemas, as information_schema estimates them. */
-export async function dataSizeBytes(q: Query): Promise<number> {
-  const rows = await q(
-    stmt(`SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA NOT IN ('information_schema', 'performance_schema', 'sys')`),
-  );
+/** Bytes of data and indexes outside the system schemas (or in `schemas` only), as information_schema estimates them. */
+export async function dataSizeBytes(q: Query, schemas?: string[]): Promise<number> {
+  const where = schemas ? `TABLE_SCHEMA IN (${schemas.map(literal).join(', ') || "''"})` : "TABLE_SCHEMA NOT IN ('information_schema', 'performance_schema', 'sys')";
+  const rows = await q(stmt(`SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS bytes FROM information_schema.TABLES WHERE ${where}`));
   return Number(rows[0]?.bytes ?? 0);
 }
 

@@ -14,6 +14,7 @@ import { formatBytes } from '../ui/format.js';
 import { clients } from './s04-copy.js';
 import { describeBlockers, onlineBlockers } from '../inspect/online-safety.js';
 import { decidePositioning } from './positioning.js';
+import { bsOnlyChecks } from './keep-bs-only.js';
 
 export type Verdict = 'ok' | 'warn' | 'stop';
 
@@ -173,6 +174,7 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
     bsUsingGtid: bsRepl.usingGtid,
   });
   ctx.state.positioning = decision.positioning;
+  await bsOnlyChecks(ctx, add).catch((err: Error) => add('warn', 'only on BS', `could not tell (${err.message}); --backup all keeps every schema`));
   add(decision.verdict, 'positioning', decision.detail);
   if (decision.positioning === 'gtid' && g.version.flavor === 'mysql') {
     const c = await clients();

@@ -13,6 +13,7 @@ import { dataSizeBytes, listUserSchemas } from '../inspect/compare.js';
 import { formatBytes, formatDuration } from '../ui/format.js';
 import type { PlannedAction, Step } from './step.js';
 import { mariadbGtid, mysqlGtid, usesGtidPositioning } from './positioning.js';
+import { describeBsOnly, hasBsOnly } from './keep-bs-only.js';
 
 const OPTION_FILE_SHOWN = '<0600 option file>';
 
@@ -56,7 +57,7 @@ export async function copyPlan(ctx: RecoveryContext): Promise<PlannedAction[]> {
   actions.push({
     role: 'BS',
     shown: '$ ' + commandLine(c, ctx, 'GS', 'BS').shown,
-    note: 'replaces all data on BS, including the mysql schema (accounts and grants become GS\u2019s)',
+    note: `replaces all data on BS, including the mysql schema (accounts and grants become GS\u2019s)${ctx.state.bsOnly && hasBsOnly(ctx.state.bsOnly) ? `; ${describeBsOnly(ctx.state.bsOnly)}` : ''}`,
   });
   if (superReadOnlyLifted(ctx)) actions.push({ role: 'BS', shown: 'SET GLOBAL super_read_only = ON' });
   return actions;

@@ -2,6 +2,8 @@
 // --read-from-remote-server), credentials in a 0600 option file. Used where SQL alone cannot tell the time of an
 // event: how old is the oldest event a stopped replica has not executed?
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Endpoint } from '../mysql/endpoint.js';
 import { findBinlogReader } from './clients.js';
@@ -57,6 +59,76 @@ export async function firstEventTimeAfter(endpoint: Endpoint, from: { file: stri
     if (found !== undefined) return found;
     return code === 0 ? 'end' : null;
   } finally {
+    await opt.dispose();
+  }
+}
+
+export interface OwnEvents {
+  /** Transactions (GTID / Anonymous_GTID events) written by the server itself after the start position. */
+  transactions: number;
+  /** UTC times of the first and last of them (ISO). */
+  firstAt?: string;
+  lastAt?: string;
+  /** Tables their row events touched ("schema.table"). */
+  tables: string[];
+  /** Bytes of text the reader printed (the size of the export). */
+  bytes: number;
+}
+
+const TRANSACTION = /\t(GTID|Anonymous_GTID)\b/;
+const TABLE_MAP = /Table_map: `([^`]+)`\.`([^`]+)`/;
+
+/**
+ * The events `serverId` itself wrote from `from` to the end of the last binary log (reader with --server-id,
+ * --to-last-log), summarised; with `saveTo`, also written to that file (0600) after `header`, as readable and
+ * replayable SQL (--verbose: BINLOG statements with the row changes spelled out in comments).
+ */
+export async function readOwnEvents(
+  endpoint: Endpoint,
+  from: { file: string; pos: number },
+  serverId: number,
+  opts: { saveTo?: string; header?: string; signal?: AbortSignal } = {},
+): Promise<OwnEvents> {
+  const reader = await findBinlogReader();
+  const opt = await writeOptionFile(
+    { host: endpoint.host, port: endpoint.port, socket: endpoint.socket, user: endpoint.user, password: endpoint.password, ssl: endpoint.tls },
+    reader.flavor,
+  );
+  const out = opts.saveTo ? createWriteStream(opts.saveTo, { mode: 0o600 }) : undefined;
+  try {
+    const args = [`--defaults-extra-file=${opt.path}`, '--read-from-remote-server', '--to-last-log', `--start-position=${from.pos}`, `--server-id=${serverId}`, '--verbose', from.file];
+    const child = spawn(reader.command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...clientEnv(), TZ: 'UTC' }, signal: opts.signal });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    const exited = new Promise<number | null>((resolve) => {
+      child.once('error', () => resolve(null));
+      child.once('close', (code) => resolve(code));
+    });
+    if (out && opts.header) out.write(opts.header);
+    const summary: OwnEvents = { transactions: 0, tables: [], bytes: 0 };
+    const tables = new Set<string>();
+    for await (const line of createInterface({ input: child.stdout! })) {
+      summary.bytes += Buffer.byteLength(line) + 1;
+      if (out && !out.write(line + '\n')) await once(out, 'drain');
+      if (TRANSACTION.test(line)) {
+        const h = HEADER.exec(line);
+        if (h) {
+          const [, yy, mo, dd, hh, mi, ss] = h.map(Number);
+          const at = new Date(Date.UTC(2000 + yy, mo - 1, dd, hh, mi, ss)).toISOString();
+          summary.firstAt ??= at;
+          summary.lastAt = at;
+        }
+        summary.transactions++;
+      }
+      const t = TABLE_MAP.exec(line);
+      if (t) tables.add(`${t[1]}.${t[2]}`);
+    }
+    const code = await exited;
+    if (code !== 0) throw new Error(`${reader.command} exited ${code ?? 'abnormally'}${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''}`);
+    summary.tables = [...tables].sort();
+    return summary;
+  } finally {
+    if (out) await new Promise<void>((resolve) => out.end(resolve));
     await opt.dispose();
   }
 }

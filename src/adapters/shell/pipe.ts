@@ -3,7 +3,9 @@
 // fail the import; here the copy counts as complete only when both exit 0, the dump's end marker came through, and
 // the import wrote no ERROR line.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, rmSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { createGzip } from 'node:zlib';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -304,4 +306,52 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
     throw fail(`${dump.name} exited 0 but its output did not end with its completion marker ("-- Dump completed"): the dump is incomplete (${SIDE_NAME.dump})`, dump);
   }
   return { bytes: meter.bytes, seconds: (Date.now() - started) / 1000, dumpStderr: dump.stderr.text, loadStderr: load.stderr.text };
+}
+
+export interface DumpToFileOptions {
+  dump: Command;
+  /** Written with mode 0600; gzip-compressed when the name ends in .gz. */
+  file: string;
+  onProgress?: (bytes: number) => void;
+  signal?: AbortSignal;
+  secrets?: string[];
+}
+
+/**
+ * `dump | gzip > file`, streamed (bounded memory) and checked like the copy: the dump exited 0, its completion
+ * marker came through and it wrote no ERROR. A file from a failed dump is removed, so no half backup is left to trust.
+ */
+export async function runDumpToFile(o: DumpToFileOptions): Promise<{ bytes: number; fileBytes: number; seconds: number }> {
+  if (o.signal?.aborted) throw new CopyAborted();
+  const started = Date.now();
+  const secrets = o.secrets ?? [];
+  const dump = start('dump', o.dump, 'ignore');
+  const onAbort = () => dump.child.kill('SIGKILL');
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const meter = new Meter(DEFAULT_END_MARKER, o.onProgress);
+  const out = createWriteStream(o.file, { mode: 0o600 });
+  const stages: NodeJS.ReadWriteStream[] = o.file.endsWith('.gz') ? [createGzip()] : [];
+  let flowError: Error | undefined;
+  try {
+    await Promise.all([
+      dump.child.stdout ? pipeline(dump.child.stdout, meter, ...stages, out).catch((err: Error) => void (flowError = err)) : Promise.resolve(),
+      dump.exited,
+    ]);
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+    dump.stderr.end();
+  }
+  const fail = (msg: string) => {
+    rmSync(o.file, { force: true });
+    return new CopyFailed(msg, 'dump', dump.status);
+  };
+  if (o.signal?.aborted) {
+    rmSync(o.file, { force: true });
+    throw new CopyAborted();
+  }
+  if (failed(dump)) throw fail(describeExit(dump, secrets));
+  if (flowError) throw fail(`writing ${o.file} failed: ${redact(flowError.message, secrets)}`);
+  if (dump.stderr.firstError !== undefined) throw fail(`${dump.name} reported an error: ${redact(dump.stderr.firstError, secrets)}`);
+  if (!meter.sawEnd) throw fail(`${dump.name} exited 0 but its output did not end with its completion marker: the backup is incomplete`);
+  return { bytes: meter.bytes, fileBytes: statSync(o.file).size, seconds: (Date.now() - started) / 1000 };
 }

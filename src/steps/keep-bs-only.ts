@@ -1,0 +1,252 @@
+// Nothing is lost without the operator knowing: before step 4 overwrites BS, measure what BS holds that GS does not
+// (its own binary log events GS never executed, the row its replication stopped on, tables that differ), say so in
+// plain words, and keep a copy: the events as replayable SQL and a gzip'd dump of the schemas concerned.
+import { mkdirSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { readOwnEvents, type OwnEvents } from '../adapters/shell/binlog-reader.js';
+import { findBinlogReader } from '../adapters/shell/clients.js';
+import { dumpArgs } from '../adapters/shell/dump-args.js';
+import { writeOptionFile } from '../adapters/shell/option-file.js';
+import { runDumpToFile } from '../adapters/shell/pipe.js';
+import { readReplicaStatus } from '../adapters/mysql/replication.js';
+import { endpointFor } from '../config/endpoints.js';
+import { ident, literal, stmt } from '../dialect/statement.js';
+import type { RecoveryContext } from '../engine/context.js';
+import { StepFailed } from '../engine/errors.js';
+import { checksumTables, dataSizeBytes, diffChecksums, listUserSchemas, listUserTables, rowCount, type Query } from '../inspect/compare.js';
+import { formatBytes, formatDuration } from '../ui/format.js';
+import { clients } from './s04-copy.js';
+import type { PlannedAction } from './step.js';
+
+export interface BsOnly {
+  /** GS's executed position in BS's binary log: where BS's own, unreplicated events begin. Absent: the log cannot tell. */
+  from?: { file: string; pos: number };
+  own?: Omit<OwnEvents, 'bytes'>;
+  /** The replication error BS stopped on, when it says that BS holds a row GS does not (duplicate key, missing row). */
+  conflict?: { errno: number; error: string; table?: string; row?: Record<string, unknown> };
+  /** Tables whose CHECKSUM differs, among those BS's events touched (all tables when the log cannot tell). */
+  differing: Array<{ table: string; gsRows: number; bsRows: number }>;
+  /** Schemas a backup keeps (auto mode). */
+  schemas: string[];
+}
+
+export interface BackupRecord {
+  skipped?: boolean;
+  dir?: string;
+  events?: { file: string; transactions: number };
+  dump?: { file: string; schemas: string[]; bytes: number; fileBytes: number };
+}
+
+const q =
+  (ctx: RecoveryContext, role: 'GS' | 'BS'): Query =>
+  (s) =>
+    ctx.exec.sql(role, s, { quiet: true });
+
+const schemaOf = (table: string) => table.slice(0, table.indexOf('.'));
+
+/** Is there anything on BS that GS does not have? */
+export function hasBsOnly(b: BsOnly): boolean {
+  if (b.conflict) return true;
+  if (b.from) return (b.own?.transactions ?? 0) > 0;
+  return b.differing.length > 0; // the log cannot tell: any difference might be BS's
+}
+
+/** One sentence for the plan, the question before the copy and the journal. */
+export function describeBsOnly(b: BsOnly): string {
+  if (!hasBsOnly(b)) return b.from ? 'nothing only on BS (it wrote nothing of its own since GS last applied from it)' : 'nothing only on BS';
+  const parts: string[] = [];
+  const o = b.own;
+  if (o && o.transactions > 0) {
+    const when = o.firstAt ? ` (${o.firstAt.replace('T', ' ').slice(0, 19)}${o.lastAt && o.lastAt !== o.firstAt ? `–${o.lastAt.slice(11, 19)}` : ''} UTC)` : '';
+    parts.push(`BS has ${o.transactions} transaction(s)${when} on ${o.tables.length ? o.tables.join(', ') : 'no table rows (statements only)'} that GS does not have`);
+  }
+  if (b.conflict) {
+    const row = b.conflict.row ? `: ${Object.entries(b.conflict.row).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}` : '';
+    parts.push(`BS stopped replicating on error ${b.conflict.errno}${b.conflict.table ? ` on ${b.conflict.table}` : ''}, a row GS does not have${row}`);
+  }
+  if (!b.from && b.differing.length) parts.push(`the binary log cannot tell what is BS's own; tables that differ: ${b.differing.map((d) => `${d.table} (GS ${d.gsRows} rows, BS ${d.bsRows})`).join(', ')}`);
+  else if (b.differing.length) parts.push(`tables that differ now: ${b.differing.map((d) => `${d.table} (GS ${d.gsRows} rows, BS ${d.bsRows})`).join(', ')}`);
+  return `${parts.join('; ')}. They will be overwritten by the copy`;
+}
+
+/** Where GS's replication from BS had got to, in BS's binary log, if GS replicates from BS at all. */
+async function gsPositionInBsLog(ctx: RecoveryContext): Promise<{ file: string; pos: number } | undefined> {
+  const r = await readReplicaStatus(ctx.gs!);
+  if (!r.configured || !r.execFile) return undefined;
+  const bsId = ctx.bs!.identity.serverId;
+  const a = ctx.settings.badAddress;
+  const pointsAtBs = r.sourceServerId === bsId || (r.sourceServerId === 0 && r.sourcePort === a.port);
+  return pointsAtBs ? { file: r.execFile, pos: r.execPos } : undefined;
+}
+
+/** The row a duplicate-key error names, read from BS (single-column primary keys only). */
+async function conflictRow(ctx: RecoveryContext, table: string, key: string): Promise<Record<string, unknown> | undefined> {
+  const [schema, name] = [schemaOf(table), table.slice(table.indexOf('.') + 1)];
+  const pk = await q(ctx, 'BS')(
+    stmt(`SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ${literal(schema)} AND TABLE_NAME = ${literal(name)} AND CONSTRAINT_NAME = 'PRIMARY'`),
+  );
+  if (pk.length !== 1) return undefined;
+  const rows = await q(ctx, 'BS')(stmt(`SELECT * FROM ${ident(schema)}.${ident(name)} WHERE ${ident(String(pk[0].COLUMN_NAME))} = ${literal(key)} LIMIT 1`));
+  return rows[0] ? Object.fromEntries(Object.entries(rows[0]).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : Buffer.isBuffer(v) ? `0x${v.toString('hex')}` : v])) : undefined;
+}
+
+/** Measure what only BS holds (read-only: SELECTs, SHOW, and the binlog reader). */
+export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
+  const out: BsOnly = { differing: [], schemas: [] };
+  out.from = await gsPositionInBsLog(ctx);
+  if (out.from) {
+    const { bytes: _bytes, ...own } = await readOwnEvents(endpointFor(ctx.settings, 'BS'), out.from, ctx.bs!.identity.serverId, { signal: ctx.signal });
+    out.own = own;
+  }
+  const bsRepl = await readReplicaStatus(ctx.bs!);
+  if (bsRepl.lastSqlErrno === 1062 || bsRepl.lastSqlErrno === 1032) {
+    const table = /on table ([^\s;,]+)/i.exec(bsRepl.lastSqlError)?.[1];
+    const key = /Duplicate entry '((?:[^'\\]|\\.)*)' for key '(?:PRIMARY|[^']*\.PRIMARY)'/.exec(bsRepl.lastSqlError)?.[1];
+    out.conflict = { errno: bsRepl.lastSqlErrno, error: bsRepl.lastSqlError, table };
+    if (table && key !== undefined && bsRepl.lastSqlErrno === 1062) out.conflict.row = await conflictRow(ctx, table, key).catch(() => undefined);
+  }
+  // Compare what the events touched (or everything, when the log cannot tell).
+  const [onGs, onBs] = await Promise.all([listUserTables(q(ctx, 'GS')), listUserTables(q(ctx, 'BS'))]);
+  const candidates = out.from ? [...new Set([...(out.own?.tables ?? []), ...(out.conflict?.table ? [out.conflict.table] : [])])] : onBs;
+  const present = candidates.filter((t) => onGs.includes(t) && onBs.includes(t));
+  const [cg, cb] = await Promise.all([checksumTables(q(ctx, 'GS'), present), checksumTables(q(ctx, 'BS'), present)]);
+  const diff = diffChecksums(present, present, cg, cb);
+  const onlyOnBs = candidates.filter((t) => onBs.includes(t) && !onGs.includes(t));
+  for (const table of [...diff.mismatched, ...onlyOnBs]) {
+    out.differing.push({ table, gsRows: onGs.includes(table) ? await rowCount(q(ctx, 'GS'), table) : 0, bsRows: await rowCount(q(ctx, 'BS'), table) });
+  }
+  out.schemas = [...new Set([...(out.own?.tables ?? []), ...(out.conflict?.table ? [out.conflict.table] : []), ...out.differing.map((d) => d.table)].map(schemaOf))].sort();
+  return out;
+}
+
+/** The directory a run keeps its backups in: --backup-dir, or beside the journal. */
+export function backupRoot(ctx: RecoveryContext): string {
+  return ctx.settings.backupDir ?? join(dirname(ctx.journalPath ?? '.'), 'backups');
+}
+
+async function schemasToKeep(ctx: RecoveryContext, b: BsOnly): Promise<string[]> {
+  if (ctx.settings.backup === 'all') return listUserSchemas(q(ctx, 'BS'));
+  return hasBsOnly(b) ? b.schemas : [];
+}
+
+/** Preflight lines: what only BS holds, and whether the backup fits. */
+export async function bsOnlyChecks(ctx: RecoveryContext, add: (v: 'ok' | 'warn' | 'stop', check: string, detail: string) => void): Promise<void> {
+  const b = (ctx.state.bsOnly = await measureBsOnly(ctx));
+  add(hasBsOnly(b) ? 'warn' : 'ok', 'only on BS', describeBsOnly(b));
+  if (ctx.settings.backup === 'none') {
+    if (hasBsOnly(b)) add('warn', 'backup', '--no-backup: what only BS holds will NOT be kept (you will be asked to confirm)');
+    return;
+  }
+  const schemas = await schemasToKeep(ctx, b);
+  const events = (b.own?.transactions ?? 0) > 0;
+  if (!schemas.length && !events) return add('ok', 'backup', 'nothing to keep');
+  if (events && !(await findBinlogReader().catch(() => undefined))) add('stop', 'backup', 'the binlog reader (mariadb-binlog or mysqlbinlog) is not installed, so BS’s own events cannot be exported');
+  const need = (schemas.length ? await dataSizeBytes(q(ctx, 'BS'), schemas) : 0) + 1024 * 1024;
+  const root = backupRoot(ctx);
+  const free = await freeBytes(root);
+  if (free !== undefined && free < need) {
+    add('stop', 'backup space', `the backup needs up to ${formatBytes(need)} in ${root}, only ${formatBytes(free)} is free: free some space, choose --backup-dir, or run with --no-backup`);
+  } else add('ok', 'backup', `${events ? `BS’s ${b.own!.transactions} own transaction(s) and ` : ''}${schemas.length ? `schemas ${schemas.join(', ')}` : ''} → ${root} (${free === undefined ? 'free space unknown' : `${formatBytes(free)} free`})`);
+}
+
+async function freeBytes(dir: string): Promise<number | undefined> {
+  // The directory may not exist yet: measure the nearest parent that does.
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      const s = await statfs(d);
+      return s.bavail * s.bsize;
+    } catch {
+      if (dirname(d) === d) return undefined;
+    }
+  }
+}
+
+/** The binlog reader's command line as shown (its option file masked); the executor adds the `$ `. */
+async function readerShown(b: BsOnly, serverId: number | string, file: string): Promise<string> {
+  const reader = (await findBinlogReader().catch(() => undefined))?.command ?? '<binlog reader>';
+  return `${reader} --defaults-extra-file=<0600 option file> --read-from-remote-server --to-last-log --start-position=${b.from!.pos} --server-id=${serverId} --verbose ${b.from!.file} > ${file}`;
+}
+
+/** What step 2 will run to keep BS's data, for the plan. */
+export async function backupPlan(ctx: RecoveryContext): Promise<PlannedAction[]> {
+  const b = ctx.state.bsOnly;
+  if (ctx.settings.backup === 'none' || !b) return [];
+  const schemas = await schemasToKeep(ctx, b);
+  const dir = `${backupRoot(ctx)}/<BS>-<time>`;
+  const actions: PlannedAction[] = [];
+  if ((b.own?.transactions ?? 0) > 0 && b.from)
+    actions.push({ role: 'BS', shown: `$ ${await readerShown(b, ctx.bs?.identity.serverId ?? '<BS server_id>', `${dir}/bs-own-events.sql`)}`, note: 'BS’s own events GS never executed, as replayable SQL' });
+  if (schemas.length) {
+    const c = await clients();
+    const args = dumpArgs(c, { optionFile: '<0600 option file>', method: 'classic', databases: schemas });
+    actions.push({ role: 'BS', shown: `$ ${c.dump.command} ${args.join(' ')} | gzip > ${dir}/bs-data.sql.gz`, note: 'BS’s data before the copy (BS is fenced: its lock stalls no one)' });
+  }
+  return actions;
+}
+
+/** Step 2, after STOP REPLICA: keep what only BS holds (or, with --no-backup, confirm that it will be lost). */
+export async function keepBsOnly(ctx: RecoveryContext): Promise<void> {
+  if (ctx.state.backup) return; // kept by an earlier run of this journal
+  const b = ctx.state.bsOnly;
+  if (!b || !ctx.bs || !ctx.exec.live) {
+    for (const a of await backupPlan(ctx)) await ctx.exec.command('BS', a.shown.replace(/^\$ /, ''), async () => undefined);
+    return;
+  }
+  if (ctx.settings.backup === 'none') {
+    if (!hasBsOnly(b)) return void (ctx.state.backup = { skipped: true });
+    const skip = await ctx.prompter.confirm(`${describeBsOnly(b)}. Skip keeping a copy (--no-backup)? It cannot be recovered later.`);
+    if (skip) return void (ctx.state.backup = { skipped: true });
+  }
+  const schemas = await schemasToKeep(ctx, b);
+  const events = (b.own?.transactions ?? 0) > 0 && b.from !== undefined;
+  if (!schemas.length && !events) {
+    ctx.ui.ok('Nothing only on BS: no backup needed.');
+    ctx.state.backup = {};
+    return;
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const dir = join(backupRoot(ctx), `${ctx.settings.bad.host}_${ctx.settings.bad.port}-${stamp}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const record: BackupRecord = { dir };
+  const bsEndpoint = endpointFor(ctx.settings, 'BS');
+  if (events) {
+    const file = join(dir, 'bs-own-events.sql');
+    const header = [
+      `-- mmrecover: events BS ${ctx.settings.bad.host}:${ctx.settings.bad.port} (server_id ${ctx.bs.identity.serverId}) wrote itself`,
+      `-- from ${b.from!.file}:${b.from!.pos} (where GS ${ctx.settings.good.host}:${ctx.settings.good.port} had applied BS's binary log up to) to the end of its binary log,`,
+      `-- saved ${new Date().toISOString()} before the recovery overwrote BS with GS's data.`,
+      '-- Replay on a scratch server (mariadb/mysql < this file) to reconcile; the ### lines spell out each row change.',
+      '',
+    ].join('\n');
+    await ctx.exec.command('BS', await readerShown(b, ctx.bs.identity.serverId, file), async () => {
+      const r = await readOwnEvents(bsEndpoint, b.from!, ctx.bs!.identity.serverId, { saveTo: file, header, signal: ctx.signal });
+      record.events = { file, transactions: r.transactions };
+    });
+    ctx.ui.ok(`Kept BS’s ${record.events!.transactions} own transaction(s) in ${file}`);
+  }
+  if (schemas.length) {
+    const file = join(dir, 'bs-data.sql.gz');
+    const c = await clients();
+    const opt = await writeOptionFile({ host: bsEndpoint.host, port: bsEndpoint.port, socket: bsEndpoint.socket, user: bsEndpoint.user, password: bsEndpoint.password, ssl: bsEndpoint.tls }, c.dump.flavor);
+    try {
+      const args = dumpArgs(c, { optionFile: opt.path, method: 'classic', databases: schemas });
+      const task = ctx.ui.task(`Backing up BS (${schemas.join(', ')}) to ${file}`);
+      const shown = `${c.dump.command} ${args.join(' ').replace(opt.path, '<0600 option file>')} | gzip > ${file}`;
+      const r = await ctx.exec
+        .command('BS', shown, () =>
+          runDumpToFile({ dump: { command: c.dump.command, args }, file, signal: ctx.signal, secrets: [bsEndpoint.password], onProgress: (bytes) => task.update(`Backing up BS: ${formatBytes(bytes)}`) }),
+        )
+        .catch((err: Error) => {
+          task.fail('Backup failed');
+          throw new StepFailed(`the backup of BS did not complete: ${err.message}; nothing on BS was overwritten`, 2, 'Fix the cause (disk space, permissions) and run again with --resume.');
+        });
+      record.dump = { file, schemas, bytes: r?.bytes ?? 0, fileBytes: r?.fileBytes ?? 0 };
+      task.succeed(`Kept BS’s data (${schemas.join(', ')}): ${formatBytes(r?.bytes ?? 0)} of SQL, ${formatBytes(r?.fileBytes ?? 0)} compressed, in ${formatDuration(r?.seconds ?? 0)}: ${file}`);
+    } finally {
+      await opt.dispose();
+    }
+  }
+  ctx.state.backup = record;
+  ctx.ui.event('backup', { ...record });
+}

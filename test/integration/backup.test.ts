@@ -1,0 +1,135 @@
+// Issue 10: what only BS holds is reported before it is overwritten and kept: its own events as replayable SQL and a
+// dump of its data; both are restored on a scratch server to prove they hold what BS had.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { writeOptionFile } from '../../src/adapters/shell/option-file.js';
+import { checksumTables, listUserTables } from '../../src/inspect/compare.js';
+import { breakLab } from '../../src/lab/break.js';
+import type { Lab, Which } from '../../src/lab/lab.js';
+import { runCli } from '../helpers/cli.js';
+import { readJournal } from '../helpers/faults.js';
+import { dropLab, newLab, useLab } from '../helpers/lab.js';
+import { expectPairHealthy, snapshot, withSessions, yesArgs } from '../helpers/pair.js';
+
+const privateState = () => ({ XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) });
+
+/** Feed SQL text to the mariadb client on a lab server (credentials in an option file, as the tool does). */
+async function applySql(lab: Lab, which: Which, sql: Buffer | string): Promise<void> {
+  const opt = await writeOptionFile({ socket: lab.server(which).socket, user: lab.state.adminUser, password: lab.state.adminPassword }, 'mariadb');
+  try {
+    const r = spawnSync('mariadb', [`--defaults-extra-file=${opt.path}`, '--batch'], { input: sql, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  } finally {
+    await opt.dispose();
+  }
+}
+
+async function shopChecksums(lab: Lab, which: Which): Promise<Map<string, string | null>> {
+  return withSessions(lab, async (a, b) => {
+    const s = which === 'a' ? a : b;
+    const tables = (await listUserTables((q) => s.query(q))).filter((t) => t.startsWith('shop.'));
+    return checksumTables((q) => s.query(q), tables);
+  });
+}
+
+describe('keeping what only BS holds', () => {
+  const shared = useLab();
+
+  it('diverged: the plan and the question name BS’s own transactions and tables; the kept events and dump restore what BS had', async () => {
+    const lab = shared.get();
+    const env = { ...lab.env(), ...privateState() };
+    await breakLab(lab, 'diverged');
+    const bsBefore = await shopChecksums(lab, 'b');
+    const r = await runCli(yesArgs(lab), env);
+    expect(r.code, r.stderr).toBe(0);
+    // The preflight, the plan and the question before the copy (logged with --yes) say it in plain words.
+    expect(r.stderr).toMatch(/warn\s+only on BS\s+BS has 8 transaction\(s\) \([^)]*UTC\) on shop\.customers, shop\.orders that GS does not have/);
+    expect(r.stderr).toMatch(/Lock GS [^\n]*\? BS has 8 transaction\(s\)[^\n]*kept in /);
+    await expectPairHealthy(lab);
+
+    const kept = readJournal(env.XDG_STATE_HOME).data.state.backup!;
+    expect(kept.events!.transactions).toBe(8);
+    expect(r.stderr).toContain(kept.events!.file);
+    expect(r.stderr).toContain(kept.dump!.file);
+    const events = readFileSync(kept.events!.file, 'utf8');
+    expect(events).toMatch(/^-- mmrecover: events BS 127\.0\.0\.1:\d+ \(server_id 2\) wrote itself/);
+    expect(events).toMatch(/### INSERT INTO `shop`\.`orders`/);
+
+    const scratch = await newLab();
+    try {
+      await withSessions(scratch, (a, b) => Promise.all([a.query('STOP SLAVE'), b.query('STOP SLAVE')]));
+      // The dump restores BS's pre-recovery data exactly.
+      await applySql(scratch, 'a', gunzipSync(readFileSync(kept.dump!.file)));
+      expect(await shopChecksums(scratch, 'a')).toEqual(bsBefore);
+      // The events, replayed on a server with the lab's original data, reproduce BS's own rows.
+      await applySql(scratch, 'b', events);
+      await withSessions(scratch, async (_a, b) => {
+        expect(Number(await b.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'BS during split brain%'"))).toBe(7);
+        expect(await b.value('SELECT email FROM shop.customers WHERE id = 3')).toBe('changed-on-bs@example.com');
+        expect(Number(await b.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'GS during split brain%'"))).toBe(0);
+      });
+    } finally {
+      await dropLab(scratch);
+    }
+  });
+
+  it('conflict: the one conflicting BS-only row is reported and saved', async () => {
+    const lab = shared.get();
+    const env = { ...lab.env(), ...privateState() };
+    await breakLab(lab, 'conflict');
+    const r = await runCli(yesArgs(lab), env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/only on BS\s+BS stopped replicating on error 1062 on shop\.customers, a row GS does not have: id=\d+, name="written on BS only"/);
+    const kept = readJournal(env.XDG_STATE_HOME).data.state.backup!;
+    expect(gunzipSync(readFileSync(kept.dump!.file)).toString()).toContain('written on BS only');
+    await expectPairHealthy(lab);
+  });
+
+  it('a stopped BS with nothing of its own: "nothing only on BS", no backup unless asked (--backup all)', async () => {
+    const lab = shared.get();
+    const env = { ...lab.env(), ...privateState() };
+    await breakLab(lab, 'stopped');
+    const dir = join(env.XDG_STATE_HOME, 'backups-here');
+    const r = await runCli(yesArgs(lab, ['--backup-dir', dir]), env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/ok\s+only on BS\s+nothing only on BS/);
+    expect(r.stderr).not.toMatch(/Kept BS/);
+    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+
+    await breakLab(lab, 'stopped');
+    const all = await runCli(yesArgs(lab, ['--backup-dir', dir, '--backup', 'all']), { ...lab.env(), ...privateState() });
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stderr).toMatch(/Kept BS’s data before the copy \(mmrecover, shop\)/);
+    expect(readdirSync(dir)).toHaveLength(1);
+  });
+
+  it('not enough free space for the backup: stops before step 1 with the figure, unless --no-backup', async () => {
+    const lab = shared.get();
+    const tiny = mkdtempSync(join(tmpdir(), 'mmrecover-tinyfs-'));
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', tiny]);
+    // A real full disk needs a small filesystem: tmpfs needs root, which the CI machine (it installs MariaDB) has.
+    expect(mounted.status, `mount a 256 KB tmpfs: ${String(mounted.stderr)}`).toBe(0);
+    try {
+      mkdirSync(join(tiny, 'fill'));
+      await breakLab(lab, 'diverged');
+      const before = await snapshot(lab);
+      const r = await runCli(yesArgs(lab, ['--backup-dir', tiny]), { ...lab.env(), ...privateState() });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/STOP\s+backup space\s+the backup needs up to [\d.]+ [KM]B in \S+, only [\d.]+ KB is free/);
+      expect(r.stderr).toMatch(/Nothing was changed/);
+      expect(await snapshot(lab)).toEqual(before);
+
+      const skip = await runCli(yesArgs(lab, ['--backup-dir', tiny, '--no-backup']), { ...lab.env(), ...privateState() });
+      expect(skip.code, skip.stderr).toBe(0);
+      expect(skip.stderr).toMatch(/Skip keeping a copy \(--no-backup\)\? It cannot be recovered later\. yes \(--yes\)/);
+      expect(skip.stderr).toMatch(/What only BS held was not kept \(--no-backup\)/);
+      await expectPairHealthy(lab);
+    } finally {
+      spawnSync('umount', [tiny]);
+    }
+  });
+});
