@@ -188,11 +188,12 @@ export async function backupPlan(ctx: RecoveryContext): Promise<PlannedAction[]>
 /** Step 2, after STOP REPLICA: keep what only BS holds (or, with --no-backup, confirm that it will be lost). */
 export async function keepBsOnly(ctx: RecoveryContext): Promise<void> {
   if (ctx.state.backup) return; // kept by an earlier run of this journal
-  const b = ctx.state.bsOnly;
-  if (!b || !ctx.bs || !ctx.exec.live) {
+  if (!ctx.bs || !ctx.gs || !ctx.exec.live) {
     for (const a of await backupPlan(ctx)) await ctx.exec.command('BS', a.shown.replace(/^\$ /, ''), async () => undefined);
     return;
   }
+  // Measured by the preflight; a resumed run that stopped before that measures now (BS is untouched until step 4).
+  const b = ctx.state.bsOnly ?? (ctx.state.bsOnly = await measureBsOnly(ctx));
   if (ctx.settings.backup === 'none') {
     if (!hasBsOnly(b)) return void (ctx.state.backup = { skipped: true });
     const skip = await ctx.prompter.confirm(`${describeBsOnly(b)}. Skip keeping a copy (--no-backup)? It cannot be recovered later.`);

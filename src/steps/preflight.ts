@@ -174,7 +174,9 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
     bsUsingGtid: bsRepl.usingGtid,
   });
   ctx.state.positioning = decision.positioning;
-  await bsOnlyChecks(ctx, add).catch((err: Error) => add('warn', 'only on BS', `could not tell (${err.message}); --backup all keeps every schema`));
+  // A resumed run keeps what the first run measured (and kept): by now BS may hold a partial copy of GS.
+  if (ctx.settings.resume) add('ok', 'only on BS', 'as measured (and kept) by the run being resumed');
+  else await bsOnlyChecks(ctx, add).catch((err: Error) => add('warn', 'only on BS', `could not tell (${err.message}); --backup all keeps every schema`));
   add(decision.verdict, 'positioning', decision.detail);
   if (decision.positioning === 'gtid' && g.version.flavor === 'mysql') {
     const c = await clients();

@@ -1,4 +1,5 @@
-// Steps 7 and 10: START REPLICA, then watch SHOW REPLICA STATUS until both threads run with no error, caught up or applying.
+// Steps 7 and 10: START REPLICA, then watch SHOW REPLICA STATUS until both threads run with no error and no lag
+// (or, under heavy writes, keep applying for a few seconds).
 import { setTimeout as delay } from 'node:timers/promises';
 import { readReplicaStatus, replicaRunning, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import type { RecoveryContext, Role } from '../engine/context.js';
@@ -13,6 +14,8 @@ export function describeReplica(r: ReplicaStatus): string {
 // timers/promises removes its abort listener when the timer fires (a hand-made one leaked one per poll).
 const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
 
+const CATCH_UP_GRACE_MS = 5000;
+
 /** Wait until `role`'s replica threads both run, without error, with zero lag. Throws StepFailed on timeout or a persistent error. */
 export async function waitForReplica(ctx: RecoveryContext, role: Role, stepId: number): Promise<ReplicaStatus | undefined> {
   const s = session(ctx, role);
@@ -25,16 +28,19 @@ export async function waitForReplica(ctx: RecoveryContext, role: Role, stepId: n
   const task = ctx.ui.task(`${role}: waiting for replication to run`);
   let status = await readReplicaStatus(s);
   let errorSince: number | undefined;
-  let firstExec: { file: string; position: number } | undefined;
+  let firstExec: { file: string; position: number; at: number } | undefined;
   while (!ctx.signal.aborted) {
     status = await readReplicaStatus(s);
     task.update(`${role}: ${describeReplica(status)}`);
     const erroring = status.lastIoErrno !== 0 || status.lastSqlErrno !== 0 || status.sqlRunning === 'No';
-    // Healthy: caught up, or applying (its executed position moves). Under production writes a replica may take a
-    // while to reach lag 0; the proof after step 10 waits for the catch-up itself, with its own timeout.
+    // Healthy: caught up (lag 0). Under heavy production writes a replica may stay behind for long; once it has been
+    // running without error and applying for a few seconds, go on: the proof after step 10 waits for the catch-up.
     const applying = firstExec !== undefined && (status.execFile !== firstExec.file || status.execPos !== firstExec.position);
-    if (replicaRunning(status) && !erroring) firstExec ??= { file: status.execFile, position: status.execPos };
-    if (replicaRunning(status) && !erroring && (status.lagSeconds === 0 || applying)) {
+    if (replicaRunning(status) && !erroring) firstExec ??= { file: status.execFile, position: status.execPos, at: Date.now() };
+    else firstExec = undefined;
+    const behindButApplying = applying && Date.now() - firstExec!.at >= CATCH_UP_GRACE_MS;
+    if (replicaRunning(status) && !erroring && (status.lagSeconds === 0 || behindButApplying)) {
+      if (status.lagSeconds !== 0) ctx.ui.info(`  ${role} is ${status.lagSeconds ?? '?'}s behind and applying; the proof after step 10 waits for it to catch up.`);
       task.succeed(`${role}: replication running: ${describeReplica(status)}`);
       ctx.ui.event('replica_status', { server: role, ...summary(status) });
       return status;

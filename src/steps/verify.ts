@@ -112,31 +112,33 @@ async function compareAtGsSnapshot(ctx: RecoveryContext, timeoutMs: number): Pro
   const both = tablesOnBoth(onGs, onBs);
   await ctx.exec.sql('BS', ctx.bsDialect.stopReplicaSqlThread(), { quiet: true });
   try {
-    let at: BinlogCoordinates;
-    let gsSums: Map<string, string | null>;
     await ctx.exec.sql('GS', stmt('START TRANSACTION WITH CONSISTENT SNAPSHOT'), { quiet: true });
     try {
       const status = await ctx.exec.sql('GS', stmt("SHOW STATUS LIKE 'binlog_snapshot_%'"), { quiet: true });
       const value = (name: string) => status.find((r) => String(r.Variable_name).toLowerCase() === name)?.Value;
-      at = { file: String(value('binlog_snapshot_file') ?? ''), position: Number(value('binlog_snapshot_position') ?? NaN) };
+      const at: BinlogCoordinates = { file: String(value('binlog_snapshot_file') ?? ''), position: Number(value('binlog_snapshot_position') ?? NaN) };
       if (!at.file || !Number.isSafeInteger(at.position)) return undefined;
-      gsSums = await checksumTables(q('GS'), both);
+      await ctx.exec.sql('BS', ctx.bsDialect.startReplicaSqlThreadUntil(at.file, at.position), { quiet: true });
+      // The two servers checksum at the same time: GS inside its snapshot, BS once it stands exactly at that point.
+      const [gsSums, bsSums] = await Promise.all([checksumTables(q('GS'), both), bsAt(ctx, at, timeoutMs).then((ok) => (ok ? checksumTables(q('BS'), both) : undefined))]);
+      return bsSums && diffChecksums(onGs, onBs, gsSums, bsSums);
     } finally {
       await ctx.exec.sql('GS', stmt('COMMIT'), { quiet: true });
     }
-    await ctx.exec.sql('BS', ctx.bsDialect.startReplicaSqlThreadUntil(at.file, at.position), { quiet: true });
-    const s = session(ctx, 'BS')!;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const r = await readReplicaStatus(s);
-      if (r.sqlRunning !== 'Yes' && reached({ file: r.execFile, position: r.execPos }, at)) break;
-      if (r.lastSqlErrno || Date.now() > deadline || ctx.signal.aborted) return undefined;
-      await sleep(100);
-    }
-    const bsSums = await checksumTables(q('BS'), both);
-    return diffChecksums(onGs, onBs, gsSums, bsSums);
   } finally {
     await ctx.exec.sql('BS', ctx.bsDialect.startReplicaSqlThread(), { quiet: true });
+  }
+}
+
+/** Wait until BS's SQL thread stopped exactly at `at` (START … UNTIL); false on an error, a timeout or an abort. */
+async function bsAt(ctx: RecoveryContext, at: BinlogCoordinates, timeoutMs: number): Promise<boolean> {
+  const s = session(ctx, 'BS')!;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await readReplicaStatus(s);
+    if (r.sqlRunning !== 'Yes' && reached({ file: r.execFile, position: r.execPos }, at)) return true;
+    if (r.lastSqlErrno || Date.now() > deadline || ctx.signal.aborted) return false;
+    await sleep(100);
   }
 }
 

@@ -36,14 +36,25 @@ async function expectSafeAfterFailedCopy(lab: Lab, before: Awaited<ReturnType<ty
   expect(after.sql).toBe('No');
 }
 
+/** Start a recovery on a big broken lab, wait until the copy runs, then inject a fault; the lab is dropped after. */
+async function faultDuringCopy(
+  inject: (o: { lab: Lab; env: Record<string, string>; run: ReturnType<typeof startCli>; before: Awaited<ReturnType<typeof replicaSource>> }) => Promise<void>,
+): Promise<void> {
+  const { lab, env } = await bigBrokenLab();
+  try {
+    const before = await replicaSource(lab, 'b');
+    const run = startCli(yesArgs(lab), env);
+    await waitForText(run.output, /Copying GS → BS/);
+    await new Promise((r) => setTimeout(r, 300));
+    await inject({ lab, env, run, before });
+  } finally {
+    await dropLab(lab);
+  }
+}
+
 describe('failures during the copy (step 4)', () => {
-  it('the dump killed mid-copy: GS unlocked, no replication on BS, exit 1; --resume completes', async () => {
-    const { lab, env } = await bigBrokenLab();
-    try {
-      const before = await replicaSource(lab, 'b');
-      const run = startCli(yesArgs(lab), env);
-      await waitForText(run.output, /Copying GS → BS/);
-      await new Promise((r) => setTimeout(r, 300));
+  it('the dump killed mid-copy: GS unlocked, no replication on BS, exit 1; --resume completes', () =>
+    faultDuringCopy(async ({ lab, env, run, before }) => {
       const dumps = childPids(run.child.pid!, 'mariadb-dump');
       expect(dumps.length).toBe(1);
       process.kill(dumps[0], 'SIGKILL');
@@ -56,18 +67,10 @@ describe('failures during the copy (step 4)', () => {
       await expectSafeAfterFailedCopy(lab, before);
       expect(readJournal(env.XDG_STATE_HOME).data.steps.find((s) => s.id === 4)?.status).toBe('failed');
       await expectResumeCompletes(lab, env);
-    } finally {
-      await dropLab(lab);
-    }
-  });
+    }));
 
-  it('the BS server killed mid-copy: GS unlocked, exit 1; after BS restarts --resume completes', async () => {
-    const { lab, env } = await bigBrokenLab();
-    try {
-      const before = await replicaSource(lab, 'b');
-      const run = startCli(yesArgs(lab), env);
-      await waitForText(run.output, /Copying GS → BS/);
-      await new Promise((r) => setTimeout(r, 300));
+  it('the BS server killed mid-copy: GS unlocked, exit 1; after BS restarts --resume completes', () =>
+    faultDuringCopy(async ({ lab, env, run, before }) => {
       lab.kill('b');
       const r = await run.result;
       expect(r.code).toBe(1);
@@ -76,10 +79,7 @@ describe('failures during the copy (step 4)', () => {
       await lab.restart('b');
       await expectSafeAfterFailedCopy(lab, before);
       await expectResumeCompletes(lab, env);
-    } finally {
-      await dropLab(lab);
-    }
-  });
+    }));
 
   it('the import failing on BS: the copy counts as failed, nothing configured; --resume completes once fixed', async () => {
     const lab = await newLab();
@@ -106,13 +106,8 @@ describe('failures during the copy (step 4)', () => {
     }
   });
 
-  it('SIGINT during the copy: exit 130, GS unlocked, both client processes gone; --resume completes', async () => {
-    const { lab, env } = await bigBrokenLab();
-    try {
-      const before = await replicaSource(lab, 'b');
-      const run = startCli(yesArgs(lab), env);
-      await waitForText(run.output, /Copying GS → BS/);
-      await new Promise((r) => setTimeout(r, 300));
+  it('SIGINT during the copy: exit 130, GS unlocked, both client processes gone; --resume completes', () =>
+    faultDuringCopy(async ({ lab, env, run, before }) => {
       const kids = [...childPids(run.child.pid!, 'mariadb-dump'), ...childPids(run.child.pid!, 'mariadb')];
       expect(kids.length).toBe(2);
       run.child.kill('SIGINT');
@@ -123,10 +118,7 @@ describe('failures during the copy (step 4)', () => {
       for (const pid of kids) expect(() => process.kill(pid, 0)).toThrow();
       await expectSafeAfterFailedCopy(lab, before);
       await expectResumeCompletes(lab, env);
-    } finally {
-      await dropLab(lab);
-    }
-  });
+    }));
 
   it('the session holding the read lock killed during the copy: the copy is not consistent and the step aborts', async () => {
     const { lab, env } = await bigBrokenLab();
