@@ -70,6 +70,16 @@ export function describeBsOnly(b: BsOnly): string {
   return `${parts.join('; ')}. They will be overwritten by the copy`;
 }
 
+/** A few words for a question (the plan lines above it carry the full sentence). */
+export function compactBsOnly(b: BsOnly): string {
+  const parts: string[] = [];
+  const list = (tables: string[]) => (tables.length > 3 ? `${tables.slice(0, 3).join(', ')} and ${tables.length - 3} more` : tables.join(', '));
+  if (b.own && b.own.transactions > 0) parts.push(`${b.own.transactions} BS-only transaction(s)${b.own.tables.length ? ` on ${list(b.own.tables)}` : ''}`);
+  if (b.conflict) parts.push(`the row BS's replication stopped on${b.conflict.table ? ` (${b.conflict.table})` : ''}`);
+  if (!b.from && b.differing.length) parts.push(`${b.differing.length} table(s) that differ`);
+  return parts.join(' and ');
+}
+
 /** Where GS's replication from BS had got to, in BS's binary log, if GS replicates from BS at all. */
 async function gsPositionInBsLog(ctx: RecoveryContext): Promise<{ file: string; pos: number } | undefined> {
   const r = await readReplicaStatus(ctx.gs!);

@@ -98,16 +98,19 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
     `GS increment ${g.autoIncrementIncrement} offset ${g.autoIncrementOffset}; BS increment ${b.autoIncrementIncrement} offset ${b.autoIncrementOffset}${paired ? '' : ' (not set as a master-master pair: both sides may generate the same keys)'}`,
   );
 
-  // The replication account: GS's copy is the one that matters (BS's accounts become GS's in step 4).
-  for (const [role, peer] of [
-    ['GS', ctx.settings.badAddress.host],
-    ['BS', ctx.settings.goodAddress.host],
-  ] as Array<[Role, string]>) {
-    const acct = await replicationAccount(session(ctx, role)!, ctx.settings.replUser, peer).catch(() => undefined);
-    if (!acct) add('warn', `${role} replication account`, 'could not read mysql.user');
-    else if (!acct.exists) add(role === 'GS' ? 'stop' : 'warn', `${role} replication account`, `${ctx.settings.replUser} does not exist on ${role}`);
-    else if (!acct.matches) add('warn', `${role} replication account`, `${ctx.settings.replUser}@{${acct.hosts.join(',')}} may not admit connections from ${peer}`);
-    else add('ok', `${role} replication account`, `${ctx.settings.replUser} admits ${peer}`);
+  // The replication account is read on GS only: step 4 copies GS's accounts over BS's, so GS's account must admit
+  // BS (BS replicates from GS) and, once copied, GS (GS replicates from BS). BS's own mysql schema is never read: after
+  // a crash in the middle of an import it may be damaged (MariaDB 10.11 has been seen to crash reading it).
+  for (const [label, peer] of [
+    ['GS replication account', ctx.settings.badAddress.host],
+    ['BS replication account', ctx.settings.goodAddress.host],
+  ] as Array<[string, string]>) {
+    const acct = await replicationAccount(gs, ctx.settings.replUser, peer).catch(() => undefined);
+    const after = label.startsWith('BS') ? ' (BS gets GS’s accounts with the copy)' : '';
+    if (!acct) add('warn', label, 'could not read mysql.user on GS');
+    else if (!acct.exists) add('stop', label, `${ctx.settings.replUser} does not exist on GS${after}`);
+    else if (!acct.matches) add('warn', label, `${ctx.settings.replUser}@{${acct.hosts.join(',')}} may not admit connections from ${peer}${after}`);
+    else add('ok', label, `${ctx.settings.replUser} admits ${peer}${after}`);
   }
   const login = await ServerSession.connect({ ...endpointFor(ctx.settings, 'GS'), user: ctx.settings.replUser, password: ctx.settings.replPassword, label: 'GS' }, { connectTimeoutMs: 5000 })
     .then(async (s) => (await s.close(), undefined))

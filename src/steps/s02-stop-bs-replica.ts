@@ -1,7 +1,7 @@
 // Step 2: BS stops replicating from GS, so nothing changes under the copy; then what only BS holds is kept
 // (BS is fenced and static now, and GS is not locked yet: the backup stalls no one).
 import type { Step } from './step.js';
-import { backupPlan, describeBsOnly, hasBsOnly, keepBsOnly } from './keep-bs-only.js';
+import { backupPlan, compactBsOnly, hasBsOnly, keepBsOnly } from './keep-bs-only.js';
 
 export const stopBsReplica: Step = {
   id: 2,
@@ -9,7 +9,7 @@ export const stopBsReplica: Step = {
   on: 'BS',
   question: (ctx) => {
     const b = ctx.state.bsOnly;
-    const keep = b && hasBsOnly(b) && ctx.settings.backup !== 'none' ? `, then keep a copy of what only BS holds (${describeBsOnly(b)})` : '';
+    const keep = b && hasBsOnly(b) && ctx.settings.backup !== 'none' ? `, then keep a copy of what only BS holds (${compactBsOnly(b)})` : '';
     return `Run ${ctx.bsDialect.stopReplica().shown} on BS ${ctx.settings.bad.host}:${ctx.settings.bad.port}${keep}?`;
   },
   async plan(ctx) {

@@ -10,7 +10,7 @@ import { StepFailed } from '../engine/errors.js';
 import type { RecoveryContext } from '../engine/context.js';
 import type { PlannedAction, Step } from './step.js';
 import { copyPlan } from './s04-copy.js';
-import { describeBsOnly, hasBsOnly } from './keep-bs-only.js';
+import { compactBsOnly, hasBsOnly } from './keep-bs-only.js';
 import { unlockPlan } from './s05-unlock-gs.js';
 
 export function lockStatements(ctx: RecoveryContext) {
@@ -34,9 +34,9 @@ export const lockGs: Step = {
   on: 'GS',
   confirms: [4, 5],
   question: (ctx) =>
-    (ctx.settings.method === 'online'
-      ? `Stop replication on GS ${ctx.settings.good.host}:${ctx.settings.good.port} and copy all its data over BS ${ctx.settings.bad.host}:${ctx.settings.bad.port} from a consistent snapshot, without locking GS (steps 3–5)?`
-      : `Lock GS ${ctx.settings.good.host}:${ctx.settings.good.port} with FLUSH TABLES WITH READ LOCK, copy all its data over BS ${ctx.settings.bad.host}:${ctx.settings.bad.port}, then unlock (steps 3–5, no question in between)?`) + lossNotice(ctx),
+    ctx.settings.method === 'online'
+      ? `Stop replication on GS ${ctx.settings.good.host}:${ctx.settings.good.port} and copy all its data over BS ${ctx.settings.bad.host}:${ctx.settings.bad.port}${lossNotice(ctx)} from a consistent snapshot, without locking GS (steps 3–5)?`
+      : `Lock GS ${ctx.settings.good.host}:${ctx.settings.good.port} with FLUSH TABLES WITH READ LOCK, copy all its data over BS ${ctx.settings.bad.host}:${ctx.settings.bad.port}${lossNotice(ctx)}, then unlock (steps 3–5, no question in between)?`,
   plan: lockPlan,
   questionPlan: (ctx) => lockCopyUnlockPlan(ctx),
   async run(ctx) {
@@ -75,13 +75,13 @@ export const lockGs: Step = {
 
 const UNATTENDED_LOCK_ATTEMPTS = 3;
 
-/** What the copy overwrites that only BS had, and where it was kept: said in the question before the copy. */
+/** What the copy overwrites that only BS had, and whether it was kept: said in the question before the copy. */
 function lossNotice(ctx: RecoveryContext): string {
   const b = ctx.state.bsOnly;
   if (!b || !hasBsOnly(b)) return '';
   const kept = ctx.state.backup;
-  const where = kept?.skipped ? ' NOT kept (--no-backup)' : kept?.dir ? ` kept in ${kept.dir}` : ctx.settings.backup === 'none' ? ' NOT kept (--no-backup)' : ' kept by step 2';
-  return ` ${describeBsOnly(b)};${where}.`;
+  const where = kept?.skipped || (!kept && ctx.settings.backup === 'none') ? 'NOT kept (--no-backup)' : 'kept by step 2';
+  return ` (overwriting ${compactBsOnly(b)}, ${where})`;
 }
 
 /** The plan of steps 3–5 together, for the one question that covers them. */

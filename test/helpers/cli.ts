@@ -53,9 +53,9 @@ const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replac
 /** Run the CLI under a real pseudo-terminal (stdin and stderr are TTYs, as at an operator's terminal). */
 export function startPty(args: string[], env: Record<string, string | undefined> = {}): PtySession {
   // A wide terminal, so that questions are not wrapped across lines.
-  const command = `stty cols 250 rows 50 2>/dev/null; exec ${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}`;
+  const command = `stty cols 400 rows 50 2>/dev/null; exec ${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
-    env: { ...process.env, NO_COLOR: '1', TERM: 'xterm', COLUMNS: '200', LINES: '50', ...env },
+    env: { ...process.env, NO_COLOR: '1', TERM: 'xterm', COLUMNS: '400', LINES: '50', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let raw = '';
