@@ -1,6 +1,6 @@
 // Issue 5: every failure path leaves GS writable, never replicates from a partial copy, and --resume finishes the job.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { breakLab } from '../../src/lab/break.js';
@@ -41,12 +41,16 @@ async function faultDuringCopy(
   inject: (o: { lab: Lab; env: Record<string, string>; run: ReturnType<typeof startCli>; before: Awaited<ReturnType<typeof replicaSource>> }) => Promise<void>,
 ): Promise<void> {
   const { lab, env } = await bigBrokenLab();
+  // A private TMPDIR: the 0600 option files the tool writes there must all be gone after any failure or signal.
+  const tmp = mkdtempSync(join(tmpdir(), 'mmrecover-tmp-'));
   try {
     const before = await replicaSource(lab, 'b');
-    const run = startCli(yesArgs(lab), env);
+    const run = startCli(yesArgs(lab), { ...env, TMPDIR: tmp });
     await waitForText(run.output, /Copying GS → BS/);
     await new Promise((r) => setTimeout(r, 300));
     await inject({ lab, env, run, before });
+    await run.result;
+    expect(readdirSync(tmp), 'option files left behind').toEqual([]);
   } finally {
     await dropLab(lab);
   }
@@ -106,19 +110,22 @@ describe('failures during the copy (step 4)', () => {
     }
   });
 
-  it('SIGINT during the copy: exit 130, GS unlocked, both client processes gone; --resume completes', () =>
-    faultDuringCopy(async ({ lab, env, run, before }) => {
-      const kids = [...childPids(run.child.pid!, 'mariadb-dump'), ...childPids(run.child.pid!, 'mariadb')];
-      expect(kids.length).toBe(2);
-      run.child.kill('SIGINT');
-      expect(await takesWrite(lab, 'a')).toBe(true);
-      const r = await run.result;
-      expect(r.code).toBe(130);
-      expect(r.stderr).toMatch(/Stopped at step 4: interrupted/);
-      for (const pid of kids) expect(() => process.kill(pid, 0)).toThrow();
-      await expectSafeAfterFailedCopy(lab, before);
-      await expectResumeCompletes(lab, env);
-    }));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} during the copy: exit 130, GS unlocked, both client processes gone${signal === 'SIGINT' ? '; --resume completes' : ''}`, () =>
+      faultDuringCopy(async ({ lab, env, run, before }) => {
+        const kids = [...childPids(run.child.pid!, 'mariadb-dump'), ...childPids(run.child.pid!, 'mariadb')];
+        expect(kids.length).toBe(2);
+        run.child.kill(signal);
+        expect(await takesWrite(lab, 'a')).toBe(true);
+        const r = await run.result;
+        expect(r.code).toBe(130);
+        expect(r.stderr).toMatch(new RegExp(`${signal} received: stopping safely`));
+        expect(r.stderr).toMatch(/Stopped at step 4: interrupted/);
+        for (const pid of kids) expect(() => process.kill(pid, 0)).toThrow();
+        await expectSafeAfterFailedCopy(lab, before);
+        if (signal === 'SIGINT') await expectResumeCompletes(lab, env);
+      }));
+  }
 
   it('the session holding the read lock killed during the copy: the copy is not consistent and the step aborts', async () => {
     const { lab, env } = await bigBrokenLab();
