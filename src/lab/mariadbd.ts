@@ -21,7 +21,13 @@ export function findProgram(name: string): string | undefined {
   return undefined;
 }
 
-export function mariadbdPath(): string {
+/** The server program the lab runs: MMRECOVER_MARIADBD when set (a MariaDB installed elsewhere), else the system's. */
+export function mariadbdPath(env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = env.MMRECOVER_MARIADBD;
+  if (chosen) {
+    if (!existsSync(chosen)) throw new UsageError(`MMRECOVER_MARIADBD=${chosen}: no such program. Point it at a mariadbd, or unset it and install MariaDB with: ${INSTALL_COMMAND}`);
+    return chosen;
+  }
   const p = findProgram('mariadbd') ?? findProgram('mysqld');
   if (!p) throw new UsageError(`mariadbd is not installed. Install it with: ${INSTALL_COMMAND}`);
   return p;

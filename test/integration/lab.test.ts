@@ -89,6 +89,11 @@ describe('lab', () => {
 
   it('refuses an unknown break mode and a port already taken, with a UsageError', async () => {
     await expect(breakLab(lab.get(), 'melted')).rejects.toThrow(UsageError);
+    // No server program: one line with the exact install command.
+    const none = await runCli(['lab', 'up'], { MMRECOVER_MARIADBD: '/nonexistent/mariadbd' });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no such program.*install MariaDB with: apt-get install -y --no-install-recommends mariadb-server mariadb-client/);
+    expect(none.stderr.trim().split('\n')).toHaveLength(1);
     const srv = createServer().listen(0, '127.0.0.1');
     await new Promise((r) => srv.once('listening', r));
     const port = (srv.address() as { port: number }).port;
