@@ -1,14 +1,17 @@
 // Integration tests never skip silently: without mariadbd they fail with the install command.
-// At the end, any lab server left by a crashed test file is killed.
+// Everything a test run creates lives under one private temp directory (TMPDIR points there for the workers): at the
+// end, lab servers a crashed test file left behind are killed, and only those, never a lab the developer runs.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findProgram, INSTALL_COMMAND } from '../../src/lab/mariadbd.js';
 
-function killLeftovers(): void {
+let root: string | undefined;
+
+function killLeftovers(dir: string): void {
   try {
-    execFileSync('pkill', ['-9', '-f', 'mariadbd --no-defaults --datadir=.*mmrecover-lab-'], { stdio: 'ignore' });
+    execFileSync('pkill', ['-9', '-f', `mariadbd --no-defaults --datadir=${dir}/`], { stdio: 'ignore' });
   } catch {
     /* none left: pkill exits 1 */
   }
@@ -16,10 +19,19 @@ function killLeftovers(): void {
 
 export function setup(): void {
   if (!findProgram('mariadbd') && !findProgram('mysqld')) throw new Error(`mariadbd is not installed; integration tests need it. Install it with: ${INSTALL_COMMAND}`);
+  root = mkdtempSync(join(tmpdir(), 'mmrecover-test-'));
+  process.env.TMPDIR = root;
   // Tests keep their journals and lab pointers away from the developer's own state directory.
-  process.env.XDG_STATE_HOME = mkdtempSync(join(tmpdir(), 'mmrecover-test-state-'));
+  process.env.XDG_STATE_HOME = mkdtempSync(join(root, 'state-'));
 }
 
 export function teardown(): void {
-  killLeftovers();
+  if (!root) return;
+  killLeftovers(root);
+  // A tmpfs a failed test left mounted would make the removal fail; what cannot be removed is left for the OS.
+  try {
+    rmSync(root, { recursive: true, force: true });
+  } catch {
+    /* left behind */
+  }
 }
