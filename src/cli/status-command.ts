@@ -155,7 +155,8 @@ export function renderStatus(st: PairStatus, c: ChalkInstance): string[] {
 
   const ev = st.evidence;
   if (ev) {
-    out.push(c.bold('Both directions are broken. Evidence for choosing the good server:'));
+    const both = st.directions.every((d) => d.verdict === 'broken');
+    out.push(c.bold(both ? 'Both directions are broken. Evidence for choosing the good server:' : 'What each side holds that the other does not (a rebuild overwrites it):'));
     for (const s of ['A', 'B'] as Side[]) out.push(`  ${s} has what ${s === 'A' ? 'B' : 'A'} lacks: ${ev.lacking[s].detail}`);
     if (ev.error) out.push(`  ${c.yellow(ev.error)}`);
     if (ev.schemas.length) {
@@ -178,7 +179,8 @@ export function renderStatus(st: PairStatus, c: ChalkInstance): string[] {
 
   const r = st.recommendation;
   if (r) {
-    out.push(c.bold(ev ? `Recommendation: keep ${r.good}, rebuild ${r.bad}` : `Likely bad server (BS): ${r.bad}; the good server (GS) is ${r.good}`));
+    const bothBroken = st.directions.every((d) => d.verdict === 'broken');
+    out.push(c.bold(bothBroken ? `Recommendation: keep ${r.good}, rebuild ${r.bad}` : `Likely bad server (BS): ${r.bad}; the good server (GS) is ${r.good}`));
     for (const why of r.reasons) out.push(`  - ${why}`);
     for (const n of r.caveats) out.push(`  ${c.yellow('!')} ${n}`);
     out.push(`  To rebuild ${r.bad} from ${r.good}:`);

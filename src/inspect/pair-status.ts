@@ -504,11 +504,11 @@ export async function gatherPairStatus(endpoints: Record<Side, Endpoint>, opts: 
       }
     }
     const broken = dirs.filter((d) => d.verdict === 'broken');
+    // Whenever a direction is broken, what only A and only B hold is part of the decision (and of what a rebuild
+    // would overwrite): the same figures recover's preflight reports.
+    if (broken.length > 0 && opts.evidence) status.evidence = await gatherEvidence(g, dirs);
     if (broken.length === 1) status.recommendation = recommendOne(broken[0], dirs.find((d) => d !== broken[0])!, g, opts);
-    if (broken.length === 2) {
-      if (opts.evidence) status.evidence = await gatherEvidence(g, dirs);
-      status.recommendation = recommendBoth(dirs, status.evidence, g, opts);
-    }
+    if (broken.length === 2) status.recommendation = recommendBoth(dirs, status.evidence, g, opts);
     return status;
   } finally {
     await Promise.all([ga.session?.close(), gb.session?.close()]);

@@ -4,7 +4,7 @@ import { spawn, execFile } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ServerSession } from '../adapters/mysql/session.js';
 import { UsageError } from '../engine/errors.js';
@@ -83,10 +83,17 @@ export async function initDatadir(datadir: string, template?: string): Promise<v
   if (!install) throw new UsageError(`mariadb-install-db is not installed. Install it with: ${INSTALL_COMMAND}`);
   const args = ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'];
   if (process.getuid?.() === 0) args.push('--user=root');
+  // The bootstrap server's temporary tables go to $TMPDIR: a private one, or concurrent installs (two labs starting
+  // at once) delete each other's files and abort ("Unknown table 'mysql.tmp_proxies_priv'").
+  const tmp = join(dirname(datadir), 'tmp');
+  mkdirSync(tmp, { recursive: true });
   try {
-    await execFileP(install, args, { timeout: 120_000 });
+    await execFileP(install, args, { timeout: 120_000, env: { ...process.env, TMPDIR: tmp } });
   } catch (err) {
-    throw new Error(`mariadb-install-db failed for ${datadir}: ${(err as { stderr?: string }).stderr?.trim().split('\n').pop() ?? (err as Error).message}`);
+    const e = err as { stderr?: string; stdout?: string };
+    const lines = `${e.stdout ?? ''}\n${e.stderr ?? ''}`.trim().split('\n');
+    const cause = lines.find((l) => /^ERROR|\[ERROR\]/.test(l) && !/Aborting/.test(l)) ?? lines.pop() ?? (err as Error).message;
+    throw new Error(`mariadb-install-db failed for ${datadir}: ${cause}`);
   }
 }
 

@@ -217,6 +217,12 @@ describe('status and check after the other break modes', () => {
   it('conflict: B stops on error 1062; B named as the bad server; check CRITICAL', async () => {
     await breakLab(lab.get(), 'conflict');
     const st = await expectOneBrokenDirection(lab.get(), 1062);
+    // Only on A / only on B, as recover's preflight reports them: A's 6 writes B has not applied, nothing B logged itself
+    // (its conflicting row was written with the binary log off), and the table they differ in.
+    expect(st.evidence!.lacking.A).toMatchObject({ count: 6, unit: 'transactions' });
+    expect(st.evidence!.lacking.B).toMatchObject({ count: 0 });
+    expect(st.evidence!.differing.map((d) => d.table)).toContain('shop.customers');
+    expect((await status(lab.get())).stdout).toContain('What each side holds that the other does not (a rebuild overwrites it):');
     expect(st.recommendation!.reasons.join(' ')).toMatch(/error 1062: a row it was told to insert already exists there/);
     // repair: drop B's stray row outside the binary log, let A's row in
     await withSessions(lab.get(), async (_a, b) => {
