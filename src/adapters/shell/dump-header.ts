@@ -6,7 +6,7 @@
 //   MariaDB with --gtid:      -- CHANGE MASTER TO MASTER_USE_GTID=slave_pos;   (in the header, before the line above)
 //                             -- SET GLOBAL gtid_slave_pos='0-1-5';
 // MariaDB 10.11's mariadb-dump prints that SET GLOBAL gtid_slave_pos line *after the data* ("deferred"), just before
-// "-- Dump completed", so the watcher keeps scanning the whole stream for it, with a small carry-over only.
+// "-- Dump completed", so the watcher keeps the stream's last few KB and looks there at the end.
 import type { BinlogCoordinates } from '../mysql/replication.js';
 
 export interface DumpCoordinates extends BinlogCoordinates {
@@ -17,8 +17,9 @@ export interface DumpCoordinates extends BinlogCoordinates {
 }
 
 // Anchored at a line start (optionally behind "-- "): inside INSERT data a quote is always escaped (\'), and a raw
-// newline never appears, so these cannot match table contents.
-const FILE_POS = /^(?:-- )?CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE\s*=\s*'([^'\n]+)',\s*(?:MASTER|SOURCE)_LOG_POS\s*=\s*(\d+)/m;
+// newline never appears, so these cannot match table contents. The position must end with its ';': a stream cut
+// after "MASTER_LOG_POS=1" must not read as position 1 of "…=1234;".
+const FILE_POS = /^(?:-- )?CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE\s*=\s*'([^'\n]+)',\s*(?:MASTER|SOURCE)_LOG_POS\s*=\s*(\d+)\s*;/m;
 const GTID_POS = /^(?:-- )?SET GLOBAL gtid_slave_pos\s*=\s*'([\d,\- ]*)'/m;
 const USE_GTID = /^(?:-- )?CHANGE MASTER TO MASTER_USE_GTID\s*=\s*slave_pos/im;
 
@@ -35,8 +36,10 @@ export function parseDumpCoordinates(text: string): DumpCoordinates | undefined 
   };
 }
 
-/** Longest line worth carrying across a chunk boundary while looking for the GTID line. */
+/** Longest line worth carrying across a chunk boundary while looking in the header. */
 const CARRY = 512;
+/** How much of the stream's end is kept to find a deferred gtid_slave_pos line (it sits just before the end marker). */
+const TAIL = 8192;
 
 /**
  * The last partial line with its leading newline, so that a line split across chunks is seen whole next time. A line
@@ -50,11 +53,13 @@ function lastPartialLine(text: string): string {
 
 /**
  * Feed it every chunk (e.g. as runCopyPipe's onChunk). It keeps at most `limit` bytes of the header until the
- * log file/position line has passed, then only a short carry-over while it looks for a deferred gtid_slave_pos.
+ * log file/position line has passed, then only the stream's last bytes, where a deferred gtid_slave_pos line sits.
  */
 export class DumpHeaderWatcher {
   private head = '';
   private carry = '';
+  private tail: Buffer = Buffer.alloc(0);
+  private afterHeader = 0;
   private headerDone = false;
   private useGtid = false;
   coordinates?: DumpCoordinates;
@@ -62,10 +67,9 @@ export class DumpHeaderWatcher {
   constructor(private readonly limit = 1024 * 1024) {}
 
   push(chunk: Buffer): void {
-    // latin1 maps bytes 1:1, so a multi-byte character split across chunks cannot hide an ASCII marker.
-    const text = chunk.toString('latin1');
     if (!this.headerDone) {
-      this.head += text;
+      // latin1 maps bytes 1:1, so a multi-byte character split across chunks cannot hide an ASCII marker.
+      this.head += chunk.toString('latin1');
       this.useGtid ||= USE_GTID.test(this.head);
       const found = parseDumpCoordinates(this.head);
       if (found) {
@@ -77,10 +81,10 @@ export class DumpHeaderWatcher {
       return;
     }
     if (!this.coordinates || this.coordinates.gtidSlavePos !== undefined) return;
-    const window = this.carry + text;
-    const g = GTID_POS.exec(window);
-    if (g) this.coordinates = { ...this.coordinates, gtidSlavePos: g[1] };
-    this.carry = lastPartialLine(window);
+    // A deferred gtid_slave_pos line comes just before "-- Dump completed": keep only the stream's last bytes (as
+    // bytes: no decoding per chunk) and look there once, at the end, instead of scanning all of the data.
+    this.afterHeader += chunk.length;
+    this.tail = chunk.length >= TAIL ? chunk.subarray(chunk.length - TAIL) : Buffer.concat([this.tail, chunk]).subarray(-TAIL);
   }
 
   private finishHeader(): void {
@@ -97,7 +101,16 @@ export class DumpHeaderWatcher {
       this.coordinates = parseDumpCoordinates(this.head);
       this.finishHeader();
     }
+    if (this.coordinates && this.coordinates.gtidSlavePos === undefined) {
+      // What followed the header (short streams) or the stream's last bytes; a cut first line gets a NUL, so that
+      // `^` cannot match inside it.
+      const cut = this.afterHeader > this.tail.length;
+      const g = GTID_POS.exec(cut ? '\0' + this.tail.toString('latin1') : this.carry + this.tail.toString('latin1'));
+      if (g) this.coordinates = { ...this.coordinates, gtidSlavePos: g[1] };
+    }
     this.carry = '';
+    this.tail = Buffer.alloc(0);
+    this.afterHeader = 0;
     return this.coordinates;
   }
 }
