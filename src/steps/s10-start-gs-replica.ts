@@ -17,7 +17,7 @@ export const startGsReplica: Step = {
     if (ctx.settings.verify && ctx.settings.marker) {
       actions.push(...markerSetup().map((s) => ({ role: 'GS' as const, shown: s.shown, note: 'proof: marker rows' })));
       actions.push({ role: 'GS', shown: 'REPLACE INTO mmrecover.proof …', note: 'must arrive on BS' });
-      actions.push({ role: 'BS', shown: 'REPLACE INTO mmrecover.proof …', note: 'must arrive on GS' });
+      actions.push({ role: 'BS', shown: 'REPLACE INTO mmrecover.proof …', note: 'must arrive on GS (a replica that applies nothing for 10s meanwhile gets one STOP/START REPLICA)' });
     }
     if (ctx.settings.verify) actions.push({ role: 'GS', shown: 'CHECKSUM TABLE <every user table>', note: 'and the same on BS; must match' });
     return actions;

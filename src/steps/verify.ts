@@ -5,9 +5,10 @@ import { readReplicaStatus } from '../adapters/mysql/replication.js';
 import type { BinlogCoordinates } from '../adapters/mysql/replication.js';
 import { literal, stmt } from '../dialect/statement.js';
 import type { RecoveryContext, Role, Verification } from '../engine/context.js';
-import { session } from '../engine/context.js';
+import { dialect, session } from '../engine/context.js';
 import { checksumTables, compareTables, diffChecksums, listUserTables, tablesOnBoth, type Query, type TableComparison } from '../inspect/compare.js';
 import { readBinlogCoordinatesFrom } from './coordinates.js';
+import { describeReplica } from './replica-wait.js';
 
 /** The schema the tool writes its marker rows in (documented in the README; --no-marker opts out). */
 export const MARKER_SCHEMA = 'mmrecover';
@@ -47,11 +48,35 @@ async function waitCaughtUp(ctx: RecoveryContext, replica: Role, timeoutMs: numb
   return false;
 }
 
-async function waitForMarker(q: Query, serverId: number, token: string, timeoutMs: number): Promise<boolean> {
+/** How long a replica may sit without applying anything while the marker it should apply has been written. */
+const STALL_MS = 10_000;
+
+/**
+ * Wait for the marker row on `replica`. A replica whose executed position does not move for STALL_MS while the
+ * marker waits (seen once on a BS restarted after a crash: both threads "Yes", nothing applied, until the SQL
+ * thread was restarted) gets one STOP REPLICA / START REPLICA, said in the log, before the wait goes on.
+ */
+async function waitForMarker(ctx: RecoveryContext, replica: Role, serverId: number, token: string, timeoutMs: number): Promise<boolean> {
+  const q: Query = (s) => ctx.exec.sql(replica, s, { quiet: true });
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  let lastExec = '';
+  let movedAt = Date.now();
+  let nudged = false;
+  while (Date.now() < deadline && !ctx.signal.aborted) {
     const rows = await q(stmt(`SELECT token FROM ${MARKER_SCHEMA}.proof WHERE server_id = ${serverId}`)).catch(() => []);
     if (rows[0]?.token === token) return true;
+    const r = await readReplicaStatus(session(ctx, replica)!).catch(() => undefined);
+    if (r) {
+      const at = `${r.execFile}:${r.execPos}`;
+      if (at !== lastExec) [lastExec, movedAt] = [at, Date.now()];
+      if (!nudged && !r.lastSqlErrno && !r.lastIoErrno && Date.now() - movedAt > STALL_MS) {
+        nudged = true;
+        ctx.ui.warn(`${replica} has applied nothing for ${STALL_MS / 1000}s while the marker waits (${describeReplica(r)}); restarting its replication once.`);
+        const d = dialect(ctx, replica);
+        await ctx.exec.sql(replica, d.stopReplica());
+        await ctx.exec.sql(replica, d.startReplica());
+      }
+    }
     await sleep(100);
   }
   return false;
@@ -77,10 +102,10 @@ export async function proveReplication(ctx: RecoveryContext): Promise<Verificati
     for (const s of markerSetup()) await ctx.exec.sql('GS', s, { quiet: true });
     const t1 = randomUUID();
     await ctx.exec.sql('GS', markerWrite(gsId, t1));
-    v.markerGsToBs = await waitForMarker(q('BS'), gsId, t1, timeout);
+    v.markerGsToBs = await waitForMarker(ctx, 'BS', gsId, t1, timeout);
     const t2 = randomUUID();
     await writeOnFencedBs(ctx, markerWrite(bsId, t2));
-    v.markerBsToGs = await waitForMarker(q('GS'), bsId, t2, timeout);
+    v.markerBsToGs = await waitForMarker(ctx, 'GS', bsId, t2, timeout);
     v.caughtUp = v.markerGsToBs && v.markerBsToGs;
   } else {
     task.update('Proving the pair: catch-up both ways');
@@ -95,7 +120,15 @@ export async function proveReplication(ctx: RecoveryContext): Promise<Verificati
   const markers = ctx.settings.marker ? `, marker GS→BS ${v.markerGsToBs ? 'arrived' : 'MISSING'}, BS→GS ${v.markerBsToGs ? 'arrived' : 'MISSING'}` : '';
   const line = `caught up: ${v.caughtUp ? 'yes' : 'NO'}${markers}, ${v.tablesCompared} tables compared, ${v.mismatched.length} differ${v.mismatched.length ? `: ${v.mismatched.join(', ')}` : ''}`;
   if (v.verified) task.succeed(`Pair verified: ${line}`);
-  else task.fail(`Pair NOT verified: ${line}`);
+  else {
+    task.fail(`Pair NOT verified: ${line}`);
+    // What each side's replication says now, so that the operator (and the journal) see why.
+    for (const role of ['BS', 'GS'] as Role[]) {
+      const r = await readReplicaStatus(session(ctx, role)!).catch(() => undefined);
+      const end = await readBinlogCoordinatesFrom(ctx, role === 'BS' ? 'GS' : 'BS').catch(() => undefined);
+      if (r) ui.warn(`${role} replicating from ${role === 'BS' ? 'GS' : 'BS'}: ${describeReplica(r)}${end ? `; the source has written up to ${end.file}:${end.position}` : ''}`);
+    }
+  }
   ui.event('verification', { ...v });
   return v;
 }
