@@ -1,7 +1,7 @@
 // The copy pipe with real child processes (node scripts standing in for the dump and import programs): completeness,
 // which side failed, abort, redaction, bounded memory. The same code runs mariadb-dump | mariadb in the integration tests.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CopyAborted, CopyFailed, runCopyPipe, type Command } from '../../src/adapters/shell/pipe.js';
@@ -74,6 +74,8 @@ describe('runCopyPipe', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'pipe-')), 'out.sql');
     // The import writes each chunk synchronously before it pauses, so the file's size is exactly what it consumed.
     const slowSink = node(`const fs=require('fs');const fd=fs.openSync(${JSON.stringify(out)},'w');process.stdin.on('data',(c)=>{fs.writeSync(fd,c);process.stdin.pause();setTimeout(()=>process.stdin.resume(),2)})`);
+    // Before the import has even opened its file, it has consumed nothing.
+    const consumed = () => (existsSync(out) ? statSync(out).size : 0);
     let inFlight = 0;
     let nextCheck = 0;
     const r = await runCopyPipe({
@@ -82,7 +84,7 @@ describe('runCopyPipe', () => {
       onProgress: (bytes) => {
         if (bytes < nextCheck) return;
         nextCheck = bytes + 1024 * 1024;
-        inFlight = Math.max(inFlight, bytes - statSync(out).size);
+        inFlight = Math.max(inFlight, bytes - consumed());
       },
     });
     expect(r.bytes).toBeGreaterThan(30_000_000);
