@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import type { Endpoint } from '../mysql/endpoint.js';
 import { findBinlogReader } from './clients.js';
 import { writeOptionFile } from './option-file.js';
-import { clientEnv } from './pipe.js';
+import { clientEnv } from './client-env.js';
 
 /** Headers the reader prints for bookkeeping events, which carry no change of their own. */
 const META = /\t(Start: binlog|Rotate to|Gtid list|Binlog checkpoint|Previous-GTIDs|Heartbeat|Stop)/;

@@ -6,6 +6,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Flavor } from '../../dialect/version.js';
+import { clientEnv } from './client-env.js';
 
 const run = promisify(execFile);
 
@@ -96,7 +97,7 @@ export function dumpFeatures(p: Pick<ClientProgram, 'flavor' | 'version'>): { so
 async function probe(path: string, command: string, fallbackFlavor?: Flavor): Promise<ClientProgram> {
   let stdout: string;
   try {
-    ({ stdout } = await run(path, ['--version'], { timeout: 10_000 }));
+    ({ stdout } = await run(path, ['--version'], { timeout: 10_000, env: clientEnv() }));
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`${command} was found at ${path} but "${command} --version" failed: ${e.stderr?.trim().split('\n').pop() || e.message}`);

@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { createGzip } from 'node:zlib';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { clientEnv } from './client-env.js';
 
 export { parseDumpCoordinates, DumpHeaderWatcher, type DumpCoordinates } from './dump-header.js';
 
@@ -169,16 +170,6 @@ interface Proc {
   killedByUs: boolean;
   /** Order of exit, to tell cause from consequence. */
   seq: number;
-}
-
-/**
- * The clients get their credentials from the option file only: the tool's own password variables (and MYSQL_PWD,
- * which the clients would read) are left out of their environment, so no child process holds a password at all.
- */
-export function clientEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(env)) if (!/^MMRECOVER_.*PASSWORD$|^MYSQL_PWD$/.test(k)) out[k] = v;
-  return out;
 }
 
 function start(side: Side, c: Command, stdin: 'pipe' | 'ignore'): Proc {
