@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { readOwnEvents, type OwnEvents } from '../adapters/shell/binlog-reader.js';
 import { findBinlogReader } from '../adapters/shell/clients.js';
 import { dumpArgs } from '../adapters/shell/dump-args.js';
-import { writeOptionFile } from '../adapters/shell/option-file.js';
+import { endpointCredentials, writeOptionFile } from '../adapters/shell/option-file.js';
 import { runDumpToFile } from '../adapters/shell/pipe.js';
 import { readReplicaStatus } from '../adapters/mysql/replication.js';
 import { endpointFor } from '../config/endpoints.js';
@@ -239,7 +239,7 @@ export async function keepBsOnly(ctx: RecoveryContext): Promise<void> {
   if (schemas.length) {
     const file = join(dir, 'bs-data.sql.gz');
     const c = await clients();
-    const opt = await writeOptionFile({ host: bsEndpoint.host, port: bsEndpoint.port, socket: bsEndpoint.socket, user: bsEndpoint.user, password: bsEndpoint.password, ssl: bsEndpoint.tls }, c.dump.flavor);
+    const opt = await writeOptionFile(endpointCredentials(bsEndpoint), c.dump.flavor);
     try {
       const args = dumpArgs(c, { optionFile: opt.path, method: 'classic', databases: schemas });
       const task = ctx.ui.task(`Backing up BS (${schemas.join(', ')}) to ${file}`);

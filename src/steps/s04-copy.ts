@@ -1,7 +1,7 @@
 // Step 4: copy everything from GS into BS through `dump | load`, streamed (no temp file, bounded memory),
 // checked for completeness before anything may replicate from it. Credentials reach the clients in 0600 option files.
 import { findClients, type Clients } from '../adapters/shell/clients.js';
-import { writeOptionFile, type OptionFile } from '../adapters/shell/option-file.js';
+import { endpointCredentials, writeOptionFile, type OptionFile } from '../adapters/shell/option-file.js';
 import { dumpArgs, loadArgs } from '../adapters/shell/dump-args.js';
 import { runCopyPipe, CopyFailed } from '../adapters/shell/pipe.js';
 import { DumpHeaderWatcher } from '../adapters/shell/dump-header.js';
@@ -94,8 +94,8 @@ async function copy(ctx: RecoveryContext): Promise<void> {
   const estimate = await dataSizeBytes((s) => ctx.exec.sql('GS', s, { quiet: true }));
   const files: OptionFile[] = [];
   try {
-    files.push(await writeOptionFile(optionCreds(ctx, 'GS'), c.dump.flavor));
-    files.push(await writeOptionFile(optionCreds(ctx, 'BS'), c.load.flavor));
+    files.push(await writeOptionFile(endpointCredentials(endpointFor(ctx.settings, 'GS')), c.dump.flavor));
+    files.push(await writeOptionFile(endpointCredentials(endpointFor(ctx.settings, 'BS')), c.load.flavor));
     const cmd = commandLine(c, ctx, files[0].path, files[1].path);
 
     // The copy is only consistent while GS's read lock holds: losing that session aborts the copy.
@@ -152,9 +152,4 @@ async function copy(ctx: RecoveryContext): Promise<void> {
   } finally {
     await Promise.all(files.map((f) => f.dispose()));
   }
-}
-
-function optionCreds(ctx: RecoveryContext, role: 'GS' | 'BS') {
-  const e = endpointFor(ctx.settings, role);
-  return { host: e.host, port: e.port, socket: e.socket, user: e.user, password: e.password, ssl: e.tls };
 }

@@ -6,14 +6,34 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Endpoint } from '../mysql/endpoint.js';
-import { findBinlogReader } from './clients.js';
-import { writeOptionFile } from './option-file.js';
+import { findBinlogReader, type ClientProgram } from './clients.js';
+import { endpointCredentials, writeOptionFile } from './option-file.js';
 import { clientEnv } from './client-env.js';
 
 /** Headers the reader prints for bookkeeping events, which carry no change of their own. */
 const META = /\t(Start: binlog|Rotate to|Gtid list|Binlog checkpoint|Previous-GTIDs|Heartbeat|Stop)/;
 /** `#261125 12:05:43 server id 1  end_log_pos 256 …` (printed in the reader's time zone; we run it in UTC). */
 const HEADER = /^#(\d\d)(\d\d)(\d\d)\s+(\d\d?):(\d\d):(\d\d)\s+server id\s+\d+/;
+
+/** Milliseconds since the epoch of a HEADER match (the reader runs with TZ=UTC). */
+function headerTime(h: RegExpExecArray): number {
+  const [, yy, mo, dd, hh, mi, ss] = h.map(Number);
+  return Date.UTC(2000 + yy, mo - 1, dd, hh, mi, ss);
+}
+
+/**
+ * Start the reader against `endpoint` (credentials in a 0600 option file, removed by `dispose`), printing times in
+ * UTC so that the event headers parse the same on every machine.
+ */
+async function startReader(reader: ClientProgram, endpoint: Endpoint, args: string[], stderr: 'pipe' | 'ignore', signal?: AbortSignal) {
+  const opt = await writeOptionFile(endpointCredentials(endpoint), reader.flavor);
+  const child = spawn(reader.command, [`--defaults-extra-file=${opt.path}`, ...args], { stdio: ['ignore', 'pipe', stderr], env: { ...clientEnv(), TZ: 'UTC' }, signal });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(null));
+    child.once('close', (code) => resolve(code));
+  });
+  return { child, exited, dispose: () => opt.dispose() };
+}
 
 /**
  * The UTC timestamp (seconds) of the first real event at or after `from` in `endpoint`'s binary log, 'end' when
@@ -22,19 +42,8 @@ const HEADER = /^#(\d\d)(\d\d)(\d\d)\s+(\d\d?):(\d\d):(\d\d)\s+server id\s+\d+/;
 export async function firstEventTimeAfter(endpoint: Endpoint, from: { file: string; pos: number }, timeoutMs: number): Promise<number | 'end' | null> {
   const reader = await findBinlogReader().catch(() => undefined);
   if (!reader) return null;
-  const opt = await writeOptionFile(
-    { host: endpoint.host, port: endpoint.port, socket: endpoint.socket, user: endpoint.user, password: endpoint.password, ssl: endpoint.tls },
-    reader.flavor,
-  );
+  const { child, exited, dispose } = await startReader(reader, endpoint, ['--read-from-remote-server', `--start-position=${from.pos}`, from.file], 'ignore');
   try {
-    const child = spawn(reader.command, [`--defaults-extra-file=${opt.path}`, '--read-from-remote-server', `--start-position=${from.pos}`, from.file], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-      env: { ...clientEnv(), TZ: 'UTC' },
-    });
-    const exited = new Promise<number | null>((resolve) => {
-      child.once('error', () => resolve(null));
-      child.once('close', (code) => resolve(code));
-    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     let at = -1;
     let found: number | undefined;
@@ -47,8 +56,7 @@ export async function firstEventTimeAfter(endpoint: Endpoint, from: { file: stri
         }
         const h = HEADER.exec(line);
         if (!h || at < from.pos || META.test(line)) continue;
-        const [, yy, mo, dd, hh, mi, ss] = h.map(Number);
-        found = Date.UTC(2000 + yy, mo - 1, dd, hh, mi, ss) / 1000;
+        found = headerTime(h) / 1000;
         child.kill('SIGTERM');
         break;
       }
@@ -59,7 +67,7 @@ export async function firstEventTimeAfter(endpoint: Endpoint, from: { file: stri
     if (found !== undefined) return found;
     return code === 0 ? 'end' : null;
   } finally {
-    await opt.dispose();
+    await dispose();
   }
 }
 
@@ -90,20 +98,12 @@ export async function readOwnEvents(
   opts: { saveTo?: string; header?: string; signal?: AbortSignal } = {},
 ): Promise<OwnEvents> {
   const reader = await findBinlogReader();
-  const opt = await writeOptionFile(
-    { host: endpoint.host, port: endpoint.port, socket: endpoint.socket, user: endpoint.user, password: endpoint.password, ssl: endpoint.tls },
-    reader.flavor,
-  );
+  const args = ['--read-from-remote-server', '--to-last-log', `--start-position=${from.pos}`, `--server-id=${serverId}`, '--verbose', from.file];
+  const { child, exited, dispose } = await startReader(reader, endpoint, args, 'pipe', opts.signal);
   const out = opts.saveTo ? createWriteStream(opts.saveTo, { mode: 0o600 }) : undefined;
   try {
-    const args = [`--defaults-extra-file=${opt.path}`, '--read-from-remote-server', '--to-last-log', `--start-position=${from.pos}`, `--server-id=${serverId}`, '--verbose', from.file];
-    const child = spawn(reader.command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...clientEnv(), TZ: 'UTC' }, signal: opts.signal });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-    const exited = new Promise<number | null>((resolve) => {
-      child.once('error', () => resolve(null));
-      child.once('close', (code) => resolve(code));
-    });
     if (out && opts.header) out.write(opts.header);
     const summary: OwnEvents = { transactions: 0, tables: [], bytes: 0 };
     const tables = new Set<string>();
@@ -113,8 +113,7 @@ export async function readOwnEvents(
       if (TRANSACTION.test(line)) {
         const h = HEADER.exec(line);
         if (h) {
-          const [, yy, mo, dd, hh, mi, ss] = h.map(Number);
-          const at = new Date(Date.UTC(2000 + yy, mo - 1, dd, hh, mi, ss)).toISOString();
+          const at = new Date(headerTime(h)).toISOString();
           summary.firstAt ??= at;
           summary.lastAt = at;
         }
@@ -129,6 +128,6 @@ export async function readOwnEvents(
     return summary;
   } finally {
     if (out) await new Promise<void>((resolve) => out.end(resolve));
-    await opt.dispose();
+    await dispose();
   }
 }

@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Flavor } from '../../dialect/version.js';
+import type { Endpoint } from '../mysql/endpoint.js';
 
 export interface OptionFileCredentials {
   host?: string;
@@ -79,6 +80,11 @@ export function optionFileText(c: OptionFileCredentials, flavor: Flavor): string
   }
   lines.push(...sslLines(c.ssl, flavor));
   return lines.join('\n') + '\n';
+}
+
+/** What a client needs to reach `e`, as option-file credentials (its TLS settings included). */
+export function endpointCredentials(e: Endpoint): OptionFileCredentials {
+  return { host: e.host, port: e.port, socket: e.socket, user: e.user, password: e.password, ssl: e.tls };
 }
 
 export async function writeOptionFile(c: OptionFileCredentials, flavor: Flavor): Promise<OptionFile> {
