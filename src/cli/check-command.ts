@@ -5,7 +5,7 @@ import { loadPairSettings, pairEndpoints } from '../config/pair-settings.js';
 import { ENV } from '../config/load.js';
 import { gatherPairStatus } from '../inspect/pair-status.js';
 import { DEFAULT_THRESHOLDS, evaluate, parseSeconds, unknownResult, validateThresholds, type PluginResult, type Thresholds } from '../inspect/nagios.js';
-import { redact, registerSecret } from '../ui/redact.js';
+import { redact, registerSecret } from '../base/redact.js';
 import { addConnectionOptions } from './recover-command.js';
 import type { CliIo } from './io.js';
 import type { RawFlags } from '../config/load.js';

@@ -1,6 +1,6 @@
 // `mmrecover lab up | status | break <mode> | down | env`: a local master-master pair to rehearse on.
 import { Command, Option } from 'commander';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../base/errors.js';
 import { BREAK_MODES, breakLab } from '../lab/break.js';
 import { forgetLab, loadLab, startLab, type Lab } from '../lab/lab.js';
 import { labStatus } from '../lab/status.js';

@@ -1,8 +1,8 @@
 // The only place that touches process.*: argv, environment, signals, exit codes.
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { UsageError, exitCodeOf } from '../engine/errors.js';
-import { redact } from '../ui/redact.js';
+import { UsageError, exitCodeOf } from '../base/errors.js';
+import { redact } from '../base/redact.js';
 import { registerRecoverCommand } from './recover-command.js';
 import { registerLabCommand } from './lab-command.js';
 import { registerStatusCommand } from './status-command.js';

@@ -3,11 +3,11 @@ import { Command, Option } from 'commander';
 import { loadSettings, ENV, type RawFlags } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
 import { parseHostPort } from '../adapters/mysql/endpoint.js';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../base/errors.js';
 import { runRecovery } from '../engine/runner.js';
-import { Reporter } from '../ui/reporter.js';
-import { TerminalPrompter, YesPrompter, type Prompter } from '../ui/prompter.js';
-import { registerSecret } from '../ui/redact.js';
+import { Reporter } from './ui/reporter.js';
+import { TerminalPrompter, YesPrompter, type Prompter } from './ui/prompter.js';
+import { registerSecret } from '../base/redact.js';
 import type { CliIo } from './io.js';
 
 export function addConnectionOptions(cmd: Command): Command {

@@ -4,11 +4,11 @@ import type { Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import { ENV, type RawFlags } from '../config/load.js';
 import { loadPairSettings, pairEndpoints } from '../config/pair-settings.js';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../base/errors.js';
 import { gatherPairStatus, LAGGING_AFTER_SECONDS, worstVerdict, type Coordinates, type DirectionFacts, type PairStatus, type ServerFacts, type Side, type Verdict } from '../inspect/pair-status.js';
-import { makeChalk } from '../ui/colors.js';
-import { TerminalPrompter } from '../ui/prompter.js';
-import { redact, registerSecret } from '../ui/redact.js';
+import { makeChalk } from './ui/colors.js';
+import { TerminalPrompter } from './ui/prompter.js';
+import { redact, registerSecret } from '../base/redact.js';
 import { addConnectionOptions } from './recover-command.js';
 import type { CliIo } from './io.js';
 

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../base/errors.js';
 import { readClientOptions } from './mysql-option-file.js';
 import { DEFAULTS, fileSettingsSchema, type FileSettings, type Settings } from './settings.js';
 

@@ -2,7 +2,7 @@
 // for host, port, user, password, socket and ssl settings. Syntax as mysqld/my_print_defaults read it.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../base/errors.js';
 
 export type OptionGroups = Map<string, Map<string, string>>;
 

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { Endpoint } from '../adapters/mysql/endpoint.js';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../base/errors.js';
 import { describeIssue, effectiveEnv, loadSettings, type Sources } from './load.js';
 import { endpointFor } from './endpoints.js';
 import { fileSettingsSchema, type Settings } from './settings.js';

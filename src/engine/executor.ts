@@ -2,8 +2,8 @@
 // the live one runs them; the dry-run one runs only reads and shows the rest as "would run".
 import type { Row, ServerSession } from '../adapters/mysql/session.js';
 import { stmt, type Statement } from '../dialect/statement.js';
-import type { Reporter, StatementMode } from '../ui/reporter.js';
-import type { Role } from './context.js';
+import type { Reporter, StatementMode } from '../cli/ui/reporter.js';
+import type { Role } from '../recovery/context.js';
 
 /** Statements that cannot change anything on a server. */
 export function isReadOnlyStatement(sql: string): boolean {

@@ -4,9 +4,9 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from '
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { redact } from '../ui/redact.js';
-import type { RecoveryState, Role } from './context.js';
-import { UsageError } from './errors.js';
+import { redact } from '../base/redact.js';
+import type { RecoveryState, Role } from '../recovery/context.js';
+import { UsageError } from '../base/errors.js';
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed';
 

@@ -5,17 +5,17 @@ import { endpointFor } from '../config/endpoints.js';
 import type { Settings } from '../config/settings.js';
 import { dialectFor } from '../dialect/dialect.js';
 import { parseVersion, versionLabel } from '../dialect/version.js';
-import { CONFIRMED_BY, STEPS, type Step } from '../steps/index.js';
-import { renderChecks, runPreflight } from '../steps/preflight.js';
-import type { Prompter } from '../ui/prompter.js';
-import type { Reporter } from '../ui/reporter.js';
-import { formatDuration } from '../ui/format.js';
-import type { RecoveryContext, Role } from './context.js';
+import { CONFIRMED_BY, STEPS, type Step } from '../recovery/procedure.js';
+import { renderChecks, runPreflight } from '../recovery/preflight.js';
+import type { Prompter } from '../cli/ui/prompter.js';
+import type { Reporter } from '../cli/ui/reporter.js';
+import { formatDuration } from '../base/format.js';
+import type { RecoveryContext, Role } from '../recovery/context.js';
 import { DryRunExecutor, LiveExecutor, type ExecutedRecord } from './executor.js';
-import { Interrupted, StepFailed, UsageError, exitCodeOf } from './errors.js';
+import { Interrupted, StepFailed, UsageError, exitCodeOf } from '../base/errors.js';
 import { Journal, defaultJournalPath, type ServerFingerprint } from './journal.js';
 import { describeStop, resumeCommand } from './stop-report.js';
-import { refence } from '../steps/s01-isolate.js';
+import { refence } from '../recovery/steps/s01-isolate.js';
 
 /** Statements shown in an offline dry run use this dialect (the servers did not answer to tell theirs). */
 const OFFLINE_VERSION = parseVersion('10.11.0-MariaDB');

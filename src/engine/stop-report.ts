@@ -1,6 +1,6 @@
 // When a run stops: where, why, what state each server is in, and the exact command to go on.
 import type { Settings } from '../config/settings.js';
-import type { RecoveryContext } from './context.js';
+import type { RecoveryContext } from '../recovery/context.js';
 
 export function resumeCommand(s: Settings, journalPath: string): string {
   const parts = ['mmrecover', 'recover', '--good', `${s.good.host}:${s.good.port}`, '--bad', `${s.bad.host}:${s.bad.port}`];

@@ -6,7 +6,7 @@ import { readBinlogCoordinates, readReplicaStatus, type BinlogCoordinates, type 
 import { ServerSession } from '../adapters/mysql/session.js';
 import { literal, stmt } from '../dialect/statement.js';
 import { versionLabel } from '../dialect/version.js';
-import { compareTables, listUserTables, rowCount, type Query } from './compare.js';
+import { compareTables, listUserTables, rowCount, type Query } from '../recovery/compare.js';
 
 export type Side = 'A' | 'B';
 export type Verdict = 'healthy' | 'lagging' | 'broken' | 'unknown';

@@ -1,7 +1,7 @@
 // Put a lab pair into a realistic failed state, the kinds an operator meets at night.
 import { readReplicaStatus, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import type { ServerSession } from '../adapters/mysql/session.js';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../base/errors.js';
 import type { Lab, Which } from './lab.js';
 
 export const BREAK_MODES = {

@@ -7,7 +7,7 @@ import { ServerSession } from '../adapters/mysql/session.js';
 import type { Endpoint } from '../adapters/mysql/endpoint.js';
 import { readBinlogCoordinates, readReplicaStatus, replicaRunning } from '../adapters/mysql/replication.js';
 import { literal, stmt } from '../dialect/statement.js';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../base/errors.js';
 import { stateDir } from '../engine/journal.js';
 import { assertPortFree, freePort, initDatadir, isRunning, mariadbdPath, startServer, stopServer, type LabServer, type ServerSpec } from './mariadbd.js';
 import { makeCertificates, type LabTls } from './tls.js';

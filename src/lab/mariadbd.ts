@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ServerSession } from '../adapters/mysql/session.js';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../base/errors.js';
 
 const execFileP = promisify(execFile);
 

@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { readBinlogCoordinates, readReplicaStatus, type ReplicaStatus } from '../../src/adapters/mysql/replication.js';
 import type { ServerSession } from '../../src/adapters/mysql/session.js';
-import { compareTables } from '../../src/inspect/compare.js';
+import { compareTables } from '../../src/recovery/compare.js';
 import type { Lab, Which } from '../../src/lab/lab.js';
 
 export async function withSessions<T>(lab: Lab, fn: (a: ServerSession, b: ServerSession) => Promise<T>): Promise<T> {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { writeOptionFile } from '../../src/adapters/shell/option-file.js';
-import { checksumTables, listUserTables } from '../../src/inspect/compare.js';
+import { checksumTables, listUserTables } from '../../src/recovery/compare.js';
 import { breakLab } from '../../src/lab/break.js';
 import type { Lab, Which } from '../../src/lab/lab.js';
 import { runCli } from '../helpers/cli.js';

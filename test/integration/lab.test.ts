@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readReplicaStatus } from '../../src/adapters/mysql/replication.js';
 import { breakLab } from '../../src/lab/break.js';
 import { startLab } from '../../src/lab/lab.js';
-import { UsageError } from '../../src/engine/errors.js';
+import { UsageError } from '../../src/base/errors.js';
 import { dropLab, newLab, useLab } from '../helpers/lab.js';
 import { withSessions, writeArrives } from '../helpers/pair.js';
 import { runCli } from '../helpers/cli.js';

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../src/config/load.js';
-import { UsageError } from '../../src/engine/errors.js';
+import { UsageError } from '../../src/base/errors.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'mmrecover-config-'));
 const load = (flags: Record<string, unknown>, env: Record<string, string> = {}, dir = cwd) => loadSettings({ flags, env, cwd: dir });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isReadOnlyStatement, DryRunExecutor, type ExecutedRecord } from '../../src/engine/executor.js';
-import { Reporter } from '../../src/ui/reporter.js';
+import { Reporter } from '../../src/cli/ui/reporter.js';
 import { Writable } from 'node:stream';
 
 const sink = () => new Writable({ write: (_c, _e, cb) => cb() });

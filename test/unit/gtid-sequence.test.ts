@@ -7,12 +7,12 @@ import { dumpArgs } from '../../src/adapters/shell/dump-args.js';
 import { loadSettings } from '../../src/config/load.js';
 import { dialectFor } from '../../src/dialect/dialect.js';
 import { parseVersion } from '../../src/dialect/version.js';
-import type { RecoveryContext } from '../../src/engine/context.js';
+import type { RecoveryContext } from '../../src/recovery/context.js';
 import { DryRunExecutor } from '../../src/engine/executor.js';
-import { STEPS } from '../../src/steps/index.js';
-import { decidePositioning } from '../../src/steps/positioning.js';
-import { YesPrompter } from '../../src/ui/prompter.js';
-import { Reporter } from '../../src/ui/reporter.js';
+import { STEPS } from '../../src/recovery/procedure.js';
+import { decidePositioning } from '../../src/recovery/positioning.js';
+import { YesPrompter } from '../../src/cli/ui/prompter.js';
+import { Reporter } from '../../src/cli/ui/reporter.js';
 
 function context(version: string, state: Partial<RecoveryContext['state']> = {}): RecoveryContext {
   const settings = { ...loadSettings({ flags: { good: 'db1:3306', bad: 'db2:3306' }, env: {}, cwd: '/' }), password: 'pw', replPassword: 'r3pl' };

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { Journal, defaultJournalPath } from '../../src/engine/journal.js';
 import { firstIncompleteStep } from '../../src/engine/runner.js';
 import { resumeCommand } from '../../src/engine/stop-report.js';
-import { STEPS } from '../../src/steps/index.js';
-import { registerSecret } from '../../src/ui/redact.js';
+import { STEPS } from '../../src/recovery/procedure.js';
+import { registerSecret } from '../../src/base/redact.js';
 
 const fp = { host: 'h', port: 1, serverId: 1, serverUuid: 'u', version: '10.11' };
 

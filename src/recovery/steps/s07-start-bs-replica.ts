@@ -1,5 +1,5 @@
 // Step 7: BS starts replicating from GS; the tool waits until it has caught up with no error.
-import { waitForReplica } from './replica-wait.js';
+import { waitForReplica } from '../replica-wait.js';
 import type { Step } from './step.js';
 
 export const startBsReplica: Step = {

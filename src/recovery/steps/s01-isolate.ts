@@ -1,10 +1,10 @@
 // Step 1: the bad server must process no queries but ours. The tool cannot reach firewalls or VIPs, so it
 // shows the checklist, fences BS with read_only (and super_read_only/offline_mode where the server has them),
 // and refuses to go on while foreign client connections remain, unless the operator says so.
-import { stmt } from '../dialect/statement.js';
-import type { RecoveryContext } from '../engine/context.js';
-import { Interrupted } from '../engine/errors.js';
-import { describeConnection, listForeignConnections } from '../inspect/connections.js';
+import { stmt } from '../../dialect/statement.js';
+import type { RecoveryContext } from '../context.js';
+import { Interrupted } from '../../base/errors.js';
+import { describeConnection, listForeignConnections } from '../connections.js';
 import type { PlannedAction, Step } from './step.js';
 
 async function fenceChanges(ctx: RecoveryContext): Promise<Array<{ variable: string; before: string }>> {

@@ -1,7 +1,7 @@
 // Step 8: BS's coordinates after the import. BS must still be isolated: a client write now would never reach GS.
-import { listForeignConnections, describeConnection } from '../inspect/connections.js';
-import { readBinlogCoordinatesFrom, readGtidBinlogPosFrom } from './coordinates.js';
-import { mariadbGtid, readGtidBinlogPos } from './positioning.js';
+import { listForeignConnections, describeConnection } from '../connections.js';
+import { readBinlogCoordinatesFrom, readGtidBinlogPosFrom } from '../coordinates.js';
+import { mariadbGtid, readGtidBinlogPos } from '../positioning.js';
 import { ownBsThreadIds } from './s01-isolate.js';
 import type { Step } from './step.js';
 

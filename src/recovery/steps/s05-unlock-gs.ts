@@ -1,5 +1,5 @@
 // Step 5: UNLOCK TABLES on the session that took the lock, the moment the copy ends (or fails).
-import type { RecoveryContext } from '../engine/context.js';
+import type { RecoveryContext } from '../context.js';
 import type { PlannedAction, Step } from './step.js';
 
 export function unlockPlan(ctx: RecoveryContext): PlannedAction[] {

@@ -3,11 +3,11 @@ import type { Settings } from '../config/settings.js';
 import type { ServerSession } from '../adapters/mysql/session.js';
 import type { BinlogCoordinates } from '../adapters/mysql/replication.js';
 import type { Dialect } from '../dialect/dialect.js';
-import type { Reporter } from '../ui/reporter.js';
-import type { Prompter } from '../ui/prompter.js';
-import type { Executor } from './executor.js';
-import type { GlobalReadLock } from './read-lock.js';
-import type { BackupRecord, BsOnly } from '../steps/keep-bs-only.js';
+import type { Reporter } from '../cli/ui/reporter.js';
+import type { Prompter } from '../cli/ui/prompter.js';
+import type { Executor } from '../engine/executor.js';
+import type { GlobalReadLock } from '../adapters/mysql/read-lock.js';
+import type { BackupRecord, BsOnly } from './bs-only.js';
 
 /** GS = the good server, kept; BS = the bad server, rebuilt from GS. */
 export type Role = 'GS' | 'BS';

@@ -1,16 +1,16 @@
 // Step 3: GS stops replicating from BS, takes the global read lock on a dedicated session and records its
 // binary log coordinates: the point BS will replicate from. Steps 3–5 are confirmed by one question, asked
 // before the lock is taken, because nobody may be kept waiting for a person while production cannot write.
-import { stmt } from '../dialect/statement.js';
-import { endpointFor } from '../config/endpoints.js';
-import { readBinlogCoordinatesFrom, readGtidBinlogPosFrom } from './coordinates.js';
-import { mariadbGtid, readGtidBinlogPos } from './positioning.js';
-import { GlobalReadLock, LockNotGranted } from '../engine/read-lock.js';
-import { StepFailed } from '../engine/errors.js';
-import type { RecoveryContext } from '../engine/context.js';
+import { stmt } from '../../dialect/statement.js';
+import { endpointFor } from '../../config/endpoints.js';
+import { readBinlogCoordinatesFrom, readGtidBinlogPosFrom } from '../coordinates.js';
+import { mariadbGtid, readGtidBinlogPos } from '../positioning.js';
+import { GlobalReadLock, LockNotGranted } from '../../adapters/mysql/read-lock.js';
+import { StepFailed } from '../../base/errors.js';
+import type { RecoveryContext } from '../context.js';
 import type { PlannedAction, Step } from './step.js';
 import { copyPlan } from './s04-copy.js';
-import { compactBsOnly, hasBsOnly } from './keep-bs-only.js';
+import { compactBsOnly, hasBsOnly } from '../bs-only.js';
 import { unlockPlan } from './s05-unlock-gs.js';
 
 export function lockStatements(ctx: RecoveryContext) {

@@ -1,6 +1,6 @@
 // Step 11: undo exactly what step 1 changed on BS, so it can go back into production.
-import { stmt } from '../dialect/statement.js';
-import type { RecoveryContext } from '../engine/context.js';
+import { stmt } from '../../dialect/statement.js';
+import type { RecoveryContext } from '../context.js';
 import type { PlannedAction, Step } from './step.js';
 
 function undoStatements(ctx: RecoveryContext) {

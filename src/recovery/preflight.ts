@@ -7,14 +7,14 @@ import { readReplicaStatus } from '../adapters/mysql/replication.js';
 import { endpointFor } from '../config/endpoints.js';
 import { literal, stmt } from '../dialect/statement.js';
 import { versionLabel } from '../dialect/version.js';
-import type { RecoveryContext, Role } from '../engine/context.js';
-import { session } from '../engine/context.js';
-import { dataSizeBytes } from '../inspect/compare.js';
-import { formatBytes } from '../ui/format.js';
-import { clients } from './s04-copy.js';
-import { describeBlockers, onlineBlockers } from '../inspect/online-safety.js';
+import type { RecoveryContext, Role } from './context.js';
+import { session } from './context.js';
+import { dataSizeBytes } from './compare.js';
+import { formatBytes } from '../base/format.js';
+import { clients } from './steps/s04-copy.js';
+import { describeBlockers, onlineBlockers } from './online-safety.js';
 import { decidePositioning } from './positioning.js';
-import { bsOnlyChecks } from './keep-bs-only.js';
+import { bsOnlyChecks } from './bs-only.js';
 
 export type Verdict = 'ok' | 'warn' | 'stop';
 

@@ -1,5 +1,5 @@
 // Step 9: GS replicates from BS starting after the import (coordinates from step 8), so GS never replays the copy.
-import { pointStep } from './change-source.js';
+import { pointStep } from '../change-source.js';
 
 export const pointGsAtBs = pointStep({
   id: 9,

@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { readReplicaStatus } from '../adapters/mysql/replication.js';
 import type { BinlogCoordinates } from '../adapters/mysql/replication.js';
 import { literal, stmt } from '../dialect/statement.js';
-import type { RecoveryContext, Role, Verification } from '../engine/context.js';
-import { dialect, session } from '../engine/context.js';
-import { checksumTables, compareTables, diffChecksums, listUserTables, tablesOnBoth, type Query, type TableComparison } from '../inspect/compare.js';
+import type { RecoveryContext, Role, Verification } from './context.js';
+import { dialect, session } from './context.js';
+import { checksumTables, compareTables, diffChecksums, listUserTables, tablesOnBoth, type Query, type TableComparison } from './compare.js';
 import { readBinlogCoordinatesFrom } from './coordinates.js';
 import { describeReplica } from './replica-wait.js';
 

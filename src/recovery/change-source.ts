@@ -1,10 +1,10 @@
 // Steps 6 and 9: the CHANGE MASTER statement the seed leaves blank, written in full for the replica's dialect, by
 // file/position or, for a GTID pair, by GTID (MariaDB: gtid_slave_pos set first; MySQL: auto-positioning).
 import type { Statement } from '../dialect/statement.js';
-import type { Coordinates, RecoveryContext, Role } from '../engine/context.js';
-import { dialect } from '../engine/context.js';
+import type { Coordinates, RecoveryContext, Role } from './context.js';
+import { dialect } from './context.js';
 import { mariadbGtid, usesGtidPositioning } from './positioning.js';
-import { placeholder, type Step } from './step.js';
+import { placeholder, type Step } from './steps/step.js';
 
 /** CHANGE MASTER on `replica`, pointing at the other server with `coords` (placeholders when not yet known). */
 export function changeSourceStatement(ctx: RecoveryContext, replica: Role, coords: Coordinates | undefined): Statement {

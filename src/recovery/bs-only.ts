@@ -12,12 +12,12 @@ import { runDumpToFile } from '../adapters/shell/pipe.js';
 import { readReplicaStatus } from '../adapters/mysql/replication.js';
 import { endpointFor } from '../config/endpoints.js';
 import { ident, literal, stmt } from '../dialect/statement.js';
-import type { RecoveryContext } from '../engine/context.js';
-import { StepFailed } from '../engine/errors.js';
-import { checksumTables, dataSizeBytes, diffChecksums, listUserSchemas, listUserTables, rowCount, type Query } from '../inspect/compare.js';
-import { formatBytes, formatDuration } from '../ui/format.js';
-import { clients } from './s04-copy.js';
-import type { PlannedAction } from './step.js';
+import type { RecoveryContext } from './context.js';
+import { StepFailed } from '../base/errors.js';
+import { checksumTables, dataSizeBytes, diffChecksums, listUserSchemas, listUserTables, rowCount, type Query } from './compare.js';
+import { formatBytes, formatDuration } from '../base/format.js';
+import { clients } from './steps/s04-copy.js';
+import type { PlannedAction } from './steps/step.js';
 
 export interface BsOnly {
   /** GS's executed position in BS's binary log: where BS's own, unreplicated events begin. Absent: the log cannot tell. */

@@ -2,9 +2,9 @@
 // (or, under heavy writes, keep applying for a few seconds).
 import { setTimeout as delay } from 'node:timers/promises';
 import { readReplicaStatus, replicaRunning, type ReplicaStatus } from '../adapters/mysql/replication.js';
-import type { RecoveryContext, Role } from '../engine/context.js';
-import { dialect, session } from '../engine/context.js';
-import { StepFailed } from '../engine/errors.js';
+import type { RecoveryContext, Role } from './context.js';
+import { dialect, session } from './context.js';
+import { StepFailed } from '../base/errors.js';
 
 export function describeReplica(r: ReplicaStatus): string {
   const err = r.lastIoErrno ? ` IO error ${r.lastIoErrno}: ${r.lastIoError}` : r.lastSqlErrno ? ` SQL error ${r.lastSqlErrno}: ${r.lastSqlError}` : '';

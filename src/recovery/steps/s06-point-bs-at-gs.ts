@@ -1,5 +1,5 @@
 // Step 6: BS replicates from GS starting at the coordinates recorded in step 3 (online: read from the dump's header).
-import { pointStep } from './change-source.js';
+import { pointStep } from '../change-source.js';
 
 export const pointBsAtGs = pointStep({
   id: 6,

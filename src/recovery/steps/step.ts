@@ -1,5 +1,5 @@
 // A step of the procedure: its statements for the plan and the question, and the code that runs them through the executor.
-import type { RecoveryContext, Role } from '../engine/context.js';
+import type { RecoveryContext, Role } from '../context.js';
 
 export interface PlannedAction {
   role: Role;

@@ -1,7 +1,7 @@
 // File/position or GTID: how replication resumes after the copy. Decided once by the preflight from what the pair
 // used (or --positioning), recorded in the journal, and read by steps 3, 4, 6, 8 and 9.
 import type { Flavor } from '../dialect/version.js';
-import type { RecoveryContext } from '../engine/context.js';
+import type { RecoveryContext } from './context.js';
 import { stmt, type Statement } from '../dialect/statement.js';
 
 export type Positioning = 'file' | 'gtid';

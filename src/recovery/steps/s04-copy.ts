@@ -1,19 +1,19 @@
 // Step 4: copy everything from GS into BS through `dump | load`, streamed (no temp file, bounded memory),
 // checked for completeness before anything may replicate from it. Credentials reach the clients in 0600 option files.
-import { findClients, type Clients } from '../adapters/shell/clients.js';
-import { endpointCredentials, writeOptionFile, type OptionFile } from '../adapters/shell/option-file.js';
-import { dumpArgs, loadArgs } from '../adapters/shell/dump-args.js';
-import { runCopyPipe, CopyFailed } from '../adapters/shell/pipe.js';
-import { DumpHeaderWatcher } from '../adapters/shell/dump-header.js';
-import { endpointFor } from '../config/endpoints.js';
-import { ident, stmt } from '../dialect/statement.js';
-import type { RecoveryContext } from '../engine/context.js';
-import { StepFailed, Interrupted } from '../engine/errors.js';
-import { dataSizeBytes, listUserSchemas } from '../inspect/compare.js';
-import { formatBytes, formatDuration } from '../ui/format.js';
+import { findClients, type Clients } from '../../adapters/shell/clients.js';
+import { endpointCredentials, writeOptionFile, type OptionFile } from '../../adapters/shell/option-file.js';
+import { dumpArgs, loadArgs } from '../../adapters/shell/dump-args.js';
+import { runCopyPipe, CopyFailed } from '../../adapters/shell/pipe.js';
+import { DumpHeaderWatcher } from '../../adapters/shell/dump-header.js';
+import { endpointFor } from '../../config/endpoints.js';
+import { ident, stmt } from '../../dialect/statement.js';
+import type { RecoveryContext } from '../context.js';
+import { StepFailed, Interrupted } from '../../base/errors.js';
+import { dataSizeBytes, listUserSchemas } from '../compare.js';
+import { formatBytes, formatDuration } from '../../base/format.js';
 import type { PlannedAction, Step } from './step.js';
-import { mariadbGtid, mysqlGtid, usesGtidPositioning } from './positioning.js';
-import { describeBsOnly, hasBsOnly } from './keep-bs-only.js';
+import { mariadbGtid, mysqlGtid, usesGtidPositioning } from '../positioning.js';
+import { describeBsOnly, hasBsOnly } from '../bs-only.js';
 
 const OPTION_FILE_SHOWN = '<0600 option file>';
 

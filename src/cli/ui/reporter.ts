@@ -3,7 +3,7 @@
 import ora, { type Ora } from 'ora';
 import type { ChalkInstance } from 'chalk';
 import { makeChalk } from './colors.js';
-import { redact } from './redact.js';
+import { redact } from '../../base/redact.js';
 
 export type StatementMode = 'run' | 'would-run' | 'read';
 

@@ -1,7 +1,7 @@
 // Step 2: BS stops replicating from GS, so nothing changes under the copy; then what only BS holds is kept
 // (BS is fenced and static now, and GS is not locked yet: the backup stalls no one).
 import type { Step } from './step.js';
-import { backupPlan, compactBsOnly, hasBsOnly, keepBsOnly } from './keep-bs-only.js';
+import { backupPlan, compactBsOnly, hasBsOnly, keepBsOnly } from '../bs-only.js';
 
 export const stopBsReplica: Step = {
   id: 2,

@@ -1,10 +1,10 @@
 // Reading binary log coordinates through the executor, so that they appear in the plan and the journal.
 import type { ServerSession } from '../adapters/mysql/session.js';
 import type { BinlogCoordinates } from '../adapters/mysql/replication.js';
-import type { RecoveryContext, Role } from '../engine/context.js';
-import { dialect } from '../engine/context.js';
-import { StepFailed } from '../engine/errors.js';
-import { placeholder } from './step.js';
+import type { RecoveryContext, Role } from './context.js';
+import { dialect } from './context.js';
+import { StepFailed } from '../base/errors.js';
+import { placeholder } from './steps/step.js';
 import { readGtidBinlogPos } from './positioning.js';
 
 export async function readBinlogCoordinatesFrom(ctx: RecoveryContext, role: Role, via?: ServerSession): Promise<BinlogCoordinates> {

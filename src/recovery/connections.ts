@@ -1,6 +1,6 @@
 // Client connections on a server that are neither ours nor replication: the ones that could still write.
 import type { Executor } from '../engine/executor.js';
-import type { Role } from '../engine/context.js';
+import type { Role } from './context.js';
 import { stmt } from '../dialect/statement.js';
 
 export interface ClientConnection {

@@ -1,9 +1,9 @@
 // FLUSH TABLES WITH READ LOCK lives as long as the session that took it: this class owns that session,
 // keeps it alive, notices when it is lost, and releases the lock on every exit path as fast as it can.
-import { ServerSession, ServerError } from '../adapters/mysql/session.js';
-import type { Endpoint } from '../adapters/mysql/endpoint.js';
-import type { Executor } from './executor.js';
-import { stmt } from '../dialect/statement.js';
+import { ServerSession, ServerError } from './session.js';
+import type { Endpoint } from './endpoint.js';
+import type { Executor } from '../../engine/executor.js';
+import { stmt } from '../../dialect/statement.js';
 
 export const ER_LOCK_WAIT_TIMEOUT = 1205;
 

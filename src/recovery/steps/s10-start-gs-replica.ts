@@ -1,7 +1,7 @@
 // Step 10: GS starts replicating from BS; then the proof that both directions carry data and the data match.
-import { StepFailed } from '../engine/errors.js';
-import { waitForReplica } from './replica-wait.js';
-import { markerSetup, proveReplication } from './verify.js';
+import { StepFailed } from '../../base/errors.js';
+import { waitForReplica } from '../replica-wait.js';
+import { markerSetup, proveReplication } from '../proof.js';
 import type { PlannedAction, Step } from './step.js';
 
 export const startGsReplica: Step = {

@@ -1,6 +1,6 @@
 // Questions to the operator. One interface, three implementations: a real terminal, --yes, and a scripted one for tests.
 import inquirer from 'inquirer';
-import { Interrupted } from '../engine/errors.js';
+import { Interrupted } from '../../base/errors.js';
 
 export interface Prompter {
   /** Ask a yes/no question; the default answer is No. */
