@@ -22,12 +22,10 @@ export class StepFailed extends Error {
   }
 }
 
-/** The operator said no, or pressed Ctrl-C: exit 130 for a signal, 1 for a No. */
+/** Ctrl-C or SIGTERM: exit 130. */
 export class Interrupted extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: 130 | 1 = 130,
-  ) {
+  readonly exitCode = 130;
+  constructor(message: string) {
     super(message);
     this.name = 'Interrupted';
   }
@@ -36,4 +34,13 @@ export class Interrupted extends Error {
 export function exitCodeOf(err: unknown): number {
   const code = (err as { exitCode?: unknown }).exitCode;
   return typeof code === 'number' ? code : 1;
+}
+
+/** The operator answered No: exit 1, an outcome of its own (not an interruption, not a failure). */
+export class Declined extends Error {
+  readonly exitCode = 1;
+  constructor(message: string) {
+    super(message);
+    this.name = 'Declined';
+  }
 }

@@ -5,7 +5,7 @@ import type { Settings } from '../config/settings.js';
 import { parseHostPort } from '../adapters/mysql/endpoint.js';
 import { UsageError } from '../base/errors.js';
 import { runRecovery } from '../engine/runner.js';
-import { Reporter } from './ui/reporter.js';
+import { createRenderer } from './ui/render.js';
 import { TerminalPrompter, YesPrompter, type Prompter } from './ui/prompter.js';
 import { registerSecret } from '../base/redact.js';
 import type { CliIo } from './io.js';
@@ -62,7 +62,6 @@ async function recover(flags: RawFlags, io: CliIo): Promise<number> {
   if (flags.backup === false) flags.backup = 'none';
   else if (flags.backup === true) delete flags.backup;
   const partial = loadSettings({ flags, env: io.env, cwd: io.cwd });
-  const ui = new Reporter({ json: partial.json, env: io.env });
   if (partial.yes && !partial.dryRun) {
     if (!partial.confirmBad) throw new UsageError(`--yes needs --confirm-bad ${partial.bad.host}:${partial.bad.port}: repeat the bad server, so that a swapped pair cannot wipe the good one`);
     let confirmed: { host: string; port: number };
@@ -75,7 +74,7 @@ async function recover(flags: RawFlags, io: CliIo): Promise<number> {
       throw new UsageError(`--confirm-bad ${partial.confirmBad} is not the bad server (--bad is ${partial.bad.host}:${partial.bad.port}); nothing was changed`);
   }
   const interactive = Boolean(process.stdin.isTTY) && !partial.json;
-  const prompter: Prompter = partial.yes ? new YesPrompter((l) => ui.info(`  ${l}`)) : new TerminalPrompter(io.signal);
+  const prompter: Prompter = partial.yes ? new YesPrompter() : new TerminalPrompter(io.signal);
   if (!partial.yes && !partial.dryRun && !interactive)
     throw new UsageError('no terminal to ask on: run mmrecover in a terminal, or pass --yes --confirm-bad <bad server> for automation');
   const password = partial.password ?? (interactive ? await prompter.secret(`Password for ${partial.user} on GS and BS`) : undefined);
@@ -86,6 +85,7 @@ async function recover(flags: RawFlags, io: CliIo): Promise<number> {
   registerSecret(replPassword);
   const settings: Settings = { ...partial, password, replPassword };
 
-  const outcome = await runRecovery({ settings, ui, prompter, signal: io.signal, env: io.env });
+  const renderer = createRenderer({ json: settings.json, env: io.env, stdout: process.stdout, stderr: process.stderr });
+  const outcome = await runRecovery({ settings, emit: (e) => renderer.emit(e), prompter, signal: io.signal, env: io.env });
   return outcome.exitCode;
 }

@@ -107,7 +107,7 @@ export interface ChangeSourceOptions {
   password: string;
   /** File/position positioning. */
   file?: string;
-  position?: number;
+  position?: number | string;
   /** GTID positioning: MySQL auto-position, MariaDB slave_pos. Mutually exclusive with file/position. */
   gtid?: boolean;
   tls?: ReplicationSourceTls;
@@ -139,7 +139,7 @@ export interface Dialect {
   stopReplicaSqlThread(): Statement;
   startReplicaSqlThread(): Statement;
   /** Apply up to exactly the source position `file`/`position`, then stop the SQL thread. */
-  startReplicaSqlThreadUntil(file: string, position: number): Statement;
+  startReplicaSqlThreadUntil(file: string, position: number | string): Statement;
   /** Whether `START TRANSACTION WITH CONSISTENT SNAPSHOT` reports the binary log position of its snapshot. */
   snapshotReportsBinlogPosition: boolean;
 }
@@ -174,7 +174,8 @@ export function dialectFor(v: ServerVersion): Dialect {
     startReplicaSqlThread: () => stmt(`${replica ? 'START REPLICA' : 'START SLAVE'} SQL_THREAD`),
     startReplicaSqlThreadUntil: (file, position) => {
       const P = newSource ? 'SOURCE' : 'MASTER';
-      if (!Number.isSafeInteger(position) || position < 0) throw new Error(`startReplicaSqlThreadUntil: bad position ${position}`);
+      // A number, or a slot that the executor fills with a checked integer when it runs.
+      if (typeof position === 'number' && (!Number.isSafeInteger(position) || position < 0)) throw new Error(`startReplicaSqlThreadUntil: bad position ${position}`);
       return stmt(`${replica ? 'START REPLICA' : 'START SLAVE'} SQL_THREAD UNTIL ${P}_LOG_FILE=${literal(file)}, ${P}_LOG_POS=${position}`);
     },
     snapshotReportsBinlogPosition: has(v, 'binlogSnapshotStatus'),

@@ -1,9 +1,43 @@
-// One plan, two executors. Steps send every statement and command through an Executor:
-// the live one runs them; the dry-run one runs only reads and shows the rest as "would run".
+// One plan, two executors. Both interpret the same actions: the live one runs them; the dry run runs only reads
+// and shows the rest as "would run". What each records (for the screen and the journal) is rendered from the very
+// action it ran, slots filled with the values it used. Steps never write: this is the only place that does.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Row, ServerSession } from '../adapters/mysql/session.js';
-import { stmt, type Statement } from '../dialect/statement.js';
-import type { Reporter, StatementMode } from '../cli/ui/reporter.js';
-import type { Role } from '../recovery/context.js';
+import { GlobalReadLock, LockNotGranted } from '../adapters/mysql/read-lock.js';
+import { readOwnEvents } from '../adapters/shell/binlog-reader.js';
+import { findBinlogReader } from '../adapters/shell/clients.js';
+import { endpointCredentials, writeOptionFile, type OptionFile } from '../adapters/shell/option-file.js';
+import { CopyFailed, DumpHeaderWatcher, runCopyPipe, runDumpToFile } from '../adapters/shell/pipe.js';
+import type { Clients } from '../adapters/shell/clients.js';
+import { endpointFor } from '../config/endpoints.js';
+import type { Settings } from '../config/settings.js';
+import type { Statement } from '../dialect/statement.js';
+import { Declined, Interrupted, StepFailed } from '../base/errors.js';
+import {
+  argvWith,
+  fillStatement,
+  fillText,
+  optionFileRoles,
+  renderAction,
+  renderText,
+  type Action,
+  type Bindings,
+  type CommandLine,
+  type ConnectionsAction,
+  type CopyAction,
+  type ExportAction,
+  type LockAction,
+  type ProbeIo,
+  type Role,
+  type SqlAction,
+  type WaitAction,
+} from '../recovery/actions.js';
+import { describeConnection, parseConnections } from '../recovery/connections.js';
+import type { ActionMode, Emit } from '../recovery/events.js';
+import type { RecoveryState } from '../recovery/state.js';
+import type { Prompter } from './prompter.js';
 
 /** Statements that cannot change anything on a server. */
 export function isReadOnlyStatement(sql: string): boolean {
@@ -12,69 +46,344 @@ export function isReadOnlyStatement(sql: string): boolean {
   return /^(SELECT|SHOW|CHECKSUM\s+TABLE)\b/i.test(s);
 }
 
-export interface ExecutedRecord {
+export interface Executed {
+  step: number;
   role: Role;
-  shown: string;
-  mode: StatementMode;
-}
-
-export interface Executor {
-  readonly live: boolean;
-  /** Run a statement on a server's main session, or on `via` (the read-lock session). */
-  sql(role: Role, statement: Statement | string, opts?: { via?: ServerSession; quiet?: boolean }): Promise<Row[]>;
-  /** Run an external command (the copy): live runs `run`, dry-run only shows `shown`. */
-  command<T>(role: Role, shown: string, run: () => Promise<T>): Promise<T | undefined>;
+  text: string;
+  mode: ActionMode;
 }
 
 export interface ExecutorDeps {
-  sessions: { GS?: ServerSession; BS?: ServerSession };
-  ui: Reporter;
-  /** Every statement and command, as shown, for the journal. */
-  record: (r: ExecutedRecord) => void;
+  live: boolean;
+  settings: Settings;
+  sessions: Partial<Record<Role, ServerSession>>;
+  clients: () => Promise<Clients>;
+  prompter: Prompter;
+  emit: Emit;
+  signal: AbortSignal;
+  /** Every action as it ran (or would run), for the journal. */
+  record: (r: Executed) => void;
 }
 
-export class LiveExecutor implements Executor {
-  readonly live = true;
-  constructor(private readonly deps: ExecutorDeps) {}
-
-  async sql(role: Role, statement: Statement | string, opts: { via?: ServerSession; quiet?: boolean } = {}): Promise<Row[]> {
-    const s = typeof statement === 'string' ? stmt(statement) : statement;
-    const target = opts.via ?? this.deps.sessions[role];
-    if (!target) throw new Error(`${role}: not connected`);
-    const mode: StatementMode = isReadOnlyStatement(s.sql) ? 'read' : 'run';
-    if (!opts.quiet) this.deps.ui.statement(role, s.shown, mode);
-    this.deps.record({ role, shown: s.shown, mode });
-    return target.query(s);
-  }
-
-  async command<T>(role: Role, shown: string, run: () => Promise<T>): Promise<T> {
-    this.deps.ui.statement(role, `$ ${shown}`, 'run');
-    this.deps.record({ role, shown: `$ ${shown}`, mode: 'run' });
-    return run();
-  }
+/** Ctrl-C wins over whatever error it caused; otherwise the error as it came. */
+function interruptedOr(signal: AbortSignal, step: number, err: unknown): unknown {
+  return signal.aborted && !(err instanceof Interrupted) ? new Interrupted(`interrupted during step ${step}`) : err;
 }
 
-/** Dry run: reads go to the server when it answers; anything else is refused and shown as "would run". */
-export class DryRunExecutor implements Executor {
-  readonly live = false;
+export class Executor {
+  /** GS's read-lock session, between the lock action and the unlock action. */
+  private lock?: GlobalReadLock;
+
   constructor(private readonly deps: ExecutorDeps) {}
 
-  async sql(role: Role, statement: Statement | string, opts: { via?: ServerSession; quiet?: boolean } = {}): Promise<Row[]> {
-    const s = typeof statement === 'string' ? stmt(statement) : statement;
-    if (!isReadOnlyStatement(s.sql)) {
-      this.deps.ui.statement(role, s.shown, 'would-run');
-      this.deps.record({ role, shown: s.shown, mode: 'would-run' });
-      return [];
+  get live(): boolean {
+    return this.deps.live;
+  }
+
+  /** Read-only access for steps and waits: anything that could change a server is refused here. */
+  readonly read = async (role: Role, s: Statement): Promise<Row[]> => {
+    if (!isReadOnlyStatement(s.sql)) throw new Error(`internal: refusing to run a statement that is not an action of the plan: ${s.shown}`);
+    const session = this.deps.sessions[role];
+    if (!session) throw new Error(`${role} is not connected`);
+    return session.query(s);
+  };
+
+  /** Run a step's actions in order; after a failure only the cleanup actions still run, then the failure is thrown. */
+  async runAll(step: number, actions: Action[], state: RecoveryState, bindings: Bindings = {}): Promise<void> {
+    let failure: unknown;
+    for (const a of actions) {
+      if (failure !== undefined && !a.cleanup) continue;
+      if (failure === undefined && this.deps.signal.aborted) failure = new Interrupted(`interrupted during step ${step}`);
+      if (failure !== undefined && !a.cleanup) continue;
+      try {
+        await this.run(step, a, state, bindings);
+      } catch (err) {
+        if (failure === undefined) failure = interruptedOr(this.deps.signal, step, err);
+        else this.deps.emit({ event: 'note', level: 'warn', step, text: `${renderAction(a, bindings)[0]?.text}: ${(err as Error).message}` });
+      }
     }
-    if (!opts.quiet) this.deps.ui.statement(role, s.shown, 'read');
-    this.deps.record({ role, shown: s.shown, mode: 'read' });
-    const target = this.deps.sessions[role];
-    return target ? target.query(s) : [];
+    if (failure !== undefined) throw failure;
   }
 
-  async command<T>(role: Role, shown: string, _run?: () => Promise<T>): Promise<undefined> {
-    this.deps.ui.statement(role, `$ ${shown}`, 'would-run');
-    this.deps.record({ role, shown: `$ ${shown}`, mode: 'would-run' });
-    return undefined;
+  /** GS first: whatever went wrong, production must be able to write again at once. */
+  async releaseLock(): Promise<boolean> {
+    const lock = this.lock;
+    this.lock = undefined;
+    if (!lock?.held) return false;
+    lock.releaseNow();
+    return true;
+  }
+
+  private record(step: number, role: Role, text: string, mode: ActionMode): void {
+    const r = { step, role, text, mode };
+    this.deps.record(r);
+    this.deps.emit({ event: 'action', ...r });
+  }
+
+  private async ask(steps: number[], question: string): Promise<boolean> {
+    if (this.deps.signal.aborted) throw new Interrupted('interrupted before a question');
+    this.deps.emit({ event: 'question', steps, question, dryRun: false });
+    const yes = await this.deps.prompter.confirm(question);
+    this.deps.emit({ event: 'answer', steps, yes, automatic: !this.deps.prompter.interactive });
+    return yes;
+  }
+
+  async run(step: number, a: Action, state: RecoveryState, b: Bindings): Promise<void> {
+    switch (a.kind) {
+      case 'sql':
+        return this.sql(step, a, state, b);
+      case 'lock':
+        return this.takeLock(step, a);
+      case 'unlock': {
+        if (!this.live) return this.record(step, a.role, a.statement.shown, 'would-run');
+        const lock = this.lock;
+        this.lock = undefined;
+        if (!lock?.held) return; // released already (abort path): nothing is locked
+        this.record(step, a.role, a.statement.shown, 'run');
+        await lock.release(a.statement);
+        this.deps.emit({ event: 'note', level: 'ok', step, text: 'GS unlocked: production writes flow again.' });
+        return;
+      }
+      case 'copy':
+        return this.copy(step, a, state);
+      case 'export':
+        return this.export(step, a, state);
+      case 'wait':
+        return this.wait(step, a, state, b);
+      case 'connections':
+        return this.connections(step, a, state);
+      case 'ask': {
+        const text = renderAction(a)[0].text;
+        if (!this.live) {
+          this.record(step, a.role, text, 'would-ask');
+          this.deps.emit({ event: 'question', steps: [step], question: a.question, dryRun: true });
+          return;
+        }
+        this.record(step, a.role, text, 'ask');
+        if (await this.ask([step], a.question)) return a.onYes?.(state);
+        if (a.onNo) return a.onNo(state);
+        throw new Declined(`you answered No at step ${step}`);
+      }
+    }
+  }
+
+  private async sql(step: number, a: SqlAction, state: RecoveryState, b: Bindings): Promise<void> {
+    const read = isReadOnlyStatement(a.statement.sql);
+    const session = a.onLockSession && this.live ? this.lock?.session : this.deps.sessions[a.role];
+    const unbound = renderText(a.statement.sql, b) !== fillTextSafe(a.statement.sql, b);
+    if (!this.live && (!read || !session || unbound)) {
+      this.record(step, a.role, renderText(a.statement.shown, b), read ? 'read' : 'would-run');
+      a.effect?.(state);
+      return;
+    }
+    if (!session) throw new StepFailed(`${a.role}${a.onLockSession ? '’s read-lock session' : ''} is not connected`, step);
+    const s = fillStatement(a.statement, b);
+    this.record(step, a.role, s.shown, read ? 'read' : 'run');
+    const rows = await session.query(s);
+    const captured = a.capture?.(rows, state);
+    if (captured) Object.assign(b, captured);
+    a.effect?.(state);
+  }
+
+  private async takeLock(step: number, a: LockAction): Promise<void> {
+    if (!this.live) {
+      for (const s of a.statements) this.record(step, a.role, s.shown, 'would-run');
+      return;
+    }
+    const endpoint = endpointFor(this.deps.settings, 'GS');
+    for (let attempt = 1; ; attempt++) {
+      const text = `GS: waiting for the global read lock (at most ${a.timeoutSeconds}s)`;
+      this.deps.emit({ event: 'activity', id: 'lock', state: 'start', text });
+      for (const s of a.statements) this.record(step, a.role, s.shown, 'run');
+      try {
+        this.lock = await GlobalReadLock.acquire(endpoint, a.statements, {
+          timeoutSeconds: a.timeoutSeconds,
+          signal: this.deps.signal,
+          connect: { connectTimeoutMs: this.deps.settings.connectTimeout * 1000 },
+        });
+        this.deps.emit({ event: 'activity', id: 'lock', state: 'succeed', text: 'GS: global read lock held; GS writes are blocked until step 5' });
+        return;
+      } catch (err) {
+        this.deps.emit({ event: 'activity', id: 'lock', state: 'fail', text });
+        if (!(err instanceof LockNotGranted)) throw err;
+        this.deps.emit({ event: 'note', level: 'warn', step, text: err.message });
+        const retry = this.deps.prompter.interactive || attempt < a.unattendedAttempts;
+        if (!retry || !(await this.ask([step], 'Try the read lock on GS again?')))
+          throw new StepFailed('GS did not grant the read lock; nothing was copied', step, 'Find the long query or transaction on GS (SHOW PROCESSLIST), end it, and run the same command again.');
+      }
+    }
+  }
+
+  /** Option files for the roles a command line needs, removed by the caller on every exit path. */
+  private async optionFiles(c: CommandLine, files: OptionFile[]): Promise<Partial<Record<Role, string>>> {
+    const clients = await this.deps.clients();
+    const out: Partial<Record<Role, string>> = {};
+    for (const role of optionFileRoles(c)) {
+      const flavor = c.program === clients.load.command ? clients.load.flavor : clients.dump.flavor;
+      const f = await writeOptionFile(endpointCredentials(endpointFor(this.deps.settings, role)), flavor);
+      files.push(f);
+      out[role] = f.path;
+    }
+    return out;
+  }
+
+  private async copy(step: number, a: CopyAction, state: RecoveryState): Promise<void> {
+    const text = renderAction(a)[0].text;
+    if (!this.live) return this.record(step, a.role, text, 'would-run');
+    const files: OptionFile[] = [];
+    const emit = this.deps.emit;
+    // The copy is only consistent while GS's read lock holds: losing that session aborts the copy.
+    const lockLost = new AbortController();
+    let lostReason: string | undefined;
+    this.lock?.onLost((err) => {
+      lostReason = err.message;
+      lockLost.abort();
+    });
+    const signal = AbortSignal.any([this.deps.signal, lockLost.signal]);
+    const header = a.watchHeader ? new DumpHeaderWatcher() : undefined;
+    const started = Date.now();
+    const estimate = a.estimateBytes ?? 0;
+    let lastEvent = 0;
+    try {
+      const paths = { ...(await this.optionFiles(a.dump, files)), ...(await this.optionFiles(a.load, files)) };
+      this.record(step, a.role, text, 'run');
+      emit({ event: 'activity', id: 'copy', state: 'start', text: 'Copying GS → BS' });
+      const result = await runCopyPipe({
+        dump: { command: a.dump.program, args: argvWith(a.dump, paths) },
+        load: { command: a.load.program, args: argvWith(a.load, paths) },
+        onProgress: (bytes) => {
+          if (Date.now() - lastEvent < 250) return;
+          lastEvent = Date.now();
+          const elapsed = (Date.now() - started) / 1000;
+          const rate = elapsed > 0 ? bytes / elapsed : 0;
+          const eta = rate > 0 && estimate > bytes ? (estimate - bytes) / rate : null;
+          emit({ event: 'progress', step, bytes, estimateBytes: estimate, rateBytesPerSecond: Math.round(rate), elapsedSeconds: elapsed, etaSeconds: eta });
+        },
+        onChunk: header ? (chunk) => header.push(chunk) : undefined,
+        signal,
+        secrets: [this.deps.settings.password],
+      });
+      const seconds = (Date.now() - started) / 1000;
+      const h = header?.finish();
+      a.capture?.({ bytes: result.bytes, seconds, header: h ? { file: h.file, position: h.position, gtidSlavePos: h.gtidSlavePos } : undefined }, state);
+      emit({ event: 'activity', id: 'copy', state: 'succeed', text: 'Copy complete: both programs exited 0 and the dump ended with its completion marker.' });
+      emit({ event: 'copy_complete', step, bytes: result.bytes, seconds });
+    } catch (err) {
+      emit({ event: 'activity', id: 'copy', state: 'fail', text: 'Copy failed' });
+      state.copy = { bytes: 0, seconds: (Date.now() - started) / 1000, complete: false };
+      if (lostReason) throw new StepFailed(`the GS session holding the read lock was lost during the copy (${lostReason}); the copy is not consistent`, step, 'Run again with --resume: it restarts from step 3.');
+      if (this.deps.signal.aborted) throw new Interrupted(`interrupted during the copy (step ${step})`);
+      if (err instanceof StepFailed) throw err;
+      const msg = err instanceof CopyFailed ? err.message : (err as Error).message;
+      throw new StepFailed(`the copy did not complete: ${msg}. BS holds a partial copy; replication was NOT configured on it.`, step, 'Fix the cause, then run again with --resume: it restarts from step 3.');
+    } finally {
+      await Promise.all(files.map((f) => f.dispose()));
+    }
+  }
+
+  private async export(step: number, a: ExportAction, state: RecoveryState): Promise<void> {
+    const text = renderAction(a)[0].text;
+    if (!this.live) return this.record(step, a.role, text, 'would-run');
+    const files: OptionFile[] = [];
+    const emit = this.deps.emit;
+    const id = `export:${a.file}`;
+    try {
+      mkdirSync(dirname(a.file), { recursive: true, mode: 0o700 });
+      this.record(step, a.role, text, 'run');
+      emit({ event: 'activity', id, state: 'start', text: `Keeping ${a.file}` });
+      const started = Date.now();
+      if (a.tool === 'binlog-events') {
+        // The reader takes its option file itself: the argv after it is the action's, as shown.
+        const reader = await findBinlogReader();
+        const r = await readOwnEvents(endpointFor(this.deps.settings, a.role), reader, a.command.args.slice(1), { saveTo: a.file, header: a.header, signal: this.deps.signal });
+        a.capture?.({ file: a.file, bytes: r.bytes, transactions: r.transactions, seconds: (Date.now() - started) / 1000 }, state);
+      } else {
+        const paths = await this.optionFiles(a.command, files);
+        const r = await runDumpToFile({ dump: { command: a.command.program, args: argvWith(a.command, paths) }, file: a.file, signal: this.deps.signal, secrets: [this.deps.settings.password] });
+        a.capture?.({ file: a.file, bytes: r.bytes, fileBytes: r.fileBytes, seconds: r.seconds }, state);
+      }
+      emit({ event: 'activity', id, state: 'succeed', text: `Kept ${a.file}` });
+      if (state.backup) emit({ event: 'backup', record: state.backup });
+    } catch (err) {
+      emit({ event: 'activity', id, state: 'fail', text: `Keeping ${a.file} failed` });
+      if (this.deps.signal.aborted) throw new Interrupted(`interrupted while keeping what only BS holds (step ${step}); nothing on BS was overwritten`);
+      throw new StepFailed(`keeping what only BS holds did not complete: ${(err as Error).message}; nothing on BS was overwritten`, step, 'Fix the cause (disk space, permissions) and run again with --resume.');
+    } finally {
+      await Promise.all(files.map((f) => f.dispose()));
+    }
+  }
+
+  private async wait(step: number, a: WaitAction, state: RecoveryState, b: Bindings): Promise<void> {
+    const text = renderAction(a, b)[0].text;
+    if (!this.live) return this.record(step, a.role, text, 'would-wait');
+    this.record(step, a.role, text, 'wait');
+    const id = `wait:${step}:${a.condition}`;
+    const emit = this.deps.emit;
+    emit({ event: 'activity', id, state: 'start', text: `${a.role}: waiting until ${renderText(a.condition, b)}` });
+    const io: ProbeIo = {
+      read: this.read,
+      signal: this.deps.signal,
+      progress: (t) => emit({ event: 'activity', id, state: 'update', text: t }),
+      warn: (t) => emit({ event: 'note', level: 'warn', step, text: t }),
+      run: async (sub) => {
+        if (!a.onStall?.includes(sub)) throw new Error('internal: a wait may run only the actions its plan shows');
+        await this.run(step, sub, state, b);
+      },
+      bindings: b,
+      state,
+    };
+    try {
+      await a.probe(io);
+      emit({ event: 'activity', id, state: 'succeed', text: `${a.role}: ${renderText(a.condition, b)}` });
+    } catch (err) {
+      emit({ event: 'activity', id, state: 'fail', text: `${a.role}: ${(err as Error).message}` });
+      throw err;
+    }
+  }
+
+  /** Client connections on BS that could still write: listed, and KILLed only if the operator says so. */
+  private async connections(step: number, a: ConnectionsAction, state: RecoveryState): Promise<void> {
+    const session = this.deps.sessions[a.role];
+    const emit = this.deps.emit;
+    if (!session) {
+      this.record(step, a.role, a.list.shown, 'would-run');
+      emit({ event: 'note', level: 'warn', step, text: `Not checked: ${a.role} did not answer, so its client connections could not be listed.` });
+      return;
+    }
+    for (let round = 0; round < 5; round++) {
+      this.record(step, a.role, a.list.shown, 'read');
+      const foreign = parseConnections(await session.query(a.list));
+      if (foreign.length === 0) {
+        emit({ event: 'note', level: 'ok', step, text: `No client connections on ${a.role} other than ours and replication.` });
+        return;
+      }
+      emit({ event: 'foreign_connections', role: a.role, connections: foreign });
+      if (!this.live) {
+        emit({ event: 'question', steps: [step], question: `KILL these ${foreign.length} connection(s) on ${a.role}?`, dryRun: true });
+        return;
+      }
+      if (await this.ask([step], `KILL these ${foreign.length} connection(s) on ${a.role}?`)) {
+        for (const c of foreign) {
+          const kill = fillStatement(a.kill, { 'connection id': String(c.id) });
+          this.record(step, a.role, kill.shown, 'run');
+          await session.query(kill).catch((err: Error) => emit({ event: 'note', level: 'warn', step, text: `${describeConnection(c)}: ${err.message}` })); // it may have gone by itself
+          state.killed.push({ id: c.id, user: c.user, host: c.host });
+        }
+        await delay(300);
+        continue;
+      }
+      if (await this.ask([step], `Go on although ${foreign.length} client connection(s) remain on ${a.role}? Their writes will be lost or break replication.`)) return;
+      throw new Declined(`stopped at step ${step}: foreign client connections remain on ${a.role}`);
+    }
+    throw new Declined(`stopped at step ${step}: client connections on ${a.role} keep coming back; block them at the firewall and run again`);
+  }
+}
+
+/** fillText, or the rendered text when a slot is unbound (to tell whether everything is known). */
+function fillTextSafe(text: string, b: Bindings): string {
+  try {
+    return fillText(text, b);
+  } catch {
+    return '\u0000';
   }
 }

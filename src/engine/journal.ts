@@ -2,13 +2,23 @@
 // It records what ran (statements as shown, secrets masked), coordinates and what step 1 changed. Never a password.
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { homedir } from 'node:os';
+import { stateDir } from '../config/paths.js';
 import { randomUUID } from 'node:crypto';
 import { redact } from '../base/redact.js';
-import type { RecoveryState, Role } from '../recovery/context.js';
+import type { PlanLine, Role } from '../recovery/actions.js';
+import type { ActionMode } from '../recovery/events.js';
+import type { RecoveryState } from '../recovery/state.js';
 import { UsageError } from '../base/errors.js';
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed';
+
+/** An action as it ran (or was answered), rendered from the action itself with its slots filled. */
+export interface ExecutedLine {
+  role: Role;
+  text: string;
+  mode: ActionMode;
+  at: string;
+}
 
 export interface JournalStep {
   id: number;
@@ -17,7 +27,10 @@ export interface JournalStep {
   startedAt?: string;
   endedAt?: string;
   ms?: number;
-  statements: Array<{ role: Role; shown: string; mode: string; at: string }>;
+  /** What the step showed before it ran (slots for values known only when it runs). */
+  plan: PlanLine[];
+  /** What it then ran, in order. */
+  executed: ExecutedLine[];
 }
 
 export interface ServerFingerprint {
@@ -29,7 +42,7 @@ export interface ServerFingerprint {
 }
 
 export interface JournalData {
-  format: 1;
+  format: 2;
   runId: string;
   startedAt: string;
   updatedAt: string;
@@ -40,12 +53,8 @@ export interface JournalData {
   servers: { GS: ServerFingerprint; BS: ServerFingerprint };
   steps: JournalStep[];
   state: RecoveryState;
-  backups?: string[];
 }
 
-export function stateDir(env: NodeJS.ProcessEnv): string {
-  return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'mmrecover');
-}
 
 /** The default journal file for a pair, so that --resume finds it from the same --good/--bad. */
 export function defaultJournalPath(env: NodeJS.ProcessEnv, good: { host: string; port: number }, bad: { host: string; port: number }): string {
@@ -61,7 +70,7 @@ export class Journal {
 
   static create(path: string, init: Omit<JournalData, 'format' | 'runId' | 'startedAt' | 'updatedAt' | 'finished'>): Journal {
     const now = new Date().toISOString();
-    const j = new Journal(path, { format: 1, runId: randomUUID(), startedAt: now, updatedAt: now, finished: false, ...init });
+    const j = new Journal(path, { format: 2, runId: randomUUID(), startedAt: now, updatedAt: now, finished: false, ...init });
     j.save();
     return j;
   }
@@ -74,7 +83,8 @@ export class Journal {
     } catch (err) {
       throw new UsageError(`--resume: ${path} is not a readable journal (${(err as Error).message})`);
     }
-    if (data.format !== 1 || !Array.isArray(data.steps)) throw new UsageError(`--resume: ${path} is not an mmrecover journal`);
+    if (!Array.isArray(data.steps)) throw new UsageError(`--resume: ${path} is not an mmrecover journal`);
+    if (data.format !== 2) throw new UsageError(`--resume: ${path} was written by another version of mmrecover (journal format ${String(data.format)}); finish or redo that run with the version that started it`);
     return new Journal(path, data);
   }
 
@@ -88,7 +98,7 @@ export class Journal {
   save(): void {
     this.data.updatedAt = new Date().toISOString();
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.${process.pid}.tmp`;
+    const tmp = `${this.path}.${randomUUID()}.tmp`;
     writeFileSync(tmp, redact(JSON.stringify(this.data, null, 2)) + '\n', { mode: 0o600 });
     renameSync(tmp, this.path);
   }

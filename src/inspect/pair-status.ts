@@ -2,7 +2,7 @@
 // is broken, which server is likely bad and why. Read-only: nothing here changes either server.
 import { firstEventTimeAfter } from '../adapters/shell/binlog-reader.js';
 import { describeEndpoint, type Endpoint } from '../adapters/mysql/endpoint.js';
-import { readBinlogCoordinates, readReplicaStatus, type BinlogCoordinates, type ReplicaStatus } from '../adapters/mysql/replication.js';
+import { readCoordinates, readReplicaStatus, type Coordinates as LogPoint, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import { ServerSession } from '../adapters/mysql/session.js';
 import { literal, stmt } from '../dialect/statement.js';
 import { versionLabel } from '../dialect/version.js';
@@ -125,7 +125,7 @@ export interface GatherOptions {
 }
 
 const other = (s: Side): Side => (s === 'A' ? 'B' : 'A');
-const coords = (c: BinlogCoordinates | null | undefined): Coordinates | null => (c ? { file: c.file, pos: c.position } : null);
+const coords = (c: LogPoint | null | undefined): Coordinates | null => (c ? { file: c.file, pos: c.position } : null);
 
 interface Gathered {
   facts: ServerFacts;
@@ -155,7 +155,7 @@ async function gatherServer(side: Side, endpoint: Endpoint, address: string, con
     logSlaveUpdates: id.logSlaveUpdates,
   };
   const [binlog, replica, sizes, gtidState] = await Promise.all([
-    readBinlogCoordinates(session).catch(() => null),
+    readCoordinates(session).catch(() => null),
     readReplicaStatus(session),
     session.query('SHOW BINARY LOGS').then(
       (rows) => new Map(rows.map((r) => [String(r.Log_name), Number(r.File_size)])),

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ServerSession } from '../adapters/mysql/session.js';
 import type { Endpoint } from '../adapters/mysql/endpoint.js';
-import { readBinlogCoordinates, readReplicaStatus, replicaRunning } from '../adapters/mysql/replication.js';
+import { readCoordinates, readReplicaStatus, replicaRunning } from '../adapters/mysql/replication.js';
 import { literal, stmt } from '../dialect/statement.js';
 import { UsageError } from '../base/errors.js';
-import { stateDir } from '../engine/journal.js';
+import { stateDir } from '../config/paths.js';
 import { assertPortFree, freePort, initDatadir, isRunning, mariadbdPath, startServer, stopServer, type LabServer, type ServerSpec } from './mariadbd.js';
 import { makeCertificates, type LabTls } from './tls.js';
 
@@ -221,7 +221,7 @@ async function configurePair(lab: Lab): Promise<void> {
         await s.query(stmt(sql));
     }
     // Each server replicates from the other, starting at the other's current end of binary log.
-    const coords = await Promise.all(sessions.map((s) => readBinlogCoordinates(s)));
+    const coords = await Promise.all(sessions.map((s) => readCoordinates(s)));
     for (const [i, s] of sessions.entries()) {
       const source = i === 0 ? lab.b : lab.a;
       const c = coords[1 - i];

@@ -1,23 +1,18 @@
 // Nothing is lost without the operator knowing: before step 4 overwrites BS, measure what BS holds that GS does not
 // (its own binary log events GS never executed, the row its replication stopped on, tables that differ), say so in
 // plain words, and keep a copy: the events as replayable SQL and a gzip'd dump of the schemas concerned.
-import { mkdirSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { readOwnEvents, type OwnEvents } from '../adapters/shell/binlog-reader.js';
+import { ownEventsArgs, readOwnEvents, type OwnEvents } from '../adapters/shell/binlog-reader.js';
 import { findBinlogReader } from '../adapters/shell/clients.js';
 import { dumpArgs } from '../adapters/shell/dump-args.js';
-import { endpointCredentials, writeOptionFile } from '../adapters/shell/option-file.js';
-import { runDumpToFile } from '../adapters/shell/pipe.js';
-import { readReplicaStatus } from '../adapters/mysql/replication.js';
+import { parseReplicaStatus } from '../adapters/mysql/replication.js';
 import { endpointFor } from '../config/endpoints.js';
 import { ident, literal, stmt } from '../dialect/statement.js';
+import { optionFileArg, type Action } from './actions.js';
 import type { RecoveryContext } from './context.js';
-import { StepFailed } from '../base/errors.js';
 import { checksumTables, dataSizeBytes, diffChecksums, listUserSchemas, listUserTables, rowCount, type Query } from './compare.js';
-import { formatBytes, formatDuration } from '../base/format.js';
-import { clients } from './steps/s04-copy.js';
-import type { PlannedAction } from './steps/step.js';
+import { formatBytes } from '../base/format.js';
 
 export interface BsOnly {
   /** GS's executed position in BS's binary log: where BS's own, unreplicated events begin. Absent: the log cannot tell. */
@@ -41,7 +36,7 @@ export interface BackupRecord {
 const q =
   (ctx: RecoveryContext, role: 'GS' | 'BS'): Query =>
   (s) =>
-    ctx.exec.sql(role, s, { quiet: true });
+    ctx.read(role, s);
 
 const schemaOf = (table: string) => table.slice(0, table.indexOf('.'));
 
@@ -82,9 +77,9 @@ export function compactBsOnly(b: BsOnly): string {
 
 /** Where GS's replication from BS had got to, in BS's binary log, if GS replicates from BS at all. */
 async function gsPositionInBsLog(ctx: RecoveryContext): Promise<{ file: string; pos: number } | undefined> {
-  const r = await readReplicaStatus(ctx.gs!);
+  const r = parseReplicaStatus(await ctx.read('GS', ctx.dialect.GS.showReplicaStatus()), ctx.dialect.GS);
   if (!r.configured || !r.execFile) return undefined;
-  const bsId = ctx.bs!.identity.serverId;
+  const bsId = ctx.identity.BS!.serverId;
   const a = ctx.settings.badAddress;
   const pointsAtBs = r.sourceServerId === bsId || (r.sourceServerId === 0 && r.sourcePort === a.port);
   return pointsAtBs ? { file: r.execFile, pos: r.execPos } : undefined;
@@ -106,10 +101,11 @@ export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
   const out: BsOnly = { differing: [], schemas: [] };
   out.from = await gsPositionInBsLog(ctx);
   if (out.from) {
-    const { bytes: _bytes, ...own } = await readOwnEvents(endpointFor(ctx.settings, 'BS'), out.from, ctx.bs!.identity.serverId, { signal: ctx.signal });
+    const reader = await findBinlogReader();
+    const { bytes: _bytes, ...own } = await readOwnEvents(endpointFor(ctx.settings, 'BS'), reader, ownEventsArgs(out.from, ctx.identity.BS!.serverId), { signal: ctx.signal });
     out.own = own;
   }
-  const bsRepl = await readReplicaStatus(ctx.bs!);
+  const bsRepl = parseReplicaStatus(await ctx.read('BS', ctx.dialect.BS.showReplicaStatus()), ctx.dialect.BS);
   if (bsRepl.lastSqlErrno === 1062 || bsRepl.lastSqlErrno === 1032) {
     const table = /on table ([^\s;,]+)/i.exec(bsRepl.lastSqlError)?.[1];
     const key = /Duplicate entry '((?:[^'\\]|\\.)*)' for key '(?:PRIMARY|[^']*\.PRIMARY)'/.exec(bsRepl.lastSqlError)?.[1];
@@ -172,92 +168,65 @@ async function freeBytes(dir: string): Promise<number | undefined> {
   }
 }
 
-/** The binlog reader's command line as shown (its option file masked); the executor adds the `$ `. */
-async function readerShown(b: BsOnly, serverId: number | string, file: string): Promise<string> {
-  const reader = (await findBinlogReader().catch(() => undefined))?.command ?? '<binlog reader>';
-  return `${reader} --defaults-extra-file=<0600 option file> --read-from-remote-server --to-last-log --start-position=${b.from!.pos} --server-id=${serverId} --verbose ${b.from!.file} > ${file}`;
-}
-
-/** What step 2 will run to keep BS's data, for the plan. */
-export async function backupPlan(ctx: RecoveryContext): Promise<PlannedAction[]> {
+/**
+ * Step 2's backup, after STOP REPLICA: BS's own events as replayable SQL and a gzip'd dump of the schemas concerned
+ * (BS is fenced: the dump's lock stalls no one). With --no-backup, a question first: overwrite it without a copy?
+ */
+export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
   const b = ctx.state.bsOnly;
-  if (ctx.settings.backup === 'none' || !b) return [];
-  const schemas = await schemasToKeep(ctx, b);
-  const dir = `${backupRoot(ctx)}/<BS>-<time>`;
-  const actions: PlannedAction[] = [];
-  if ((b.own?.transactions ?? 0) > 0 && b.from)
-    actions.push({ role: 'BS', shown: `$ ${await readerShown(b, ctx.bs?.identity.serverId ?? '<BS server_id>', `${dir}/bs-own-events.sql`)}`, note: 'BS’s own events GS never executed, as replayable SQL' });
-  if (schemas.length) {
-    const c = await clients();
-    const args = dumpArgs(c, { optionFile: '<0600 option file>', method: 'classic', databases: schemas });
-    actions.push({ role: 'BS', shown: `$ ${c.dump.command} ${args.join(' ')} | gzip > ${dir}/bs-data.sql.gz`, note: 'BS’s data before the copy (BS is fenced: its lock stalls no one)' });
-  }
-  return actions;
-}
-
-/** Step 2, after STOP REPLICA: keep what only BS holds (or, with --no-backup, confirm that it will be lost). */
-export async function keepBsOnly(ctx: RecoveryContext): Promise<void> {
-  if (ctx.state.backup) return; // kept by an earlier run of this journal
-  if (!ctx.bs || !ctx.gs || !ctx.exec.live) {
-    for (const a of await backupPlan(ctx)) await ctx.exec.command('BS', a.shown.replace(/^\$ /, ''), async () => undefined);
-    return;
-  }
-  // Measured by the preflight; a resumed run that stopped before that measures now (BS is untouched until step 4).
-  const b = ctx.state.bsOnly ?? (ctx.state.bsOnly = await measureBsOnly(ctx));
+  if (ctx.state.backup || !b) return []; // kept by an earlier run of this journal, or nothing measured (servers down)
   if (ctx.settings.backup === 'none') {
-    if (!hasBsOnly(b)) return void (ctx.state.backup = { skipped: true });
-    const skip = await ctx.prompter.confirm(`${describeBsOnly(b)}. Skip keeping a copy (--no-backup)? It cannot be recovered later.`);
-    if (skip) return void (ctx.state.backup = { skipped: true });
+    if (!hasBsOnly(b)) return [];
+    return [
+      {
+        kind: 'ask',
+        role: 'BS',
+        question: `${describeBsOnly(b)}. Overwrite it without keeping a copy (--no-backup)? It cannot be recovered later.`,
+        onYes: (state) => void (state.backup = { skipped: true }),
+      },
+    ];
   }
   const schemas = await schemasToKeep(ctx, b);
   const events = (b.own?.transactions ?? 0) > 0 && b.from !== undefined;
-  if (!schemas.length && !events) {
-    ctx.ui.ok('Nothing only on BS: no backup needed.');
-    ctx.state.backup = {};
-    return;
-  }
+  if (!schemas.length && !events) return [];
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const dir = join(backupRoot(ctx), `${ctx.settings.bad.host}_${ctx.settings.bad.port}-${stamp}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const record: BackupRecord = { dir };
-  const bsEndpoint = endpointFor(ctx.settings, 'BS');
+  const record = (state: RecoveryContext['state']) => (state.backup ??= { dir });
+  const bsName = `BS ${ctx.settings.bad.host}:${ctx.settings.bad.port}`;
+  const bsId = ctx.identity.BS?.serverId ?? 0;
+  const actions: Action[] = [];
   if (events) {
+    const reader = await findBinlogReader();
     const file = join(dir, 'bs-own-events.sql');
-    const header = [
-      `-- mmrecover: events BS ${ctx.settings.bad.host}:${ctx.settings.bad.port} (server_id ${ctx.bs.identity.serverId}) wrote itself`,
-      `-- from ${b.from!.file}:${b.from!.pos} (where GS ${ctx.settings.good.host}:${ctx.settings.good.port} had applied BS's binary log up to) to the end of its binary log,`,
-      `-- saved ${new Date().toISOString()} before the recovery overwrote BS with GS's data.`,
-      '-- Replay on a scratch server (mariadb/mysql < this file) to reconcile; the ### lines spell out each row change.',
-      '',
-    ].join('\n');
-    await ctx.exec.command('BS', await readerShown(b, ctx.bs.identity.serverId, file), async () => {
-      const r = await readOwnEvents(bsEndpoint, b.from!, ctx.bs!.identity.serverId, { saveTo: file, header, signal: ctx.signal });
-      record.events = { file, transactions: r.transactions };
+    actions.push({
+      kind: 'export',
+      role: 'BS',
+      tool: 'binlog-events',
+      command: { program: reader.command, args: [optionFileArg('BS'), ...ownEventsArgs(b.from!, bsId)] },
+      file,
+      note: 'BS’s own events GS never executed, as replayable SQL',
+      header: [
+        `-- mmrecover: events ${bsName} (server_id ${bsId}) wrote itself`,
+        `-- from ${b.from!.file}:${b.from!.pos} (where GS ${ctx.settings.good.host}:${ctx.settings.good.port} had applied BS's binary log up to) to the end of its binary log,`,
+        `-- saved before the recovery overwrote BS with GS's data.`,
+        '-- Replay on a scratch server (mariadb/mysql < this file) to reconcile; the ### lines spell out each row change.',
+        '',
+      ].join('\n'),
+      capture: (o, state) => void (record(state).events = { file, transactions: o.transactions ?? 0 }),
     });
-    ctx.ui.ok(`Kept BS’s ${record.events!.transactions} own transaction(s) in ${file}`);
   }
   if (schemas.length) {
+    const c = await ctx.clients();
     const file = join(dir, 'bs-data.sql.gz');
-    const c = await clients();
-    const opt = await writeOptionFile(endpointCredentials(bsEndpoint), c.dump.flavor);
-    try {
-      const args = dumpArgs(c, { optionFile: opt.path, method: 'classic', databases: schemas });
-      const task = ctx.ui.task(`Backing up BS (${schemas.join(', ')}) to ${file}`);
-      const shown = `${c.dump.command} ${args.join(' ').replace(opt.path, '<0600 option file>')} | gzip > ${file}`;
-      const r = await ctx.exec
-        .command('BS', shown, () =>
-          runDumpToFile({ dump: { command: c.dump.command, args }, file, signal: ctx.signal, secrets: [bsEndpoint.password], onProgress: (bytes) => task.update(`Backing up BS: ${formatBytes(bytes)}`) }),
-        )
-        .catch((err: Error) => {
-          task.fail('Backup failed');
-          throw new StepFailed(`the backup of BS did not complete: ${err.message}; nothing on BS was overwritten`, 2, 'Fix the cause (disk space, permissions) and run again with --resume.');
-        });
-      record.dump = { file, schemas, bytes: r?.bytes ?? 0, fileBytes: r?.fileBytes ?? 0 };
-      task.succeed(`Kept BS’s data (${schemas.join(', ')}): ${formatBytes(r?.bytes ?? 0)} of SQL, ${formatBytes(r?.fileBytes ?? 0)} compressed, in ${formatDuration(r?.seconds ?? 0)}: ${file}`);
-    } finally {
-      await opt.dispose();
-    }
+    actions.push({
+      kind: 'export',
+      role: 'BS',
+      tool: 'dump-gzip',
+      command: { program: c.dump.command, args: dumpArgs(c, { optionFile: optionFileArg('BS').replace('--defaults-extra-file=', ''), method: 'classic', databases: schemas }) },
+      file,
+      note: 'BS’s data before the copy (BS is fenced: its lock stalls no one)',
+      capture: (o, state) => void (record(state).dump = { file, schemas, bytes: o.bytes, fileBytes: o.fileBytes ?? 0 }),
+    });
   }
-  ctx.state.backup = record;
-  ctx.ui.event('backup', { ...record });
+  return actions;
 }

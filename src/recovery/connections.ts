@@ -1,6 +1,5 @@
 // Client connections on a server that are neither ours nor replication: the ones that could still write.
-import type { Executor } from '../engine/executor.js';
-import type { Role } from './context.js';
+import type { Row } from '../adapters/mysql/session.js';
 import { stmt } from '../dialect/statement.js';
 
 export interface ClientConnection {
@@ -25,8 +24,7 @@ export function foreignConnectionsQuery(ownIds: number[]) {
   );
 }
 
-export async function listForeignConnections(exec: Executor, role: Role, ownIds: number[]): Promise<ClientConnection[]> {
-  const rows = await exec.sql(role, foreignConnectionsQuery(ownIds), { quiet: true });
+export function parseConnections(rows: Row[]): ClientConnection[] {
   return rows.map((r) => ({
     id: Number(r.ID),
     user: String(r.USER ?? ''),

@@ -1,31 +1,41 @@
-// Reading binary log coordinates through the executor, so that they appear in the plan and the journal.
-import type { ServerSession } from '../adapters/mysql/session.js';
-import type { BinlogCoordinates } from '../adapters/mysql/replication.js';
-import type { RecoveryContext, Role } from './context.js';
-import { dialect } from './context.js';
+// Recording binary log coordinates: actions that read File/Position (and the MariaDB GTID position) and capture
+// them into the state, on the role's session or on GS's read-lock session.
+import { stmt, type Statement } from '../dialect/statement.js';
 import { StepFailed } from '../base/errors.js';
-import { placeholder } from './steps/step.js';
-import { readGtidBinlogPos } from './positioning.js';
+import type { Row } from '../adapters/mysql/session.js';
+import type { Coordinates } from '../adapters/mysql/replication.js';
+import type { Role, SqlAction } from './actions.js';
+import type { RecoveryContext } from './context.js';
+import { mariadbGtid } from './positioning.js';
+import type { RecoveryState } from './state.js';
 
-export async function readBinlogCoordinatesFrom(ctx: RecoveryContext, role: Role, via?: ServerSession): Promise<BinlogCoordinates> {
-  const s = dialect(ctx, role).showBinlogStatus();
-  const rows = await ctx.exec.sql(role, s, { via });
+/** The GTID position matching a server's current binary log end (MariaDB). */
+export const readGtidBinlogPos = (): Statement => stmt('SELECT @@GLOBAL.gtid_binlog_pos AS gtid_binlog_pos');
+
+export function parseCoordinates(rows: Row[], role: Role, shown: string): Coordinates {
   const r = rows[0];
-  if (!r?.File) {
-    if (!ctx.exec.live && !(role === 'GS' ? ctx.gs : ctx.bs)) return { file: placeholder(`${role} File`), position: -1 };
-    throw new StepFailed(`${role}: ${s.shown} returned nothing: binary logging is off, so it cannot be a master`, undefined, 'Enable log-bin on it and restart it.');
-  }
+  if (!r?.File) throw new StepFailed(`${role}: ${shown} returned nothing: binary logging is off, so it cannot be a master`, undefined, 'Enable log-bin on it and restart it.');
   return { file: String(r.File), position: Number(r.Position) };
 }
 
-/** MariaDB: the GTID position of `role`'s binary log end (read on the lock session for GS, so it matches File/Position). */
-export async function readGtidBinlogPosFrom(ctx: RecoveryContext, role: Role, via?: ServerSession): Promise<string> {
-  const rows = await ctx.exec.sql(role, readGtidBinlogPos(), { via });
-  const v = rows[0]?.gtid_binlog_pos;
-  if (v === undefined || v === null) return placeholder(`${role} gtid_binlog_pos`);
-  return String(v);
-}
-
-export function showCoords(c: BinlogCoordinates | undefined, role: Role): { file: string; position: string } {
-  return c && c.position >= 0 ? { file: c.file, position: String(c.position) } : { file: placeholder(`${role} File`), position: placeholder(`${role} Position`) };
+/** Actions that record `role`'s coordinates into state[key]. */
+export function recordCoordinates(ctx: RecoveryContext, role: Role, key: 'gsCoords' | 'bsCoords', o: { onLockSession?: boolean; note: string }): SqlAction[] {
+  const show = ctx.dialect[role].showBinlogStatus();
+  const set = (state: RecoveryState, c: Coordinates) => void (state[key] = c);
+  const actions: SqlAction[] = [
+    { kind: 'sql', role, statement: show, onLockSession: o.onLockSession, note: o.note, capture: (rows, state) => set(state, parseCoordinates(rows, role, show.shown)) },
+  ];
+  if (mariadbGtid(ctx))
+    actions.push({
+      kind: 'sql',
+      role,
+      statement: readGtidBinlogPos(),
+      onLockSession: o.onLockSession,
+      note: 'the GTID position of the same point',
+      capture: (rows, state) => {
+        const c = state[key];
+        if (c) c.gtid = String(rows[0]?.gtid_binlog_pos ?? '');
+      },
+    });
+  return actions;
 }

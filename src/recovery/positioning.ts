@@ -49,11 +49,11 @@ export function usesGtidPositioning(ctx: RecoveryContext): boolean {
 
 /** MariaDB GTID: positions are carried by value (gtid_binlog_pos → gtid_slave_pos). MySQL GTID auto-positions instead. */
 export function mariadbGtid(ctx: RecoveryContext): boolean {
-  return usesGtidPositioning(ctx) && ctx.gsDialect.version.flavor === 'mariadb';
+  return usesGtidPositioning(ctx) && ctx.dialect.GS.version.flavor === 'mariadb';
 }
 
 export function mysqlGtid(ctx: RecoveryContext): boolean {
-  return usesGtidPositioning(ctx) && ctx.gsDialect.version.flavor === 'mysql';
+  return usesGtidPositioning(ctx) && ctx.dialect.GS.version.flavor === 'mysql';
 }
 
 /** The GTID position matching a server's current binary log end (MariaDB). */

@@ -2,21 +2,20 @@
 // the run ends before anything on either server is changed.
 import { statfs } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { ServerSession, ServerError } from '../adapters/mysql/session.js';
-import { readReplicaStatus } from '../adapters/mysql/replication.js';
+import { ServerSession, ServerError, type Row } from '../adapters/mysql/session.js';
+import { parseReplicaStatus } from '../adapters/mysql/replication.js';
 import { endpointFor } from '../config/endpoints.js';
 import { literal, stmt } from '../dialect/statement.js';
 import { versionLabel } from '../dialect/version.js';
-import type { RecoveryContext, Role } from './context.js';
-import { session } from './context.js';
+import { reachable, type RecoveryContext, type Role } from './context.js';
 import { dataSizeBytes } from './compare.js';
 import { formatBytes } from '../base/format.js';
-import { clients } from './steps/s04-copy.js';
 import { describeBlockers, onlineBlockers } from './online-safety.js';
 import { decidePositioning } from './positioning.js';
 import { bsOnlyChecks } from './bs-only.js';
 
-export type Verdict = 'ok' | 'warn' | 'stop';
+/** not-made: the check could not be made (and the detail says why): never reported as passed. */
+export type Verdict = 'ok' | 'warn' | 'stop' | 'not-made';
 
 export interface Check {
   verdict: Verdict;
@@ -38,18 +37,18 @@ const REQUIRED_PRIVILEGES: Array<string[]> = [
   ['SUPER', 'REPLICATION_SLAVE_ADMIN', 'REPLICATION SLAVE ADMIN'],
 ];
 
-async function missingPrivileges(s: ServerSession): Promise<string[] | undefined> {
-  const rows = await s.query(
+async function missingPrivileges(ctx: RecoveryContext, role: Role): Promise<string[] | undefined> {
+  const rows = await ctx.read(role, stmt(
     "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')",
-  );
+  ));
   if (rows.length === 0) return undefined; // granted through roles: cannot tell here
   const have = new Set(rows.map((r) => String(r.PRIVILEGE_TYPE).toUpperCase()));
   return REQUIRED_PRIVILEGES.filter((alts) => !alts.some((p) => have.has(p))).map((alts) => alts.join(' or '));
 }
 
 /** Does `account` on `s` exist, and does one of its host patterns admit `peerHost`? */
-async function replicationAccount(s: ServerSession, user: string, peerHost: string): Promise<{ exists: boolean; matches: boolean; hosts: string[] }> {
-  const rows = await s.query(stmt(`SELECT Host, ${literal(peerHost)} LIKE Host AS matches FROM mysql.user WHERE User = ${literal(user)}`));
+async function replicationAccount(ctx: RecoveryContext, user: string, peerHost: string): Promise<{ exists: boolean; matches: boolean; hosts: string[] }> {
+  const rows = await ctx.read('GS', stmt(`SELECT Host, ${literal(peerHost)} LIKE Host AS matches FROM mysql.user WHERE User = ${literal(user)}`));
   return { exists: rows.length > 0, matches: rows.some((r) => Number(r.matches) === 1 || r.Host === '%'), hosts: rows.map((r) => String(r.Host)) };
 }
 
@@ -60,37 +59,42 @@ function isLocal(host: string): boolean {
 export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   const checks: Check[] = [];
   const add = (verdict: Verdict, check: string, detail: string) => checks.push({ verdict, check, detail });
-  const gs = ctx.gs;
-  const bs = ctx.bs;
   // Servers that do not answer (a dry run only): show the path that was asked for, file/position by default.
   ctx.state.positioning = ctx.settings.positioning === 'gtid' ? 'gtid' : 'file';
-  if (!gs || !bs) return checks;
+  if (!reachable(ctx, 'GS') || !reachable(ctx, 'BS')) {
+    const down = (['GS', 'BS'] as Role[]).filter((r) => !reachable(ctx, r));
+    const why = `not made: ${down.join(' and ')} did not answer`;
+    for (const check of ['privileges', 'two different servers', 'binary log', 'replication account', 'long transactions on GS', 'disk space on BS', 'what only BS holds', 'positioning'])
+      add('not-made', check, why);
+    return checks;
+  }
+  const g = ctx.identity.GS!;
+  const b = ctx.identity.BS!;
+  const read = (role: Role) => (sql: string) => ctx.read(role, stmt(sql));
 
   for (const role of ['GS', 'BS'] as Role[]) {
-    const s = session(ctx, role)!;
-    add('ok', `${role} reachable`, `${versionLabel(s.identity.version)}, server_id ${s.identity.serverId}, as ${ctx.settings.user}`);
-    const missing = await missingPrivileges(s).catch(() => undefined);
+    const id = ctx.identity[role]!;
+    add('ok', `${role} reachable`, `${versionLabel(id.version)}, server_id ${id.serverId}, as ${ctx.settings.user}`);
+    const missing = await missingPrivileges(ctx, role).catch(() => undefined);
     if (missing === undefined) add('warn', `${role} privileges`, 'could not list them (granted through a role?); steps may fail on a missing privilege');
     else if (missing.length) add('stop', `${role} privileges`, `${ctx.settings.user} lacks: ${missing.join(', ')}`);
     else add('ok', `${role} privileges`, 'all the steps need');
   }
 
-  const same = gs.identity.serverUuid === bs.identity.serverUuid || gs.identity.serverId === bs.identity.serverId;
+  const same = g.serverUuid === b.serverUuid || g.serverId === b.serverId;
   add(
     same ? 'stop' : 'ok',
     'two different servers',
     same
-      ? `GS and BS are the same server or share server_id ${gs.identity.serverId} (wrong port, or a VIP pointing at the other node?)`
-      : `server_id ${gs.identity.serverId} vs ${bs.identity.serverId}`,
+      ? `GS and BS are the same server or share server_id ${g.serverId} (wrong port, or a VIP pointing at the other node?)`
+      : `server_id ${g.serverId} vs ${b.serverId}`,
   );
 
   for (const role of ['GS', 'BS'] as Role[]) {
-    const id = session(ctx, role)!.identity;
+    const id = ctx.identity[role]!;
     add(id.logBin ? 'ok' : 'stop', `${role} binary log`, id.logBin ? `on, format ${id.binlogFormat}` : 'log_bin is OFF: it is not configured as a master');
     add(id.logSlaveUpdates ? 'ok' : 'warn', `${role} log_slave_updates`, id.logSlaveUpdates ? 'on' : 'off: changes replicated into it are not written to its binary log');
   }
-  const g = gs.identity;
-  const b = bs.identity;
   const paired = g.autoIncrementIncrement >= 2 && b.autoIncrementIncrement >= 2 && g.autoIncrementOffset !== b.autoIncrementOffset;
   add(
     paired ? 'ok' : 'warn',
@@ -105,7 +109,7 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
     ['GS replication account', ctx.settings.badAddress.host],
     ['BS replication account', ctx.settings.goodAddress.host],
   ] as Array<[string, string]>) {
-    const acct = await replicationAccount(gs, ctx.settings.replUser, peer).catch(() => undefined);
+    const acct = await replicationAccount(ctx, ctx.settings.replUser, peer).catch(() => undefined);
     const after = label.startsWith('BS') ? ' (BS gets GS’s accounts with the copy)' : '';
     if (!acct) add('warn', label, 'could not read mysql.user on GS');
     else if (!acct.exists) add('stop', label, `${ctx.settings.replUser} does not exist on GS${after}`);
@@ -119,20 +123,18 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   else add('warn', 'replication login', `${ctx.settings.replUser} could not log in to GS from here: ${login.message}`);
 
   try {
-    const c = await clients();
+    const c = await ctx.clients();
     add('ok', 'client programs', `${c.dump.command} ${c.dump.version} | ${c.load.command} ${c.load.version}`);
     if (c.dump.flavor !== g.version.flavor) add('warn', 'client flavor', `${c.dump.command} is a ${c.dump.flavor} client and GS is ${versionLabel(g.version)}; prefer the server's own client`);
   } catch (err) {
     add('stop', 'client programs', (err as Error).message);
   }
 
-  const trx = await gs
-    .query(
+  const trx: Row[] = await read('GS')(
       "SELECT trx_mysql_thread_id AS id, TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS age, LEFT(COALESCE(trx_query, ''), 80) AS query FROM information_schema.INNODB_TRX WHERE trx_started <= NOW() - INTERVAL 2 SECOND ORDER BY trx_started",
     )
     .catch(() => []);
-  const longQueries = await gs
-    .query(
+  const longQueries: Row[] = await read('GS')(
       "SELECT ID AS id, TIME AS age, LEFT(COALESCE(INFO, ''), 80) AS query FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND TIME >= 2 AND ID <> CONNECTION_ID() AND USER NOT IN ('system user', 'event_scheduler')",
     )
     .catch(() => []);
@@ -152,7 +154,7 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
     );
   else add('ok', 'GS long transactions', 'none');
 
-  const need = await dataSizeBytes((s) => gs.query(s)).catch(() => 0);
+  const need = await dataSizeBytes((s) => ctx.read('GS', s)).catch(() => 0);
   if ((isLocal(ctx.settings.bad.host) || ctx.settings.badSocket) && existsSync(b.datadir)) {
     const fs = await statfs(b.datadir);
     const free = fs.bavail * fs.bsize;
@@ -163,12 +165,12 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   }
 
   if (ctx.settings.method === 'online') {
-    const blockers = await onlineBlockers((q) => gs.query(q));
+    const blockers = await onlineBlockers((q) => ctx.read('GS', q));
     const why = describeBlockers(blockers);
     add(why ? 'stop' : 'ok', 'online copy is safe', why ? `${why}. Use --method classic (GS locked during the copy)` : 'all user tables are transactional and no DDL is running on GS');
   }
 
-  const [gsRepl, bsRepl] = await Promise.all([readReplicaStatus(gs), readReplicaStatus(bs)]);
+  const [gsRepl, bsRepl] = await Promise.all((['GS', 'BS'] as Role[]).map(async (r) => parseReplicaStatus(await ctx.read(r, ctx.dialect[r].showReplicaStatus()), ctx.dialect[r])));
   const decision = decidePositioning(ctx.settings.positioning, {
     flavor: g.version.flavor,
     gsGtidMode: g.gtidMode,
@@ -182,11 +184,11 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   else await bsOnlyChecks(ctx, add).catch((err: Error) => add('warn', 'only on BS', `could not tell (${err.message}); --backup all keeps every schema`));
   add(decision.verdict, 'positioning', decision.detail);
   if (decision.positioning === 'gtid' && g.version.flavor === 'mysql') {
-    const c = await clients();
+    const c = await ctx.clients();
     if (c.dump.flavor !== 'mysql') add('stop', 'GTID dump', `${c.dump.command} cannot write gtid_purged (--set-gtid-purged); install MySQL's mysqldump for a MySQL GTID pair`);
   }
   if (decision.positioning === 'gtid' && g.version.flavor === 'mariadb') {
-    const domains = await Promise.all([gs, bs].map((s) => s.value('SELECT @@GLOBAL.gtid_domain_id').catch(() => undefined)));
+    const domains = await Promise.all((['GS', 'BS'] as Role[]).map((r) => read(r)('SELECT @@GLOBAL.gtid_domain_id AS d').then((rows) => rows[0]?.d, () => undefined)));
     add(
       domains[0] === domains[1] ? 'warn' : 'ok',
       'GTID domains',
@@ -196,12 +198,4 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
     );
   }
   return checks;
-}
-
-export function renderChecks(ctx: RecoveryContext, checks: Check[]): void {
-  const c = ctx.ui.c;
-  const mark = (v: Verdict) => (v === 'ok' ? c.green(' ok ') : v === 'warn' ? c.yellow('warn') : c.red('STOP'));
-  const width = Math.max(...checks.map((x) => x.check.length));
-  for (const x of checks) ctx.ui.line(`  ${mark(x.verdict)}  ${x.check.padEnd(width)}  ${x.detail}`);
-  ctx.ui.event('preflight', { checks });
 }

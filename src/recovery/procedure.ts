@@ -1,4 +1,5 @@
-// The procedure, in the seed's order. This list is the plan: the dry run and the real run walk the very same steps.
+// The procedure, in the seed's order, as data: the runner walks this list and knows no step by number. Which steps a
+// question covers, where a resumed run restarts and what a stop leaves are read from the steps themselves.
 import { isolate } from './steps/s01-isolate.js';
 import { stopBsReplica } from './steps/s02-stop-bs-replica.js';
 import { lockGs } from './steps/s03-lock-gs.js';
@@ -10,11 +11,34 @@ import { recordBs } from './steps/s08-record-bs.js';
 import { pointGsAtBs } from './steps/s09-point-gs-at-bs.js';
 import { startGsReplica } from './steps/s10-start-gs-replica.js';
 import { restoreBs } from './steps/s11-restore-bs.js';
+import type { RecoveryContext } from './context.js';
+import type { Role } from './actions.js';
 import type { Step } from './steps/step.js';
 
 export const STEPS: readonly Step[] = [isolate, stopBsReplica, lockGs, copyData, unlockGs, pointBsAtGs, startBsReplica, recordBs, pointGsAtBs, startGsReplica, restoreBs];
 
-/** Steps whose question is asked by an earlier step (3 confirms 4 and 5). */
-export const CONFIRMED_BY: ReadonlyMap<number, number> = new Map(STEPS.flatMap((s) => (s.confirms ?? []).map((id) => [id, s.id] as [number, number])));
+/** The step whose question covers `id`, if an earlier one does (3 covers 4 and 5). */
+export function confirmedBy(id: number): number | undefined {
+  return STEPS.find((s) => s.covers?.includes(id))?.id;
+}
 
-export type { Step, PlannedAction } from './steps/step.js';
+/** Where a resumed run starts: the first step not known complete, or the earlier step it must restart from. */
+export function resumeAt(firstIncomplete: number): number {
+  return STEPS.find((s) => s.id === firstIncomplete)?.restartAt ?? firstIncomplete;
+}
+
+/** What each server is in when a run stops at `stoppedAt` (the steps before it done, it possibly half done). */
+export function serverStates(ctx: RecoveryContext, stoppedAt: number): Record<Role, string> {
+  const facts: Record<Role, string[]> = { GS: [], BS: [] };
+  const add = (states: Partial<Record<Role, string>> | undefined) => {
+    for (const role of ['GS', 'BS'] as Role[]) if (states?.[role]) facts[role].push(states[role]!);
+  };
+  for (const s of STEPS) {
+    if (s.id < stoppedAt) add(s.after?.(ctx));
+    if (s.id === stoppedAt) add(s.during?.(ctx));
+  }
+  return { GS: facts.GS.join('; ') || 'untouched: accepting writes, replication as it was', BS: facts.BS.join('; ') || 'untouched' };
+}
+
+export { refencePlan } from './steps/s01-isolate.js';
+export type { Step, StepPlan } from './steps/step.js';

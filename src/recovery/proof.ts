@@ -1,202 +1,231 @@
-// Proof at the end (after step 10, before step 11): each side has applied what the other wrote, a marker row
-// written on each side arrives on the other, and every user table has the same CHECKSUM on both servers.
+// The proof after step 10 (before step 11): a marker row written on each side arrives on the other (so both have
+// applied what the other wrote before it), and every user table has the same CHECKSUM on both servers. Every
+// statement it sends is an action of step 10's plan; its waits only read.
 import { randomUUID } from 'node:crypto';
-import { readReplicaStatus } from '../adapters/mysql/replication.js';
-import type { BinlogCoordinates } from '../adapters/mysql/replication.js';
-import { literal, stmt } from '../dialect/statement.js';
-import type { RecoveryContext, Role, Verification } from './context.js';
-import { dialect, session } from './context.js';
+import { literal, stmt, type Statement } from '../dialect/statement.js';
+import type { Coordinates } from '../adapters/mysql/replication.js';
+import { slot, type Action, type ProbeIo, type Role, type SqlAction, type WaitAction } from './actions.js';
+import type { RecoveryContext } from './context.js';
 import { checksumTables, compareTables, diffChecksums, listUserTables, tablesOnBoth, type Query, type TableComparison } from './compare.js';
-import { readBinlogCoordinatesFrom } from './coordinates.js';
-import { describeReplica } from './replica-wait.js';
+import { parseCoordinates } from './coordinates.js';
+import { describeReplica, replicaStatusOf, sleep } from './replica-wait.js';
+import type { RecoveryState } from './state.js';
 
 /** The schema the tool writes its marker rows in (documented in the README; --no-marker opts out). */
 export const MARKER_SCHEMA = 'mmrecover';
 
-export function markerSetup() {
+export function markerSetup(): Statement[] {
   return [
     stmt(`CREATE DATABASE IF NOT EXISTS ${MARKER_SCHEMA}`),
-    stmt(
-      `CREATE TABLE IF NOT EXISTS ${MARKER_SCHEMA}.proof (server_id INT UNSIGNED NOT NULL PRIMARY KEY, token CHAR(36) NOT NULL, written_at DATETIME(6) NOT NULL) ENGINE=InnoDB`,
-    ),
+    stmt(`CREATE TABLE IF NOT EXISTS ${MARKER_SCHEMA}.proof (server_id INT UNSIGNED NOT NULL PRIMARY KEY, token CHAR(36) NOT NULL, written_at DATETIME(6) NOT NULL) ENGINE=InnoDB`),
   ];
 }
 
-export function markerWrite(serverId: number | string, token: string) {
+export function markerWrite(serverId: number | string, token: string): Statement {
   return stmt(`REPLACE INTO ${MARKER_SCHEMA}.proof (server_id, token, written_at) VALUES (${serverId}, ${literal(token)}, NOW(6))`);
 }
 
 /** Binary log positions compare by file sequence number, then offset. */
-export function reached(at: BinlogCoordinates, target: BinlogCoordinates): boolean {
+export function reached(at: Coordinates, target: Coordinates): boolean {
   const seq = (f: string) => Number(/\.(\d+)$/.exec(f)?.[1] ?? 0);
   return seq(at.file) > seq(target.file) || (seq(at.file) === seq(target.file) && at.position >= target.position);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Wait until `replica` has executed everything its source had written when we looked. */
-async function waitCaughtUp(ctx: RecoveryContext, replica: Role, timeoutMs: number): Promise<boolean> {
-  const source: Role = replica === 'BS' ? 'GS' : 'BS';
-  const target = await readBinlogCoordinatesFrom(ctx, source);
-  const s = session(ctx, replica)!;
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !ctx.signal.aborted) {
-    const r = await readReplicaStatus(s);
-    if (reached({ file: r.execFile, position: r.execPos }, target)) return true;
-    await sleep(250);
-  }
-  return false;
 }
 
 /** How long a replica may sit without applying anything while the marker it should apply has been written. */
 const STALL_MS = 10_000;
 
+const other = (r: Role): Role => (r === 'BS' ? 'GS' : 'BS');
+const verification = (state: RecoveryState) => (state.verification ??= { caughtUp: false, tablesCompared: 0, mismatched: [], verified: false });
+
 /**
  * Wait for the marker row on `replica`. A replica whose executed position does not move for STALL_MS while the
  * marker waits (seen once on a BS restarted after a crash: both threads "Yes", nothing applied, until the SQL
- * thread was restarted) gets one STOP REPLICA / START REPLICA, said in the log, before the wait goes on.
+ * thread was restarted) gets one STOP REPLICA / START REPLICA (shown in the plan) before the wait goes on.
  */
-async function waitForMarker(ctx: RecoveryContext, replica: Role, serverId: number, token: string, timeoutMs: number): Promise<boolean> {
-  const q: Query = (s) => ctx.exec.sql(replica, s, { quiet: true });
-  const deadline = Date.now() + timeoutMs;
-  let lastExec = '';
-  let movedAt = Date.now();
-  let nudged = false;
-  while (Date.now() < deadline && !ctx.signal.aborted) {
-    const rows = await q(stmt(`SELECT token FROM ${MARKER_SCHEMA}.proof WHERE server_id = ${serverId}`)).catch(() => []);
-    if (rows[0]?.token === token) return true;
-    const r = await readReplicaStatus(session(ctx, replica)!).catch(() => undefined);
-    if (r) {
-      const at = `${r.execFile}:${r.execPos}`;
-      if (at !== lastExec) [lastExec, movedAt] = [at, Date.now()];
-      if (!nudged && !r.lastSqlErrno && !r.lastIoErrno && Date.now() - movedAt > STALL_MS) {
-        nudged = true;
-        ctx.ui.warn(`${replica} has applied nothing for ${STALL_MS / 1000}s while the marker waits (${describeReplica(r)}); restarting its replication once.`);
-        const d = dialect(ctx, replica);
-        await ctx.exec.sql(replica, d.stopReplica());
-        await ctx.exec.sql(replica, d.startReplica());
+function waitForMarker(ctx: RecoveryContext, replica: Role, serverId: number | string, token: string): WaitAction {
+  const d = ctx.dialect[replica];
+  const onStall: SqlAction[] = [
+    { kind: 'sql', role: replica, statement: d.stopReplica() },
+    { kind: 'sql', role: replica, statement: d.startReplica() },
+  ];
+  const key = replica === 'BS' ? 'markerGsToBs' : 'markerBsToGs';
+  return {
+    kind: 'wait',
+    role: replica,
+    condition: `the marker row written on ${other(replica)} has arrived on ${replica}`,
+    polls: stmt(`SELECT token FROM ${MARKER_SCHEMA}.proof WHERE server_id = ${serverId}`),
+    onStall,
+    stallNote: `once, if ${replica} applies nothing for ${STALL_MS / 1000}s while the marker waits`,
+    async probe(io) {
+      const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
+      let lastExec = '';
+      let movedAt = Date.now();
+      let nudged = false;
+      const v = verification(io.state);
+      v[key] = false;
+      while (Date.now() < deadline && !io.signal.aborted) {
+        const rows = await io.read(replica, stmt(`SELECT token FROM ${MARKER_SCHEMA}.proof WHERE server_id = ${serverId}`)).catch(() => []);
+        if (rows[0]?.token === token) return void (v[key] = true);
+        const r = await replicaStatusOf(ctx, io, replica).catch(() => undefined);
+        if (r) {
+          const at = `${r.execFile}:${r.execPos}`;
+          if (at !== lastExec) [lastExec, movedAt] = [at, Date.now()];
+          if (!nudged && !r.lastSqlErrno && !r.lastIoErrno && Date.now() - movedAt > STALL_MS) {
+            nudged = true;
+            io.warn(`${replica} has applied nothing for ${STALL_MS / 1000}s while the marker waits (${describeReplica(r)}); restarting its replication once.`);
+            for (const a of onStall) await io.run(a);
+          }
+        }
+        await sleep(100, io.signal);
       }
-    }
-    await sleep(100);
+    },
+  };
+}
+
+/** Wait until `replica` has executed everything its source had written when we looked. */
+async function caughtUp(ctx: RecoveryContext, io: ProbeIo, replica: Role): Promise<boolean> {
+  const source = other(replica);
+  const show = ctx.dialect[source].showBinlogStatus();
+  const target = parseCoordinates(await io.read(source, show), source, show.shown);
+  const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
+  while (Date.now() < deadline && !io.signal.aborted) {
+    const r = await replicaStatusOf(ctx, io, replica);
+    if (reached({ file: r.execFile, position: r.execPos }, target)) return true;
+    await sleep(250, io.signal);
   }
   return false;
 }
 
-export async function proveReplication(ctx: RecoveryContext): Promise<Verification | undefined> {
-  const ui = ctx.ui;
-  if (!ctx.exec.live || !ctx.gs || !ctx.bs) {
-    if (ctx.settings.marker) for (const s of [...markerSetup(), markerWrite('@@server_id', '<token>')]) await ctx.exec.sql('GS', s);
-    ui.info('  (dry run: would wait for both sides to catch up, check the marker rows arrive, and compare CHECKSUM TABLE of every user table)');
-    return undefined;
-  }
-  const timeout = ctx.settings.replicaTimeout * 1000;
-  const gsId = ctx.gs.identity.serverId;
-  const bsId = ctx.bs.identity.serverId;
-  const q = (role: Role): Query => (s) => ctx.exec.sql(role, s, { quiet: true });
-  const v: Verification = { caughtUp: false, tablesCompared: 0, mismatched: [], verified: false };
+const q =
+  (io: ProbeIo, role: Role): Query =>
+  (s) =>
+    io.read(role, s);
 
-  const task = ui.task('Proving the pair: marker rows');
-  if (ctx.settings.marker) {
-    // A marker that arrives proves the direction carries data and that the replica has applied everything its source
-    // wrote before it: one catch-up wait per direction, not two (under production writes each wait costs seconds).
-    for (const s of markerSetup()) await ctx.exec.sql('GS', s, { quiet: true });
-    const t1 = randomUUID();
-    await ctx.exec.sql('GS', markerWrite(gsId, t1));
-    v.markerGsToBs = await waitForMarker(ctx, 'BS', gsId, t1, timeout);
-    const t2 = randomUUID();
-    await writeOnFencedBs(ctx, markerWrite(bsId, t2));
-    v.markerBsToGs = await waitForMarker(ctx, 'GS', bsId, t2, timeout);
-    v.caughtUp = v.markerGsToBs && v.markerBsToGs;
-  } else {
-    task.update('Proving the pair: catch-up both ways');
-    v.caughtUp = (await waitCaughtUp(ctx, 'BS', timeout)) && (await waitCaughtUp(ctx, 'GS', timeout));
-  }
-
-  task.update('Proving the pair: CHECKSUM TABLE of every user table');
-  const cmp = (await compareAtGsSnapshot(ctx, timeout)) ?? (await compareWhenCaughtUp(ctx, timeout));
+function recordComparison(state: RecoveryState, cmp: TableComparison): void {
+  const v = verification(state);
   v.tablesCompared = cmp.compared;
   v.mismatched = cmp.mismatched;
-  v.verified = v.caughtUp && v.markerGsToBs !== false && v.markerBsToGs !== false && v.mismatched.length === 0;
-  const markers = ctx.settings.marker ? `, marker GS→BS ${v.markerGsToBs ? 'arrived' : 'MISSING'}, BS→GS ${v.markerBsToGs ? 'arrived' : 'MISSING'}` : '';
-  const line = `caught up: ${v.caughtUp ? 'yes' : 'NO'}${markers}, ${v.tablesCompared} tables compared, ${v.mismatched.length} differ${v.mismatched.length ? `: ${v.mismatched.join(', ')}` : ''}`;
-  if (v.verified) task.succeed(`Pair verified: ${line}`);
-  else {
-    task.fail(`Pair NOT verified: ${line}`);
-    // What each side's replication says now, so that the operator (and the journal) see why.
-    for (const role of ['BS', 'GS'] as Role[]) {
-      const r = await readReplicaStatus(session(ctx, role)!).catch(() => undefined);
-      const end = await readBinlogCoordinatesFrom(ctx, role === 'BS' ? 'GS' : 'BS').catch(() => undefined);
-      if (r) ui.warn(`${role} replicating from ${role === 'BS' ? 'GS' : 'BS'}: ${describeReplica(r)}${end ? `; the source has written up to ${end.file}:${end.position}` : ''}`);
-    }
-  }
-  ui.event('verification', { ...v });
-  return v;
 }
 
 /**
- * Compare at one point of GS's history while production keeps writing: BS stops applying, GS checksums inside a
- * consistent snapshot whose binary log position the server reports, BS applies exactly up to that position and
- * checksums, then applies on. GS is never locked. Only where the server reports the snapshot's position (MariaDB).
+ * MariaDB: compare at one point of GS's history while production keeps writing. BS stops applying, GS checksums
+ * inside a consistent snapshot whose binary log position the server reports, BS applies exactly up to that
+ * position and checksums, then applies on. GS is never locked.
  */
-async function compareAtGsSnapshot(ctx: RecoveryContext, timeoutMs: number): Promise<TableComparison | undefined> {
-  if (!ctx.gsDialect.snapshotReportsBinlogPosition) return undefined;
-  const q = (role: Role): Query => (s) => ctx.exec.sql(role, s, { quiet: true });
-  const [onGs, onBs] = await Promise.all([listUserTables(q('GS')), listUserTables(q('BS'))]);
-  const both = tablesOnBoth(onGs, onBs);
-  await ctx.exec.sql('BS', ctx.bsDialect.stopReplicaSqlThread(), { quiet: true });
-  try {
-    await ctx.exec.sql('GS', stmt('START TRANSACTION WITH CONSISTENT SNAPSHOT'), { quiet: true });
-    try {
-      const status = await ctx.exec.sql('GS', stmt("SHOW STATUS LIKE 'binlog_snapshot_%'"), { quiet: true });
-      const value = (name: string) => status.find((r) => String(r.Variable_name).toLowerCase() === name)?.Value;
-      const at: BinlogCoordinates = { file: String(value('binlog_snapshot_file') ?? ''), position: Number(value('binlog_snapshot_position') ?? NaN) };
-      if (!at.file || !Number.isSafeInteger(at.position)) return undefined;
-      await ctx.exec.sql('BS', ctx.bsDialect.startReplicaSqlThreadUntil(at.file, at.position), { quiet: true });
-      // The two servers checksum at the same time: GS inside its snapshot, BS once it stands exactly at that point.
-      const [gsSums, bsSums] = await Promise.all([checksumTables(q('GS'), both), bsAt(ctx, at, timeoutMs).then((ok) => (ok ? checksumTables(q('BS'), both) : undefined))]);
-      return bsSums && diffChecksums(onGs, onBs, gsSums, bsSums);
-    } finally {
-      await ctx.exec.sql('GS', stmt('COMMIT'), { quiet: true });
-    }
-  } finally {
-    await ctx.exec.sql('BS', ctx.bsDialect.startReplicaSqlThread(), { quiet: true });
-  }
+function compareAtSnapshot(ctx: RecoveryContext): Action[] {
+  const file = 'GS snapshot File';
+  const pos = 'GS snapshot Position';
+  return [
+    { kind: 'sql', role: 'BS', statement: ctx.dialect.BS.stopReplicaSqlThread(), note: 'BS stops applying while GS takes its snapshot' },
+    { kind: 'sql', role: 'GS', statement: stmt('START TRANSACTION WITH CONSISTENT SNAPSHOT') },
+    {
+      kind: 'sql',
+      role: 'GS',
+      statement: stmt("SHOW STATUS LIKE 'binlog_snapshot_%'"),
+      note: 'the binary log position of that snapshot',
+      capture: (rows) => {
+        const value = (name: string) => rows.find((r) => String(r.Variable_name).toLowerCase() === name)?.Value;
+        return { [file]: String(value('binlog_snapshot_file') ?? ''), [pos]: String(value('binlog_snapshot_position') ?? '') };
+      },
+    },
+    { kind: 'sql', role: 'BS', statement: ctx.dialect.BS.startReplicaSqlThreadUntil(slot(file, 'file'), slot(pos, 'int')), note: 'BS applies exactly up to the snapshot' },
+    {
+      kind: 'wait',
+      role: 'BS',
+      condition: `BS stands at ${slot(file, 'file')}:${slot(pos, 'int')}, then CHECKSUM TABLE of every user table on GS (in the snapshot) and BS at once; they must match`,
+      async probe(io) {
+        const at = { file: io.bindings[file], position: Number(io.bindings[pos]) };
+        const [onGs, onBs] = await Promise.all([listUserTables(q(io, 'GS')), listUserTables(q(io, 'BS'))]);
+        const both = tablesOnBoth(onGs, onBs);
+        const [gsSums, bsSums] = await Promise.all([checksumTables(q(io, 'GS'), both), bsAt(ctx, io, at).then((ok) => (ok ? checksumTables(q(io, 'BS'), both) : undefined))]);
+        if (!bsSums) {
+          const v = verification(io.state);
+          v.mismatched = ['(BS did not reach the snapshot position: not compared)'];
+          return;
+        }
+        recordComparison(io.state, diffChecksums(onGs, onBs, gsSums, bsSums));
+      },
+    },
+    { kind: 'sql', role: 'GS', statement: stmt('COMMIT'), cleanup: true, note: 'ends the snapshot' },
+    { kind: 'sql', role: 'BS', statement: ctx.dialect.BS.startReplicaSqlThread(), cleanup: true, note: 'BS applies on' },
+  ];
 }
 
 /** Wait until BS's SQL thread stopped exactly at `at` (START … UNTIL); false on an error, a timeout or an abort. */
-async function bsAt(ctx: RecoveryContext, at: BinlogCoordinates, timeoutMs: number): Promise<boolean> {
-  const s = session(ctx, 'BS')!;
-  const deadline = Date.now() + timeoutMs;
+async function bsAt(ctx: RecoveryContext, io: ProbeIo, at: Coordinates): Promise<boolean> {
+  const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
   for (;;) {
-    const r = await readReplicaStatus(s);
+    const r = await replicaStatusOf(ctx, io, 'BS');
     if (r.sqlRunning !== 'Yes' && reached({ file: r.execFile, position: r.execPos }, at)) return true;
-    if (r.lastSqlErrno || Date.now() > deadline || ctx.signal.aborted) return false;
-    await sleep(100);
+    if (r.lastSqlErrno || Date.now() > deadline || io.signal.aborted) return false;
+    await sleep(100, io.signal);
   }
 }
 
-/** Elsewhere: catch up and compare, a few times, before calling a table different (exact only when writes pause). */
-async function compareWhenCaughtUp(ctx: RecoveryContext, timeoutMs: number): Promise<TableComparison> {
-  const q = (role: Role): Query => (s) => ctx.exec.sql(role, s, { quiet: true });
-  let cmp: TableComparison | undefined;
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    await waitCaughtUp(ctx, 'BS', timeoutMs);
-    await waitCaughtUp(ctx, 'GS', timeoutMs);
-    cmp = await compareTables(q('GS'), q('BS'));
-    if (cmp.mismatched.length === 0) break;
-    await sleep(1000);
-  }
-  return cmp!;
+/** MySQL reports no snapshot position: catch up and compare, a few times (exact only when writes pause). */
+function compareWhenCaughtUp(ctx: RecoveryContext): WaitAction {
+  return {
+    kind: 'wait',
+    role: 'GS',
+    condition: 'both sides have caught up, then CHECKSUM TABLE of every user table on GS and BS; they must match (up to 3 tries)',
+    async probe(io) {
+      let cmp: TableComparison | undefined;
+      for (let attempt = 1; attempt <= 3 && !io.signal.aborted; attempt++) {
+        await caughtUp(ctx, io, 'BS');
+        await caughtUp(ctx, io, 'GS');
+        cmp = await compareTables(q(io, 'GS'), q(io, 'BS'));
+        if (cmp.mismatched.length === 0) break;
+        await sleep(1000, io.signal);
+      }
+      if (cmp) recordComparison(io.state, cmp);
+    },
+  };
 }
 
-/** BS is still fenced; MySQL's super_read_only stops even our account, so lift it around the one marker write. */
-async function writeOnFencedBs(ctx: RecoveryContext, s: ReturnType<typeof stmt>): Promise<void> {
+/** BS is still fenced; MySQL's super_read_only stops even our account, so it is lifted around the one marker write. */
+function writeOnFencedBs(ctx: RecoveryContext, s: Statement): SqlAction[] {
   const superRo = ctx.state.fence.some((f) => f.variable === 'super_read_only');
-  if (superRo) await ctx.exec.sql('BS', stmt('SET GLOBAL super_read_only = OFF'));
-  try {
-    await ctx.exec.sql('BS', s);
-  } finally {
-    if (superRo) await ctx.exec.sql('BS', stmt('SET GLOBAL super_read_only = ON'));
-  }
+  const write: SqlAction = { kind: 'sql', role: 'BS', statement: s, note: 'must arrive on GS' };
+  if (!superRo) return [write];
+  return [
+    { kind: 'sql', role: 'BS', statement: stmt('SET GLOBAL super_read_only = OFF'), note: 'for the marker write only' },
+    write,
+    { kind: 'sql', role: 'BS', statement: stmt('SET GLOBAL super_read_only = ON'), cleanup: true },
+  ];
 }
 
+/** Step 10's proof, as actions; the verdict is in state.verification once they ran. */
+export function proofActions(ctx: RecoveryContext): Action[] {
+  if (!ctx.settings.verify) return [];
+  const actions: Action[] = [];
+  if (ctx.settings.marker) {
+    const gsId = ctx.identity.GS?.serverId ?? '@@server_id';
+    const bsId = ctx.identity.BS?.serverId ?? '@@server_id';
+    const [t1, t2] = [randomUUID(), randomUUID()];
+    actions.push(...markerSetup().map((statement): SqlAction => ({ kind: 'sql', role: 'GS', statement, note: 'proof: marker rows' })));
+    actions.push({ kind: 'sql', role: 'GS', statement: markerWrite(gsId, t1), note: 'must arrive on BS' });
+    actions.push(waitForMarker(ctx, 'BS', gsId, t1));
+    actions.push(...writeOnFencedBs(ctx, markerWrite(bsId, t2)));
+    actions.push(waitForMarker(ctx, 'GS', bsId, t2));
+  } else {
+    actions.push({
+      kind: 'wait',
+      role: 'BS',
+      condition: 'each side has executed everything the other had written',
+      async probe(io) {
+        verification(io.state).caughtUp = (await caughtUp(ctx, io, 'BS')) && (await caughtUp(ctx, io, 'GS'));
+      },
+    });
+  }
+  actions.push(...(ctx.dialect.GS.snapshotReportsBinlogPosition ? compareAtSnapshot(ctx) : [compareWhenCaughtUp(ctx)]));
+  return actions;
+}
+
+/** The proof's verdict from what its actions measured; undefined when the proof did not run (a dry run). */
+export function verdict(ctx: RecoveryContext, state: RecoveryState): RecoveryState['verification'] {
+  const v = state.verification;
+  if (!v) return undefined;
+  if (ctx.settings.marker) v.caughtUp = v.markerGsToBs === true && v.markerBsToGs === true;
+  v.verified = v.caughtUp && v.mismatched.length === 0;
+  return v;
+}

@@ -1,7 +1,7 @@
 // Assertions about a lab pair after a recovery: replication runs both ways, writes cross, data match.
 import { expect } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { readBinlogCoordinates, readReplicaStatus, type ReplicaStatus } from '../../src/adapters/mysql/replication.js';
+import { readCoordinates, readReplicaStatus, type ReplicaStatus } from '../../src/adapters/mysql/replication.js';
 import type { ServerSession } from '../../src/adapters/mysql/session.js';
 import { compareTables } from '../../src/recovery/compare.js';
 import type { Lab, Which } from '../../src/lab/lab.js';
@@ -51,7 +51,7 @@ export async function expectSameData(lab: Lab): Promise<void> {
   await withSessions(lab, async (a, b) => {
     // Let both sides apply what the other wrote before comparing.
     await eventually(async () => {
-      const [ca, cb, ra, rb] = await Promise.all([readBinlogCoordinates(a), readBinlogCoordinates(b), readReplicaStatus(a), readReplicaStatus(b)]);
+      const [ca, cb, ra, rb] = await Promise.all([readCoordinates(a), readCoordinates(b), readReplicaStatus(a), readReplicaStatus(b)]);
       return rb.execPos >= ca.position && rb.execFile === ca.file && ra.execPos >= cb.position && ra.execFile === cb.file;
     }, 20_000, 'both sides to catch up');
     const cmp = await compareTables((s) => a.query(s), (s) => b.query(s));
@@ -66,7 +66,7 @@ export async function snapshot(lab: Lab) {
     // The IO thread reconnects on its own (its state and last error change with time): only what the tool could change.
     const strip = (r: ReplicaStatus) => ({ ...r, raw: undefined, lagSeconds: undefined, ioRunning: undefined, lastIoErrno: undefined, lastIoError: undefined, lastIoErrorTime: undefined });
     const one = async (s: ServerSession) => ({
-      binlog: await readBinlogCoordinates(s).catch(() => null),
+      binlog: await readCoordinates(s).catch(() => null),
       replica: strip(await readReplicaStatus(s)),
       ro: await s.value('SELECT @@GLOBAL.read_only'),
       tables: await s.query("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' ORDER BY 1, 2"),

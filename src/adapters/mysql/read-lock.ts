@@ -1,9 +1,8 @@
-// FLUSH TABLES WITH READ LOCK lives as long as the session that took it: this class owns that session,
-// keeps it alive, notices when it is lost, and releases the lock on every exit path as fast as it can.
-import { ServerSession, ServerError } from './session.js';
+// FLUSH TABLES WITH READ LOCK lives as long as the session that took it: this class owns that session, keeps it
+// alive, notices when it is lost, and releases the lock on every exit path as fast as it can.
+import { ServerSession, ServerError, type ConnectOptions } from './session.js';
 import type { Endpoint } from './endpoint.js';
-import type { Executor } from '../../engine/executor.js';
-import { stmt } from '../../dialect/statement.js';
+import type { Statement } from '../../dialect/statement.js';
 
 export const ER_LOCK_WAIT_TIMEOUT = 1205;
 
@@ -25,30 +24,24 @@ export class GlobalReadLock {
     });
   }
 
-  /** Open a dedicated GS session and take the global read lock, waiting at most `timeoutSeconds`. */
-  static async acquire(endpoint: Endpoint, exec: Executor, timeoutSeconds: number, signal: AbortSignal): Promise<GlobalReadLock> {
-    const session = await ServerSession.connect({ ...endpoint, label: 'GS' });
+  /**
+   * Open a dedicated GS session and run `statements` on it (the session settings, then the lock). A lock wait
+   * timeout becomes LockNotGranted; any failure closes the session, so nothing stays locked.
+   */
+  static async acquire(endpoint: Endpoint, statements: Statement[], o: { timeoutSeconds: number; signal: AbortSignal; connect?: ConnectOptions }): Promise<GlobalReadLock> {
+    const session = await ServerSession.connect({ ...endpoint, label: 'GS' }, o.connect);
     const lock = new GlobalReadLock(session);
     const onAbort = () => lock.releaseNow();
-    signal.addEventListener('abort', onAbort, { once: true });
+    o.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      // Short timeouts: while FTWRL waits it blocks every new writer, so it must give up quickly.
-      await exec.sql('GS', stmt(`SET SESSION lock_wait_timeout = ${timeoutSeconds}`), { via: session });
-      // Keep the session from being reaped by the server while a long copy runs.
-      await exec.sql('GS', stmt('SET SESSION wait_timeout = 86400'), { via: session, quiet: true });
-      await exec.sql('GS', stmt('FLUSH TABLES WITH READ LOCK'), { via: session });
+      for (const s of statements) await session.query(s);
     } catch (err) {
-      signal.removeEventListener('abort', onAbort);
+      o.signal.removeEventListener('abort', onAbort);
       session.destroy();
-      if (err instanceof ServerError && err.errno === ER_LOCK_WAIT_TIMEOUT) throw new LockNotGranted(timeoutSeconds);
+      if (err instanceof ServerError && err.errno === ER_LOCK_WAIT_TIMEOUT) throw new LockNotGranted(o.timeoutSeconds);
       throw err;
     }
-    signal.removeEventListener('abort', onAbort);
-    if (signal.aborted) {
-      lock.releaseNow();
-      return lock;
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
+    if (o.signal.aborted) lock.releaseNow();
     lock.keepAlive = setInterval(() => {
       session.query('SELECT 1').catch(() => undefined); // a lost session is reported through onLost
     }, 1000);
@@ -65,12 +58,12 @@ export class GlobalReadLock {
     this.lostHandlers.push(handler);
   }
 
-  /** Step 5: UNLOCK TABLES on the very session that took the lock, then close it. */
-  async release(exec: Executor): Promise<void> {
+  /** UNLOCK TABLES on the very session that took the lock, then close it; on any trouble, close it at once. */
+  async release(unlock: Statement): Promise<void> {
     if (this.released) return;
     this.stopKeepAlive();
     try {
-      await withTimeout(exec.sql('GS', stmt('UNLOCK TABLES'), { via: this.session }), 800);
+      await withTimeout(this.session.query(unlock), 800);
       this.released = true;
       await withTimeout(this.session.close(), 500).catch(() => this.session.destroy());
     } catch {

@@ -1,10 +1,12 @@
 // Reading replication state through the dialect: normalized so that callers never see flavor-specific column names.
 import type { ServerSession, Row } from './session.js';
-import { usesGtid } from '../../dialect/dialect.js';
+import { usesGtid, type Dialect } from '../../dialect/dialect.js';
 
-export interface BinlogCoordinates {
+/** A point in a server's binary log and, on MariaDB GTID pairs, the GTID position it corresponds to. */
+export interface Coordinates {
   file: string;
   position: number;
+  gtid?: string;
 }
 
 export interface ReplicaStatus {
@@ -54,7 +56,7 @@ export const NOT_CONFIGURED: ReplicaStatus = {
   raw: {},
 };
 
-export async function readBinlogCoordinates(s: ServerSession): Promise<BinlogCoordinates> {
+export async function readCoordinates(s: ServerSession): Promise<Coordinates> {
   const rows = await s.query(s.dialect.showBinlogStatus());
   const r = rows[0];
   if (!r || !r.File) throw new Error(`${s.label}: binary logging is off (${s.dialect.showBinlogStatus().sql} returned nothing); it cannot act as a master`);
@@ -62,10 +64,14 @@ export async function readBinlogCoordinates(s: ServerSession): Promise<BinlogCoo
 }
 
 export async function readReplicaStatus(s: ServerSession): Promise<ReplicaStatus> {
-  const rows = await s.query(s.dialect.showReplicaStatus());
+  return parseReplicaStatus(await s.query(s.dialect.showReplicaStatus()), s.dialect);
+}
+
+/** The first row of SHOW REPLICA STATUS, with the dialect's column names normalized. */
+export function parseReplicaStatus(rows: Row[], d: Dialect): ReplicaStatus {
   const r = rows[0];
   if (!r) return NOT_CONFIGURED;
-  const c = s.dialect.replicaColumns;
+  const c = d.replicaColumns;
   const str = (k: string | null) => (k === null || r[k] === null || r[k] === undefined ? '' : String(r[k]));
   const num = (k: string) => Number(r[k] ?? 0);
   const lag = r[c.lag];

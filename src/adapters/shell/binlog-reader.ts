@@ -86,19 +86,22 @@ export interface OwnEvents {
 const TRANSACTION = /\t(GTID|Anonymous_GTID)\b/;
 const TABLE_MAP = /Table_map: `([^`]+)`\.`([^`]+)`/;
 
+/** The reader's arguments (after its option file) for the events `serverId` wrote from `from` to the log's end. */
+export function ownEventsArgs(from: { file: string; pos: number }, serverId: number): string[] {
+  return ['--read-from-remote-server', '--to-last-log', `--start-position=${from.pos}`, `--server-id=${serverId}`, '--verbose', from.file];
+}
+
 /**
- * The events `serverId` itself wrote from `from` to the end of the last binary log (reader with --server-id,
- * --to-last-log), summarised; with `saveTo`, also written to that file (0600) after `header`, as readable and
- * replayable SQL (--verbose: BINLOG statements with the row changes spelled out in comments).
+ * Run `reader` with `args` (see ownEventsArgs) and summarise the events it prints; with `saveTo`, also write them to
+ * that file (0600) after `header`, as readable and replayable SQL (--verbose: BINLOG statements with the row changes
+ * spelled out in comments).
  */
 export async function readOwnEvents(
   endpoint: Endpoint,
-  from: { file: string; pos: number },
-  serverId: number,
+  reader: ClientProgram,
+  args: string[],
   opts: { saveTo?: string; header?: string; signal?: AbortSignal } = {},
 ): Promise<OwnEvents> {
-  const reader = await findBinlogReader();
-  const args = ['--read-from-remote-server', '--to-last-log', `--start-position=${from.pos}`, `--server-id=${serverId}`, '--verbose', from.file];
   const { child, exited, dispose } = await startReader(reader, endpoint, args, 'pipe', opts.signal);
   const out = opts.saveTo ? createWriteStream(opts.saveTo, { mode: 0o600 }) : undefined;
   try {

@@ -7,9 +7,9 @@
 //                             -- SET GLOBAL gtid_slave_pos='0-1-5';
 // MariaDB 10.11's mariadb-dump prints that SET GLOBAL gtid_slave_pos line *after the data* ("deferred"), just before
 // "-- Dump completed", so the watcher keeps the stream's last few KB and looks there at the end.
-import type { BinlogCoordinates } from '../mysql/replication.js';
+import type { Coordinates } from '../mysql/replication.js';
 
-export interface DumpCoordinates extends BinlogCoordinates {
+export interface DumpCoordinates extends Coordinates {
   /** MariaDB: the GTID position matching the coordinates (SET GLOBAL gtid_slave_pos). */
   gtidSlavePos?: string;
   /** MariaDB --gtid: the dump recommends CHANGE MASTER TO MASTER_USE_GTID=slave_pos. */

@@ -1,15 +1,9 @@
 // Questions to the operator. One interface, three implementations: a real terminal, --yes, and a scripted one for tests.
 import inquirer from 'inquirer';
-import { Interrupted } from '../../base/errors.js';
+import type { Prompter } from '../../engine/prompter.js';
+import { Interrupted, UsageError } from '../../base/errors.js';
 
-export interface Prompter {
-  /** Ask a yes/no question; the default answer is No. */
-  confirm(question: string): Promise<boolean>;
-  /** Ask for a secret without echo. */
-  secret(question: string): Promise<string>;
-  /** True when answers come from a person. */
-  readonly interactive: boolean;
-}
+export type { Prompter };
 
 /** Inquirer on the terminal; questions go to stderr so stdout stays for data. */
 export class TerminalPrompter implements Prompter {
@@ -46,37 +40,10 @@ export class TerminalPrompter implements Prompter {
 /** --yes: every confirmation is answered yes, and said so in the log. */
 export class YesPrompter implements Prompter {
   readonly interactive = false;
-  constructor(private readonly log: (line: string) => void = () => undefined) {}
-  async confirm(question: string): Promise<boolean> {
-    this.log(`${question} yes (--yes)`);
+  async confirm(): Promise<boolean> {
     return true;
   }
   async secret(question: string): Promise<string> {
-    throw new Interrupted(`${question}: no terminal to ask on; set it in the environment`, 1);
-  }
-}
-
-/** Tests: answers a fixed list of questions, matched by a substring, and fails on any question it was not told to expect. */
-export class ScriptedPrompter implements Prompter {
-  readonly interactive = false;
-  readonly asked: string[] = [];
-  constructor(private readonly script: Array<{ match: string | RegExp; answer: boolean | string }>) {}
-
-  private next(question: string): boolean | string {
-    this.asked.push(question);
-    const expected = this.script.shift();
-    if (!expected) throw new Error(`unexpected question: ${question}`);
-    const ok = typeof expected.match === 'string' ? question.includes(expected.match) : expected.match.test(question);
-    if (!ok) throw new Error(`unexpected question: "${question}" (expected one matching ${String(expected.match)})`);
-    return expected.answer;
-  }
-  async confirm(question: string): Promise<boolean> {
-    return Boolean(this.next(question));
-  }
-  async secret(question: string): Promise<string> {
-    return String(this.next(question));
-  }
-  get remaining(): number {
-    return this.script.length;
+    throw new UsageError(`${question}: no terminal to ask on; set it in the environment`);
   }
 }

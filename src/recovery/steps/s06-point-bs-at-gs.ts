@@ -7,4 +7,5 @@ export const pointBsAtGs = pointStep({
   replica: 'BS',
   coords: (ctx) => ctx.state.gsCoords,
   note: (ctx) => (ctx.settings.method === 'online' ? 'coordinates from the dump header (its consistent snapshot, step 4)' : 'coordinates recorded in step 3'),
+  after: 'replication from GS configured (not started)',
 });

@@ -1,4 +1,5 @@
 // Step 7: BS starts replicating from GS; the tool waits until it has caught up with no error.
+import { serverName } from '../context.js';
 import { waitForReplica } from '../replica-wait.js';
 import type { Step } from './step.js';
 
@@ -6,15 +7,11 @@ export const startBsReplica: Step = {
   id: 7,
   title: 'Start replication on the bad server',
   on: 'BS',
-  question: (ctx) => `Run ${ctx.bsDialect.startReplica().shown} on BS ${ctx.settings.bad.host}:${ctx.settings.bad.port}?`,
+  after: () => ({ BS: 'replicating from GS' }),
   async plan(ctx) {
-    return [
-      { role: 'BS', shown: ctx.bsDialect.startReplica().shown },
-      { role: 'BS', shown: ctx.bsDialect.showReplicaStatus().shown, note: 'until both threads run, no error, lag 0' },
-    ];
-  },
-  async run(ctx) {
-    await ctx.exec.sql('BS', ctx.bsDialect.startReplica());
-    await waitForReplica(ctx, 'BS', 7);
+    return {
+      actions: [{ kind: 'sql', role: 'BS', statement: ctx.dialect.BS.startReplica() }, waitForReplica(ctx, 'BS', 7)],
+      question: `Start replication on ${serverName(ctx, 'BS')}?`,
+    };
   },
 };

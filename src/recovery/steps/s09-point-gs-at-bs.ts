@@ -1,4 +1,4 @@
-// Step 9: GS replicates from BS starting after the import (coordinates from step 8), so GS never replays the copy.
+// Step 9: GS replicates from BS starting at BS's coordinates after the import (step 8), so GS never replays the copy.
 import { pointStep } from '../change-source.js';
 
 export const pointGsAtBs = pointStep({
@@ -6,5 +6,6 @@ export const pointGsAtBs = pointStep({
   title: 'Point the good server at the bad server',
   replica: 'GS',
   coords: (ctx) => ctx.state.bsCoords,
-  note: () => 'coordinates recorded in step 8',
+  note: () => 'coordinates recorded in step 8, after the import',
+  after: 'replication from BS configured (not started)',
 });

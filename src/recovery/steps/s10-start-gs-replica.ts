@@ -1,40 +1,36 @@
 // Step 10: GS starts replicating from BS; then the proof that both directions carry data and the data match.
 import { StepFailed } from '../../base/errors.js';
-import { waitForReplica } from '../replica-wait.js';
-import { markerSetup, proveReplication } from '../proof.js';
-import type { PlannedAction, Step } from './step.js';
+import { serverName } from '../context.js';
+import { proofActions, verdict } from '../proof.js';
+import { describeReplica, replicaStatusOf, waitForReplica } from '../replica-wait.js';
+import type { Step } from './step.js';
 
 export const startGsReplica: Step = {
   id: 10,
   title: 'Start replication on the good server and prove both directions',
   on: 'GS',
-  question: (ctx) => `Run ${ctx.gsDialect.startReplica().shown} on GS ${ctx.settings.good.host}:${ctx.settings.good.port}${ctx.settings.verify && ctx.settings.marker ? ' and write the marker rows in schema mmrecover' : ''}?`,
+  after: () => ({ GS: 'replicating from BS' }),
   async plan(ctx) {
-    const actions: PlannedAction[] = [
-      { role: 'GS', shown: ctx.gsDialect.startReplica().shown },
-      { role: 'GS', shown: ctx.gsDialect.showReplicaStatus().shown, note: 'until both threads run, no error, lag 0' },
-    ];
-    if (ctx.settings.verify && ctx.settings.marker) {
-      actions.push(...markerSetup().map((s) => ({ role: 'GS' as const, shown: s.shown, note: 'proof: marker rows' })));
-      actions.push({ role: 'GS', shown: 'REPLACE INTO mmrecover.proof …', note: 'must arrive on BS' });
-      actions.push({ role: 'BS', shown: 'REPLACE INTO mmrecover.proof …', note: 'must arrive on GS (a replica that applies nothing for 10s meanwhile gets one STOP/START REPLICA)' });
-    }
-    if (ctx.settings.verify) actions.push({ role: 'GS', shown: 'CHECKSUM TABLE <every user table>', note: 'and the same on BS; must match' });
-    return actions;
+    const marker = ctx.settings.verify && ctx.settings.marker;
+    return {
+      actions: [{ kind: 'sql', role: 'GS', statement: ctx.dialect.GS.startReplica() }, waitForReplica(ctx, 'GS', 10), ...proofActions(ctx)],
+      question: `Start replication on ${serverName(ctx, 'GS')}${marker ? ' and prove the pair with marker rows in schema mmrecover' : ctx.settings.verify ? ' and prove the pair' : ''}?`,
+    };
   },
-  async run(ctx) {
-    await ctx.exec.sql('GS', ctx.gsDialect.startReplica());
-    await waitForReplica(ctx, 'GS', 10);
-    if (!ctx.settings.verify) return;
-    const v = await proveReplication(ctx);
-    if (!v) return;
-    ctx.state.verification = v;
-    if (!v.verified) {
-      throw new StepFailed(
-        `replication runs both ways but the pair is NOT verified${v.mismatched.length ? `: tables differ: ${v.mismatched.join(', ')}` : ''}`,
-        10,
-        'Compare the listed tables by hand; BS stays fenced (step 11 not run).',
-      );
+  async conclude(ctx) {
+    const v = verdict(ctx, ctx.state);
+    if (!v) return; // not measured: a dry run, or --no-verify
+    ctx.emit({ event: 'verification', verification: v });
+    if (v.verified) return;
+    // What each side's replication says now, so that the operator (and the journal) see why.
+    for (const role of ['BS', 'GS'] as const) {
+      const r = await replicaStatusOf(ctx, ctx, role).catch(() => undefined);
+      if (r) ctx.emit({ event: 'note', level: 'warn', step: 10, text: `${role} replicating from ${role === 'BS' ? 'GS' : 'BS'}: ${describeReplica(r)}` });
     }
+    throw new StepFailed(
+      `replication runs both ways but the pair is NOT verified${v.mismatched.length ? `: tables differ: ${v.mismatched.join(', ')}` : ''}${v.caughtUp ? '' : ' (a marker row did not arrive)'}`,
+      10,
+      'Compare the listed tables by hand; BS stays fenced (step 11 not run).',
+    );
   },
 };

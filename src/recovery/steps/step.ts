@@ -1,34 +1,35 @@
-// A step of the procedure: its statements for the plan and the question, and the code that runs them through the executor.
-import type { RecoveryContext, Role } from '../context.js';
+// A step of the procedure. When its turn comes it computes its plan once, from what is known then: the actions the
+// executor runs and everything shown about them are that one value. The runner knows no step by number: which
+// steps a question covers, where a resumed run restarts and what state a stop leaves are properties of the steps.
+import type { Action, Role } from '../actions.js';
+import type { RecoveryContext } from '../context.js';
 
-export interface PlannedAction {
-  role: Role;
-  /** The statement or `$ command` as shown (secrets masked). */
-  shown: string;
-  /** Why, in a few words, when the statement alone does not say it. */
-  note?: string;
+export interface StepPlan {
+  actions: Action[];
+  /** Asked before the actions run (default answer No); it also covers the steps in `covers`. */
+  question?: string;
+  /** What the operator must do outside the tool (it cannot reach VIPs or firewalls). */
+  checklist?: string[];
+  /** Facts worth a line before the actions (a decision the step made, why it has nothing to do). */
+  notes?: string[];
 }
+
+export type ServerStates = Partial<Record<Role, string>>;
 
 export interface Step {
   id: number;
   title: string;
   /** Who it acts on, for the header. */
   on: string;
-  /**
-   * The question asked before the step runs (default answer No). Undefined: the step is read-only or was
-   * confirmed together with an earlier one (steps 4 and 5 are confirmed with 3, so nobody is asked while GS is locked).
-   */
-  question?: (ctx: RecoveryContext) => string | undefined;
-  /** Steps confirmed by this step's question together with it (3 → [4, 5]). */
-  confirms?: number[];
-  /** What the question shows, when it covers more than this step (3 shows 3–5). Defaults to plan(). */
-  questionPlan?(ctx: RecoveryContext): Promise<PlannedAction[]>;
-  /** What the step will run, computed from what is known now (placeholders for what is not). */
-  plan(ctx: RecoveryContext): Promise<PlannedAction[]>;
-  run(ctx: RecoveryContext): Promise<void>;
-}
-
-/** Placeholder shown in a plan for a value that an earlier step will record. */
-export function placeholder(what: string): string {
-  return `<${what}>`;
+  /** Later steps confirmed by this step's question (3 → 4, 5: nobody is asked while GS is locked). */
+  covers?: number[];
+  /** Where --resume restarts when this step did not complete (a copy restarts at the lock: the lock is gone). */
+  restartAt?: number;
+  /** What each server is left in once this step is done. */
+  after?: (ctx: RecoveryContext) => ServerStates;
+  /** What each server may be in when a run stops inside this step. */
+  during?: (ctx: RecoveryContext) => ServerStates;
+  plan(ctx: RecoveryContext): Promise<StepPlan>;
+  /** After its actions ran: judge what they measured (it may read, and fail the step). */
+  conclude?(ctx: RecoveryContext): Promise<void>;
 }

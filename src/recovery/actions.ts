@@ -1,0 +1,230 @@
+// The plan is a value. A step computes a list of typed actions; what is shown (the plan, the question, the dry run,
+// the journal) is rendered from that list, and the executors interpret the very same list. A value known only when
+// an action runs (coordinates, a snapshot position, a connection id) is a named slot: shown as <name>, filled from
+// the bindings an earlier action captured, and checked against its pattern before anything is sent.
+import type { Row } from '../adapters/mysql/session.js';
+import type { Statement } from '../dialect/statement.js';
+import { shellQuote } from '../dialect/quote.js';
+import type { RecoveryState } from './state.js';
+
+export type Role = 'GS' | 'BS';
+export type Bindings = Record<string, string>;
+
+const SLOT = '\u0001';
+const SLOT_RE = /\u0001([a-z]+):([^\u0001]+)\u0001/g;
+/** What a slot's value may look like: anything else is refused before it reaches SQL text. */
+const SLOT_PATTERNS: Record<string, RegExp> = {
+  file: /^[A-Za-z0-9._-]+$/,
+  int: /^\d+$/,
+  gtid: /^[0-9A-Za-z:,\- ]*$/,
+};
+export type SlotKind = keyof typeof SLOT_PATTERNS;
+
+/** A slot in statement text, e.g. slot('GS File', 'file'); quote it with literal() like any value. */
+export function slot(name: string, kind: SlotKind): string {
+  return `${SLOT}${kind}:${name}${SLOT}`;
+}
+
+/** Text with every slot shown as its value when bound, as <name> otherwise. */
+export function renderText(text: string, b: Bindings = {}): string {
+  return text.replace(SLOT_RE, (_m, _kind: string, name: string) => b[name] ?? `<${name}>`);
+}
+
+/** Text with every slot filled; a missing or malformed value is an error, never a guess. */
+export function fillText(text: string, b: Bindings): string {
+  return text.replace(SLOT_RE, (_m, kind: string, name: string) => {
+    const v = b[name];
+    if (v === undefined) throw new Error(`internal: no value for <${name}> when it was needed`);
+    if (!SLOT_PATTERNS[kind].test(v)) throw new Error(`refusing to run with ${name} = ${JSON.stringify(v)}: not a valid ${kind}`);
+    return v;
+  });
+}
+
+export function fillStatement(s: Statement, b: Bindings): Statement {
+  return { sql: fillText(s.sql, b), shown: fillText(s.shown, b) };
+}
+
+/** The argument that stands for a 0600 option file with the credentials of `role`, created when the command runs. */
+export const optionFileArg = (role: Role) => `--defaults-extra-file=${SLOT}optfile:${role}${SLOT}`;
+const OPTION_FILE_RE = /\u0001optfile:(GS|BS)\u0001/;
+export const OPTION_FILE_SHOWN = '<0600 option file>';
+
+/** A command line: argv, no shell. */
+export interface CommandLine {
+  program: string;
+  args: string[];
+}
+
+/** argv with the option-file argument pointing at `path` (the executor creates the file). */
+export function argvWith(c: CommandLine, files: Partial<Record<Role, string>>): string[] {
+  return c.args.map((a) =>
+    a.replace(OPTION_FILE_RE, (_m, role: Role) => {
+      const p = files[role];
+      if (!p) throw new Error(`internal: no option file for ${role}`);
+      return p;
+    }),
+  );
+}
+
+/** Roles whose credentials a command line needs. */
+export function optionFileRoles(c: CommandLine): Role[] {
+  return [...new Set(c.args.map((a) => OPTION_FILE_RE.exec(a)?.[1]).filter((r): r is Role => r !== undefined))];
+}
+
+export function renderCommand(c: CommandLine): string {
+  return [c.program, ...c.args.map((a) => a.replace(OPTION_FILE_RE, OPTION_FILE_SHOWN))].map((a) => (a.includes(OPTION_FILE_SHOWN) ? a : shellQuote(a))).join(' ');
+}
+
+interface Base {
+  role: Role;
+  /** Why, in a few words, when the action alone does not say it. */
+  note?: string;
+  /** Runs even when an earlier action of its step failed (a COMMIT, a replica restarted, a fence put back). */
+  cleanup?: boolean;
+}
+
+/** A statement on the role's session (or on GS's read-lock session). */
+export interface SqlAction extends Base {
+  kind: 'sql';
+  statement: Statement;
+  onLockSession?: boolean;
+  /** Values read from its result, for later slots and for the state. */
+  capture?: (rows: Row[], state: RecoveryState) => Bindings | void;
+  /** What it changes in the recovery state once it has run (applied in a dry run too, to show what follows). */
+  effect?: (state: RecoveryState) => void;
+}
+
+/** FLUSH TABLES WITH READ LOCK on a dedicated GS session, held until the unlock action. */
+export interface LockAction extends Base {
+  kind: 'lock';
+  statements: Statement[];
+  timeoutSeconds: number;
+  /** Attempts without a person to ask (--yes); a person is asked before each retry. */
+  unattendedAttempts: number;
+}
+
+export interface UnlockAction extends Base {
+  kind: 'unlock';
+  statement: Statement;
+}
+
+export interface CopyOutcome {
+  bytes: number;
+  seconds: number;
+  /** From the dump's header (online method). */
+  header?: { file: string; position: number; gtidSlavePos?: string };
+}
+
+/** `dump | load`, checked for completeness before anything may replicate from it. */
+export interface CopyAction extends Base {
+  kind: 'copy';
+  dump: CommandLine;
+  load: CommandLine;
+  estimateBytes?: number;
+  watchHeader: boolean;
+  capture?: (o: CopyOutcome, state: RecoveryState) => void;
+}
+
+export interface ExportOutcome {
+  file: string;
+  bytes: number;
+  fileBytes?: number;
+  seconds: number;
+  transactions?: number;
+}
+
+/** A command whose output goes to a file: BS's own events (binlog reader) or a dump piped through gzip. */
+export interface ExportAction extends Base {
+  kind: 'export';
+  tool: 'binlog-events' | 'dump-gzip';
+  command: CommandLine;
+  file: string;
+  header?: string;
+  capture?: (o: ExportOutcome, state: RecoveryState) => void;
+}
+
+/** What a wait may do: read (never write), report, and run the sub-actions its value lists. */
+export interface ProbeIo {
+  read: (role: Role, s: Statement) => Promise<Row[]>;
+  signal: AbortSignal;
+  progress: (text: string) => void;
+  warn: (text: string) => void;
+  /** Run one of the wait's own onStall actions (anything else is refused). */
+  run: (a: Action) => Promise<void>;
+  bindings: Bindings;
+  state: RecoveryState;
+}
+
+/** Poll until a condition holds (replication running, a marker arrived, the tables compared). */
+export interface WaitAction extends Base {
+  kind: 'wait';
+  condition: string;
+  /** The statement it polls with, shown. */
+  polls?: Statement;
+  probe: (io: ProbeIo) => Promise<void>;
+  /** Actions the wait may run once, under the condition `stallNote`. */
+  onStall?: Action[];
+  stallNote?: string;
+}
+
+/** Client connections on BS that are neither ours nor replication: listed, then KILLed if the operator says so. */
+export interface ConnectionsAction extends Base {
+  kind: 'connections';
+  list: Statement;
+  /** With a slot 'connection id'. */
+  kill: Statement;
+}
+
+/** A question inside a step (not the one before it): a No ends the run unless `onNo` says what it means. */
+export interface AskAction extends Base {
+  kind: 'ask';
+  question: string;
+  /** Applied to the state on a Yes. */
+  onYes?: (state: RecoveryState) => void;
+  /** A No is an answer, not a stop: applied to the state. */
+  onNo?: (state: RecoveryState) => void;
+}
+
+export type Action = SqlAction | LockAction | UnlockAction | CopyAction | ExportAction | WaitAction | ConnectionsAction | AskAction;
+
+/** One line of a rendered plan: what the operator reads, the journal keeps and the tests compare. */
+export interface PlanLine {
+  role: Role;
+  text: string;
+  note?: string;
+  /** Runs only if this holds (said in the plan). */
+  when?: string;
+}
+
+/** The lines an action shows, bound values filled in. */
+export function renderAction(a: Action, b: Bindings = {}): PlanLine[] {
+  const line = (text: string, extra: Partial<PlanLine> = {}): PlanLine => ({ role: a.role, text: renderText(text, b), ...(a.note ? { note: a.note } : {}), ...extra });
+  switch (a.kind) {
+    case 'sql':
+      return [line(a.statement.shown)];
+    case 'lock':
+      return a.statements.map((s) => line(s.shown, { note: a.note ?? 'on a dedicated session, held until the unlock' }));
+    case 'unlock':
+      return [line(a.statement.shown)];
+    case 'copy':
+      return [line(`$ ${renderCommand(a.dump)} | ${renderCommand(a.load)}`)];
+    case 'export':
+      return [line(`$ ${renderCommand(a.command)}${a.tool === 'dump-gzip' ? ' | gzip' : ''} > ${a.file}`)];
+    case 'wait':
+      return [
+        line(`wait until ${a.condition}${a.polls ? ` (${a.polls.shown})` : ''}`),
+        ...(a.onStall ?? []).flatMap((s) => renderAction(s, b).map((l) => ({ ...l, when: a.stallNote ?? 'if it stalls' }))),
+      ];
+    case 'connections':
+      return [line(a.list.shown), line(a.kill.shown, { when: 'for each client connection found, after you say yes' })];
+    case 'ask':
+      return [line(`ask: ${a.question}`)];
+  }
+}
+
+/** Does an executed line match a plan line (slots in the plan match any value)? */
+export function lineMatches(plan: string, executed: string): boolean {
+  const parts = plan.split(/<[^<>]+>/);
+  const re = new RegExp(`^${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.+?')}$`, 's');
+  return re.test(executed);
+}

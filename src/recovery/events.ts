@@ -1,0 +1,45 @@
+// What a run tells the operator, as typed events emitted once each. The CLI picks a renderer (terminal, plain
+// lines, JSON lines) and draws them; nothing below the CLI formats text for a screen.
+import type { Check } from './preflight.js';
+import type { PlanLine, Role } from './actions.js';
+import type { Coordinates, Verification } from './state.js';
+import type { BackupRecord } from './bs-only.js';
+import type { ClientConnection } from './connections.js';
+
+export type ActionMode = 'run' | 'would-run' | 'read' | 'wait' | 'would-wait' | 'ask' | 'would-ask';
+
+export interface StepSummary {
+  step: number;
+  title: string;
+  on: string;
+  lines: PlanLine[];
+  /** Asked before it (steps 4 and 5 are confirmed by step 3's question). */
+  question?: string;
+  confirmedBy?: number;
+}
+
+export type RunEvent =
+  | { event: 'run_start'; mode: 'dry-run' | 'live'; method: string; good: string; bad: string; resume: boolean }
+  | { event: 'server'; role: Role; address: string; version?: string; serverId?: number; reachable: boolean; reason?: string }
+  | { event: 'preflight'; checks: Check[] }
+  | { event: 'journal'; path: string | null; resumingAt?: number }
+  | { event: 'plan'; steps: StepSummary[] }
+  | { event: 'step_start'; step: number; title: string; on: string; total: number; lines: PlanLine[] }
+  | { event: 'checklist'; step: number; items: string[] }
+  | { event: 'question'; steps: number[]; question: string; dryRun: boolean }
+  | { event: 'answer'; steps: number[]; yes: boolean; automatic: boolean }
+  | { event: 'action'; step: number; role: Role; text: string; mode: ActionMode }
+  | { event: 'note'; level: 'info' | 'ok' | 'warn'; text: string; step?: number }
+  | { event: 'activity'; id: string; state: 'start' | 'update' | 'succeed' | 'fail'; text: string }
+  | { event: 'progress'; step: number; bytes: number; estimateBytes: number; rateBytesPerSecond: number; elapsedSeconds: number; etaSeconds: number | null }
+  | { event: 'copy_complete'; step: number; bytes: number; seconds: number }
+  | { event: 'coordinates'; role: Role; coordinates: Coordinates; from: string }
+  | { event: 'foreign_connections'; role: Role; connections: ClientConnection[] }
+  | { event: 'backup'; record: BackupRecord }
+  | { event: 'verification'; verification: Verification }
+  | { event: 'step_end'; step: number; status: 'done' | 'rehearsed'; ms: number }
+  | { event: 'summary'; dryRun: boolean; steps: Array<{ step: number; title: string; status: string; ms?: number }>; gsCoords?: Coordinates; bsCoords?: Coordinates; copy?: { bytes: number; seconds: number }; backup?: BackupRecord; verification?: Verification; verify: boolean; journal?: string }
+  | { event: 'stop'; step: number; reason: string; next?: string; states?: { GS: string; BS: string }; resume?: string; interrupted: boolean }
+  | { event: 'result'; status: 'recovered' | 'dry-run-complete' | 'failed' | 'stopped' | 'declined'; exitCode: number; verified?: boolean | null; step?: number; reason?: string; journal: string | null; gsCoords?: Coordinates; bsCoords?: Coordinates };
+
+export type Emit = (e: RunEvent) => void;
