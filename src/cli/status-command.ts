@@ -80,7 +80,7 @@ async function status(flags: RawFlags, io: CliIo): Promise<number> {
   return worstVerdict(st) === 'healthy' ? 0 : 1;
 }
 
-const fmt = (c: Coordinates | null | undefined) => (c ? `${c.file}:${c.pos}` : '-');
+const fmt = (c: Coordinates | null | undefined) => (c ? `${c.file}:${c.position}` : '-');
 
 function verdictText(v: Verdict, c: ChalkInstance): string {
   const word = v.toUpperCase();

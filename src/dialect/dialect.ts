@@ -213,4 +213,3 @@ function changeSource(v: ServerVersion, newSource: boolean, o: ChangeSourceOptio
   return withSecrets(parts);
 }
 
-export { ident };

@@ -9,7 +9,8 @@ import { GlobalReadLock, LockNotGranted } from '../adapters/mysql/read-lock.js';
 import { readOwnEvents } from '../adapters/shell/binlog-reader.js';
 import { findBinlogReader } from '../adapters/shell/clients.js';
 import { endpointCredentials, writeOptionFile, type OptionFile } from '../adapters/shell/option-file.js';
-import { CopyFailed, DumpHeaderWatcher, runCopyPipe, runDumpToFile } from '../adapters/shell/pipe.js';
+import { CopyFailed, runCopyPipe, runDumpToFile } from '../adapters/shell/pipe.js';
+import { DumpHeaderWatcher } from '../adapters/shell/dump-header.js';
 import type { Clients } from '../adapters/shell/clients.js';
 import { endpointFor } from '../config/endpoints.js';
 import type { Settings } from '../config/settings.js';
@@ -124,7 +125,7 @@ export class Executor {
     if (this.deps.signal.aborted) throw new Interrupted('interrupted before a question');
     this.deps.emit({ event: 'question', steps, question, dryRun: false });
     const yes = await this.deps.prompter.confirm(question);
-    this.deps.emit({ event: 'answer', steps, yes, automatic: !this.deps.prompter.interactive });
+    this.deps.emit({ event: 'answer', steps, question, yes, automatic: !this.deps.prompter.interactive });
     return yes;
   }
 

@@ -134,7 +134,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       // The journal's positioning wins: a resumed run must finish the path it started on.
       const j = journal.data.state;
       ctx.state = { ...j, positioning: j.positioning ?? ctx.state.positioning, fence: j.fence ?? [], killed: j.killed ?? [] };
-      startAt = resumeAt(journal.data.steps.find((s) => s.status !== 'done')?.id ?? STEPS.length + 1);
+      startAt = firstIncompleteStep(journal);
       journal.data.finished = false;
       journal.data.outcome = undefined;
       journal.data.stoppedAt = undefined;
@@ -174,7 +174,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
         emit({ event: 'question', steps: covered, question: plan.question, dryRun: dry });
         if (!dry) {
           const yes = await prompter.confirm(plan.question);
-          emit({ event: 'answer', steps: covered, yes, automatic: !prompter.interactive });
+          emit({ event: 'answer', steps: covered, question: plan.question, yes, automatic: !prompter.interactive });
           if (!yes) throw new Declined(`you answered No before step ${step.id}`);
         }
       }
@@ -237,6 +237,11 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     await exec.releaseLock();
     await Promise.all([sessions.GS?.close(), sessions.BS?.close()]);
   }
+}
+
+/** Where a resumed run starts: the first step not known complete, or the step it must restart from (a copy: its lock). */
+export function firstIncompleteStep(j: Journal): number {
+  return resumeAt(j.data.steps.find((s) => s.status !== 'done')?.id ?? STEPS.length + 1);
 }
 
 function checkSameServers(servers: { GS: ServerFingerprint; BS: ServerFingerprint }, gs: ServerSession, bs: ServerSession, path: string): void {

@@ -2,11 +2,12 @@
 // is broken, which server is likely bad and why. Read-only: nothing here changes either server.
 import { firstEventTimeAfter } from '../adapters/shell/binlog-reader.js';
 import { describeEndpoint, type Endpoint } from '../adapters/mysql/endpoint.js';
-import { readCoordinates, readReplicaStatus, type Coordinates as LogPoint, type ReplicaStatus } from '../adapters/mysql/replication.js';
+import { readCoordinates, readReplicaStatus, type Coordinates, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import { ServerSession } from '../adapters/mysql/session.js';
-import { literal, stmt } from '../dialect/statement.js';
+import { ident, literal, stmt } from '../dialect/statement.js';
 import { versionLabel } from '../dialect/version.js';
-import { compareTables, listUserTables, rowCount, type Query } from '../recovery/compare.js';
+import { differingTables, listUserTables, quoteTable, rowCount, type Query } from '../recovery/compare.js';
+import { describeOwnEvents, ownEventsSince } from '../recovery/bs-only.js';
 
 export type Side = 'A' | 'B';
 export type Verdict = 'healthy' | 'lagging' | 'broken' | 'unknown';
@@ -14,10 +15,7 @@ export type Verdict = 'healthy' | 'lagging' | 'broken' | 'unknown';
 /** A running replica further behind than this is "lagging" in `status` (`check` has its own -w/-c). */
 export const LAGGING_AFTER_SECONDS = 10;
 
-export interface Coordinates {
-  file: string;
-  pos: number;
-}
+export type { Coordinates };
 
 export interface ServerFacts {
   side: Side;
@@ -125,7 +123,6 @@ export interface GatherOptions {
 }
 
 const other = (s: Side): Side => (s === 'A' ? 'B' : 'A');
-const coords = (c: LogPoint | null | undefined): Coordinates | null => (c ? { file: c.file, pos: c.position } : null);
 
 interface Gathered {
   facts: ServerFacts;
@@ -163,7 +160,7 @@ async function gatherServer(side: Side, endpoint: Endpoint, address: string, con
     ),
     id.version.flavor === 'mariadb' ? session.value('SELECT @@GLOBAL.gtid_binlog_state').catch(() => undefined) : Promise.resolve(undefined),
   ]);
-  facts.binlog = coords(binlog);
+  facts.binlog = binlog;
   facts.gtid =
     id.version.flavor === 'mariadb'
       ? { binlogPos: id.gtidBinlogPos ?? '', binlogState: gtidState === undefined ? undefined : String(gtidState ?? ''), slavePos: id.gtidSlavePos ?? '', strict: id.gtidStrictMode }
@@ -173,15 +170,15 @@ async function gatherServer(side: Side, endpoint: Endpoint, address: string, con
 
 /** Bytes from `from` to `to` across the source's binary logs (null when a file in between is unknown or purged). */
 export function bytesBetween(from: Coordinates, to: Coordinates, sizes?: Map<string, number>): number | null {
-  if (from.file === to.file) return Math.max(0, to.pos - from.pos);
+  if (from.file === to.file) return Math.max(0, to.position - from.position);
   if (!sizes) return null;
   const names = [...sizes.keys()];
   const i = names.indexOf(from.file);
   const j = names.indexOf(to.file);
   if (i < 0 || j < 0 || j < i) return null;
-  let total = sizes.get(from.file)! - from.pos;
+  let total = sizes.get(from.file)! - from.position;
   for (let k = i + 1; k < j; k++) total += sizes.get(names[k])!;
-  return Math.max(0, total + to.pos);
+  return Math.max(0, total + to.position);
 }
 
 /**
@@ -289,8 +286,8 @@ async function gatherDirection(source: Gathered, replica: Gathered, timeoutMs: n
   d.sqlError = threadError(r.lastSqlErrno, r.lastSqlError, r.lastSqlErrorTime);
   d.usingGtid = r.usingGtid;
   if (r.configured) {
-    d.read = { file: r.readFile, pos: r.readPos };
-    d.executed = { file: r.execFile, pos: r.execPos };
+    d.read = { file: r.readFile, position: r.readPos };
+    d.executed = { file: r.execFile, position: r.execPos };
   }
   d.written = source.facts.reachable ? (source.facts.binlog ?? null) : undefined;
   if (d.executed && d.written) d.bytesBehind = bytesBetween(d.executed, d.written, source.binlogSizes);
@@ -316,39 +313,6 @@ export function countMysqlGtids(set: string): number {
   return n;
 }
 
-const EVENTS_PER_FILE = 200_000;
-
-/**
- * Transactions `origin` wrote itself (not echoes of the other side's) in a source's binary log after `from`:
- * what the replica has not executed. Counted from the GTID events, which both flavors write even when
- * replication is positioned by file and offset.
- */
-export async function countUnexecuted(
-  source: ServerSession,
-  from: Coordinates,
-  sizes: Map<string, number> | undefined,
-  origin: number,
-): Promise<{ count: number; atLeast: boolean; first?: string; last?: string }> {
-  const names = sizes ? [...sizes.keys()] : [from.file];
-  const files = names.slice(Math.max(0, names.indexOf(from.file)));
-  let count = 0;
-  let atLeast = false;
-  let first: string | undefined;
-  let last: string | undefined;
-  for (const [i, f] of files.entries()) {
-    const rows = await source.query(stmt(`SHOW BINLOG EVENTS IN ${literal(f)}${i === 0 ? ` FROM ${from.pos}` : ''} LIMIT ${EVENTS_PER_FILE}`));
-    if (rows.length >= EVENTS_PER_FILE) atLeast = true;
-    for (const r of rows) {
-      if (!/gtid$/i.test(String(r.Event_type)) || Number(r.Server_id) !== origin) continue;
-      count++;
-      const gtid = /GTID (\S+)/i.exec(String(r.Info ?? ''))?.[1] ?? /'([^']+)'/.exec(String(r.Info ?? ''))?.[1];
-      first ??= gtid;
-      last = gtid ?? last;
-    }
-  }
-  return { count, atLeast, first, last };
-}
-
 /** What `side` has that the other lacks: by GTID set subtraction when MySQL GTIDs are on, otherwise from its binary log. */
 async function lacking(side: Side, g: Record<Side, Gathered>, dirs: DirectionFacts[]): Promise<Lacking> {
   const mine = g[side];
@@ -365,9 +329,8 @@ async function lacking(side: Side, g: Record<Side, Gathered>, dirs: DirectionFac
   const bytes = towardsOther.bytesBehind;
   const bytesText = bytes === null || bytes === undefined ? '' : `, ${bytes} bytes of binary log`;
   try {
-    const n = await countUnexecuted(mine.session, towardsOther.executed, mine.binlogSizes, f.serverId);
-    const range = n.first ? ` (GTIDs ${n.first}${n.last && n.last !== n.first ? ` … ${n.last}` : ''})` : '';
-    return { count: n.count, unit: 'transactions', detail: `${n.atLeast ? 'at least ' : ''}${n.count} transaction(s) it wrote that ${other(side)} has not executed${range}${bytesText}` };
+    const n = await ownEventsSince(mine.endpoint, towardsOther.executed, f.serverId);
+    return { count: n.transactions, unit: 'transactions', detail: `${n.transactions} transaction(s) it wrote that ${other(side)} has not executed${describeOwnEvents(n)}${bytesText}` };
   } catch {
     return { count: bytes ?? null, unit: 'bytes', detail: bytes === null || bytes === undefined ? 'cannot tell' : `${bytes} bytes of ${side}'s binary log not executed by ${other(side)}` };
   }
@@ -377,10 +340,6 @@ const TIME_COLUMNS = stmt(
   "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS WHERE DATA_TYPE IN ('timestamp', 'datetime') ORDER BY TABLE_SCHEMA, TABLE_NAME, (COLUMN_NAME REGEXP 'updat|modif|chang') DESC, ORDINAL_POSITION",
 );
 
-const quoteTable = (t: string) => {
-  const i = t.indexOf('.');
-  return `\`${t.slice(0, i).replace(/`/g, '``')}\`.\`${t.slice(i + 1).replace(/`/g, '``')}\``;
-};
 
 async function gatherEvidence(g: Record<Side, Gathered>, dirs: DirectionFacts[]): Promise<Evidence> {
   const qa: Query = (s) => g.A.session!.query(s);
@@ -392,7 +351,7 @@ async function gatherEvidence(g: Record<Side, Gathered>, dirs: DirectionFacts[])
     differing: [],
   };
   try {
-    const cmp = await compareTables(qa, qb);
+    const cmp = await differingTables(qa, qb);
     ev.tablesCompared = cmp.compared;
     const [tablesA, tablesB] = await Promise.all([listUserTables(qa), listUserTables(qb)]);
     const counts = async (q: Query, tables: string[]) => new Map(await Promise.all(tables.map(async (t) => [t, await rowCount(q, t)] as const)));
@@ -412,12 +371,12 @@ async function gatherEvidence(g: Record<Side, Gathered>, dirs: DirectionFacts[])
       if (!timeCols.has(t)) timeCols.set(t, String(r.COLUMN_NAME));
     }
     const newest = async (q: Query, t: string, col: string) => {
-      const v = (await q(stmt(`SELECT MAX(\`${col.replace(/`/g, '``')}\`) AS newest FROM ${quoteTable(t)}`)).catch(() => []))[0]?.newest;
+      const v = (await q(stmt(`SELECT MAX(${ident(col)}) AS newest FROM ${quoteTable(t)}`)).catch(() => []))[0]?.newest;
       return v === null || v === undefined ? null : String(v);
     };
-    for (const t of cmp.mismatched) {
-      const presentOn: Side[] = [...(countA.has(t) ? ['A' as const] : []), ...(countB.has(t) ? ['B' as const] : [])];
-      const diff: TableDifference = { table: t, rows: { A: countA.get(t) ?? null, B: countB.get(t) ?? null }, presentOn };
+    for (const { table: t, rows } of cmp.differing) {
+      const presentOn: Side[] = [...(rows[0] !== null ? ['A' as const] : []), ...(rows[1] !== null ? ['B' as const] : [])];
+      const diff: TableDifference = { table: t, rows: { A: rows[0], B: rows[1] }, presentOn };
       const col = timeCols.get(t);
       if (col && presentOn.length === 2) diff.newest = { column: col, A: await newest(qa, t, col), B: await newest(qb, t, col) };
       ev.differing.push(diff);

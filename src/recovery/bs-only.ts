@@ -6,17 +6,18 @@ import { dirname, join } from 'node:path';
 import { ownEventsArgs, readOwnEvents, type OwnEvents } from '../adapters/shell/binlog-reader.js';
 import { findBinlogReader } from '../adapters/shell/clients.js';
 import { dumpArgs } from '../adapters/shell/dump-args.js';
-import { parseReplicaStatus } from '../adapters/mysql/replication.js';
+import { parseReplicaStatus, type Coordinates } from '../adapters/mysql/replication.js';
+import type { Endpoint } from '../adapters/mysql/endpoint.js';
 import { endpointFor } from '../config/endpoints.js';
 import { ident, literal, stmt } from '../dialect/statement.js';
 import { optionFileArg, type Action } from './actions.js';
 import type { RecoveryContext } from './context.js';
-import { checksumTables, dataSizeBytes, diffChecksums, listUserSchemas, listUserTables, rowCount, type Query } from './compare.js';
+import { dataSizeBytes, differingTables, listUserSchemas, type Query } from './compare.js';
 import { formatBytes } from '../base/format.js';
 
 export interface BsOnly {
   /** GS's executed position in BS's binary log: where BS's own, unreplicated events begin. Absent: the log cannot tell. */
-  from?: { file: string; pos: number };
+  from?: Coordinates;
   own?: Omit<OwnEvents, 'bytes'>;
   /** The replication error BS stopped on, when it says that BS holds a row GS does not (duplicate key, missing row). */
   conflict?: { errno: number; error: string; table?: string; row?: Record<string, unknown> };
@@ -40,6 +41,23 @@ const q =
 
 const schemaOf = (table: string) => table.slice(0, table.indexOf('.'));
 
+/**
+ * The transactions `serverId` wrote itself (not echoes of the other side's) in `endpoint`'s binary log after `from`:
+ * what its peer has not executed. Read with the vendor's binlog reader: count, time range, tables. Used by the
+ * recovery (what only BS holds) and by `status` (what each side lacks).
+ */
+export async function ownEventsSince(endpoint: Endpoint, from: Coordinates, serverId: number, signal?: AbortSignal): Promise<Omit<OwnEvents, 'bytes'>> {
+  const reader = await findBinlogReader();
+  const { bytes: _bytes, ...own } = await readOwnEvents(endpoint, reader, ownEventsArgs(from, serverId), { signal });
+  return own;
+}
+
+/** " (2026-11-25 02:11:04–02:36:40 UTC) on shop.orders" for own events. */
+export function describeOwnEvents(o: Omit<OwnEvents, 'bytes'>): string {
+  const when = o.firstAt ? ` (${o.firstAt.replace('T', ' ').slice(0, 19)}${o.lastAt && o.lastAt !== o.firstAt ? `–${o.lastAt.slice(11, 19)}` : ''} UTC)` : '';
+  return `${when}${o.tables.length ? ` on ${o.tables.join(', ')}` : ''}`;
+}
+
 /** Is there anything on BS that GS does not have? */
 export function hasBsOnly(b: BsOnly): boolean {
   if (b.conflict) return true;
@@ -52,10 +70,7 @@ export function describeBsOnly(b: BsOnly): string {
   if (!hasBsOnly(b)) return b.from ? 'nothing only on BS (it wrote nothing of its own since GS last applied from it)' : 'nothing only on BS';
   const parts: string[] = [];
   const o = b.own;
-  if (o && o.transactions > 0) {
-    const when = o.firstAt ? ` (${o.firstAt.replace('T', ' ').slice(0, 19)}${o.lastAt && o.lastAt !== o.firstAt ? `–${o.lastAt.slice(11, 19)}` : ''} UTC)` : '';
-    parts.push(`BS has ${o.transactions} transaction(s)${when} on ${o.tables.length ? o.tables.join(', ') : 'no table rows (statements only)'} that GS does not have`);
-  }
+  if (o && o.transactions > 0) parts.push(`BS has ${o.transactions} transaction(s)${o.tables.length ? describeOwnEvents(o) : `${describeOwnEvents(o)} on no table rows (statements only)`} that GS does not have`);
   if (b.conflict) {
     const row = b.conflict.row ? `: ${Object.entries(b.conflict.row).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}` : '';
     parts.push(`BS stopped replicating on error ${b.conflict.errno}${b.conflict.table ? ` on ${b.conflict.table}` : ''}, a row GS does not have${row}`);
@@ -76,13 +91,13 @@ export function compactBsOnly(b: BsOnly): string {
 }
 
 /** Where GS's replication from BS had got to, in BS's binary log, if GS replicates from BS at all. */
-async function gsPositionInBsLog(ctx: RecoveryContext): Promise<{ file: string; pos: number } | undefined> {
+async function gsPositionInBsLog(ctx: RecoveryContext): Promise<Coordinates | undefined> {
   const r = parseReplicaStatus(await ctx.read('GS', ctx.dialect.GS.showReplicaStatus()), ctx.dialect.GS);
   if (!r.configured || !r.execFile) return undefined;
   const bsId = ctx.identity.BS!.serverId;
   const a = ctx.settings.badAddress;
   const pointsAtBs = r.sourceServerId === bsId || (r.sourceServerId === 0 && r.sourcePort === a.port);
-  return pointsAtBs ? { file: r.execFile, pos: r.execPos } : undefined;
+  return pointsAtBs ? { file: r.execFile, position: r.execPos } : undefined;
 }
 
 /** The row a duplicate-key error names, read from BS (single-column primary keys only). */
@@ -101,9 +116,7 @@ export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
   const out: BsOnly = { differing: [], schemas: [] };
   out.from = await gsPositionInBsLog(ctx);
   if (out.from) {
-    const reader = await findBinlogReader();
-    const { bytes: _bytes, ...own } = await readOwnEvents(endpointFor(ctx.settings, 'BS'), reader, ownEventsArgs(out.from, ctx.identity.BS!.serverId), { signal: ctx.signal });
-    out.own = own;
+    out.own = await ownEventsSince(endpointFor(ctx.settings, 'BS'), out.from, ctx.identity.BS!.serverId, ctx.signal);
   }
   const bsRepl = parseReplicaStatus(await ctx.read('BS', ctx.dialect.BS.showReplicaStatus()), ctx.dialect.BS);
   if (bsRepl.lastSqlErrno === 1062 || bsRepl.lastSqlErrno === 1032) {
@@ -113,15 +126,10 @@ export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
     if (table && key !== undefined && bsRepl.lastSqlErrno === 1062) out.conflict.row = await conflictRow(ctx, table, key).catch(() => undefined);
   }
   // Compare what the events touched (or everything, when the log cannot tell).
-  const [onGs, onBs] = await Promise.all([listUserTables(q(ctx, 'GS')), listUserTables(q(ctx, 'BS'))]);
-  const candidates = out.from ? [...new Set([...(out.own?.tables ?? []), ...(out.conflict?.table ? [out.conflict.table] : [])])] : onBs;
-  const present = candidates.filter((t) => onGs.includes(t) && onBs.includes(t));
-  const [cg, cb] = await Promise.all([checksumTables(q(ctx, 'GS'), present), checksumTables(q(ctx, 'BS'), present)]);
-  const diff = diffChecksums(present, present, cg, cb);
-  const onlyOnBs = candidates.filter((t) => onBs.includes(t) && !onGs.includes(t));
-  for (const table of [...diff.mismatched, ...onlyOnBs]) {
-    out.differing.push({ table, gsRows: onGs.includes(table) ? await rowCount(q(ctx, 'GS'), table) : 0, bsRows: await rowCount(q(ctx, 'BS'), table) });
-  }
+  const candidates = out.from ? [...new Set([...(out.own?.tables ?? []), ...(out.conflict?.table ? [out.conflict.table] : [])])] : undefined;
+  const { differing } = await differingTables(q(ctx, 'GS'), q(ctx, 'BS'), candidates);
+  // A table only GS has is not BS's to keep; one only BS has is.
+  out.differing = differing.filter((d) => d.rows[1] !== null).map((d) => ({ table: d.table, gsRows: d.rows[0] ?? 0, bsRows: d.rows[1]! }));
   out.schemas = [...new Set([...(out.own?.tables ?? []), ...(out.conflict?.table ? [out.conflict.table] : []), ...out.differing.map((d) => d.table)].map(schemaOf))].sort();
   return out;
 }
@@ -207,7 +215,7 @@ export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
       note: 'BS’s own events GS never executed, as replayable SQL',
       header: [
         `-- mmrecover: events ${bsName} (server_id ${bsId}) wrote itself`,
-        `-- from ${b.from!.file}:${b.from!.pos} (where GS ${ctx.settings.good.host}:${ctx.settings.good.port} had applied BS's binary log up to) to the end of its binary log,`,
+        `-- from ${b.from!.file}:${b.from!.position} (where GS ${ctx.settings.good.host}:${ctx.settings.good.port} had applied BS's binary log up to) to the end of its binary log,`,
         `-- saved before the recovery overwrote BS with GS's data.`,
         '-- Replay on a scratch server (mariadb/mysql < this file) to reconcile; the ### lines spell out each row change.',
         '',

@@ -2,7 +2,7 @@
 // file/position or, for a GTID pair, by GTID (MariaDB: gtid_slave_pos set first; MySQL: auto-positioning).
 import type { Statement } from '../dialect/statement.js';
 import { slot, type Role, type SqlAction } from './actions.js';
-import type { RecoveryContext } from './context.js';
+import { serverName, type RecoveryContext } from './context.js';
 import type { Coordinates } from './state.js';
 import { mariadbGtid, usesGtidPositioning } from './positioning.js';
 import type { Step } from './steps/step.js';
@@ -37,7 +37,7 @@ export function pointStep(o: { id: number; title: string; replica: Role; coords:
     async plan(ctx) {
       const statements = changeSourceStatements(ctx, o.replica, o.coords(ctx));
       const actions = statements.map((statement): SqlAction => ({ kind: 'sql', role: o.replica, statement, note: o.note(ctx) }));
-      return { actions, question: `Run ${statements.length === 1 ? 'this statement' : `these ${statements.length} statements`} on ${o.replica}?` };
+      return { actions, question: `Run ${statements.length === 1 ? 'this statement' : `these ${statements.length} statements`} on ${serverName(ctx, o.replica)}?` };
     },
   };
 }

@@ -31,7 +31,8 @@ export async function dataSizeBytes(q: Query, schemas?: string[]): Promise<numbe
   return Number(rows[0]?.bytes ?? 0);
 }
 
-function quoteTable(name: string): string {
+/** `schema`.`table` from "schema.table". */
+export function quoteTable(name: string): string {
   const dot = name.indexOf('.');
   return `${ident(name.slice(0, dot))}.${ident(name.slice(dot + 1))}`;
 }
@@ -85,4 +86,29 @@ export function diffChecksums(a: string[], b: string[], ca: Map<string, string |
   const onlyOnSecond = b.filter((t) => !setA.has(t));
   const differing = both.filter((t) => ca.get(t) !== cb.get(t));
   return { compared: both.length, mismatched: [...differing, ...onlyOnFirst, ...onlyOnSecond].sort(), onlyOnFirst, onlyOnSecond };
+}
+
+/** A table whose contents differ between two servers, with its row count on each (null: absent there). */
+export interface DifferingTable {
+  table: string;
+  rows: [number | null, number | null];
+}
+
+/**
+ * Tables that differ between two servers (by CHECKSUM TABLE, or present on one side only), with row counts: what
+ * one side holds that the other lacks, measured on the data. `only` limits it to some tables. Used by the recovery
+ * (what only BS holds) and by `status` (the evidence when both directions are broken).
+ */
+export async function differingTables(first: Query, second: Query, only?: string[]): Promise<{ compared: number; differing: DifferingTable[] }> {
+  const [a, b] = await Promise.all([listUserTables(first), listUserTables(second)]);
+  const keep = only ? new Set(only) : undefined;
+  const [fa, fb] = keep ? [a.filter((t) => keep.has(t)), b.filter((t) => keep.has(t))] : [a, b];
+  const both = tablesOnBoth(fa, fb);
+  const [ca, cb] = await Promise.all([checksumTables(first, both), checksumTables(second, both)]);
+  const cmp = diffChecksums(fa, fb, ca, cb);
+  const [setA, setB] = [new Set(fa), new Set(fb)];
+  const differing: DifferingTable[] = [];
+  for (const table of cmp.mismatched)
+    differing.push({ table, rows: [setA.has(table) ? await rowCount(first, table) : null, setB.has(table) ? await rowCount(second, table) : null] });
+  return { compared: cmp.compared, differing };
 }

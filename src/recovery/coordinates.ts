@@ -3,7 +3,7 @@
 import { stmt, type Statement } from '../dialect/statement.js';
 import { StepFailed } from '../base/errors.js';
 import type { Row } from '../adapters/mysql/session.js';
-import type { Coordinates } from '../adapters/mysql/replication.js';
+import { parseCoordinates, type Coordinates } from '../adapters/mysql/replication.js';
 import type { Role, SqlAction } from './actions.js';
 import type { RecoveryContext } from './context.js';
 import { mariadbGtid } from './positioning.js';
@@ -12,10 +12,11 @@ import type { RecoveryState } from './state.js';
 /** The GTID position matching a server's current binary log end (MariaDB). */
 export const readGtidBinlogPos = (): Statement => stmt('SELECT @@GLOBAL.gtid_binlog_pos AS gtid_binlog_pos');
 
-export function parseCoordinates(rows: Row[], role: Role, shown: string): Coordinates {
-  const r = rows[0];
-  if (!r?.File) throw new StepFailed(`${role}: ${shown} returned nothing: binary logging is off, so it cannot be a master`, undefined, 'Enable log-bin on it and restart it.');
-  return { file: String(r.File), position: Number(r.Position) };
+/** The coordinates in a SHOW MASTER STATUS result, or a stop: a server without a binary log cannot be a master. */
+export function coordinatesFrom(rows: Row[], role: Role, shown: string): Coordinates {
+  const c = parseCoordinates(rows);
+  if (!c) throw new StepFailed(`${role}: ${shown} returned nothing: binary logging is off, so it cannot be a master`, undefined, 'Enable log-bin on it and restart it.');
+  return c;
 }
 
 /** Actions that record `role`'s coordinates into state[key]. */
@@ -23,7 +24,7 @@ export function recordCoordinates(ctx: RecoveryContext, role: Role, key: 'gsCoor
   const show = ctx.dialect[role].showBinlogStatus();
   const set = (state: RecoveryState, c: Coordinates) => void (state[key] = c);
   const actions: SqlAction[] = [
-    { kind: 'sql', role, statement: show, onLockSession: o.onLockSession, note: o.note, capture: (rows, state) => set(state, parseCoordinates(rows, role, show.shown)) },
+    { kind: 'sql', role, statement: show, onLockSession: o.onLockSession, note: o.note, capture: (rows, state) => set(state, coordinatesFrom(rows, role, show.shown)) },
   ];
   if (mariadbGtid(ctx))
     actions.push({

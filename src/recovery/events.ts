@@ -27,7 +27,7 @@ export type RunEvent =
   | { event: 'step_start'; step: number; title: string; on: string; total: number; lines: PlanLine[] }
   | { event: 'checklist'; step: number; items: string[] }
   | { event: 'question'; steps: number[]; question: string; dryRun: boolean }
-  | { event: 'answer'; steps: number[]; yes: boolean; automatic: boolean }
+  | { event: 'answer'; steps: number[]; question: string; yes: boolean; automatic: boolean }
   | { event: 'action'; step: number; role: Role; text: string; mode: ActionMode }
   | { event: 'note'; level: 'info' | 'ok' | 'warn'; text: string; step?: number }
   | { event: 'activity'; id: string; state: 'start' | 'update' | 'succeed' | 'fail'; text: string }

@@ -2,7 +2,6 @@
 // used (or --positioning), recorded in the journal, and read by steps 3, 4, 6, 8 and 9.
 import type { Flavor } from '../dialect/version.js';
 import type { RecoveryContext } from './context.js';
-import { stmt, type Statement } from '../dialect/statement.js';
 
 export type Positioning = 'file' | 'gtid';
 
@@ -56,5 +55,3 @@ export function mysqlGtid(ctx: RecoveryContext): boolean {
   return usesGtidPositioning(ctx) && ctx.dialect.GS.version.flavor === 'mysql';
 }
 
-/** The GTID position matching a server's current binary log end (MariaDB). */
-export const readGtidBinlogPos = (): Statement => stmt('SELECT @@GLOBAL.gtid_binlog_pos AS gtid_binlog_pos');

@@ -7,7 +7,7 @@ import type { Coordinates } from '../adapters/mysql/replication.js';
 import { slot, type Action, type ProbeIo, type Role, type SqlAction, type WaitAction } from './actions.js';
 import type { RecoveryContext } from './context.js';
 import { checksumTables, compareTables, diffChecksums, listUserTables, tablesOnBoth, type Query, type TableComparison } from './compare.js';
-import { parseCoordinates } from './coordinates.js';
+import { coordinatesFrom } from './coordinates.js';
 import { describeReplica, replicaStatusOf, sleep } from './replica-wait.js';
 import type { RecoveryState } from './state.js';
 
@@ -86,7 +86,7 @@ function waitForMarker(ctx: RecoveryContext, replica: Role, serverId: number | s
 async function caughtUp(ctx: RecoveryContext, io: ProbeIo, replica: Role): Promise<boolean> {
   const source = other(replica);
   const show = ctx.dialect[source].showBinlogStatus();
-  const target = parseCoordinates(await io.read(source, show), source, show.shown);
+  const target = coordinatesFrom(await io.read(source, show), source, show.shown);
   const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
   while (Date.now() < deadline && !io.signal.aborted) {
     const r = await replicaStatusOf(ctx, io, replica);

@@ -125,7 +125,7 @@ describe('keeping what only BS holds', () => {
 
       const skip = await runCli(yesArgs(lab, ['--backup-dir', tiny, '--no-backup']), { ...lab.env(), ...privateState() });
       expect(skip.code, skip.stderr).toBe(0);
-      expect(skip.stderr).toMatch(/Skip keeping a copy \(--no-backup\)\? It cannot be recovered later\. yes \(--yes\)/);
+      expect(skip.stderr).toMatch(/Overwrite it without keeping a copy \(--no-backup\)\? It cannot be recovered later\. yes \(--yes\)/);
       expect(skip.stderr).toMatch(/What only BS held was not kept \(--no-backup\)/);
       await expectPairHealthy(lab);
     } finally {

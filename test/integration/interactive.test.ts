@@ -1,25 +1,24 @@
 // Issue 4: questions before every destructive step, never while GS is locked; a No stops everything after it.
 import { describe, expect, it } from 'vitest';
-import { Writable } from 'node:stream';
 import { loadSettings } from '../../src/config/load.js';
 import { runRecovery } from '../../src/engine/runner.js';
 import { breakLab } from '../../src/lab/break.js';
 import { readReplicaStatus } from '../../src/adapters/mysql/replication.js';
-import { ScriptedPrompter } from '../../src/cli/ui/prompter.js';
-import { Reporter } from '../../src/cli/ui/reporter.js';
+import { ScriptedPrompter } from '../helpers/prompter.js';
 import { startPty } from '../helpers/cli.js';
 import { dropLab, newLab } from '../helpers/lab.js';
 import { expectPairHealthy, recoverArgs, withSessions } from '../helpers/pair.js';
 import type { Lab } from '../../src/lab/lab.js';
 
+// Each question names the server and refers to the statements shown above it; it never repeats them.
 const QUESTIONS = [
   { step: 1, match: 'Fence BS' },
-  { step: 2, match: 'STOP REPLICA on BS' },
+  { step: 2, match: 'Stop replication on BS' },
   { step: 3, match: 'Lock GS' },
-  { step: 6, match: 'Run on BS: CHANGE MASTER TO' },
-  { step: 7, match: 'START REPLICA on BS' },
-  { step: 9, match: 'Run on GS: CHANGE MASTER TO' },
-  { step: 10, match: 'START REPLICA on GS' },
+  { step: 6, match: 'Run (this statement|these \\d+ statements) on BS' },
+  { step: 7, match: 'Start replication on BS' },
+  { step: 9, match: 'Run (this statement|these \\d+ statements) on GS' },
+  { step: 10, match: 'Start replication on GS' },
   { step: 11, match: 'Undo step 1 on BS' },
 ];
 
@@ -28,15 +27,15 @@ function settingsFor(lab: Lab) {
   return { ...s, password: s.password!, replPassword: s.replPassword! };
 }
 
-const quietReporter = () => new Reporter({ json: false, stderr: new Writable({ write: (_c, _e, cb) => cb() }), stdout: new Writable({ write: (_c, _e, cb) => cb() }) });
+const quiet = () => undefined;
 
 describe('engine with a scripted prompter', () => {
   it('asks exactly the expected questions, in order, and completes on yes', async () => {
     const lab = await newLab();
     try {
       await breakLab(lab, 'stopped');
-      const prompter = new ScriptedPrompter(QUESTIONS.map((q) => ({ match: q.match, answer: true })));
-      const out = await runRecovery({ settings: settingsFor(lab), ui: quietReporter(), prompter, signal: new AbortController().signal, env: { XDG_STATE_HOME: lab.dir } });
+      const prompter = new ScriptedPrompter(QUESTIONS.map((q) => ({ match: new RegExp(q.match), answer: true })));
+      const out = await runRecovery({ settings: settingsFor(lab), emit: quiet, prompter, signal: new AbortController().signal, env: { XDG_STATE_HOME: lab.dir } });
       expect(prompter.asked.length).toBe(QUESTIONS.length);
       expect(prompter.remaining).toBe(0);
       expect(out.exitCode).toBe(0);
@@ -50,7 +49,7 @@ describe('engine with a scripted prompter', () => {
     const lab = await newLab();
     try {
       const prompter = new ScriptedPrompter([{ match: 'something else', answer: true }]);
-      const out = await runRecovery({ settings: settingsFor(lab), ui: quietReporter(), prompter, signal: new AbortController().signal, env: { XDG_STATE_HOME: lab.dir } });
+      const out = await runRecovery({ settings: settingsFor(lab), emit: quiet, prompter, signal: new AbortController().signal, env: { XDG_STATE_HOME: lab.dir } });
       expect(out.exitCode).toBe(1);
       expect(out.executed.filter((e) => e.mode === 'run')).toEqual([]);
     } finally {

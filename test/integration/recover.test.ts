@@ -52,6 +52,11 @@ describe('dry run', () => {
     expect(r.stderr).toContain("MASTER_LOG_FILE='<GS File>', MASTER_LOG_POS=<GS Position>");
     expect(r.stderr).toContain("MASTER_LOG_FILE='<BS File>', MASTER_LOG_POS=<BS Position>");
     for (let step = 1; step <= 11; step++) expect(r.stderr).toContain(`Step ${step}/11`);
+    // An honest rehearsal: nothing it could not check is marked as checked, and no statement holds a value it could not know.
+    expect(r.stderr).not.toContain('✔');
+    expect(r.stderr).not.toMatch(/unknown/i);
+    expect(r.stderr).toMatch(/n\/a\s+privileges\s+not made: GS and BS did not answer/);
+    expect(r.stderr).toMatch(/Not checked: BS did not answer/);
   });
 });
 

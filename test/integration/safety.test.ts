@@ -158,6 +158,38 @@ describe('failures during the copy (step 4)', () => {
   });
 });
 
+describe('an interrupt while step 2 keeps what only BS holds', () => {
+  it('Ctrl-C during the backup: exit 130, "interrupted", GS untouched, --resume completes', async () => {
+    const lab = await newLab();
+    const env = { ...lab.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) };
+    try {
+      await withSessions(lab, (a) => loadOrders(a, 300_000));
+      await breakLab(lab, 'conflict'); // BS holds a row GS lacks: step 2 keeps a dump of its schema
+      const gsBefore = await replicaSource(lab, 'a');
+      const run = startCli(yesArgs(lab), env);
+      await waitForText(run.output, /Keeping .*bs-data\.sql\.gz/);
+      await eventually(async () => childPids(run.child.pid!, 'mariadb-dump').length > 0, 10_000, 'the backup dump');
+      run.child.kill('SIGINT');
+      const r = await run.result;
+      expect(r.code).toBe(130);
+      expect(r.stderr).toMatch(/Stopped at step 2: interrupted/);
+      expect(r.stderr).not.toMatch(/Fix the cause/);
+      expect(r.stderr).toMatch(/GS: untouched/);
+      const gsAfter = await replicaSource(lab, 'a');
+      expect({ io: gsAfter.io, sql: gsAfter.sql }).toEqual({ io: gsBefore.io, sql: gsBefore.sql });
+      expect(await takesWrite(lab, 'a')).toBe(true);
+      expect(readJournal(env.XDG_STATE_HOME).data.outcome).toBe('interrupted');
+      const resumed = await runCli(yesArgs(lab, ['--resume']), env);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stderr).toMatch(/Resuming from step 2/);
+      expect(resumed.stderr).toMatch(/VERIFIED/);
+      await expectPairHealthy(lab);
+    } finally {
+      await dropLab(lab);
+    }
+  });
+});
+
 describe('interrupts at questions', () => {
   for (const [n, match] of [
     [0, 'Fence BS'],

@@ -95,9 +95,9 @@ describe('automation', () => {
     const lines = r.stdout.trim().split('\n');
     const events = lines.map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
     const names = new Set(events.map((e) => e.event));
-    for (const n of ['run_start', 'preflight', 'plan', 'step_start', 'statement', 'step_end', 'progress', 'copy_complete', 'verification', 'result']) expect(names, n).toContain(n);
+    for (const n of ['run_start', 'preflight', 'plan', 'step_start', 'action', 'step_end', 'progress', 'copy_complete', 'verification', 'result']) expect(names, n).toContain(n);
     expect(events.filter((e) => e.event === 'step_end').map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-    expect(events.find((e) => e.event === 'statement' && /CHANGE MASTER TO/.test(String(e.statement)))?.statement).toMatch(/MASTER_PASSWORD='\*{8}'/);
+    expect(events.find((e) => e.event === 'action' && /CHANGE MASTER TO/.test(String(e.text)))?.text).toMatch(/MASTER_PASSWORD='\*{8}'/);
     expect(events.at(-1)).toMatchObject({ event: 'result', status: 'recovered', verified: true });
     // Human messages went to stderr only.
     expect(r.stdout).not.toMatch(/Step \d+\/11/);

@@ -1,40 +1,17 @@
 // The GTID path's exact statements and their order, step by step, for versions that cannot run here (MySQL) and for
 // the MariaDB path the lab runs. Built from the steps' own plans through the dry-run executor: no server involved.
 import { describe, expect, it } from 'vitest';
-import { Writable } from 'node:stream';
 import type { Clients } from '../../src/adapters/shell/clients.js';
 import { dumpArgs } from '../../src/adapters/shell/dump-args.js';
-import { loadSettings } from '../../src/config/load.js';
-import { dialectFor } from '../../src/dialect/dialect.js';
-import { parseVersion } from '../../src/dialect/version.js';
 import type { RecoveryContext } from '../../src/recovery/context.js';
-import { DryRunExecutor } from '../../src/engine/executor.js';
-import { STEPS } from '../../src/recovery/procedure.js';
 import { decidePositioning } from '../../src/recovery/positioning.js';
-import { YesPrompter } from '../../src/cli/ui/prompter.js';
-import { Reporter } from '../../src/cli/ui/reporter.js';
+import { offlineContext, planLines } from '../helpers/offline.js';
 
-function context(version: string, state: Partial<RecoveryContext['state']> = {}): RecoveryContext {
-  const settings = { ...loadSettings({ flags: { good: 'db1:3306', bad: 'db2:3306' }, env: {}, cwd: '/' }), password: 'pw', replPassword: 'r3pl' };
-  const ui = new Reporter({ json: true, stdout: new Writable({ write: (_c, _e, cb) => cb() }), env: {} });
-  const d = dialectFor(parseVersion(version));
-  return {
-    settings,
-    gsDialect: d,
-    bsDialect: d,
-    exec: new DryRunExecutor({ sessions: {}, ui, record: () => undefined }),
-    ui,
-    prompter: new YesPrompter(),
-    state: { positioning: 'gtid', fence: [], killed: [], ...state },
-    signal: new AbortController().signal,
-  } as RecoveryContext;
-}
+const context = (version: string, state: Partial<RecoveryContext['state']> = {}) => offlineContext(version, state);
 
-/** "N ROLE> statement" for every planned statement; the dump | load command line is tested on its own. */
+/** "N ROLE> statement" for every planned statement; the dump | load command line, waits and the proof are tested on their own. */
 async function sequence(ctx: RecoveryContext): Promise<string[]> {
-  const out: string[] = [];
-  for (const step of STEPS) for (const a of await step.plan(ctx)) if (!a.shown.startsWith('$')) out.push(`${step.id} ${a.role}> ${a.shown}`);
-  return out.filter((l) => !/information_schema\.PROCESSLIST|CHECKSUM|mmrecover/.test(l));
+  return (await planLines(ctx)).filter((l) => !/> \$ |> wait until|information_schema\.PROCESSLIST|KILL CONNECTION|CHECKSUM|mmrecover|SNAPSHOT|binlog_snapshot|SQL_THREAD|COMMIT/.test(l));
 }
 
 const CHANGE_84 = (host: string) =>
@@ -53,6 +30,7 @@ describe('MySQL GTID path (golden: MySQL cannot run here)', () => {
       '2 BS> STOP REPLICA',
       '3 GS> STOP REPLICA',
       '3 GS> SET SESSION lock_wait_timeout = 5',
+      '3 GS> SET SESSION wait_timeout = 86400',
       '3 GS> FLUSH TABLES WITH READ LOCK',
       '3 GS> SHOW BINARY LOG STATUS',
       '4 BS> SET GLOBAL super_read_only = OFF',
@@ -61,11 +39,17 @@ describe('MySQL GTID path (golden: MySQL cannot run here)', () => {
       '5 GS> UNLOCK TABLES',
       `6 BS> ${CHANGE_84('db1')}`,
       '7 BS> START REPLICA',
-      '7 BS> SHOW REPLICA STATUS',
       '8 BS> SHOW BINARY LOG STATUS',
       `9 GS> ${CHANGE_84('db2')}`,
       '10 GS> START REPLICA',
-      '10 GS> SHOW REPLICA STATUS',
+      // the proof: a replica that applies nothing while its marker waits is restarted once (shown, though it rarely runs)
+      '10 BS> STOP REPLICA',
+      '10 BS> START REPLICA',
+      // the marker write on BS, which super_read_only would refuse even to an admin
+      '10 BS> SET GLOBAL super_read_only = OFF',
+      '10 BS> SET GLOBAL super_read_only = ON',
+      '10 GS> STOP REPLICA',
+      '10 GS> START REPLICA',
       '11 BS> SET GLOBAL offline_mode = OFF',
       '11 BS> SET GLOBAL super_read_only = OFF',
       '11 BS> SET GLOBAL read_only = OFF',

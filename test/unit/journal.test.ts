@@ -15,7 +15,7 @@ function journalWith(done: number[]): Journal {
   return Journal.create(join(dir, 'j.json'), {
     method: 'classic',
     servers: { GS: fp, BS: { ...fp, serverId: 2 } },
-    steps: STEPS.map((s) => ({ id: s.id, title: s.title, status: done.includes(s.id) ? 'done' : 'pending', statements: [] })),
+    steps: STEPS.map((s) => ({ id: s.id, title: s.title, status: done.includes(s.id) ? 'done' : 'pending', plan: [], executed: [] })),
     state: { fence: [], killed: [] },
   });
 }

@@ -56,11 +56,16 @@ export const NOT_CONFIGURED: ReplicaStatus = {
   raw: {},
 };
 
-export async function readCoordinates(s: ServerSession): Promise<Coordinates> {
-  const rows = await s.query(s.dialect.showBinlogStatus());
+/** File and Position from SHOW MASTER STATUS (or its newer names); undefined when binary logging is off. */
+export function parseCoordinates(rows: Row[]): Coordinates | undefined {
   const r = rows[0];
-  if (!r || !r.File) throw new Error(`${s.label}: binary logging is off (${s.dialect.showBinlogStatus().sql} returned nothing); it cannot act as a master`);
-  return { file: String(r.File), position: Number(r.Position) };
+  return r?.File ? { file: String(r.File), position: Number(r.Position) } : undefined;
+}
+
+export async function readCoordinates(s: ServerSession): Promise<Coordinates> {
+  const c = parseCoordinates(await s.query(s.dialect.showBinlogStatus()));
+  if (!c) throw new Error(`${s.label}: binary logging is off (${s.dialect.showBinlogStatus().sql} returned nothing); it cannot act as a master`);
+  return c;
 }
 
 export async function readReplicaStatus(s: ServerSession): Promise<ReplicaStatus> {

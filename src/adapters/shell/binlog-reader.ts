@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Endpoint } from '../mysql/endpoint.js';
+import type { Coordinates } from '../mysql/replication.js';
 import { findBinlogReader, type ClientProgram } from './clients.js';
 import { endpointCredentials, writeOptionFile } from './option-file.js';
 import { clientEnv } from './client-env.js';
@@ -39,10 +40,10 @@ async function startReader(reader: ClientProgram, endpoint: Endpoint, args: stri
  * The UTC timestamp (seconds) of the first real event at or after `from` in `endpoint`'s binary log, 'end' when
  * there is none (the log ends there), null when it cannot tell (no reader installed, no privilege, purged log).
  */
-export async function firstEventTimeAfter(endpoint: Endpoint, from: { file: string; pos: number }, timeoutMs: number): Promise<number | 'end' | null> {
+export async function firstEventTimeAfter(endpoint: Endpoint, from: Coordinates, timeoutMs: number): Promise<number | 'end' | null> {
   const reader = await findBinlogReader().catch(() => undefined);
   if (!reader) return null;
-  const { child, exited, dispose } = await startReader(reader, endpoint, ['--read-from-remote-server', `--start-position=${from.pos}`, from.file], 'ignore');
+  const { child, exited, dispose } = await startReader(reader, endpoint, ['--read-from-remote-server', `--start-position=${from.position}`, from.file], 'ignore');
   try {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     let at = -1;
@@ -55,7 +56,7 @@ export async function firstEventTimeAfter(endpoint: Endpoint, from: { file: stri
           continue;
         }
         const h = HEADER.exec(line);
-        if (!h || at < from.pos || META.test(line)) continue;
+        if (!h || at < from.position || META.test(line)) continue;
         found = headerTime(h) / 1000;
         child.kill('SIGTERM');
         break;
@@ -87,8 +88,8 @@ const TRANSACTION = /\t(GTID|Anonymous_GTID)\b/;
 const TABLE_MAP = /Table_map: `([^`]+)`\.`([^`]+)`/;
 
 /** The reader's arguments (after its option file) for the events `serverId` wrote from `from` to the log's end. */
-export function ownEventsArgs(from: { file: string; pos: number }, serverId: number): string[] {
-  return ['--read-from-remote-server', '--to-last-log', `--start-position=${from.pos}`, `--server-id=${serverId}`, '--verbose', from.file];
+export function ownEventsArgs(from: Coordinates, serverId: number): string[] {
+  return ['--read-from-remote-server', '--to-last-log', `--start-position=${from.position}`, `--server-id=${serverId}`, '--verbose', from.file];
 }
 
 /**

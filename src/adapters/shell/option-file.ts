@@ -117,8 +117,3 @@ export function disposeAllOptionFilesSync(): void {
     live.delete(dir);
   }
 }
-
-/** How many option files are still on disk (for tests and leak checks). */
-export function liveOptionFileCount(): number {
-  return live.size;
-}

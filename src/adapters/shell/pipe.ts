@@ -10,7 +10,6 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { clientEnv } from './client-env.js';
 
-export { parseDumpCoordinates, DumpHeaderWatcher, type DumpCoordinates } from './dump-header.js';
 
 export interface Command {
   command: string;

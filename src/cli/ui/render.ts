@@ -143,7 +143,7 @@ class HumanRenderer implements Renderer {
         if (e.dryRun) this.write(`  ${c.yellow('would ask:')} ${e.question}`);
         return;
       case 'answer':
-        if (e.automatic) this.write(`  ${c.dim(`answered ${e.yes ? 'yes' : 'no'} (--yes)`)}`);
+        if (e.automatic) this.write(`  ${e.question} ${e.yes ? 'yes' : 'no'} (--yes)`);
         return;
       case 'action': {
         if (e.mode === 'ask' || e.mode === 'would-ask') return;
