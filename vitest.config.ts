@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
+    setupFiles: ['test/helpers/host.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
     // Two cores: each integration file runs its own pair of mariadbd servers.

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { setHost } from '../base/host.js';
 import { findClients } from '../adapters/shell/clients.js';
 import { dumpArgs, loadArgs } from '../adapters/shell/dump-args.js';
 import { writeOptionFile } from '../adapters/shell/option-file.js';
@@ -81,8 +82,26 @@ function readPeakRssKb(pid: number): number | undefined {
 
 async function runTool(lab: Lab, method: string): Promise<ToolRun> {
   const bad = `127.0.0.1:${lab.b.port}`;
-  const args = [BIN, 'recover', '--good', `127.0.0.1:${lab.a.port}`, '--bad', bad, '--user', lab.state.adminUser, '--repl-user', lab.state.replUser, '--method', method, '--yes', '--confirm-bad', bad, '--json',
- '--journal', join(lab.dir, `bench-${method}-${Date.now()}.json`)];
+  const args = [
+    BIN,
+    'recover',
+    '--good',
+    `127.0.0.1:${lab.a.port}`,
+    '--bad',
+    bad,
+    '--user',
+    lab.state.adminUser,
+    '--repl-user',
+    lab.state.replUser,
+    '--method',
+    method,
+    '--yes',
+    '--confirm-bad',
+    bad,
+    '--json',
+    '--journal',
+    join(lab.dir, `bench-${method}-${Date.now()}.json`),
+  ];
   const started = performance.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, ...lab.env() }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -94,7 +113,11 @@ async function runTool(lab: Lab, method: string): Promise<ToolRun> {
   const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearInterval(poll);
   const totalSeconds = (performance.now() - started) / 1000;
-  const events = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const events = out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const copy = events.find((e) => e.event === 'copy_complete');
   const result = events.find((e) => e.event === 'result');
   if (exitCode !== 0) process.stderr.write(`bench: mmrecover exited ${exitCode}:\n${err}\n`);
@@ -145,8 +168,14 @@ async function forgetRawImport(lab: Lab): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  setHost({ env: process.env, kill: (pid, signal) => void process.kill(pid, signal), uid: process.getuid?.() });
   const { values } = parseArgs({
-    options: { rows: { type: 'string', default: '1000000' }, 'write-rate': { type: 'string', default: '500' }, methods: { type: 'string', default: 'classic,online' }, dir: { type: 'string' } },
+    options: {
+      rows: { type: 'string', default: '1000000' },
+      'write-rate': { type: 'string', default: '500' },
+      methods: { type: 'string', default: 'classic,online' },
+      dir: { type: 'string' },
+    },
   });
   const sizes = values.rows.split(',').map((x) => Number(x.trim()));
   if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--rows must be positive whole numbers, not "${values.rows}"`);

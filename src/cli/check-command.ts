@@ -58,7 +58,8 @@ async function check(flags: RawFlags, extra: string[], io: CliIo): Promise<Plugi
   let t: Thresholds = DEFAULT_THRESHOLDS;
   let timeoutSeconds = DEFAULT_TIMEOUT_SECONDS;
   try {
-    if (extra.length) throw new Error(`unexpected ${extra.some((a) => a.startsWith('-')) ? 'option' : 'argument'} ${extra.join(' ')} (see mmrecover check --help)`);
+    if (extra.length)
+      throw new Error(`unexpected ${extra.some((a) => a.startsWith('-')) ? 'option' : 'argument'} ${extra.join(' ')} (see mmrecover check --help)`);
     t = {
       warning: flags.warning === undefined ? DEFAULT_THRESHOLDS.warning : parseSeconds(flags.warning, '-w/--warning'),
       critical: flags.critical === undefined ? DEFAULT_THRESHOLDS.critical : parseSeconds(flags.critical, '-c/--critical'),

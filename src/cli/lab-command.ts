@@ -40,7 +40,9 @@ export function registerLabCommand(program: Command, io: CliIo): void {
     .action(async (o: { dir?: string; gtid?: boolean; tls?: boolean; portA?: number; portB?: number }) => {
       const started = Date.now();
       const l = await startLab({ ...o, env: io.env });
-      io.err(`Lab up in ${((Date.now() - started) / 1000).toFixed(1)}s: two MariaDB servers replicating master-master${l.gtid ? ' by GTID' : ''}${l.state.tls ? ' over TLS' : ''}.`);
+      io.err(
+        `Lab up in ${((Date.now() - started) / 1000).toFixed(1)}s: two MariaDB servers replicating master-master${l.gtid ? ' by GTID' : ''}${l.state.tls ? ' over TLS' : ''}.`,
+      );
       io.err(`  a: 127.0.0.1:${l.a.port} (socket ${l.a.socket}), server_id 1`);
       io.err(`  b: 127.0.0.1:${l.b.port} (socket ${l.b.socket}), server_id 2`);
       io.err(`  admin ${l.state.adminUser}, replication ${l.state.replUser}; data in ${l.dir}`);
@@ -81,7 +83,12 @@ export function registerLabCommand(program: Command, io: CliIo): void {
   lab
     .command('break')
     .description(`put the pair into a failed state: ${Object.keys(BREAK_MODES).join(' | ')}`)
-    .argument('<mode>', Object.entries(BREAK_MODES).map(([k, v]) => `${k}: ${v}`).join('; '))
+    .argument(
+      '<mode>',
+      Object.entries(BREAK_MODES)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; '),
+    )
     .addOption(new Option('--bad <server>', 'which server ends up bad').choices(['a', 'b']).default('b'))
     .option('--dir <dir>', 'the lab directory (default: the lab started last)')
     .action(async (mode: string, o: { bad: 'a' | 'b'; dir?: string }) => {

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UsageError, exitCodeOf } from '../base/errors.js';
+import { setHost } from '../base/host.js';
 import { redact } from '../base/redact.js';
 import { registerRecoverCommand } from './recover-command.js';
 import { registerLabCommand } from './lab-command.js';
@@ -19,6 +20,7 @@ function version(): string {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  setHost({ env: process.env, kill: (pid, signal) => void process.kill(pid, signal), uid: process.getuid?.() });
   const controller = new AbortController();
   let exitCode = 0;
   const io: CliIo = {

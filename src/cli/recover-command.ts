@@ -34,10 +34,18 @@ export function registerRecoverCommand(program: Command, io: CliIo): void {
     .option('--bad-socket <path>', 'connect to BS through this Unix socket')
     .option('--repl-user <name>', 'replication account used in CHANGE MASTER (default repl)')
     .addOption(new Option('--method <method>', 'classic: the seed procedure (GS locked during the copy)').choices(['classic', 'online']))
-    .addOption(new Option('--backup <what>', 'before the copy, keep what only BS holds: auto (when there is any) or all (every schema)').choices(['auto', 'all']))
+    .addOption(
+      new Option('--backup <what>', 'before the copy, keep what only BS holds: auto (when there is any) or all (every schema)').choices(['auto', 'all']),
+    )
     .option('--no-backup', 'do not keep a copy of what only BS holds (asks to confirm)')
     .option('--backup-dir <dir>', 'where backups go (default: beside the journal)')
-    .addOption(new Option('--positioning <how>', 'resume replication by binary log file/position or by GTID (default auto: as the pair did)').choices(['auto', 'file', 'gtid']))
+    .addOption(
+      new Option('--positioning <how>', 'resume replication by binary log file/position or by GTID (default auto: as the pair did)').choices([
+        'auto',
+        'file',
+        'gtid',
+      ]),
+    )
     .option('--dry-run', 'rehearse: show every step and statement, change nothing')
     .option('-y, --yes', 'answer yes to every question (needs --confirm-bad)')
     .option('--confirm-bad <host[:port]>', 'with --yes: repeat the bad server, so a swapped pair cannot wipe the good one')
@@ -63,7 +71,10 @@ async function recover(flags: RawFlags, io: CliIo): Promise<number> {
   else if (flags.backup === true) delete flags.backup;
   const partial = loadSettings({ flags, env: io.env, cwd: io.cwd });
   if (partial.yes && !partial.dryRun) {
-    if (!partial.confirmBad) throw new UsageError(`--yes needs --confirm-bad ${partial.bad.host}:${partial.bad.port}: repeat the bad server, so that a swapped pair cannot wipe the good one`);
+    if (!partial.confirmBad)
+      throw new UsageError(
+        `--yes needs --confirm-bad ${partial.bad.host}:${partial.bad.port}: repeat the bad server, so that a swapped pair cannot wipe the good one`,
+      );
     let confirmed: { host: string; port: number };
     try {
       confirmed = parseHostPort(partial.confirmBad);

@@ -5,7 +5,17 @@ import type { ChalkInstance } from 'chalk';
 import { ENV, type RawFlags } from '../config/load.js';
 import { loadPairSettings, pairEndpoints } from '../config/pair-settings.js';
 import { UsageError } from '../base/errors.js';
-import { gatherPairStatus, LAGGING_AFTER_SECONDS, worstVerdict, type Coordinates, type DirectionFacts, type PairStatus, type ServerFacts, type Side, type Verdict } from '../inspect/pair-status.js';
+import {
+  gatherPairStatus,
+  LAGGING_AFTER_SECONDS,
+  worstVerdict,
+  type Coordinates,
+  type DirectionFacts,
+  type PairStatus,
+  type ServerFacts,
+  type Side,
+  type Verdict,
+} from '../inspect/pair-status.js';
 import { makeChalk } from './ui/colors.js';
 import { TerminalPrompter } from './ui/prompter.js';
 import { redact, registerSecret } from '../base/redact.js';
@@ -88,9 +98,16 @@ function verdictText(v: Verdict, c: ChalkInstance): string {
 }
 
 function serverRows(f: ServerFacts): Array<[string, string]> {
-  if (!f.reachable) return [['address', f.address], ['state', `UNREACHABLE: ${f.error ?? 'no answer'}`]];
+  if (!f.reachable)
+    return [
+      ['address', f.address],
+      ['state', `UNREACHABLE: ${f.error ?? 'no answer'}`],
+    ];
   const g = f.gtid;
-  const gtid = g?.mode !== undefined ? `gtid_mode ${g.mode}${g.executed ? `, executed ${g.executed}` : ''}` : `binlog_pos ${g?.binlogPos || '(empty)'}, slave_pos ${g?.slavePos || '(empty)'}${g?.strict ? ', strict' : ''}`;
+  const gtid =
+    g?.mode !== undefined
+      ? `gtid_mode ${g.mode}${g.executed ? `, executed ${g.executed}` : ''}`
+      : `binlog_pos ${g?.binlogPos || '(empty)'}, slave_pos ${g?.slavePos || '(empty)'}${g?.strict ? ', strict' : ''}`;
   return [
     ['address', f.address],
     ['state', 'up'],
@@ -156,13 +173,20 @@ export function renderStatus(st: PairStatus, c: ChalkInstance): string[] {
   const ev = st.evidence;
   if (ev) {
     const both = st.directions.every((d) => d.verdict === 'broken');
-    out.push(c.bold(both ? 'Both directions are broken. Evidence for choosing the good server:' : 'What each side holds that the other does not (a rebuild overwrites it):'));
+    out.push(
+      c.bold(
+        both ? 'Both directions are broken. Evidence for choosing the good server:' : 'What each side holds that the other does not (a rebuild overwrites it):',
+      ),
+    );
     for (const s of ['A', 'B'] as Side[]) out.push(`  ${s} has what ${s === 'A' ? 'B' : 'A'} lacks: ${ev.lacking[s].detail}`);
     if (ev.error) out.push(`  ${c.yellow(ev.error)}`);
     if (ev.schemas.length) {
       const w = Math.max(8, ...ev.schemas.map((x) => x.schema.length)) + 2;
       out.push(`  rows per schema:  ${'schema'.padEnd(w)}${'A'.padStart(12)}${'B'.padStart(12)}`);
-      for (const x of ev.schemas) out.push(`                    ${x.schema.padEnd(w)}${String(x.rows.A).padStart(12)}${String(x.rows.B).padStart(12)}${x.rows.A !== x.rows.B ? c.yellow('  differs') : ''}`);
+      for (const x of ev.schemas)
+        out.push(
+          `                    ${x.schema.padEnd(w)}${String(x.rows.A).padStart(12)}${String(x.rows.B).padStart(12)}${x.rows.A !== x.rows.B ? c.yellow('  differs') : ''}`,
+        );
     }
     if (ev.differing.length === 0) out.push(`  CHECKSUM TABLE: all ${ev.tablesCompared} tables present on both sides match`);
     else {

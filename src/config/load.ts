@@ -83,7 +83,9 @@ function takeConfigSecrets(data: Record<string, unknown>, path: string): { passw
   if (Object.keys(out).length > 0) {
     const mode = statSync(path).mode & 0o777;
     if (mode & 0o077) {
-      throw new UsageError(`--config: ${path} holds a password but others can read it (mode ${mode.toString(8).padStart(3, '0')}); run chmod 600 ${path}, or put the password in MMRECOVER_PASSWORD instead`);
+      throw new UsageError(
+        `--config: ${path} holds a password but others can read it (mode ${mode.toString(8).padStart(3, '0')}); run chmod 600 ${path}, or put the password in MMRECOVER_PASSWORD instead`,
+      );
     }
   }
   return out;

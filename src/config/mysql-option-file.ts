@@ -35,7 +35,13 @@ export function parseOptionFile(text: string, path: string, groups: OptionGroups
     if (line.startsWith('!include ') || line.startsWith('!includedir ')) {
       if (depth > 10) continue;
       const target = resolve(dirname(path), line.replace(/^!include(dir)?\s+/, ''));
-      const files = line.startsWith('!includedir') && existsSync(target) ? readdirSync(target).filter((f) => f.endsWith('.cnf')).sort().map((f) => join(target, f)) : [target];
+      const files =
+        line.startsWith('!includedir') && existsSync(target)
+          ? readdirSync(target)
+              .filter((f) => f.endsWith('.cnf'))
+              .sort()
+              .map((f) => join(target, f))
+          : [target];
       for (const f of files) if (existsSync(f)) parseOptionFile(readFileSync(f, 'utf8'), f, groups, depth + 1);
       continue;
     }

@@ -43,7 +43,10 @@ export function loadPairSettings(src: Sources): PairSettings {
   const p = parsed.data;
   if (!p.a || !raw.a) throw new UsageError(`--a is required: one server of the pair (host or host:port, or ${PAIR_ENV.a})`);
   if (!p.b || !raw.b) throw new UsageError(`--b is required: the other server of the pair (host or host:port, or ${PAIR_ENV.b})`);
-  for (const [flag, path] of [['--a-socket', p.aSocket], ['--b-socket', p.bSocket]] as const)
+  for (const [flag, path] of [
+    ['--a-socket', p.aSocket],
+    ['--b-socket', p.bSocket],
+  ] as const)
     if (path && !existsSync(path)) throw new UsageError(`${flag}: ${path} does not exist`);
   if (p.a.host === p.b.host && p.a.port === p.b.port && p.aSocket === p.bSocket)
     throw new UsageError(`--a and --b are the same server (${raw.a}); give the two servers of the pair`);

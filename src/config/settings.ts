@@ -3,18 +3,20 @@ import { z } from 'zod';
 import { parseHostPort } from '../adapters/mysql/endpoint.js';
 
 /** "host" or "host:port", checked and split. */
-export const hostPort = z
-  .string({ error: 'must be host or host:port' })
-  .transform((text, ctx) => {
-    try {
-      return parseHostPort(text);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
-    }
-  });
+export const hostPort = z.string({ error: 'must be host or host:port' }).transform((text, ctx) => {
+  try {
+    return parseHostPort(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
 
-const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).trim().min(1, { error: 'must not be empty' });
+const nonEmpty = (what: string) =>
+  z
+    .string({ error: `must be ${what}` })
+    .trim()
+    .min(1, { error: 'must not be empty' });
 const seconds = (max: number) =>
   z.coerce
     .number({ error: 'must be a number of seconds' })

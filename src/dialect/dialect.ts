@@ -1,7 +1,7 @@
 // Version-aware SQL for MySQL 5.7–9.x and MariaDB 10.x/11.x. Pure: (flavor, version) → statement text and column names.
 // Thresholds are kept in one table so that a reviewer can check them against the vendors' release notes.
 import { isAtLeast, type ServerVersion } from './version.js';
-import { ident, literal, stmt, withSecrets, type Statement } from './statement.js';
+import { literal, stmt, withSecrets, type Statement } from './statement.js';
 
 /** The version at which each new form appeared (null: the flavor never has it). */
 export const THRESHOLDS = {
@@ -163,8 +163,7 @@ export function dialectFor(v: ServerVersion): Dialect {
     startReplica: () => stmt(replica ? 'START REPLICA' : 'START SLAVE'),
     showReplicaStatus: () => stmt(replica ? 'SHOW REPLICA STATUS' : 'SHOW SLAVE STATUS'),
     resetReplicaAll: () => stmt(replica ? 'RESET REPLICA ALL' : 'RESET SLAVE ALL'),
-    showBinlogStatus: () =>
-      stmt(has(v, 'binaryLogStatus') ? 'SHOW BINARY LOG STATUS' : has(v, 'binlogStatus') ? 'SHOW BINLOG STATUS' : 'SHOW MASTER STATUS'),
+    showBinlogStatus: () => stmt(has(v, 'binaryLogStatus') ? 'SHOW BINARY LOG STATUS' : has(v, 'binlogStatus') ? 'SHOW BINLOG STATUS' : 'SHOW MASTER STATUS'),
     resetBinlogs: () => stmt(has(v, 'resetBinaryLogsAndGtids') ? 'RESET BINARY LOGS AND GTIDS' : 'RESET MASTER'),
     changeSource: (o) => changeSource(v, newSource, o),
     replicaColumns: columns,
@@ -175,7 +174,8 @@ export function dialectFor(v: ServerVersion): Dialect {
     startReplicaSqlThreadUntil: (file, position) => {
       const P = newSource ? 'SOURCE' : 'MASTER';
       // A number, or a slot that the executor fills with a checked integer when it runs.
-      if (typeof position === 'number' && (!Number.isSafeInteger(position) || position < 0)) throw new Error(`startReplicaSqlThreadUntil: bad position ${position}`);
+      if (typeof position === 'number' && (!Number.isSafeInteger(position) || position < 0))
+        throw new Error(`startReplicaSqlThreadUntil: bad position ${position}`);
       return stmt(`${replica ? 'START REPLICA' : 'START SLAVE'} SQL_THREAD UNTIL ${P}_LOG_FILE=${literal(file)}, ${P}_LOG_POS=${position}`);
     },
     snapshotReportsBinlogPosition: has(v, 'binlogSnapshotStatus'),
@@ -212,4 +212,3 @@ function changeSource(v: ServerVersion, newSource: boolean, o: ChangeSourceOptio
   }
   return withSecrets(parts);
 }
-

@@ -210,7 +210,11 @@ export class Executor {
         this.deps.emit({ event: 'note', level: 'warn', step, text: err.message });
         const retry = this.deps.prompter.interactive || attempt < a.unattendedAttempts;
         if (!retry || !(await this.ask([step], 'Try the read lock on GS again?')))
-          throw new StepFailed('GS did not grant the read lock; nothing was copied', step, 'Find the long query or transaction on GS (SHOW PROCESSLIST), end it, and run the same command again.');
+          throw new StepFailed(
+            'GS did not grant the read lock; nothing was copied',
+            step,
+            'Find the long query or transaction on GS (SHOW PROCESSLIST), end it, and run the same command again.',
+          );
       }
     }
   }
@@ -272,11 +276,20 @@ export class Executor {
     } catch (err) {
       emit({ event: 'activity', id: 'copy', state: 'fail', text: 'Copy failed' });
       state.copy = { bytes: 0, seconds: (Date.now() - started) / 1000, complete: false };
-      if (lostReason) throw new StepFailed(`the GS session holding the read lock was lost during the copy (${lostReason}); the copy is not consistent`, step, 'Run again with --resume: it restarts from step 3.');
+      if (lostReason)
+        throw new StepFailed(
+          `the GS session holding the read lock was lost during the copy (${lostReason}); the copy is not consistent`,
+          step,
+          'Run again with --resume: it restarts from step 3.',
+        );
       if (this.deps.signal.aborted) throw new Interrupted(`interrupted during the copy (step ${step})`);
       if (err instanceof StepFailed) throw err;
       const msg = err instanceof CopyFailed ? err.message : (err as Error).message;
-      throw new StepFailed(`the copy did not complete: ${msg}. BS holds a partial copy; replication was NOT configured on it.`, step, 'Fix the cause, then run again with --resume: it restarts from step 3.');
+      throw new StepFailed(
+        `the copy did not complete: ${msg}. BS holds a partial copy; replication was NOT configured on it.`,
+        step,
+        'Fix the cause, then run again with --resume: it restarts from step 3.',
+      );
     } finally {
       await Promise.all(files.map((f) => f.dispose()));
     }
@@ -296,11 +309,20 @@ export class Executor {
       if (a.tool === 'binlog-events') {
         // The reader takes its option file itself: the argv after it is the action's, as shown.
         const reader = await findBinlogReader();
-        const r = await readOwnEvents(endpointFor(this.deps.settings, a.role), reader, a.command.args.slice(1), { saveTo: a.file, header: a.header, signal: this.deps.signal });
+        const r = await readOwnEvents(endpointFor(this.deps.settings, a.role), reader, a.command.args.slice(1), {
+          saveTo: a.file,
+          header: a.header,
+          signal: this.deps.signal,
+        });
         a.capture?.({ file: a.file, bytes: r.bytes, transactions: r.transactions, seconds: (Date.now() - started) / 1000 }, state);
       } else {
         const paths = await this.optionFiles(a.command, files);
-        const r = await runDumpToFile({ dump: { command: a.command.program, args: argvWith(a.command, paths) }, file: a.file, signal: this.deps.signal, secrets: [this.deps.settings.password] });
+        const r = await runDumpToFile({
+          dump: { command: a.command.program, args: argvWith(a.command, paths) },
+          file: a.file,
+          signal: this.deps.signal,
+          secrets: [this.deps.settings.password],
+        });
         a.capture?.({ file: a.file, bytes: r.bytes, fileBytes: r.fileBytes, seconds: r.seconds }, state);
       }
       emit({ event: 'activity', id, state: 'succeed', text: `Kept ${a.file}` });
@@ -308,7 +330,11 @@ export class Executor {
     } catch (err) {
       emit({ event: 'activity', id, state: 'fail', text: `Keeping ${a.file} failed` });
       if (this.deps.signal.aborted) throw new Interrupted(`interrupted while keeping what only BS holds (step ${step}); nothing on BS was overwritten`);
-      throw new StepFailed(`keeping what only BS holds did not complete: ${(err as Error).message}; nothing on BS was overwritten`, step, 'Fix the cause (disk space, permissions) and run again with --resume.');
+      throw new StepFailed(
+        `keeping what only BS holds did not complete: ${(err as Error).message}; nothing on BS was overwritten`,
+        step,
+        'Fix the cause (disk space, permissions) and run again with --resume.',
+      );
     } finally {
       await Promise.all(files.map((f) => f.dispose()));
     }
@@ -373,7 +399,8 @@ export class Executor {
         await delay(300);
         continue;
       }
-      if (await this.ask([step], `Go on although ${foreign.length} client connection(s) remain on ${a.role}? Their writes will be lost or break replication.`)) return;
+      if (await this.ask([step], `Go on although ${foreign.length} client connection(s) remain on ${a.role}? Their writes will be lost or break replication.`))
+        return;
       throw new Declined(`stopped at step ${step}: foreign client connections remain on ${a.role}`);
     }
     throw new Declined(`stopped at step ${step}: client connections on ${a.role} keep coming back; block them at the firewall and run again`);

@@ -55,7 +55,6 @@ export interface JournalData {
   state: RecoveryState;
 }
 
-
 /** The default journal file for a pair, so that --resume finds it from the same --good/--bad. */
 export function defaultJournalPath(env: NodeJS.ProcessEnv, good: { host: string; port: number }, bad: { host: string; port: number }): string {
   const safe = (e: { host: string; port: number }) => `${e.host}_${e.port}`.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -84,7 +83,10 @@ export class Journal {
       throw new UsageError(`--resume: ${path} is not a readable journal (${(err as Error).message})`);
     }
     if (!Array.isArray(data.steps)) throw new UsageError(`--resume: ${path} is not an mmrecover journal`);
-    if (data.format !== 2) throw new UsageError(`--resume: ${path} was written by another version of mmrecover (journal format ${String(data.format)}); finish or redo that run with the version that started it`);
+    if (data.format !== 2)
+      throw new UsageError(
+        `--resume: ${path} was written by another version of mmrecover (journal format ${String(data.format)}); finish or redo that run with the version that started it`,
+      );
     return new Journal(path, data);
   }
 

@@ -43,13 +43,21 @@ type Sessions = Partial<Record<Role, ServerSession>>;
 
 async function connectBoth(settings: Settings, dryRun: boolean, emit: Emit): Promise<Sessions> {
   const opts = { connectTimeoutMs: settings.connectTimeout * 1000 };
-  const [gs, bs] = await Promise.allSettled([ServerSession.connect(endpointFor(settings, 'GS'), opts), ServerSession.connect(endpointFor(settings, 'BS'), opts)]);
+  const [gs, bs] = await Promise.allSettled([
+    ServerSession.connect(endpointFor(settings, 'GS'), opts),
+    ServerSession.connect(endpointFor(settings, 'BS'), opts),
+  ]);
   const failed = [gs, bs].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length && !dryRun) {
     for (const r of [gs, bs]) if (r.status === 'fulfilled') await r.value.close();
-    throw new StepFailed(failed.map((f) => (f.reason as Error).message).join('\n'), 0, 'Nothing was changed. Check the address, the account and MMRECOVER_PASSWORD, then run again.');
+    throw new StepFailed(
+      failed.map((f) => (f.reason as Error).message).join('\n'),
+      0,
+      'Nothing was changed. Check the address, the account and MMRECOVER_PASSWORD, then run again.',
+    );
   }
-  for (const f of failed) emit({ event: 'note', level: 'warn', text: `${(f.reason as Error).message} — the dry run goes on; what needs that server is shown, not measured.` });
+  for (const f of failed)
+    emit({ event: 'note', level: 'warn', text: `${(f.reason as Error).message} — the dry run goes on; what needs that server is shown, not measured.` });
   return { GS: gs.status === 'fulfilled' ? gs.value : undefined, BS: bs.status === 'fulfilled' ? bs.value : undefined };
 }
 
@@ -75,7 +83,9 @@ function openJournal(settings: Settings, journalPath: string): Journal | undefin
   // A run that stopped before changing anything (a No at the first question) does not block a fresh start.
   const changedSomething = existing?.data.steps.some((st) => st.status === 'done' || st.executed.some((x) => x.mode === 'run'));
   if (existing && !existing.data.finished && changedSomething)
-    throw new UsageError(`an unfinished recovery of this pair stopped at step ${existing.data.stoppedAt?.step ?? '?'} (journal ${journalPath}); continue it with --resume, or delete that file to start over`);
+    throw new UsageError(
+      `an unfinished recovery of this pair stopped at step ${existing.data.stoppedAt?.step ?? '?'} (journal ${journalPath}); continue it with --resume, or delete that file to start over`,
+    );
   return undefined;
 }
 
@@ -86,7 +96,14 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   const { settings, emit, prompter, signal } = deps;
   const dry = settings.dryRun;
   const executed: Executed[] = [];
-  emit({ event: 'run_start', mode: dry ? 'dry-run' : 'live', method: settings.method, good: address(settings.good), bad: address(settings.bad), resume: settings.resume });
+  emit({
+    event: 'run_start',
+    mode: dry ? 'dry-run' : 'live',
+    method: settings.method,
+    good: address(settings.good),
+    bad: address(settings.bad),
+    resume: settings.resume,
+  });
 
   const journalPath = settings.journal ?? defaultJournalPath(deps.env, settings.good, settings.bad);
   let journal = dry ? undefined : openJournal(settings, journalPath);
@@ -118,15 +135,27 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       emit(
         s
           ? { event: 'server', role, address: address(hp), reachable: true, version: versionLabel(s.identity.version), serverId: s.identity.serverId }
-          : { event: 'server', role, address: address(hp), reachable: false, reason: `statements shown for ${versionLabel(OFFLINE_VERSION)}, with <slots> for what only the server could tell` },
+          : {
+              event: 'server',
+              role,
+              address: address(hp),
+              reachable: false,
+              reason: `statements shown for ${versionLabel(OFFLINE_VERSION)}, with <slots> for what only the server could tell`,
+            },
       );
     }
 
     const checks = await runPreflight(ctx);
     emit({ event: 'preflight', checks });
     const stops = checks.filter((c) => c.verdict === 'stop');
-    if (stops.length && !dry) throw new StepFailed(`preflight: ${stops.map((c) => `${c.check}: ${c.detail}`).join('; ')}`, 0, 'Nothing was changed. Fix the lines marked STOP and run again.');
-    if (stops.length) emit({ event: 'note', level: 'warn', text: `A real run would stop here (${stops.length} STOP line(s)); the dry run goes on to show the plan.` });
+    if (stops.length && !dry)
+      throw new StepFailed(
+        `preflight: ${stops.map((c) => `${c.check}: ${c.detail}`).join('; ')}`,
+        0,
+        'Nothing was changed. Fix the lines marked STOP and run again.',
+      );
+    if (stops.length)
+      emit({ event: 'note', level: 'warn', text: `A real run would stop here (${stops.length} STOP line(s)); the dry run goes on to show the plan.` });
 
     let startAt = 1;
     if (journal) {
@@ -189,8 +218,10 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       await step.conclude?.(ctx);
       if (signal.aborted) throw new Interrupted(`interrupted during step ${step.id}`);
       const ms = Date.now() - started;
-      if (JSON.stringify(ctx.state.gsCoords) !== before.gs && ctx.state.gsCoords) emit({ event: 'coordinates', role: 'GS', coordinates: ctx.state.gsCoords, from: step.title });
-      if (JSON.stringify(ctx.state.bsCoords) !== before.bs && ctx.state.bsCoords) emit({ event: 'coordinates', role: 'BS', coordinates: ctx.state.bsCoords, from: step.title });
+      if (JSON.stringify(ctx.state.gsCoords) !== before.gs && ctx.state.gsCoords)
+        emit({ event: 'coordinates', role: 'GS', coordinates: ctx.state.gsCoords, from: step.title });
+      if (JSON.stringify(ctx.state.bsCoords) !== before.bs && ctx.state.bsCoords)
+        emit({ event: 'coordinates', role: 'BS', coordinates: ctx.state.bsCoords, from: step.title });
       if (journal) {
         Object.assign(journal.step(step.id), { status: 'done', endedAt: new Date().toISOString(), ms });
         journal.data.state = ctx.state;
@@ -206,7 +237,15 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       journal.save();
     }
     emit(summary(ctx, journal, dry));
-    emit({ event: 'result', status: dry ? 'dry-run-complete' : 'recovered', exitCode: 0, verified: ctx.state.verification?.verified ?? null, gsCoords: ctx.state.gsCoords, bsCoords: ctx.state.bsCoords, journal: journal?.path ?? null });
+    emit({
+      event: 'result',
+      status: dry ? 'dry-run-complete' : 'recovered',
+      exitCode: 0,
+      verified: ctx.state.verification?.verified ?? null,
+      gsCoords: ctx.state.gsCoords,
+      bsCoords: ctx.state.bsCoords,
+      journal: journal?.path ?? null,
+    });
     return { exitCode: 0, journalPath: journal?.path, executed, ctx };
   } catch (err) {
     if (await exec.releaseLock()) emit({ event: 'note', level: 'warn', text: 'GS read lock released: GS accepts writes again.' });
@@ -231,7 +270,14 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       resume: journal && stoppedAt > 0 ? resumeCommand(settings, journal.path) : undefined,
       interrupted: err instanceof Interrupted,
     });
-    emit({ event: 'result', status: outcome === 'failed' ? 'failed' : outcome === 'declined' ? 'declined' : 'stopped', exitCode: code, step: stoppedAt, reason, journal: journal?.path ?? null });
+    emit({
+      event: 'result',
+      status: outcome === 'failed' ? 'failed' : outcome === 'declined' ? 'declined' : 'stopped',
+      exitCode: code,
+      step: stoppedAt,
+      reason,
+      journal: journal?.path ?? null,
+    });
     return { exitCode: code, journalPath: journal?.path, executed, ctx };
   } finally {
     await exec.releaseLock();
@@ -247,7 +293,9 @@ export function firstIncompleteStep(j: Journal): number {
 function checkSameServers(servers: { GS: ServerFingerprint; BS: ServerFingerprint }, gs: ServerSession, bs: ServerSession, path: string): void {
   const differs = (f: ServerFingerprint, s: ServerSession) => f.serverId !== s.identity.serverId || f.serverUuid !== s.identity.serverUuid;
   if (differs(servers.GS, gs) || differs(servers.BS, bs))
-    throw new UsageError(`--resume: the journal ${path} belongs to other servers (GS server_id ${servers.GS.serverId}, BS server_id ${servers.BS.serverId}); refusing to continue it here`);
+    throw new UsageError(
+      `--resume: the journal ${path} belongs to other servers (GS server_id ${servers.GS.serverId}, BS server_id ${servers.BS.serverId}); refusing to continue it here`,
+    );
 }
 
 function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolean): RunEvent {
@@ -255,7 +303,9 @@ function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolea
   return {
     event: 'summary',
     dryRun: dry,
-    steps: journal ? journal.data.steps.map((x) => ({ step: x.id, title: x.title, status: x.status, ms: x.ms })) : STEPS.map((x) => ({ step: x.id, title: x.title, status: 'rehearsed' })),
+    steps: journal
+      ? journal.data.steps.map((x) => ({ step: x.id, title: x.title, status: x.status, ms: x.ms }))
+      : STEPS.map((x) => ({ step: x.id, title: x.title, status: 'rehearsed' })),
     gsCoords: s.gsCoords,
     bsCoords: s.bsCoords,
     copy: s.copy?.complete ? { bytes: s.copy.bytes, seconds: s.copy.seconds } : undefined,

@@ -163,7 +163,12 @@ async function gatherServer(side: Side, endpoint: Endpoint, address: string, con
   facts.binlog = binlog;
   facts.gtid =
     id.version.flavor === 'mariadb'
-      ? { binlogPos: id.gtidBinlogPos ?? '', binlogState: gtidState === undefined ? undefined : String(gtidState ?? ''), slavePos: id.gtidSlavePos ?? '', strict: id.gtidStrictMode }
+      ? {
+          binlogPos: id.gtidBinlogPos ?? '',
+          binlogState: gtidState === undefined ? undefined : String(gtidState ?? ''),
+          slavePos: id.gtidSlavePos ?? '',
+          strict: id.gtidStrictMode,
+        }
       : { mode: id.gtidMode ?? 'OFF', executed: id.gtidExecuted ?? '' };
   return { endpoint, facts, session, replica, binlogSizes: sizes };
 }
@@ -252,11 +257,17 @@ function judge(d: DirectionFacts, r: ReplicaStatus): { verdict: Verdict; reason:
   }
   if (r.ioRunning !== 'Yes' && d.ioError) {
     const why = explainErrno(d.ioError.errno);
-    return { verdict: 'broken', reason: `${R}'s IO thread ${r.ioRunning === 'Connecting' ? `cannot connect to ${S}` : 'stopped'} on error ${d.ioError.errno}: ${why ?? brief(d.ioError.message)}` };
+    return {
+      verdict: 'broken',
+      reason: `${R}'s IO thread ${r.ioRunning === 'Connecting' ? `cannot connect to ${S}` : 'stopped'} on error ${d.ioError.errno}: ${why ?? brief(d.ioError.message)}`,
+    };
   }
   if (r.ioRunning === 'Connecting') return { verdict: 'broken', reason: `${R}'s IO thread is still connecting to ${S}: it receives nothing` };
   if (r.ioRunning !== 'Yes')
-    return { verdict: 'broken', reason: `${R}'s replication threads are stopped (IO ${r.ioRunning}, SQL ${r.sqlRunning}) with no error recorded: someone stopped them, and ${R} receives nothing from ${S}` };
+    return {
+      verdict: 'broken',
+      reason: `${R}'s replication threads are stopped (IO ${r.ioRunning}, SQL ${r.sqlRunning}) with no error recorded: someone stopped them, and ${R} receives nothing from ${S}`,
+    };
   if (r.sqlRunning !== 'Yes')
     return { verdict: 'lagging', reason: `${R}'s SQL thread is stopped with no error (IO still receiving): ${S}'s changes pile up unapplied${lagText(d)}` };
   if (d.lagSeconds !== null && d.lagSeconds > LAGGING_AFTER_SECONDS) return { verdict: 'lagging', reason: `${R} is ${d.lagSeconds}s behind ${S}` };
@@ -320,26 +331,40 @@ async function lacking(side: Side, g: Record<Side, Gathered>, dirs: DirectionFac
   const f = mine.facts;
   if (!mine.session || f.serverId === undefined) return { count: null, unit: 'transactions', detail: 'cannot tell' };
   if (f.gtid?.mode?.toUpperCase() === 'ON' && f.gtid.executed !== undefined) {
-    const diff = String((await mine.session.value(`SELECT GTID_SUBTRACT(${literal(f.gtid.executed)}, ${literal(theirs.facts.gtid?.executed ?? '')})`).catch(() => '')) ?? '');
+    const diff = String(
+      (await mine.session.value(`SELECT GTID_SUBTRACT(${literal(f.gtid.executed)}, ${literal(theirs.facts.gtid?.executed ?? '')})`).catch(() => '')) ?? '',
+    );
     const count = countMysqlGtids(diff);
-    return { count, unit: 'transactions', detail: count ? `${count} transaction(s) by GTID set subtraction: ${oneLine(diff)}` : 'no transactions by GTID set subtraction' };
+    return {
+      count,
+      unit: 'transactions',
+      detail: count ? `${count} transaction(s) by GTID set subtraction: ${oneLine(diff)}` : 'no transactions by GTID set subtraction',
+    };
   }
   const towardsOther = dirs.find((d) => d.source === side)!;
-  if (!towardsOther.executed) return { count: null, unit: 'transactions', detail: `cannot tell (${other(side)} has no replication position in ${side}'s binary log)` };
+  if (!towardsOther.executed)
+    return { count: null, unit: 'transactions', detail: `cannot tell (${other(side)} has no replication position in ${side}'s binary log)` };
   const bytes = towardsOther.bytesBehind;
   const bytesText = bytes === null || bytes === undefined ? '' : `, ${bytes} bytes of binary log`;
   try {
     const n = await ownEventsSince(mine.endpoint, towardsOther.executed, f.serverId);
-    return { count: n.transactions, unit: 'transactions', detail: `${n.transactions} transaction(s) it wrote that ${other(side)} has not executed${describeOwnEvents(n)}${bytesText}` };
+    return {
+      count: n.transactions,
+      unit: 'transactions',
+      detail: `${n.transactions} transaction(s) it wrote that ${other(side)} has not executed${describeOwnEvents(n)}${bytesText}`,
+    };
   } catch {
-    return { count: bytes ?? null, unit: 'bytes', detail: bytes === null || bytes === undefined ? 'cannot tell' : `${bytes} bytes of ${side}'s binary log not executed by ${other(side)}` };
+    return {
+      count: bytes ?? null,
+      unit: 'bytes',
+      detail: bytes === null || bytes === undefined ? 'cannot tell' : `${bytes} bytes of ${side}'s binary log not executed by ${other(side)}`,
+    };
   }
 }
 
 const TIME_COLUMNS = stmt(
   "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS WHERE DATA_TYPE IN ('timestamp', 'datetime') ORDER BY TABLE_SCHEMA, TABLE_NAME, (COLUMN_NAME REGEXP 'updat|modif|chang') DESC, ORDINAL_POSITION",
 );
-
 
 async function gatherEvidence(g: Record<Side, Gathered>, dirs: DirectionFacts[]): Promise<Evidence> {
   const qa: Query = (s) => g.A.session!.query(s);
@@ -357,7 +382,10 @@ async function gatherEvidence(g: Record<Side, Gathered>, dirs: DirectionFacts[])
     const counts = async (q: Query, tables: string[]) => new Map(await Promise.all(tables.map(async (t) => [t, await rowCount(q, t)] as const)));
     const [countA, countB] = await Promise.all([counts(qa, tablesA), counts(qb, tablesB)]);
     const schemas = new Map<string, Record<Side, number>>();
-    for (const [side, m] of [['A', countA], ['B', countB]] as const)
+    for (const [side, m] of [
+      ['A', countA],
+      ['B', countB],
+    ] as const)
       for (const [t, n] of m) {
         const schema = t.slice(0, t.indexOf('.'));
         const e = schemas.get(schema) ?? { A: 0, B: 0 };
@@ -397,7 +425,8 @@ function recommendOne(broken: DirectionFacts, healthy: DirectionFacts, g: Record
   const good = other(bad);
   const reasons = [`${bad} stopped replicating from ${good}: ${broken.reason}`, `${good} still follows ${bad} (${healthy.name} ${healthy.verdict})`];
   const caveats: string[] = [];
-  if (!broken.sqlError && broken.ioError) caveats.push(`only ${bad}'s IO thread failed: fixing the connection or the replication account may be enough, without a rebuild`);
+  if (!broken.sqlError && broken.ioError)
+    caveats.push(`only ${bad}'s IO thread failed: fixing the connection or the replication account may be enough, without a rebuild`);
   if (!broken.sqlError && !broken.ioError) caveats.push(`no error was recorded: if ${bad}'s data are intact, START SLAVE on ${bad} may be enough`);
   if (broken.bytesBehind) caveats.push(`${bad} has not executed ${broken.bytesBehind} bytes of ${good}'s binary log`);
   return { good, bad, reasons, caveats, command: recoverCommand(good, opts, g) };
@@ -412,7 +441,9 @@ function recommendBoth(dirs: DirectionFacts[], ev: Evidence | undefined, g: Reco
     const failed: Side = ea ? 'A' : 'B';
     good = other(failed);
     const e = (ea ?? eb)!;
-    reasons.push(`${failed} failed to apply ${good}'s changes (error ${e.errno}${explainErrno(e.errno) ? `: ${explainErrno(e.errno)}` : ''}); ${good} applied everything of ${failed}'s it received without error`);
+    reasons.push(
+      `${failed} failed to apply ${good}'s changes (error ${e.errno}${explainErrno(e.errno) ? `: ${explainErrno(e.errno)}` : ''}); ${good} applied everything of ${failed}'s it received without error`,
+    );
   }
   const la = ev?.lacking.A.count ?? null;
   const lb = ev?.lacking.B.count ?? null;
@@ -420,7 +451,9 @@ function recommendBoth(dirs: DirectionFacts[], ev: Evidence | undefined, g: Reco
     const more: Side | undefined = la > lb ? 'A' : lb > la ? 'B' : undefined;
     if (more) {
       good ??= more;
-      reasons.push(`${more} holds more that the other lacks (${ev!.lacking[more].count} ${ev!.lacking[more].unit} against ${ev!.lacking[other(more)].count}): rebuilding ${other(more)} discards less`);
+      reasons.push(
+        `${more} holds more that the other lacks (${ev!.lacking[more].count} ${ev!.lacking[more].unit} against ${ev!.lacking[other(more)].count}): rebuilding ${other(more)} discards less`,
+      );
     }
   }
   const ro = (s: Side) => g[s].facts.readOnly;
@@ -448,10 +481,16 @@ export async function gatherPairStatus(endpoints: Record<Side, Endpoint>, opts: 
   ]);
   const g: Record<Side, Gathered> = { A: ga, B: gb };
   try {
-    const dirs: [DirectionFacts, DirectionFacts] = await Promise.all([gatherDirection(ga, gb, opts.connectTimeoutMs), gatherDirection(gb, ga, opts.connectTimeoutMs)]);
+    const dirs: [DirectionFacts, DirectionFacts] = await Promise.all([
+      gatherDirection(ga, gb, opts.connectTimeoutMs),
+      gatherDirection(gb, ga, opts.connectTimeoutMs),
+    ]);
     const status: PairStatus = { checkedAt: new Date().toISOString(), servers: { A: ga.facts, B: gb.facts }, directions: dirs, notes: [] };
     const down = (['A', 'B'] as const).filter((s) => !g[s].facts.reachable);
-    for (const s of down) status.notes.push(`${s} is unreachable (${g[s].facts.error}); start it or fix the connection, then look again: a server that is down is not evidence that its data are bad`);
+    for (const s of down)
+      status.notes.push(
+        `${s} is unreachable (${g[s].facts.error}); start it or fix the connection, then look again: a server that is down is not evidence that its data are bad`,
+      );
     if (down.length) return status;
     if (ga.facts.serverId === gb.facts.serverId && ga.facts.serverUuid === gb.facts.serverUuid)
       status.notes.push(`A and B are the same server (server_id ${ga.facts.serverId}): check the addresses`);
@@ -459,14 +498,21 @@ export async function gatherPairStatus(endpoints: Record<Side, Endpoint>, opts: 
       const src = g[d.source].facts;
       if (d.configured && src.serverId !== undefined) {
         const sid = g[d.replica].replica?.sourceServerId;
-        if (sid && sid !== src.serverId) status.notes.push(`${d.replica} replicates from server_id ${sid} (${d.sourceAddress}), not from ${d.source} (server_id ${src.serverId})`);
+        if (sid && sid !== src.serverId)
+          status.notes.push(`${d.replica} replicates from server_id ${sid} (${d.sourceAddress}), not from ${d.source} (server_id ${src.serverId})`);
       }
     }
     const broken = dirs.filter((d) => d.verdict === 'broken');
     // Whenever a direction is broken, what only A and only B hold is part of the decision (and of what a rebuild
     // would overwrite): the same figures recover's preflight reports.
     if (broken.length > 0 && opts.evidence) status.evidence = await gatherEvidence(g, dirs);
-    if (broken.length === 1) status.recommendation = recommendOne(broken[0], dirs.find((d) => d !== broken[0])!, g, opts);
+    if (broken.length === 1)
+      status.recommendation = recommendOne(
+        broken[0],
+        dirs.find((d) => d !== broken[0])!,
+        g,
+        opts,
+      );
     if (broken.length === 2) status.recommendation = recommendBoth(dirs, status.evidence, g, opts);
     return status;
   } finally {

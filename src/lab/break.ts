@@ -28,7 +28,8 @@ async function waitFor(s: ServerSession, what: string, ok: (r: ReplicaStatus) =>
 }
 
 async function writeOrders(s: ServerSession, n: number, note: string): Promise<void> {
-  for (let i = 0; i < n; i++) await s.query(`INSERT INTO shop.orders (customer_id, amount, note) VALUES (${1 + (i % 40)}, ${(i + 1) * 3}.50, '${note} ${i + 1}')`);
+  for (let i = 0; i < n; i++)
+    await s.query(`INSERT INTO shop.orders (customer_id, amount, note) VALUES (${1 + (i % 40)}, ${(i + 1) * 3}.50, '${note} ${i + 1}')`);
 }
 
 /** Break the pair; `bad` (default b) is the side that ends up needing the rebuild. Returns what was done. */

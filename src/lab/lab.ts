@@ -1,5 +1,6 @@
 // The lab: two real MariaDB servers replicating master-master, configured as the seed sets them up.
 // Used by the tests, the demo and the benchmark, and by operators to rehearse (`mmrecover lab up`).
+import { host } from '../base/host.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -105,7 +106,7 @@ export class Lab {
   /** Crash a server (SIGKILL), for fault injection. */
   kill(which: Which): void {
     const pid = this.server(which).pid;
-    if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+    if (isRunning(pid)) host().kill(pid, 'SIGKILL');
   }
 
   isUp(which: Which): boolean {
@@ -171,8 +172,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     });
     await configurePair(lab);
     lab.save();
-    mkdirSync(dirname(pointerFile(opts.env ?? process.env)), { recursive: true });
-    writeFileSync(pointerFile(opts.env ?? process.env), dir + '\n');
+    mkdirSync(dirname(pointerFile(opts.env ?? host().env)), { recursive: true });
+    writeFileSync(pointerFile(opts.env ?? host().env), dir + '\n');
     return lab;
   } catch (err) {
     await Promise.all(started.map((s) => stopServer(s.pid)));
@@ -182,14 +183,14 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
 }
 
 /** The lab started last (or the one in `dir`). */
-export function loadLab(dir?: string, env: NodeJS.ProcessEnv = process.env): Lab {
+export function loadLab(dir?: string, env: NodeJS.ProcessEnv = host().env): Lab {
   const pointer = pointerFile(env);
   const d = dir ? resolve(dir) : existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : undefined;
   if (!d || !existsSync(join(d, 'lab.json'))) throw new UsageError('no lab is running; start one with "mmrecover lab up"');
   return new Lab(JSON.parse(readFileSync(join(d, 'lab.json'), 'utf8')) as LabState);
 }
 
-export function forgetLab(lab: Lab, env: NodeJS.ProcessEnv = process.env): void {
+export function forgetLab(lab: Lab, env: NodeJS.ProcessEnv = host().env): void {
   const pointer = pointerFile(env);
   if (existsSync(pointer) && readFileSync(pointer, 'utf8').trim() === lab.dir) rmSync(pointer, { force: true });
 }

@@ -1,5 +1,6 @@
 // One lab server: a real mariadbd in its own directory, with its own port and socket. Started detached so that
 // `mmrecover lab up` can exit and leave it running; stopped by pid.
+import { host } from '../base/host.js';
 import { spawn, execFile } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
@@ -14,7 +15,7 @@ const execFileP = promisify(execFile);
 export const INSTALL_COMMAND = 'apt-get install -y --no-install-recommends mariadb-server mariadb-client';
 
 export function findProgram(name: string): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/usr/bin']) {
+  for (const dir of [...(host().env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/usr/bin']) {
     const p = join(dir, name);
     if (dir && existsSync(p)) return p;
   }
@@ -22,10 +23,11 @@ export function findProgram(name: string): string | undefined {
 }
 
 /** The server program the lab runs: MMRECOVER_MARIADBD when set (a MariaDB installed elsewhere), else the system's. */
-export function mariadbdPath(env: NodeJS.ProcessEnv = process.env): string {
+export function mariadbdPath(env: NodeJS.ProcessEnv = host().env): string {
   const chosen = env.MMRECOVER_MARIADBD;
   if (chosen) {
-    if (!existsSync(chosen)) throw new UsageError(`MMRECOVER_MARIADBD=${chosen}: no such program. Point it at a mariadbd, or unset it and install MariaDB with: ${INSTALL_COMMAND}`);
+    if (!existsSync(chosen))
+      throw new UsageError(`MMRECOVER_MARIADBD=${chosen}: no such program. Point it at a mariadbd, or unset it and install MariaDB with: ${INSTALL_COMMAND}`);
     return chosen;
   }
   const p = findProgram('mariadbd') ?? findProgram('mysqld');
@@ -82,13 +84,13 @@ export async function initDatadir(datadir: string, template?: string): Promise<v
   const install = findProgram('mariadb-install-db') ?? findProgram('mysql_install_db');
   if (!install) throw new UsageError(`mariadb-install-db is not installed. Install it with: ${INSTALL_COMMAND}`);
   const args = ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'];
-  if (process.getuid?.() === 0) args.push('--user=root');
+  if (host().uid === 0) args.push('--user=root');
   // The bootstrap server's temporary tables go to $TMPDIR: a private one, or concurrent installs (two labs starting
   // at once) delete each other's files and abort ("Unknown table 'mysql.tmp_proxies_priv'").
   const tmp = join(dirname(datadir), 'tmp');
   mkdirSync(tmp, { recursive: true });
   try {
-    await execFileP(install, args, { timeout: 120_000, env: { ...process.env, TMPDIR: tmp } });
+    await execFileP(install, args, { timeout: 120_000, env: { ...host().env, TMPDIR: tmp } });
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string };
     const lines = `${e.stdout ?? ''}\n${e.stderr ?? ''}`.trim().split('\n');
@@ -128,7 +130,7 @@ export function serverArgs(s: ServerSpec): string[] {
     `--gtid-domain-id=${s.serverId}`,
   ];
   if (s.tls) args.push(`--ssl-ca=${s.tls.ca}`, `--ssl-cert=${s.tls.cert}`, `--ssl-key=${s.tls.key}`, '--require-secure-transport=ON');
-  if (process.getuid?.() === 0) args.push('--user=root');
+  if (host().uid === 0) args.push('--user=root');
   args.push(...(s.extraArgs ?? []));
   return args;
 }
@@ -156,11 +158,14 @@ export async function startServer(s: ServerSpec): Promise<LabServer> {
   for (;;) {
     if (exited || Date.now() > deadline) {
       const log = existsSync(join(s.dir, 'error.log')) ? readFileSync(join(s.dir, 'error.log'), 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
-      if (!exited) process.kill(server.pid, 'SIGKILL');
+      if (!exited) host().kill(server.pid, 'SIGKILL');
       throw new Error(`lab server ${s.name} (port ${s.port}) did not start: ${log}`);
     }
     try {
-      const session = await ServerSession.connect({ label: s.name.toUpperCase(), host: '127.0.0.1', port: s.port, socket: server.socket, user: 'root', password: '' }, { connectTimeoutMs: 1000 });
+      const session = await ServerSession.connect(
+        { label: s.name.toUpperCase(), host: '127.0.0.1', port: s.port, socket: server.socket, user: 'root', password: '' },
+        { connectTimeoutMs: 1000 },
+      );
       await session.close();
       return server;
     } catch (err) {
@@ -173,7 +178,7 @@ export async function startServer(s: ServerSpec): Promise<LabServer> {
 
 export function isRunning(pid: number): boolean {
   try {
-    process.kill(pid, 0);
+    host().kill(pid, 0);
     return true;
   } catch {
     return false;
@@ -184,7 +189,7 @@ export function isRunning(pid: number): boolean {
 export async function stopServer(pid: number, timeoutMs = 20_000): Promise<void> {
   if (!isRunning(pid)) return;
   try {
-    process.kill(pid, 'SIGTERM');
+    host().kill(pid, 'SIGTERM');
   } catch {
     return;
   }
@@ -192,7 +197,7 @@ export async function stopServer(pid: number, timeoutMs = 20_000): Promise<void>
   while (isRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   if (isRunning(pid)) {
     try {
-      process.kill(pid, 'SIGKILL');
+      host().kill(pid, 'SIGKILL');
     } catch {
       /* gone */
     }

@@ -21,7 +21,18 @@ export async function labStatus(lab: Lab): Promise<{ dir: string; gtid: boolean;
         const session = await lab.connect(w);
         try {
           const r = await readReplicaStatus(session);
-          return { ...base, replication: { io: r.ioRunning, sql: r.sqlRunning, lastIoErrno: r.lastIoErrno, lastIoError: r.lastIoError, lastSqlErrno: r.lastSqlErrno, lastSqlError: r.lastSqlError, lag: r.lagSeconds } };
+          return {
+            ...base,
+            replication: {
+              io: r.ioRunning,
+              sql: r.sqlRunning,
+              lastIoErrno: r.lastIoErrno,
+              lastIoError: r.lastIoError,
+              lastSqlErrno: r.lastSqlErrno,
+              lastSqlError: r.lastSqlError,
+              lag: r.lagSeconds,
+            },
+          };
         } finally {
           await session.close();
         }

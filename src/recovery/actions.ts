@@ -10,7 +10,9 @@ import type { RecoveryState } from './state.js';
 export type Role = 'GS' | 'BS';
 export type Bindings = Record<string, string>;
 
+// A control character marks a slot: it never occurs in SQL text the tool writes, so a slot cannot be forged by a value.
 const SLOT = '\u0001';
+// eslint-disable-next-line no-control-regex -- the slot marker is a control character on purpose (above)
 const SLOT_RE = /\u0001([a-z]+):([^\u0001]+)\u0001/g;
 /** What a slot's value may look like: anything else is refused before it reaches SQL text. */
 const SLOT_PATTERNS: Record<string, RegExp> = {
@@ -46,6 +48,7 @@ export function fillStatement(s: Statement, b: Bindings): Statement {
 
 /** The argument that stands for a 0600 option file with the credentials of `role`, created when the command runs. */
 export const optionFileArg = (role: Role) => `--defaults-extra-file=${SLOT}optfile:${role}${SLOT}`;
+// eslint-disable-next-line no-control-regex -- the slot marker, as above
 const OPTION_FILE_RE = /\u0001optfile:(GS|BS)\u0001/;
 export const OPTION_FILE_SHOWN = '<0600 option file>';
 
@@ -72,7 +75,9 @@ export function optionFileRoles(c: CommandLine): Role[] {
 }
 
 export function renderCommand(c: CommandLine): string {
-  return [c.program, ...c.args.map((a) => a.replace(OPTION_FILE_RE, OPTION_FILE_SHOWN))].map((a) => (a.includes(OPTION_FILE_SHOWN) ? a : shellQuote(a))).join(' ');
+  return [c.program, ...c.args.map((a) => a.replace(OPTION_FILE_RE, OPTION_FILE_SHOWN))]
+    .map((a) => (a.includes(OPTION_FILE_SHOWN) ? a : shellQuote(a)))
+    .join(' ');
 }
 
 interface Base {
@@ -198,7 +203,12 @@ export interface PlanLine {
 
 /** The lines an action shows, bound values filled in. */
 export function renderAction(a: Action, b: Bindings = {}): PlanLine[] {
-  const line = (text: string, extra: Partial<PlanLine> = {}): PlanLine => ({ role: a.role, text: renderText(text, b), ...(a.note ? { note: a.note } : {}), ...extra });
+  const line = (text: string, extra: Partial<PlanLine> = {}): PlanLine => ({
+    role: a.role,
+    text: renderText(text, b),
+    ...(a.note ? { note: a.note } : {}),
+    ...extra,
+  });
   switch (a.kind) {
     case 'sql':
       return [line(a.statement.shown)];

@@ -12,27 +12,11 @@ import { endpointFor } from '../config/endpoints.js';
 import { ident, literal, stmt } from '../dialect/statement.js';
 import { optionFileArg, type Action } from './actions.js';
 import type { RecoveryContext } from './context.js';
+import type { BackupRecord, BsOnly } from './state.js';
+
+export type { BackupRecord, BsOnly };
 import { dataSizeBytes, differingTables, listUserSchemas, type Query } from './compare.js';
 import { formatBytes } from '../base/format.js';
-
-export interface BsOnly {
-  /** GS's executed position in BS's binary log: where BS's own, unreplicated events begin. Absent: the log cannot tell. */
-  from?: Coordinates;
-  own?: Omit<OwnEvents, 'bytes'>;
-  /** The replication error BS stopped on, when it says that BS holds a row GS does not (duplicate key, missing row). */
-  conflict?: { errno: number; error: string; table?: string; row?: Record<string, unknown> };
-  /** Tables whose CHECKSUM differs, among those BS's events touched (all tables when the log cannot tell). */
-  differing: Array<{ table: string; gsRows: number; bsRows: number }>;
-  /** Schemas a backup keeps (auto mode). */
-  schemas: string[];
-}
-
-export interface BackupRecord {
-  skipped?: boolean;
-  dir?: string;
-  events?: { file: string; transactions: number };
-  dump?: { file: string; schemas: string[]; bytes: number; fileBytes: number };
-}
 
 const q =
   (ctx: RecoveryContext, role: 'GS' | 'BS'): Query =>
@@ -70,12 +54,22 @@ export function describeBsOnly(b: BsOnly): string {
   if (!hasBsOnly(b)) return b.from ? 'nothing only on BS (it wrote nothing of its own since GS last applied from it)' : 'nothing only on BS';
   const parts: string[] = [];
   const o = b.own;
-  if (o && o.transactions > 0) parts.push(`BS has ${o.transactions} transaction(s)${o.tables.length ? describeOwnEvents(o) : `${describeOwnEvents(o)} on no table rows (statements only)`} that GS does not have`);
+  if (o && o.transactions > 0)
+    parts.push(
+      `BS has ${o.transactions} transaction(s)${o.tables.length ? describeOwnEvents(o) : `${describeOwnEvents(o)} on no table rows (statements only)`} that GS does not have`,
+    );
   if (b.conflict) {
-    const row = b.conflict.row ? `: ${Object.entries(b.conflict.row).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}` : '';
+    const row = b.conflict.row
+      ? `: ${Object.entries(b.conflict.row)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(', ')}`
+      : '';
     parts.push(`BS stopped replicating on error ${b.conflict.errno}${b.conflict.table ? ` on ${b.conflict.table}` : ''}, a row GS does not have${row}`);
   }
-  if (!b.from && b.differing.length) parts.push(`the binary log cannot tell what is BS's own; tables that differ: ${b.differing.map((d) => `${d.table} (GS ${d.gsRows} rows, BS ${d.bsRows})`).join(', ')}`);
+  if (!b.from && b.differing.length)
+    parts.push(
+      `the binary log cannot tell what is BS's own; tables that differ: ${b.differing.map((d) => `${d.table} (GS ${d.gsRows} rows, BS ${d.bsRows})`).join(', ')}`,
+    );
   else if (b.differing.length) parts.push(`tables that differ now: ${b.differing.map((d) => `${d.table} (GS ${d.gsRows} rows, BS ${d.bsRows})`).join(', ')}`);
   return `${parts.join('; ')}. They will be overwritten by the copy`;
 }
@@ -103,12 +97,19 @@ async function gsPositionInBsLog(ctx: RecoveryContext): Promise<Coordinates | un
 /** The row a duplicate-key error names, read from BS (single-column primary keys only). */
 async function conflictRow(ctx: RecoveryContext, table: string, key: string): Promise<Record<string, unknown> | undefined> {
   const [schema, name] = [schemaOf(table), table.slice(table.indexOf('.') + 1)];
-  const pk = await q(ctx, 'BS')(
-    stmt(`SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ${literal(schema)} AND TABLE_NAME = ${literal(name)} AND CONSTRAINT_NAME = 'PRIMARY'`),
+  const pk = await q(
+    ctx,
+    'BS',
+  )(
+    stmt(
+      `SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ${literal(schema)} AND TABLE_NAME = ${literal(name)} AND CONSTRAINT_NAME = 'PRIMARY'`,
+    ),
   );
   if (pk.length !== 1) return undefined;
   const rows = await q(ctx, 'BS')(stmt(`SELECT * FROM ${ident(schema)}.${ident(name)} WHERE ${ident(String(pk[0].COLUMN_NAME))} = ${literal(key)} LIMIT 1`));
-  return rows[0] ? Object.fromEntries(Object.entries(rows[0]).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : Buffer.isBuffer(v) ? `0x${v.toString('hex')}` : v])) : undefined;
+  return rows[0]
+    ? Object.fromEntries(Object.entries(rows[0]).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : Buffer.isBuffer(v) ? `0x${v.toString('hex')}` : v]))
+    : undefined;
 }
 
 /** Measure what only BS holds (read-only: SELECTs, SHOW, and the binlog reader). */
@@ -130,7 +131,9 @@ export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
   const { differing } = await differingTables(q(ctx, 'GS'), q(ctx, 'BS'), candidates);
   // A table only GS has is not BS's to keep; one only BS has is.
   out.differing = differing.filter((d) => d.rows[1] !== null).map((d) => ({ table: d.table, gsRows: d.rows[0] ?? 0, bsRows: d.rows[1]! }));
-  out.schemas = [...new Set([...(out.own?.tables ?? []), ...(out.conflict?.table ? [out.conflict.table] : []), ...out.differing.map((d) => d.table)].map(schemaOf))].sort();
+  out.schemas = [
+    ...new Set([...(out.own?.tables ?? []), ...(out.conflict?.table ? [out.conflict.table] : []), ...out.differing.map((d) => d.table)].map(schemaOf)),
+  ].sort();
   return out;
 }
 
@@ -155,13 +158,23 @@ export async function bsOnlyChecks(ctx: RecoveryContext, add: (v: 'ok' | 'warn' 
   const schemas = await schemasToKeep(ctx, b);
   const events = (b.own?.transactions ?? 0) > 0;
   if (!schemas.length && !events) return add('ok', 'backup', 'nothing to keep');
-  if (events && !(await findBinlogReader().catch(() => undefined))) add('stop', 'backup', 'the binlog reader (mariadb-binlog or mysqlbinlog) is not installed, so BS’s own events cannot be exported');
+  if (events && !(await findBinlogReader().catch(() => undefined)))
+    add('stop', 'backup', 'the binlog reader (mariadb-binlog or mysqlbinlog) is not installed, so BS’s own events cannot be exported');
   const need = (schemas.length ? await dataSizeBytes(q(ctx, 'BS'), schemas) : 0) + 1024 * 1024;
   const root = backupRoot(ctx);
   const free = await freeBytes(root);
   if (free !== undefined && free < need) {
-    add('stop', 'backup space', `the backup needs up to ${formatBytes(need)} in ${root}, only ${formatBytes(free)} is free: free some space, choose --backup-dir, or run with --no-backup`);
-  } else add('ok', 'backup', `${events ? `BS’s ${b.own!.transactions} own transaction(s) and ` : ''}${schemas.length ? `schemas ${schemas.join(', ')}` : ''} → ${root} (${free === undefined ? 'free space unknown' : `${formatBytes(free)} free`})`);
+    add(
+      'stop',
+      'backup space',
+      `the backup needs up to ${formatBytes(need)} in ${root}, only ${formatBytes(free)} is free: free some space, choose --backup-dir, or run with --no-backup`,
+    );
+  } else
+    add(
+      'ok',
+      'backup',
+      `${events ? `BS’s ${b.own!.transactions} own transaction(s) and ` : ''}${schemas.length ? `schemas ${schemas.join(', ')}` : ''} → ${root} (${free === undefined ? 'free space unknown' : `${formatBytes(free)} free`})`,
+    );
 }
 
 async function freeBytes(dir: string): Promise<number | undefined> {
@@ -230,7 +243,10 @@ export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
       kind: 'export',
       role: 'BS',
       tool: 'dump-gzip',
-      command: { program: c.dump.command, args: dumpArgs(c, { optionFile: optionFileArg('BS').replace('--defaults-extra-file=', ''), method: 'classic', databases: schemas }) },
+      command: {
+        program: c.dump.command,
+        args: dumpArgs(c, { optionFile: optionFileArg('BS').replace('--defaults-extra-file=', ''), method: 'classic', databases: schemas }),
+      },
       file,
       note: 'BS’s data before the copy (BS is fenced: its lock stalls no one)',
       capture: (o, state) => void (record(state).dump = { file, schemas, bytes: o.bytes, fileBytes: o.fileBytes ?? 0 }),

@@ -28,7 +28,14 @@ export function changeSourceStatements(ctx: RecoveryContext, replica: Role, coor
 }
 
 /** Step 6 (BS replicates from GS) and step 9 (GS replicates from BS) differ only in direction and wording. */
-export function pointStep(o: { id: number; title: string; replica: Role; coords: (ctx: RecoveryContext) => Coordinates | undefined; note: (ctx: RecoveryContext) => string; after: string }): Step {
+export function pointStep(o: {
+  id: number;
+  title: string;
+  replica: Role;
+  coords: (ctx: RecoveryContext) => Coordinates | undefined;
+  note: (ctx: RecoveryContext) => string;
+  after: string;
+}): Step {
   return {
     id: o.id,
     title: o.title,
@@ -37,7 +44,10 @@ export function pointStep(o: { id: number; title: string; replica: Role; coords:
     async plan(ctx) {
       const statements = changeSourceStatements(ctx, o.replica, o.coords(ctx));
       const actions = statements.map((statement): SqlAction => ({ kind: 'sql', role: o.replica, statement, note: o.note(ctx) }));
-      return { actions, question: `Run ${statements.length === 1 ? 'this statement' : `these ${statements.length} statements`} on ${serverName(ctx, o.replica)}?` };
+      return {
+        actions,
+        question: `Run ${statements.length === 1 ? 'this statement' : `these ${statements.length} statements`} on ${serverName(ctx, o.replica)}?`,
+      };
     },
   };
 }

@@ -15,7 +15,12 @@ export const readGtidBinlogPos = (): Statement => stmt('SELECT @@GLOBAL.gtid_bin
 /** The coordinates in a SHOW MASTER STATUS result, or a stop: a server without a binary log cannot be a master. */
 export function coordinatesFrom(rows: Row[], role: Role, shown: string): Coordinates {
   const c = parseCoordinates(rows);
-  if (!c) throw new StepFailed(`${role}: ${shown} returned nothing: binary logging is off, so it cannot be a master`, undefined, 'Enable log-bin on it and restart it.');
+  if (!c)
+    throw new StepFailed(
+      `${role}: ${shown} returned nothing: binary logging is off, so it cannot be a master`,
+      undefined,
+      'Enable log-bin on it and restart it.',
+    );
   return c;
 }
 
@@ -24,7 +29,14 @@ export function recordCoordinates(ctx: RecoveryContext, role: Role, key: 'gsCoor
   const show = ctx.dialect[role].showBinlogStatus();
   const set = (state: RecoveryState, c: Coordinates) => void (state[key] = c);
   const actions: SqlAction[] = [
-    { kind: 'sql', role, statement: show, onLockSession: o.onLockSession, note: o.note, capture: (rows, state) => set(state, coordinatesFrom(rows, role, show.shown)) },
+    {
+      kind: 'sql',
+      role,
+      statement: show,
+      onLockSession: o.onLockSession,
+      note: o.note,
+      capture: (rows, state) => set(state, coordinatesFrom(rows, role, show.shown)),
+    },
   ];
   if (mariadbGtid(ctx))
     actions.push({

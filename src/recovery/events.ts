@@ -1,10 +1,19 @@
 // What a run tells the operator, as typed events emitted once each. The CLI picks a renderer (terminal, plain
 // lines, JSON lines) and draws them; nothing below the CLI formats text for a screen.
-import type { Check } from './preflight.js';
 import type { PlanLine, Role } from './actions.js';
 import type { Coordinates, Verification } from './state.js';
-import type { BackupRecord } from './bs-only.js';
+import type { BackupRecord } from './state.js';
 import type { ClientConnection } from './connections.js';
+
+/** A preflight line. */
+/** not-made: the check could not be made (and the detail says why): never reported as passed. */
+export type Verdict = 'ok' | 'warn' | 'stop' | 'not-made';
+
+export interface Check {
+  verdict: Verdict;
+  check: string;
+  detail: string;
+}
 
 export type ActionMode = 'run' | 'would-run' | 'read' | 'wait' | 'would-wait' | 'ask' | 'would-ask';
 
@@ -38,8 +47,29 @@ export type RunEvent =
   | { event: 'backup'; record: BackupRecord }
   | { event: 'verification'; verification: Verification }
   | { event: 'step_end'; step: number; status: 'done' | 'rehearsed'; ms: number }
-  | { event: 'summary'; dryRun: boolean; steps: Array<{ step: number; title: string; status: string; ms?: number }>; gsCoords?: Coordinates; bsCoords?: Coordinates; copy?: { bytes: number; seconds: number }; backup?: BackupRecord; verification?: Verification; verify: boolean; journal?: string }
+  | {
+      event: 'summary';
+      dryRun: boolean;
+      steps: Array<{ step: number; title: string; status: string; ms?: number }>;
+      gsCoords?: Coordinates;
+      bsCoords?: Coordinates;
+      copy?: { bytes: number; seconds: number };
+      backup?: BackupRecord;
+      verification?: Verification;
+      verify: boolean;
+      journal?: string;
+    }
   | { event: 'stop'; step: number; reason: string; next?: string; states?: { GS: string; BS: string }; resume?: string; interrupted: boolean }
-  | { event: 'result'; status: 'recovered' | 'dry-run-complete' | 'failed' | 'stopped' | 'declined'; exitCode: number; verified?: boolean | null; step?: number; reason?: string; journal: string | null; gsCoords?: Coordinates; bsCoords?: Coordinates };
+  | {
+      event: 'result';
+      status: 'recovered' | 'dry-run-complete' | 'failed' | 'stopped' | 'declined';
+      exitCode: number;
+      verified?: boolean | null;
+      step?: number;
+      reason?: string;
+      journal: string | null;
+      gsCoords?: Coordinates;
+      bsCoords?: Coordinates;
+    };
 
 export type Emit = (e: RunEvent) => void;

@@ -33,7 +33,9 @@ export async function onlineBlockers(q: Query): Promise<OnlineBlockers> {
 export function describeBlockers(b: OnlineBlockers): string | undefined {
   const parts: string[] = [];
   if (b.nonTransactional.length)
-    parts.push(`non-transactional tables would be copied inconsistently without a lock: ${b.nonTransactional.map((t) => `${t.table} (${t.engine}, ~${t.rows} rows)`).join(', ')}`);
+    parts.push(
+      `non-transactional tables would be copied inconsistently without a lock: ${b.nonTransactional.map((t) => `${t.table} (${t.engine}, ~${t.rows} rows)`).join(', ')}`,
+    );
   if (b.runningDdl.length) parts.push(`DDL is running on GS: ${b.runningDdl.map((d) => `thread ${d.id} for ${d.seconds}s: ${d.statement}`).join('; ')}`);
   return parts.length ? parts.join('; ') : undefined;
 }

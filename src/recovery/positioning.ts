@@ -27,16 +27,45 @@ export function decidePositioning(requested: 'auto' | 'file' | 'gtid', f: PairGt
   if (f.flavor === 'mysql') {
     const both = on(f.gsGtidMode) && on(f.bsGtidMode);
     const either = on(f.gsGtidMode) || on(f.bsGtidMode);
-    if (requested === 'gtid' && !both) return { positioning: 'gtid', verdict: 'stop', detail: `--positioning gtid needs gtid_mode=ON on both servers (GS ${f.gsGtidMode ?? '?'}, BS ${f.bsGtidMode ?? '?'})` };
-    if (requested === 'file') return { positioning: 'file', verdict: either ? 'warn' : 'ok', detail: either ? 'file/position as asked (--positioning file), although gtid_mode is ON: replication will not auto-position' : 'file/position' };
-    if (either && !both) return { positioning: 'file', verdict: 'stop', detail: `gtid_mode differs (GS ${f.gsGtidMode}, BS ${f.bsGtidMode}): make it the same on both before recovering` };
+    if (requested === 'gtid' && !both)
+      return {
+        positioning: 'gtid',
+        verdict: 'stop',
+        detail: `--positioning gtid needs gtid_mode=ON on both servers (GS ${f.gsGtidMode ?? '?'}, BS ${f.bsGtidMode ?? '?'})`,
+      };
+    if (requested === 'file')
+      return {
+        positioning: 'file',
+        verdict: either ? 'warn' : 'ok',
+        detail: either ? 'file/position as asked (--positioning file), although gtid_mode is ON: replication will not auto-position' : 'file/position',
+      };
+    if (either && !both)
+      return {
+        positioning: 'file',
+        verdict: 'stop',
+        detail: `gtid_mode differs (GS ${f.gsGtidMode}, BS ${f.bsGtidMode}): make it the same on both before recovering`,
+      };
     return both
-      ? { positioning: 'gtid', verdict: 'ok', detail: 'GTID (gtid_mode=ON on both): BS’s GTID history is reset before the import, the dump sets gtid_purged, replication auto-positions' }
+      ? {
+          positioning: 'gtid',
+          verdict: 'ok',
+          detail: 'GTID (gtid_mode=ON on both): BS’s GTID history is reset before the import, the dump sets gtid_purged, replication auto-positions',
+        }
       : { positioning: 'file', verdict: 'ok', detail: 'file/position (gtid_mode is OFF)' };
   }
   const used = f.gsUsingGtid || f.bsUsingGtid;
-  if (requested === 'gtid') return { positioning: 'gtid', verdict: used ? 'ok' : 'warn', detail: used ? 'GTID (MASTER_USE_GTID=slave_pos)' : 'GTID as asked (--positioning gtid), although the pair replicated by file/position' };
-  if (requested === 'file') return { positioning: 'file', verdict: used ? 'warn' : 'ok', detail: used ? 'file/position as asked (--positioning file), although the pair replicated by GTID' : 'file/position' };
+  if (requested === 'gtid')
+    return {
+      positioning: 'gtid',
+      verdict: used ? 'ok' : 'warn',
+      detail: used ? 'GTID (MASTER_USE_GTID=slave_pos)' : 'GTID as asked (--positioning gtid), although the pair replicated by file/position',
+    };
+  if (requested === 'file')
+    return {
+      positioning: 'file',
+      verdict: used ? 'warn' : 'ok',
+      detail: used ? 'file/position as asked (--positioning file), although the pair replicated by GTID' : 'file/position',
+    };
   return used
     ? { positioning: 'gtid', verdict: 'ok', detail: 'GTID, as the pair replicated (MASTER_USE_GTID=slave_pos; gtid_slave_pos set from the recorded positions)' }
     : { positioning: 'file', verdict: 'ok', detail: 'file/position, as the pair replicated (MASTER_USE_GTID=no)' };
@@ -54,4 +83,3 @@ export function mariadbGtid(ctx: RecoveryContext): boolean {
 export function mysqlGtid(ctx: RecoveryContext): boolean {
   return usesGtidPositioning(ctx) && ctx.dialect.GS.version.flavor === 'mysql';
 }
-

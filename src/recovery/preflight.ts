@@ -8,20 +8,14 @@ import { endpointFor } from '../config/endpoints.js';
 import { literal, stmt } from '../dialect/statement.js';
 import { versionLabel } from '../dialect/version.js';
 import { reachable, type RecoveryContext, type Role } from './context.js';
+import type { Check, Verdict } from './events.js';
 import { dataSizeBytes } from './compare.js';
 import { formatBytes } from '../base/format.js';
 import { describeBlockers, onlineBlockers } from './online-safety.js';
 import { decidePositioning } from './positioning.js';
 import { bsOnlyChecks } from './bs-only.js';
 
-/** not-made: the check could not be made (and the detail says why): never reported as passed. */
-export type Verdict = 'ok' | 'warn' | 'stop' | 'not-made';
-
-export interface Check {
-  verdict: Verdict;
-  check: string;
-  detail: string;
-}
+export type { Check, Verdict };
 
 const REQUIRED_PRIVILEGES: Array<string[]> = [
   ['SELECT'],
@@ -38,9 +32,12 @@ const REQUIRED_PRIVILEGES: Array<string[]> = [
 ];
 
 async function missingPrivileges(ctx: RecoveryContext, role: Role): Promise<string[] | undefined> {
-  const rows = await ctx.read(role, stmt(
-    "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')",
-  ));
+  const rows = await ctx.read(
+    role,
+    stmt(
+      "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')",
+    ),
+  );
   if (rows.length === 0) return undefined; // granted through roles: cannot tell here
   const have = new Set(rows.map((r) => String(r.PRIVILEGE_TYPE).toUpperCase()));
   return REQUIRED_PRIVILEGES.filter((alts) => !alts.some((p) => have.has(p))).map((alts) => alts.join(' or '));
@@ -64,7 +61,16 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   if (!reachable(ctx, 'GS') || !reachable(ctx, 'BS')) {
     const down = (['GS', 'BS'] as Role[]).filter((r) => !reachable(ctx, r));
     const why = `not made: ${down.join(' and ')} did not answer`;
-    for (const check of ['privileges', 'two different servers', 'binary log', 'replication account', 'long transactions on GS', 'disk space on BS', 'what only BS holds', 'positioning'])
+    for (const check of [
+      'privileges',
+      'two different servers',
+      'binary log',
+      'replication account',
+      'long transactions on GS',
+      'disk space on BS',
+      'what only BS holds',
+      'positioning',
+    ])
       add('not-made', check, why);
     return checks;
   }
@@ -93,7 +99,11 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   for (const role of ['GS', 'BS'] as Role[]) {
     const id = ctx.identity[role]!;
     add(id.logBin ? 'ok' : 'stop', `${role} binary log`, id.logBin ? `on, format ${id.binlogFormat}` : 'log_bin is OFF: it is not configured as a master');
-    add(id.logSlaveUpdates ? 'ok' : 'warn', `${role} log_slave_updates`, id.logSlaveUpdates ? 'on' : 'off: changes replicated into it are not written to its binary log');
+    add(
+      id.logSlaveUpdates ? 'ok' : 'warn',
+      `${role} log_slave_updates`,
+      id.logSlaveUpdates ? 'on' : 'off: changes replicated into it are not written to its binary log',
+    );
   }
   const paired = g.autoIncrementIncrement >= 2 && b.autoIncrementIncrement >= 2 && g.autoIncrementOffset !== b.autoIncrementOffset;
   add(
@@ -116,7 +126,10 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
     else if (!acct.matches) add('warn', label, `${ctx.settings.replUser}@{${acct.hosts.join(',')}} may not admit connections from ${peer}${after}`);
     else add('ok', label, `${ctx.settings.replUser} admits ${peer}${after}`);
   }
-  const login = await ServerSession.connect({ ...endpointFor(ctx.settings, 'GS'), user: ctx.settings.replUser, password: ctx.settings.replPassword, label: 'GS' }, { connectTimeoutMs: 5000 })
+  const login = await ServerSession.connect(
+    { ...endpointFor(ctx.settings, 'GS'), user: ctx.settings.replUser, password: ctx.settings.replPassword, label: 'GS' },
+    { connectTimeoutMs: 5000 },
+  )
     .then(async (s) => (await s.close(), undefined))
     .catch((err: ServerError) => err);
   if (!login) add('ok', 'replication login', `${ctx.settings.replUser} logs in to GS with MMRECOVER_REPL_PASSWORD`);
@@ -125,19 +138,18 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   try {
     const c = await ctx.clients();
     add('ok', 'client programs', `${c.dump.command} ${c.dump.version} | ${c.load.command} ${c.load.version}`);
-    if (c.dump.flavor !== g.version.flavor) add('warn', 'client flavor', `${c.dump.command} is a ${c.dump.flavor} client and GS is ${versionLabel(g.version)}; prefer the server's own client`);
+    if (c.dump.flavor !== g.version.flavor)
+      add('warn', 'client flavor', `${c.dump.command} is a ${c.dump.flavor} client and GS is ${versionLabel(g.version)}; prefer the server's own client`);
   } catch (err) {
     add('stop', 'client programs', (err as Error).message);
   }
 
   const trx: Row[] = await read('GS')(
-      "SELECT trx_mysql_thread_id AS id, TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS age, LEFT(COALESCE(trx_query, ''), 80) AS query FROM information_schema.INNODB_TRX WHERE trx_started <= NOW() - INTERVAL 2 SECOND ORDER BY trx_started",
-    )
-    .catch(() => []);
+    "SELECT trx_mysql_thread_id AS id, TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS age, LEFT(COALESCE(trx_query, ''), 80) AS query FROM information_schema.INNODB_TRX WHERE trx_started <= NOW() - INTERVAL 2 SECOND ORDER BY trx_started",
+  ).catch(() => []);
   const longQueries: Row[] = await read('GS')(
-      "SELECT ID AS id, TIME AS age, LEFT(COALESCE(INFO, ''), 80) AS query FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND TIME >= 2 AND ID <> CONNECTION_ID() AND USER NOT IN ('system user', 'event_scheduler')",
-    )
-    .catch(() => []);
+    "SELECT ID AS id, TIME AS age, LEFT(COALESCE(INFO, ''), 80) AS query FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND TIME >= 2 AND ID <> CONNECTION_ID() AND USER NOT IN ('system user', 'event_scheduler')",
+  ).catch(() => []);
   // A long statement inside a transaction shows in both lists: once per thread, at its longest age.
   const byThread = new Map<string, { id: unknown; age: number; query: string }>();
   for (const t of [...trx, ...longQueries]) {
@@ -167,10 +179,16 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   if (ctx.settings.method === 'online') {
     const blockers = await onlineBlockers((q) => ctx.read('GS', q));
     const why = describeBlockers(blockers);
-    add(why ? 'stop' : 'ok', 'online copy is safe', why ? `${why}. Use --method classic (GS locked during the copy)` : 'all user tables are transactional and no DDL is running on GS');
+    add(
+      why ? 'stop' : 'ok',
+      'online copy is safe',
+      why ? `${why}. Use --method classic (GS locked during the copy)` : 'all user tables are transactional and no DDL is running on GS',
+    );
   }
 
-  const [gsRepl, bsRepl] = await Promise.all((['GS', 'BS'] as Role[]).map(async (r) => parseReplicaStatus(await ctx.read(r, ctx.dialect[r].showReplicaStatus()), ctx.dialect[r])));
+  const [gsRepl, bsRepl] = await Promise.all(
+    (['GS', 'BS'] as Role[]).map(async (r) => parseReplicaStatus(await ctx.read(r, ctx.dialect[r].showReplicaStatus()), ctx.dialect[r])),
+  );
   const decision = decidePositioning(ctx.settings.positioning, {
     flavor: g.version.flavor,
     gsGtidMode: g.gtidMode,
@@ -185,10 +203,18 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   add(decision.verdict, 'positioning', decision.detail);
   if (decision.positioning === 'gtid' && g.version.flavor === 'mysql') {
     const c = await ctx.clients();
-    if (c.dump.flavor !== 'mysql') add('stop', 'GTID dump', `${c.dump.command} cannot write gtid_purged (--set-gtid-purged); install MySQL's mysqldump for a MySQL GTID pair`);
+    if (c.dump.flavor !== 'mysql')
+      add('stop', 'GTID dump', `${c.dump.command} cannot write gtid_purged (--set-gtid-purged); install MySQL's mysqldump for a MySQL GTID pair`);
   }
   if (decision.positioning === 'gtid' && g.version.flavor === 'mariadb') {
-    const domains = await Promise.all((['GS', 'BS'] as Role[]).map((r) => read(r)('SELECT @@GLOBAL.gtid_domain_id AS d').then((rows) => rows[0]?.d, () => undefined)));
+    const domains = await Promise.all(
+      (['GS', 'BS'] as Role[]).map((r) =>
+        read(r)('SELECT @@GLOBAL.gtid_domain_id AS d').then(
+          (rows) => rows[0]?.d,
+          () => undefined,
+        ),
+      ),
+    );
     add(
       domains[0] === domains[1] ? 'warn' : 'ok',
       'GTID domains',

@@ -15,7 +15,19 @@ import type { RecoveryContext } from './context.js';
 import type { Role } from './actions.js';
 import type { Step } from './steps/step.js';
 
-export const STEPS: readonly Step[] = [isolate, stopBsReplica, lockGs, copyData, unlockGs, pointBsAtGs, startBsReplica, recordBs, pointGsAtBs, startGsReplica, restoreBs];
+export const STEPS: readonly Step[] = [
+  isolate,
+  stopBsReplica,
+  lockGs,
+  copyData,
+  unlockGs,
+  pointBsAtGs,
+  startBsReplica,
+  recordBs,
+  pointGsAtBs,
+  startGsReplica,
+  restoreBs,
+];
 
 /** The step whose question covers `id`, if an earlier one does (3 covers 4 and 5). */
 export function confirmedBy(id: number): number | undefined {

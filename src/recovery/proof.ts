@@ -17,7 +17,9 @@ export const MARKER_SCHEMA = 'mmrecover';
 export function markerSetup(): Statement[] {
   return [
     stmt(`CREATE DATABASE IF NOT EXISTS ${MARKER_SCHEMA}`),
-    stmt(`CREATE TABLE IF NOT EXISTS ${MARKER_SCHEMA}.proof (server_id INT UNSIGNED NOT NULL PRIMARY KEY, token CHAR(36) NOT NULL, written_at DATETIME(6) NOT NULL) ENGINE=InnoDB`),
+    stmt(
+      `CREATE TABLE IF NOT EXISTS ${MARKER_SCHEMA}.proof (server_id INT UNSIGNED NOT NULL PRIMARY KEY, token CHAR(36) NOT NULL, written_at DATETIME(6) NOT NULL) ENGINE=InnoDB`,
+    ),
   ];
 }
 
@@ -128,7 +130,12 @@ function compareAtSnapshot(ctx: RecoveryContext): Action[] {
         return { [file]: String(value('binlog_snapshot_file') ?? ''), [pos]: String(value('binlog_snapshot_position') ?? '') };
       },
     },
-    { kind: 'sql', role: 'BS', statement: ctx.dialect.BS.startReplicaSqlThreadUntil(slot(file, 'file'), slot(pos, 'int')), note: 'BS applies exactly up to the snapshot' },
+    {
+      kind: 'sql',
+      role: 'BS',
+      statement: ctx.dialect.BS.startReplicaSqlThreadUntil(slot(file, 'file'), slot(pos, 'int')),
+      note: 'BS applies exactly up to the snapshot',
+    },
     {
       kind: 'wait',
       role: 'BS',
@@ -137,7 +144,10 @@ function compareAtSnapshot(ctx: RecoveryContext): Action[] {
         const at = { file: io.bindings[file], position: Number(io.bindings[pos]) };
         const [onGs, onBs] = await Promise.all([listUserTables(q(io, 'GS')), listUserTables(q(io, 'BS'))]);
         const both = tablesOnBoth(onGs, onBs);
-        const [gsSums, bsSums] = await Promise.all([checksumTables(q(io, 'GS'), both), bsAt(ctx, io, at).then((ok) => (ok ? checksumTables(q(io, 'BS'), both) : undefined))]);
+        const [gsSums, bsSums] = await Promise.all([
+          checksumTables(q(io, 'GS'), both),
+          bsAt(ctx, io, at).then((ok) => (ok ? checksumTables(q(io, 'BS'), both) : undefined)),
+        ]);
         if (!bsSums) {
           const v = verification(io.state);
           v.mismatched = ['(BS did not reach the snapshot position: not compared)'];

@@ -47,7 +47,8 @@ export function waitForReplica(ctx: RecoveryContext, role: Role, stepId: number)
         else firstExec = undefined;
         const behindButApplying = applying && Date.now() - firstExec!.at >= CATCH_UP_GRACE_MS;
         if (replicaRunning(status) && !erroring && (status.lagSeconds === 0 || behindButApplying)) {
-          if (status.lagSeconds !== 0) io.warn(`${role} is ${status.lagSeconds ?? '?'}s behind and applying; the proof after step 10 waits for it to catch up.`);
+          if (status.lagSeconds !== 0)
+            io.warn(`${role} is ${status.lagSeconds ?? '?'}s behind and applying; the proof after step 10 waits for it to catch up.`);
           return;
         }
         if (erroring) errorSince ??= Date.now();

@@ -1,6 +1,6 @@
 // What the procedure has learned and changed so far; journaled after every step, so it never holds a secret.
 import type { Coordinates } from '../adapters/mysql/replication.js';
-import type { BackupRecord, BsOnly } from './bs-only.js';
+import type { OwnEvents } from '../adapters/shell/binlog-reader.js';
 
 export type { Coordinates };
 
@@ -33,3 +33,22 @@ export interface RecoveryState {
 }
 
 export const emptyState = (): RecoveryState => ({ fence: [], killed: [] });
+
+export interface BsOnly {
+  /** GS's executed position in BS's binary log: where BS's own, unreplicated events begin. Absent: the log cannot tell. */
+  from?: Coordinates;
+  own?: Omit<OwnEvents, 'bytes'>;
+  /** The replication error BS stopped on, when it says that BS holds a row GS does not (duplicate key, missing row). */
+  conflict?: { errno: number; error: string; table?: string; row?: Record<string, unknown> };
+  /** Tables whose CHECKSUM differs, among those BS's events touched (all tables when the log cannot tell). */
+  differing: Array<{ table: string; gsRows: number; bsRows: number }>;
+  /** Schemas a backup keeps (auto mode). */
+  schemas: string[];
+}
+
+export interface BackupRecord {
+  skipped?: boolean;
+  dir?: string;
+  events?: { file: string; transactions: number };
+  dump?: { file: string; schemas: string[]; bytes: number; fileBytes: number };
+}

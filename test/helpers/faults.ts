@@ -8,7 +8,11 @@ import { withSessions } from './pair.js';
 
 export function childPids(parent: number, name: string): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(parent), '-x', name], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(parent), '-x', name], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }

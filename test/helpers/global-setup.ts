@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import './host.js';
 import { findProgram, INSTALL_COMMAND } from '../../src/lab/mariadbd.js';
 
 let root: string | undefined;
@@ -18,7 +19,8 @@ function killLeftovers(dir: string): void {
 }
 
 export function setup(): void {
-  if (!findProgram('mariadbd') && !findProgram('mysqld')) throw new Error(`mariadbd is not installed; integration tests need it. Install it with: ${INSTALL_COMMAND}`);
+  if (!findProgram('mariadbd') && !findProgram('mysqld'))
+    throw new Error(`mariadbd is not installed; integration tests need it. Install it with: ${INSTALL_COMMAND}`);
   root = mkdtempSync(join(tmpdir(), 'mmrecover-test-'));
   process.env.TMPDIR = root;
   // Tests keep their journals and lab pointers away from the developer's own state directory.

@@ -10,7 +10,11 @@ import { STEPS } from '../../src/recovery/procedure.js';
 import type { Settings } from '../../src/config/settings.js';
 
 export function offlineContext(version: string, state: Partial<RecoveryContext['state']> = {}, flags: Record<string, unknown> = {}): RecoveryContext {
-  const settings: Settings = { ...loadSettings({ flags: { good: 'db1:3306', bad: 'db2:3306', ...flags }, env: {}, cwd: '/' }), password: 'pw', replPassword: 'r3pl' };
+  const settings: Settings = {
+    ...loadSettings({ flags: { good: 'db1:3306', bad: 'db2:3306', ...flags }, env: {}, cwd: '/' }),
+    password: 'pw',
+    replPassword: 'r3pl',
+  };
   const d = dialectFor(parseVersion(version));
   return {
     settings,

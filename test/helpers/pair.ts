@@ -31,7 +31,11 @@ export async function writeArrives(lab: Lab, from: Which, to: Which): Promise<vo
   await withSessions(lab, async (a, b) => {
     const [src, dst] = from === 'a' ? [a, b] : [b, a];
     await src.query(`INSERT INTO shop.customers (name, email) VALUES ('probe ${token}', '${from}@probe')`);
-    await eventually(async () => (await dst.query(`SELECT id FROM shop.customers WHERE name = 'probe ${token}'`)).length === 1, 20_000, `a row from ${from} on ${to}`);
+    await eventually(
+      async () => (await dst.query(`SELECT id FROM shop.customers WHERE name = 'probe ${token}'`)).length === 1,
+      20_000,
+      `a row from ${from} on ${to}`,
+    );
   });
 }
 
@@ -50,11 +54,18 @@ export async function expectPairHealthy(lab: Lab): Promise<{ a: ReplicaStatus; b
 export async function expectSameData(lab: Lab): Promise<void> {
   await withSessions(lab, async (a, b) => {
     // Let both sides apply what the other wrote before comparing.
-    await eventually(async () => {
-      const [ca, cb, ra, rb] = await Promise.all([readCoordinates(a), readCoordinates(b), readReplicaStatus(a), readReplicaStatus(b)]);
-      return rb.execPos >= ca.position && rb.execFile === ca.file && ra.execPos >= cb.position && ra.execFile === cb.file;
-    }, 20_000, 'both sides to catch up');
-    const cmp = await compareTables((s) => a.query(s), (s) => b.query(s));
+    await eventually(
+      async () => {
+        const [ca, cb, ra, rb] = await Promise.all([readCoordinates(a), readCoordinates(b), readReplicaStatus(a), readReplicaStatus(b)]);
+        return rb.execPos >= ca.position && rb.execFile === ca.file && ra.execPos >= cb.position && ra.execFile === cb.file;
+      },
+      20_000,
+      'both sides to catch up',
+    );
+    const cmp = await compareTables(
+      (s) => a.query(s),
+      (s) => b.query(s),
+    );
     expect(cmp.mismatched).toEqual([]);
     expect(cmp.compared).toBeGreaterThan(0);
   });
@@ -64,7 +75,15 @@ export async function expectSameData(lab: Lab): Promise<void> {
 export async function snapshot(lab: Lab) {
   return withSessions(lab, async (a, b) => {
     // The IO thread reconnects on its own (its state and last error change with time): only what the tool could change.
-    const strip = (r: ReplicaStatus) => ({ ...r, raw: undefined, lagSeconds: undefined, ioRunning: undefined, lastIoErrno: undefined, lastIoError: undefined, lastIoErrorTime: undefined });
+    const strip = (r: ReplicaStatus) => ({
+      ...r,
+      raw: undefined,
+      lagSeconds: undefined,
+      ioRunning: undefined,
+      lastIoErrno: undefined,
+      lastIoError: undefined,
+      lastIoErrorTime: undefined,
+    });
     const one = async (s: ServerSession) => ({
       binlog: await readCoordinates(s).catch(() => null),
       replica: strip(await readReplicaStatus(s)),

@@ -21,7 +21,10 @@ export function expectRanAsShown(step: number, plan: PlanLine[], executed: Array
   for (const e of executed) {
     let i = at;
     while (i < plan.length && !(plan[i].role === e.role && lineMatches(plan[i].text, e.text))) i++;
-    expect(i, `step ${step} executed "${e.role}> ${e.text}", which its plan did not show (at or after "${plan[at]?.text}")\nplan:\n${plan.map((l) => `${l.role}> ${l.text}`).join('\n')}`).toBeLessThan(plan.length);
+    expect(
+      i,
+      `step ${step} executed "${e.role}> ${e.text}", which its plan did not show (at or after "${plan[at]?.text}")\nplan:\n${plan.map((l) => `${l.role}> ${l.text}`).join('\n')}`,
+    ).toBeLessThan(plan.length);
     matched.add(i);
     at = i;
   }
@@ -71,7 +74,10 @@ export async function recoverAndCompare(lab: Lab, mode: BreakMode, extra: string
   expect(j.steps.map((s) => s.status)).toEqual(Array(11).fill('done'));
   for (const s of j.steps) {
     expectRanAsShown(s.id, s.plan, s.executed);
-    expect(s.plan.map((l) => `${l.role}> ${normalize(l.text)}`), `step ${s.id}: the dry run showed another plan`).toEqual(dryPlans.get(s.id));
+    expect(
+      s.plan.map((l) => `${l.role}> ${normalize(l.text)}`),
+      `step ${s.id}: the dry run showed another plan`,
+    ).toEqual(dryPlans.get(s.id));
   }
   await expectPairHealthy(lab);
 }

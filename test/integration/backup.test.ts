@@ -48,7 +48,9 @@ describe('keeping what only BS holds', () => {
     expect(r.code, r.stderr).toBe(0);
     // The preflight, the plan and the question before the copy (logged with --yes) say it in plain words.
     expect(r.stderr).toMatch(/warn\s+only on BS\s+BS has 8 transaction\(s\) \([^)]*UTC\) on shop\.customers, shop\.orders that GS does not have/);
-    expect(r.stderr).toMatch(/Lock GS [^\n]*over BS [^\n]* \(overwriting 8 BS-only transaction\(s\) on shop\.customers, shop\.orders, kept by step 2\), then unlock/);
+    expect(r.stderr).toMatch(
+      /Lock GS [^\n]*over BS [^\n]* \(overwriting 8 BS-only transaction\(s\) on shop\.customers, shop\.orders, kept by step 2\), then unlock/,
+    );
     expect(r.stderr).toMatch(/BS> \$ mariadb-dump [^\n]*-- replaces all data on BS[^\n]*BS has 8 transaction\(s\)/);
     await expectPairHealthy(lab);
 

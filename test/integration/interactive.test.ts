@@ -35,7 +35,13 @@ describe('engine with a scripted prompter', () => {
     try {
       await breakLab(lab, 'stopped');
       const prompter = new ScriptedPrompter(QUESTIONS.map((q) => ({ match: new RegExp(q.match), answer: true })));
-      const out = await runRecovery({ settings: settingsFor(lab), emit: quiet, prompter, signal: new AbortController().signal, env: { XDG_STATE_HOME: lab.dir } });
+      const out = await runRecovery({
+        settings: settingsFor(lab),
+        emit: quiet,
+        prompter,
+        signal: new AbortController().signal,
+        env: { XDG_STATE_HOME: lab.dir },
+      });
       expect(prompter.asked.length).toBe(QUESTIONS.length);
       expect(prompter.remaining).toBe(0);
       expect(out.exitCode).toBe(0);
@@ -49,7 +55,13 @@ describe('engine with a scripted prompter', () => {
     const lab = await newLab();
     try {
       const prompter = new ScriptedPrompter([{ match: 'something else', answer: true }]);
-      const out = await runRecovery({ settings: settingsFor(lab), emit: quiet, prompter, signal: new AbortController().signal, env: { XDG_STATE_HOME: lab.dir } });
+      const out = await runRecovery({
+        settings: settingsFor(lab),
+        emit: quiet,
+        prompter,
+        signal: new AbortController().signal,
+        env: { XDG_STATE_HOME: lab.dir },
+      });
       expect(out.exitCode).toBe(1);
       expect(out.executed.filter((e) => e.mode === 'run')).toEqual([]);
     } finally {
@@ -99,7 +111,7 @@ describe('under a real terminal', () => {
         expect(after).toMatch(/To continue: mmrecover recover .* --resume/);
         await withSessions(lab, async (a) => {
           // GS is writable whatever the answer
-          await a.query("INSERT INTO shop.orders (customer_id, amount) VALUES (1, 1)");
+          await a.query('INSERT INTO shop.orders (customer_id, amount) VALUES (1, 1)');
           if (QUESTIONS[stopAt].step <= 3) expect((await readReplicaStatus(a)).sqlRunning).toBe('Yes');
         });
       } finally {

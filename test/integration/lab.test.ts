@@ -17,7 +17,10 @@ const lab = useLab();
 
 function labProcesses(dir: string): string[] {
   try {
-    return execFileSync('pgrep', ['-f', `datadir=${dir}/`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-f', `datadir=${dir}/`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return [];
   }

@@ -64,7 +64,10 @@ describe('online method', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(writer.errors).toEqual([]);
 
-      const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
+      const events = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
       const names = events.map((e) => e.event);
       expect(names).toContain('progress');
       const progress = events.find((e) => e.event === 'progress')!;

@@ -40,13 +40,18 @@ describe('dry run', () => {
     expect(r.stderr).toMatch(/read GS> SHOW BINLOG STATUS/);
     // the CHANGE MASTER on BS carries GS's current real coordinates, the password masked
 
-    expect(r.stderr).toContain(`would run BS> CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${lab.get().a.port}, MASTER_USER='repl', MASTER_PASSWORD='********', MASTER_LOG_FILE='${before.a.binlog!.file}', MASTER_LOG_POS=${before.a.binlog!.position}`);
+    expect(r.stderr).toContain(
+      `would run BS> CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${lab.get().a.port}, MASTER_USER='repl', MASTER_PASSWORD='********', MASTER_LOG_FILE='${before.a.binlog!.file}', MASTER_LOG_POS=${before.a.binlog!.position}`,
+    );
     expect(r.stderr).not.toContain(lab.get().state.replPassword);
     expect(r.stderr).toMatch(/Dry run complete: nothing was changed/);
   });
 
   it('with both servers down, still prints the plan with placeholders and exits 0', async () => {
-    const r = await runCli(['recover', '--good', '127.0.0.1:1', '--bad', '127.0.0.1:2', '--dry-run', '--connect-timeout', '2'], { MMRECOVER_PASSWORD: 'x', MMRECOVER_REPL_PASSWORD: 'y' });
+    const r = await runCli(['recover', '--good', '127.0.0.1:1', '--bad', '127.0.0.1:2', '--dry-run', '--connect-timeout', '2'], {
+      MMRECOVER_PASSWORD: 'x',
+      MMRECOVER_REPL_PASSWORD: 'y',
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/does not answer/);
     expect(r.stderr).toContain("MASTER_LOG_FILE='<GS File>', MASTER_LOG_POS=<GS Position>");
@@ -75,11 +80,19 @@ describe('bad input stops before any change', () => {
 
   it('GS and BS are the same server', async () => {
     const a = lab.get().a;
-    await expectStopsUntouched(['recover', '--good', `127.0.0.1:${a.port}`, '--bad', `localhost:${a.port}`, '--yes', '--confirm-bad', `localhost:${a.port}`], lab.get().env(), /same server/);
+    await expectStopsUntouched(
+      ['recover', '--good', `127.0.0.1:${a.port}`, '--bad', `localhost:${a.port}`, '--yes', '--confirm-bad', `localhost:${a.port}`],
+      lab.get().env(),
+      /same server/,
+    );
   });
 
   it('a server that does not answer', async () => {
-    await expectStopsUntouched(['recover', '--good', `127.0.0.1:${lab.get().a.port}`, '--bad', '127.0.0.1:1', '--yes', '--confirm-bad', '127.0.0.1:1'], lab.get().env(), /BS \(127\.0\.0\.1:1\) does not answer/);
+    await expectStopsUntouched(
+      ['recover', '--good', `127.0.0.1:${lab.get().a.port}`, '--bad', '127.0.0.1:1', '--yes', '--confirm-bad', '127.0.0.1:1'],
+      lab.get().env(),
+      /BS \(127\.0\.0\.1:1\) does not answer/,
+    );
   });
 
   it('a wrong password', async () => {
@@ -88,7 +101,12 @@ describe('bad input stops before any change', () => {
 
   it('--yes without --confirm-bad, or naming the wrong server', async () => {
     await expectStopsUntouched(recoverArgs(lab.get(), ['--yes']), lab.get().env(), /--yes needs --confirm-bad/, 2);
-    await expectStopsUntouched(recoverArgs(lab.get(), ['--yes', '--confirm-bad', `127.0.0.1:${lab.get().a.port}`]), lab.get().env(), /is not the bad server/, 2);
+    await expectStopsUntouched(
+      recoverArgs(lab.get(), ['--yes', '--confirm-bad', `127.0.0.1:${lab.get().a.port}`]),
+      lab.get().env(),
+      /is not the bad server/,
+      2,
+    );
   });
 
   it('a BS that is not configured as a master (no binary log)', async () => {

@@ -78,14 +78,18 @@ describe('failures during the copy (step 4)', () => {
       // Kill BS while it loads shop.orders, not in the first moments of the import: a BS killed while its mysql
       // schema is half replaced may not start again at all ("'mysql.user' is not of type 'TABLE'"), a state the
       // README tells operators how to get out of (start it with --skip-grant-tables, then --resume).
-      await eventually(async () => {
-        const b = await lab.connect('b');
-        try {
-          return Number(await b.value("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO `orders`%'")) > 0;
-        } finally {
-          await b.close();
-        }
-      }, 60_000, 'the import to reach shop.orders');
+      await eventually(
+        async () => {
+          const b = await lab.connect('b');
+          try {
+            return Number(await b.value("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO `orders`%'")) > 0;
+          } finally {
+            await b.close();
+          }
+        },
+        60_000,
+        'the import to reach shop.orders',
+      );
       lab.kill('b');
       const r = await run.result;
       expect(r.code).toBe(1);
@@ -103,7 +107,7 @@ describe('failures during the copy (step 4)', () => {
       // A row larger than BS accepts: the import stops with an error (a real server-side refusal, not a mock).
       await withSessions(lab, async (a, b) => {
         await a.query("INSERT INTO shop.orders (customer_id, amount, note) VALUES (1, 1, REPEAT('y', 250))");
-        await a.query("CREATE TABLE shop.blobs (id INT PRIMARY KEY, body LONGBLOB) ENGINE=InnoDB");
+        await a.query('CREATE TABLE shop.blobs (id INT PRIMARY KEY, body LONGBLOB) ENGINE=InnoDB');
         await a.query("INSERT INTO shop.blobs VALUES (1, REPEAT('z', 300000))");
         await new Promise((r) => setTimeout(r, 500));
         await b.query('SET GLOBAL max_allowed_packet = 65536');
@@ -271,7 +275,7 @@ describe('preflight and step 1 guards', () => {
       at = await pty.waitFor(/client connection\(s\) on BS could still write[\s\S]*?KILL these 1 connection\(s\)[\s\S]*?\(y\/N\)/, 60_000, at);
       expect(pty.screen()).toContain(`#${foreign.threadId} root@localhost`);
       pty.type('n\r');
-      at = await pty.waitFor(/Go on although 1 client connection\(s\) remain[\s\S]*?\(y\/N\)/, 60_000, at);
+      await pty.waitFor(/Go on although 1 client connection\(s\) remain[\s\S]*?\(y\/N\)/, 60_000, at);
       pty.type('n\r');
       expect(await pty.exit).toBe(1);
       expect(await foreign.value('SELECT 1')).toBe(1);

@@ -27,7 +27,13 @@ function tree(pid: number): number[] {
   const out = [pid];
   for (let i = 0; i < out.length; i++) {
     try {
-      out.push(...execFileSync('pgrep', ['-P', String(out[i])], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number));
+      out.push(
+        ...execFileSync('pgrep', ['-P', String(out[i])], { encoding: 'utf8' })
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map(Number),
+      );
     } catch {
       /* no children */
     }
@@ -66,8 +72,14 @@ describe('secrets', () => {
       expect(r.code, r.stderr).toBe(0);
 
       const cmdlines = [...seen.values()].map((s) => s.cmdline);
-      expect(cmdlines.some((c) => /mariadb-dump|mysqldump/.test(c)), cmdlines.join('\n')).toBe(true);
-      expect(cmdlines.some((c) => /(^|\/)(mariadb|mysql) --defaults-extra-file/.test(c)), cmdlines.join('\n')).toBe(true);
+      expect(
+        cmdlines.some((c) => /mariadb-dump|mysqldump/.test(c)),
+        cmdlines.join('\n'),
+      ).toBe(true);
+      expect(
+        cmdlines.some((c) => /(^|\/)(mariadb|mysql) --defaults-extra-file/.test(c)),
+        cmdlines.join('\n'),
+      ).toBe(true);
       const journal = readFileSync(readJournal(env.XDG_STATE_HOME).path, 'utf8');
       for (const pw of passwords) {
         for (const f of forms(pw)) {
@@ -75,7 +87,12 @@ describe('secrets', () => {
             expect(s.cmdline, `argv of ${pid}`).not.toContain(f);
             if (s.environ !== undefined) expect(s.environ, `environment of ${pid}: ${s.cmdline}`).not.toContain(f);
           }
-          for (const [name, text] of [['stdout (--json)', r.stdout], ['stderr', r.stderr], ['journal', journal]]) expect(text, name).not.toContain(f);
+          for (const [name, text] of [
+            ['stdout (--json)', r.stdout],
+            ['stderr', r.stderr],
+            ['journal', journal],
+          ])
+            expect(text, name).not.toContain(f);
         }
       }
     } finally {
@@ -95,7 +112,8 @@ describe('automation', () => {
     const lines = r.stdout.trim().split('\n');
     const events = lines.map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
     const names = new Set(events.map((e) => e.event));
-    for (const n of ['run_start', 'preflight', 'plan', 'step_start', 'action', 'step_end', 'progress', 'copy_complete', 'verification', 'result']) expect(names, n).toContain(n);
+    for (const n of ['run_start', 'preflight', 'plan', 'step_start', 'action', 'step_end', 'progress', 'copy_complete', 'verification', 'result'])
+      expect(names, n).toContain(n);
     expect(events.filter((e) => e.event === 'step_end').map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(events.find((e) => e.event === 'action' && /CHANGE MASTER TO/.test(String(e.text)))?.text).toMatch(/MASTER_PASSWORD='\*{8}'/);
     expect(events.at(-1)).toMatchObject({ event: 'result', status: 'recovered', verified: true });
@@ -151,7 +169,10 @@ describe('automation', () => {
       [{ password: 'in a world-readable file' }, /holds a password but others can read it/],
     ];
     fields.forEach(([content], i) => writeFileSync(join(dir, `c${i}.json`), JSON.stringify({ good, bad, ...content }), { mode: 0o644 }));
-    const all: Array<[string[], RegExp]> = [...cases, ...fields.map(([, msg], i): [string[], RegExp] => [['recover', '--config', join(dir, `c${i}.json`), '--yes', '--confirm-bad', bad], msg])];
+    const all: Array<[string[], RegExp]> = [
+      ...cases,
+      ...fields.map(([, msg], i): [string[], RegExp] => [['recover', '--config', join(dir, `c${i}.json`), '--yes', '--confirm-bad', bad], msg]),
+    ];
 
     const before = await snapshot(lab);
     for (const [args, msg] of all) {
@@ -191,7 +212,10 @@ describe('TLS and sockets', () => {
       expect(r.stderr).toMatch(/VERIFIED/);
       await expectPairHealthy(lab);
       // The plan said so too.
-      const dry = await runCli(recoverArgs(lab, ['--dry-run', '--good-socket', lab.a.socket, '--bad-socket', lab.b.socket]), { ...lab.env(), ...privateState() });
+      const dry = await runCli(recoverArgs(lab, ['--dry-run', '--good-socket', lab.a.socket, '--bad-socket', lab.b.socket]), {
+        ...lab.env(),
+        ...privateState(),
+      });
       expect(dry.code, dry.stderr).toBe(0);
     } finally {
       await dropLab(lab);

@@ -11,8 +11,9 @@ const HEADER = [
   "-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000004', MASTER_LOG_POS=1234;",
   '',
 ].join('\n');
-const GTID_HEAD = "-- CHANGE MASTER TO MASTER_USE_GTID=slave_pos;\n";
-const data = (n: number) => Array.from({ length: n }, (_, i) => `INSERT INTO t VALUES (${i},'-- CHANGE MASTER TO MASTER_LOG_FILE=\\'evil\\', MASTER_LOG_POS=1');`).join('\n') + '\n';
+const GTID_HEAD = '-- CHANGE MASTER TO MASTER_USE_GTID=slave_pos;\n';
+const data = (n: number) =>
+  Array.from({ length: n }, (_, i) => `INSERT INTO t VALUES (${i},'-- CHANGE MASTER TO MASTER_LOG_FILE=\\'evil\\', MASTER_LOG_POS=1');`).join('\n') + '\n';
 const END = "-- SET GLOBAL gtid_slave_pos='1-1-50,2-2-7';\n-- Dump completed on 2026-11-25  3:00:00\n";
 
 /** Feed `text` in chunks of `size` bytes. */
@@ -26,7 +27,12 @@ function watch(text: string, size: number) {
 describe('DumpHeaderWatcher', () => {
   for (const size of [1, 7, 64, 4096, 1 << 20]) {
     it(`finds the coordinates and a deferred gtid_slave_pos in chunks of ${size} bytes`, () => {
-      expect(watch(GTID_HEAD + HEADER + data(size === 1 ? 50 : 5000) + END, size)).toEqual({ file: 'mysql-bin.000004', position: 1234, gtidSlavePos: '1-1-50,2-2-7', useGtid: true });
+      expect(watch(GTID_HEAD + HEADER + data(size === 1 ? 50 : 5000) + END, size)).toEqual({
+        file: 'mysql-bin.000004',
+        position: 1234,
+        gtidSlavePos: '1-1-50,2-2-7',
+        useGtid: true,
+      });
     });
   }
 
@@ -35,7 +41,10 @@ describe('DumpHeaderWatcher', () => {
   });
 
   it('MySQL 8.0.26+ wording', () => {
-    expect(parseDumpCoordinates("-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='binlog.000002', SOURCE_LOG_POS=157;\n")).toEqual({ file: 'binlog.000002', position: 157 });
+    expect(parseDumpCoordinates("-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='binlog.000002', SOURCE_LOG_POS=157;\n")).toEqual({
+      file: 'binlog.000002',
+      position: 157,
+    });
   });
 
   it('nothing when the dump was made without --master-data', () => {

@@ -24,7 +24,15 @@ function executor(live: boolean, sent: string[]) {
 describe('executors', () => {
   it('classifies statements', () => {
     for (const s of ['SELECT 1', 'show master status', 'SHOW REPLICA STATUS', ' CHECKSUM TABLE a.b']) expect(isReadOnlyStatement(s)).toBe(true);
-    for (const s of ['STOP SLAVE', 'FLUSH TABLES WITH READ LOCK', 'SET GLOBAL read_only = ON', 'CHANGE MASTER TO MASTER_HOST=1', 'SELECT * FROM t FOR UPDATE', 'SELECT 1 INTO OUTFILE "/tmp/x"', 'KILL 5'])
+    for (const s of [
+      'STOP SLAVE',
+      'FLUSH TABLES WITH READ LOCK',
+      'SET GLOBAL read_only = ON',
+      'CHANGE MASTER TO MASTER_HOST=1',
+      'SELECT * FROM t FOR UPDATE',
+      'SELECT 1 INTO OUTFILE "/tmp/x"',
+      'KILL 5',
+    ])
       expect(isReadOnlyStatement(s)).toBe(false);
   });
 
@@ -34,7 +42,12 @@ describe('executors', () => {
     const state = emptyState();
     const actions: Action[] = [
       { kind: 'sql', role: 'GS', statement: stmt('STOP SLAVE'), effect: (s) => void s.fence.push({ variable: 'x', before: 'OFF' }) },
-      { kind: 'sql', role: 'GS', statement: stmt('SHOW MASTER STATUS'), capture: (rows, s) => void (s.gsCoords = { file: String(rows[0].File), position: Number(rows[0].Position) }) },
+      {
+        kind: 'sql',
+        role: 'GS',
+        statement: stmt('SHOW MASTER STATUS'),
+        capture: (rows, s) => void (s.gsCoords = { file: String(rows[0].File), position: Number(rows[0].Position) }),
+      },
     ];
     await exec.runAll(3, actions, state);
     expect(sent).toEqual(['SHOW MASTER STATUS']);
@@ -55,7 +68,13 @@ describe('executors', () => {
     const sent: string[] = [];
     const { exec } = executor(true, sent);
     const boom: Action = { kind: 'sql', role: 'BS', statement: stmt('STOP SLAVE') }; // BS is not connected here
-    await expect(exec.runAll(10, [boom, { kind: 'sql', role: 'GS', statement: stmt('START SLAVE'), cleanup: true }, { kind: 'sql', role: 'GS', statement: stmt('SELECT 2') }], emptyState())).rejects.toThrow(/BS/);
+    await expect(
+      exec.runAll(
+        10,
+        [boom, { kind: 'sql', role: 'GS', statement: stmt('START SLAVE'), cleanup: true }, { kind: 'sql', role: 'GS', statement: stmt('SELECT 2') }],
+        emptyState(),
+      ),
+    ).rejects.toThrow(/BS/);
     expect(sent).toEqual(['START SLAVE']);
   });
 });

@@ -11,7 +11,9 @@ const context = (version: string, state: Partial<RecoveryContext['state']> = {})
 
 /** "N ROLE> statement" for every planned statement; the dump | load command line, waits and the proof are tested on their own. */
 async function sequence(ctx: RecoveryContext): Promise<string[]> {
-  return (await planLines(ctx)).filter((l) => !/> \$ |> wait until|information_schema\.PROCESSLIST|KILL CONNECTION|CHECKSUM|mmrecover|SNAPSHOT|binlog_snapshot|SQL_THREAD|COMMIT/.test(l));
+  return (await planLines(ctx)).filter(
+    (l) => !/> \$ |> wait until|information_schema\.PROCESSLIST|KILL CONNECTION|CHECKSUM|mmrecover|SNAPSHOT|binlog_snapshot|SQL_THREAD|COMMIT/.test(l),
+  );
 }
 
 const CHANGE_84 = (host: string) =>
@@ -65,9 +67,22 @@ describe('MySQL GTID path (golden: MySQL cannot run here)', () => {
   });
 
   it('the dump sets gtid_purged on the import (MySQL mysqldump 8.0.26+: --source-data)', () => {
-    const mysqldump = { dump: { command: 'mysqldump', path: '/usr/bin/mysqldump', version: '8.4.3', flavor: 'mysql', sourceData: true, gtid: false } } as Pick<Clients, 'dump'>;
+    const mysqldump = { dump: { command: 'mysqldump', path: '/usr/bin/mysqldump', version: '8.4.3', flavor: 'mysql', sourceData: true, gtid: false } } as Pick<
+      Clients,
+      'dump'
+    >;
     expect(dumpArgs(mysqldump, { optionFile: 'F', method: 'classic', gtid: true })).toEqual([
-      '--defaults-extra-file=F', '--all-databases', '--quick', '--lock-all-tables', '--routines', '--events', '--triggers', '--flush-privileges', '--hex-blob', '--max-allowed-packet=1G', '--set-gtid-purged=ON',
+      '--defaults-extra-file=F',
+      '--all-databases',
+      '--quick',
+      '--lock-all-tables',
+      '--routines',
+      '--events',
+      '--triggers',
+      '--flush-privileges',
+      '--hex-blob',
+      '--max-allowed-packet=1G',
+      '--set-gtid-purged=ON',
     ]);
     expect(dumpArgs(mysqldump, { optionFile: 'F', method: 'online', gtid: true })).toContain('--source-data=2');
   });
@@ -84,7 +99,9 @@ describe('MariaDB GTID path', () => {
     expect(seq).toContain('3 GS> SELECT @@GLOBAL.gtid_binlog_pos AS gtid_binlog_pos');
     expect(at("6 BS> SET GLOBAL gtid_slave_pos = '1-1-50,2-2-7'")).toBeGreaterThan(-1);
     const change = seq.find((l) => l.startsWith('6 BS> CHANGE MASTER TO'))!;
-    expect(change).toBe("6 BS> CHANGE MASTER TO MASTER_HOST='db1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='********', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=10");
+    expect(change).toBe(
+      "6 BS> CHANGE MASTER TO MASTER_HOST='db1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='********', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=10",
+    );
     expect(at("6 BS> SET GLOBAL gtid_slave_pos = '1-1-50,2-2-7'")).toBeLessThan(at(change));
     expect(seq).toContain('8 BS> SELECT @@GLOBAL.gtid_binlog_pos AS gtid_binlog_pos');
     expect(at("9 GS> SET GLOBAL gtid_slave_pos = '1-1-50,2-2-12'")).toBeLessThan(seq.findIndex((l) => l.startsWith('9 GS> CHANGE MASTER TO')));
@@ -92,7 +109,9 @@ describe('MariaDB GTID path', () => {
   });
 
   it('the MariaDB dump carries the GTID position (--gtid) with the online coordinates', () => {
-    const mariadbDump = { dump: { command: 'mariadb-dump', path: '/usr/bin/mariadb-dump', version: '10.11.19', flavor: 'mariadb', sourceData: false, gtid: true } } as Pick<Clients, 'dump'>;
+    const mariadbDump = {
+      dump: { command: 'mariadb-dump', path: '/usr/bin/mariadb-dump', version: '10.11.19', flavor: 'mariadb', sourceData: false, gtid: true },
+    } as Pick<Clients, 'dump'>;
     const args = dumpArgs(mariadbDump, { optionFile: 'F', method: 'online', gtid: true });
     expect(args).toEqual(expect.arrayContaining(['--single-transaction', '--master-data=2', '--gtid']));
   });

@@ -42,11 +42,16 @@ describe('journal', () => {
   });
 
   it('has a default path per pair under XDG_STATE_HOME', () => {
-    expect(defaultJournalPath({ XDG_STATE_HOME: '/state' }, { host: 'db1', port: 3306 }, { host: 'db2', port: 3307 })).toBe('/state/mmrecover/recover-db1_3306--db2_3307.json');
+    expect(defaultJournalPath({ XDG_STATE_HOME: '/state' }, { host: 'db1', port: 3306 }, { host: 'db2', port: 3307 })).toBe(
+      '/state/mmrecover/recover-db1_3306--db2_3307.json',
+    );
   });
 
   it('prints a resume command that can be pasted', () => {
-    const cmd = resumeCommand({ good: { host: 'db1', port: 3306 }, bad: { host: 'db2', port: 3306 }, user: 'root', replUser: 'repl', method: 'classic' } as never, '/x/my journal.json');
+    const cmd = resumeCommand(
+      { good: { host: 'db1', port: 3306 }, bad: { host: 'db2', port: 3306 }, user: 'root', replUser: 'repl', method: 'classic' } as never,
+      '/x/my journal.json',
+    );
     expect(cmd).toBe("mmrecover recover --good db1:3306 --bad db2:3306 --resume --journal '/x/my journal.json'");
   });
 });

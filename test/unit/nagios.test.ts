@@ -27,7 +27,18 @@ const server = (side: 'A' | 'B', reachable = true): ServerFacts => ({
 
 const direction = (source: 'A' | 'B', over: Partial<DirectionFacts> = {}): DirectionFacts => {
   const replica = source === 'A' ? 'B' : 'A';
-  return { name: `${source}→${replica}`, source, replica, verdict: 'healthy', reason: 'ok', io: 'Yes', sql: 'Yes', lagSeconds: 0, lagFrom: 'seconds_behind', ...over };
+  return {
+    name: `${source}→${replica}`,
+    source,
+    replica,
+    verdict: 'healthy',
+    reason: 'ok',
+    io: 'Yes',
+    sql: 'Yes',
+    lagSeconds: 0,
+    lagFrom: 'seconds_behind',
+    ...over,
+  };
 };
 
 const pair = (ab: Partial<DirectionFacts> = {}, ba: Partial<DirectionFacts> = {}, reachable = { A: true, B: true }): PairStatus => ({
@@ -66,7 +77,18 @@ describe('check plugin line', () => {
   });
 
   it('CRITICAL for a broken direction, naming the error; problems come first', () => {
-    const r = evaluate(pair({}, { verdict: 'broken', sql: 'No', sqlError: { errno: 1062, message: "Duplicate entry '1001' | for key" }, reason: "A's SQL thread stopped on error 1062" }), t);
+    const r = evaluate(
+      pair(
+        {},
+        {
+          verdict: 'broken',
+          sql: 'No',
+          sqlError: { errno: 1062, message: "Duplicate entry '1001' | for key" },
+          reason: "A's SQL thread stopped on error 1062",
+        },
+      ),
+      t,
+    );
     expect(r).toMatchObject({ state: 'CRITICAL', exitCode: 2 });
     const p = parsePluginLine(r.line);
     expect(p.summary).toMatch(/^B->A broken: A's SQL thread stopped on error 1062/);

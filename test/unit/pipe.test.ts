@@ -10,7 +10,9 @@ const node = (script: string): Command => ({ command: process.execPath, args: ['
 const MARKER = '-- Dump completed on 2026-11-25 03:00:00\n';
 /** Writes `lines` lines of SQL-like data, then `end`. */
 const dump = (lines: number, end = MARKER, exit = 0) =>
-  node(`let i=0;const w=()=>{while(i<${lines}){i++;if(!process.stdout.write('INSERT INTO t VALUES ('+i+');\\n'))return process.stdout.once('drain',w);}process.stdout.write(${JSON.stringify(end)},()=>process.exit(${exit}));};w();`);
+  node(
+    `let i=0;const w=()=>{while(i<${lines}){i++;if(!process.stdout.write('INSERT INTO t VALUES ('+i+');\\n'))return process.stdout.once('drain',w);}process.stdout.write(${JSON.stringify(end)},()=>process.exit(${exit}));};w();`,
+  );
 const sink = (file: string) => node(`const fs=require('fs');const o=fs.createWriteStream(${JSON.stringify(file)});process.stdin.pipe(o);`);
 
 describe('runCopyPipe', () => {
@@ -34,7 +36,9 @@ describe('runCopyPipe', () => {
 
   it('names the dump side when the dump fails, with its last stderr line and no password', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'pipe-')), 'out.sql');
-    const failing = node(`process.stdout.write('-- partial\\n');console.error("mysqldump: Got error: 1045: Access denied (using password: 's3cr3t!')");process.exit(2)`);
+    const failing = node(
+      `process.stdout.write('-- partial\\n');console.error("mysqldump: Got error: 1045: Access denied (using password: 's3cr3t!')");process.exit(2)`,
+    );
     const err = await runCopyPipe({ dump: failing, load: sink(out), secrets: ['s3cr3t!'] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CopyFailed);
     expect((err as CopyFailed).side).toBe('dump');
@@ -73,7 +77,9 @@ describe('runCopyPipe', () => {
   it('streams with backpressure: a slow import holds the dump back instead of the tool buffering it', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'pipe-')), 'out.sql');
     // The import writes each chunk synchronously before it pauses, so the file's size is exactly what it consumed.
-    const slowSink = node(`const fs=require('fs');const fd=fs.openSync(${JSON.stringify(out)},'w');process.stdin.on('data',(c)=>{fs.writeSync(fd,c);process.stdin.pause();setTimeout(()=>process.stdin.resume(),2)})`);
+    const slowSink = node(
+      `const fs=require('fs');const fd=fs.openSync(${JSON.stringify(out)},'w');process.stdin.on('data',(c)=>{fs.writeSync(fd,c);process.stdin.pause();setTimeout(()=>process.stdin.resume(),2)})`,
+    );
     // Before the import has even opened its file, it has consumed nothing.
     const consumed = () => (existsSync(out) ? statSync(out).size : 0);
     let inFlight = 0;

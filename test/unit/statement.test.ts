@@ -21,7 +21,7 @@ describe('literal', () => {
 
 describe('withSecrets', () => {
   it('sends the secret escaped and shows it masked', () => {
-    const s = withSecrets(["CHANGE MASTER TO MASTER_PASSWORD=", { secret: NASTY }, ', MASTER_PORT=3306']);
+    const s = withSecrets(['CHANGE MASTER TO MASTER_PASSWORD=', { secret: NASTY }, ', MASTER_PORT=3306']);
     expect(s.sql).toBe(String.raw`CHANGE MASTER TO MASTER_PASSWORD='it\'s \"q\\uote\\\\d\" ñ', MASTER_PORT=3306`);
     expect(s.shown).toBe("CHANGE MASTER TO MASTER_PASSWORD='********', MASTER_PORT=3306");
     expect(s.shown).not.toContain('q\\uote');

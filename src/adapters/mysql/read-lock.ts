@@ -8,7 +8,9 @@ export const ER_LOCK_WAIT_TIMEOUT = 1205;
 
 export class LockNotGranted extends Error {
   constructor(seconds: number) {
-    super(`GS did not grant FLUSH TABLES WITH READ LOCK within ${seconds}s (lock_wait_timeout): a long query or transaction holds a table. The attempt was released; GS accepts writes.`);
+    super(
+      `GS did not grant FLUSH TABLES WITH READ LOCK within ${seconds}s (lock_wait_timeout): a long query or transaction holds a table. The attempt was released; GS accepts writes.`,
+    );
     this.name = 'LockNotGranted';
   }
 }
@@ -28,7 +30,11 @@ export class GlobalReadLock {
    * Open a dedicated GS session and run `statements` on it (the session settings, then the lock). A lock wait
    * timeout becomes LockNotGranted; any failure closes the session, so nothing stays locked.
    */
-  static async acquire(endpoint: Endpoint, statements: Statement[], o: { timeoutSeconds: number; signal: AbortSignal; connect?: ConnectOptions }): Promise<GlobalReadLock> {
+  static async acquire(
+    endpoint: Endpoint,
+    statements: Statement[],
+    o: { timeoutSeconds: number; signal: AbortSignal; connect?: ConnectOptions },
+  ): Promise<GlobalReadLock> {
     const session = await ServerSession.connect({ ...endpoint, label: 'GS' }, o.connect);
     const lock = new GlobalReadLock(session);
     const onAbort = () => lock.releaseNow();

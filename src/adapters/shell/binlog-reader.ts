@@ -28,7 +28,11 @@ function headerTime(h: RegExpExecArray): number {
  */
 async function startReader(reader: ClientProgram, endpoint: Endpoint, args: string[], stderr: 'pipe' | 'ignore', signal?: AbortSignal) {
   const opt = await writeOptionFile(endpointCredentials(endpoint), reader.flavor);
-  const child = spawn(reader.command, [`--defaults-extra-file=${opt.path}`, ...args], { stdio: ['ignore', 'pipe', stderr], env: { ...clientEnv(), TZ: 'UTC' }, signal });
+  const child = spawn(reader.command, [`--defaults-extra-file=${opt.path}`, ...args], {
+    stdio: ['ignore', 'pipe', stderr],
+    env: { ...clientEnv(), TZ: 'UTC' },
+    signal,
+  });
   const exited = new Promise<number | null>((resolve) => {
     child.once('error', () => resolve(null));
     child.once('close', (code) => resolve(code));
@@ -43,7 +47,12 @@ async function startReader(reader: ClientProgram, endpoint: Endpoint, args: stri
 export async function firstEventTimeAfter(endpoint: Endpoint, from: Coordinates, timeoutMs: number): Promise<number | 'end' | null> {
   const reader = await findBinlogReader().catch(() => undefined);
   if (!reader) return null;
-  const { child, exited, dispose } = await startReader(reader, endpoint, ['--read-from-remote-server', `--start-position=${from.position}`, from.file], 'ignore');
+  const { child, exited, dispose } = await startReader(
+    reader,
+    endpoint,
+    ['--read-from-remote-server', `--start-position=${from.position}`, from.file],
+    'ignore',
+  );
   try {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     let at = -1;

@@ -1,6 +1,7 @@
 // Which client programs this machine has: the dump, the import, and the binlog reader, with their flavor and version.
 // Located on PATH ourselves (not by trying to run them) so that "not installed" and "installed but broken" read
 // differently to the operator.
+import { host } from '../../base/host.js';
 import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -44,12 +45,12 @@ export const CANDIDATES = {
 } as const;
 
 export interface FindOptions {
-  /** PATH to search (default: process.env.PATH); tests point it at fake programs. */
+  /** PATH to search (default: the environment's PATH); tests point it at fake programs. */
   path?: string;
 }
 
 /** The first executable regular file called `name` in the PATH directories, or undefined. */
-export function whichSync(name: string, pathVar = process.env.PATH ?? ''): string | undefined {
+export function whichSync(name: string, pathVar = host().env.PATH ?? ''): string | undefined {
   for (const dir of pathVar.split(delimiter)) {
     if (!dir) continue;
     const p = join(dir, name);
@@ -73,7 +74,8 @@ export function whichSync(name: string, pathVar = process.env.PATH ?? ''): strin
  *   "mariadb-binlog Ver 3.5 for debian-linux-gnu at x86_64"                            (no flavor in the text)
  */
 export function parseClientVersion(text: string, command: string, fallbackFlavor: Flavor = 'mysql'): { version: string; flavor: Flavor } {
-  const flavor: Flavor = /mariadb/i.test(text) || /^mariadb/i.test(command) ? 'mariadb' : /mysql/i.test(text.replace(/^\s*mysql\w*/i, '')) ? 'mysql' : fallbackFlavor;
+  const flavor: Flavor =
+    /mariadb/i.test(text) || /^mariadb/i.test(command) ? 'mariadb' : /mysql/i.test(text.replace(/^\s*mysql\w*/i, '')) ? 'mysql' : fallbackFlavor;
   // Distrib and "from" name the release the client belongs to; "Ver" alone is the release only on MySQL 8+.
   const version = /Distrib (\d+\.\d+\.\d+)/.exec(text)?.[1] ?? /from (\d+\.\d+\.\d+)/.exec(text)?.[1] ?? /Ver (\d+\.\d+\.\d+)/.exec(text)?.[1] ?? 'unknown';
   return { version, flavor };
@@ -107,7 +109,7 @@ async function probe(path: string, command: string, fallbackFlavor?: Flavor): Pr
 
 async function locate(kind: keyof typeof CANDIDATES, o: FindOptions, fallbackFlavor?: Flavor): Promise<ClientProgram | undefined> {
   for (const name of CANDIDATES[kind]) {
-    const path = whichSync(name, o.path ?? process.env.PATH ?? '');
+    const path = whichSync(name, o.path ?? host().env.PATH ?? '');
     if (path) return probe(path, name, fallbackFlavor);
   }
   return undefined;

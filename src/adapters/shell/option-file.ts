@@ -46,6 +46,7 @@ export function quoteOptionValue(value: string): string {
     .replace(/\n/g, '\\n')
     .replace(/\r/g, '\\r')
     .replace(/\t/g, '\\t')
+    // eslint-disable-next-line no-control-regex -- the backspace character is what this line escapes
     .replace(/\x08/g, '\\b');
   return `"${escaped}"`;
 }

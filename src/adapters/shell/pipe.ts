@@ -10,7 +10,6 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { clientEnv } from './client-env.js';
 
-
 export interface Command {
   command: string;
   args: string[];
@@ -293,7 +292,10 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
   }
   if (load.stderr.firstError !== undefined) throw fail(`${load.name} reported an error: ${redact(load.stderr.firstError, secrets)} (${SIDE_NAME.load})`, load);
   if (!meter.sawEnd) {
-    throw fail(`${dump.name} exited 0 but its output did not end with its completion marker ("-- Dump completed"): the dump is incomplete (${SIDE_NAME.dump})`, dump);
+    throw fail(
+      `${dump.name} exited 0 but its output did not end with its completion marker ("-- Dump completed"): the dump is incomplete (${SIDE_NAME.dump})`,
+      dump,
+    );
   }
   return { bytes: meter.bytes, seconds: (Date.now() - started) / 1000, dumpStderr: dump.stderr.text, loadStderr: load.stderr.text };
 }

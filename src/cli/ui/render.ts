@@ -100,7 +100,8 @@ class HumanRenderer implements Renderer {
     } else {
       const s = this.spinner;
       this.spinner = undefined;
-      if (s) state === 'succeed' ? s.succeed(redact(text)) : s.fail(redact(text));
+      if (s && state === 'succeed') s.succeed(redact(text));
+      else if (s) s.fail(redact(text));
       else this.write(state === 'succeed' ? `${this.c.green('✔')} ${text}` : `${this.c.red('✖')} ${text}`);
     }
   }
@@ -147,7 +148,9 @@ class HumanRenderer implements Renderer {
         return;
       case 'action': {
         if (e.mode === 'ask' || e.mode === 'would-ask') return;
-        const tag = { run: c.cyan('run'), 'would-run': c.yellow('would run'), read: c.dim('read'), wait: c.cyan('wait'), 'would-wait': c.yellow('would wait') }[e.mode];
+        const tag = { run: c.cyan('run'), 'would-run': c.yellow('would run'), read: c.dim('read'), wait: c.cyan('wait'), 'would-wait': c.yellow('would wait') }[
+          e.mode
+        ];
         return this.write(`  ${tag} ${c.bold(e.role)}> ${e.text}`);
       }
       case 'note':
@@ -158,7 +161,11 @@ class HumanRenderer implements Renderer {
       case 'progress': {
         const eta = e.etaSeconds !== null ? `, about ${formatDuration(e.etaSeconds)} left` : '';
         const of = e.estimateBytes ? ` of ~${formatBytes(e.estimateBytes)}` : '';
-        return this.activity('copy', 'update', `Copying GS → BS: ${formatBytes(e.bytes)}${of} at ${formatBytes(e.rateBytesPerSecond)}/s, ${formatDuration(e.elapsedSeconds)} elapsed${eta}`);
+        return this.activity(
+          'copy',
+          'update',
+          `Copying GS → BS: ${formatBytes(e.bytes)}${of} at ${formatBytes(e.rateBytesPerSecond)}/s, ${formatDuration(e.elapsedSeconds)} elapsed${eta}`,
+        );
       }
       case 'copy_complete':
         return this.write(`${c.green('✔')} Copied ${formatBytes(e.bytes)} in ${formatDuration(e.seconds)}.`);
@@ -166,13 +173,15 @@ class HumanRenderer implements Renderer {
         return this.write(`${c.green('✔')} ${e.role} coordinates recorded: ${coords(e.coordinates)}`);
       case 'foreign_connections':
         this.write(`${c.yellow('!')} ${c.yellow(`${e.connections.length} client connection(s) on ${e.role} could still write:`)}`);
-        for (const x of e.connections) this.write(`    #${x.id} ${x.user}@${x.host}${x.db ? ` db=${x.db}` : ''} ${x.command} ${x.time}s${x.info ? ` "${x.info}"` : ''}`);
+        for (const x of e.connections)
+          this.write(`    #${x.id} ${x.user}@${x.host}${x.db ? ` db=${x.db}` : ''} ${x.command} ${x.time}s${x.info ? ` "${x.info}"` : ''}`);
         return;
       case 'backup':
         return;
       case 'verification': {
         const v = e.verification;
-        const markers = v.markerGsToBs !== undefined ? `, marker GS→BS ${v.markerGsToBs ? 'arrived' : 'MISSING'}, BS→GS ${v.markerBsToGs ? 'arrived' : 'MISSING'}` : '';
+        const markers =
+          v.markerGsToBs !== undefined ? `, marker GS→BS ${v.markerGsToBs ? 'arrived' : 'MISSING'}, BS→GS ${v.markerBsToGs ? 'arrived' : 'MISSING'}` : '';
         const line = `caught up: ${v.caughtUp ? 'yes' : 'NO'}${markers}, ${v.tablesCompared} tables compared, ${v.mismatched.length} differ${v.mismatched.length ? `: ${v.mismatched.join(', ')}` : ''}`;
         return this.write(v.verified ? `${c.green('✔')} Pair verified: ${line}` : `${c.red('✖')} Pair NOT verified: ${line}`);
       }
@@ -180,7 +189,8 @@ class HumanRenderer implements Renderer {
         return;
       case 'summary': {
         this.heading(e.dryRun ? 'Dry run complete: nothing was changed.' : 'Recovery complete.');
-        for (const s of e.steps) this.write(`  ${String(s.step).padStart(2)}. ${s.title.padEnd(64)} ${s.status}${s.ms !== undefined ? ` in ${formatDuration(s.ms / 1000)}` : ''}`);
+        for (const s of e.steps)
+          this.write(`  ${String(s.step).padStart(2)}. ${s.title.padEnd(64)} ${s.status}${s.ms !== undefined ? ` in ${formatDuration(s.ms / 1000)}` : ''}`);
         if (e.gsCoords) this.write(`  BS replicates from GS starting at ${coords(e.gsCoords)}`);
         if (e.bsCoords) this.write(`  GS replicates from BS starting at ${coords(e.bsCoords)}`);
         if (e.copy) this.write(`  Copy: ${formatBytes(e.copy.bytes)} in ${formatDuration(e.copy.seconds)}`);
@@ -189,7 +199,12 @@ class HumanRenderer implements Renderer {
         if (k?.dump) this.write(`  Kept BS’s data before the copy (${k.dump.schemas.join(', ')}): ${k.dump.file}`);
         if (k?.skipped) this.write(c.yellow('  What only BS held was not kept (--no-backup).'));
         const v = e.verification;
-        if (v) this.write(v.verified ? c.green(`  VERIFIED: both directions carry data and ${v.tablesCompared} tables match.`) : c.red(`  NOT VERIFIED: ${v.mismatched.join(', ')}`));
+        if (v)
+          this.write(
+            v.verified
+              ? c.green(`  VERIFIED: both directions carry data and ${v.tablesCompared} tables match.`)
+              : c.red(`  NOT VERIFIED: ${v.mismatched.join(', ')}`),
+          );
         else if (!e.dryRun) this.write(c.yellow(`  Not verified${e.verify ? '' : ' (--no-verify)'}.`));
         else this.write('  Not verified: a rehearsal proves nothing about the pair.');
         if (e.journal) this.write(`  Journal: ${e.journal}`);

@@ -50,7 +50,12 @@ export const isolate: Step = {
     const vars = ctx.dialect.BS.fenceVariables;
     const changes = await fenceChanges(ctx, vars);
     const actions: Action[] = fenceActions(changes, vars);
-    actions.push({ kind: 'connections', role: 'BS', list: foreignConnectionsQuery(ctx.ownThreadIds.BS), kill: stmt(`KILL CONNECTION ${slot('connection id', 'int')}`) });
+    actions.push({
+      kind: 'connections',
+      role: 'BS',
+      list: foreignConnectionsQuery(ctx.ownThreadIds.BS),
+      kill: stmt(`KILL CONNECTION ${slot('connection id', 'int')}`),
+    });
     return {
       checklist: CHECKLIST,
       notes: changes && changes.length === 0 ? ['BS is already fenced (read_only is on); step 11 will leave it as it was.'] : [],

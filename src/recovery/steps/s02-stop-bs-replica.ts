@@ -12,7 +12,12 @@ export const stopBsReplica: Step = {
   async plan(ctx) {
     const b = ctx.state.bsOnly;
     const backup = await backupActions(ctx);
-    const keep = backup.length && b && hasBsOnly(b) ? `, then keep a copy of what only BS holds (${compactBsOnly(b)})` : backup.length ? ', then keep the backup shown' : '';
+    const keep =
+      backup.length && b && hasBsOnly(b)
+        ? `, then keep a copy of what only BS holds (${compactBsOnly(b)})`
+        : backup.length
+          ? ', then keep the backup shown'
+          : '';
     return {
       actions: [{ kind: 'sql', role: 'BS', statement: ctx.dialect.BS.stopReplica() }, ...backup],
       question: `Stop replication on ${serverName(ctx, 'BS')}${keep}?`,

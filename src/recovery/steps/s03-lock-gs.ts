@@ -42,7 +42,11 @@ export const lockGs: Step = {
       role: 'GS',
       // Short lock_wait_timeout: while FTWRL waits it blocks every new writer, so it must give up quickly; a long
       // wait_timeout: the server must not reap the lock session while a long copy runs.
-      statements: [stmt(`SET SESSION lock_wait_timeout = ${ctx.settings.lockWaitTimeout}`), stmt('SET SESSION wait_timeout = 86400'), stmt('FLUSH TABLES WITH READ LOCK')],
+      statements: [
+        stmt(`SET SESSION lock_wait_timeout = ${ctx.settings.lockWaitTimeout}`),
+        stmt('SET SESSION wait_timeout = 86400'),
+        stmt('FLUSH TABLES WITH READ LOCK'),
+      ],
       timeoutSeconds: ctx.settings.lockWaitTimeout,
       unattendedAttempts: UNATTENDED_LOCK_ATTEMPTS,
       note: 'on a dedicated session, held until step 5',

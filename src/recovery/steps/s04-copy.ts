@@ -24,7 +24,10 @@ const superReadOnlyLifted = (ctx: RecoveryContext) => ctx.state.fence.some((f) =
 export async function copyCommands(ctx: RecoveryContext): Promise<{ dump: CommandLine; load: CommandLine }> {
   const c = await ctx.clients();
   return {
-    dump: { program: c.dump.command, args: dumpArgs(c, { optionFile: optionFileArg('GS').replace('--defaults-extra-file=', ''), method: ctx.settings.method, gtid: usesGtidPositioning(ctx) }) },
+    dump: {
+      program: c.dump.command,
+      args: dumpArgs(c, { optionFile: optionFileArg('GS').replace('--defaults-extra-file=', ''), method: ctx.settings.method, gtid: usesGtidPositioning(ctx) }),
+    },
     load: { program: c.load.command, args: loadArgs(c, { optionFile: optionFileArg('BS').replace('--defaults-extra-file=', '') }) },
   };
 }
@@ -38,11 +41,19 @@ export const copyData: Step = {
   during: () => ({ BS: 'may hold a PARTIAL copy; no replication configured on it' }),
   async plan(ctx) {
     const actions: Action[] = [];
-    for (const s of await bsOnlySchemas(ctx)) actions.push({ kind: 'sql', role: 'BS', statement: stmt(`DROP DATABASE ${ident(s)}`), note: 'exists only on BS; the copy would leave it behind' });
+    for (const s of await bsOnlySchemas(ctx))
+      actions.push({ kind: 'sql', role: 'BS', statement: stmt(`DROP DATABASE ${ident(s)}`), note: 'exists only on BS; the copy would leave it behind' });
     const lift = superReadOnlyLifted(ctx);
-    if (lift) actions.push({ kind: 'sql', role: 'BS', statement: stmt('SET GLOBAL super_read_only = OFF'), note: 'during the import only; read_only stays on' });
+    if (lift)
+      actions.push({ kind: 'sql', role: 'BS', statement: stmt('SET GLOBAL super_read_only = OFF'), note: 'during the import only; read_only stays on' });
     // MySQL GTID: gtid_purged can only be set on an empty GTID history. The plan and the question before steps 3–5 say so.
-    if (mysqlGtid(ctx)) actions.push({ kind: 'sql', role: 'BS', statement: ctx.dialect.BS.resetBinlogs(), note: 'discards BS’s binary logs and GTID history, so that the import can set gtid_purged to GS’s' });
+    if (mysqlGtid(ctx))
+      actions.push({
+        kind: 'sql',
+        role: 'BS',
+        statement: ctx.dialect.BS.resetBinlogs(),
+        note: 'discards BS’s binary logs and GTID history, so that the import can set gtid_purged to GS’s',
+      });
     const { dump, load } = await copyCommands(ctx);
     const b = ctx.state.bsOnly;
     const online = ctx.settings.method === 'online';
@@ -57,8 +68,14 @@ export const copyData: Step = {
       capture: (o, state) => {
         state.copy = { bytes: o.bytes, seconds: o.seconds, complete: true };
         if (!online) return;
-        if (!o.header) throw new StepFailed('the dump carried no CHANGE MASTER coordinates in its header (was --master-data honoured?)', 4, 'Run again with --resume: it restarts from step 3.');
-        if (mariadbGtid(ctx) && o.header.gtidSlavePos === undefined) throw new StepFailed('the dump carried no gtid_slave_pos line (was --gtid honoured?)', 4, 'Run again with --resume.');
+        if (!o.header)
+          throw new StepFailed(
+            'the dump carried no CHANGE MASTER coordinates in its header (was --master-data honoured?)',
+            4,
+            'Run again with --resume: it restarts from step 3.',
+          );
+        if (mariadbGtid(ctx) && o.header.gtidSlavePos === undefined)
+          throw new StepFailed('the dump carried no gtid_slave_pos line (was --gtid honoured?)', 4, 'Run again with --resume.');
         state.gsCoords = { file: o.header.file, position: o.header.position, ...(mariadbGtid(ctx) ? { gtid: o.header.gtidSlavePos } : {}) };
       },
     });
