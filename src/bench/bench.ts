@@ -141,7 +141,9 @@ async function rawPipeSeconds(lab: Lab, method: 'classic' | 'online'): Promise<n
   const [gs, bs] = [await writeOptionFile(creds('a'), c.dump.flavor), await writeOptionFile(creds('b'), c.load.flavor)];
   try {
     const started = performance.now();
-    const dump = spawn(c.dump.command, dumpArgs(c, { optionFile: gs.path, method }), { stdio: ['ignore', 'pipe', 'inherit'] });
+    const dump = spawn(c.dump.command, dumpArgs(c, { optionFile: gs.path, consistency: method === 'classic' ? 'lock-all-tables' : 'snapshot' }), {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const load = spawn(c.load.command, loadArgs(c, { optionFile: bs.path }), { stdio: ['pipe', 'ignore', 'inherit'] });
     dump.stdout.pipe(load.stdin);
     const codes = await Promise.all([dump, load].map((p) => new Promise<number | null>((r) => p.on('close', r))));

@@ -46,8 +46,9 @@ export function fillStatement(s: Statement, b: Bindings): Statement {
   return { sql: fillText(s.sql, b), shown: fillText(s.shown, b) };
 }
 
-/** The argument that stands for a 0600 option file with the credentials of `role`, created when the command runs. */
-export const optionFileArg = (role: Role) => `--defaults-extra-file=${SLOT}optfile:${role}${SLOT}`;
+/** Stands for the path of a 0600 option file with the credentials of `role`, created when the command runs. */
+export const optionFileSlot = (role: Role) => `${SLOT}optfile:${role}${SLOT}`;
+export const optionFileArg = (role: Role) => `--defaults-extra-file=${optionFileSlot(role)}`;
 // eslint-disable-next-line no-control-regex -- the slot marker, as above
 const OPTION_FILE_RE = /\u0001optfile:(GS|BS)\u0001/;
 export const OPTION_FILE_SHOWN = '<0600 option file>';

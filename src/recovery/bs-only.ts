@@ -10,7 +10,7 @@ import { parseReplicaStatus, type Coordinates } from '../adapters/mysql/replicat
 import type { Endpoint } from '../adapters/mysql/endpoint.js';
 import { endpointFor } from '../config/endpoints.js';
 import { ident, literal, stmt } from '../dialect/statement.js';
-import { optionFileArg, type Action } from './actions.js';
+import { optionFileArg, optionFileSlot, type Action } from './actions.js';
 import type { RecoveryContext } from './context.js';
 import type { BackupRecord, BsOnly } from './state.js';
 
@@ -245,7 +245,7 @@ export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
       tool: 'dump-gzip',
       command: {
         program: c.dump.command,
-        args: dumpArgs(c, { optionFile: optionFileArg('BS').replace('--defaults-extra-file=', ''), method: 'classic', databases: schemas }),
+        args: dumpArgs(c, { optionFile: optionFileSlot('BS'), consistency: 'lock-all-tables', databases: schemas }),
       },
       file,
       note: 'BS’s data before the copy (BS is fenced: its lock stalls no one)',

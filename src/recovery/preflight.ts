@@ -8,6 +8,7 @@ import { endpointFor } from '../config/endpoints.js';
 import { literal, stmt } from '../dialect/statement.js';
 import { versionLabel } from '../dialect/version.js';
 import { reachable, type RecoveryContext, type Role } from './context.js';
+import { copyMethod } from './copy-method.js';
 import type { Check, Verdict } from './events.js';
 import { dataSizeBytes } from './compare.js';
 import { formatBytes } from '../base/format.js';
@@ -176,7 +177,7 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
     add('ok', 'BS disk space', `cannot see BS's disk from here; make sure it has room for about ${formatBytes(need)}`);
   }
 
-  if (ctx.settings.method === 'online') {
+  if (copyMethod(ctx).needsTransactionalTables) {
     const blockers = await onlineBlockers((q) => ctx.read('GS', q));
     const why = describeBlockers(blockers);
     add(

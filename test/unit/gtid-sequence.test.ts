@@ -71,7 +71,7 @@ describe('MySQL GTID path (golden: MySQL cannot run here)', () => {
       Clients,
       'dump'
     >;
-    expect(dumpArgs(mysqldump, { optionFile: 'F', method: 'classic', gtid: true })).toEqual([
+    expect(dumpArgs(mysqldump, { optionFile: 'F', consistency: 'lock-all-tables', gtid: true })).toEqual([
       '--defaults-extra-file=F',
       '--all-databases',
       '--quick',
@@ -84,7 +84,7 @@ describe('MySQL GTID path (golden: MySQL cannot run here)', () => {
       '--max-allowed-packet=1G',
       '--set-gtid-purged=ON',
     ]);
-    expect(dumpArgs(mysqldump, { optionFile: 'F', method: 'online', gtid: true })).toContain('--source-data=2');
+    expect(dumpArgs(mysqldump, { optionFile: 'F', consistency: 'snapshot', gtid: true })).toContain('--source-data=2');
   });
 });
 
@@ -112,7 +112,7 @@ describe('MariaDB GTID path', () => {
     const mariadbDump = {
       dump: { command: 'mariadb-dump', path: '/usr/bin/mariadb-dump', version: '10.11.19', flavor: 'mariadb', sourceData: false, gtid: true },
     } as Pick<Clients, 'dump'>;
-    const args = dumpArgs(mariadbDump, { optionFile: 'F', method: 'online', gtid: true });
+    const args = dumpArgs(mariadbDump, { optionFile: 'F', consistency: 'snapshot', gtid: true });
     expect(args).toEqual(expect.arrayContaining(['--single-transaction', '--master-data=2', '--gtid']));
   });
 });

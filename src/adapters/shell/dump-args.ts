@@ -4,8 +4,8 @@ import type { Clients } from './clients.js';
 
 export interface DumpOptions {
   optionFile: string;
-  /** classic: the seed's --lock-all-tables; online: a consistent snapshot with the coordinates in its header. */
-  method: 'classic' | 'online';
+  /** The seed's --lock-all-tables, or a consistent snapshot with the coordinates in its header. */
+  consistency: 'lock-all-tables' | 'snapshot';
   /**
    * GTID positioning: MariaDB's client writes the GTID position with the coordinates (--gtid); MySQL's sets
    * gtid_purged on the import (--set-gtid-purged=ON), so that auto-positioning knows what BS already holds.
@@ -21,7 +21,7 @@ export function dumpArgs(c: Pick<Clients, 'dump'>, o: DumpOptions): string[] {
   args.push(...(some ? ['--databases', ...o.databases!] : ['--all-databases']));
   // --quick: row by row, never a whole table in the dump's memory.
   args.push('--quick');
-  if (o.method === 'classic') args.push('--lock-all-tables');
+  if (o.consistency === 'lock-all-tables') args.push('--lock-all-tables');
   else {
     args.push('--single-transaction');
     // =2: the coordinates as a comment in the header, read as the stream passes (never executed on BS).

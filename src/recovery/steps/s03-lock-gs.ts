@@ -7,6 +7,7 @@ import { serverName, type RecoveryContext } from '../context.js';
 import { recordCoordinates } from '../coordinates.js';
 import { compactBsOnly, hasBsOnly } from '../bs-only.js';
 import type { Step } from './step.js';
+import { copyMethod } from '../copy-method.js';
 
 /** Attempts at the read lock without a person to ask (--yes): an endless retry would just be a slower stall. */
 const UNATTENDED_LOCK_ATTEMPTS = 3;
@@ -31,7 +32,7 @@ export const lockGs: Step = {
     const gs = serverName(ctx, 'GS');
     const bs = serverName(ctx, 'BS');
     const actions: Action[] = [{ kind: 'sql', role: 'GS', statement: ctx.dialect.GS.stopReplica() }];
-    if (ctx.settings.method === 'online')
+    if (!copyMethod(ctx).locksGs)
       return {
         actions,
         notes: ['Online method: no lock; the dump takes a consistent snapshot and carries GS coordinates.'],

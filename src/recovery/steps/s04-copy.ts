@@ -2,13 +2,14 @@
 // for completeness before anything may replicate from it. Credentials reach the clients in 0600 option files.
 import { dumpArgs, loadArgs } from '../../adapters/shell/dump-args.js';
 import { ident, stmt } from '../../dialect/statement.js';
-import { optionFileArg, type Action, type CommandLine } from '../actions.js';
+import { optionFileSlot, type Action, type CommandLine } from '../actions.js';
 import { bothReachable, reachable, type RecoveryContext } from '../context.js';
 import { dataSizeBytes, listUserSchemas } from '../compare.js';
 import { describeBsOnly, hasBsOnly } from '../bs-only.js';
 import { mariadbGtid, mysqlGtid, usesGtidPositioning } from '../positioning.js';
 import { StepFailed } from '../../base/errors.js';
 import type { Step } from './step.js';
+import { copyMethod } from '../copy-method.js';
 
 /** Schemas only BS has: --all-databases from GS would leave them behind, so the copy would not match. */
 async function bsOnlySchemas(ctx: RecoveryContext): Promise<string[]> {
@@ -26,9 +27,9 @@ export async function copyCommands(ctx: RecoveryContext): Promise<{ dump: Comman
   return {
     dump: {
       program: c.dump.command,
-      args: dumpArgs(c, { optionFile: optionFileArg('GS').replace('--defaults-extra-file=', ''), method: ctx.settings.method, gtid: usesGtidPositioning(ctx) }),
+      args: dumpArgs(c, { optionFile: optionFileSlot('GS'), consistency: copyMethod(ctx).dump, gtid: usesGtidPositioning(ctx) }),
     },
-    load: { program: c.load.command, args: loadArgs(c, { optionFile: optionFileArg('BS').replace('--defaults-extra-file=', '') }) },
+    load: { program: c.load.command, args: loadArgs(c, { optionFile: optionFileSlot('BS') }) },
   };
 }
 
@@ -56,18 +57,18 @@ export const copyData: Step = {
       });
     const { dump, load } = await copyCommands(ctx);
     const b = ctx.state.bsOnly;
-    const online = ctx.settings.method === 'online';
+    const fromDump = copyMethod(ctx).coordinatesFrom === 'dump';
     actions.push({
       kind: 'copy',
       role: 'BS',
       dump,
       load,
-      watchHeader: online,
+      watchHeader: fromDump,
       estimateBytes: reachable(ctx, 'GS') ? await dataSizeBytes((s) => ctx.read('GS', s)) : undefined,
       note: `replaces all data on BS, including the mysql schema (accounts and grants become GS’s)${b && hasBsOnly(b) ? `; ${describeBsOnly(b)}` : ''}`,
       capture: (o, state) => {
         state.copy = { bytes: o.bytes, seconds: o.seconds, complete: true };
-        if (!online) return;
+        if (!fromDump) return;
         if (!o.header)
           throw new StepFailed(
             'the dump carried no CHANGE MASTER coordinates in its header (was --master-data honoured?)',

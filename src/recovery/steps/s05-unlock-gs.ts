@@ -1,6 +1,7 @@
 // Step 5: UNLOCK TABLES on the session that took the lock, the moment the copy ends (or fails).
 import { stmt } from '../../dialect/statement.js';
 import type { Step } from './step.js';
+import { copyMethod } from '../copy-method.js';
 
 export const unlockGs: Step = {
   id: 5,
@@ -9,7 +10,7 @@ export const unlockGs: Step = {
   restartAt: 3,
   after: () => ({ GS: 'not locked: accepting writes' }),
   async plan(ctx) {
-    if (ctx.settings.method === 'online') return { actions: [], notes: ['Online method: GS was never locked; nothing to release.'] };
+    if (!copyMethod(ctx).locksGs) return { actions: [], notes: ['Online method: GS was never locked; nothing to release.'] };
     return { actions: [{ kind: 'unlock', role: 'GS', statement: stmt('UNLOCK TABLES'), note: 'on the session that holds the lock; GS accepts writes again' }] };
   },
 };

@@ -1,11 +1,13 @@
 // Step 6: BS replicates from GS starting at the coordinates recorded in step 3 (online: read from the dump's header).
 import { pointStep } from '../change-source.js';
+import { copyMethod } from '../copy-method.js';
 
 export const pointBsAtGs = pointStep({
   id: 6,
   title: 'Point the bad server at the good server',
   replica: 'BS',
   coords: (ctx) => ctx.state.gsCoords,
-  note: (ctx) => (ctx.settings.method === 'online' ? 'coordinates from the dump header (its consistent snapshot, step 4)' : 'coordinates recorded in step 3'),
+  note: (ctx) =>
+    copyMethod(ctx).coordinatesFrom === 'dump' ? 'coordinates from the dump header (its consistent snapshot, step 4)' : 'coordinates recorded in step 3',
   after: 'replication from GS configured (not started)',
 });
