@@ -43,6 +43,7 @@ export function normalize(text: string): string {
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
     .replace(/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d/g, '<time>')
     .replace(/(--start-position=)\d+/g, '$1<v>')
+    .replace(/ID NOT IN \([\d, ]+\)/g, 'ID NOT IN (<our session ids>)')
     .replace(/ [A-Za-z0-9._-]*bin\.\d+ /g, ' <v> ');
 }
 
