@@ -4,9 +4,8 @@ import { UsageError } from '../engine/errors.js';
 import { BREAK_MODES, breakLab } from '../lab/break.js';
 import { forgetLab, loadLab, startLab, type Lab } from '../lab/lab.js';
 import { labStatus } from '../lab/status.js';
+import { shellQuote } from '../config/shell-quote.js';
 import type { CliIo } from './io.js';
-
-const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 function port(flag: string) {
   return (v: string) => {

@@ -10,6 +10,7 @@ import { makeChalk } from '../ui/colors.js';
 import { TerminalPrompter } from '../ui/prompter.js';
 import { redact, registerSecret } from '../ui/redact.js';
 import { addConnectionOptions } from './recover-command.js';
+import { shellQuote } from '../config/shell-quote.js';
 import type { CliIo } from './io.js';
 
 const HELP_AFTER = `
@@ -23,8 +24,6 @@ the oldest event in the source's binary log that the replica has not executed.
 When one direction is broken, the server that stopped replicating is named as the likely bad server (BS).
 When both are, the evidence is gathered (transactions each side lacks, rows per schema, CHECKSUM TABLE of every
 table) and one server is recommended, with reasons. Nothing is changed: recover still asks before acting.`;
-
-const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** The connection flags the operator gave, repeated on the suggested recover command line. */
 function passThrough(flags: RawFlags): string[] {
