@@ -2,14 +2,14 @@
 // exit 0 when both directions are healthy, 1 when anything is not (the report is printed either way).
 import type { Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
-import { ENV, type RawFlags } from '../config/load.js';
+import { PASSWORD_ENV, type RawFlags } from '../config/load.js';
 import { loadPairSettings, pairEndpoints } from '../config/pair-settings.js';
 import { UsageError } from '../engine/errors.js';
 import { gatherPairStatus, LAGGING_AFTER_SECONDS, worstVerdict, type Coordinates, type DirectionFacts, type PairStatus, type ServerFacts, type Side, type Verdict } from '../inspect/pair-status.js';
 import { makeChalk } from '../ui/colors.js';
 import { TerminalPrompter } from '../ui/prompter.js';
 import { redact, registerSecret } from '../ui/redact.js';
-import { addConnectionOptions } from './recover-command.js';
+import { addOptions } from './options.js';
 import { shellQuote } from '../config/shell-quote.js';
 import type { CliIo } from './io.js';
 
@@ -48,16 +48,11 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command('status')
     .description('show both servers and both replication directions side by side, with a verdict and, when broken, which server to rebuild')
-    .option('--a <host[:port]>', 'one server of the pair')
-    .option('--b <host[:port]>', 'the other server')
-    .option('--a-socket <path>', 'connect to A through this Unix socket')
-    .option('--b-socket <path>', 'connect to B through this Unix socket')
-    .option('--json', 'print the same facts as one JSON object')
     .addHelpText('after', HELP_AFTER)
     .action(async (flags: RawFlags) => {
       io.setExitCode(await status(flags, io));
     });
-  addConnectionOptions(cmd);
+  addOptions(cmd, 'status');
 }
 
 async function status(flags: RawFlags, io: CliIo): Promise<number> {
@@ -65,7 +60,7 @@ async function status(flags: RawFlags, io: CliIo): Promise<number> {
   const json = Boolean(flags.json);
   let password = s.password;
   if (password === undefined && process.stdin.isTTY && !json) password = await new TerminalPrompter(io.signal).secret(`Password for ${s.user} on A and B`);
-  if (password === undefined) throw new UsageError(`${ENV.password} is not set (environment or .env), and there is no terminal to ask for it`);
+  if (password === undefined) throw new UsageError(`${PASSWORD_ENV.password} is not set (environment or .env), and there is no terminal to ask for it`);
   registerSecret(password);
 
   const st = await gatherPairStatus(pairEndpoints(s, password), {
