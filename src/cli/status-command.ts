@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import { PASSWORD_ENV, type RawFlags } from '../config/load.js';
+import { recommendedRecoverLine } from '../config/options.js';
 import { loadPairSettings, pairEndpoints } from '../config/pair-settings.js';
 import { UsageError } from '../engine/errors.js';
 import { gatherPairStatus, LAGGING_AFTER_SECONDS, worstVerdict, type Coordinates, type DirectionFacts, type PairStatus, type ServerFacts, type Side, type Verdict } from '../inspect/pair-status.js';
@@ -10,7 +11,6 @@ import { makeChalk } from '../ui/colors.js';
 import { TerminalPrompter } from '../ui/prompter.js';
 import { redact, registerSecret } from '../ui/redact.js';
 import { addOptions } from './options.js';
-import { shellQuote } from '../config/shell-quote.js';
 import type { CliIo } from './io.js';
 
 const HELP_AFTER = `
@@ -24,25 +24,6 @@ the oldest event in the source's binary log that the replica has not executed.
 When one direction is broken, the server that stopped replicating is named as the likely bad server (BS).
 When both are, the evidence is gathered (transactions each side lacks, rows per schema, CHECKSUM TABLE of every
 table) and one server is recommended, with reasons. Nothing is changed: recover still asks before acting.`;
-
-/** The connection flags the operator gave, repeated on the suggested recover command line. */
-function passThrough(flags: RawFlags): string[] {
-  const out: string[] = [];
-  for (const [key, flag] of [
-    ['user', '--user'],
-    ['config', '--config'],
-    ['defaultsFile', '--defaults-file'],
-    ['connectTimeout', '--connect-timeout'],
-    ['sslMode', '--ssl-mode'],
-    ['sslCa', '--ssl-ca'],
-    ['sslCert', '--ssl-cert'],
-    ['sslKey', '--ssl-key'],
-  ] as const) {
-    const v = flags[key];
-    if (typeof v === 'string') out.push(flag, shellQuote(v));
-  }
-  return out;
-}
 
 export function registerStatusCommand(program: Command, io: CliIo): void {
   const cmd = program
@@ -66,8 +47,8 @@ async function status(flags: RawFlags, io: CliIo): Promise<number> {
   const st = await gatherPairStatus(pairEndpoints(s, password), {
     connectTimeoutMs: s.connectTimeout * 1000,
     evidence: true,
-    addresses: { A: shellQuote(s.aText), B: shellQuote(s.bText) },
-    recoverFlags: passThrough(flags),
+    // The pair as typed, and the connection options given here, repeated on the recover line it recommends.
+    recoverCommand: (good) => recommendedRecoverLine({ ...flags, a: s.aText, b: s.bText }, good),
   });
   if (json) io.out(redact(JSON.stringify(st)));
   else for (const line of renderStatus(st, makeChalk({ stream: process.stdout, env: io.env }))) io.out(redact(line));

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseHostPort } from '../adapters/mysql/endpoint.js';
 import { DEFAULT_THRESHOLDS } from '../inspect/nagios.js';
 import type { Settings } from './settings.js';
+import { shellLine } from './shell-quote.js';
 
 export const COMMANDS = ['recover', 'status', 'check'] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -263,4 +264,62 @@ export function normalizeFlags(flags: Record<string, unknown>): Record<string, u
     else if (out[o.key] === true) delete out[o.key];
   }
   return out;
+}
+
+// ---- command lines -------------------------------------------------------------------------------------------
+
+const RESUMED = SPECS.filter((o) => o.resume && o.commands.includes('recover'));
+
+const hostPortText = (v: HostPort) => (v.host.includes(':') ? `[${v.host}]:${v.port}` : `${v.host}:${v.port}`);
+
+/** The words that give `value` to option `o` on a command line (a setting, or a flag's value as typed). */
+export function argsFor(o: OptionSpec, value: unknown): string[] {
+  const k = o.kind;
+  if (k.type === 'flag') return value === true ? [o.flag] : [];
+  if (k.type === 'negatable') return value === true ? [o.flag] : value === false ? [`--no-${o.flag.slice(2)}`] : [];
+  if (k.type === 'enum' && k.negation && value === k.negation.value) return [`--no-${o.flag.slice(2)}`];
+  const text = typeof value === 'object' && value !== null && 'host' in value ? hostPortText(value as HostPort) : String(value);
+  return [o.flag, text];
+}
+
+const readSetting = (o: OptionSpec, s: Settings): unknown => (o.read ? o.read(s) : (s as unknown as Record<string, unknown>)[o.key]);
+
+/** `mmrecover recover` with these values (settings or flags as typed), in table order; passwords are never options. */
+export function recoverLine(values: Partial<Record<string, unknown>>, tail: string[] = []): string {
+  const args: string[] = [];
+  for (const o of RESUMED) if (values[o.key] !== undefined) args.push(...argsFor(o, values[o.key]));
+  return shellLine(['mmrecover', 'recover', ...args, ...tail]);
+}
+
+/**
+ * The line that continues a stopped recovery: the same servers, and every setting that changes what runs and differs
+ * from its default (or that some source gave explicitly: a --config or --defaults-file read again, or the
+ * environment, must not be able to change it), then --resume --journal <path>. Shell-quoted; no password.
+ */
+export function resumeLine(settings: Settings, journalPath: string): string {
+  const given = new Set(settings.given ?? []);
+  const values: Record<string, unknown> = {};
+  for (const o of RESUMED) {
+    const value = readSetting(o, settings);
+    if (value === undefined) continue;
+    const dflt = o.defaultFrom ? readSetting(BY_KEY.get(o.defaultFrom)!, settings) : o.default;
+    const differs = dflt === undefined || argsFor(o, value).join('\0') !== argsFor(o, dflt).join('\0');
+    if (differs || given.has(o.key)) values[o.key] = value;
+  }
+  return recoverLine(values, ['--resume', '--journal', journalPath]);
+}
+
+/**
+ * The recover line `status` recommends once it has chosen the good side: the pair as typed (A/B become --good/--bad,
+ * their sockets --good-socket/--bad-socket), and every connection option given on status, repeated.
+ */
+export function recommendedRecoverLine(given: Record<string, unknown>, good: 'A' | 'B'): string {
+  const values: Record<string, unknown> = {};
+  for (const o of optionsFor('status')) {
+    const v = given[o.key];
+    if (v === undefined || v === false) continue;
+    if (o.side) values[o.side.of === good ? o.side.asGood : o.side.asBad] = v;
+    else if (o.resume && o.commands.includes('recover')) values[o.key] = v;
+  }
+  return recoverLine(values);
 }

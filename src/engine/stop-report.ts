@@ -1,16 +1,10 @@
 // When a run stops: where, why, what state each server is in, and the exact command to go on.
+import { resumeLine } from '../config/options.js';
 import type { Settings } from '../config/settings.js';
 import type { RecoveryContext } from './context.js';
 
 export function resumeCommand(s: Settings, journalPath: string): string {
-  const parts = ['mmrecover', 'recover', '--good', `${s.good.host}:${s.good.port}`, '--bad', `${s.bad.host}:${s.bad.port}`];
-  if (s.goodSocket) parts.push('--good-socket', s.goodSocket);
-  if (s.badSocket) parts.push('--bad-socket', s.badSocket);
-  if (s.user !== 'root') parts.push('--user', s.user);
-  if (s.replUser !== 'repl') parts.push('--repl-user', s.replUser);
-  if (s.method !== 'classic') parts.push('--method', s.method);
-  parts.push('--resume', '--journal', journalPath);
-  return parts.map((p) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return resumeLine(s, journalPath);
 }
 
 /** What each server looks like after stopping at `step` (the steps before it done, it possibly half done). */
