@@ -2,15 +2,16 @@
 // one plugin line on stdout and exits 0/1/2/3; never a usage message, never a colour, never a question.
 import type { Command } from 'commander';
 import { loadPairSettings, pairEndpoints } from '../config/pair-settings.js';
-import { ENV } from '../config/load.js';
+import { PASSWORD_ENV } from '../config/load.js';
+import { defaultOf } from '../config/options.js';
 import { gatherPairStatus } from '../inspect/pair-status.js';
 import { DEFAULT_THRESHOLDS, evaluate, parseSeconds, unknownResult, validateThresholds, type PluginResult, type Thresholds } from '../inspect/nagios.js';
 import { redact, registerSecret } from '../base/redact.js';
-import { addConnectionOptions } from './recover-command.js';
+import { addOptions } from './options.js';
 import type { CliIo } from './io.js';
 import type { RawFlags } from '../config/load.js';
 
-const DEFAULT_TIMEOUT_SECONDS = 10;
+const DEFAULT_TIMEOUT_SECONDS = defaultOf('timeout');
 
 const HELP_AFTER = `
 States:
@@ -22,19 +23,12 @@ Lag: Seconds_Behind_Master while the SQL thread runs. When the SQL thread is sto
   (IO still receiving), that figure is NULL; the lag is then the age of the oldest event in the source's
   binary log that the replica has not executed (0 when nothing waits), so -w/-c apply as for a running replica.
 Perfdata per direction (a_b = A replicating to B): <dir>_lag (s), <dir>_io_running, <dir>_sql_running (1/0).
-The password comes from ${ENV.password} (environment or .env) or --defaults-file; nothing is ever asked.`;
+The password comes from ${PASSWORD_ENV.password} (environment or .env) or --defaults-file; nothing is ever asked.`;
 
 export function registerCheckCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command('check')
     .description('monitoring plugin (Nagios conventions): one status line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN')
-    .option('--a <host[:port]>', 'one server of the pair')
-    .option('--b <host[:port]>', 'the other server')
-    .option('--a-socket <path>', 'connect to A through this Unix socket')
-    .option('--b-socket <path>', 'connect to B through this Unix socket')
-    .option('-w, --warning <seconds>', `lag above which the state is WARNING (default ${DEFAULT_THRESHOLDS.warning})`)
-    .option('-c, --critical <seconds>', `lag above which the state is CRITICAL (default ${DEFAULT_THRESHOLDS.critical})`)
-    .option('-t, --timeout <seconds>', `the whole check gives up with UNKNOWN after this long (default ${DEFAULT_TIMEOUT_SECONDS})`)
     .addHelpText('after', HELP_AFTER)
     // Unknown flags and extra words become an UNKNOWN line below instead of a usage error with exit 2.
     .allowUnknownOption()
@@ -44,14 +38,9 @@ export function registerCheckCommand(program: Command, io: CliIo): void {
       io.out(redact(result.line));
       io.setExitCode(result.exitCode);
     });
-  addConnectionOptions(cmd);
-  // A flag given without its value must also end as UNKNOWN: let commander accept it and validate it ourselves.
-  for (const o of cmd.options) {
-    if (o.required) {
-      o.required = false;
-      o.optional = true;
-    }
-  }
+  // A flag given without its value, or with a value outside its choices, must also end as UNKNOWN: commander accepts
+  // it and check validates it.
+  addOptions(cmd, 'check', { lenient: true });
 }
 
 async function check(flags: RawFlags, extra: string[], io: CliIo): Promise<PluginResult> {
@@ -78,7 +67,8 @@ async function check(flags: RawFlags, extra: string[], io: CliIo): Promise<Plugi
   const measure = async (): Promise<PluginResult> => {
     try {
       const s = loadPairSettings({ flags, env: io.env, cwd: io.cwd });
-      if (s.password === undefined) return unknownResult(`${ENV.password} is not set (environment or .env) and no --defaults-file gives a password`, t);
+      if (s.password === undefined)
+        return unknownResult(`${PASSWORD_ENV.password} is not set (environment or .env) and no --defaults-file gives a password`, t);
       registerSecret(s.password);
       // Connection attempts must fail (with their own reason) before the whole check times out.
       const connectTimeoutMs = Math.max(500, Math.min(s.connectTimeout * 1000, timeoutSeconds * 600));

@@ -4,9 +4,9 @@ import { UsageError } from '../base/errors.js';
 import { BREAK_MODES, breakLab } from '../lab/break.js';
 import { forgetLab, loadLab, startLab, type Lab } from '../lab/lab.js';
 import { labStatus } from '../lab/status.js';
+import { recoverLine } from '../config/options.js';
+import { shellQuote } from '../config/shell-quote.js';
 import type { CliIo } from './io.js';
-
-const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 function port(flag: string) {
   return (v: string) => {
@@ -22,8 +22,8 @@ export function labEnvLines(lab: Lab): string[] {
 export function labCommandLine(lab: Lab, good: 'a' | 'b' = 'a'): string {
   const bad = good === 'a' ? lab.b : lab.a;
   const g = good === 'a' ? lab.a : lab.b;
-  const tls = lab.state.tls ? ` --ssl-mode VERIFY_CA --ssl-ca ${shellQuote(lab.state.tls.ca)} --replication-ssl` : '';
-  return `mmrecover recover --good 127.0.0.1:${g.port} --bad 127.0.0.1:${bad.port} --user ${lab.state.adminUser} --repl-user ${shellQuote(lab.state.replUser)}${tls}`;
+  const tls = lab.state.tls ? { sslMode: 'VERIFY_CA', sslCa: lab.state.tls.ca, replicationSsl: true } : {};
+  return recoverLine({ good: `127.0.0.1:${g.port}`, bad: `127.0.0.1:${bad.port}`, user: lab.state.adminUser, replUser: lab.state.replUser, ...tls });
 }
 
 export function registerLabCommand(program: Command, io: CliIo): void {

@@ -2,7 +2,8 @@
 // exit 0 when both directions are healthy, 1 when anything is not (the report is printed either way).
 import type { Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
-import { ENV, type RawFlags } from '../config/load.js';
+import { PASSWORD_ENV, type RawFlags } from '../config/load.js';
+import { recommendedRecoverLine } from '../config/options.js';
 import { loadPairSettings, pairEndpoints } from '../config/pair-settings.js';
 import { UsageError } from '../base/errors.js';
 import {
@@ -19,7 +20,7 @@ import {
 import { makeChalk } from './ui/colors.js';
 import { TerminalPrompter } from './ui/prompter.js';
 import { redact, registerSecret } from '../base/redact.js';
-import { addConnectionOptions } from './recover-command.js';
+import { addOptions } from './options.js';
 import type { CliIo } from './io.js';
 
 const HELP_AFTER = `
@@ -34,41 +35,15 @@ When one direction is broken, the server that stopped replicating is named as th
 When both are, the evidence is gathered (transactions each side lacks, rows per schema, CHECKSUM TABLE of every
 table) and one server is recommended, with reasons. Nothing is changed: recover still asks before acting.`;
 
-const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-
-/** The connection flags the operator gave, repeated on the suggested recover command line. */
-function passThrough(flags: RawFlags): string[] {
-  const out: string[] = [];
-  for (const [key, flag] of [
-    ['user', '--user'],
-    ['config', '--config'],
-    ['defaultsFile', '--defaults-file'],
-    ['connectTimeout', '--connect-timeout'],
-    ['sslMode', '--ssl-mode'],
-    ['sslCa', '--ssl-ca'],
-    ['sslCert', '--ssl-cert'],
-    ['sslKey', '--ssl-key'],
-  ] as const) {
-    const v = flags[key];
-    if (typeof v === 'string') out.push(flag, shellQuote(v));
-  }
-  return out;
-}
-
 export function registerStatusCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command('status')
     .description('show both servers and both replication directions side by side, with a verdict and, when broken, which server to rebuild')
-    .option('--a <host[:port]>', 'one server of the pair')
-    .option('--b <host[:port]>', 'the other server')
-    .option('--a-socket <path>', 'connect to A through this Unix socket')
-    .option('--b-socket <path>', 'connect to B through this Unix socket')
-    .option('--json', 'print the same facts as one JSON object')
     .addHelpText('after', HELP_AFTER)
     .action(async (flags: RawFlags) => {
       io.setExitCode(await status(flags, io));
     });
-  addConnectionOptions(cmd);
+  addOptions(cmd, 'status');
 }
 
 async function status(flags: RawFlags, io: CliIo): Promise<number> {
@@ -76,14 +51,14 @@ async function status(flags: RawFlags, io: CliIo): Promise<number> {
   const json = Boolean(flags.json);
   let password = s.password;
   if (password === undefined && process.stdin.isTTY && !json) password = await new TerminalPrompter(io.signal).secret(`Password for ${s.user} on A and B`);
-  if (password === undefined) throw new UsageError(`${ENV.password} is not set (environment or .env), and there is no terminal to ask for it`);
+  if (password === undefined) throw new UsageError(`${PASSWORD_ENV.password} is not set (environment or .env), and there is no terminal to ask for it`);
   registerSecret(password);
 
   const st = await gatherPairStatus(pairEndpoints(s, password), {
     connectTimeoutMs: s.connectTimeout * 1000,
     evidence: true,
-    addresses: { A: shellQuote(s.aText), B: shellQuote(s.bText) },
-    recoverFlags: passThrough(flags),
+    // The pair as typed, and the connection options given here, repeated on the recover line it recommends.
+    recoverCommand: (good) => recommendedRecoverLine({ ...flags, a: s.aText, b: s.bText }, good),
   });
   if (json) io.out(redact(JSON.stringify(st)));
   else for (const line of renderStatus(st, makeChalk({ stream: process.stdout, env: io.env }))) io.out(redact(line));

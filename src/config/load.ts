@@ -1,33 +1,32 @@
-// Gather settings from flags, environment, .env and a JSON config file, in that order of precedence.
+// Gather settings from flags, environment, .env, a JSON config file and a MySQL option file, in that order of
+// precedence. Which option comes from where, and how each is validated, is the table in ./options.ts.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { UsageError } from '../base/errors.js';
 import { readClientOptions } from './mysql-option-file.js';
-import { DEFAULTS, fileSettingsSchema, type FileSettings, type Settings } from './settings.js';
+import {
+  DEFAULTS,
+  envOf,
+  envValues,
+  fileSettingsSchema,
+  flagOf,
+  mustExist,
+  normalizeFlags,
+  recoverFlagKeys,
+  recoverFlagsSchema,
+  type OptionValues,
+} from './options.js';
+import type { Settings } from './settings.js';
 
-/** Environment variables the tool reads (documented in .env.example). */
-export const ENV = {
+/** The passwords: only ever from the environment (or .env), a private config file or an option file, never a flag. */
+export const PASSWORD_ENV = {
   password: 'MMRECOVER_PASSWORD',
   replPassword: 'MMRECOVER_REPL_PASSWORD',
-  user: 'MMRECOVER_USER',
-  replUser: 'MMRECOVER_REPL_USER',
-  good: 'MMRECOVER_GOOD',
-  bad: 'MMRECOVER_BAD',
-  journal: 'MMRECOVER_JOURNAL',
-  config: 'MMRECOVER_CONFIG',
 } as const;
 
-/** Flags as commander hands them over (strings and booleans, not yet validated). */
-export interface RawFlags {
-  [key: string]: unknown;
-  config?: string;
-  dryRun?: boolean;
-  yes?: boolean;
-  confirmBad?: string;
-  json?: boolean;
-  resume?: boolean;
-}
+/** Flags as commander hands them over (strings and booleans, not yet validated), keyed as in the option table. */
+export type RawFlags = Record<string, unknown>;
 
 export interface Sources {
   flags: RawFlags;
@@ -35,23 +34,28 @@ export interface Sources {
   cwd: string;
 }
 
-/** Format the first zod issue as "setting: what is wrong". */
+/**
+ * Format the first zod issue as "origin: setting what is wrong", the setting named as the operator wrote it: the flag,
+ * or in the environment the variable.
+ */
 export function describeIssue(err: z.ZodError, origin: string): string {
   const issue = err.issues[0];
   const key = issue.path.map(String).join('.') || '(top level)';
   if (issue.code === 'unrecognized_keys') return `${origin}: unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  return `${origin}: ${flagName(key)} ${issue.message}`;
+  const name = origin === 'environment' ? (envOf(key) ?? flagOf(key)) : flagOf(key);
+  return `${origin}: ${name} ${issue.message}`;
 }
 
-/** goodAddress → --good-address, so the operator sees the name they typed. */
-export function flagName(key: string): string {
-  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-}
-
-function validate(input: Record<string, unknown>, origin: string): FileSettings {
-  const parsed = fileSettingsSchema.safeParse(input);
+export function validate(input: Record<string, unknown>, schema: z.ZodType<OptionValues>, origin: string): OptionValues {
+  const parsed = schema.safeParse(input);
   if (!parsed.success) throw new UsageError(describeIssue(parsed.error, origin));
   return parsed.data;
+}
+
+/** A path setting that must exist (a socket, a certificate) and does not: one line naming the flag. */
+export function checkPathsExist(values: Record<string, unknown>): void {
+  for (const [key, p] of Object.entries(values))
+    if (mustExist(key) && typeof p === 'string' && !existsSync(p)) throw new UsageError(`${flagOf(key)}: ${p} does not exist`);
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -111,64 +115,59 @@ export interface LoadedSettings {
  */
 export function loadSettings(src: Sources): LoadedSettings['settings'] {
   const env = effectiveEnv(src.env, src.cwd);
-  const configPath = (src.flags.config as string | undefined) ?? env[ENV.config];
+  const flags = normalizeFlags(src.flags);
+  const fromFlags = validate(definedOnly(Object.fromEntries(recoverFlagKeys.map((k) => [k, flags[k]]))), recoverFlagsSchema, 'command line');
+  const fromEnv = validate(envValues(env, recoverFlagKeys), recoverFlagsSchema, 'environment');
+  const configPath = fromFlags.config ?? fromEnv.config;
   const rawConfig = configPath ? readConfigFile(configPath) : {};
   const configSecrets = configPath ? takeConfigSecrets(rawConfig, configPath) : {};
-  const fromFile = configPath ? validate(rawConfig, `config file ${configPath}`) : {};
-  const fromEnv = validate(
-    definedOnly({ user: env[ENV.user], replUser: env[ENV.replUser], good: env[ENV.good], bad: env[ENV.bad], journal: env[ENV.journal] }),
-    'environment',
-  );
-  const flagKeys = Object.keys(fileSettingsSchema.shape) as Array<keyof FileSettings>;
-  const fromFlags = validate(definedOnly(Object.fromEntries(flagKeys.map((k) => [k, src.flags[k]]))), 'command line');
+  const fromFile = configPath ? validate(rawConfig, fileSettingsSchema, `config file ${configPath}`) : {};
   // A MySQL option file (--defaults-file) is the weakest source: [client]/[mysqldump] user, password and TLS.
   const optionFilePath = fromFlags.defaultsFile ?? fromEnv.defaultsFile ?? fromFile.defaultsFile;
   const opt = optionFilePath ? readClientOptions(optionFilePath) : {};
   const fromOptionFile = validate(
     definedOnly({ user: opt.user, sslCa: opt.sslCa, sslCert: opt.sslCert, sslKey: opt.sslKey, sslMode: opt.sslMode }),
+    fileSettingsSchema,
     `option file ${optionFilePath}`,
   );
-  const merged: FileSettings = { ...fromOptionFile, ...fromFile, ...fromEnv, ...fromFlags };
+  const merged: OptionValues = { ...fromOptionFile, ...fromFile, ...fromEnv, ...fromFlags };
 
   if (!merged.good) throw new UsageError('--good is required: the server to keep (host or host:port)');
   if (!merged.bad) throw new UsageError('--bad is required: the server to rebuild (host or host:port)');
   if ((merged.sslCa || merged.sslCert || merged.sslKey) && !merged.sslMode) merged.sslMode = merged.sslCa ? 'VERIFY_CA' : 'REQUIRED';
-  for (const key of ['sslCa', 'sslCert', 'sslKey', 'goodSocket', 'badSocket'] as const) {
-    const p = merged[key];
-    if (p && !existsSync(p)) throw new UsageError(`${flagName(key)}: ${p} does not exist`);
-  }
-  const yes = Boolean(src.flags.yes);
-  const dryRun = Boolean(src.flags.dryRun);
-  const confirmBad = src.flags.confirmBad as string | undefined;
-  if (confirmBad !== undefined && confirmBad.trim() === '') throw new UsageError('--confirm-bad must not be empty');
+  checkPathsExist(merged);
+  const v = { ...DEFAULTS, ...merged, good: merged.good, bad: merged.bad };
 
   return {
-    good: merged.good,
-    bad: merged.bad,
-    goodAddress: merged.goodAddress ?? merged.good,
-    badAddress: merged.badAddress ?? merged.bad,
-    goodSocket: merged.goodSocket,
-    badSocket: merged.badSocket,
-    user: merged.user ?? DEFAULTS.user,
-    replUser: merged.replUser ?? DEFAULTS.replUser,
-    password: env[ENV.password] ?? configSecrets.password ?? opt.password,
-    replPassword: env[ENV.replPassword] ?? configSecrets.replPassword,
-    method: merged.method ?? DEFAULTS.method,
-    positioning: merged.positioning ?? DEFAULTS.positioning,
-    backup: merged.backup ?? DEFAULTS.backup,
-    backupDir: merged.backupDir,
-    dryRun,
-    yes,
-    confirmBad,
-    json: Boolean(src.flags.json),
-    resume: Boolean(src.flags.resume),
-    journal: merged.journal,
-    lockWaitTimeout: merged.lockWaitTimeout ?? DEFAULTS.lockWaitTimeout,
-    replicaTimeout: merged.replicaTimeout ?? DEFAULTS.replicaTimeout,
-    connectTimeout: merged.connectTimeout ?? DEFAULTS.connectTimeout,
-    verify: merged.verify ?? DEFAULTS.verify,
-    marker: merged.marker ?? DEFAULTS.marker,
-    tls: merged.sslMode && merged.sslMode !== 'DISABLED' ? { mode: merged.sslMode, ca: merged.sslCa, cert: merged.sslCert, key: merged.sslKey } : undefined,
-    replicationSsl: merged.replicationSsl ?? false,
+    good: v.good,
+    bad: v.bad,
+    goodAddress: v.goodAddress ?? v.good,
+    badAddress: v.badAddress ?? v.bad,
+    goodSocket: v.goodSocket,
+    badSocket: v.badSocket,
+    user: v.user,
+    replUser: v.replUser,
+    password: env[PASSWORD_ENV.password] ?? configSecrets.password ?? opt.password,
+    replPassword: env[PASSWORD_ENV.replPassword] ?? configSecrets.replPassword,
+    method: v.method,
+    positioning: v.positioning,
+    backup: v.backup,
+    backupDir: v.backupDir,
+    dryRun: v.dryRun,
+    yes: v.yes,
+    confirmBad: v.confirmBad,
+    json: v.json,
+    resume: v.resume,
+    journal: v.journal,
+    lockWaitTimeout: v.lockWaitTimeout,
+    replicaTimeout: v.replicaTimeout,
+    connectTimeout: v.connectTimeout,
+    verify: v.verify,
+    marker: v.marker,
+    tls: v.sslMode && v.sslMode !== 'DISABLED' ? { mode: v.sslMode, ca: v.sslCa, cert: v.sslCert, key: v.sslKey } : undefined,
+    replicationSsl: v.replicationSsl,
+    config: configPath,
+    defaultsFile: optionFilePath,
+    given: Object.keys(merged),
   };
 }

@@ -2,6 +2,7 @@
 // Pure, so that the format is tested without servers. Plugin guidelines: one line on stdout,
 // "LABEL STATE - summary | perfdata", exit 0/1/2/3, perfdata items 'label'=value[UOM];[warn];[crit];[min];[max].
 import type { DirectionFacts, PairStatus } from './pair-status.js';
+import { DEFAULT_THRESHOLDS as LAG_THRESHOLDS } from '../config/options.js';
 
 export type NagiosState = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
 
@@ -15,7 +16,7 @@ export interface Thresholds {
   critical: number;
 }
 
-export const DEFAULT_THRESHOLDS: Thresholds = { warning: 60, critical: 300 };
+export const DEFAULT_THRESHOLDS: Thresholds = LAG_THRESHOLDS;
 
 export interface PluginResult {
   state: NagiosState;

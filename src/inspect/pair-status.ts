@@ -116,10 +116,8 @@ export interface GatherOptions {
   connectTimeoutMs: number;
   /** Gather evidence (row counts, checksums) when both directions are broken. `check` skips it. */
   evidence: boolean;
-  /** Flags added to the suggested recover command line (e.g. --user). */
-  recoverFlags?: string[];
-  /** The pair as the operator typed it, for the command line (default host:port). */
-  addresses?: Record<Side, string>;
+  /** The recover command line to suggest once `good` is chosen (default: --good/--bad with the servers' addresses). */
+  recoverCommand?: (good: Side) => string;
 }
 
 const other = (s: Side): Side => (s === 'A' ? 'B' : 'A');
@@ -416,8 +414,7 @@ async function gatherEvidence(g: Record<Side, Gathered>, dirs: DirectionFacts[])
 }
 
 function recoverCommand(good: Side, opts: GatherOptions, g: Record<Side, Gathered>): string {
-  const addr = (s: Side) => opts.addresses?.[s] ?? g[s].facts.address;
-  return ['mmrecover recover', '--good', addr(good), '--bad', addr(other(good)), ...(opts.recoverFlags ?? [])].join(' ');
+  return opts.recoverCommand?.(good) ?? `mmrecover recover --good ${g[good].facts.address} --bad ${g[other(good)].facts.address}`;
 }
 
 function recommendOne(broken: DirectionFacts, healthy: DirectionFacts, g: Record<Side, Gathered>, opts: GatherOptions): Recommendation {

@@ -4,7 +4,7 @@
 // the bindings an earlier action captured, and checked against its pattern before anything is sent.
 import type { Row } from '../adapters/mysql/session.js';
 import type { Statement } from '../dialect/statement.js';
-import { shellQuote } from '../dialect/quote.js';
+import { shellQuote } from '../config/shell-quote.js';
 import type { RecoveryState } from './state.js';
 
 export type Role = 'GS' | 'BS';

@@ -2,6 +2,7 @@
 // answering questions as they appear, the way an operator would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { shellLine } from '../../src/config/shell-quote.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/mmrecover', import.meta.url));
 
@@ -46,14 +47,13 @@ export interface PtySession {
   child: ChildProcess;
 }
 
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 // eslint-disable-next-line no-control-regex
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b[()][A-Z0-9]/g, '');
 
 /** Run the CLI under a real pseudo-terminal (stdin and stderr are TTYs, as at an operator's terminal). */
 export function startPty(args: string[], env: Record<string, string | undefined> = {}): PtySession {
   // A wide terminal, so that questions are not wrapped across lines.
-  const command = `stty cols 400 rows 50 2>/dev/null; exec ${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}`;
+  const command = `stty cols 400 rows 50 2>/dev/null; exec ${shellLine([process.execPath, BIN, ...args])}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     env: { ...process.env, NO_COLOR: '1', TERM: 'xterm', COLUMNS: '400', LINES: '50', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,0 +1,676 @@
+// Every option of `recover`, `status` and `check`, described once. From this one table come: the commander options of
+// each command (src/cli/options.ts), the zod schemas of flags, environment and the JSON config file, the defaults,
+// the line that resumes a stopped recovery, and the recover line `status` recommends. A new option is one entry here.
+import { z } from 'zod';
+import { parseHostPort } from '../adapters/mysql/endpoint.js';
+import { tlsModes, type Settings, type TlsMode } from './settings.js';
+import { shellLine } from './shell-quote.js';
+
+/** check's default lag thresholds in seconds (WARNING, CRITICAL). */
+export const DEFAULT_THRESHOLDS = { warning: 60, critical: 300 } as const;
+
+export const COMMANDS = ['recover', 'status', 'check'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export { tlsModes, type TlsMode };
+
+export type HostPort = { host: string; port: number };
+
+/** What an option's value is, which decides its flag syntax, its validation and how the resume line writes it. */
+export type OptionKind =
+  /** host or host:port ([v6]:port), split into { host, port } */
+  | { readonly type: 'hostPort' }
+  /** a non-empty string; `what` completes "must be …" */
+  | { readonly type: 'text'; readonly what: string }
+  /** a non-empty path; with mustExist, a missing file is refused before anything connects */
+  | { readonly type: 'path'; readonly what: string; readonly mustExist?: boolean }
+  /** one of `choices`; with negation, --no-<flag> sets negation.value */
+  | { readonly type: 'enum'; readonly choices: readonly string[]; readonly negation?: { readonly value: string; readonly help: string } }
+  /** a whole number of seconds, 1..max */
+  | { readonly type: 'seconds'; readonly max: number }
+  /** on when given, no value */
+  | { readonly type: 'flag' }
+  /** --x / --no-x */
+  | { readonly type: 'negatable'; readonly negatedHelp: string }
+  /** a whole number of seconds that the command checks itself (check turns any mistake into an UNKNOWN line) */
+  | { readonly type: 'threshold' };
+
+export interface OptionSpec {
+  /** The settings key: camelCase of the flag, and the key in the JSON config file. */
+  readonly key: string;
+  readonly flag: `--${string}`;
+  readonly short?: `-${string}`;
+  /** The value's name in --help: `--good <host[:port]>`. */
+  readonly value?: string;
+  readonly help: string;
+  /** A command's own wording of the help, where the option means something else there. */
+  readonly commandHelp?: Partial<Record<CommandName, string>>;
+  readonly kind: OptionKind;
+  readonly default?: string | number | boolean;
+  /** How --help states the default when the bare value would not say enough. */
+  readonly defaultNote?: string;
+  readonly commands: readonly CommandName[];
+  /** Environment variable (also read from .env); a flag wins over it. */
+  readonly env?: string;
+  /** Accepted in the JSON config file (--config). */
+  readonly file: boolean;
+  /** Changes what a recovery runs: the resume line must reproduce it. */
+  readonly resume?: boolean;
+  /** When the default is another setting's value (an address defaults to the server itself). */
+  readonly defaultFrom?: string;
+  /** status/check's A and B: the recover option each becomes once a side is chosen as good or bad. */
+  readonly side?: { readonly of: 'A' | 'B'; readonly asGood: string; readonly asBad: string };
+  /** Where the value is in Settings, when not settings[key]. */
+  readonly read?: (s: Settings) => unknown;
+}
+
+const ALL = COMMANDS;
+const PAIR = ['status', 'check'] as const;
+const tlsFile = (s: Settings, f: 'ca' | 'cert' | 'key') => s.tls?.[f];
+
+export const OPTIONS = [
+  {
+    key: 'good',
+    flag: '--good',
+    value: 'host[:port]',
+    help: 'the good server (GS): kept, copied from',
+    kind: { type: 'hostPort' },
+    commands: ['recover'],
+    env: 'MMRECOVER_GOOD',
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'bad',
+    flag: '--bad',
+    value: 'host[:port]',
+    help: 'the bad server (BS): rebuilt from GS',
+    kind: { type: 'hostPort' },
+    commands: ['recover'],
+    env: 'MMRECOVER_BAD',
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'a',
+    flag: '--a',
+    value: 'host[:port]',
+    help: 'one server of the pair',
+    kind: { type: 'hostPort' },
+    commands: PAIR,
+    env: 'MMRECOVER_A',
+    file: false,
+    side: { of: 'A', asGood: 'good', asBad: 'bad' },
+  },
+  {
+    key: 'b',
+    flag: '--b',
+    value: 'host[:port]',
+    help: 'the other server',
+    kind: { type: 'hostPort' },
+    commands: PAIR,
+    env: 'MMRECOVER_B',
+    file: false,
+    side: { of: 'B', asGood: 'good', asBad: 'bad' },
+  },
+  {
+    key: 'goodAddress',
+    flag: '--good-address',
+    value: 'host[:port]',
+    help: 'how BS reaches GS for replication, when it differs from --good',
+    kind: { type: 'hostPort' },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+    defaultFrom: 'good',
+  },
+  {
+    key: 'badAddress',
+    flag: '--bad-address',
+    value: 'host[:port]',
+    help: 'how GS reaches BS for replication, when it differs from --bad',
+    kind: { type: 'hostPort' },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+    defaultFrom: 'bad',
+  },
+  {
+    key: 'goodSocket',
+    flag: '--good-socket',
+    value: 'path',
+    help: 'connect to GS through this Unix socket',
+    kind: { type: 'path', what: 'a socket path', mustExist: true },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'badSocket',
+    flag: '--bad-socket',
+    value: 'path',
+    help: 'connect to BS through this Unix socket',
+    kind: { type: 'path', what: 'a socket path', mustExist: true },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'aSocket',
+    flag: '--a-socket',
+    value: 'path',
+    help: 'connect to A through this Unix socket',
+    kind: { type: 'path', what: 'a socket path', mustExist: true },
+    commands: PAIR,
+    file: false,
+    side: { of: 'A', asGood: 'goodSocket', asBad: 'badSocket' },
+  },
+  {
+    key: 'bSocket',
+    flag: '--b-socket',
+    value: 'path',
+    help: 'connect to B through this Unix socket',
+    kind: { type: 'path', what: 'a socket path', mustExist: true },
+    commands: PAIR,
+    file: false,
+    side: { of: 'B', asGood: 'goodSocket', asBad: 'badSocket' },
+  },
+  {
+    key: 'replUser',
+    flag: '--repl-user',
+    value: 'name',
+    help: 'replication account used in CHANGE MASTER',
+    kind: { type: 'text', what: 'an account name' },
+    default: 'repl',
+    commands: ['recover'],
+    env: 'MMRECOVER_REPL_USER',
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'method',
+    flag: '--method',
+    value: 'method',
+    help: 'classic: the seed procedure (GS locked during the copy); online: no lock on GS',
+    kind: { type: 'enum', choices: ['classic', 'online'] },
+    default: 'classic',
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'backup',
+    flag: '--backup',
+    value: 'what',
+    help: 'before the copy, keep what only BS holds: auto (when there is any) or all (every schema)',
+    kind: { type: 'enum', choices: ['auto', 'all', 'none'], negation: { value: 'none', help: 'do not keep a copy of what only BS holds (asks to confirm)' } },
+    default: 'auto',
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'backupDir',
+    flag: '--backup-dir',
+    value: 'dir',
+    help: 'where backups go (default: beside the journal)',
+    kind: { type: 'path', what: 'a directory' },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'positioning',
+    flag: '--positioning',
+    value: 'how',
+    help: 'resume replication by binary log file/position or by GTID',
+    kind: { type: 'enum', choices: ['auto', 'file', 'gtid'] },
+    default: 'auto',
+    defaultNote: 'auto: as the pair did',
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'dryRun',
+    flag: '--dry-run',
+    help: 'rehearse: show every step and statement, change nothing',
+    kind: { type: 'flag' },
+    default: false,
+    commands: ['recover'],
+    file: false,
+  },
+  {
+    key: 'yes',
+    flag: '--yes',
+    short: '-y',
+    help: 'answer yes to every question (needs --confirm-bad)',
+    kind: { type: 'flag' },
+    default: false,
+    commands: ['recover'],
+    file: false,
+  },
+  {
+    key: 'confirmBad',
+    flag: '--confirm-bad',
+    value: 'host[:port]',
+    help: 'with --yes: repeat the bad server, so a swapped pair cannot wipe the good one',
+    kind: { type: 'text', what: 'the bad server, host or host:port' },
+    commands: ['recover'],
+    file: false,
+  },
+  {
+    key: 'json',
+    flag: '--json',
+    help: 'one JSON event per line on stdout; human messages off',
+    commandHelp: { status: 'print the same facts as one JSON object' },
+    kind: { type: 'flag' },
+    default: false,
+    commands: ['recover', 'status'],
+    file: false,
+  },
+  {
+    key: 'journal',
+    flag: '--journal',
+    value: 'file',
+    help: 'journal file (default under $XDG_STATE_HOME/mmrecover/)',
+    kind: { type: 'path', what: 'a file path' },
+    commands: ['recover'],
+    env: 'MMRECOVER_JOURNAL',
+    file: true,
+  },
+  {
+    key: 'resume',
+    flag: '--resume',
+    help: 'continue the run recorded in the journal',
+    kind: { type: 'flag' },
+    default: false,
+    commands: ['recover'],
+    file: false,
+  },
+  {
+    key: 'lockWaitTimeout',
+    flag: '--lock-wait-timeout',
+    value: 'seconds',
+    help: 'longest wait for GS\u2019s global read lock before asking to retry',
+    kind: { type: 'seconds', max: 3600 },
+    default: 5,
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'replicaTimeout',
+    flag: '--replica-timeout',
+    value: 'seconds',
+    help: 'longest wait for replication to start and catch up',
+    kind: { type: 'seconds', max: 86_400 },
+    default: 120,
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'verify',
+    flag: '--verify',
+    help: 'prove the result after step 10',
+    kind: { type: 'negatable', negatedHelp: 'skip the proof after step 10' },
+    default: true,
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'marker',
+    flag: '--marker',
+    help: 'write marker rows in schema mmrecover as part of the proof',
+    kind: { type: 'negatable', negatedHelp: 'prove without writing marker rows' },
+    default: true,
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'replicationSsl',
+    flag: '--replication-ssl',
+    help: 'configure replication with MASTER_SSL=1 and the --ssl-* files',
+    kind: { type: 'flag' },
+    default: false,
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'warning',
+    flag: '--warning',
+    short: '-w',
+    value: 'seconds',
+    help: 'lag above which the state is WARNING',
+    kind: { type: 'threshold' },
+    default: DEFAULT_THRESHOLDS.warning,
+    commands: ['check'],
+    file: false,
+  },
+  {
+    key: 'critical',
+    flag: '--critical',
+    short: '-c',
+    value: 'seconds',
+    help: 'lag above which the state is CRITICAL',
+    kind: { type: 'threshold' },
+    default: DEFAULT_THRESHOLDS.critical,
+    commands: ['check'],
+    file: false,
+  },
+  {
+    key: 'timeout',
+    flag: '--timeout',
+    short: '-t',
+    value: 'seconds',
+    help: 'the whole check gives up with UNKNOWN after this long',
+    kind: { type: 'threshold' },
+    default: 10,
+    commands: ['check'],
+    file: false,
+  },
+  // The connection: the same on every command.
+  {
+    key: 'user',
+    flag: '--user',
+    short: '-u',
+    value: 'name',
+    help: 'admin account on both servers',
+    kind: { type: 'text', what: 'an account name' },
+    default: 'root',
+    commands: ALL,
+    env: 'MMRECOVER_USER',
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'config',
+    flag: '--config',
+    value: 'file',
+    help: 'read settings from a JSON file (same names as the flags, camelCase)',
+    kind: { type: 'path', what: 'a file path' },
+    commands: ALL,
+    env: 'MMRECOVER_CONFIG',
+    file: false,
+    resume: true,
+  },
+  {
+    key: 'defaultsFile',
+    flag: '--defaults-file',
+    value: 'file',
+    help: 'a MySQL option file: user, password and ssl settings from its [client] and [mysqldump] groups',
+    kind: { type: 'path', what: 'a file path' },
+    commands: ALL,
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'connectTimeout',
+    flag: '--connect-timeout',
+    value: 'seconds',
+    help: 'give up connecting after this long',
+    kind: { type: 'seconds', max: 600 },
+    default: 10,
+    commands: ALL,
+    file: true,
+    resume: true,
+  },
+  // An explicit DISABLED is repeated: a --defaults-file read again must not turn TLS back on.
+  {
+    key: 'sslMode',
+    flag: '--ssl-mode',
+    value: 'mode',
+    help: 'TLS for the tool and its clients',
+    kind: { type: 'enum', choices: tlsModes },
+    commands: ALL,
+    file: true,
+    resume: true,
+    read: (s: Settings) => s.tls?.mode ?? (s.given?.includes('sslMode') ? 'DISABLED' : undefined),
+  },
+  {
+    key: 'sslCa',
+    flag: '--ssl-ca',
+    value: 'file',
+    help: 'CA certificate (PEM)',
+    kind: { type: 'path', what: 'a file path', mustExist: true },
+    commands: ALL,
+    file: true,
+    resume: true,
+    read: (s: Settings) => tlsFile(s, 'ca'),
+  },
+  {
+    key: 'sslCert',
+    flag: '--ssl-cert',
+    value: 'file',
+    help: 'client certificate (PEM)',
+    kind: { type: 'path', what: 'a file path', mustExist: true },
+    commands: ALL,
+    file: true,
+    resume: true,
+    read: (s: Settings) => tlsFile(s, 'cert'),
+  },
+  {
+    key: 'sslKey',
+    flag: '--ssl-key',
+    value: 'file',
+    help: 'client key (PEM)',
+    kind: { type: 'path', what: 'a file path', mustExist: true },
+    commands: ALL,
+    file: true,
+    resume: true,
+    read: (s: Settings) => tlsFile(s, 'key'),
+  },
+] as const satisfies readonly OptionSpec[];
+
+type Entry = (typeof OPTIONS)[number];
+export type OptionKey = Entry['key'];
+
+/** The value an option holds once validated. */
+type ValueOf<O> = O extends { kind: { type: 'hostPort' } }
+  ? HostPort
+  : O extends { kind: { type: 'enum'; choices: readonly (infer C)[] } }
+    ? C
+    : O extends { kind: { type: 'seconds' | 'threshold' } }
+      ? number
+      : O extends { kind: { type: 'flag' | 'negatable' } }
+        ? boolean
+        : string;
+
+/** Validated option values, any of them possibly absent. */
+export type OptionValues = { [O in Entry as O['key']]?: ValueOf<O> };
+/** The options that have a default, with it. */
+export type Defaults = { [O in Extract<Entry, { default: unknown }> as O['key']]: ValueOf<O> };
+
+const SPECS: readonly OptionSpec[] = OPTIONS;
+const BY_KEY = new Map<string, OptionSpec>(SPECS.map((o) => [o.key, o]));
+
+export function optionSpec(key: string): OptionSpec | undefined {
+  return BY_KEY.get(key);
+}
+
+/** The options one command takes, in --help order. */
+export function optionsFor(command: CommandName): OptionSpec[] {
+  return SPECS.filter((o) => o.commands.includes(command));
+}
+
+/** The flag an operator types for a setting (goodAddress → --good-address). */
+export function flagOf(key: string): string {
+  return BY_KEY.get(key)?.flag ?? '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+/** The option's help text as --help shows it, its default said once, from the table. */
+export function helpOf(o: OptionSpec, command: CommandName): string {
+  const help = o.commandHelp?.[command] ?? o.help;
+  if (o.kind.type === 'negatable') return o.default === true ? `${help} (default)` : help;
+  if (o.default === undefined || o.kind.type === 'flag') return help;
+  return `${help} (default ${o.defaultNote ?? String(o.default)})`;
+}
+
+/** An option's default, typed (e.g. check's --timeout). */
+export function defaultOf<K extends keyof Defaults>(key: K): Defaults[K] {
+  return BY_KEY.get(key)!.default as Defaults[K];
+}
+
+/** The defaults of recover's settings. */
+export const DEFAULTS = Object.fromEntries(
+  SPECS.filter((o) => o.default !== undefined && o.commands.includes('recover')).map((o) => [o.key, o.default]),
+) as Omit<Defaults, 'warning' | 'critical' | 'timeout'>;
+
+// ---- validation ----------------------------------------------------------------------------------------------
+
+/** "host" or "host:port", checked and split. */
+export const hostPort = z.string({ error: 'must be host or host:port' }).transform((text, ctx) => {
+  try {
+    return parseHostPort(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const nonEmpty = (what: string) =>
+  z
+    .string({ error: `must be ${what}` })
+    .trim()
+    .min(1, { error: 'must not be empty' });
+const seconds = (max: number) =>
+  z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int({ error: 'must be a whole number of seconds' })
+    .min(1, { error: 'must be at least 1' })
+    .max(max, { error: `must be at most ${max}` });
+const orList = (words: readonly string[]) => (words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`);
+
+function valueSchema(o: OptionSpec): z.ZodType {
+  const k = o.kind;
+  switch (k.type) {
+    case 'hostPort':
+      return hostPort;
+    case 'text':
+    case 'path':
+      return nonEmpty(k.what);
+    case 'enum':
+      return z.enum(k.choices as [string, ...string[]], { error: `must be ${orList(k.choices)}` });
+    case 'seconds':
+      return seconds(k.max);
+    case 'flag':
+    case 'negatable':
+      return z.boolean({ error: 'must be true or false' });
+    case 'threshold':
+      return z.unknown();
+  }
+}
+
+/** A strict schema (unknown keys refused) of these options, each optional. */
+function schemaOf(specs: readonly OptionSpec[]): z.ZodType<OptionValues> {
+  return z.strictObject(Object.fromEntries(specs.map((o) => [o.key, valueSchema(o).optional()]))) as unknown as z.ZodType<OptionValues>;
+}
+
+/** What the JSON config file may hold (the flags' names in camelCase; passwords are taken out before this). */
+export const fileSettingsSchema = schemaOf(SPECS.filter((o) => o.file)).describe('config file');
+
+/** Flags of the settings `recover` validates (status and check hand theirs to the same loader). */
+const RECOVER_FLAGS = SPECS.filter((o) => o.commands.includes('recover'));
+export const recoverFlagsSchema = schemaOf(RECOVER_FLAGS);
+export const recoverFlagKeys = RECOVER_FLAGS.map((o) => o.key);
+
+/** Schema for any set of table options (e.g. status's sides). */
+export function schemaFor(keys: readonly string[]): z.ZodType<OptionValues> {
+  return schemaOf(keys.map((k) => BY_KEY.get(k)!));
+}
+
+/** The environment variables of these options that are set, as settings (not yet validated). */
+export function envValues(env: Record<string, string | undefined>, keys: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of keys) {
+    const name = BY_KEY.get(k)?.env;
+    if (name !== undefined && env[name] !== undefined) out[k] = env[name]!;
+  }
+  return out;
+}
+
+export function envOf(key: string): string | undefined {
+  return BY_KEY.get(key)?.env;
+}
+
+/** Options that must name an existing file or socket. */
+export function mustExist(key: string): boolean {
+  const k = BY_KEY.get(key)?.kind;
+  return k?.type === 'path' && Boolean(k.mustExist);
+}
+
+/**
+ * Flags as commander hands them over → settings words: --no-backup arrives as backup=false and means the negation's
+ * value (none); a bare true there (commander's default for a negatable flag) means "not given".
+ */
+export function normalizeFlags(flags: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...flags };
+  for (const o of SPECS) {
+    if (o.kind.type !== 'enum' || !o.kind.negation) continue;
+    if (out[o.key] === false) out[o.key] = o.kind.negation.value;
+    else if (out[o.key] === true) delete out[o.key];
+  }
+  return out;
+}
+
+// ---- command lines -------------------------------------------------------------------------------------------
+
+const RESUMED = SPECS.filter((o) => o.resume && o.commands.includes('recover'));
+
+const hostPortText = (v: HostPort) => (v.host.includes(':') ? `[${v.host}]:${v.port}` : `${v.host}:${v.port}`);
+
+/** The words that give `value` to option `o` on a command line (a setting, or a flag's value as typed). */
+export function argsFor(o: OptionSpec, value: unknown): string[] {
+  const k = o.kind;
+  if (k.type === 'flag') return value === true ? [o.flag] : [];
+  if (k.type === 'negatable') return value === true ? [o.flag] : value === false ? [`--no-${o.flag.slice(2)}`] : [];
+  if (k.type === 'enum' && k.negation && value === k.negation.value) return [`--no-${o.flag.slice(2)}`];
+  const text = typeof value === 'object' && value !== null && 'host' in value ? hostPortText(value as HostPort) : String(value);
+  return [o.flag, text];
+}
+
+const readSetting = (o: OptionSpec, s: Settings): unknown => (o.read ? o.read(s) : (s as unknown as Record<string, unknown>)[o.key]);
+
+/** `mmrecover recover` with these values (settings or flags as typed), in table order; passwords are never options. */
+export function recoverLine(values: Partial<Record<string, unknown>>, tail: string[] = []): string {
+  const args: string[] = [];
+  for (const o of RESUMED) if (values[o.key] !== undefined) args.push(...argsFor(o, values[o.key]));
+  return shellLine(['mmrecover', 'recover', ...args, ...tail]);
+}
+
+/**
+ * The line that continues a stopped recovery: the same servers, and every setting that changes what runs and differs
+ * from its default (or that some source gave explicitly: a --config or --defaults-file read again, or the
+ * environment, must not be able to change it), then --resume --journal <path>. Shell-quoted; no password.
+ */
+export function resumeLine(settings: Settings, journalPath: string): string {
+  const given = new Set(settings.given ?? []);
+  const values: Record<string, unknown> = {};
+  for (const o of RESUMED) {
+    const value = readSetting(o, settings);
+    if (value === undefined) continue;
+    const dflt = o.defaultFrom ? readSetting(BY_KEY.get(o.defaultFrom)!, settings) : o.default;
+    const differs = dflt === undefined || argsFor(o, value).join('\0') !== argsFor(o, dflt).join('\0');
+    if (differs || given.has(o.key)) values[o.key] = value;
+  }
+  return recoverLine(values, ['--resume', '--journal', journalPath]);
+}
+
+/**
+ * The recover line `status` recommends once it has chosen the good side: the pair as typed (A/B become --good/--bad,
+ * their sockets --good-socket/--bad-socket), and every connection option given on status, repeated.
+ */
+export function recommendedRecoverLine(given: Record<string, unknown>, good: 'A' | 'B'): string {
+  const values: Record<string, unknown> = {};
+  for (const o of optionsFor('status')) {
+    const v = given[o.key];
+    if (v === undefined || v === false) continue;
+    if (o.side) values[o.side.of === good ? o.side.asGood : o.side.asBad] = v;
+    else if (o.resume && o.commands.includes('recover')) values[o.key] = v;
+  }
+  return recoverLine(values);
+}
