@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { loadPairSettings, pairEndpoints } from '../config/pair-settings.js';
 import { PASSWORD_ENV } from '../config/load.js';
 import { defaultOf } from '../config/options.js';
-import { gatherPairStatus } from '../inspect/pair-status.js';
+import { gatherPairStatus, type PairStatus } from '../inspect/pair-status.js';
+import { prometheusText } from '../inspect/prometheus.js';
 import { DEFAULT_THRESHOLDS, evaluate, parseSeconds, unknownResult, validateThresholds, type PluginResult, type Thresholds } from '../inspect/nagios.js';
 import { redact, registerSecret } from '../base/redact.js';
 import { addOptions } from './options.js';
@@ -34,7 +35,10 @@ export function registerCheckCommand(program: Command, io: CliIo): void {
     .allowUnknownOption()
     .allowExcessArguments()
     .action(async (flags: RawFlags, self: Command) => {
-      const result = await check(flags, self.args, io);
+      const { result, status } = await check(flags, self.args, io);
+      // A textfile collector reads whatever was written: the state is a metric, and a non-zero exit would only stop
+      // the usual `check > file.tmp && mv file.tmp file.prom` from publishing it.
+      if (flags.format === 'prometheus') return io.out(redact(prometheusText(result, status, new Date()).trimEnd()));
       io.out(redact(result.line));
       io.setExitCode(result.exitCode);
     });
@@ -43,7 +47,7 @@ export function registerCheckCommand(program: Command, io: CliIo): void {
   addOptions(cmd, 'check', { lenient: true });
 }
 
-async function check(flags: RawFlags, extra: string[], io: CliIo): Promise<PluginResult> {
+async function check(flags: RawFlags, extra: string[], io: CliIo): Promise<{ result: PluginResult; status?: PairStatus }> {
   let t: Thresholds = DEFAULT_THRESHOLDS;
   let timeoutSeconds = DEFAULT_TIMEOUT_SECONDS;
   try {
@@ -56,26 +60,28 @@ async function check(flags: RawFlags, extra: string[], io: CliIo): Promise<Plugi
     validateThresholds(t);
     if (flags.timeout !== undefined) timeoutSeconds = parseSeconds(flags.timeout, '-t/--timeout');
     if (timeoutSeconds < 1) throw new Error('-t/--timeout must be at least 1 second');
+    if (flags.format !== undefined && flags.format !== 'nagios' && flags.format !== 'prometheus')
+      throw new Error(`--format must be nagios or prometheus, not "${String(flags.format)}"`);
   } catch (err) {
-    return unknownResult((err as Error).message, t);
+    return { result: unknownResult((err as Error).message, t) };
   }
 
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<PluginResult>((resolve) => {
-    timer = setTimeout(() => resolve(unknownResult(`no answer within the ${timeoutSeconds}s timeout (-t)`, t)), timeoutSeconds * 1000);
+  const deadline = new Promise<{ result: PluginResult }>((resolve) => {
+    timer = setTimeout(() => resolve({ result: unknownResult(`no answer within the ${timeoutSeconds}s timeout (-t)`, t) }), timeoutSeconds * 1000);
   });
-  const measure = async (): Promise<PluginResult> => {
+  const measure = async (): Promise<{ result: PluginResult; status?: PairStatus }> => {
     try {
       const s = loadPairSettings({ flags, env: io.env, cwd: io.cwd });
       if (s.password === undefined)
-        return unknownResult(`${PASSWORD_ENV.password} is not set (environment or .env) and no --defaults-file gives a password`, t);
+        return { result: unknownResult(`${PASSWORD_ENV.password} is not set (environment or .env) and no --defaults-file gives a password`, t) };
       registerSecret(s.password);
       // Connection attempts must fail (with their own reason) before the whole check times out.
       const connectTimeoutMs = Math.max(500, Math.min(s.connectTimeout * 1000, timeoutSeconds * 600));
       const status = await gatherPairStatus(pairEndpoints(s, s.password), { connectTimeoutMs, evidence: false });
-      return evaluate(status, t);
+      return { result: evaluate(status, t), status };
     } catch (err) {
-      return unknownResult((err as Error).message ?? String(err), t);
+      return { result: unknownResult((err as Error).message ?? String(err), t) };
     }
   };
   try {

@@ -373,6 +373,16 @@ export const OPTIONS = [
     commands: ['check'],
     file: false,
   },
+  {
+    key: 'format',
+    flag: '--format',
+    value: 'format',
+    help: 'nagios: one plugin line and exit 0-3; prometheus: text exposition for the node_exporter textfile collector (exit 0 whenever it printed)',
+    kind: { type: 'enum', choices: ['nagios', 'prometheus'] },
+    default: 'nagios',
+    commands: ['check'],
+    file: false,
+  },
   // The connection: the same on every command.
   {
     key: 'user',

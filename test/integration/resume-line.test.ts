@@ -12,8 +12,8 @@ import { dropLab, newLab } from '../helpers/lab.js';
 import { expectPairHealthy, withSessions } from '../helpers/pair.js';
 
 /** The questions before step 6's, answered yes; step 6's answered No. */
-const YES_BEFORE = ['Fence BS', 'STOP REPLICA on BS', 'Lock GS'];
-const STEP_6 = 'Run on BS: CHANGE MASTER TO';
+const YES_BEFORE = ['Fence BS', 'Stop replication on BS', 'Lock GS'];
+const STEP_6 = 'Run (this statement|these \\d+ statements) on BS';
 
 /** Run a line as /bin/sh reads it, with `mmrecover` on PATH being this build. */
 function runInShell(line: string, env: Record<string, string | undefined>): Promise<CliResult> {
@@ -83,12 +83,11 @@ describe('the resume line', () => {
         at = await pty.waitFor(new RegExp(`${q}[\\s\\S]*?\\(y/N\\)`), 90_000, at);
         pty.type('y\r');
       }
-      // This question is long (the certificate paths): the prompt wraps it even on a wide terminal.
-      at = await pty.waitFor(new RegExp(`${STEP_6}[\\s\\S]*?\\(y/N\\)`), 90_000, at);
+      await pty.waitFor(new RegExp(`${STEP_6}[\\s\\S]*?\\(y/N\\)`), 90_000, at);
       pty.type('n\r');
       expect(await pty.exit).toBe(1);
       const screen = pty.screen().replace(/\r/g, '');
-      expect(screen.slice(at)).toMatch(/Stopped at step 6: you answered No/);
+      expect(screen).toMatch(/Stopped at step 6: you answered No/);
       const line = /To continue: (mmrecover recover .*)$/m.exec(screen)?.[1];
       expect(line, screen.slice(-3000)).toBeDefined();
       for (const pw of [lab.state.adminPassword, lab.state.replPassword]) expect(line).not.toContain(pw);

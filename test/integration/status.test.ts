@@ -8,6 +8,7 @@ import { useLab } from '../helpers/lab.js';
 import { runCli } from '../helpers/cli.js';
 import { eventually, withSessions } from '../helpers/pair.js';
 import { readReplicaStatus } from '../../src/adapters/mysql/replication.js';
+import { expectExposition, metricsOf } from '../helpers/prometheus.js';
 
 const PLUGIN_LINE = /^MMRECOVER (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+ \| ([^\s=|]+=(U|\d+s?);[^\s]*)( [^\s=|]+=(U|\d+s?);[^\s]*)*\n$/;
 
@@ -23,6 +24,15 @@ async function statusJson(lab: Lab): Promise<{ code: number | null; st: PairStat
   const r = await status(lab, ['--json']);
   expect(r.stdout.trim().split('\n')).toHaveLength(1);
   return { code: r.code, st: JSON.parse(r.stdout) as PairStatus };
+}
+
+/** `check --format prometheus`: exposition text that parses, exit 0 whatever the state (the state is a metric). */
+async function prometheus(lab: Lab) {
+  const r = await runCli(['check', ...pairArgs(lab), '--format', 'prometheus'], lab.env());
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toBe('');
+  expectExposition(r.stdout);
+  return metricsOf(r.stdout);
 }
 
 async function check(lab: Lab, extra: string[] = []) {
@@ -89,6 +99,12 @@ describe('status and check: healthy, lagging, wiped, then a server down', () => 
     expect(c.code).toBe(0);
     expect(c.stdout).toMatch(/^MMRECOVER OK - both directions replicating/);
     expect(c.stdout).toMatch(/ a_b_lag=0s;60;300;0; /);
+
+    const m = await prometheus(lab.get());
+    expect(m.get('mmrecover_check_state')).toBe(0);
+    expect(m.get('mmrecover_replication_lag_seconds{direction="a_b"}')).toBe(0);
+    expect(m.get('mmrecover_replication_io_running{direction="b_a"}')).toBe(1);
+    expect(m.get('mmrecover_replication_state{direction="a_b",state="healthy"}')).toBe(1);
   });
 
   it('bad input: status says so in one line (exit 2); check still prints one UNKNOWN line (exit 3)', async () => {
@@ -224,6 +240,11 @@ describe('status and check after the other break modes', () => {
   it('conflict: B stops on error 1062; B named as the bad server; check CRITICAL', async () => {
     await breakLab(lab.get(), 'conflict');
     const st = await expectOneBrokenDirection(lab.get(), 1062);
+    const m = await prometheus(lab.get());
+    expect(m.get('mmrecover_check_state')).toBe(2);
+    expect(m.get('mmrecover_replication_sql_running{direction="a_b"}')).toBe(0);
+    expect(m.get('mmrecover_replication_state{direction="a_b",state="broken"}')).toBe(1);
+    expect(m.get('mmrecover_replication_state{direction="b_a",state="healthy"}')).toBe(1);
     // Only on A / only on B, as recover's preflight reports them: A's 6 writes B has not applied, nothing B logged itself
     // (its conflicting row was written with the binary log off), and the table they differ in.
     expect(st.evidence!.lacking.A).toMatchObject({ count: 6, unit: 'transactions' });
