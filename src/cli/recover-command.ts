@@ -4,9 +4,7 @@ import { loadSettings, PASSWORD_ENV, type RawFlags } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
 import { parseHostPort } from '../adapters/mysql/endpoint.js';
 import { UsageError } from '../base/errors.js';
-import { runRecovery } from '../engine/runner.js';
-import { createRenderer } from './ui/render.js';
-import { TerminalPrompter, YesPrompter, type Prompter } from './ui/prompter.js';
+import type { Prompter } from './ui/prompter.js';
 import { registerSecret } from '../base/redact.js';
 import type { CliIo } from './io.js';
 import { addOptions } from './options.js';
@@ -38,6 +36,13 @@ async function recover(flags: RawFlags, io: CliIo): Promise<number> {
       throw new UsageError(`--confirm-bad ${partial.confirmBad} is not the bad server (--bad is ${partial.bad.host}:${partial.bad.port}); nothing was changed`);
   }
   const interactive = Boolean(process.stdin.isTTY) && !partial.json;
+  // The engine, the terminal prompter and the renderers load only for a recovery: `check` (a monitoring plugin run
+  // every minute) and `status` start without them.
+  const [{ runRecovery }, { createRenderer }, { TerminalPrompter, YesPrompter }] = await Promise.all([
+    import('../engine/runner.js'),
+    import('./ui/render.js'),
+    import('./ui/prompter.js'),
+  ]);
   const prompter: Prompter = partial.yes ? new YesPrompter() : new TerminalPrompter(io.signal);
   if (!partial.yes && !partial.dryRun && !interactive)
     throw new UsageError('no terminal to ask on: run mmrecover in a terminal, or pass --yes --confirm-bad <bad server> for automation');

@@ -18,7 +18,6 @@ import {
   type Verdict,
 } from '../inspect/pair-status.js';
 import { makeChalk } from './ui/colors.js';
-import { TerminalPrompter } from './ui/prompter.js';
 import { redact, registerSecret } from '../base/redact.js';
 import { addOptions } from './options.js';
 import type { CliIo } from './io.js';
@@ -50,7 +49,8 @@ async function status(flags: RawFlags, io: CliIo): Promise<number> {
   const s = loadPairSettings({ flags, env: io.env, cwd: io.cwd });
   const json = Boolean(flags.json);
   let password = s.password;
-  if (password === undefined && process.stdin.isTTY && !json) password = await new TerminalPrompter(io.signal).secret(`Password for ${s.user} on A and B`);
+  if (password === undefined && process.stdin.isTTY && !json)
+    password = await new (await import('./ui/prompter.js')).TerminalPrompter(io.signal).secret(`Password for ${s.user} on A and B`);
   if (password === undefined) throw new UsageError(`${PASSWORD_ENV.password} is not set (environment or .env), and there is no terminal to ask for it`);
   registerSecret(password);
 
