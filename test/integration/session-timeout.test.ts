@@ -1,0 +1,142 @@
+// A server that hangs instead of failing: SIGSTOP a lab mariadbd (as a stalled disk or a dead network path would
+// freeze it; its kernel still accepts TCP connections and acknowledges what is sent) and show that statements and new
+// connections fail within their bound, naming the server, that a session holding FLUSH TABLES WITH READ LOCK gives
+// the lock up when its keep-alive times out, and that the server answers again after SIGCONT.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ServerSession, ServerTimeout } from '../../src/adapters/mysql/session.js';
+import type { Endpoint } from '../../src/adapters/mysql/endpoint.js';
+import { useLab } from '../helpers/lab.js';
+
+const lab = useLab();
+const frozen = new Set<number>();
+
+function freeze(pid: number): void {
+  frozen.add(pid);
+  process.kill(pid, 'SIGSTOP');
+}
+
+function thaw(pid: number): void {
+  process.kill(pid, 'SIGCONT');
+  frozen.delete(pid);
+}
+
+// A stopped server would hang the lab's teardown: always continue it (after-each hooks run before the lab's afterAll).
+afterEach(() => {
+  for (const pid of frozen) thaw(pid);
+});
+
+const bs = (): Endpoint => lab.get().endpoint('b', 'BS');
+const bsName = () => `BS 127\\.0\\.0\\.1:${lab.get().b.port}`;
+
+async function timed<T>(p: Promise<T>): Promise<{ err: unknown; ms: number }> {
+  const started = Date.now();
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { err, ms: Date.now() - started };
+}
+
+describe('bounded statements and connections on a frozen server', () => {
+  it('a statement fails within its bound naming the server; the session is closed; new connections time out; SIGCONT brings it back', async () => {
+    const pid = lab.get().b.pid;
+    // Default bound from the session, a per-call bound on a session with none, and a session without any bound.
+    const withDefault = await ServerSession.connect(bs(), { queryTimeoutMs: 2000 });
+    const perCall = await ServerSession.connect(bs(), { queryTimeoutMs: 60_000 });
+    const unbounded = await ServerSession.connect(bs());
+    const lost: Error[] = [];
+    withDefault.onLost((e) => lost.push(e));
+    try {
+      freeze(pid);
+      // On perCall, an unbounded SELECT 2 goes first and hangs; the bounded SELECT 1 waits behind it (where mysql2's
+      // own per-query timer would never even start) and still fails at 2 s.
+      const hungFirst = perCall.query('SELECT 2', { timeoutMs: 0 });
+      const [a, b, c, d, socket] = await Promise.all([
+        timed(withDefault.query('SELECT 1')),
+        timed(perCall.query('SELECT 1', { timeoutMs: 2000 })),
+        timed(ServerSession.connect(bs(), { connectTimeoutMs: 2000 })),
+        timed(hungFirst),
+        timed(ServerSession.connect({ ...bs(), socket: lab.get().b.socket }, { connectTimeoutMs: 2000 })),
+      ]);
+
+      for (const r of [a, b]) {
+        expect(r.err).toBeInstanceOf(ServerTimeout);
+        expect((r.err as ServerTimeout).phase).toBe('query');
+        expect((r.err as Error).message).toMatch(new RegExp(`^${bsName()} did not answer within 2 s \\(SELECT 1\\); the session was closed`));
+        expect(r.ms).toBeGreaterThanOrEqual(1950);
+        expect(r.ms).toBeLessThan(3000);
+      }
+      // The session is given up: its holders were told, and it refuses further statements at once.
+      expect(lost).toHaveLength(1);
+      expect(withDefault.lostReason).toBe(a.err);
+      const again = await timed(withDefault.query('SELECT 3'));
+      expect((again.err as Error).message).toMatch(/^BS: the connection was lost \(BS .* did not answer within 2 s/);
+      expect(again.ms).toBeLessThan(100);
+      // The hung statement, though it had no bound of its own, is not left hanging when its session is given up.
+      expect((d.err as Error).message).toMatch(/^BS: the connection was lost \(BS .* did not answer within 2 s .*could not run: SELECT 2$/);
+      expect(d.ms).toBeLessThan(3000);
+
+      // Connecting: the kernel completes the TCP (or socket) handshake, the stopped server never sends its greeting.
+      for (const r of [c, socket]) {
+        expect(r.err).toBeInstanceOf(ServerTimeout);
+        expect((r.err as ServerTimeout).phase).toBe('connect');
+        expect((r.err as Error).message).toMatch(new RegExp(`^${bsName()}.* did not answer within 2 s: it accepted the connection but sent no greeting`));
+        expect(r.ms).toBeGreaterThanOrEqual(1950);
+        expect(r.ms).toBeLessThan(3000);
+      }
+
+      // Closing a session to a frozen server does not hang either.
+      const closing = await timed(unbounded.close());
+      expect(closing.err).toBeUndefined();
+      expect(closing.ms).toBeLessThan(2500);
+    } finally {
+      thaw(pid);
+      for (const s of [withDefault, perCall, unbounded]) s.destroy();
+    }
+
+    // Continued, the server answers again, on a new session.
+    const s = await ServerSession.connect(bs(), { connectTimeoutMs: 5000, queryTimeoutMs: 5000 });
+    try {
+      expect(Number(await s.value('SELECT 1'))).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a read-lock session whose keep-alive times out is closed, so the lock goes as soon as the server runs again", async () => {
+    const pid = lab.get().b.pid;
+    const lock = await ServerSession.connect(bs(), { queryTimeoutMs: 5000 });
+    const lost: Error[] = [];
+    lock.onLost((e) => lost.push(e));
+    const lockThread = lock.threadId;
+    try {
+      await lock.query('FLUSH TABLES WITH READ LOCK');
+      freeze(pid);
+      // The keep-alive's bound, as the read lock should use it.
+      const r = await timed(lock.query('SELECT 1', { timeoutMs: 2000 }));
+      expect(r.err).toBeInstanceOf(ServerTimeout);
+      expect(r.ms).toBeLessThan(3000);
+      expect(lost.map((e) => e.message)).toEqual([(r.err as Error).message]);
+      // UNLOCK TABLES on it now fails at once (the lock goes with the connection instead).
+      const unlock = await timed(lock.query('UNLOCK TABLES', { timeoutMs: 800 }));
+      expect((unlock.err as Error).message).toMatch(/connection was lost/);
+      expect(unlock.ms).toBeLessThan(100);
+    } finally {
+      thaw(pid);
+      lock.destroy();
+    }
+    // Once running again the server sees the closed connection: its thread ends and BS takes writes.
+    const s = await ServerSession.connect(bs(), { connectTimeoutMs: 5000, queryTimeoutMs: 10_000 });
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await s.query(`SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ${lockThread}`)).length > 0) {
+        if (Date.now() > deadline) throw new Error('the lock session is still on the server');
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      await s.query('SET SESSION lock_wait_timeout = 2');
+      await s.query("INSERT INTO shop.customers (name) VALUES ('after the freeze')");
+    } finally {
+      await s.close();
+    }
+  });
+});
