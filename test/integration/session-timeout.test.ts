@@ -1,11 +1,18 @@
 // A server that hangs instead of failing: SIGSTOP a lab mariadbd (as a stalled disk or a dead network path would
 // freeze it; its kernel still accepts TCP connections and acknowledges what is sent) and show that statements and new
 // connections fail within their bound, naming the server, that a session holding FLUSH TABLES WITH READ LOCK gives
-// the lock up when its keep-alive times out, and that the server answers again after SIGCONT.
+// the lock up when its keep-alive times out, that a real mariadb-dump | mariadb copy stops within its stall bound
+// naming the frozen side, and that the server answers again after SIGCONT.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServerSession, ServerTimeout } from '../../src/adapters/mysql/session.js';
 import type { Endpoint } from '../../src/adapters/mysql/endpoint.js';
+import { findClients } from '../../src/adapters/shell/clients.js';
+import { endpointCredentials, writeOptionFile } from '../../src/adapters/shell/option-file.js';
+import { CopyStalled, runCopyPipe } from '../../src/adapters/shell/pipe.js';
+import { loadOrders } from '../../src/lab/load.js';
+import type { Which } from '../../src/lab/lab.js';
 import { useLab } from '../helpers/lab.js';
+import { withSessions } from '../helpers/pair.js';
 
 const lab = useLab();
 const frozen = new Set<number>();
@@ -138,5 +145,71 @@ describe('bounded statements and connections on a frozen server', () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe('the copy pipe with real clients when a server freezes mid-copy', () => {
+  /**
+   * `mariadb-dump shop` from A piped into `mariadb` on B (into a scratch schema, not binary-logged, so replication is
+   * untouched), with `freezeWhich`'s mariadbd SIGSTOPped once 4 MB have passed.
+   */
+  async function copyAndFreeze(freezeWhich: Which): Promise<{ err: unknown; sinceLastByte: number; pids: { dump?: number; load?: number } }> {
+    const l = lab.get();
+    const c = await findClients();
+    const gsFile = await writeOptionFile(endpointCredentials(l.endpoint('a', 'A')), c.dump.flavor);
+    const bsFile = await writeOptionFile(endpointCredentials(l.endpoint('b', 'B')), c.load.flavor);
+    const pid = l.server(freezeWhich).pid;
+    let pids: { dump?: number; load?: number } = {};
+    let lastByte = Date.now();
+    try {
+      const p = runCopyPipe({
+        dump: { command: c.dump.command, args: [`--defaults-extra-file=${gsFile.path}`, '--quick', '--single-transaction', 'shop'] },
+        load: { command: c.load.command, args: [`--defaults-extra-file=${bsFile.path}`, '--batch', '--init-command=SET sql_log_bin = 0', 'stall_copy'] },
+        servers: { dump: 'A', load: 'B' },
+        stallTimeoutMs: 2000,
+        onSpawn: (x) => (pids = x),
+        onProgress: (bytes) => {
+          lastByte = Date.now();
+          if (bytes >= 4 << 20 && !frozen.has(pid)) freeze(pid);
+        },
+      });
+      const err = await p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      return { err, sinceLastByte: Date.now() - lastByte, pids };
+    } finally {
+      if (frozen.has(pid)) thaw(pid);
+      await Promise.all([gsFile.dispose(), bsFile.dispose()]);
+    }
+  }
+
+  it('BS frozen: the import consumed nothing; GS frozen: the dump produced nothing; each within the bound, both clients gone', async () => {
+    // ~35 MB of dump: a few seconds of copy, so the freeze lands in the middle of it.
+    await withSessions(lab.get(), async (a, b) => {
+      await a.query('SET SESSION sql_log_bin = 0');
+      await loadOrders(a, 200_000);
+      await b.query('SET SESSION sql_log_bin = 0');
+      await b.query('CREATE DATABASE IF NOT EXISTS stall_copy');
+    });
+
+    for (const [which, side, text] of [
+      ['b', 'load', /^no data moved for 2 s: the import on B consumed nothing \(B stopped answering\)/],
+      ['a', 'dump', /^no data moved for 2 s: the dump from A produced nothing \(A stopped answering\)/],
+    ] as const) {
+      const r = await copyAndFreeze(which);
+      expect(r.err, `${which} frozen`).toBeInstanceOf(CopyStalled);
+      expect((r.err as CopyStalled).side).toBe(side);
+      expect((r.err as Error).message).toMatch(text);
+      expect(r.sinceLastByte).toBeGreaterThanOrEqual(1950);
+      expect(r.sinceLastByte).toBeLessThan(2000 + 1500);
+      for (const pid of [r.pids.dump, r.pids.load]) expect(() => process.kill(pid!, 0)).toThrow(/ESRCH/);
+    }
+
+    // Both servers answer again.
+    await withSessions(lab.get(), async (a, b) => {
+      expect(Number(await a.value('SELECT 1', { timeoutMs: 5000 }))).toBe(1);
+      expect(Number(await b.value('SELECT 1', { timeoutMs: 5000 }))).toBe(1);
+    });
   });
 });
