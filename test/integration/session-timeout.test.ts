@@ -4,6 +4,7 @@
 // the lock up when its keep-alive times out, that a real mariadb-dump | mariadb copy stops within its stall bound
 // naming the frozen side, and that the server answers again after SIGCONT.
 import { afterEach, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
 import { ServerSession, ServerTimeout } from '../../src/adapters/mysql/session.js';
 import type { Endpoint } from '../../src/adapters/mysql/endpoint.js';
 import { findClients } from '../../src/adapters/shell/clients.js';
@@ -20,6 +21,17 @@ const frozen = new Set<number>();
 function freeze(pid: number): void {
   frozen.add(pid);
   process.kill(pid, 'SIGSTOP');
+}
+
+/** SIGSTOP, then wait until every thread of the server has stopped (the stop reaches each thread asynchronously). */
+async function frozenSolid(pid: number): Promise<void> {
+  freeze(pid);
+  const deadline = Date.now() + 5000;
+  const states = () => readdirSync(`/proc/${pid}/task`).map((t) => /\)\s+(\S)/.exec(readFileSync(`/proc/${pid}/task/${t}/stat`, 'latin1'))?.[1]);
+  while (!states().every((st) => st === 'T')) {
+    if (Date.now() > deadline) throw new Error(`mariadbd ${pid} did not stop: thread states ${states().join('')}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 function thaw(pid: number): void {
@@ -54,7 +66,7 @@ describe('bounded statements and connections on a frozen server', () => {
     const lost: Error[] = [];
     withDefault.onLost((e) => lost.push(e));
     try {
-      freeze(pid);
+      await frozenSolid(pid);
       // On perCall, an unbounded SELECT 2 goes first and hangs; the bounded SELECT 1 waits behind it (where mysql2's
       // own per-query timer would never even start) and still fails at 2 s.
       const hungFirst = perCall.query('SELECT 2', { timeoutMs: 0 });
@@ -66,8 +78,8 @@ describe('bounded statements and connections on a frozen server', () => {
         timed(ServerSession.connect({ ...bs(), socket: lab.get().b.socket }, { connectTimeoutMs: 2000 })),
       ]);
 
-      for (const r of [a, b]) {
-        expect(r.err).toBeInstanceOf(ServerTimeout);
+      for (const [what, r] of [['session default', a], ['per call', b]] as const) {
+        expect(r.err, `${what}: ${JSON.stringify(r)}`).toBeInstanceOf(ServerTimeout);
         expect((r.err as ServerTimeout).phase).toBe('query');
         expect((r.err as Error).message).toMatch(new RegExp(`^${bsName()} did not answer within 2 s \\(SELECT 1\\); the session was closed`));
         expect(r.ms).toBeGreaterThanOrEqual(1950);
@@ -84,8 +96,8 @@ describe('bounded statements and connections on a frozen server', () => {
       expect(d.ms).toBeLessThan(3000);
 
       // Connecting: the kernel completes the TCP (or socket) handshake, the stopped server never sends its greeting.
-      for (const r of [c, socket]) {
-        expect(r.err).toBeInstanceOf(ServerTimeout);
+      for (const [what, r] of [['tcp', c], ['socket', socket]] as const) {
+        expect(r.err, `${what}: ${String(r.err)}`).toBeInstanceOf(ServerTimeout);
         expect((r.err as ServerTimeout).phase).toBe('connect');
         expect((r.err as Error).message).toMatch(new RegExp(`^${bsName()}.* did not answer within 2 s: it accepted the connection but sent no greeting`));
         expect(r.ms).toBeGreaterThanOrEqual(1950);
@@ -118,7 +130,7 @@ describe('bounded statements and connections on a frozen server', () => {
     const lockThread = lock.threadId;
     try {
       await lock.query('FLUSH TABLES WITH READ LOCK');
-      freeze(pid);
+      await frozenSolid(pid);
       // The keep-alive's bound, as the read lock should use it.
       const r = await timed(lock.query('SELECT 1', { timeoutMs: 2000 }));
       expect(r.err).toBeInstanceOf(ServerTimeout);

@@ -164,8 +164,8 @@ export class ServerSession {
   }
 
   /**
-   * Connect, log in and read the server's variables, all within connectTimeoutMs (the variables get at least 1 s more
-   * if the login used up the bound). A server that accepts the TCP connection but never speaks (a stopped process: the
+   * Connect, log in and read the server's variables, all within connectTimeoutMs (reading the variables gets at least
+   * 1 s, even when the login used up most of the bound). A server that accepts the TCP connection but never speaks (a stopped process: the
    * kernel completes the handshake from its listen backlog) fails with ServerTimeout, not a hang.
    */
   static async connect(endpoint: Endpoint, opts: ConnectOptions = {}): Promise<ServerSession> {
