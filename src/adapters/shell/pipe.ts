@@ -308,14 +308,14 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
   };
   let stalled: CopyStalled | undefined;
   if (o.stallTimeoutMs || o.onIdle) {
-    // Movement is what Node sees (bytes read from the dump, bytes handed to the import) plus any I/O either program
-    // did: the import reading what sits in the pipe's kernel buffer, the dump reading rows from GS.
-    const dumpIo = ioCounter(dump.child.pid);
+    // Movement is what Node sees (bytes read from the dump, bytes handed to the import) plus the import's own I/O:
+    // it may be reading what sits in the pipe's kernel buffer, which Node cannot see. The dump's output needs no such
+    // help: Node reads all of it unless the import holds it back.
     const loadIo = ioCounter(load.child.pid);
     guard = new StallGuard({
       timeoutMs: o.stallTimeoutMs,
       onIdle: o.onIdle,
-      progress: () => meter.bytes + delivered() + dumpIo() + loadIo(),
+      progress: () => meter.bytes + delivered() + loadIo(),
       idleSide,
       onStall: (idleMs, side) => {
         stalled = stallError(o, side, idleMs, { read: meter.bytes, delivered: delivered(), waiting: waiting(), dumpEnded: !running(dump) }, dump.name, load.name);
@@ -445,12 +445,11 @@ export async function runDumpToFile(o: DumpToFileOptions): Promise<{ bytes: numb
   if (o.stallTimeoutMs || o.onIdle) {
     // Bytes the dump sent that have not reached the file yet (in the meter, the gzip stage, the file's write queue).
     const waiting = () => meter.readableLength + meter.writableLength + stages.reduce((n, s) => n + (s as unknown as Duplex).writableLength + (s as unknown as Duplex).readableLength, 0) + out.writableLength;
-    const dumpIo = ioCounter(dump.child.pid);
     guard = new StallGuard({
       timeoutMs: o.stallTimeoutMs,
       onIdle: o.onIdle,
-      // out.bytesWritten grows only when a write to the file has completed; the dump's own I/O shows it reading rows.
-      progress: () => meter.bytes + out.bytesWritten + dumpIo(),
+      // out.bytesWritten grows only when a write to the file has completed.
+      progress: () => meter.bytes + out.bytesWritten,
       idleSide: () => (waiting() > 0 || out.writableNeedDrain || dump.child.stdout?.isPaused() || !running(dump) ? 'load' : 'dump'),
       onStall: (idleMs, side) => {
         const server = o.server ?? 'the server';
