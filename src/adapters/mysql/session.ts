@@ -1,4 +1,11 @@
 // The MySQL adapter: every statement the tool sends to a server goes through a ServerSession.
+//
+// Bounds. A server can hang instead of failing (SIGSTOPped, its disk stalled, a network path dropping packets): its
+// kernel still completes TCP handshakes and acknowledges what we send, so nothing ever errors. Connecting is bounded by
+// connectTimeoutMs (TCP connect, greeting, TLS, login, and reading the server's variables). Statements are bounded by
+// queryTimeoutMs (session default) or a per-call timeoutMs: past it the call rejects with ServerTimeout naming the server,
+// and the session is closed (see ServerSession.query for why it cannot be kept).
+import { connect as netConnect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
@@ -18,6 +25,21 @@ export class ServerError extends Error {
   ) {
     super(message);
     this.name = 'ServerError';
+  }
+}
+
+/** A server that did not answer within a bound: "GS 127.0.0.1:3306 did not answer within 10 s (…)". */
+export class ServerTimeout extends ServerError {
+  constructor(
+    message: string,
+    /** "GS 127.0.0.1:3306" */
+    readonly server: string,
+    readonly timeoutMs: number,
+    /** connect: no greeting or login (or variables) in time; query: a statement on an open session. */
+    readonly phase: 'connect' | 'query',
+  ) {
+    super(message, 'ETIMEDOUT');
+    this.name = 'ServerTimeout';
   }
 }
 
@@ -45,7 +67,54 @@ export interface ServerIdentity {
 }
 
 export interface ConnectOptions {
+  /** Bound on connecting, login and reading the server's variables (default 10 s). */
   connectTimeoutMs?: number;
+  /** Default bound on every statement of this session (undefined or 0: none); see ServerSession.query. */
+  queryTimeoutMs?: number;
+}
+
+export interface QueryOptions {
+  /** Bound on this statement, overriding the session's queryTimeoutMs; 0: none for this call. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** At least this long for reading the variables after a login that used up most of the connect bound. */
+const MIN_IDENTITY_MS = 1000;
+/** How long close() waits for statements still running before it drops the connection (no query bound set). */
+const CLOSE_WAIT_MS = 2000;
+
+/** "GS 127.0.0.1:3306": the server as every timeout message names it. */
+export function serverName(e: Endpoint): string {
+  return `${e.label} ${describeEndpoint(e)}`;
+}
+
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
+
+interface Pending {
+  shown: string;
+  reject: (err: Error) => void;
+}
+
+/** Settles as `p` does, or rejects with onTimeout() after `ms` (0/undefined: no bound). */
+function bounded<T>(p: Promise<T>, ms: number | undefined, onTimeout: () => Error): Promise<T> {
+  if (!ms) return p;
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(onTimeout()), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
 }
 
 /** One-line reason for a failed connection, for the operator. */
@@ -76,27 +145,57 @@ export function explainConnectError(e: Endpoint, err: unknown): string {
 export class ServerSession {
   private lost?: Error;
   private lostHandlers: Array<(err: Error) => void> = [];
+  private pending = new Set<Pending>();
+  /** Default bound on each statement (undefined or 0: none). The read lock may tighten it for UNLOCK TABLES. */
+  queryTimeoutMs: number | undefined;
 
   private constructor(
     readonly endpoint: Endpoint,
     private readonly conn: Connection,
+    /** The socket under the connection (under TLS too): destroying it frees a connection to a frozen server at once. */
+    private readonly socket: Socket,
     readonly identity: ServerIdentity,
     readonly dialect: Dialect,
+    queryTimeoutMs: number | undefined,
   ) {
+    this.queryTimeoutMs = queryTimeoutMs;
     conn.on('error', (err: Error) => this.markLost(err));
     conn.on('end', () => this.markLost(new Error('connection closed')));
   }
 
+  /**
+   * Connect, log in and read the server's variables, all within connectTimeoutMs (reading the variables gets at least
+   * 1 s, even when the login used up most of the bound). A server that accepts the TCP connection but never speaks (a stopped process: the
+   * kernel completes the handshake from its listen backlog) fails with ServerTimeout, not a hang.
+   */
   static async connect(endpoint: Endpoint, opts: ConnectOptions = {}): Promise<ServerSession> {
+    const connectTimeoutMs = opts.connectTimeoutMs || DEFAULT_CONNECT_TIMEOUT_MS;
+    const started = Date.now();
+    // Our own socket, so that we know how far the connection got and can destroy it outright.
+    let socket: Socket | undefined;
+    const reached = { accepted: false, greeted: false };
+    const stream = () => {
+      const s = endpoint.socket ? netConnect(endpoint.socket) : netConnect(endpoint.port, endpoint.host);
+      if (!endpoint.socket) s.setNoDelay(true); // as mysql2 does for its own TCP sockets
+      s.once('connect', () => {
+        reached.accepted = true;
+        if (!endpoint.socket) s.setKeepAlive(true);
+      });
+      s.once('data', () => (reached.greeted = true));
+      socket = s;
+      return s;
+    };
     let conn: Connection;
     try {
       conn = await mysql.createConnection({
         host: endpoint.socket ? undefined : endpoint.host,
         port: endpoint.socket ? undefined : endpoint.port,
         socketPath: endpoint.socket,
+        stream,
         user: endpoint.user,
         password: endpoint.password,
-        connectTimeout: opts.connectTimeoutMs ?? 10_000,
+        // mysql2 clears this timer only when the login has completed: it bounds greeting, TLS and login too.
+        connectTimeout: connectTimeoutMs,
         dateStrings: true,
         supportBigNumbers: true,
         bigNumberStrings: true,
@@ -104,13 +203,31 @@ export class ServerSession {
         ssl: tlsOptions(endpoint),
       });
     } catch (err) {
-      throw new ServerError(explainConnectError(endpoint, err), (err as { code?: string }).code);
+      socket?.destroy();
+      const code = (err as { code?: string }).code;
+      if (code === 'ETIMEDOUT' && reached.accepted) {
+        const what = reached.greeted ? 'it sent its greeting but did not complete the login' : 'it accepted the connection but sent no greeting';
+        throw new ServerTimeout(
+          `${serverName(endpoint)} did not answer within ${seconds(connectTimeoutMs)}: ${what} (the server process is stopped or hung, or its disk stalled)`,
+          serverName(endpoint),
+          connectTimeoutMs,
+          'connect',
+        );
+      }
+      throw new ServerError(explainConnectError(endpoint, err), code);
     }
+    const sock = socket!;
+    const left = Math.max(MIN_IDENTITY_MS, connectTimeoutMs - (Date.now() - started));
     try {
-      const identity = await readIdentity(conn);
-      return new ServerSession(endpoint, conn, identity, dialectFor(identity.version));
+      const identity = await bounded(readIdentity(conn), left, () => {
+        const s = serverName(endpoint);
+        return new ServerTimeout(`${s} did not answer within ${seconds(left)}: it accepted the login but not the first query (the server process is stopped or hung, or its disk stalled)`, s, left, 'connect');
+      });
+      return new ServerSession(endpoint, conn, sock, identity, dialectFor(identity.version), opts.queryTimeoutMs);
     } catch (err) {
-      await conn.end().catch(() => undefined);
+      conn.destroy();
+      sock.destroy();
+      if (err instanceof ServerTimeout) throw err;
       throw new ServerError(`${endpoint.label}: connected but could not read server variables: ${(err as Error).message}`);
     }
   }
@@ -138,35 +255,100 @@ export class ServerSession {
     for (const h of this.lostHandlers) h(err);
   }
 
-  /** Run a statement and return its rows (empty for statements without a result set). */
-  async query(statement: Statement | string): Promise<Row[]> {
+  /**
+   * Run a statement and return its rows (empty for statements without a result set), within `opts.timeoutMs` or the
+   * session's queryTimeoutMs (0 or unset: no bound).
+   *
+   * Past the bound the call rejects with ServerTimeout ("GS 127.0.0.1:3306 did not answer within 10 s (SELECT 1) …"),
+   * the session is marked lost (onLost handlers run) and closed, and every other statement waiting on it is rejected.
+   * It cannot be kept: the timed-out statement may still run, or already have run, once the server answers again, and
+   * the protocol has no way to cancel it from this connection; mysql2 would queue every later statement behind it.
+   * Closing it releases what it held (a read lock, a transaction) as soon as the server reads again.
+   *
+   * mysql2's own per-query `timeout` is not used, because it does less: its timer starts only when the statement
+   * reaches the head of the connection's queue (so one queued behind a hung statement is never bounded), and on timeout
+   * it only fails the callback (PROTOCOL_SEQUENCE_TIMEOUT), leaving the connection open with the hung statement in front.
+   * Here the bound runs from the call.
+   */
+  async query(statement: Statement | string, opts: QueryOptions = {}): Promise<Row[]> {
     const s = typeof statement === 'string' ? { sql: statement, shown: statement } : statement;
     if (this.lost) throw new ServerError(`${this.label}: the connection was lost (${this.lost.message}); could not run: ${s.shown}`);
+    const timeoutMs = opts.timeoutMs ?? this.queryTimeoutMs;
+    const entry: Pending = { shown: s.shown, reject: () => undefined };
+    const settled = new Promise<Row[]>((resolve, reject) => {
+      entry.reject = reject;
+      this.conn.query<RowDataPacket[]>(s.sql).then(
+        ([rows]) => resolve(Array.isArray(rows) ? (rows as Row[]) : []),
+        (err: unknown) => {
+          const e = err as { code?: string; errno?: number; sqlMessage?: string; message?: string };
+          // Never echo the SQL text itself: it may carry a password. `shown` is masked.
+          reject(new ServerError(`${this.label}: ${s.shown} failed: ${e.sqlMessage ?? e.message}`, e.code, e.errno));
+        },
+      );
+    });
+    this.pending.add(entry);
     try {
-      const [rows] = await this.conn.query<RowDataPacket[]>(s.sql);
-      return Array.isArray(rows) ? (rows as Row[]) : [];
-    } catch (err) {
-      const e = err as { code?: string; errno?: number; sqlMessage?: string; message?: string };
-      // Never echo the SQL text itself: it may carry a password. `shown` is masked.
-      throw new ServerError(`${this.label}: ${s.shown} failed: ${e.sqlMessage ?? e.message}`, e.code, e.errno);
+      return await bounded(settled, timeoutMs, () => {
+        const name = serverName(this.endpoint);
+        const err = new ServerTimeout(
+          `${name} did not answer within ${seconds(timeoutMs!)} (${s.shown}); the session was closed, so whether the statement took effect is unknown`,
+          name,
+          timeoutMs!,
+          'query',
+        );
+        this.pending.delete(entry);
+        this.abandon(err);
+        return err;
+      });
+    } finally {
+      this.pending.delete(entry);
     }
   }
 
-  async value(sql: string): Promise<unknown> {
-    const rows = await this.query(sql);
+  async value(sql: string, opts: QueryOptions = {}): Promise<unknown> {
+    const rows = await this.query(sql, opts);
     const first = rows[0];
     return first ? Object.values(first)[0] : undefined;
   }
 
+  /**
+   * Say goodbye (COM_QUIT) once running statements are done, waiting for them at most the session's queryTimeoutMs (2 s
+   * if none); then the connection is dropped. Never hangs on a frozen server.
+   */
   async close(): Promise<void> {
-    this.lost ??= new Error('closed by mmrecover');
-    await this.conn.end().catch(() => this.conn.destroy());
+    if (this.lost) return this.destroy();
+    this.lost = new Error('closed by mmrecover');
+    const waitMs = this.queryTimeoutMs || CLOSE_WAIT_MS;
+    const quit = await bounded(
+      this.conn.end().then(() => true),
+      waitMs,
+      () => new Error('close timed out'),
+    ).catch(() => false);
+    if (!quit) return this.destroy();
+    // The server closes its end after QUIT; a frozen one never will, so do not keep the socket open for it.
+    const t = setTimeout(() => this.socket.destroy(), 1000);
+    t.unref();
+    this.socket.once('close', () => clearTimeout(t));
   }
 
   /** Drop the connection at once (used by abort paths: a closed session releases its read lock). */
   destroy(): void {
     this.lost ??= new Error('closed by mmrecover');
+    this.dropConnection(this.lost);
+  }
+
+  /** A statement timed out: the session is lost (its holders are told), and closed. */
+  private abandon(err: Error): void {
+    this.markLost(err);
+    this.dropConnection(err);
+  }
+
+  private dropConnection(reason: Error): void {
+    // mysql2 does not call back statements still waiting on a connection it closes: reject them here, or they hang.
+    for (const p of this.pending) p.reject(new ServerError(`${this.label}: the connection was lost (${reason.message}); could not run: ${p.shown}`));
+    this.pending.clear();
     this.conn.destroy();
+    this.socket.destroy();
   }
 }
 

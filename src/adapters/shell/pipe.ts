@@ -4,11 +4,13 @@
 // the import wrote no ERROR line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, rmSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createGzip } from 'node:zlib';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Duplex, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { clientEnv } from './client-env.js';
+import { formatByteCount, formatSeconds, ioCounter, StallGuard, type Side } from './stall-guard.js';
 
 export interface Command {
   command: string;
@@ -17,7 +19,8 @@ export interface Command {
   env?: NodeJS.ProcessEnv;
 }
 
-export type Side = 'dump' | 'load';
+export type { Side } from './stall-guard.js';
+export { IDLE_NOTICE_AFTER_MS } from './stall-guard.js';
 
 export interface CopyOptions {
   dump: Command;
@@ -36,6 +39,19 @@ export interface CopyOptions {
   secrets?: string[];
   /** Between SIGTERM and SIGKILL when one side died and the other must go. */
   killGraceMs?: number;
+  /**
+   * Fail with CopyStalled when no byte has moved through the pipe for this long: both programs are killed at once, as
+   * on abort. Undefined or 0: no bound. It must exceed the longest single statement the import runs (an index build,
+   * ALTER TABLE … ENABLE KEYS on a large MyISAM table), during which the import legitimately reads nothing.
+   */
+  stallTimeoutMs?: number;
+  /**
+   * For a status line ("no data for 20 s"): called about once a second once no byte has moved for 5 s, with how long
+   * and which side looks idle. Works with or without stallTimeoutMs; what it throws is ignored.
+   */
+  onIdle?: (idleMs: number, side: Side) => void;
+  /** The servers behind each side, named in a stall's message (default: GS for the dump, BS for the import). */
+  servers?: { dump?: string; load?: string };
 }
 
 export interface CopyResult {
@@ -60,6 +76,26 @@ export class CopyFailed extends Error {
   ) {
     super(message);
     this.name = 'CopyFailed';
+  }
+}
+
+/**
+ * No byte moved through the pipe for `stallTimeoutMs`: one side stopped answering (its server frozen, a network path
+ * dropping packets). `side` is the one holding the copy up: 'dump' when the dump produced nothing while everything it
+ * had sent was taken by the import; 'load' when the import took nothing, so what the dump sent waits in front of it.
+ */
+export class CopyStalled extends CopyFailed {
+  declare readonly side: Side;
+  constructor(
+    message: string,
+    side: Side,
+    /** How long nothing had moved when the copy was stopped. */
+    readonly idleMs: number,
+    /** Bytes read from the dump, and how many of them the import (or the file) had taken. */
+    readonly bytes: { read: number; delivered: number },
+  ) {
+    super(message, side);
+    this.name = 'CopyStalled';
   }
 }
 
@@ -231,8 +267,10 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
     kill(p, 'SIGTERM');
     timers.push(setTimeout(() => kill(p, 'SIGKILL'), grace));
   };
+  let guard: StallGuard | undefined;
   const onAbort = () => {
     aborted = true;
+    guard?.stop();
     kill(dump, 'SIGKILL');
     kill(load, 'SIGKILL');
   };
@@ -242,14 +280,49 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
   // (holding GS's lock) writing into nothing. A dump that exits 0 is left alone: the import finishes the rest.
   void dump.exited.then(() => {
     dump.seq = ++seq;
-    if (failed(dump)) terminate(load);
+    if (failed(dump)) {
+      guard?.stop();
+      terminate(load);
+    }
   });
   void load.exited.then(() => {
     load.seq = ++seq;
+    guard?.stop();
     terminate(dump);
   });
 
   const meter = new Meter(o.endMarker ?? DEFAULT_END_MARKER, o.onProgress, o.onChunk);
+  const stdin = load.child.stdin;
+  // Bytes between the dump and the import that the import has not taken yet: in the meter and in the writable to its
+  // stdin (which counts a chunk until the kernel has accepted all of it, i.e. until the import read enough to make room).
+  const waiting = () => meter.readableLength + meter.writableLength + (stdin?.writableLength ?? 0);
+  const delivered = () => meter.bytes - meter.readableLength - (stdin?.writableLength ?? 0);
+  // Which side holds the copy up. Backpressure is the import's doing: its stdin needs draining, bytes wait in front of
+  // it, or the dump's output was paused because of that. Nothing waiting while the dump still runs: the dump produced
+  // nothing. Once the dump has exited, only the import can be holding things up.
+  const idleSide = (): Side => {
+    if (waiting() > 0 || stdin?.writableNeedDrain || dump.child.stdout?.isPaused()) return 'load';
+    return running(dump) ? 'dump' : 'load';
+  };
+  let stalled: CopyStalled | undefined;
+  if (o.stallTimeoutMs || o.onIdle) {
+    // Movement is what Node sees (bytes read from the dump, bytes handed to the import) plus the import's own I/O:
+    // it may be reading what sits in the pipe's kernel buffer, which Node cannot see. The dump's output needs no such
+    // help: Node reads all of it unless the import holds it back.
+    const loadIo = ioCounter(load.child.pid);
+    guard = new StallGuard({
+      timeoutMs: o.stallTimeoutMs,
+      onIdle: o.onIdle,
+      progress: () => meter.bytes + delivered() + loadIo(),
+      idleSide,
+      onStall: (idleMs, side) => {
+        stalled = stallError(o, side, idleMs, { read: meter.bytes, delivered: delivered(), waiting: waiting(), dumpEnded: !running(dump) }, dump.name, load.name);
+        // Nothing clean is left to do for a program that stopped answering, and SIGTERM would wait on a stopped one.
+        kill(dump, 'SIGKILL');
+        kill(load, 'SIGKILL');
+      },
+    });
+  }
   let flowError: NodeJS.ErrnoException | undefined;
   // EPIPE when the import died early is explained by its exit status; a throwing callback stops both.
   load.child.stdin?.on('error', () => undefined);
@@ -268,12 +341,15 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
     await Promise.all([flow, dump.exited, load.exited]);
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
+    guard?.stop();
     for (const t of timers) clearTimeout(t);
   }
   dump.stderr.end();
   load.stderr.end();
 
   if (aborted) throw new CopyAborted();
+  // The guard stops at the first failure exit, so a stall is the cause: what failed after it, we killed.
+  if (stalled) throw stalled;
   const fail = (msg: string, p?: Proc) => new CopyFailed(msg, p?.side, p?.status);
   if (meter.error) throw fail(`the stream between ${dump.name} and ${load.name} failed: ${redact(meter.error.message, secrets)}`);
 
@@ -300,6 +376,30 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
   return { bytes: meter.bytes, seconds: (Date.now() - started) / 1000, dumpStderr: dump.stderr.text, loadStderr: load.stderr.text };
 }
 
+interface StallFacts {
+  read: number;
+  delivered: number;
+  waiting: number;
+  dumpEnded: boolean;
+}
+
+/** "no data moved for 5 s: the import on BS consumed nothing (BS stopped answering); …" */
+function stallError(o: Pick<CopyOptions, 'stallTimeoutMs' | 'servers'>, side: Side, idleMs: number, f: StallFacts, dumpName: string, loadName: string): CopyStalled {
+  const gs = o.servers?.dump ?? 'GS';
+  const bs = o.servers?.load ?? 'BS';
+  const head = `no data moved for ${formatSeconds(o.stallTimeoutMs ?? idleMs)}`;
+  const read = `${formatByteCount(f.read)} read from ${dumpName}`;
+  let msg: string;
+  if (side === 'dump') {
+    msg = `${head}: the dump from ${gs} produced nothing (${gs} stopped answering); ${read}, all of it taken by ${loadName}`;
+  } else if (f.dumpEnded && f.waiting === 0) {
+    msg = `${head}: the dump ended but the import on ${bs} did not finish (${bs} stopped answering); ${read}, all of it taken by ${loadName}`;
+  } else {
+    msg = `${head}: the import on ${bs} consumed nothing (${bs} stopped answering); ${read}, ${formatByteCount(f.waiting)} of it waiting for ${loadName}`;
+  }
+  return new CopyStalled(msg, side, idleMs, { read: f.read, delivered: f.delivered });
+}
+
 export interface DumpToFileOptions {
   dump: Command;
   /** Written with mode 0600; gzip-compressed when the name ends in .gz. */
@@ -307,6 +407,13 @@ export interface DumpToFileOptions {
   onProgress?: (bytes: number) => void;
   signal?: AbortSignal;
   secrets?: string[];
+  /** The dump's pid once spawned (undefined if it could not start). */
+  onSpawn?: (pid: number | undefined) => void;
+  /** As in runCopyPipe: fail with CopyStalled when no byte has moved for this long ('load' is the file here). */
+  stallTimeoutMs?: number;
+  onIdle?: (idleMs: number, side: Side) => void;
+  /** The server the dump reads, named in a stall's message (default "the server"). */
+  server?: string;
 }
 
 /**
@@ -318,19 +425,55 @@ export async function runDumpToFile(o: DumpToFileOptions): Promise<{ bytes: numb
   const started = Date.now();
   const secrets = o.secrets ?? [];
   const dump = start('dump', o.dump, 'ignore');
-  const onAbort = () => dump.child.kill('SIGKILL');
+  o.onSpawn?.(dump.child.pid);
+  let guard: StallGuard | undefined;
+  const onAbort = () => {
+    guard?.stop();
+    dump.child.kill('SIGKILL');
+  };
   o.signal?.addEventListener('abort', onAbort, { once: true });
   const meter = new Meter(DEFAULT_END_MARKER, o.onProgress);
   const out = createWriteStream(o.file, { mode: 0o600 });
   const stages: NodeJS.ReadWriteStream[] = o.file.endsWith('.gz') ? [createGzip()] : [];
   let flowError: Error | undefined;
+  const flow = dump.child.stdout ? pipeline(dump.child.stdout, meter, ...stages, out).catch((err: Error) => void (flowError = err)) : Promise.resolve();
+
+  // A stalled disk can leave a write pending in libuv's thread pool forever, and the pipeline with it: on a stall the
+  // result does not wait for the flow, only for the dump to be gone.
+  let onStalled: () => void = () => undefined;
+  const stalledOut = new Promise<void>((resolve) => (onStalled = resolve));
+  let stalled: CopyStalled | undefined;
+  if (o.stallTimeoutMs || o.onIdle) {
+    // Bytes the dump sent that have not reached the file yet (in the meter, the gzip stage, the file's write queue).
+    const waiting = () => meter.readableLength + meter.writableLength + stages.reduce((n, s) => n + (s as unknown as Duplex).writableLength + (s as unknown as Duplex).readableLength, 0) + out.writableLength;
+    guard = new StallGuard({
+      timeoutMs: o.stallTimeoutMs,
+      onIdle: o.onIdle,
+      // out.bytesWritten grows only when a write to the file has completed.
+      progress: () => meter.bytes + out.bytesWritten,
+      idleSide: () => (waiting() > 0 || out.writableNeedDrain || dump.child.stdout?.isPaused() || !running(dump) ? 'load' : 'dump'),
+      onStall: (idleMs, side) => {
+        const server = o.server ?? 'the server';
+        const head = `no data moved for ${formatSeconds(o.stallTimeoutMs ?? idleMs)}`;
+        const read = `${formatByteCount(meter.bytes)} read from ${dump.name}`;
+        const msg =
+          side === 'dump'
+            ? `${head}: the dump from ${server} produced nothing (${server} stopped answering); ${read}, all of it written to ${o.file}`
+            : `${head}: writing ${o.file} made no progress (the disk under it stopped answering); ${read}, ${formatByteCount(waiting())} of it not written yet`;
+        stalled = new CopyStalled(msg, side, idleMs, { read: meter.bytes, delivered: out.bytesWritten });
+        dump.child.kill('SIGKILL');
+        const err = new Error('stalled');
+        meter.destroy(err);
+        out.destroy(err);
+        onStalled();
+      },
+    });
+  }
   try {
-    await Promise.all([
-      dump.child.stdout ? pipeline(dump.child.stdout, meter, ...stages, out).catch((err: Error) => void (flowError = err)) : Promise.resolve(),
-      dump.exited,
-    ]);
+    await Promise.all([Promise.race([flow, stalledOut]), dump.exited]);
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
+    guard?.stop();
     dump.stderr.end();
   }
   const fail = (msg: string) => {
@@ -340,6 +483,12 @@ export async function runDumpToFile(o: DumpToFileOptions): Promise<{ bytes: numb
   if (o.signal?.aborted) {
     rmSync(o.file, { force: true });
     throw new CopyAborted();
+  }
+  if (stalled) {
+    // Not waited for when the disk is what stopped: the removal could hang on it too.
+    if (stalled.side === 'load') void rm(o.file, { force: true }).catch(() => undefined);
+    else rmSync(o.file, { force: true });
+    throw stalled;
   }
   if (failed(dump)) throw fail(describeExit(dump, secrets));
   if (flowError) throw fail(`writing ${o.file} failed: ${redact(flowError.message, secrets)}`);
