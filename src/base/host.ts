@@ -6,6 +6,8 @@ export interface Host {
   kill(pid: number, signal?: NodeJS.Signals | 0): void;
   /** The effective user id, where the platform has one. */
   uid?: number;
+  /** This process's id. */
+  pid: number;
 }
 
 let current: Host | undefined;

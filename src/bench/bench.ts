@@ -170,7 +170,7 @@ async function forgetRawImport(lab: Lab): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  setHost({ env: process.env, kill: (pid, signal) => void process.kill(pid, signal), uid: process.getuid?.() });
+  setHost({ env: process.env, kill: (pid, signal) => void process.kill(pid, signal), uid: process.getuid?.(), pid: process.pid });
   const { values } = parseArgs({
     options: {
       rows: { type: 'string', default: '1000000' },

@@ -8,7 +8,7 @@ import { registerRecoverCommand } from './recover-command.js';
 import { registerLabCommand } from './lab-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerCheckCommand } from './check-command.js';
-import { disposeAllOptionFilesSync } from '../adapters/shell/option-file.js';
+import { disposeAllOptionFilesSync, sweepStaleOptionFiles } from '../adapters/shell/option-file.js';
 import type { CliIo } from './io.js';
 
 function version(): string {
@@ -20,7 +20,8 @@ function version(): string {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  setHost({ env: process.env, kill: (pid, signal) => void process.kill(pid, signal), uid: process.getuid?.() });
+  setHost({ env: process.env, kill: (pid, signal) => void process.kill(pid, signal), uid: process.getuid?.(), pid: process.pid });
+  sweepStaleOptionFiles();
   const controller = new AbortController();
   let exitCode = 0;
   const io: CliIo = {

@@ -311,6 +311,17 @@ export const OPTIONS = [
     resume: true,
   },
   {
+    key: 'stallTimeout',
+    flag: '--stall-timeout',
+    value: 'seconds',
+    help: 'a server that stops answering is a fault after this long: the copy and the backup when no byte moves through them (a dump streams continuously; only an index build on a huge MyISAM table pauses it for minutes), and any single statement the tool sends; GS is released at once',
+    kind: { type: 'seconds', max: 86_400 },
+    default: 120,
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
     key: 'verify',
     flag: '--verify',
     help: 'prove the result after step 10',

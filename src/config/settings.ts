@@ -32,6 +32,8 @@ export interface Settings {
   journal?: string;
   lockWaitTimeout: number;
   replicaTimeout: number;
+  /** Seconds without a byte through the copy, or without an answer to a statement, after which a server counts as frozen. */
+  stallTimeout: number;
   connectTimeout: number;
   /** Prove the result after step 10 (catch-up, marker rows, checksums). */
   verify: boolean;

@@ -200,7 +200,9 @@ export class Executor {
         this.lock = await GlobalReadLock.acquire(endpoint, a.statements, {
           timeoutSeconds: a.timeoutSeconds,
           signal: this.deps.signal,
-          connect: { connectTimeoutMs: this.deps.settings.connectTimeout * 1000 },
+          // FLUSH TABLES WITH READ LOCK waits lock_wait_timeout by itself; beyond that, a frozen GS is a stall.
+          connect: { connectTimeoutMs: this.deps.settings.connectTimeout * 1000, queryTimeoutMs: (a.timeoutSeconds + this.deps.settings.stallTimeout) * 1000 },
+          keepAliveTimeoutMs: this.deps.settings.stallTimeout * 1000,
         });
         this.deps.emit({ event: 'activity', id: 'lock', state: 'succeed', text: 'GS: global read lock held; GS writes are blocked until step 5' });
         return;
@@ -267,6 +269,9 @@ export class Executor {
         onChunk: header ? (chunk) => header.push(chunk) : undefined,
         signal,
         secrets: [this.deps.settings.password],
+        stallTimeoutMs: this.deps.settings.stallTimeout * 1000,
+        onIdle: (ms, side) => emit({ event: 'activity', id: 'copy', state: 'update', text: idleText(ms, side, this.deps.settings.stallTimeout) }),
+        servers: { dump: serverLabel(this.deps.settings, 'GS'), load: serverLabel(this.deps.settings, 'BS') },
       });
       const seconds = (Date.now() - started) / 1000;
       const h = header?.finish();
@@ -322,6 +327,9 @@ export class Executor {
           file: a.file,
           signal: this.deps.signal,
           secrets: [this.deps.settings.password],
+          stallTimeoutMs: this.deps.settings.stallTimeout * 1000,
+          onIdle: (ms, side) => emit({ event: 'activity', id, state: 'update', text: idleText(ms, side, this.deps.settings.stallTimeout) }),
+          server: serverLabel(this.deps.settings, a.role),
         });
         a.capture?.({ file: a.file, bytes: r.bytes, fileBytes: r.fileBytes, seconds: r.seconds }, state);
       }
@@ -405,6 +413,18 @@ export class Executor {
     }
     throw new Declined(`stopped at step ${step}: client connections on ${a.role} keep coming back; block them at the firewall and run again`);
   }
+}
+
+/** "GS 10.0.0.1:3306" for a stall's message. */
+function serverLabel(s: Settings, role: Role): string {
+  const hp = role === 'GS' ? s.good : s.bad;
+  return `${role} ${hp.host}:${hp.port}`;
+}
+
+/** The live line while no byte moves: how long, which side looks idle, and when the guard fires. */
+function idleText(ms: number, side: 'dump' | 'load', stallSeconds: number): string {
+  const who = side === 'dump' ? 'the dump from GS produces nothing' : 'the import on BS consumes nothing';
+  return `no data for ${Math.round(ms / 1000)} s: ${who}; the copy is stopped and GS released at ${stallSeconds} s (--stall-timeout)`;
 }
 
 /** fillText, or the rendered text when a slot is unbound (to tell whether everything is known). */

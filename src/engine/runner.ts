@@ -1,6 +1,7 @@
 // The step engine: connects, runs the preflight, then walks the procedure: for each step it takes the plan the step
 // computes, shows it, asks the step's question, hands the very same actions to the executor and journals what ran.
 // On any failure or interrupt it releases GS first, then says where it stopped. It knows no step by number.
+import { setTimeout as delay } from 'node:timers/promises';
 import { ServerSession } from '../adapters/mysql/session.js';
 import { findClients, type Clients } from '../adapters/shell/clients.js';
 import { endpointFor } from '../config/endpoints.js';
@@ -42,7 +43,8 @@ export interface RunOutcome {
 type Sessions = Partial<Record<Role, ServerSession>>;
 
 async function connectBoth(settings: Settings, dryRun: boolean, emit: Emit): Promise<Sessions> {
-  const opts = { connectTimeoutMs: settings.connectTimeout * 1000 };
+  // Every statement on these sessions is bounded: a frozen server is reported, with its address, instead of hanging.
+  const opts = { connectTimeoutMs: settings.connectTimeout * 1000, queryTimeoutMs: settings.stallTimeout * 1000 };
   const [gs, bs] = await Promise.allSettled([
     ServerSession.connect(endpointFor(settings, 'GS'), opts),
     ServerSession.connect(endpointFor(settings, 'BS'), opts),
@@ -281,7 +283,8 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     return { exitCode: code, journalPath: journal?.path, executed, ctx };
   } finally {
     await exec.releaseLock();
-    await Promise.all([sessions.GS?.close(), sessions.BS?.close()]);
+    // A server that stopped answering must not hold the exit: a polite close gets a second, then the socket goes.
+    await Promise.all([sessions.GS, sessions.BS].map((s) => s && Promise.race([s.close().catch(() => undefined), delay(1000)]).finally(() => s.destroy())));
   }
 }
 

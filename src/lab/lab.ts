@@ -109,6 +109,16 @@ export class Lab {
     if (isRunning(pid)) host().kill(pid, 'SIGKILL');
   }
 
+  /** Freeze a server (SIGSTOP): its disk stalls, its host swaps, a network path drops packets. thaw() undoes it. */
+  freeze(which: Which): void {
+    host().kill(this.server(which).pid, 'SIGSTOP');
+  }
+
+  thaw(which: Which): void {
+    const pid = this.server(which).pid;
+    if (isRunning(pid)) host().kill(pid, 'SIGCONT');
+  }
+
   isUp(which: Which): boolean {
     return isRunning(this.server(which).pid);
   }

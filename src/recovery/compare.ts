@@ -39,11 +39,16 @@ export function quoteTable(name: string): string {
   return `${ident(name.slice(0, dot))}.${ident(name.slice(dot + 1))}`;
 }
 
-/** CHECKSUM TABLE for many tables, in batches; a table that does not exist checksums as null. */
+const CHECKSUM_BATCH = 10;
+
+/**
+ * CHECKSUM TABLE for many tables, in batches small enough that one statement stays well within --stall-timeout on
+ * large tables; a table that does not exist checksums as null.
+ */
 export async function checksumTables(q: Query, tables: string[]): Promise<Map<string, string | null>> {
   const out = new Map<string, string | null>();
-  for (let i = 0; i < tables.length; i += 50) {
-    const batch = tables.slice(i, i + 50);
+  for (let i = 0; i < tables.length; i += CHECKSUM_BATCH) {
+    const batch = tables.slice(i, i + CHECKSUM_BATCH);
     const rows = await q(stmt(`CHECKSUM TABLE ${batch.map(quoteTable).join(', ')}`));
     batch.forEach((t, k) => {
       const v = rows[k]?.Checksum;

@@ -18,7 +18,19 @@ interface ServerConnection {
   handlePacket(packet?: { sequenceId: number }): void;
 }
 
-const column = (name: string) => ({ catalog: 'def', schema: '', table: '', orgTable: '', name, orgName: name, characterSet: UTF8, columnLength: 1024, columnType: VAR_STRING, flags: 0, decimals: 0 });
+const column = (name: string) => ({
+  catalog: 'def',
+  schema: '',
+  table: '',
+  orgTable: '',
+  name,
+  orgName: name,
+  characterSet: UTF8,
+  columnLength: 1024,
+  columnType: VAR_STRING,
+  flags: 0,
+  decimals: 0,
+});
 
 export interface FakeServer {
   port: number;
@@ -27,10 +39,21 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export async function fakeMysql(answer: (sql: string) => Array<Record<string, string>> | 'ok' | undefined = () => undefined, opts: { answerVariables?: boolean } = {}): Promise<FakeServer> {
+export async function fakeMysql(
+  answer: (sql: string) => Array<Record<string, string>> | 'ok' | undefined = () => undefined,
+  opts: { answerVariables?: boolean } = {},
+): Promise<FakeServer> {
   const received: string[] = [];
   const sockets = new Set<Socket>();
-  const server = (mysql as unknown as { createServer(): { on(e: 'connection', fn: (c: ServerConnection) => void): void; listen(port: number, host: string, cb: () => void): void; _server: TcpServer } }).createServer();
+  const server = (
+    mysql as unknown as {
+      createServer(): {
+        on(e: 'connection', fn: (c: ServerConnection) => void): void;
+        listen(port: number, host: string, cb: () => void): void;
+        _server: TcpServer;
+      };
+    }
+  ).createServer();
   let id = 0;
   server.on('connection', (conn) => {
     sockets.add(conn.stream);
@@ -41,12 +64,30 @@ export async function fakeMysql(answer: (sql: string) => Array<Record<string, st
       if (packet?.sequenceId === 0) conn.sequenceId = 0;
       handle(packet);
     };
-    conn.serverHandshake({ protocolVersion: 10, serverVersion: '10.11.99-MariaDB-fake', connectionId: ++id, statusFlags: 2, characterSet: UTF8, capabilityFlags: 0xf7ff });
+    conn.serverHandshake({
+      protocolVersion: 10,
+      serverVersion: '10.11.99-MariaDB-fake',
+      connectionId: ++id,
+      statusFlags: 2,
+      characterSet: UTF8,
+      capabilityFlags: 0xf7ff,
+    });
     conn.on('query', (sql) => {
       received.push(sql);
       if (/^SHOW GLOBAL VARIABLES/.test(sql) && opts.answerVariables !== false) {
-        const vars: Record<string, string> = { version: '10.11.99-MariaDB', version_comment: 'fake', server_id: '9', hostname: 'fake', port: '3306', datadir: '/fake/', log_bin: 'ON' };
-        conn.writeTextResult(Object.entries(vars).map(([Variable_name, Value]) => ({ Variable_name, Value })), [column('Variable_name'), column('Value')]);
+        const vars: Record<string, string> = {
+          version: '10.11.99-MariaDB',
+          version_comment: 'fake',
+          server_id: '9',
+          hostname: 'fake',
+          port: '3306',
+          datadir: '/fake/',
+          log_bin: 'ON',
+        };
+        conn.writeTextResult(
+          Object.entries(vars).map(([Variable_name, Value]) => ({ Variable_name, Value })),
+          [column('Variable_name'), column('Value')],
+        );
         return;
       }
       const a = answer(sql);

@@ -4,7 +4,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab, Which } from '../../src/lab/lab.js';
 import type { JournalData } from '../../src/engine/journal.js';
-import { withSessions } from './pair.js';
+import { mkdtempSync, readdirSync as listDir } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { expect } from 'vitest';
+import { breakLab } from '../../src/lab/break.js';
+import { loadOrders } from '../../src/lab/load.js';
+import { runCli, startCli } from './cli.js';
+import { dropLab, newLab } from './lab.js';
+import { expectPairHealthy, withSessions, yesArgs } from './pair.js';
 
 export function childPids(parent: number, name: string): number[] {
   try {
@@ -51,5 +58,75 @@ export async function waitForText(get: () => string, pattern: RegExp, timeoutMs 
   while (!pattern.test(get())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output:\n${get().slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A broken lab with enough data that the copy takes a few seconds, and a private state dir for its journal. */
+export async function bigBrokenLab(rows = 300_000): Promise<{ lab: Lab; env: Record<string, string> }> {
+  const lab = await newLab();
+  await withSessions(lab, (a) => loadOrders(a, rows));
+  await breakLab(lab, 'stopped');
+  return { lab, env: { ...lab.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) } };
+}
+
+export async function expectResumeCompletes(lab: Lab, env: Record<string, string>): Promise<void> {
+  const r = await runCli(yesArgs(lab, ['--resume']), env);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toMatch(/Resuming from step 3/);
+  expect(r.stderr).toMatch(/VERIFIED/);
+  await expectPairHealthy(lab);
+  expect(readJournal(env.XDG_STATE_HOME).data.outcome).toBe('completed');
+}
+
+/** After a failed copy: GS writable, BS still pointing where it was before (no CHANGE MASTER from a partial copy). */
+export async function expectSafeAfterFailedCopy(lab: Lab, before: Awaited<ReturnType<typeof replicaSource>>): Promise<void> {
+  expect(await takesWrite(lab, 'a')).toBe(true);
+  const after = await replicaSource(lab, 'b');
+  expect(after.file).toBe(before.file);
+  expect(after.sql).toBe('No');
+}
+
+/** Start a recovery on a big broken lab, wait until the copy runs, then inject a fault; the lab is dropped after. */
+export async function faultDuringCopy(
+  inject: (o: {
+    lab: Lab;
+    env: Record<string, string>;
+    run: ReturnType<typeof startCli>;
+    before: Awaited<ReturnType<typeof replicaSource>>;
+    tmp: string;
+  }) => Promise<void>,
+  extraArgs: string[] = [],
+): Promise<void> {
+  const { lab, env } = await bigBrokenLab();
+  // A private TMPDIR: the 0600 option files the tool writes there must all be gone after any failure or signal.
+  const tmp = mkdtempSync(join(tmpdir(), 'mmrecover-tmp-'));
+  try {
+    const before = await replicaSource(lab, 'b');
+    const run = startCli(yesArgs(lab, extraArgs), { ...env, TMPDIR: tmp });
+    await waitForText(run.output, /Copying GS → BS/);
+    await new Promise((r) => setTimeout(r, 300));
+    await inject({ lab, env, run, before, tmp });
+    await run.result;
+    expect(listDir(tmp), 'option files left behind').toEqual([]);
+  } finally {
+    await dropLab(lab);
+  }
+}
+
+/** Wait until none of `pids` exists any more. */
+export async function eventuallyGone(pids: number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const alive = () =>
+    pids.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  while (alive().length) {
+    if (Date.now() > deadline) throw new Error(`processes still running after ${timeoutMs} ms: ${alive().join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

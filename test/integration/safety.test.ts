@@ -1,60 +1,24 @@
 // Issue 5: every failure path leaves GS writable, never replicates from a partial copy, and --resume finishes the job.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { breakLab } from '../../src/lab/break.js';
 import { loadOrders } from '../../src/lab/load.js';
-import type { Lab } from '../../src/lab/lab.js';
 import { startCli, runCli, startPty } from '../helpers/cli.js';
 import { dropLab, newLab } from '../helpers/lab.js';
 import { eventually, expectPairHealthy, recoverArgs, withSessions, yesArgs } from '../helpers/pair.js';
-import { childPids, readJournal, replicaSource, takesWrite, waitForText } from '../helpers/faults.js';
-
-/** A broken lab with enough data that the copy takes a few seconds, and a private state dir for its journal. */
-async function bigBrokenLab(rows = 300_000): Promise<{ lab: Lab; env: Record<string, string> }> {
-  const lab = await newLab();
-  await withSessions(lab, (a) => loadOrders(a, rows));
-  await breakLab(lab, 'stopped');
-  return { lab, env: { ...lab.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) } };
-}
-
-async function expectResumeCompletes(lab: Lab, env: Record<string, string>): Promise<void> {
-  const r = await runCli(yesArgs(lab, ['--resume']), env);
-  expect(r.code, r.stderr).toBe(0);
-  expect(r.stderr).toMatch(/Resuming from step 3/);
-  expect(r.stderr).toMatch(/VERIFIED/);
-  await expectPairHealthy(lab);
-  expect(readJournal(env.XDG_STATE_HOME).data.outcome).toBe('completed');
-}
-
-/** After a failed copy: GS writable, BS still pointing where it was before (no CHANGE MASTER from a partial copy). */
-async function expectSafeAfterFailedCopy(lab: Lab, before: Awaited<ReturnType<typeof replicaSource>>): Promise<void> {
-  expect(await takesWrite(lab, 'a')).toBe(true);
-  const after = await replicaSource(lab, 'b');
-  expect(after.file).toBe(before.file);
-  expect(after.sql).toBe('No');
-}
-
-/** Start a recovery on a big broken lab, wait until the copy runs, then inject a fault; the lab is dropped after. */
-async function faultDuringCopy(
-  inject: (o: { lab: Lab; env: Record<string, string>; run: ReturnType<typeof startCli>; before: Awaited<ReturnType<typeof replicaSource>> }) => Promise<void>,
-): Promise<void> {
-  const { lab, env } = await bigBrokenLab();
-  // A private TMPDIR: the 0600 option files the tool writes there must all be gone after any failure or signal.
-  const tmp = mkdtempSync(join(tmpdir(), 'mmrecover-tmp-'));
-  try {
-    const before = await replicaSource(lab, 'b');
-    const run = startCli(yesArgs(lab), { ...env, TMPDIR: tmp });
-    await waitForText(run.output, /Copying GS → BS/);
-    await new Promise((r) => setTimeout(r, 300));
-    await inject({ lab, env, run, before });
-    await run.result;
-    expect(readdirSync(tmp), 'option files left behind').toEqual([]);
-  } finally {
-    await dropLab(lab);
-  }
-}
+import {
+  bigBrokenLab,
+  childPids,
+  expectResumeCompletes,
+  expectSafeAfterFailedCopy,
+  faultDuringCopy,
+  readJournal,
+  replicaSource,
+  takesWrite,
+  waitForText,
+} from '../helpers/faults.js';
 
 describe('failures during the copy (step 4)', () => {
   it('the dump killed mid-copy: GS unlocked, no replication on BS, exit 1; --resume completes', () =>

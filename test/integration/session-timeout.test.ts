@@ -78,7 +78,10 @@ describe('bounded statements and connections on a frozen server', () => {
         timed(ServerSession.connect({ ...bs(), socket: lab.get().b.socket }, { connectTimeoutMs: 2000 })),
       ]);
 
-      for (const [what, r] of [['session default', a], ['per call', b]] as const) {
+      for (const [what, r] of [
+        ['session default', a],
+        ['per call', b],
+      ] as const) {
         expect(r.err, `${what}: ${JSON.stringify(r)}`).toBeInstanceOf(ServerTimeout);
         expect((r.err as ServerTimeout).phase).toBe('query');
         expect((r.err as Error).message).toMatch(new RegExp(`^${bsName()} did not answer within 2 s \\(SELECT 1\\); the session was closed`));
@@ -96,7 +99,10 @@ describe('bounded statements and connections on a frozen server', () => {
       expect(d.ms).toBeLessThan(3000);
 
       // Connecting: the kernel completes the TCP (or socket) handshake, the stopped server never sends its greeting.
-      for (const [what, r] of [['tcp', c], ['socket', socket]] as const) {
+      for (const [what, r] of [
+        ['tcp', c],
+        ['socket', socket],
+      ] as const) {
         expect(r.err, `${what}: ${String(r.err)}`).toBeInstanceOf(ServerTimeout);
         expect((r.err as ServerTimeout).phase).toBe('connect');
         expect((r.err as Error).message).toMatch(new RegExp(`^${bsName()}.* did not answer within 2 s: it accepted the connection but sent no greeting`));
@@ -122,7 +128,7 @@ describe('bounded statements and connections on a frozen server', () => {
     }
   });
 
-  it("a read-lock session whose keep-alive times out is closed, so the lock goes as soon as the server runs again", async () => {
+  it('a read-lock session whose keep-alive times out is closed, so the lock goes as soon as the server runs again', async () => {
     const pid = lab.get().b.pid;
     const lock = await ServerSession.connect(bs(), { queryTimeoutMs: 5000 });
     const lost: Error[] = [];

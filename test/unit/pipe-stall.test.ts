@@ -65,7 +65,14 @@ describe.concurrent('runCopyPipe stall guard', () => {
     const idle: Array<{ ms: number; side: Side }> = [];
     const last = lastByte();
     const err = await stallOf(
-      runCopyPipe({ dump: dumpThenSilence, load: discard, stallTimeoutMs: 6500, onIdle: (ms, side) => idle.push({ ms, side }), onSpawn: (x) => (pids = x), onProgress: last.onProgress }),
+      runCopyPipe({
+        dump: dumpThenSilence,
+        load: discard,
+        stallTimeoutMs: 6500,
+        onIdle: (ms, side) => idle.push({ ms, side }),
+        onSpawn: (x) => (pids = x),
+        onProgress: last.onProgress,
+      }),
     );
     expectWithinBound(last.since(), 6500);
     expect(err.side).toBe('dump');
@@ -87,7 +94,14 @@ describe.concurrent('runCopyPipe stall guard', () => {
     const idle: Array<{ ms: number; side: Side }> = [];
     const last = lastByte();
     const err = await stallOf(
-      runCopyPipe({ dump: flood, load: readOnceThenStop, stallTimeoutMs: 6000, onIdle: (ms, side) => idle.push({ ms, side }), onSpawn: (x) => (pids = x), onProgress: last.onProgress }),
+      runCopyPipe({
+        dump: flood,
+        load: readOnceThenStop,
+        stallTimeoutMs: 6000,
+        onIdle: (ms, side) => idle.push({ ms, side }),
+        onSpawn: (x) => (pids = x),
+        onProgress: last.onProgress,
+      }),
     );
     expectWithinBound(last.since(), 6000);
     expect(err.side).toBe('load');
@@ -196,7 +210,9 @@ describe.concurrent('runDumpToFile stall guard', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'pipe-stall-')), 'bs-data.sql.gz');
     let pid: number | undefined;
     const last = lastByte();
-    const err = await stallOf(runDumpToFile({ dump: dumpThenSilence, file, stallTimeoutMs: 1500, server: 'BS', onSpawn: (p) => (pid = p), onProgress: last.onProgress }));
+    const err = await stallOf(
+      runDumpToFile({ dump: dumpThenSilence, file, stallTimeoutMs: 1500, server: 'BS', onSpawn: (p) => (pid = p), onProgress: last.onProgress }),
+    );
     expectWithinBound(last.since(), 1500);
     expect(err.side).toBe('dump');
     expect(err.message).toMatch(/^no data moved for 1\.5 s: the dump from BS produced nothing \(BS stopped answering\)/);

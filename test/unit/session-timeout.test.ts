@@ -70,7 +70,7 @@ describe('ServerSession bounds', () => {
     const lost: Error[] = [];
     s.onLost((e) => lost.push(e));
     expect(await s.query('SELECT 1')).toEqual([{ '1': '1' }]);
-    const r = await timed(s.query(withSecrets(["SET PASSWORD = ", { secret: 'hunter2' }])));
+    const r = await timed(s.query(withSecrets(['SET PASSWORD = ', { secret: 'hunter2' }])));
     expect(r.err).toBeInstanceOf(ServerTimeout);
     expect(r.err).toMatchObject({ phase: 'query', timeoutMs: 400 });
     // The masked text, never the password.
@@ -111,7 +111,13 @@ describe('ServerSession bounds', () => {
 
     const t = await ServerSession.connect(endpoint(f.port), { queryTimeoutMs: 250 });
     const unbounded = t.query('SLOW 2', { timeoutMs: 0 });
-    const settled = await Promise.race([unbounded.then(() => 'settled', () => 'settled'), new Promise((res) => setTimeout(() => res('waiting'), 700))]);
+    const settled = await Promise.race([
+      unbounded.then(
+        () => 'settled',
+        () => 'settled',
+      ),
+      new Promise((res) => setTimeout(() => res('waiting'), 700)),
+    ]);
     expect(settled).toBe('waiting');
     t.destroy();
     await expect(unbounded).rejects.toThrow(/the connection was lost \(closed by mmrecover\); could not run: SLOW 2/);

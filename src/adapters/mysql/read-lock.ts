@@ -33,7 +33,7 @@ export class GlobalReadLock {
   static async acquire(
     endpoint: Endpoint,
     statements: Statement[],
-    o: { timeoutSeconds: number; signal: AbortSignal; connect?: ConnectOptions },
+    o: { timeoutSeconds: number; signal: AbortSignal; connect?: ConnectOptions; keepAliveTimeoutMs?: number },
   ): Promise<GlobalReadLock> {
     const session = await ServerSession.connect({ ...endpoint, label: 'GS' }, o.connect);
     const lock = new GlobalReadLock(session);
@@ -48,8 +48,10 @@ export class GlobalReadLock {
       throw err;
     }
     if (o.signal.aborted) lock.releaseNow();
+    // A keep-alive that gets no answer within its bound closes the session (reported through onLost): a frozen GS
+    // then ends the copy instead of holding it.
     lock.keepAlive = setInterval(() => {
-      session.query('SELECT 1').catch(() => undefined); // a lost session is reported through onLost
+      session.query('SELECT 1', o.keepAliveTimeoutMs ? { timeoutMs: o.keepAliveTimeoutMs } : {}).catch(() => undefined);
     }, 1000);
     lock.keepAlive.unref();
     return lock;

@@ -221,7 +221,12 @@ export class ServerSession {
     try {
       const identity = await bounded(readIdentity(conn), left, () => {
         const s = serverName(endpoint);
-        return new ServerTimeout(`${s} did not answer within ${seconds(left)}: it accepted the login but not the first query (the server process is stopped or hung, or its disk stalled)`, s, left, 'connect');
+        return new ServerTimeout(
+          `${s} did not answer within ${seconds(left)}: it accepted the login but not the first query (the server process is stopped or hung, or its disk stalled)`,
+          s,
+          left,
+          'connect',
+        );
       });
       return new ServerSession(endpoint, conn, sock, identity, dialectFor(identity.version), opts.queryTimeoutMs);
     } catch (err) {

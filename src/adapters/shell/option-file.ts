@@ -4,7 +4,8 @@
 // Caveat (MySQL and MariaDB alike): the clients read ~/.my.cnf AFTER --defaults-extra-file, so a [client] password
 // in the operator's own ~/.my.cnf wins over ours. Callers that must rule this out can run the clients with HOME
 // pointing at the private directory this module creates (see OptionFile.dir).
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { host } from '../../base/host.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,9 @@ export interface OptionFile {
   /** Remove the file and its directory; safe to call twice. */
   dispose(): Promise<void>;
 }
+
+/** Our option directories are named mmrecover-<pid>-XXXXXX, so that a later run can tell an orphan from a live one. */
+const PREFIX = 'mmrecover-';
 
 /** Directories still on disk, so that exit and signal handlers can remove them synchronously. */
 const live = new Set<string>();
@@ -90,7 +94,7 @@ export function endpointCredentials(e: Endpoint): OptionFileCredentials {
 
 export async function writeOptionFile(c: OptionFileCredentials, flavor: Flavor): Promise<OptionFile> {
   // mkdtemp creates the directory 0700: nobody else can even list it.
-  const dir = await mkdtemp(join(tmpdir(), 'mmrecover-'));
+  const dir = await mkdtemp(join(tmpdir(), `${PREFIX}${host().pid}-`));
   live.add(dir);
   const path = join(dir, 'client.cnf');
   const dispose = async () => {
@@ -105,6 +109,38 @@ export async function writeOptionFile(c: OptionFileCredentials, flavor: Flavor):
     throw err;
   }
   return { path, dir, dispose };
+}
+
+/**
+ * Remove the option files a run that was killed outright (SIGKILL, a lost host) could not remove: directories of ours
+ * whose process is gone. Called when the tool starts, so that credentials never outlive the run that needed them
+ * by more than the next run.
+ */
+export function sweepStaleOptionFiles(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (!pid || pid === host().pid || alive(pid)) continue;
+    try {
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    } catch {
+      /* not ours to remove after all (another user's): leave it */
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    host().kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // someone else's process: alive
+  }
 }
 
 /** For exit and signal handlers: remove every option file still on disk, synchronously. */

@@ -316,7 +316,14 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
       progress: () => meter.bytes + delivered() + loadIo(),
       idleSide,
       onStall: (idleMs, side) => {
-        stalled = stallError(o, side, idleMs, { read: meter.bytes, delivered: delivered(), waiting: waiting(), dumpEnded: !running(dump) }, dump.name, load.name);
+        stalled = stallError(
+          o,
+          side,
+          idleMs,
+          { read: meter.bytes, delivered: delivered(), waiting: waiting(), dumpEnded: !running(dump) },
+          dump.name,
+          load.name,
+        );
         // Nothing clean is left to do for a program that stopped answering, and SIGTERM would wait on a stopped one.
         kill(dump, 'SIGKILL');
         kill(load, 'SIGKILL');
@@ -384,7 +391,14 @@ interface StallFacts {
 }
 
 /** "no data moved for 5 s: the import on BS consumed nothing (BS stopped answering); …" */
-function stallError(o: Pick<CopyOptions, 'stallTimeoutMs' | 'servers'>, side: Side, idleMs: number, f: StallFacts, dumpName: string, loadName: string): CopyStalled {
+function stallError(
+  o: Pick<CopyOptions, 'stallTimeoutMs' | 'servers'>,
+  side: Side,
+  idleMs: number,
+  f: StallFacts,
+  dumpName: string,
+  loadName: string,
+): CopyStalled {
   const gs = o.servers?.dump ?? 'GS';
   const bs = o.servers?.load ?? 'BS';
   const head = `no data moved for ${formatSeconds(o.stallTimeoutMs ?? idleMs)}`;
@@ -445,7 +459,11 @@ export async function runDumpToFile(o: DumpToFileOptions): Promise<{ bytes: numb
   let stalled: CopyStalled | undefined;
   if (o.stallTimeoutMs || o.onIdle) {
     // Bytes the dump sent that have not reached the file yet (in the meter, the gzip stage, the file's write queue).
-    const waiting = () => meter.readableLength + meter.writableLength + stages.reduce((n, s) => n + (s as unknown as Duplex).writableLength + (s as unknown as Duplex).readableLength, 0) + out.writableLength;
+    const waiting = () =>
+      meter.readableLength +
+      meter.writableLength +
+      stages.reduce((n, s) => n + (s as unknown as Duplex).writableLength + (s as unknown as Duplex).readableLength, 0) +
+      out.writableLength;
     guard = new StallGuard({
       timeoutMs: o.stallTimeoutMs,
       onIdle: o.onIdle,

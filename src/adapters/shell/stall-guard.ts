@@ -2,6 +2,7 @@
 // SIGSTOPped process) must not hold the copy, and with it GS's read lock, for longer than a stated bound. The guard
 // samples a byte counter a few times a second; when it has not changed for `timeoutMs` it calls `onStall` once, with
 // the side that looks idle, and stops. No timer is kept after stop().
+import { platform } from 'node:os';
 import { readFileSync } from 'node:fs';
 
 export type Side = 'dump' | 'load';
@@ -75,7 +76,7 @@ export class StallGuard {
  */
 export function ioCounter(pid: number | undefined): () => number {
   let last = 0;
-  let available = pid !== undefined && process.platform === 'linux';
+  let available = pid !== undefined && platform() === 'linux';
   return () => {
     if (!available) return last;
     try {
