@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ServerSession } from '../adapters/mysql/session.js';
 import type { Endpoint } from '../adapters/mysql/endpoint.js';
 import { readCoordinates, readReplicaStatus, replicaRunning } from '../adapters/mysql/replication.js';
-import { literal, stmt } from '../dialect/statement.js';
+import { stmt } from '../dialect/statement.js';
 import { UsageError } from '../base/errors.js';
 import { stateDir } from '../config/paths.js';
 import { assertPortFree, freePort, initDatadir, isRunning, mariadbdPath, startServer, stopServer, type LabServer, type ServerSpec } from './mariadbd.js';
@@ -204,6 +204,8 @@ async function configurePair(lab: Lab): Promise<void> {
   ]);
   try {
     for (const s of sessions) {
+      // The session's own quoting: a lab may run with NO_BACKSLASH_ESCAPES in its sql_mode.
+      const literal = s.dialect.literal;
       const pw = literal(st.adminPassword);
       // mariadb-install-db leaves password-less root@127.0.0.1/::1/<hostname> and anonymous accounts: TCP logins
       // would match those before root@'%'. Keep only root@localhost (the socket).

@@ -9,7 +9,7 @@ import { dumpArgs } from '../adapters/shell/dump-args.js';
 import { parseReplicaStatus, type Coordinates } from '../adapters/mysql/replication.js';
 import type { Endpoint } from '../adapters/mysql/endpoint.js';
 import { endpointFor } from '../config/endpoints.js';
-import { ident, literal, stmt } from '../dialect/statement.js';
+import { ident, stmt } from '../dialect/statement.js';
 import { optionFileArg, optionFileSlot, type Action } from './actions.js';
 import type { RecoveryContext } from './context.js';
 import type { BackupRecord, BsOnly } from './state.js';
@@ -97,6 +97,7 @@ async function gsPositionInBsLog(ctx: RecoveryContext): Promise<Coordinates | un
 /** The row a duplicate-key error names, read from BS (single-column primary keys only). */
 async function conflictRow(ctx: RecoveryContext, table: string, key: string): Promise<Record<string, unknown> | undefined> {
   const [schema, name] = [schemaOf(table), table.slice(table.indexOf('.') + 1)];
+  const literal = ctx.dialect.BS.literal;
   const pk = await q(
     ctx,
     'BS',
@@ -117,7 +118,8 @@ export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
   const out: BsOnly = { differing: [], schemas: [] };
   out.from = await gsPositionInBsLog(ctx);
   if (out.from) {
-    out.own = await ownEventsSince(endpointFor(ctx.settings, 'BS'), out.from, ctx.identity.BS!.serverId, ctx.signal);
+    const endpoint = { ...endpointFor(ctx.settings, 'BS'), serverTls: Boolean(ctx.identity.BS?.sslCipher) };
+    out.own = await ownEventsSince(endpoint, out.from, ctx.identity.BS!.serverId, ctx.signal);
   }
   const bsRepl = parseReplicaStatus(await ctx.read('BS', ctx.dialect.BS.showReplicaStatus()), ctx.dialect.BS);
   if (bsRepl.lastSqlErrno === 1062 || bsRepl.lastSqlErrno === 1032) {

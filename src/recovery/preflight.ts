@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { ServerSession, ServerError, type Row } from '../adapters/mysql/session.js';
 import { parseReplicaStatus } from '../adapters/mysql/replication.js';
 import { endpointFor } from '../config/endpoints.js';
-import { literal, stmt } from '../dialect/statement.js';
+import { stmt } from '../dialect/statement.js';
 import { versionLabel } from '../dialect/version.js';
 import { reachable, type RecoveryContext, type Role } from './context.js';
 import { copyMethod } from './copy-method.js';
@@ -46,7 +46,8 @@ async function missingPrivileges(ctx: RecoveryContext, role: Role): Promise<stri
 
 /** Does `account` on `s` exist, and does one of its host patterns admit `peerHost`? */
 async function replicationAccount(ctx: RecoveryContext, user: string, peerHost: string): Promise<{ exists: boolean; matches: boolean; hosts: string[] }> {
-  const rows = await ctx.read('GS', stmt(`SELECT Host, ${literal(peerHost)} LIKE Host AS matches FROM mysql.user WHERE User = ${literal(user)}`));
+  const q = ctx.dialect.GS.literal;
+  const rows = await ctx.read('GS', stmt(`SELECT Host, ${q(peerHost)} LIKE Host AS matches FROM mysql.user WHERE User = ${q(user)}`));
   return { exists: rows.length > 0, matches: rows.some((r) => Number(r.matches) === 1 || r.Host === '%'), hosts: rows.map((r) => String(r.Host)) };
 }
 

@@ -23,8 +23,8 @@ export function markerSetup(): Statement[] {
   ];
 }
 
-export function markerWrite(serverId: number | string, token: string): Statement {
-  return stmt(`REPLACE INTO ${MARKER_SCHEMA}.proof (server_id, token, written_at) VALUES (${serverId}, ${literal(token)}, NOW(6))`);
+export function markerWrite(serverId: number | string, token: string, quote: (v: string) => string = literal): Statement {
+  return stmt(`REPLACE INTO ${MARKER_SCHEMA}.proof (server_id, token, written_at) VALUES (${serverId}, ${quote(token)}, NOW(6))`);
 }
 
 /** Binary log positions compare by file sequence number, then offset. */
@@ -213,9 +213,9 @@ export function proofActions(ctx: RecoveryContext): Action[] {
     const bsId = ctx.identity.BS?.serverId ?? '@@server_id';
     const [t1, t2] = [randomUUID(), randomUUID()];
     actions.push(...markerSetup().map((statement): SqlAction => ({ kind: 'sql', role: 'GS', statement, note: 'proof: marker rows' })));
-    actions.push({ kind: 'sql', role: 'GS', statement: markerWrite(gsId, t1), note: 'must arrive on BS' });
+    actions.push({ kind: 'sql', role: 'GS', statement: markerWrite(gsId, t1, ctx.dialect.GS.literal), note: 'must arrive on BS' });
     actions.push(waitForMarker(ctx, 'BS', gsId, t1));
-    actions.push(...writeOnFencedBs(ctx, markerWrite(bsId, t2)));
+    actions.push(...writeOnFencedBs(ctx, markerWrite(bsId, t2, ctx.dialect.BS.literal)));
     actions.push(waitForMarker(ctx, 'GS', bsId, t2));
   } else {
     actions.push({

@@ -27,7 +27,7 @@ function headerTime(h: RegExpExecArray): number {
  * UTC so that the event headers parse the same on every machine.
  */
 async function startReader(reader: ClientProgram, endpoint: Endpoint, args: string[], stderr: 'pipe' | 'ignore', signal?: AbortSignal) {
-  const opt = await writeOptionFile(endpointCredentials(endpoint), reader.flavor);
+  const opt = await writeOptionFile(endpointCredentials(endpoint), { flavor: reader.flavor, version: reader.version });
   const child = spawn(reader.command, [`--defaults-extra-file=${opt.path}`, ...args], {
     stdio: ['ignore', 'pipe', stderr],
     env: { ...clientEnv(), TZ: 'UTC' },
