@@ -247,7 +247,13 @@ export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
       tool: 'dump-gzip',
       command: {
         program: c.dump.command,
-        args: dumpArgs(c, { optionFile: optionFileSlot('BS'), consistency: 'lock-all-tables', databases: schemas }),
+        args: dumpArgs(c, {
+          optionFile: optionFileSlot('BS'),
+          consistency: 'lock-all-tables',
+          databases: schemas,
+          server: ctx.dialect.BS.version,
+          purpose: 'backup',
+        }),
       },
       file,
       note: 'BS’s data before the copy (BS is fenced: its lock stalls no one)',

@@ -13,7 +13,8 @@ import type { Check, Verdict } from './events.js';
 import { dataSizeBytes } from './compare.js';
 import { formatBytes } from '../base/format.js';
 import { describeBlockers, onlineBlockers } from './online-safety.js';
-import { decidePositioning } from './positioning.js';
+import { decidePositioning, usesGtidPositioning } from './positioning.js';
+import { dumpPlan } from '../adapters/shell/dump-args.js';
 import { bsOnlyChecks } from './bs-only.js';
 
 export type { Check, Verdict };
@@ -53,6 +54,27 @@ async function replicationAccount(ctx: RecoveryContext, user: string, peerHost: 
 
 function isLocal(host: string): boolean {
   return ['127.0.0.1', 'localhost', '::1'].includes(host);
+}
+
+/**
+ * The dump program against these servers, for the copy and for the backup of BS: the flags chosen from the client and
+ * the server together, or why no flag can work (a STOP). Needs only the versions: an offline rehearsal makes it too.
+ */
+export async function dumpChecks(ctx: RecoveryContext): Promise<Check[]> {
+  const c = await ctx.clients().catch(() => undefined);
+  if (!c) return [];
+  const copy = dumpPlan(c, {
+    optionFile: '',
+    consistency: copyMethod(ctx).dump,
+    server: ctx.dialect.GS.version,
+    purpose: 'copy',
+    gtid: usesGtidPositioning(ctx),
+  });
+  const backup = dumpPlan(c, { optionFile: '', consistency: 'lock-all-tables', server: ctx.dialect.BS.version, purpose: 'backup' });
+  const against = `${c.dump.command} ${c.dump.version} against ${versionLabel(ctx.dialect.GS.version)}`;
+  if (copy.problems.length) return copy.problems.map((p) => ({ verdict: 'stop', check: 'dump program', detail: p }));
+  const reasons = [...new Set([...copy.reasons.map((r) => `copy: ${r}`), ...backup.reasons.map((r) => `backup: ${r}`)])];
+  return [{ verdict: 'ok', check: 'dump flags', detail: reasons.length ? `${against}: ${reasons.join('; ')}` : `${against}: no version-specific flag needed` }];
 }
 
 export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
@@ -203,11 +225,7 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   if (ctx.settings.resume) add('ok', 'only on BS', 'as measured (and kept) by the run being resumed');
   else await bsOnlyChecks(ctx, add).catch((err: Error) => add('warn', 'only on BS', `could not tell (${err.message}); --backup all keeps every schema`));
   add(decision.verdict, 'positioning', decision.detail);
-  if (decision.positioning === 'gtid' && g.version.flavor === 'mysql') {
-    const c = await ctx.clients();
-    if (c.dump.flavor !== 'mysql')
-      add('stop', 'GTID dump', `${c.dump.command} cannot write gtid_purged (--set-gtid-purged); install MySQL's mysqldump for a MySQL GTID pair`);
-  }
+  for (const c of await dumpChecks(ctx)) checks.push(c);
   if (decision.positioning === 'gtid' && g.version.flavor === 'mariadb') {
     const domains = await Promise.all(
       (['GS', 'BS'] as Role[]).map((r) =>

@@ -27,7 +27,13 @@ export async function copyCommands(ctx: RecoveryContext): Promise<{ dump: Comman
   return {
     dump: {
       program: c.dump.command,
-      args: dumpArgs(c, { optionFile: optionFileSlot('GS'), consistency: copyMethod(ctx).dump, gtid: usesGtidPositioning(ctx) }),
+      args: dumpArgs(c, {
+        optionFile: optionFileSlot('GS'),
+        consistency: copyMethod(ctx).dump,
+        gtid: usesGtidPositioning(ctx),
+        server: ctx.dialect.GS.version,
+        purpose: 'copy',
+      }),
     },
     load: { program: c.load.command, args: loadArgs(c, { optionFile: optionFileSlot('BS') }) },
   };
