@@ -33,6 +33,8 @@ export interface Settings {
   lockWaitTimeout: number;
   replicaTimeout: number;
   connectTimeout: number;
+  /** --assume mysql-8.4.3: rehearse offline for that flavor and version (dry run only; nothing is reached). */
+  assume?: string;
   /** Prove the result after step 10 (catch-up, marker rows, checksums). */
   verify: boolean;
   /** Write marker rows in the mmrecover schema as part of the proof. */

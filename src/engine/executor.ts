@@ -130,6 +130,8 @@ export class Executor {
   }
 
   async run(step: number, a: Action, state: RecoveryState, b: Bindings): Promise<void> {
+    // A branch is what an offline plan could not measure: a connected step decides instead, so none may run live.
+    if (a.branch && this.live) throw new Error(`internal: an unmeasured branch reached a live run (${renderAction(a, b)[0]?.text})`);
     switch (a.kind) {
       case 'sql':
         return this.sql(step, a, state, b);

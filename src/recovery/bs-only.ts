@@ -10,8 +10,9 @@ import { parseReplicaStatus, type Coordinates } from '../adapters/mysql/replicat
 import type { Endpoint } from '../adapters/mysql/endpoint.js';
 import { endpointFor } from '../config/endpoints.js';
 import { ident, stmt } from '../dialect/statement.js';
-import { optionFileArg, optionFileSlot, type Action } from './actions.js';
-import type { RecoveryContext } from './context.js';
+import { optionFileArg, optionFileSlot, type Action, type Branch } from './actions.js';
+import { reachable, type RecoveryContext } from './context.js';
+import { unmeasured } from './fence.js';
 import type { BackupRecord, BsOnly } from './state.js';
 
 export type { BackupRecord, BsOnly };
@@ -191,13 +192,65 @@ async function freeBytes(dir: string): Promise<number | undefined> {
   }
 }
 
+/** Offline (BS did not answer, or --assume): the backup a connected run would keep if BS holds anything of its own. */
+async function offlineBackupActions(ctx: RecoveryContext): Promise<Action[]> {
+  const branch: Branch = { text: `if BS holds transactions or rows GS does not (${unmeasured(ctx)})`, all: [{ fact: 'bs-only', is: true }] };
+  if (ctx.settings.backup === 'none')
+    return [
+      {
+        kind: 'ask',
+        role: 'BS',
+        branch,
+        question: 'BS holds what GS does not. Overwrite it without keeping a copy (--no-backup)? It cannot be recovered later.',
+      },
+    ];
+  const dir = join(backupRoot(ctx), `${ctx.settings.bad.host}_${ctx.settings.bad.port}-<time>`);
+  const actions: Action[] = [];
+  const reader = await findBinlogReader().catch(() => undefined);
+  if (reader)
+    actions.push({
+      kind: 'export',
+      role: 'BS',
+      tool: 'binlog-events',
+      branch,
+      command: {
+        program: reader.command,
+        args: [optionFileArg('BS'), ...ownEventsArgs({ file: '<BS binary log GS applied up to>', position: '<position>' }, '<BS server_id>')],
+      },
+      file: join(dir, 'bs-own-events.sql'),
+      note: 'BS’s own events GS never executed, as replayable SQL',
+    });
+  const c = await ctx.clients().catch(() => undefined);
+  if (c)
+    actions.push({
+      kind: 'export',
+      role: 'BS',
+      tool: 'dump-gzip',
+      branch: ctx.settings.backup === 'all' ? { text: `every schema on BS (${unmeasured(ctx)})`, all: [] } : branch,
+      command: {
+        program: c.dump.command,
+        args: dumpArgs(c, {
+          optionFile: optionFileSlot('BS'),
+          consistency: 'lock-all-tables',
+          databases: [ctx.settings.backup === 'all' ? '<every schema on BS>' : '<schemas only BS holds>'],
+          server: ctx.dialect.BS.version,
+          purpose: 'backup',
+        }),
+      },
+      file: join(dir, 'bs-data.sql.gz'),
+      note: 'BS’s data before the copy (BS is fenced: its lock stalls no one)',
+    });
+  return actions;
+}
+
 /**
  * Step 2's backup, after STOP REPLICA: BS's own events as replayable SQL and a gzip'd dump of the schemas concerned
  * (BS is fenced: the dump's lock stalls no one). With --no-backup, a question first: overwrite it without a copy?
  */
 export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
   const b = ctx.state.bsOnly;
-  if (ctx.state.backup || !b) return []; // kept by an earlier run of this journal, or nothing measured (servers down)
+  if (!ctx.state.backup && !b && !reachable(ctx, 'BS')) return offlineBackupActions(ctx);
+  if (ctx.state.backup || !b) return []; // kept by an earlier run of this journal, or nothing measured
   if (ctx.settings.backup === 'none') {
     if (!hasBsOnly(b)) return [];
     return [

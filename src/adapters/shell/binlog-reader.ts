@@ -97,7 +97,7 @@ const TRANSACTION = /\t(GTID|Anonymous_GTID)\b/;
 const TABLE_MAP = /Table_map: `([^`]+)`\.`([^`]+)`/;
 
 /** The reader's arguments (after its option file) for the events `serverId` wrote from `from` to the log's end. */
-export function ownEventsArgs(from: Coordinates, serverId: number): string[] {
+export function ownEventsArgs(from: { file: string; position: number | string }, serverId: number | string): string[] {
   return ['--read-from-remote-server', '--to-last-log', `--start-position=${from.position}`, `--server-id=${serverId}`, '--verbose', from.file];
 }
 
