@@ -74,6 +74,8 @@ export interface ReplicaColumns {
   sslAllowed: string;
   /** MariaDB: Using_Gtid (No/Slave_Pos/Current_Pos); MySQL: Auto_Position (0/1). */
   gtidMode: string;
+  /** The channel (MySQL Channel_Name, 5.7+) or connection (MariaDB Connection_name, in SHOW ALL … STATUS) a row is of. */
+  channel: string;
 }
 
 const LEGACY_COLUMNS: ReplicaColumns = {
@@ -95,6 +97,7 @@ const LEGACY_COLUMNS: ReplicaColumns = {
   lastSqlErrorTime: 'Last_SQL_Error_Timestamp',
   sslAllowed: 'Master_SSL_Allowed',
   gtidMode: 'Auto_Position',
+  channel: 'Channel_Name',
 };
 
 const REPLICA_COLUMNS: ReplicaColumns = {
@@ -116,6 +119,7 @@ const REPLICA_COLUMNS: ReplicaColumns = {
   lastSqlErrorTime: 'Last_SQL_Error_Timestamp',
   sslAllowed: 'Source_SSL_Allowed',
   gtidMode: 'Auto_Position',
+  channel: 'Channel_Name',
 };
 
 /** MySQL's --ssl-mode names. */
@@ -174,6 +178,11 @@ export interface Dialect {
   stopReplica(): Statement;
   startReplica(): Statement;
   showReplicaStatus(): Statement;
+  /**
+   * Every channel's status: MySQL's SHOW REPLICA STATUS has a row per channel; MariaDB's shows only the default
+   * connection, SHOW ALL SLAVES STATUS (ALL REPLICAS from 10.5.1) every named one.
+   */
+  showAllReplicasStatus(): Statement;
   resetReplicaAll(): Statement;
   /** Binary log coordinates of this server as a source (columns File, Position). */
   showBinlogStatus(): Statement;
@@ -199,7 +208,7 @@ export function dialectFor(v: ServerVersion, q: Quoting = DEFAULT_QUOTING): Dial
   const newSource = has(v, 'changeReplicationSource');
   const columns =
     v.flavor === 'mariadb'
-      ? { ...LEGACY_COLUMNS, gtidMode: 'Using_Gtid', lastIoErrorTime: null, lastSqlErrorTime: null }
+      ? { ...LEGACY_COLUMNS, gtidMode: 'Using_Gtid', lastIoErrorTime: null, lastSqlErrorTime: null, channel: 'Connection_name' }
       : has(v, 'replicaColumns')
         ? REPLICA_COLUMNS
         : LEGACY_COLUMNS;
@@ -214,6 +223,8 @@ export function dialectFor(v: ServerVersion, q: Quoting = DEFAULT_QUOTING): Dial
     stopReplica: () => stmt(replica ? 'STOP REPLICA' : 'STOP SLAVE'),
     startReplica: () => stmt(replica ? 'START REPLICA' : 'START SLAVE'),
     showReplicaStatus: () => stmt(replica ? 'SHOW REPLICA STATUS' : 'SHOW SLAVE STATUS'),
+    showAllReplicasStatus: () =>
+      stmt(v.flavor === 'mariadb' ? (replica ? 'SHOW ALL REPLICAS STATUS' : 'SHOW ALL SLAVES STATUS') : replica ? 'SHOW REPLICA STATUS' : 'SHOW SLAVE STATUS'),
     resetReplicaAll: () => stmt(replica ? 'RESET REPLICA ALL' : 'RESET SLAVE ALL'),
     showBinlogStatus: () => stmt(has(v, 'binaryLogStatus') ? 'SHOW BINARY LOG STATUS' : has(v, 'binlogStatus') ? 'SHOW BINLOG STATUS' : 'SHOW MASTER STATUS'),
     resetBinlogs: () => stmt(has(v, 'resetBinaryLogsAndGtids') ? 'RESET BINARY LOGS AND GTIDS' : 'RESET MASTER'),

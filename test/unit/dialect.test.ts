@@ -174,6 +174,7 @@ const LEGACY: ReplicaColumns = {
   lastSqlErrorTime: 'Last_SQL_Error_Timestamp',
   sslAllowed: 'Master_SSL_Allowed',
   gtidMode: 'Auto_Position',
+  channel: 'Channel_Name',
 };
 const MYSQL_REPLICA: ReplicaColumns = {
   ioRunning: 'Replica_IO_Running',
@@ -194,9 +195,10 @@ const MYSQL_REPLICA: ReplicaColumns = {
   lastSqlErrorTime: 'Last_SQL_Error_Timestamp',
   sslAllowed: 'Source_SSL_Allowed',
   gtidMode: 'Auto_Position',
+  channel: 'Channel_Name',
 };
 // MariaDB keeps the Slave_*/Master_* names even for SHOW REPLICA STATUS, has Using_Gtid, and no *_Error_Timestamp.
-const MARIADB: ReplicaColumns = { ...LEGACY, gtidMode: 'Using_Gtid', lastIoErrorTime: null, lastSqlErrorTime: null };
+const MARIADB: ReplicaColumns = { ...LEGACY, gtidMode: 'Using_Gtid', lastIoErrorTime: null, lastSqlErrorTime: null, channel: 'Connection_name' };
 
 describe('replicaColumns and fenceVariables per version', () => {
   const MYSQL_FENCE = ['read_only', 'super_read_only', 'offline_mode'];
