@@ -15,6 +15,25 @@ import type { ClientInfo, Profile, StartingState, World } from '../../src/recove
 import type { Statement } from '../../src/dialect/statement.js';
 import { offlineContext } from './offline.js';
 
+/** The version profiles the rules and the offline rehearsal cover. */
+export const VERSIONS = [
+  '5.7.44',
+  '8.0.21',
+  '8.0.22',
+  '8.0.23',
+  '8.0.26',
+  '8.0.36',
+  '8.2.0',
+  '8.4.3',
+  '9.1.0',
+  '10.4.30-MariaDB',
+  '10.5.1-MariaDB',
+  '10.5.2-MariaDB',
+  '10.6.20-MariaDB',
+  '10.11.19-MariaDB',
+  '11.4.2-MariaDB',
+];
+
 export const CLIENTS: Record<string, ClientInfo> = {
   'mysqldump-5.7': { program: 'mysqldump', flavor: 'mysql', version: '5.7.44' },
   'mysqldump-8.0': { program: 'mysqldump', flavor: 'mysql', version: '8.0.36' },
@@ -101,7 +120,10 @@ export function profileOf(c: Case): Profile {
   return { server, client: c.client, start };
 }
 
-const flagsOf = (c: Case) => ({ method: c.method, positioning: c.positioning });
+/** "10.11.19-MariaDB" → "mariadb-10.11.19", "8.4.3" → "mysql-8.4.3" (what --assume takes). */
+export const assumeOf = (version: string) => (/mariadb/i.test(version) ? `mariadb-${version.replace(/-MariaDB.*$/i, '')}` : `mysql-${version}`);
+
+const flagsOf = (c: Case) => ({ method: c.method, positioning: c.positioning, dryRun: true, assume: assumeOf(c.version) });
 
 export interface Outcome {
   /** STOP lines of the preflight (a real run stops before step 1: nothing runs). */
