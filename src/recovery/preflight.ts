@@ -47,7 +47,7 @@ function versionPrivileges(ctx: RecoveryContext, role: Role): Array<string[]> {
   return [];
 }
 
-async function missingPrivileges(ctx: RecoveryContext, role: Role): Promise<string[] | undefined> {
+export async function missingPrivileges(ctx: RecoveryContext, role: Role): Promise<string[] | undefined> {
   const rows = await ctx.read(
     role,
     stmt(
@@ -63,7 +63,7 @@ async function missingPrivileges(ctx: RecoveryContext, role: Role): Promise<stri
  * MariaDB's read_only does not fence accounts that may write through it (READ ONLY ADMIN from 11.0, SUPER before):
  * the ones this admin can see, for the operator to keep away from BS. (MySQL's super_read_only fences them all.)
  */
-async function readOnlyBypass(ctx: RecoveryContext): Promise<Check | undefined> {
+export async function readOnlyBypass(ctx: RecoveryContext): Promise<Check | undefined> {
   const v = ctx.dialect.BS.version;
   if (v.flavor !== 'mariadb') return undefined;
   const privilege = has(v, 'readOnlyAdminSplit') ? ['READ_ONLY ADMIN', 'READ ONLY ADMIN'] : ['SUPER'];
@@ -90,7 +90,7 @@ async function readOnlyBypass(ctx: RecoveryContext): Promise<Check | undefined> 
  * REPLICA act on all of MySQL's channels and on MariaDB's default connection only, and no statement the tool writes
  * names a channel. Refused, naming what exists.
  */
-async function otherChannels(ctx: RecoveryContext, role: Role): Promise<Check> {
+export async function otherChannels(ctx: RecoveryContext, role: Role): Promise<Check> {
   const d = ctx.dialect[role];
   const rows = await ctx.read(role, d.showAllReplicasStatus());
   const named = [...new Set(rows.map((r) => String(r[d.replicaColumns.channel] ?? '')).filter((c) => c !== ''))];
