@@ -14,7 +14,6 @@ import { findClients } from '../adapters/shell/clients.js';
 import { dumpArgs, loadArgs } from '../adapters/shell/dump-args.js';
 import { writeOptionFile } from '../adapters/shell/option-file.js';
 import { readCoordinates } from '../adapters/mysql/replication.js';
-import { literal } from '../dialect/statement.js';
 import { breakLab } from '../lab/break.js';
 import { startLab, type Lab } from '../lab/lab.js';
 import { loadOrders } from '../lab/load.js';
@@ -163,7 +162,7 @@ async function forgetRawImport(lab: Lab): Promise<void> {
   const [gs, bs] = await Promise.all([lab.connect('a'), lab.connect('b')]);
   try {
     const end = await readCoordinates(bs);
-    await gs.query(`CHANGE MASTER TO MASTER_LOG_FILE=${literal(end.file)}, MASTER_LOG_POS=${end.position}`);
+    await gs.query(`CHANGE MASTER TO MASTER_LOG_FILE=${gs.dialect.literal(end.file)}, MASTER_LOG_POS=${end.position}`);
   } finally {
     await Promise.all([gs.close(), bs.close()]);
   }

@@ -2,7 +2,10 @@
 import type { Endpoint } from '../adapters/mysql/endpoint.js';
 import type { Settings } from './settings.js';
 
-export function endpointFor(s: Pick<Settings, 'good' | 'bad' | 'goodSocket' | 'badSocket' | 'user' | 'password' | 'tls'>, role: 'GS' | 'BS'): Endpoint {
+export function endpointFor(
+  s: Pick<Settings, 'good' | 'bad' | 'goodSocket' | 'badSocket' | 'user' | 'password' | 'tls' | 'given'>,
+  role: 'GS' | 'BS',
+): Endpoint {
   const hp = role === 'GS' ? s.good : s.bad;
   return {
     label: role,
@@ -11,6 +14,7 @@ export function endpointFor(s: Pick<Settings, 'good' | 'bad' | 'goodSocket' | 'b
     socket: role === 'GS' ? s.goodSocket : s.badSocket,
     user: s.user,
     password: s.password,
-    tls: s.tls,
+    // No TLS setting at all is the clients' default (PREFERRED); an explicit --ssl-mode DISABLED is kept as such.
+    tls: s.tls ?? (s.given?.includes('sslMode') ? { mode: 'DISABLED' } : undefined),
   };
 }

@@ -18,6 +18,7 @@ import {
   type OptionValues,
 } from './options.js';
 import type { Settings } from './settings.js';
+import { isCovered, parseAssumedVersion } from '../dialect/version.js';
 
 /** The passwords: only ever from the environment (or .env), a private config file or an option file, never a flag. */
 export const PASSWORD_ENV = {
@@ -137,6 +138,11 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
   if ((merged.sslCa || merged.sslCert || merged.sslKey) && !merged.sslMode) merged.sslMode = merged.sslCa ? 'VERIFY_CA' : 'REQUIRED';
   checkPathsExist(merged);
   const v = { ...DEFAULTS, ...merged, good: merged.good, bad: merged.bad };
+  if (v.assume !== undefined) {
+    if (!v.dryRun) throw new UsageError(`--assume ${v.assume} rehearses offline and runs nothing: it needs --dry-run`);
+    const assumed = parseAssumedVersion(v.assume);
+    if (!isCovered(assumed)) throw new UsageError(`--assume ${v.assume}: mmrecover covers MySQL 5.7 to 9.x and MariaDB 10.x and 11.x`);
+  }
 
   return {
     good: v.good,
@@ -154,6 +160,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     backup: v.backup,
     backupDir: v.backupDir,
     dryRun: v.dryRun,
+    assume: v.assume,
     yes: v.yes,
     confirmBad: v.confirmBad,
     json: v.json,

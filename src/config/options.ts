@@ -20,8 +20,8 @@ export type HostPort = { host: string; port: number };
 export type OptionKind =
   /** host or host:port ([v6]:port), split into { host, port } */
   | { readonly type: 'hostPort' }
-  /** a non-empty string; `what` completes "must be …" */
-  | { readonly type: 'text'; readonly what: string }
+  /** a non-empty string; `what` completes "must be …"; with pattern, only strings it matches */
+  | { readonly type: 'text'; readonly what: string; readonly pattern?: RegExp }
   /** a non-empty path; with mustExist, a missing file is refused before anything connects */
   | { readonly type: 'path'; readonly what: string; readonly mustExist?: boolean }
   /** one of `choices`; with negation, --no-<flag> sets negation.value */
@@ -237,6 +237,16 @@ export const OPTIONS = [
     help: 'rehearse: show every step and statement, change nothing',
     kind: { type: 'flag' },
     default: false,
+    commands: ['recover'],
+    file: false,
+  },
+  // Dry run only, so never on the resume line: nothing it rehearses has happened.
+  {
+    key: 'assume',
+    flag: '--assume',
+    value: 'flavor-version',
+    help: 'with --dry-run: rehearse offline for this server version (mysql-8.4.3, mariadb-11.4.2), connecting to nothing',
+    kind: { type: 'text', what: 'a flavor and a version, e.g. mysql-8.4.3 or mariadb-11.4.2', pattern: /^(mysql|mariadb)-\d+\.\d+(\.\d+)?$/i },
     commands: ['recover'],
     file: false,
   },
@@ -572,6 +582,7 @@ function valueSchema(o: OptionSpec): z.ZodType {
     case 'hostPort':
       return hostPort;
     case 'text':
+      return k.pattern ? nonEmpty(k.what).regex(k.pattern, { error: `must be ${k.what}` }) : nonEmpty(k.what);
     case 'path':
       return nonEmpty(k.what);
     case 'enum':

@@ -35,6 +35,8 @@ export interface Settings {
   /** Seconds without a byte through the copy, or without an answer to a statement, after which a server counts as frozen. */
   stallTimeout: number;
   connectTimeout: number;
+  /** --assume mysql-8.4.3: rehearse offline for that flavor and version (dry run only; nothing is reached). */
+  assume?: string;
   /** Prove the result after step 10 (catch-up, marker rows, checksums). */
   verify: boolean;
   /** Write marker rows in the mmrecover schema as part of the proof. */

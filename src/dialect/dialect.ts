@@ -1,7 +1,7 @@
 // Version-aware SQL for MySQL 5.7–9.x and MariaDB 10.x/11.x. Pure: (flavor, version) → statement text and column names.
 // Thresholds are kept in one table so that a reviewer can check them against the vendors' release notes.
 import { isAtLeast, type ServerVersion } from './version.js';
-import { literal, stmt, withSecrets, type Statement } from './statement.js';
+import { DEFAULT_QUOTING, literal, stmt, withSecrets, type Quoting, type Statement } from './statement.js';
 
 /** The version at which each new form appeared (null: the flavor never has it). */
 export const THRESHOLDS = {
@@ -15,6 +15,32 @@ export const THRESHOLDS = {
   offlineMode: { mysql: '5.7.5', mariadb: null },
   getSourcePublicKey: { mysql: '8.0.4', mariadb: null }, // needed by caching_sha2_password without TLS
   binlogSnapshotStatus: { mysql: null, mariadb: '5.3.0' }, // Binlog_snapshot_file/position of a consistent snapshot
+  // GTID_ONLY=1 channels (8.0.27+) refuse SOURCE_AUTO_POSITION=0 unless GTID_ONLY=0 is said too.
+  gtidOnly: { mysql: '8.0.27', mariadb: null },
+  // 8.4 removed SHOW MASTER STATUS, CHANGE MASTER TO, START/STOP SLAVE, RESET MASTER and the MASTER_* options
+  // (https://dev.mysql.com/doc/relnotes/mysql/8.4/en/news-8-4-0.html): a client program that still sends them fails.
+  legacyReplicationRemoved: { mysql: '8.4.0', mariadb: null },
+  // information_schema.COLUMN_STATISTICS, which MySQL 8's mysqldump reads unless --column-statistics=0.
+  columnStatisticsTable: { mysql: '8.0.0', mariadb: null },
+  // SUPER no longer implies READ ONLY ADMIN (MDEV-29596): an admin needs READ ONLY ADMIN to write on a read_only server.
+  readOnlyAdminSplit: { mysql: null, mariadb: '11.0.0' },
+  // A replica verifies its source's certificate unless told otherwise (MASTER_SSL_VERIFY_SERVER_CERT defaults to 1).
+  channelVerifiesCertByDefault: { mysql: null, mariadb: '11.4.0' },
+  // ---- client programs, by the program's own flavor and version (see clientFeatures) ----
+  // mysqldump --source-data (--master-data is deprecated from 8.0.26).
+  dumpSourceData: { mysql: '8.0.26', mariadb: null },
+  // mysqldump reads the coordinates with SHOW BINARY LOG STATUS; older ones (and mariadb-dump) send SHOW MASTER STATUS.
+  dumpBinaryLogStatus: { mysql: '8.2.0', mariadb: null },
+  // mysqldump --set-gtid-purged (MySQL 5.6.9+); mariadb-dump has no such option.
+  dumpSetGtidPurged: { mysql: '5.6.9', mariadb: null },
+  // mysqldump --column-statistics, on by default: every MySQL 8 mysqldump has it.
+  dumpColumnStatistics: { mysql: '8.0.0', mariadb: null },
+  // mariadb-dump --gtid: the GTID position beside the coordinates.
+  dumpGtid: { mysql: null, mariadb: '10.0.13' },
+  // The mysql clients' get-server-public-key (caching_sha2_password without TLS).
+  clientGetServerPublicKey: { mysql: '8.0.4', mariadb: null },
+  // Clients that encrypt by default when no TLS option is given (MySQL: --ssl-mode=PREFERRED; MariaDB 11.4: TLS, verified).
+  clientTlsByDefault: { mysql: '5.7.11', mariadb: '11.4.0' },
 } as const satisfies Record<string, { mysql: string | null; mariadb: string | null }>;
 
 export type Feature = keyof typeof THRESHOLDS;
@@ -48,6 +74,8 @@ export interface ReplicaColumns {
   sslAllowed: string;
   /** MariaDB: Using_Gtid (No/Slave_Pos/Current_Pos); MySQL: Auto_Position (0/1). */
   gtidMode: string;
+  /** The channel (MySQL Channel_Name, 5.7+) or connection (MariaDB Connection_name, in SHOW ALL … STATUS) a row is of. */
+  channel: string;
 }
 
 const LEGACY_COLUMNS: ReplicaColumns = {
@@ -69,6 +97,7 @@ const LEGACY_COLUMNS: ReplicaColumns = {
   lastSqlErrorTime: 'Last_SQL_Error_Timestamp',
   sslAllowed: 'Master_SSL_Allowed',
   gtidMode: 'Auto_Position',
+  channel: 'Channel_Name',
 };
 
 const REPLICA_COLUMNS: ReplicaColumns = {
@@ -90,14 +119,34 @@ const REPLICA_COLUMNS: ReplicaColumns = {
   lastSqlErrorTime: 'Last_SQL_Error_Timestamp',
   sslAllowed: 'Source_SSL_Allowed',
   gtidMode: 'Auto_Position',
+  channel: 'Channel_Name',
 };
+
+/** MySQL's --ssl-mode names. */
+export type SslMode = 'DISABLED' | 'PREFERRED' | 'REQUIRED' | 'VERIFY_CA' | 'VERIFY_IDENTITY';
 
 export interface ReplicationSourceTls {
   ca?: string;
   cert?: string;
   key?: string;
-  /** Verify the source's certificate against the CA (MASTER_SSL_VERIFY_SERVER_CERT). */
+  /**
+   * Verify the source's certificate (*_SSL_VERIFY_SERVER_CERT=1); false says =0 where the server would verify by
+   * default (MariaDB 11.4+); absent leaves the server's default.
+   */
   verify?: boolean;
+}
+
+/**
+ * Whether a replication channel must verify its source's certificate, from the --ssl-mode the operator gave (absent:
+ * the server's default). MySQL's replica checks the CA whenever SOURCE_SSL_CA is set and the host name only with
+ * SOURCE_SSL_VERIFY_SERVER_CERT=1 (VERIFY_IDENTITY); MariaDB's MASTER_SSL_VERIFY_SERVER_CERT checks both, so VERIFY_CA
+ * gets the stricter check there rather than none.
+ */
+export function channelVerify(v: ServerVersion, mode: SslMode | undefined): boolean | undefined {
+  if (mode === undefined) return undefined;
+  if (mode === 'VERIFY_IDENTITY') return true;
+  if (mode === 'VERIFY_CA') return v.flavor === 'mariadb' ? true : undefined;
+  return false;
 }
 
 export interface ChangeSourceOptions {
@@ -122,9 +171,18 @@ export function usesGtid(value: unknown): boolean {
 
 export interface Dialect {
   version: ServerVersion;
+  /** How this server's session reads string literals (its sql_mode). */
+  quoting: Quoting;
+  /** A string literal this server's session reads back as `value`. */
+  literal(value: string): string;
   stopReplica(): Statement;
   startReplica(): Statement;
   showReplicaStatus(): Statement;
+  /**
+   * Every channel's status: MySQL's SHOW REPLICA STATUS has a row per channel; MariaDB's shows only the default
+   * connection, SHOW ALL SLAVES STATUS (ALL REPLICAS from 10.5.1) every named one.
+   */
+  showAllReplicasStatus(): Statement;
   resetReplicaAll(): Statement;
   /** Binary log coordinates of this server as a source (columns File, Position). */
   showBinlogStatus(): Statement;
@@ -144,12 +202,13 @@ export interface Dialect {
   snapshotReportsBinlogPosition: boolean;
 }
 
-export function dialectFor(v: ServerVersion): Dialect {
+export function dialectFor(v: ServerVersion, q: Quoting = DEFAULT_QUOTING): Dialect {
+  const lit = (value: string) => literal(value, q);
   const replica = has(v, 'replicaKeyword');
   const newSource = has(v, 'changeReplicationSource');
   const columns =
     v.flavor === 'mariadb'
-      ? { ...LEGACY_COLUMNS, gtidMode: 'Using_Gtid', lastIoErrorTime: null, lastSqlErrorTime: null }
+      ? { ...LEGACY_COLUMNS, gtidMode: 'Using_Gtid', lastIoErrorTime: null, lastSqlErrorTime: null, channel: 'Connection_name' }
       : has(v, 'replicaColumns')
         ? REPLICA_COLUMNS
         : LEGACY_COLUMNS;
@@ -159,16 +218,20 @@ export function dialectFor(v: ServerVersion): Dialect {
 
   return {
     version: v,
+    quoting: q,
+    literal: lit,
     stopReplica: () => stmt(replica ? 'STOP REPLICA' : 'STOP SLAVE'),
     startReplica: () => stmt(replica ? 'START REPLICA' : 'START SLAVE'),
     showReplicaStatus: () => stmt(replica ? 'SHOW REPLICA STATUS' : 'SHOW SLAVE STATUS'),
+    showAllReplicasStatus: () =>
+      stmt(v.flavor === 'mariadb' ? (replica ? 'SHOW ALL REPLICAS STATUS' : 'SHOW ALL SLAVES STATUS') : replica ? 'SHOW REPLICA STATUS' : 'SHOW SLAVE STATUS'),
     resetReplicaAll: () => stmt(replica ? 'RESET REPLICA ALL' : 'RESET SLAVE ALL'),
     showBinlogStatus: () => stmt(has(v, 'binaryLogStatus') ? 'SHOW BINARY LOG STATUS' : has(v, 'binlogStatus') ? 'SHOW BINLOG STATUS' : 'SHOW MASTER STATUS'),
     resetBinlogs: () => stmt(has(v, 'resetBinaryLogsAndGtids') ? 'RESET BINARY LOGS AND GTIDS' : 'RESET MASTER'),
-    changeSource: (o) => changeSource(v, newSource, o),
+    changeSource: (o) => changeSource(v, newSource, o, q),
     replicaColumns: columns,
     fenceVariables: fence,
-    setGtidSlavePos: (pos) => stmt(`SET GLOBAL gtid_slave_pos = ${literal(pos)}`),
+    setGtidSlavePos: (pos) => stmt(`SET GLOBAL gtid_slave_pos = ${lit(pos)}`),
     stopReplicaSqlThread: () => stmt(`${replica ? 'STOP REPLICA' : 'STOP SLAVE'} SQL_THREAD`),
     startReplicaSqlThread: () => stmt(`${replica ? 'START REPLICA' : 'START SLAVE'} SQL_THREAD`),
     startReplicaSqlThreadUntil: (file, position) => {
@@ -176,39 +239,50 @@ export function dialectFor(v: ServerVersion): Dialect {
       // A number, or a slot that the executor fills with a checked integer when it runs.
       if (typeof position === 'number' && (!Number.isSafeInteger(position) || position < 0))
         throw new Error(`startReplicaSqlThreadUntil: bad position ${position}`);
-      return stmt(`${replica ? 'START REPLICA' : 'START SLAVE'} SQL_THREAD UNTIL ${P}_LOG_FILE=${literal(file)}, ${P}_LOG_POS=${position}`);
+      return stmt(`${replica ? 'START REPLICA' : 'START SLAVE'} SQL_THREAD UNTIL ${P}_LOG_FILE=${lit(file)}, ${P}_LOG_POS=${position}`);
     },
     snapshotReportsBinlogPosition: has(v, 'binlogSnapshotStatus'),
   };
 }
 
-function changeSource(v: ServerVersion, newSource: boolean, o: ChangeSourceOptions): Statement {
+function changeSource(v: ServerVersion, newSource: boolean, o: ChangeSourceOptions, q: Quoting): Statement {
+  const quote = (value: string) => literal(value, q);
   if (o.gtid && (o.file !== undefined || o.position !== undefined)) throw new Error('changeSource: GTID and file/position positioning are exclusive');
   if (!o.gtid && (o.file === undefined || o.position === undefined)) throw new Error('changeSource: file and position are required without GTID');
   const P = newSource ? 'SOURCE' : 'MASTER';
   const head = newSource ? 'CHANGE REPLICATION SOURCE TO' : 'CHANGE MASTER TO';
   const parts: Array<string | { secret: string }> = [
-    `${head} ${P}_HOST=${literal(o.host)}, ${P}_PORT=${o.port}, ${P}_USER=${literal(o.user)}, ${P}_PASSWORD=`,
+    `${head} ${P}_HOST=${quote(o.host)}, ${P}_PORT=${o.port}, ${P}_USER=${quote(o.user)}, ${P}_PASSWORD=`,
     { secret: o.password },
   ];
   const add = (s: string) => parts.push(`, ${s}`);
   if (o.gtid) {
     add(v.flavor === 'mariadb' ? 'MASTER_USE_GTID=slave_pos' : `${P}_AUTO_POSITION=1`);
   } else {
-    add(`${P}_LOG_FILE=${literal(o.file!)}, ${P}_LOG_POS=${o.position}`);
-    // MariaDB 10.10+ would otherwise pick MASTER_USE_GTID itself; MySQL with GTIDs off must not auto-position.
+    add(`${P}_LOG_FILE=${quote(o.file!)}, ${P}_LOG_POS=${o.position}`);
+    // MariaDB 10.10+ would otherwise pick MASTER_USE_GTID itself. MySQL refuses a file/position while the channel still
+    // auto-positions (ER 1776: "Parameters SOURCE_LOG_FILE, SOURCE_LOG_POS, RELAY_LOG_FILE and RELAY_LOG_POS cannot be
+    // set when SOURCE_AUTO_POSITION is active"), as a pair that replicated by GTID left it; a GTID_ONLY=1 channel
+    // (8.0.27+) keeps auto-positioning unless GTID_ONLY=0 is said too
+    // (https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-auto-positioning.html).
     if (v.flavor === 'mariadb') add('MASTER_USE_GTID=no');
+    else {
+      add(`${P}_AUTO_POSITION=0`);
+      if (has(v, 'gtidOnly')) add('GTID_ONLY=0');
+    }
   }
   if (o.connectRetrySeconds !== undefined) add(`${P}_CONNECT_RETRY=${o.connectRetrySeconds}`);
   if (o.tls) {
     add(`${P}_SSL=1`);
-    if (o.tls.ca) add(`${P}_SSL_CA=${literal(o.tls.ca)}`);
-    if (o.tls.cert) add(`${P}_SSL_CERT=${literal(o.tls.cert)}`);
-    if (o.tls.key) add(`${P}_SSL_KEY=${literal(o.tls.key)}`);
+    if (o.tls.ca) add(`${P}_SSL_CA=${quote(o.tls.ca)}`);
+    if (o.tls.cert) add(`${P}_SSL_CERT=${quote(o.tls.cert)}`);
+    if (o.tls.key) add(`${P}_SSL_KEY=${quote(o.tls.key)}`);
     if (o.tls.verify) add(`${P}_SSL_VERIFY_SERVER_CERT=1`);
+    // MariaDB 11.4+ verifies by default: an operator who asked for encryption without verification must say so.
+    else if (o.tls.verify === false && has(v, 'channelVerifiesCertByDefault')) add(`${P}_SSL_VERIFY_SERVER_CERT=0`);
   } else if (has(v, 'getSourcePublicKey')) {
     // caching_sha2_password (the MySQL 8 default) refuses an unencrypted replica unless it may fetch the RSA key.
     add(newSource ? 'GET_SOURCE_PUBLIC_KEY=1' : 'GET_MASTER_PUBLIC_KEY=1');
   }
-  return withSecrets(parts);
+  return withSecrets(parts, q);
 }

@@ -40,6 +40,19 @@ export function isAtLeast(v: ServerVersion, flavor: Flavor, min: string): boolea
   return v.flavor === flavor && compareVersions([v.major, v.minor, v.patch], min.split('.').map(Number)) >= 0;
 }
 
+/** "mysql-8.4.3" / "mariadb-11.4.2" (--assume) → the version a server would report. */
+export function parseAssumedVersion(text: string): ServerVersion {
+  const m = /^(mysql|mariadb)-(\d+\.\d+(?:\.\d+)?)$/i.exec(text.trim());
+  if (!m) throw new Error(`"${text}" is not a flavor and a version (mysql-8.4.3, mariadb-11.4.2)`);
+  return m[1].toLowerCase() === 'mariadb' ? parseVersion(`${m[2]}-MariaDB`) : parseVersion(m[2]);
+}
+
+/** The versions the tool knows the statements of: MySQL 5.7 to 9.x, MariaDB 10.x and 11.x. */
+export function isCovered(v: ServerVersion): boolean {
+  const n = [v.major, v.minor, v.patch];
+  return v.flavor === 'mysql' ? compareVersions(n, [5, 7]) >= 0 && v.major <= 9 : v.major === 10 || v.major === 11;
+}
+
 export function versionLabel(v: ServerVersion): string {
   return `${v.flavor === 'mariadb' ? 'MariaDB' : 'MySQL'} ${v.major}.${v.minor}.${v.patch}`;
 }

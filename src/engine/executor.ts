@@ -130,6 +130,8 @@ export class Executor {
   }
 
   async run(step: number, a: Action, state: RecoveryState, b: Bindings): Promise<void> {
+    // A branch is what an offline plan could not measure: a connected step decides instead, so none may run live.
+    if (a.branch && this.live) throw new Error(`internal: an unmeasured branch reached a live run (${renderAction(a, b)[0]?.text})`);
     switch (a.kind) {
       case 'sql':
         return this.sql(step, a, state, b);
@@ -221,13 +223,18 @@ export class Executor {
     }
   }
 
+  /** How a client program reaches `role`; whether the server offered TLS to our own session stands in for PREFERRED. */
+  private endpoint(role: Role) {
+    return { ...endpointFor(this.deps.settings, role), serverTls: Boolean(this.deps.sessions[role]?.identity.sslCipher) };
+  }
+
   /** Option files for the roles a command line needs, removed by the caller on every exit path. */
   private async optionFiles(c: CommandLine, files: OptionFile[]): Promise<Partial<Record<Role, string>>> {
     const clients = await this.deps.clients();
     const out: Partial<Record<Role, string>> = {};
     for (const role of optionFileRoles(c)) {
-      const flavor = c.program === clients.load.command ? clients.load.flavor : clients.dump.flavor;
-      const f = await writeOptionFile(endpointCredentials(endpointFor(this.deps.settings, role)), flavor);
+      const program = c.program === clients.load.command ? clients.load : clients.dump;
+      const f = await writeOptionFile(endpointCredentials(this.endpoint(role)), { flavor: program.flavor, version: program.version });
       files.push(f);
       out[role] = f.path;
     }
@@ -314,7 +321,7 @@ export class Executor {
       if (a.tool === 'binlog-events') {
         // The reader takes its option file itself: the argv after it is the action's, as shown.
         const reader = await findBinlogReader();
-        const r = await readOwnEvents(endpointFor(this.deps.settings, a.role), reader, a.command.args.slice(1), {
+        const r = await readOwnEvents(this.endpoint(a.role), reader, a.command.args.slice(1), {
           saveTo: a.file,
           header: a.header,
           signal: this.deps.signal,

@@ -7,7 +7,7 @@ import { findClients, type Clients } from '../adapters/shell/clients.js';
 import { endpointFor } from '../config/endpoints.js';
 import type { Settings } from '../config/settings.js';
 import { dialectFor } from '../dialect/dialect.js';
-import { parseVersion, versionLabel } from '../dialect/version.js';
+import { parseAssumedVersion, parseVersion, versionLabel } from '../dialect/version.js';
 import { Declined, Interrupted, StepFailed, UsageError, exitCodeOf } from '../base/errors.js';
 import { renderAction, type Role } from '../recovery/actions.js';
 import type { RecoveryContext } from '../recovery/context.js';
@@ -109,7 +109,10 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
 
   const journalPath = settings.journal ?? defaultJournalPath(deps.env, settings.good, settings.bad);
   let journal = dry ? undefined : openJournal(settings, journalPath);
-  const sessions = await connectBoth(settings, dry, emit);
+  // --assume (dry run only): the plans that version needs, without even trying to connect.
+  const assumed = settings.assume ? parseAssumedVersion(settings.assume) : undefined;
+  const offlineVersion = assumed ?? OFFLINE_VERSION;
+  const sessions: Sessions = assumed ? {} : await connectBoth(settings, dry, emit);
   let current: Step | undefined;
   const record = (r: Executed) => {
     executed.push(r);
@@ -120,7 +123,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   const ctx: RecoveryContext = {
     settings,
     identity: { GS: sessions.GS?.identity, BS: sessions.BS?.identity },
-    dialect: { GS: sessions.GS?.dialect ?? dialectFor(OFFLINE_VERSION), BS: sessions.BS?.dialect ?? dialectFor(OFFLINE_VERSION) },
+    dialect: { GS: sessions.GS?.dialect ?? dialectFor(offlineVersion), BS: sessions.BS?.dialect ?? dialectFor(offlineVersion) },
     read: exec.read,
     clients: () => (clients ??= findClients()),
     state: emptyState(),
@@ -142,7 +145,9 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
               role,
               address: address(hp),
               reachable: false,
-              reason: `statements shown for ${versionLabel(OFFLINE_VERSION)}, with <slots> for what only the server could tell`,
+              reason: assumed
+                ? `not connected (--assume ${settings.assume}): statements for ${versionLabel(assumed)}, with <slots> and branches for what only the server could tell`
+                : `statements shown for ${versionLabel(OFFLINE_VERSION)}, with <slots> for what only the server could tell`,
             },
       );
     }

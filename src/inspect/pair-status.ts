@@ -4,7 +4,7 @@ import { firstEventTimeAfter } from '../adapters/shell/binlog-reader.js';
 import { describeEndpoint, type Endpoint } from '../adapters/mysql/endpoint.js';
 import { readCoordinates, readReplicaStatus, type Coordinates, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import { ServerSession } from '../adapters/mysql/session.js';
-import { ident, literal, stmt } from '../dialect/statement.js';
+import { ident, stmt } from '../dialect/statement.js';
 import { versionLabel } from '../dialect/version.js';
 import { differingTables, listUserTables, quoteTable, rowCount, type Query } from '../recovery/compare.js';
 import { describeOwnEvents, ownEventsSince } from '../recovery/bs-only.js';
@@ -330,7 +330,9 @@ async function lacking(side: Side, g: Record<Side, Gathered>, dirs: DirectionFac
   if (!mine.session || f.serverId === undefined) return { count: null, unit: 'transactions', detail: 'cannot tell' };
   if (f.gtid?.mode?.toUpperCase() === 'ON' && f.gtid.executed !== undefined) {
     const diff = String(
-      (await mine.session.value(`SELECT GTID_SUBTRACT(${literal(f.gtid.executed)}, ${literal(theirs.facts.gtid?.executed ?? '')})`).catch(() => '')) ?? '',
+      (await mine.session
+        .value(`SELECT GTID_SUBTRACT(${mine.session.dialect.literal(f.gtid.executed)}, ${mine.session.dialect.literal(theirs.facts.gtid?.executed ?? '')})`)
+        .catch(() => '')) ?? '',
     );
     const count = countMysqlGtids(diff);
     return {

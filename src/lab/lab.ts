@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ServerSession } from '../adapters/mysql/session.js';
 import type { Endpoint } from '../adapters/mysql/endpoint.js';
 import { readCoordinates, readReplicaStatus, replicaRunning } from '../adapters/mysql/replication.js';
-import { literal, stmt } from '../dialect/statement.js';
+import { stmt } from '../dialect/statement.js';
 import { UsageError } from '../base/errors.js';
 import { stateDir } from '../config/paths.js';
 import { assertPortFree, freePort, initDatadir, isRunning, mariadbdPath, startServer, stopServer, type LabServer, type ServerSpec } from './mariadbd.js';
@@ -24,6 +24,8 @@ export interface LabOptions {
   adminPassword?: string;
   replUser?: string;
   replPassword?: string;
+  /** Extra sql_mode flags for both servers (e.g. NO_BACKSLASH_ESCAPES), set globally at start. */
+  sqlMode?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -35,6 +37,8 @@ export interface LabState {
   dir: string;
   ownsDir: boolean;
   gtid: boolean;
+  /** Extra sql_mode flags both servers start with. */
+  sqlMode?: string;
   tls?: LabTls;
   adminUser: string;
   adminPassword: string;
@@ -127,7 +131,8 @@ export class Lab {
   async restart(which: Which, extraArgs: string[] = []): Promise<void> {
     await stopServer(this.server(which).pid);
     const s = this.server(which);
-    const started = await startServer({ ...spec(s.name, s.dir, s.port, s.serverId, this.state), extraArgs });
+    const base = spec(s.name, s.dir, s.port, s.serverId, this.state);
+    const started = await startServer({ ...base, extraArgs: [...(base.extraArgs ?? []), ...extraArgs] });
     this.state[which] = started;
     this.save();
   }
@@ -139,8 +144,19 @@ export class Lab {
   }
 }
 
-function spec(name: Which, dir: string, port: number, serverId: number, st: Pick<LabState, 'gtid' | 'tls'>): ServerSpec {
-  return { name, dir, port, serverId, gtid: st.gtid, tls: st.tls ? { ca: st.tls.ca, cert: st.tls.serverCert, key: st.tls.serverKey } : undefined };
+type SpecState = Pick<LabState, 'gtid' | 'tls' | 'sqlMode'>;
+
+function spec(name: Which, dir: string, port: number, serverId: number, st: SpecState): ServerSpec {
+  return {
+    name,
+    dir,
+    port,
+    serverId,
+    gtid: st.gtid,
+    tls: st.tls ? { ca: st.tls.ca, cert: st.tls.serverCert, key: st.tls.serverKey } : undefined,
+    // The server's default modes plus the ones asked for.
+    extraArgs: st.sqlMode ? [`--sql-mode=STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION,${st.sqlMode}`] : [],
+  };
 }
 
 function pointerFile(env: NodeJS.ProcessEnv): string {
@@ -159,7 +175,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     mkdirSync(dir, { recursive: true });
   }
   const tls = opts.tls ? await makeCertificates(join(dir, 'tls')) : undefined;
-  const st: Pick<LabState, 'gtid' | 'tls'> = { gtid: Boolean(opts.gtid), tls };
+  const st: SpecState = { gtid: Boolean(opts.gtid), tls, sqlMode: opts.sqlMode };
   const [portA, portB] = [opts.portA ?? (await freePort()), opts.portB ?? (await freePort())];
   const started: LabServer[] = [];
   try {
@@ -170,8 +186,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     const lab = new Lab({
       dir,
       ownsDir,
-      gtid: Boolean(opts.gtid),
-      tls,
+      ...st,
       adminUser: 'root',
       adminPassword: opts.adminPassword ?? LAB_ADMIN_PASSWORD,
       replUser: opts.replUser ?? 'repl',
@@ -214,6 +229,8 @@ async function configurePair(lab: Lab): Promise<void> {
   ]);
   try {
     for (const s of sessions) {
+      // The session's own quoting: a lab may run with NO_BACKSLASH_ESCAPES in its sql_mode.
+      const literal = s.dialect.literal;
       const pw = literal(st.adminPassword);
       // mariadb-install-db leaves password-less root@127.0.0.1/::1/<hostname> and anonymous accounts: TCP logins
       // would match those before root@'%'. Keep only root@localhost (the socket).

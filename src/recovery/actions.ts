@@ -81,8 +81,33 @@ export function renderCommand(c: CommandLine): string {
     .join(' ');
 }
 
+/**
+ * A fact a connected run measures before it decides whether an action runs (a variable's value then, what only BS
+ * holds, the replication account's privileges). Offline (servers that did not answer, or --assume) the step cannot
+ * measure it: the action is shown with its condition, and the rules checker (rules/) takes the branch for each
+ * starting state it replays. A connected run never carries a branch to the executor: the step decided.
+ */
+export type Fact =
+  /** The variable's value on `role` when the action runs. */
+  | { fact: 'variable'; role: Role; variable: string; is: 'ON' | 'OFF' }
+  /** Its value before step 1 changed anything (what step 11 puts back). */
+  | { fact: 'variable-before-step-1'; role: Role; variable: string; is: 'ON' | 'OFF' }
+  /** The replication account holds CONNECTION_ADMIN or SUPER (MySQL): offline_mode does not refuse its logins. */
+  | { fact: 'replication-account-exempt'; is: boolean }
+  /** BS holds schemas, rows or transactions that GS does not. */
+  | { fact: 'bs-only'; is: boolean };
+
+export interface Branch {
+  /** Shown after "only": "if super_read_only is ON then (not measured: …)". */
+  text: string;
+  /** Every fact must hold for the action to run. */
+  all: Fact[];
+}
+
 interface Base {
   role: Role;
+  /** Offline plans only: the action runs only if this holds (see Fact). */
+  branch?: Branch;
   /** Why, in a few words, when the action alone does not say it. */
   note?: string;
   /** Runs even when an earlier action of its step failed (a COMMIT, a replica restarted, a fence put back). */
@@ -208,6 +233,7 @@ export function renderAction(a: Action, b: Bindings = {}): PlanLine[] {
     role: a.role,
     text: renderText(text, b),
     ...(a.note ? { note: a.note } : {}),
+    ...(a.branch ? { when: a.branch.text } : {}),
     ...extra,
   });
   switch (a.kind) {

@@ -9,9 +9,10 @@ import { dumpArgs } from '../adapters/shell/dump-args.js';
 import { parseReplicaStatus, type Coordinates } from '../adapters/mysql/replication.js';
 import type { Endpoint } from '../adapters/mysql/endpoint.js';
 import { endpointFor } from '../config/endpoints.js';
-import { ident, literal, stmt } from '../dialect/statement.js';
-import { optionFileArg, optionFileSlot, type Action } from './actions.js';
-import type { RecoveryContext } from './context.js';
+import { ident, stmt } from '../dialect/statement.js';
+import { optionFileArg, optionFileSlot, type Action, type Branch } from './actions.js';
+import { reachable, type RecoveryContext } from './context.js';
+import { unmeasured } from './fence.js';
 import type { BackupRecord, BsOnly } from './state.js';
 
 export type { BackupRecord, BsOnly };
@@ -97,6 +98,7 @@ async function gsPositionInBsLog(ctx: RecoveryContext): Promise<Coordinates | un
 /** The row a duplicate-key error names, read from BS (single-column primary keys only). */
 async function conflictRow(ctx: RecoveryContext, table: string, key: string): Promise<Record<string, unknown> | undefined> {
   const [schema, name] = [schemaOf(table), table.slice(table.indexOf('.') + 1)];
+  const literal = ctx.dialect.BS.literal;
   const pk = await q(
     ctx,
     'BS',
@@ -117,7 +119,8 @@ export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
   const out: BsOnly = { differing: [], schemas: [] };
   out.from = await gsPositionInBsLog(ctx);
   if (out.from) {
-    out.own = await ownEventsSince(endpointFor(ctx.settings, 'BS'), out.from, ctx.identity.BS!.serverId, ctx.signal);
+    const endpoint = { ...endpointFor(ctx.settings, 'BS'), serverTls: Boolean(ctx.identity.BS?.sslCipher) };
+    out.own = await ownEventsSince(endpoint, out.from, ctx.identity.BS!.serverId, ctx.signal);
   }
   const bsRepl = parseReplicaStatus(await ctx.read('BS', ctx.dialect.BS.showReplicaStatus()), ctx.dialect.BS);
   if (bsRepl.lastSqlErrno === 1062 || bsRepl.lastSqlErrno === 1032) {
@@ -189,13 +192,65 @@ async function freeBytes(dir: string): Promise<number | undefined> {
   }
 }
 
+/** Offline (BS did not answer, or --assume): the backup a connected run would keep if BS holds anything of its own. */
+async function offlineBackupActions(ctx: RecoveryContext): Promise<Action[]> {
+  const branch: Branch = { text: `if BS holds transactions or rows GS does not (${unmeasured(ctx)})`, all: [{ fact: 'bs-only', is: true }] };
+  if (ctx.settings.backup === 'none')
+    return [
+      {
+        kind: 'ask',
+        role: 'BS',
+        branch,
+        question: 'BS holds what GS does not. Overwrite it without keeping a copy (--no-backup)? It cannot be recovered later.',
+      },
+    ];
+  const dir = join(backupRoot(ctx), `${ctx.settings.bad.host}_${ctx.settings.bad.port}-<time>`);
+  const actions: Action[] = [];
+  const reader = await findBinlogReader().catch(() => undefined);
+  if (reader)
+    actions.push({
+      kind: 'export',
+      role: 'BS',
+      tool: 'binlog-events',
+      branch,
+      command: {
+        program: reader.command,
+        args: [optionFileArg('BS'), ...ownEventsArgs({ file: '<BS binary log GS applied up to>', position: '<position>' }, '<BS server_id>')],
+      },
+      file: join(dir, 'bs-own-events.sql'),
+      note: 'BS’s own events GS never executed, as replayable SQL',
+    });
+  const c = await ctx.clients().catch(() => undefined);
+  if (c)
+    actions.push({
+      kind: 'export',
+      role: 'BS',
+      tool: 'dump-gzip',
+      branch: ctx.settings.backup === 'all' ? { text: `every schema on BS (${unmeasured(ctx)})`, all: [] } : branch,
+      command: {
+        program: c.dump.command,
+        args: dumpArgs(c, {
+          optionFile: optionFileSlot('BS'),
+          consistency: 'lock-all-tables',
+          databases: [ctx.settings.backup === 'all' ? '<every schema on BS>' : '<schemas only BS holds>'],
+          server: ctx.dialect.BS.version,
+          purpose: 'backup',
+        }),
+      },
+      file: join(dir, 'bs-data.sql.gz'),
+      note: 'BS’s data before the copy (BS is fenced: its lock stalls no one)',
+    });
+  return actions;
+}
+
 /**
  * Step 2's backup, after STOP REPLICA: BS's own events as replayable SQL and a gzip'd dump of the schemas concerned
  * (BS is fenced: the dump's lock stalls no one). With --no-backup, a question first: overwrite it without a copy?
  */
 export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
   const b = ctx.state.bsOnly;
-  if (ctx.state.backup || !b) return []; // kept by an earlier run of this journal, or nothing measured (servers down)
+  if (!ctx.state.backup && !b && !reachable(ctx, 'BS')) return offlineBackupActions(ctx);
+  if (ctx.state.backup || !b) return []; // kept by an earlier run of this journal, or nothing measured
   if (ctx.settings.backup === 'none') {
     if (!hasBsOnly(b)) return [];
     return [
@@ -245,7 +300,13 @@ export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
       tool: 'dump-gzip',
       command: {
         program: c.dump.command,
-        args: dumpArgs(c, { optionFile: optionFileSlot('BS'), consistency: 'lock-all-tables', databases: schemas }),
+        args: dumpArgs(c, {
+          optionFile: optionFileSlot('BS'),
+          consistency: 'lock-all-tables',
+          databases: schemas,
+          server: ctx.dialect.BS.version,
+          purpose: 'backup',
+        }),
       },
       file,
       note: 'BS’s data before the copy (BS is fenced: its lock stalls no one)',

@@ -27,7 +27,7 @@ export async function listUserSchemas(q: Query): Promise<string[]> {
 /** Bytes of data and indexes outside the system schemas (or in `schemas` only), as information_schema estimates them. */
 export async function dataSizeBytes(q: Query, schemas?: string[]): Promise<number> {
   const where = schemas
-    ? `TABLE_SCHEMA IN (${schemas.map(literal).join(', ') || "''"})`
+    ? `TABLE_SCHEMA IN (${schemas.map((x) => literal(x)).join(', ') || "''"})`
     : "TABLE_SCHEMA NOT IN ('information_schema', 'performance_schema', 'sys')";
   const rows = await q(stmt(`SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS bytes FROM information_schema.TABLES WHERE ${where}`));
   return Number(rows[0]?.bytes ?? 0);

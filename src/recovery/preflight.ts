@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { ServerSession, ServerError, type Row } from '../adapters/mysql/session.js';
 import { parseReplicaStatus } from '../adapters/mysql/replication.js';
 import { endpointFor } from '../config/endpoints.js';
-import { literal, stmt } from '../dialect/statement.js';
+import { stmt } from '../dialect/statement.js';
 import { versionLabel } from '../dialect/version.js';
 import { reachable, type RecoveryContext, type Role } from './context.js';
 import { copyMethod } from './copy-method.js';
@@ -13,7 +13,9 @@ import type { Check, Verdict } from './events.js';
 import { dataSizeBytes } from './compare.js';
 import { formatBytes } from '../base/format.js';
 import { describeBlockers, onlineBlockers } from './online-safety.js';
-import { decidePositioning } from './positioning.js';
+import { decidePositioning, usesGtidPositioning } from './positioning.js';
+import { has } from '../dialect/dialect.js';
+import { dumpPlan } from '../adapters/shell/dump-args.js';
 import { bsOnlyChecks } from './bs-only.js';
 
 export type { Check, Verdict };
@@ -32,7 +34,20 @@ const REQUIRED_PRIVILEGES: Array<string[]> = [
   ['SUPER', 'REPLICATION_SLAVE_ADMIN', 'REPLICATION SLAVE ADMIN'],
 ];
 
-async function missingPrivileges(ctx: RecoveryContext, role: Role): Promise<string[] | undefined> {
+/**
+ * What the admin needs on top, by flavor and version, to write on a fenced BS: MySQL's read_only and offline_mode let
+ * through CONNECTION_ADMIN or SUPER; MariaDB 11.0+ no longer counts SUPER as READ ONLY ADMIN (MDEV-29596;
+ * https://mariadb.com/kb/en/grant/#read_only-admin), so an admin with SUPER alone cannot import, drop or write the
+ * marker on a read_only BS.
+ */
+function versionPrivileges(ctx: RecoveryContext, role: Role): Array<string[]> {
+  const v = ctx.dialect[role].version;
+  if (v.flavor === 'mysql' && has(v, 'offlineMode')) return [['SUPER', 'CONNECTION_ADMIN']];
+  if (has(v, 'readOnlyAdminSplit')) return [['READ_ONLY ADMIN', 'READ ONLY ADMIN']];
+  return [];
+}
+
+export async function missingPrivileges(ctx: RecoveryContext, role: Role): Promise<string[] | undefined> {
   const rows = await ctx.read(
     role,
     stmt(
@@ -41,17 +56,120 @@ async function missingPrivileges(ctx: RecoveryContext, role: Role): Promise<stri
   );
   if (rows.length === 0) return undefined; // granted through roles: cannot tell here
   const have = new Set(rows.map((r) => String(r.PRIVILEGE_TYPE).toUpperCase()));
-  return REQUIRED_PRIVILEGES.filter((alts) => !alts.some((p) => have.has(p))).map((alts) => alts.join(' or '));
+  return [...REQUIRED_PRIVILEGES, ...versionPrivileges(ctx, role)].filter((alts) => !alts.some((p) => have.has(p))).map((alts) => alts.join(' or '));
 }
+
+/**
+ * MariaDB's read_only does not fence accounts that may write through it (READ ONLY ADMIN from 11.0, SUPER before):
+ * the ones this admin can see, for the operator to keep away from BS. (MySQL's super_read_only fences them all.)
+ */
+export async function readOnlyBypass(ctx: RecoveryContext): Promise<Check | undefined> {
+  const v = ctx.dialect.BS.version;
+  if (v.flavor !== 'mariadb') return undefined;
+  const privilege = has(v, 'readOnlyAdminSplit') ? ['READ_ONLY ADMIN', 'READ ONLY ADMIN'] : ['SUPER'];
+  const rows = await ctx
+    .read(
+      'BS',
+      stmt(
+        `SELECT DISTINCT GRANTEE FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE IN (${privilege.map((p) => `'${p}'`).join(', ')}) ORDER BY GRANTEE`,
+      ),
+    )
+    .catch(() => undefined);
+  const name = privilege[privilege.length - 1];
+  if (!rows) return { verdict: 'warn', check: 'read_only bypass', detail: `read_only does not fence accounts holding ${name}; could not list them` };
+  const accounts = rows.map((r) => String(r.GRANTEE));
+  return {
+    verdict: accounts.length > 1 ? 'warn' : 'ok',
+    check: 'read_only bypass',
+    detail: `read_only does not fence accounts holding ${name}: ${accounts.join(', ') || 'none visible'}${accounts.length > 1 ? ' (keep them off BS until step 11; the tool uses only its own)' : ''}`,
+  };
+}
+
+/**
+ * Replication on other channels than the default one (MySQL multi-source, MariaDB named connections): STOP/START
+ * REPLICA act on all of MySQL's channels and on MariaDB's default connection only, and no statement the tool writes
+ * names a channel. Refused, naming what exists.
+ */
+export async function otherChannels(ctx: RecoveryContext, role: Role): Promise<Check> {
+  const d = ctx.dialect[role];
+  const rows = await ctx.read(role, d.showAllReplicasStatus());
+  const named = [...new Set(rows.map((r) => String(r[d.replicaColumns.channel] ?? '')).filter((c) => c !== ''))];
+  const what = d.version.flavor === 'mariadb' ? 'connection' : 'channel';
+  if (named.length === 0) return { verdict: 'ok', check: `${role} replication channels`, detail: `the default ${what} only` };
+  return {
+    verdict: 'stop',
+    check: `${role} replication channels`,
+    detail: `${role} also replicates on ${what}(s) ${named.map((n) => `'${n}'`).join(', ')}: mmrecover recovers a pair on the default ${what} only (its statements name no ${what}, and STOP/START REPLICA would act on ${d.version.flavor === 'mariadb' ? 'the default connection only' : 'every channel'}); stop and remove the other ${what}(s), or recover by hand`,
+  };
+}
+
+/** What a connected run checks for this version, said in an offline rehearsal (--assume), where nothing is measured. */
+function assumedVersionNotes(ctx: RecoveryContext): Check[] {
+  const v = ctx.dialect.BS.version;
+  const why = `not made: --assume ${ctx.settings.assume} reaches no server`;
+  const out: Check[] = [
+    {
+      verdict: 'not-made',
+      check: 'replication channels',
+      detail: `${why}; a connected run stops if either server replicates on another ${v.flavor === 'mariadb' ? 'named connection' : 'channel'} than the default one`,
+    },
+  ];
+  if (v.flavor === 'mysql')
+    out.push({
+      verdict: 'not-made',
+      check: 'fence',
+      detail: `${why}; each fence variable is shown with the branch a connected run would take (if it is OFF before step 1, if the replication account is exempt from offline_mode)`,
+    });
+  if (has(v, 'readOnlyAdminSplit'))
+    out.push({
+      verdict: 'not-made',
+      check: 'READ ONLY ADMIN',
+      detail: `${why}; a connected run stops unless the admin holds READ ONLY ADMIN (SUPER no longer includes it) and lists the accounts read_only does not fence`,
+    });
+  if (v.flavor === 'mariadb' && usesGtidPositioning(ctx))
+    out.push({
+      verdict: 'not-made',
+      check: 'GTID domains',
+      detail: `${why}; a connected run stops if both servers share a gtid_domain_id with gtid_strict_mode ON`,
+    });
+  if (ctx.settings.replicationSsl && has(v, 'channelVerifiesCertByDefault') && !ctx.settings.tls)
+    out.push({ verdict: 'warn', check: 'replication TLS', detail: channelVerifyWarning });
+  return out;
+}
+
+const channelVerifyWarning =
+  'MariaDB 11.4+ replicas verify their source’s certificate by default (MASTER_SSL_VERIFY_SERVER_CERT): give --ssl-ca for it, or --ssl-mode REQUIRED to encrypt without verifying';
 
 /** Does `account` on `s` exist, and does one of its host patterns admit `peerHost`? */
 async function replicationAccount(ctx: RecoveryContext, user: string, peerHost: string): Promise<{ exists: boolean; matches: boolean; hosts: string[] }> {
-  const rows = await ctx.read('GS', stmt(`SELECT Host, ${literal(peerHost)} LIKE Host AS matches FROM mysql.user WHERE User = ${literal(user)}`));
+  const q = ctx.dialect.GS.literal;
+  const rows = await ctx.read('GS', stmt(`SELECT Host, ${q(peerHost)} LIKE Host AS matches FROM mysql.user WHERE User = ${q(user)}`));
   return { exists: rows.length > 0, matches: rows.some((r) => Number(r.matches) === 1 || r.Host === '%'), hosts: rows.map((r) => String(r.Host)) };
 }
 
 function isLocal(host: string): boolean {
   return ['127.0.0.1', 'localhost', '::1'].includes(host);
+}
+
+/**
+ * The dump program against these servers, for the copy and for the backup of BS: the flags chosen from the client and
+ * the server together, or why no flag can work (a STOP). Needs only the versions: an offline rehearsal makes it too.
+ */
+export async function dumpChecks(ctx: RecoveryContext): Promise<Check[]> {
+  const c = await ctx.clients().catch(() => undefined);
+  if (!c) return [];
+  const copy = dumpPlan(c, {
+    optionFile: '',
+    consistency: copyMethod(ctx).dump,
+    server: ctx.dialect.GS.version,
+    purpose: 'copy',
+    gtid: usesGtidPositioning(ctx),
+  });
+  const backup = dumpPlan(c, { optionFile: '', consistency: 'lock-all-tables', server: ctx.dialect.BS.version, purpose: 'backup' });
+  const against = `${c.dump.command} ${c.dump.version} against ${versionLabel(ctx.dialect.GS.version)}`;
+  if (copy.problems.length) return copy.problems.map((p) => ({ verdict: 'stop', check: 'dump program', detail: p }));
+  const reasons = [...new Set([...copy.reasons.map((r) => `copy: ${r}`), ...backup.reasons.map((r) => `backup: ${r}`)])];
+  return [{ verdict: 'ok', check: 'dump flags', detail: reasons.length ? `${against}: ${reasons.join('; ')}` : `${against}: no version-specific flag needed` }];
 }
 
 export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
@@ -61,7 +179,7 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   ctx.state.positioning = ctx.settings.positioning === 'gtid' ? 'gtid' : 'file';
   if (!reachable(ctx, 'GS') || !reachable(ctx, 'BS')) {
     const down = (['GS', 'BS'] as Role[]).filter((r) => !reachable(ctx, r));
-    const why = `not made: ${down.join(' and ')} did not answer`;
+    const why = ctx.settings.assume ? `not made: --assume ${ctx.settings.assume} reaches no server` : `not made: ${down.join(' and ')} did not answer`;
     for (const check of [
       'privileges',
       'two different servers',
@@ -73,6 +191,14 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
       'positioning',
     ])
       add('not-made', check, why);
+    // With --assume the versions are known: the client programs found here can be judged against them.
+    if (ctx.settings.assume) {
+      const c = await ctx.clients().catch((err: Error) => err);
+      if (c instanceof Error) add('stop', 'client programs', c.message);
+      else add('ok', 'client programs', `${c.dump.command} ${c.dump.version} | ${c.load.command} ${c.load.version} (found on this machine)`);
+      checks.push(...(await dumpChecks(ctx)));
+      checks.push(...assumedVersionNotes(ctx));
+    }
     return checks;
   }
   const g = ctx.identity.GS!;
@@ -106,6 +232,17 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
       id.logSlaveUpdates ? 'on' : 'off: changes replicated into it are not written to its binary log',
     );
   }
+  for (const role of ['GS', 'BS'] as Role[])
+    checks.push(
+      await otherChannels(ctx, role).catch((err: Error) => ({ verdict: 'warn' as const, check: `${role} replication channels`, detail: err.message })),
+    );
+  const bypass = await readOnlyBypass(ctx);
+  if (bypass) checks.push(bypass);
+  for (const role of ['GS', 'BS'] as Role[])
+    if (ctx.dialect[role].quoting.noBackslashEscapes)
+      add('ok', `${role} sql_mode`, 'NO_BACKSLASH_ESCAPES: the statements write their literals with doubled quotes, no backslash escapes');
+  if (ctx.settings.replicationSsl && has(b.version, 'channelVerifiesCertByDefault') && !ctx.settings.tls) add('warn', 'replication TLS', channelVerifyWarning);
+
   const paired = g.autoIncrementIncrement >= 2 && b.autoIncrementIncrement >= 2 && g.autoIncrementOffset !== b.autoIncrementOffset;
   add(
     paired ? 'ok' : 'warn',
@@ -202,11 +339,7 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   if (ctx.settings.resume) add('ok', 'only on BS', 'as measured (and kept) by the run being resumed');
   else await bsOnlyChecks(ctx, add).catch((err: Error) => add('warn', 'only on BS', `could not tell (${err.message}); --backup all keeps every schema`));
   add(decision.verdict, 'positioning', decision.detail);
-  if (decision.positioning === 'gtid' && g.version.flavor === 'mysql') {
-    const c = await ctx.clients();
-    if (c.dump.flavor !== 'mysql')
-      add('stop', 'GTID dump', `${c.dump.command} cannot write gtid_purged (--set-gtid-purged); install MySQL's mysqldump for a MySQL GTID pair`);
-  }
+  for (const c of await dumpChecks(ctx)) checks.push(c);
   if (decision.positioning === 'gtid' && g.version.flavor === 'mariadb') {
     const domains = await Promise.all(
       (['GS', 'BS'] as Role[]).map((r) =>
@@ -216,13 +349,25 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
         ),
       ),
     );
-    add(
-      domains[0] === domains[1] ? 'warn' : 'ok',
-      'GTID domains',
-      domains[0] === domains[1]
-        ? `both servers write GTIDs in domain ${String(domains[0])}: with writes on both sides, positions can collide; give each master its own gtid_domain_id`
-        : `GS writes in domain ${String(domains[0])}, BS in domain ${String(domains[1])}`,
-    );
+    const strict = (['GS', 'BS'] as Role[]).filter((r) => ctx.identity[r]?.gtidStrictMode);
+    if (domains[0] === domains[1] && strict.length)
+      // The import is binlogged on BS in the shared domain, with sequence numbers past GS's: with gtid_strict_mode BS
+      // then refuses GS's position in step 6 ("conflicts with the binary log which contains a more recent GTID") or
+      // GS's next transaction in step 7 (ER_GTID_STRICT_OUT_OF_ORDER, 1950). Seen on MariaDB 10.11; by file/position
+      // (MASTER_USE_GTID=no) the same pair recovered. https://mariadb.com/kb/en/gtid/#gtid_strict_mode
+      add(
+        'stop',
+        'GTID domains',
+        `both servers write GTIDs in domain ${String(domains[0])} and gtid_strict_mode is ON on ${strict.join(' and ')}: BS would refuse GS's GTID position after the import (ER_GTID_STRICT_OUT_OF_ORDER, 1950). Give each master its own gtid_domain_id, or switch gtid_strict_mode off on both for the recovery, or run with --positioning file`,
+      );
+    else
+      add(
+        domains[0] === domains[1] ? 'warn' : 'ok',
+        'GTID domains',
+        domains[0] === domains[1]
+          ? `both servers write GTIDs in domain ${String(domains[0])}: with writes on both sides, positions can collide; give each master its own gtid_domain_id`
+          : `GS writes in domain ${String(domains[0])}, BS in domain ${String(domains[1])}`,
+      );
   }
   return checks;
 }

@@ -9,6 +9,7 @@ import type { RecoveryContext } from './context.js';
 import { checksumTables, compareTables, diffChecksums, listUserTables, tablesOnBoth, type Query, type TableComparison } from './compare.js';
 import { coordinatesFrom } from './coordinates.js';
 import { describeReplica, replicaStatusOf, sleep } from './replica-wait.js';
+import { aroundOwnWrites } from './fence.js';
 import type { RecoveryState } from './state.js';
 
 /** The schema the tool writes its marker rows in (documented in the README; --no-marker opts out). */
@@ -23,8 +24,8 @@ export function markerSetup(): Statement[] {
   ];
 }
 
-export function markerWrite(serverId: number | string, token: string): Statement {
-  return stmt(`REPLACE INTO ${MARKER_SCHEMA}.proof (server_id, token, written_at) VALUES (${serverId}, ${literal(token)}, NOW(6))`);
+export function markerWrite(serverId: number | string, token: string, quote: (v: string) => string = literal): Statement {
+  return stmt(`REPLACE INTO ${MARKER_SCHEMA}.proof (server_id, token, written_at) VALUES (${serverId}, ${quote(token)}, NOW(6))`);
 }
 
 /** Binary log positions compare by file sequence number, then offset. */
@@ -193,19 +194,13 @@ function compareWhenCaughtUp(ctx: RecoveryContext): WaitAction {
 }
 
 /** BS is still fenced; MySQL's super_read_only stops even our account, so it is lifted around the one marker write. */
-function writeOnFencedBs(ctx: RecoveryContext, s: Statement): SqlAction[] {
-  const superRo = ctx.state.fence.some((f) => f.variable === 'super_read_only');
-  const write: SqlAction = { kind: 'sql', role: 'BS', statement: s, note: 'must arrive on GS' };
-  if (!superRo) return [write];
-  return [
-    { kind: 'sql', role: 'BS', statement: stmt('SET GLOBAL super_read_only = OFF'), note: 'for the marker write only' },
-    write,
-    { kind: 'sql', role: 'BS', statement: stmt('SET GLOBAL super_read_only = ON'), cleanup: true },
-  ];
+async function writeOnFencedBs(ctx: RecoveryContext, s: Statement): Promise<SqlAction[]> {
+  const { lift, restore } = await aroundOwnWrites(ctx, 'the marker write');
+  return [...lift, { kind: 'sql', role: 'BS', statement: s, note: 'must arrive on GS' }, ...restore];
 }
 
 /** Step 10's proof, as actions; the verdict is in state.verification once they ran. */
-export function proofActions(ctx: RecoveryContext): Action[] {
+export async function proofActions(ctx: RecoveryContext): Promise<Action[]> {
   if (!ctx.settings.verify) return [];
   const actions: Action[] = [];
   if (ctx.settings.marker) {
@@ -213,9 +208,9 @@ export function proofActions(ctx: RecoveryContext): Action[] {
     const bsId = ctx.identity.BS?.serverId ?? '@@server_id';
     const [t1, t2] = [randomUUID(), randomUUID()];
     actions.push(...markerSetup().map((statement): SqlAction => ({ kind: 'sql', role: 'GS', statement, note: 'proof: marker rows' })));
-    actions.push({ kind: 'sql', role: 'GS', statement: markerWrite(gsId, t1), note: 'must arrive on BS' });
+    actions.push({ kind: 'sql', role: 'GS', statement: markerWrite(gsId, t1, ctx.dialect.GS.literal), note: 'must arrive on BS' });
     actions.push(waitForMarker(ctx, 'BS', gsId, t1));
-    actions.push(...writeOnFencedBs(ctx, markerWrite(bsId, t2)));
+    actions.push(...(await writeOnFencedBs(ctx, markerWrite(bsId, t2, ctx.dialect.BS.literal))));
     actions.push(waitForMarker(ctx, 'GS', bsId, t2));
   } else {
     actions.push({

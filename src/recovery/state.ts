@@ -20,8 +20,13 @@ export interface RecoveryState {
   gsCoords?: Coordinates;
   /** BS binary log coordinates recorded in step 8, after the import. */
   bsCoords?: Coordinates;
-  /** Global variables step 1 switched on BS, with their values before, so step 11 undoes exactly that. */
-  fence: Array<{ variable: string; before: string }>;
+  /**
+   * Global variables step 1 switched on BS, with their values before, so step 11 undoes exactly that. `unmeasured`:
+   * an offline plan's "if it is OFF" (only a rehearsal that reached no server records that).
+   */
+  fence: Array<{ variable: string; before: string; unmeasured?: boolean }>;
+  /** Step 10 switched offline_mode off so that GS's replica can log in to BS (whether step 1 had switched it on). */
+  offlineModeLifted?: { setByStep1: boolean };
   /** Foreign connections step 1 killed on BS (ids and users), for the record. */
   killed: Array<{ id: number; user: string; host: string }>;
   copy?: { bytes: number; seconds: number; complete: boolean };

@@ -1,6 +1,6 @@
 // A recovery context with no server behind it, for checking the plans the steps compute for versions that cannot
 // run here (MySQL). Any read fails: what the steps show is what they show without measuring.
-import { findClients } from '../../src/adapters/shell/clients.js';
+import { findClients, type Clients } from '../../src/adapters/shell/clients.js';
 import { loadSettings } from '../../src/config/load.js';
 import { dialectFor } from '../../src/dialect/dialect.js';
 import { parseVersion } from '../../src/dialect/version.js';
@@ -9,7 +9,12 @@ import type { RecoveryContext } from '../../src/recovery/context.js';
 import { STEPS } from '../../src/recovery/procedure.js';
 import type { Settings } from '../../src/config/settings.js';
 
-export function offlineContext(version: string, state: Partial<RecoveryContext['state']> = {}, flags: Record<string, unknown> = {}): RecoveryContext {
+export function offlineContext(
+  version: string,
+  state: Partial<RecoveryContext['state']> = {},
+  flags: Record<string, unknown> = {},
+  clients?: Clients,
+): RecoveryContext {
   const settings: Settings = {
     ...loadSettings({ flags: { good: 'db1:3306', bad: 'db2:3306', ...flags }, env: {}, cwd: '/' }),
     password: 'pw',
@@ -23,7 +28,7 @@ export function offlineContext(version: string, state: Partial<RecoveryContext['
     read: async () => {
       throw new Error('offline: no server');
     },
-    clients: () => findClients(),
+    clients: clients ? async () => clients : () => findClients(),
     state: { positioning: 'gtid', fence: [], killed: [], ...state },
     signal: new AbortController().signal,
     emit: () => undefined,

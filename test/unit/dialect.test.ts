@@ -1,7 +1,8 @@
 // Golden statements per server version. Every expected string is written out in full so that a reviewer can check
 // it against the vendors' manuals (see the version table in design.md) without running anything.
 import { describe, expect, it } from 'vitest';
-import { dialectFor, usesGtid, type ChangeSourceOptions, type ReplicaColumns } from '../../src/dialect/dialect.js';
+import { channelVerify, dialectFor, usesGtid, type ChangeSourceOptions, type ReplicaColumns, type SslMode } from '../../src/dialect/dialect.js';
+import { quotingFor } from '../../src/dialect/statement.js';
 import { parseVersion } from '../../src/dialect/version.js';
 
 const d = (raw: string) => dialectFor(parseVersion(raw));
@@ -63,38 +64,38 @@ const SENT_PW = String.raw`'it\'s \"q\\uote\\\\d\" ñ'`;
 const CHANGE: Record<string, { filePos: string; tls: string; gtid: string }> = {
   '5.7.44': {
     filePos:
-      "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=PW, MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_CONNECT_RETRY=10",
-    tls: "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=PW, MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_CONNECT_RETRY=10, MASTER_SSL=1, MASTER_SSL_CA='/etc/mm/ca.pem', MASTER_SSL_CERT='/etc/mm/client.pem', MASTER_SSL_KEY='/etc/mm/client-key.pem', MASTER_SSL_VERIFY_SERVER_CERT=1",
+      "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=PW, MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_AUTO_POSITION=0, MASTER_CONNECT_RETRY=10",
+    tls: "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=PW, MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_AUTO_POSITION=0, MASTER_CONNECT_RETRY=10, MASTER_SSL=1, MASTER_SSL_CA='/etc/mm/ca.pem', MASTER_SSL_CERT='/etc/mm/client.pem', MASTER_SSL_KEY='/etc/mm/client-key.pem', MASTER_SSL_VERIFY_SERVER_CERT=1",
     gtid: "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=PW, MASTER_AUTO_POSITION=1, MASTER_CONNECT_RETRY=10",
   },
   '8.0.21': {
     filePos:
-      "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=PW, MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_CONNECT_RETRY=10, GET_MASTER_PUBLIC_KEY=1",
-    tls: "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=PW, MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_CONNECT_RETRY=10, MASTER_SSL=1, MASTER_SSL_CA='/etc/mm/ca.pem', MASTER_SSL_CERT='/etc/mm/client.pem', MASTER_SSL_KEY='/etc/mm/client-key.pem', MASTER_SSL_VERIFY_SERVER_CERT=1",
+      "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=PW, MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_AUTO_POSITION=0, MASTER_CONNECT_RETRY=10, GET_MASTER_PUBLIC_KEY=1",
+    tls: "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=PW, MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_AUTO_POSITION=0, MASTER_CONNECT_RETRY=10, MASTER_SSL=1, MASTER_SSL_CA='/etc/mm/ca.pem', MASTER_SSL_CERT='/etc/mm/client.pem', MASTER_SSL_KEY='/etc/mm/client-key.pem', MASTER_SSL_VERIFY_SERVER_CERT=1",
     gtid: "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=PW, MASTER_AUTO_POSITION=1, MASTER_CONNECT_RETRY=10, GET_MASTER_PUBLIC_KEY=1",
   },
   '8.0.22': {
     filePos:
-      "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=PW, MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_CONNECT_RETRY=10, GET_MASTER_PUBLIC_KEY=1",
-    tls: "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=PW, MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_CONNECT_RETRY=10, MASTER_SSL=1, MASTER_SSL_CA='/etc/mm/ca.pem', MASTER_SSL_CERT='/etc/mm/client.pem', MASTER_SSL_KEY='/etc/mm/client-key.pem', MASTER_SSL_VERIFY_SERVER_CERT=1",
+      "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=PW, MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_AUTO_POSITION=0, MASTER_CONNECT_RETRY=10, GET_MASTER_PUBLIC_KEY=1",
+    tls: "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=PW, MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_AUTO_POSITION=0, MASTER_CONNECT_RETRY=10, MASTER_SSL=1, MASTER_SSL_CA='/etc/mm/ca.pem', MASTER_SSL_CERT='/etc/mm/client.pem', MASTER_SSL_KEY='/etc/mm/client-key.pem', MASTER_SSL_VERIFY_SERVER_CERT=1",
     gtid: "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD=PW, MASTER_AUTO_POSITION=1, MASTER_CONNECT_RETRY=10, GET_MASTER_PUBLIC_KEY=1",
   },
   '8.0.23': {
     filePos:
-      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=PW, SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_CONNECT_RETRY=10, GET_SOURCE_PUBLIC_KEY=1",
-    tls: "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=PW, SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_CONNECT_RETRY=10, SOURCE_SSL=1, SOURCE_SSL_CA='/etc/mm/ca.pem', SOURCE_SSL_CERT='/etc/mm/client.pem', SOURCE_SSL_KEY='/etc/mm/client-key.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1",
+      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=PW, SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_AUTO_POSITION=0, SOURCE_CONNECT_RETRY=10, GET_SOURCE_PUBLIC_KEY=1",
+    tls: "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=PW, SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_AUTO_POSITION=0, SOURCE_CONNECT_RETRY=10, SOURCE_SSL=1, SOURCE_SSL_CA='/etc/mm/ca.pem', SOURCE_SSL_CERT='/etc/mm/client.pem', SOURCE_SSL_KEY='/etc/mm/client-key.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1",
     gtid: "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=PW, SOURCE_AUTO_POSITION=1, SOURCE_CONNECT_RETRY=10, GET_SOURCE_PUBLIC_KEY=1",
   },
   '8.4.0': {
     filePos:
-      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=PW, SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_CONNECT_RETRY=10, GET_SOURCE_PUBLIC_KEY=1",
-    tls: "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=PW, SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_CONNECT_RETRY=10, SOURCE_SSL=1, SOURCE_SSL_CA='/etc/mm/ca.pem', SOURCE_SSL_CERT='/etc/mm/client.pem', SOURCE_SSL_KEY='/etc/mm/client-key.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1",
+      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=PW, SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_AUTO_POSITION=0, GTID_ONLY=0, SOURCE_CONNECT_RETRY=10, GET_SOURCE_PUBLIC_KEY=1",
+    tls: "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=PW, SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_AUTO_POSITION=0, GTID_ONLY=0, SOURCE_CONNECT_RETRY=10, SOURCE_SSL=1, SOURCE_SSL_CA='/etc/mm/ca.pem', SOURCE_SSL_CERT='/etc/mm/client.pem', SOURCE_SSL_KEY='/etc/mm/client-key.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1",
     gtid: "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=PW, SOURCE_AUTO_POSITION=1, SOURCE_CONNECT_RETRY=10, GET_SOURCE_PUBLIC_KEY=1",
   },
   '9.1.0': {
     filePos:
-      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=PW, SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_CONNECT_RETRY=10, GET_SOURCE_PUBLIC_KEY=1",
-    tls: "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=PW, SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_CONNECT_RETRY=10, SOURCE_SSL=1, SOURCE_SSL_CA='/etc/mm/ca.pem', SOURCE_SSL_CERT='/etc/mm/client.pem', SOURCE_SSL_KEY='/etc/mm/client-key.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1",
+      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=PW, SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_AUTO_POSITION=0, GTID_ONLY=0, SOURCE_CONNECT_RETRY=10, GET_SOURCE_PUBLIC_KEY=1",
+    tls: "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=PW, SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_AUTO_POSITION=0, GTID_ONLY=0, SOURCE_CONNECT_RETRY=10, SOURCE_SSL=1, SOURCE_SSL_CA='/etc/mm/ca.pem', SOURCE_SSL_CERT='/etc/mm/client.pem', SOURCE_SSL_KEY='/etc/mm/client-key.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1",
     gtid: "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD=PW, SOURCE_AUTO_POSITION=1, SOURCE_CONNECT_RETRY=10, GET_SOURCE_PUBLIC_KEY=1",
   },
 };
@@ -127,7 +128,7 @@ describe('changeSource per version', () => {
 
   it('writes only the TLS options given, and no verification unless asked', () => {
     expect(d('8.0.36').changeSource({ ...FILE_POS, connectRetrySeconds: undefined, tls: { ca: '/ca.pem' } }).shown).toBe(
-      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD='********', SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_SSL=1, SOURCE_SSL_CA='/ca.pem'",
+      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD='********', SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_AUTO_POSITION=0, GTID_ONLY=0, SOURCE_SSL=1, SOURCE_SSL_CA='/ca.pem'",
     );
     expect(d('10.11.19-MariaDB').changeSource({ ...FILE_POS, connectRetrySeconds: undefined, tls: {} }).shown).toBe(
       "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='********', MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_USE_GTID=no, MASTER_SSL=1",
@@ -173,6 +174,7 @@ const LEGACY: ReplicaColumns = {
   lastSqlErrorTime: 'Last_SQL_Error_Timestamp',
   sslAllowed: 'Master_SSL_Allowed',
   gtidMode: 'Auto_Position',
+  channel: 'Channel_Name',
 };
 const MYSQL_REPLICA: ReplicaColumns = {
   ioRunning: 'Replica_IO_Running',
@@ -193,9 +195,10 @@ const MYSQL_REPLICA: ReplicaColumns = {
   lastSqlErrorTime: 'Last_SQL_Error_Timestamp',
   sslAllowed: 'Source_SSL_Allowed',
   gtidMode: 'Auto_Position',
+  channel: 'Channel_Name',
 };
 // MariaDB keeps the Slave_*/Master_* names even for SHOW REPLICA STATUS, has Using_Gtid, and no *_Error_Timestamp.
-const MARIADB: ReplicaColumns = { ...LEGACY, gtidMode: 'Using_Gtid', lastIoErrorTime: null, lastSqlErrorTime: null };
+const MARIADB: ReplicaColumns = { ...LEGACY, gtidMode: 'Using_Gtid', lastIoErrorTime: null, lastSqlErrorTime: null, channel: 'Connection_name' };
 
 describe('replicaColumns and fenceVariables per version', () => {
   const MYSQL_FENCE = ['read_only', 'super_read_only', 'offline_mode'];
@@ -302,5 +305,73 @@ describe('SQL-thread control for a consistent comparison under live writes', () 
   }
   it('refuses a position that is not a whole number', () => {
     expect(() => d('10.11.19-MariaDB').startReplicaSqlThreadUntil('f', Number.NaN)).toThrow(/bad position/);
+  });
+});
+
+describe('issue 14 goldens', () => {
+  it('the 8.1.0/8.2.0 boundary: SHOW MASTER STATUS and RESET MASTER until 8.1, SHOW BINARY LOG STATUS and RESET BINARY LOGS AND GTIDS from 8.2.0', () => {
+    expect(d('8.1.0').showBinlogStatus().sql).toBe('SHOW MASTER STATUS');
+    expect(d('8.1.0').resetBinlogs().sql).toBe('RESET MASTER');
+    expect(d('8.2.0').showBinlogStatus().sql).toBe('SHOW BINARY LOG STATUS');
+    expect(d('8.2.0').resetBinlogs().sql).toBe('RESET BINARY LOGS AND GTIDS');
+  });
+
+  it('5.7 has no PUBLIC_KEY option in any form; 8.0.4 is the first with GET_MASTER_PUBLIC_KEY', () => {
+    for (const o of [FILE_POS, TLS, GTID]) expect(d('5.7.44').changeSource(o).sql).not.toMatch(/PUBLIC_KEY/);
+    expect(d('8.0.3').changeSource(FILE_POS).sql).not.toMatch(/PUBLIC_KEY/);
+    expect(d('8.0.4').changeSource(FILE_POS).sql).toMatch(/, GET_MASTER_PUBLIC_KEY=1$/);
+  });
+
+  it('MariaDB 10.5.1: START REPLICA SQL_THREAD UNTIL with MASTER_* names (10.4: START SLAVE)', () => {
+    expect(d('10.5.1-MariaDB').startReplicaSqlThreadUntil('mysql-bin.000007', 4711).sql).toBe(
+      "START REPLICA SQL_THREAD UNTIL MASTER_LOG_FILE='mysql-bin.000007', MASTER_LOG_POS=4711",
+    );
+    expect(d('10.4.30-MariaDB').startReplicaSqlThreadUntil('mysql-bin.000007', 4711).sql).toBe(
+      "START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE='mysql-bin.000007', MASTER_LOG_POS=4711",
+    );
+  });
+
+  it('MySQL file/position always turns auto-positioning off (*_AUTO_POSITION=0), and GTID_ONLY off from 8.0.27', () => {
+    const at = (raw: string) => d(raw).changeSource({ ...FILE_POS, connectRetrySeconds: undefined }).shown;
+    expect(at('5.7.44')).toBe(
+      "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='********', MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_AUTO_POSITION=0",
+    );
+    expect(at('8.0.22')).toBe(
+      "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='********', MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_AUTO_POSITION=0, GET_MASTER_PUBLIC_KEY=1",
+    );
+    expect(at('8.0.26')).toBe(
+      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD='********', SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_AUTO_POSITION=0, GET_SOURCE_PUBLIC_KEY=1",
+    );
+    expect(at('8.0.27')).toBe(
+      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.1', SOURCE_PORT=3306, SOURCE_USER='repl', SOURCE_PASSWORD='********', SOURCE_LOG_FILE='mysql-bin.000003', SOURCE_LOG_POS=1234, SOURCE_AUTO_POSITION=0, GTID_ONLY=0, GET_SOURCE_PUBLIC_KEY=1",
+    );
+    // MariaDB says MASTER_USE_GTID=no instead, and GTID positioning never carries a file/position.
+    expect(at('10.11.19-MariaDB')).not.toMatch(/AUTO_POSITION|GTID_ONLY/);
+    expect(d('8.4.3').changeSource(GTID).sql).not.toMatch(/AUTO_POSITION=0|GTID_ONLY/);
+  });
+
+  it('quotes for the server’s sql_mode: under NO_BACKSLASH_ESCAPES only the quote is doubled; still masked', () => {
+    const nbe = dialectFor(parseVersion('10.11.19-MariaDB'), quotingFor('STRICT_TRANS_TABLES,NO_BACKSLASH_ESCAPES'));
+    const s = nbe.changeSource({ ...FILE_POS, connectRetrySeconds: undefined });
+    expect(s.sql).toBe(
+      String.raw`CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='it''s "q\uote\\d" ñ', MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234, MASTER_USE_GTID=no`,
+    );
+    expect(s.shown).toContain("MASTER_PASSWORD='********'");
+    expect(nbe.literal(String.raw`a\'b`)).toBe(String.raw`'a\''b'`);
+    expect(nbe.setGtidSlavePos('0-1-5').sql).toBe("SET GLOBAL gtid_slave_pos = '0-1-5'");
+    expect(quotingFor('ANSI_QUOTES,STRICT_ALL_TABLES').noBackslashEscapes).toBe(false);
+    expect(d('10.11.19-MariaDB').literal(String.raw`a\'b`)).toBe(String.raw`'a\\\'b'`);
+  });
+
+  it('the channel verifies its source as --ssl-mode says; MariaDB 11.4+ is told =0 when the mode does not verify', () => {
+    const tls = (raw: string, mode?: SslMode) =>
+      d(raw).changeSource({ ...FILE_POS, connectRetrySeconds: undefined, tls: { ca: '/ca.pem', verify: channelVerify(d(raw).version, mode) } }).shown;
+    expect(tls('8.0.36', 'VERIFY_IDENTITY')).toMatch(/SOURCE_SSL_CA='\/ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1$/);
+    // MySQL checks the CA whenever SOURCE_SSL_CA is set; the host name only with VERIFY_SERVER_CERT.
+    expect(tls('8.0.36', 'VERIFY_CA')).toMatch(/SOURCE_SSL_CA='\/ca.pem'$/);
+    expect(tls('10.11.19-MariaDB', 'VERIFY_CA')).toMatch(/MASTER_SSL_VERIFY_SERVER_CERT=1$/);
+    expect(tls('10.11.19-MariaDB', 'REQUIRED')).toMatch(/MASTER_SSL_CA='\/ca.pem'$/);
+    expect(tls('11.4.2-MariaDB', 'REQUIRED')).toMatch(/MASTER_SSL_VERIFY_SERVER_CERT=0$/);
+    expect(tls('11.4.2-MariaDB', undefined)).toMatch(/MASTER_SSL_CA='\/ca.pem'$/);
   });
 });

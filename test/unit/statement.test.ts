@@ -39,3 +39,14 @@ describe('ident', () => {
     expect(ident('we`ird')).toBe('`we``ird`');
   });
 });
+
+describe('literal under NO_BACKSLASH_ESCAPES', () => {
+  const nbe = { noBackslashEscapes: true };
+  it('doubles the quote and leaves backslashes alone', () => {
+    expect(literal(NASTY, nbe)).toBe(String.raw`'it''s "q\uote\\d" ñ'`);
+    expect(withSecrets(['PW=', { secret: NASTY }], nbe).sql).toBe(String.raw`PW='it''s "q\uote\\d" ñ'`);
+  });
+  it('refuses a NUL, which that mode cannot write', () => {
+    expect(() => literal('a\0b', nbe)).toThrow(/NUL/);
+  });
+});

@@ -17,7 +17,10 @@ export interface Endpoint {
   socket?: string;
   user: string;
   password: string;
+  /** Absent: no TLS setting was given (the clients' default, PREFERRED). */
   tls?: TlsSettings;
+  /** The server offered TLS to the tool's own session (for clients that have no PREFERRED mode of their own). */
+  serverTls?: boolean;
 }
 
 /** "host", "host:port", "[::1]:3307" → host and port. Throws a plain Error with a one-line message on bad input. */

@@ -72,9 +72,9 @@ export async function readReplicaStatus(s: ServerSession): Promise<ReplicaStatus
   return parseReplicaStatus(await s.query(s.dialect.showReplicaStatus()), s.dialect);
 }
 
-/** The first row of SHOW REPLICA STATUS, with the dialect's column names normalized. */
+/** The default channel's row of SHOW REPLICA STATUS (MySQL lists every channel), column names normalized. */
 export function parseReplicaStatus(rows: Row[], d: Dialect): ReplicaStatus {
-  const r = rows[0];
+  const r = rows.find((x) => !x[d.replicaColumns.channel]) ?? rows[0];
   if (!r) return NOT_CONFIGURED;
   const c = d.replicaColumns;
   const str = (k: string | null) => (k === null || r[k] === null || r[k] === undefined ? '' : String(r[k]));

@@ -12,7 +12,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { describeEndpoint, type Endpoint } from './endpoint.js';
 import { parseVersion, type ServerVersion } from '../../dialect/version.js';
 import { dialectFor, type Dialect } from '../../dialect/dialect.js';
-import type { Statement } from '../../dialect/statement.js';
+import { quotingFor, type Statement } from '../../dialect/statement.js';
 
 export type Row = Record<string, unknown>;
 
@@ -64,6 +64,10 @@ export interface ServerIdentity {
   gtidStrictMode?: boolean;
   /** MySQL gtid_executed. */
   gtidExecuted?: string;
+  /** This session's sql_mode: how it reads the literals the tool writes (NO_BACKSLASH_ESCAPES). */
+  sqlMode?: string;
+  /** The cipher of this session's TLS, empty when it is not encrypted (Ssl_cipher). */
+  sslCipher?: string;
 }
 
 export interface ConnectOptions {
@@ -185,9 +189,8 @@ export class ServerSession {
       socket = s;
       return s;
     };
-    let conn: Connection;
-    try {
-      conn = await mysql.createConnection({
+    const open = (ssl: mysql.SslOptions | undefined) =>
+      mysql.createConnection({
         host: endpoint.socket ? undefined : endpoint.host,
         port: endpoint.socket ? undefined : endpoint.port,
         socketPath: endpoint.socket,
@@ -200,7 +203,18 @@ export class ServerSession {
         supportBigNumbers: true,
         bigNumberStrings: true,
         multipleStatements: false,
-        ssl: tlsOptions(endpoint),
+        ssl,
+      });
+    let conn: Connection;
+    try {
+      conn = await open(tlsOptions(endpoint)).catch((err: { code?: string }) => {
+        // No TLS setting given (the clients' own default, PREFERRED): encrypt when the server offers TLS, plainly when
+        // it does not. A TLS handshake that fails for any other reason is an error, as with the mysql client.
+        if (preferred(endpoint) && err.code === 'HANDSHAKE_NO_SSL_SUPPORT') {
+          socket?.destroy();
+          return open(undefined);
+        }
+        throw err;
       });
     } catch (err) {
       socket?.destroy();
@@ -228,7 +242,7 @@ export class ServerSession {
           'connect',
         );
       });
-      return new ServerSession(endpoint, conn, sock, identity, dialectFor(identity.version), opts.queryTimeoutMs);
+      return new ServerSession(endpoint, conn, sock, identity, dialectFor(identity.version, quotingFor(identity.sqlMode)), opts.queryTimeoutMs);
     } catch (err) {
       conn.destroy();
       sock.destroy();
@@ -286,8 +300,11 @@ export class ServerSession {
         ([rows]) => resolve(Array.isArray(rows) ? (rows as Row[]) : []),
         (err: unknown) => {
           const e = err as { code?: string; errno?: number; sqlMessage?: string; message?: string };
-          // Never echo the SQL text itself: it may carry a password. `shown` is masked.
-          reject(new ServerError(`${this.label}: ${s.shown} failed: ${e.sqlMessage ?? e.message}`, e.code, e.errno));
+          // Never echo the SQL text itself: it may carry a password. `shown` is masked; a syntax error's "near '…'"
+          // quotes the text sent, so it goes too when the statement holds a secret.
+          let why = e.sqlMessage ?? e.message ?? '';
+          if (s.sql !== s.shown) why = why.replace(/ near '[\s\S]*$/, ' (the text near the error is not shown: the statement holds a password)');
+          reject(new ServerError(`${this.label}: ${s.shown} failed: ${why}`, e.code, e.errno));
         },
       );
     });
@@ -357,9 +374,14 @@ export class ServerSession {
   }
 }
 
+/** No TLS setting was given, over TCP: PREFERRED, as the mysql clients default to. */
+const preferred = (e: Endpoint) => !e.socket && (e.tls === undefined || e.tls.mode === 'PREFERRED');
+
 function tlsOptions(e: Endpoint): mysql.SslOptions | undefined {
-  if (!e.tls || e.tls.mode === 'DISABLED') return undefined;
+  // Encrypted without checking the certificate (PREFERRED, like REQUIRED below); a server without TLS gets a retry.
   const read = (p?: string) => (p ? readFileSyncCached(p) : undefined);
+  if (preferred(e)) return { ca: read(e.tls?.ca), cert: read(e.tls?.cert), key: read(e.tls?.key), rejectUnauthorized: false };
+  if (!e.tls || e.tls.mode === 'DISABLED') return undefined;
   return {
     ca: read(e.tls.ca),
     cert: read(e.tls.cert),
@@ -386,6 +408,9 @@ async function readIdentity(conn: Connection): Promise<ServerIdentity> {
       'log_bin','log_slave_updates','log_replica_updates','binlog_format','read_only','auto_increment_increment','auto_increment_offset',
       'gtid_mode','gtid_binlog_pos','gtid_slave_pos','gtid_strict_mode','gtid_executed')`,
   );
+  // The session's own sql_mode (init_connect may differ from the global one): it decides how literals are read.
+  const [mode] = await conn.query<RowDataPacket[]>('SELECT @@SESSION.sql_mode AS m');
+  const [cipher] = await conn.query<RowDataPacket[]>("SHOW SESSION STATUS LIKE 'Ssl_cipher'");
   const v = new Map<string, string>();
   for (const r of vars) v.set(String(r.Variable_name), String(r.Value));
   const on = (name: string) => ['ON', '1'].includes((v.get(name) ?? '').toUpperCase());
@@ -413,5 +438,7 @@ async function readIdentity(conn: Connection): Promise<ServerIdentity> {
     gtidSlavePos: v.get('gtid_slave_pos'),
     gtidStrictMode: v.has('gtid_strict_mode') ? on('gtid_strict_mode') : undefined,
     gtidExecuted: v.get('gtid_executed'),
+    sqlMode: String(mode[0]?.m ?? ''),
+    sslCipher: String(cipher[0]?.Value ?? ''),
   };
 }

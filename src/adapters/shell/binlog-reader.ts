@@ -27,7 +27,7 @@ function headerTime(h: RegExpExecArray): number {
  * UTC so that the event headers parse the same on every machine.
  */
 async function startReader(reader: ClientProgram, endpoint: Endpoint, args: string[], stderr: 'pipe' | 'ignore', signal?: AbortSignal) {
-  const opt = await writeOptionFile(endpointCredentials(endpoint), reader.flavor);
+  const opt = await writeOptionFile(endpointCredentials(endpoint), { flavor: reader.flavor, version: reader.version });
   const child = spawn(reader.command, [`--defaults-extra-file=${opt.path}`, ...args], {
     stdio: ['ignore', 'pipe', stderr],
     env: { ...clientEnv(), TZ: 'UTC' },
@@ -97,7 +97,7 @@ const TRANSACTION = /\t(GTID|Anonymous_GTID)\b/;
 const TABLE_MAP = /Table_map: `([^`]+)`\.`([^`]+)`/;
 
 /** The reader's arguments (after its option file) for the events `serverId` wrote from `from` to the log's end. */
-export function ownEventsArgs(from: Coordinates, serverId: number): string[] {
+export function ownEventsArgs(from: { file: string; position: number | string }, serverId: number | string): string[] {
   return ['--read-from-remote-server', '--to-last-log', `--start-position=${from.position}`, `--server-id=${serverId}`, '--verbose', from.file];
 }
 

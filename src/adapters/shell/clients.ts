@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { has } from '../../dialect/dialect.js';
 import type { Flavor } from '../../dialect/version.js';
 import { clientEnv } from './client-env.js';
 
@@ -81,19 +82,11 @@ export function parseClientVersion(text: string, command: string, fallbackFlavor
   return { version, flavor };
 }
 
-function atLeast(version: string, min: [number, number, number]): boolean {
-  const parts = version.split('.').map(Number);
-  for (let i = 0; i < min.length; i++) {
-    const p = parts[i] ?? 0;
-    if (Number.isNaN(p)) return false;
-    if (p !== min[i]) return p > min[i];
-  }
-  return true;
-}
-
-/** What the dump program supports, from its flavor and version. */
+/** What the dump program supports, from its flavor and version (thresholds: src/dialect's THRESHOLDS). */
 export function dumpFeatures(p: Pick<ClientProgram, 'flavor' | 'version'>): { sourceData: boolean; gtid: boolean } {
-  return { sourceData: p.flavor === 'mysql' && atLeast(p.version, [8, 0, 26]), gtid: p.flavor === 'mariadb' };
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(p.version);
+  const v = { flavor: p.flavor, major: Number(m?.[1] ?? 0), minor: Number(m?.[2] ?? 0), patch: Number(m?.[3] ?? 0), raw: p.version };
+  return { sourceData: has(v, 'dumpSourceData'), gtid: p.flavor === 'mariadb' };
 }
 
 async function probe(path: string, command: string, fallbackFlavor?: Flavor): Promise<ClientProgram> {

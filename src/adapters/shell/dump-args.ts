@@ -1,11 +1,24 @@
 // argv for the dump and the import. Pure, golden-tested. --defaults-extra-file must come first: the clients only
 // honour it as their first argument (anywhere else it is an error).
-import type { Clients } from './clients.js';
+//
+// A dump's flags follow the client program AND the server it reads: the program found on the machine may be the other
+// vendor's, or another version than the server. Each flag is decided from both here, and what no flag can make work is
+// returned as a problem for the preflight to stop on.
+import { has } from '../../dialect/dialect.js';
+import { versionLabel, type ServerVersion } from '../../dialect/version.js';
+import type { Clients, ClientProgram } from './clients.js';
 
 export interface DumpOptions {
   optionFile: string;
   /** The seed's --lock-all-tables, or a consistent snapshot with the coordinates in its header. */
   consistency: 'lock-all-tables' | 'snapshot';
+  /** The server the dump reads (absent: decide from the client alone, as before the server was known). */
+  server?: ServerVersion;
+  /**
+   * What the dump is for: the copy into BS, or a backup of BS meant to be replayed on a scratch server (which must
+   * never carry GS's or BS's GTID_PURGED: a server with a GTID history of its own refuses it).
+   */
+  purpose?: 'copy' | 'backup';
   /**
    * GTID positioning: MariaDB's client writes the GTID position with the coordinates (--gtid); MySQL's sets
    * gtid_purged on the import (--set-gtid-purged=ON), so that auto-positioning knows what BS already holds.
@@ -15,7 +28,28 @@ export interface DumpOptions {
   databases?: string[];
 }
 
-export function dumpArgs(c: Pick<Clients, 'dump'>, o: DumpOptions): string[] {
+export interface DumpPlan {
+  args: string[];
+  /** Flags chosen from the client and the server together, with why (for the preflight's line). */
+  reasons: string[];
+  /** Why no flag can make this dump work: the preflight stops on these. */
+  problems: string[];
+}
+
+/** A client program's version as THRESHOLDS reads it (an unknown version counts as the oldest). */
+export function clientVersion(p: Pick<ClientProgram, 'flavor' | 'version'>): ServerVersion {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(p.version);
+  return { flavor: p.flavor, major: Number(m?.[1] ?? 0), minor: Number(m?.[2] ?? 0), patch: Number(m?.[3] ?? 0), raw: p.version };
+}
+
+const name = (p: Pick<ClientProgram, 'command' | 'version'>) => `${p.command} ${p.version}`;
+
+export function dumpPlan(c: Pick<Clients, 'dump'>, o: DumpOptions): DumpPlan {
+  const p = c.dump;
+  const cv = clientVersion(p);
+  const server = o.server;
+  const reasons: string[] = [];
+  const problems: string[] = [];
   const some = (o.databases?.length ?? 0) > 0;
   const args = [`--defaults-extra-file=${o.optionFile}`];
   args.push(...(some ? ['--databases', ...o.databases!] : ['--all-databases']));
@@ -26,13 +60,52 @@ export function dumpArgs(c: Pick<Clients, 'dump'>, o: DumpOptions): string[] {
     args.push('--single-transaction');
     // =2: the coordinates as a comment in the header, read as the stream passes (never executed on BS).
     args.push(c.dump.sourceData ? '--source-data=2' : '--master-data=2');
+    // Before 8.2 mysqldump (and mariadb-dump) read the coordinates with SHOW MASTER STATUS, which MySQL 8.4 removed
+    // (https://dev.mysql.com/doc/relnotes/mysql/8.4/en/news-8-4-0.html).
+    if (server && has(server, 'legacyReplicationRemoved') && !has(cv, 'dumpBinaryLogStatus'))
+      problems.push(
+        `${name(p)} reads the online copy's coordinates with SHOW MASTER STATUS, which ${versionLabel(server)} removed: install MySQL's mysqldump 8.2 or later, or use --method classic`,
+      );
   }
   args.push('--routines', '--events', '--triggers');
   // Accounts and grants travel with the mysql schema; reload them once imported.
   if (!some) args.push('--flush-privileges');
   args.push('--hex-blob', '--max-allowed-packet=1G');
-  if (o.gtid) args.push(c.dump.flavor === 'mariadb' ? '--gtid' : '--set-gtid-purged=ON');
-  return args;
+
+  const copyByGtid = (o.purpose ?? 'copy') === 'copy' && o.gtid === true;
+  const serverFlavor = server?.flavor ?? p.flavor;
+  if (p.flavor === 'mysql' && has(cv, 'dumpSetGtidPurged')) {
+    // https://dev.mysql.com/doc/refman/8.0/en/mysqldump.html#option_mysqldump_set-gtid-purged: "If ON is used and
+    // GTIDs are not enabled on the server, an error is generated"; AUTO (the default) writes GTID_PURGED whenever the
+    // server has GTIDs on, which an import into a server with a GTID history refuses (ER 1840 on 5.7, ER 3546 on 8.0).
+    if (copyByGtid && serverFlavor === 'mysql') args.push('--set-gtid-purged=ON');
+    else {
+      args.push('--set-gtid-purged=OFF');
+      reasons.push(
+        o.purpose === 'backup'
+          ? '--set-gtid-purged=OFF: the backup must replay on a server with a GTID history of its own'
+          : serverFlavor === 'mariadb'
+            ? '--set-gtid-purged=OFF: a MariaDB server has no gtid_mode for it to read'
+            : '--set-gtid-purged=OFF: file/position, BS keeps its own GTID history',
+      );
+    }
+  } else if (copyByGtid && p.flavor === 'mariadb' && serverFlavor === 'mariadb') args.push('--gtid');
+  if (copyByGtid && serverFlavor === 'mysql' && p.flavor !== 'mysql')
+    problems.push(`${name(p)} cannot write gtid_purged (--set-gtid-purged); install MySQL's mysqldump for a MySQL GTID pair, or use --positioning file`);
+  if (copyByGtid && serverFlavor === 'mariadb' && p.flavor !== 'mariadb' && o.consistency === 'snapshot')
+    problems.push(
+      `${name(p)} cannot carry the GTID position in the online copy's header (mariadb-dump --gtid does): install mariadb-dump, or use --method classic`,
+    );
+  // MySQL 8's mysqldump reads information_schema.COLUMN_STATISTICS (ER 1109 where it does not exist).
+  if (server && has(cv, 'dumpColumnStatistics') && !has(server, 'columnStatisticsTable')) {
+    args.push('--column-statistics=0');
+    reasons.push(`--column-statistics=0: ${versionLabel(server)} has no information_schema.COLUMN_STATISTICS`);
+  }
+  return { args, reasons, problems };
+}
+
+export function dumpArgs(c: Pick<Clients, 'dump'>, o: DumpOptions): string[] {
+  return dumpPlan(c, o).args;
 }
 
 export function loadArgs(_c: Pick<Clients, 'load'>, o: { optionFile: string }): string[] {

@@ -9,7 +9,8 @@ import { host } from '../../base/host.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Flavor } from '../../dialect/version.js';
+import { has } from '../../dialect/dialect.js';
+import type { Flavor, ServerVersion } from '../../dialect/version.js';
 import type { Endpoint } from '../mysql/endpoint.js';
 
 export interface OptionFileCredentials {
@@ -18,8 +19,25 @@ export interface OptionFileCredentials {
   socket?: string;
   user: string;
   password: string;
-  /** mode: DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY (MySQL's --ssl-mode names). */
+  /**
+   * mode: DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY (MySQL's --ssl-mode names). Absent: no TLS
+   * setting was given, and the client keeps its own default.
+   */
   ssl?: { mode: string; ca?: string; cert?: string; key?: string };
+  /** The server offered TLS to the tool's own session (stands in for PREFERRED where a client has no such mode). */
+  serverTls?: boolean;
+}
+
+/** The client program an option file is for: its flavor and, when known, its version ("10.11.19", "8.0.36"). */
+export interface ClientKind {
+  flavor: Flavor;
+  version?: string;
+}
+
+/** The client's version as THRESHOLDS reads it (an unknown version is taken as old). */
+function clientVersion(c: ClientKind): ServerVersion {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(c.version ?? '');
+  return { flavor: c.flavor, major: Number(m?.[1] ?? 0), minor: Number(m?.[2] ?? 0), patch: Number(m?.[3] ?? 0), raw: c.version ?? '' };
 }
 
 export interface OptionFile {
@@ -55,12 +73,25 @@ export function quoteOptionValue(value: string): string {
   return `"${escaped}"`;
 }
 
-/** TLS lines. MariaDB's clients have no --ssl-mode: `ssl` plus (skip-)ssl-verify-server-cert say the same. */
-function sslLines(ssl: OptionFileCredentials['ssl'], flavor: Flavor): string[] {
-  const mode = (ssl?.mode ?? 'DISABLED').toUpperCase();
-  if (mode === 'DISABLED') return [flavor === 'mysql' ? 'ssl-mode=DISABLED' : 'skip-ssl'];
+/**
+ * TLS lines. With no TLS setting given the client keeps its own default, which is never weaker than PREFERRED: MySQL's
+ * clients default to --ssl-mode=PREFERRED (https://dev.mysql.com/doc/refman/8.0/en/connection-options.html#option_general_ssl-mode:
+ * "If the server does not support encrypted connections, the client falls back to an unencrypted connection"), and
+ * MariaDB's from 11.4 use TLS and verify by default. MariaDB clients before 11.4 have no PREFERRED mode: they get
+ * `ssl` when the server offered TLS to the tool's own session, so that they encrypt where the server can. A MySQL 8
+ * client that does not encrypt needs get-server-public-key for caching_sha2_password (the MySQL 8 default).
+ * MariaDB's clients have no --ssl-mode: `ssl` plus (skip-)ssl-verify-server-cert say the same.
+ */
+function sslLines(ssl: OptionFileCredentials['ssl'], client: ClientKind, serverTls: boolean | undefined): string[] {
+  const v = clientVersion(client);
+  const publicKey = has(v, 'clientGetServerPublicKey') ? ['get-server-public-key'] : [];
+  const mode = ssl?.mode.toUpperCase();
+  if (mode === 'DISABLED') return client.flavor === 'mysql' ? ['ssl-mode=DISABLED', ...publicKey] : ['skip-ssl'];
   const lines: string[] = [];
-  if (flavor === 'mysql') lines.push(`ssl-mode=${mode}`);
+  if (mode === undefined || mode === 'PREFERRED') {
+    if (client.flavor === 'mysql') lines.push(...(mode ? ['ssl-mode=PREFERRED'] : []), ...publicKey);
+    else if (!has(v, 'clientTlsByDefault') && serverTls) lines.push('ssl');
+  } else if (client.flavor === 'mysql') lines.push(`ssl-mode=${mode}`);
   else {
     lines.push('ssl');
     // MariaDB verifies CA and host name together; VERIFY_CA gets the stricter check rather than none.
@@ -74,7 +105,8 @@ function sslLines(ssl: OptionFileCredentials['ssl'], flavor: Flavor): string[] {
 }
 
 /** The text of the option file (pure, golden-tested). */
-export function optionFileText(c: OptionFileCredentials, flavor: Flavor): string {
+export function optionFileText(c: OptionFileCredentials, client: Flavor | ClientKind): string {
+  const kind = typeof client === 'string' ? { flavor: client } : client;
   const lines = ['[client]', `user=${quoteOptionValue(c.user)}`, `password=${quoteOptionValue(c.password)}`];
   if (c.socket) lines.push(`socket=${quoteOptionValue(c.socket)}`, 'protocol=SOCKET');
   else {
@@ -83,16 +115,17 @@ export function optionFileText(c: OptionFileCredentials, flavor: Flavor): string
     // Without this, host=localhost would silently use the default socket and reach a different server.
     lines.push('protocol=TCP');
   }
-  lines.push(...sslLines(c.ssl, flavor));
+  // Over a socket there is nothing to encrypt; a TLS setting given still goes to the client as before.
+  lines.push(...(c.socket && !c.ssl ? [] : sslLines(c.ssl, kind, c.serverTls)));
   return lines.join('\n') + '\n';
 }
 
 /** What a client needs to reach `e`, as option-file credentials (its TLS settings included). */
 export function endpointCredentials(e: Endpoint): OptionFileCredentials {
-  return { host: e.host, port: e.port, socket: e.socket, user: e.user, password: e.password, ssl: e.tls };
+  return { host: e.host, port: e.port, socket: e.socket, user: e.user, password: e.password, ssl: e.tls, serverTls: e.serverTls };
 }
 
-export async function writeOptionFile(c: OptionFileCredentials, flavor: Flavor): Promise<OptionFile> {
+export async function writeOptionFile(c: OptionFileCredentials, client: Flavor | ClientKind): Promise<OptionFile> {
   // mkdtemp creates the directory 0700: nobody else can even list it.
   const dir = await mkdtemp(join(tmpdir(), `${PREFIX}${host().pid}-`));
   live.add(dir);
@@ -103,7 +136,7 @@ export async function writeOptionFile(c: OptionFileCredentials, flavor: Flavor):
   };
   try {
     // wx: never write through a file (or symlink) someone else placed there; 0600 from the first byte.
-    await writeFile(path, optionFileText(c, flavor), { mode: 0o600, flag: 'wx' });
+    await writeFile(path, optionFileText(c, client), { mode: 0o600, flag: 'wx' });
   } catch (err) {
     await dispose();
     throw err;

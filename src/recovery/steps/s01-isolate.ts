@@ -5,9 +5,9 @@ import { stmt } from '../../dialect/statement.js';
 import { slot, type Action, type SqlAction } from '../actions.js';
 import { reachable, serverName, type RecoveryContext } from '../context.js';
 import { foreignConnectionsQuery } from '../connections.js';
+import { isOn, unmeasured } from '../fence.js';
 import type { Step, StepPlan } from './step.js';
 
-const isOn = (v: string) => v === '1' || v.toUpperCase() === 'ON';
 const fenceStatement = (variable: string) => stmt(`SET GLOBAL ${variable} = ON`);
 
 /** Fence variables that are off now, with their values; undefined when BS did not answer (nothing measured). */
@@ -17,14 +17,15 @@ async function fenceChanges(ctx: RecoveryContext, vars: string[]): Promise<Array
   return vars.map((variable) => ({ variable, before: String(rows[0]?.[variable] ?? '') })).filter((v) => !isOn(v.before));
 }
 
-function fenceActions(changes: Array<{ variable: string; before: string }> | undefined, vars: string[], refence = false): SqlAction[] {
+function fenceActions(ctx: RecoveryContext, changes: Array<{ variable: string; before: string }> | undefined, vars: string[], refence = false): SqlAction[] {
   if (!changes)
     return vars.map((variable) => ({
       kind: 'sql',
       role: 'BS',
       statement: fenceStatement(variable),
-      note: `if it is off (not measured: BS did not answer); step 11 sets it back`,
-      effect: (s) => void s.fence.push({ variable, before: 'OFF' }),
+      branch: { text: `if it is OFF (${unmeasured(ctx)})`, all: [{ fact: 'variable', role: 'BS', variable, is: 'OFF' }] },
+      note: 'step 11 sets it back',
+      effect: (s) => void s.fence.push({ variable, before: 'OFF', unmeasured: true }),
     }));
   return changes.map((c) => ({
     kind: 'sql',
@@ -49,7 +50,7 @@ export const isolate: Step = {
   async plan(ctx): Promise<StepPlan> {
     const vars = ctx.dialect.BS.fenceVariables;
     const changes = await fenceChanges(ctx, vars);
-    const actions: Action[] = fenceActions(changes, vars);
+    const actions: Action[] = fenceActions(ctx, changes, vars);
     actions.push({
       kind: 'connections',
       role: 'BS',
@@ -69,5 +70,5 @@ export const isolate: Step = {
 export async function refencePlan(ctx: RecoveryContext): Promise<StepPlan> {
   const recorded = ctx.state.fence.map((f) => f.variable);
   const off = await fenceChanges(ctx, recorded);
-  return { actions: fenceActions(off ?? [], recorded, true) };
+  return { actions: fenceActions(ctx, off ?? [], recorded, true) };
 }

@@ -2,7 +2,8 @@
 // for completeness before anything may replicate from it. Credentials reach the clients in 0600 option files.
 import { dumpArgs, loadArgs } from '../../adapters/shell/dump-args.js';
 import { ident, stmt } from '../../dialect/statement.js';
-import { optionFileSlot, type Action, type CommandLine } from '../actions.js';
+import { optionFileSlot, type Action, type CommandLine, type SqlAction } from '../actions.js';
+import { aroundOwnWrites, unmeasured } from '../fence.js';
 import { bothReachable, reachable, type RecoveryContext } from '../context.js';
 import { dataSizeBytes, listUserSchemas } from '../compare.js';
 import { describeBsOnly, hasBsOnly } from '../bs-only.js';
@@ -13,21 +14,39 @@ import { copyMethod } from '../copy-method.js';
 
 /** Schemas only BS has: --all-databases from GS would leave them behind, so the copy would not match. */
 async function bsOnlySchemas(ctx: RecoveryContext): Promise<string[]> {
-  if (!bothReachable(ctx)) return [];
   const [gs, bs] = await Promise.all([listUserSchemas((s) => ctx.read('GS', s)), listUserSchemas((s) => ctx.read('BS', s))]);
   const onGs = new Set(gs);
   return bs.filter((x) => !onGs.has(x));
 }
 
-/** MySQL's super_read_only blocks even our import; read_only alone does not stop an admin account. */
-const superReadOnlyLifted = (ctx: RecoveryContext) => ctx.state.fence.some((f) => f.variable === 'super_read_only');
+/** DROP DATABASE for each schema only BS has; offline, one line for them all, as a branch. */
+async function dropBsOnlySchemas(ctx: RecoveryContext): Promise<SqlAction[]> {
+  const note = 'exists only on BS; the copy would leave it behind';
+  if (!bothReachable(ctx))
+    return [
+      {
+        kind: 'sql',
+        role: 'BS',
+        statement: stmt(`DROP DATABASE ${ident('<schema only on BS>')}`),
+        note,
+        branch: { text: `for each schema only BS has (${unmeasured(ctx)})`, all: [{ fact: 'bs-only', is: true }] },
+      },
+    ];
+  return (await bsOnlySchemas(ctx)).map((s) => ({ kind: 'sql', role: 'BS', statement: stmt(`DROP DATABASE ${ident(s)}`), note }));
+}
 
 export async function copyCommands(ctx: RecoveryContext): Promise<{ dump: CommandLine; load: CommandLine }> {
   const c = await ctx.clients();
   return {
     dump: {
       program: c.dump.command,
-      args: dumpArgs(c, { optionFile: optionFileSlot('GS'), consistency: copyMethod(ctx).dump, gtid: usesGtidPositioning(ctx) }),
+      args: dumpArgs(c, {
+        optionFile: optionFileSlot('GS'),
+        consistency: copyMethod(ctx).dump,
+        gtid: usesGtidPositioning(ctx),
+        server: ctx.dialect.GS.version,
+        purpose: 'copy',
+      }),
     },
     load: { program: c.load.command, args: loadArgs(c, { optionFile: optionFileSlot('BS') }) },
   };
@@ -41,12 +60,9 @@ export const copyData: Step = {
   after: () => ({ BS: 'holds a complete copy of GS' }),
   during: () => ({ BS: 'may hold a PARTIAL copy; no replication configured on it' }),
   async plan(ctx) {
-    const actions: Action[] = [];
-    for (const s of await bsOnlySchemas(ctx))
-      actions.push({ kind: 'sql', role: 'BS', statement: stmt(`DROP DATABASE ${ident(s)}`), note: 'exists only on BS; the copy would leave it behind' });
-    const lift = superReadOnlyLifted(ctx);
-    if (lift)
-      actions.push({ kind: 'sql', role: 'BS', statement: stmt('SET GLOBAL super_read_only = OFF'), note: 'during the import only; read_only stays on' });
+    // super_read_only (MySQL) refuses the DROP, the reset and the import even to SUPER: lifted first, put back last.
+    const { lift, restore } = await aroundOwnWrites(ctx, 'the drop and the import');
+    const actions: Action[] = [...lift, ...(await dropBsOnlySchemas(ctx))];
     // MySQL GTID: gtid_purged can only be set on an empty GTID history. The plan and the question before steps 3–5 say so.
     if (mysqlGtid(ctx))
       actions.push({
@@ -80,7 +96,7 @@ export const copyData: Step = {
         state.gsCoords = { file: o.header.file, position: o.header.position, ...(mariadbGtid(ctx) ? { gtid: o.header.gtidSlavePos } : {}) };
       },
     });
-    if (lift) actions.push({ kind: 'sql', role: 'BS', statement: stmt('SET GLOBAL super_read_only = ON'), cleanup: true });
+    actions.push(...restore);
     return { actions };
   },
 };

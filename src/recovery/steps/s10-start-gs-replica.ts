@@ -2,6 +2,7 @@
 import { StepFailed } from '../../base/errors.js';
 import { serverName } from '../context.js';
 import { proofActions, verdict } from '../proof.js';
+import { offlineModeLift } from '../fence.js';
 import { describeReplica, replicaStatusOf, waitForReplica } from '../replica-wait.js';
 import type { Step } from './step.js';
 
@@ -13,7 +14,12 @@ export const startGsReplica: Step = {
   async plan(ctx) {
     const marker = ctx.settings.verify && ctx.settings.marker;
     return {
-      actions: [{ kind: 'sql', role: 'GS', statement: ctx.dialect.GS.startReplica() }, waitForReplica(ctx, 'GS', 10), ...proofActions(ctx)],
+      actions: [
+        ...(await offlineModeLift(ctx)),
+        { kind: 'sql', role: 'GS', statement: ctx.dialect.GS.startReplica() },
+        waitForReplica(ctx, 'GS', 10),
+        ...(await proofActions(ctx)),
+      ],
       question: `Start replication on ${serverName(ctx, 'GS')}${marker ? ' and prove the pair with marker rows in schema mmrecover' : ctx.settings.verify ? ' and prove the pair' : ''}?`,
     };
   },

@@ -1,0 +1,57 @@
+// The dump's flags follow the client program and the server together; what no flag can make work is a problem the
+// preflight stops on. Golden argv tails per client × server.
+import { describe, expect, it } from 'vitest';
+import { dumpPlan } from '../../src/adapters/shell/dump-args.js';
+import { dumpFeatures, type Clients } from '../../src/adapters/shell/clients.js';
+import { parseVersion } from '../../src/dialect/version.js';
+
+const client = (command: string, version: string): Pick<Clients, 'dump'> => {
+  const flavor = command.startsWith('mariadb') ? 'mariadb' : 'mysql';
+  return { dump: { command, path: `/usr/bin/${command}`, version, flavor, ...dumpFeatures({ flavor, version }) } };
+};
+const MYSQLDUMP_57 = client('mysqldump', '5.7.44');
+const MYSQLDUMP_80 = client('mysqldump', '8.0.36');
+const MYSQLDUMP_84 = client('mysqldump', '8.4.3');
+const MARIADB_DUMP = client('mariadb-dump', '10.11.19');
+
+const plan = (c: Pick<Clients, 'dump'>, server: string, o: { online?: boolean; gtid?: boolean; backup?: boolean } = {}) =>
+  dumpPlan(c, {
+    optionFile: 'F',
+    consistency: o.online ? 'snapshot' : 'lock-all-tables',
+    server: parseVersion(server),
+    purpose: o.backup ? 'backup' : 'copy',
+    gtid: o.gtid,
+    ...(o.backup ? { databases: ['extra'] } : {}),
+  });
+const tail = (p: { args: string[] }) => p.args.slice(p.args.indexOf('--max-allowed-packet=1G') + 1);
+
+describe('dump flags from the client and the server', () => {
+  it('MySQL 8’s mysqldump against 5.7 or MariaDB: --column-statistics=0; against MariaDB never --set-gtid-purged=ON', () => {
+    expect(tail(plan(MYSQLDUMP_80, '5.7.44'))).toEqual(['--set-gtid-purged=OFF', '--column-statistics=0']);
+    expect(tail(plan(MYSQLDUMP_80, '10.11.19-MariaDB', { gtid: true }))).toEqual(['--set-gtid-purged=OFF', '--column-statistics=0']);
+    expect(tail(plan(MYSQLDUMP_80, '8.0.36'))).toEqual(['--set-gtid-purged=OFF']);
+    expect(tail(plan(MYSQLDUMP_57, '5.7.44'))).toEqual(['--set-gtid-purged=OFF']);
+  });
+
+  it('MySQL GTID copy: --set-gtid-purged=ON; file/position and backups: OFF', () => {
+    expect(tail(plan(MYSQLDUMP_84, '8.4.3', { gtid: true }))).toEqual(['--set-gtid-purged=ON']);
+    expect(tail(plan(MYSQLDUMP_84, '8.4.3', { gtid: false }))).toEqual(['--set-gtid-purged=OFF']);
+    expect(tail(plan(MYSQLDUMP_84, '8.4.3', { backup: true }))).toEqual(['--set-gtid-purged=OFF']);
+  });
+
+  it('MariaDB’s client: --gtid only on a MariaDB GTID copy, nothing MySQL-only', () => {
+    expect(tail(plan(MARIADB_DUMP, '10.11.19-MariaDB', { gtid: true }))).toEqual(['--gtid']);
+    expect(tail(plan(MARIADB_DUMP, '8.0.36', {}))).toEqual([]);
+    expect(tail(plan(MARIADB_DUMP, '8.0.36', { backup: true }))).toEqual([]);
+  });
+
+  it('stops when no flag can work', () => {
+    expect(plan(MYSQLDUMP_80, '8.4.3', { online: true }).problems[0]).toMatch(/mysqldump 8\.0\.36 .*SHOW MASTER STATUS, which MySQL 8\.4\.3 removed/);
+    expect(plan(MARIADB_DUMP, '8.4.3', { online: true }).problems[0]).toMatch(/SHOW MASTER STATUS/);
+    expect(plan(MYSQLDUMP_84, '8.4.3', { online: true }).problems).toEqual([]);
+    expect(plan(MYSQLDUMP_84, '8.4.3', { online: true }).args).toContain('--source-data=2');
+    expect(plan(MARIADB_DUMP, '8.0.36', { gtid: true }).problems[0]).toMatch(/cannot write gtid_purged/);
+    expect(plan(MYSQLDUMP_80, '10.11.19-MariaDB', { gtid: true, online: true }).problems[0]).toMatch(/GTID position/);
+    expect(plan(MYSQLDUMP_80, '10.11.19-MariaDB', { gtid: true }).problems).toEqual([]);
+  });
+});

@@ -1,0 +1,47 @@
+// Every version profile × method × positioning × starting state × client program: the steps' own plans, replayed
+// through the manuals' rules (offline, branches and all, and as a connected run would compute them), break none.
+// Where the preflight stops (no dump flag can work), nothing runs, and the stop says why.
+import { describe, expect, it } from 'vitest';
+import { CLIENTS, START, VERSIONS, replayConnected, replayOffline, type Case } from '../helpers/rules.js';
+
+function cases(version: string): Case[] {
+  const mysql = !/MariaDB/.test(version);
+  const out: Case[] = [];
+  for (const method of ['classic', 'online'] as const)
+    for (const positioning of ['file', 'gtid'] as const)
+      for (const [name, start] of Object.entries(START)) {
+        // MySQL file/position: on a pair without GTIDs, and on one that had them (and auto-positioned; GTID_ONLY 8.0.27+).
+        const starts =
+          mysql && positioning === 'file'
+            ? [start, { ...start, gtidMode: true, autoPosition: true, gtidOnly: /^(8\.[1-9]|8\.0\.(2[7-9]|3)|9)/.test(version) }]
+            : [start];
+        for (const s of starts) for (const client of Object.values(CLIENTS)) out.push({ version, method, positioning, client, start: s, ...{ name } });
+      }
+  return out;
+}
+
+const label = (c: Case) => `${c.method}/${c.positioning}/${c.client.program} ${c.client.version}/${JSON.stringify(c.start)}`;
+
+describe('the manuals’ rules over every version profile', () => {
+  for (const version of VERSIONS)
+    it(version, async () => {
+      const refused: string[] = [];
+      const broken: string[] = [];
+      let replayed = 0;
+      for (const c of cases(version)) {
+        const offline = await replayOffline(c);
+        if (offline.stops.length) {
+          refused.push(`${label(c)}: ${offline.stops.join('; ')}`);
+          continue;
+        }
+        const connected = await replayConnected(c);
+        replayed++;
+        for (const v of [...offline.violations.map((x) => ({ ...x, mode: 'offline' })), ...connected.violations.map((x) => ({ ...x, mode: 'connected' }))])
+          broken.push(`${v.mode} ${label(c)}: [${v.rule}] ${v.action.slice(0, 120)} — ${v.why}`);
+      }
+      expect(broken.slice(0, 10)).toEqual([]);
+      // Every version recovers with some client here; refusals are only the dump program's (the preflight says why).
+      expect(replayed).toBeGreaterThan(0);
+      for (const r of refused) expect(r).toMatch(/dump program: /);
+    });
+});
