@@ -90,6 +90,15 @@ export async function fakeMysql(
         );
         return;
       }
+      // The rest of what a session reads on connecting: its sql_mode and whether it is encrypted.
+      if (/^SELECT @@SESSION\.sql_mode/.test(sql) && opts.answerVariables !== false) {
+        conn.writeTextResult([{ m: '' }], [column('m')]);
+        return;
+      }
+      if (/^SHOW SESSION STATUS LIKE 'Ssl_cipher'/.test(sql) && opts.answerVariables !== false) {
+        conn.writeTextResult([{ Variable_name: 'Ssl_cipher', Value: '' }], [column('Variable_name'), column('Value')]);
+        return;
+      }
       const a = answer(sql);
       if (a === 'ok') conn.writeOk();
       else if (a) conn.writeTextResult(a, Object.keys(a[0] ?? { x: '' }).map(column));
