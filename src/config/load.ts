@@ -161,6 +161,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     journal: v.journal,
     lockWaitTimeout: v.lockWaitTimeout,
     replicaTimeout: v.replicaTimeout,
+    compareTimeout: v.compareTimeout,
     connectTimeout: v.connectTimeout,
     verify: v.verify,
     marker: v.marker,

@@ -311,6 +311,18 @@ export const OPTIONS = [
     resume: true,
   },
   {
+    key: 'compareTimeout',
+    flag: '--compare-timeout',
+    value: 'seconds',
+    help: 'longest time comparing BS\u2019s data with GS\u2019s row by row before the copy; a table not compared by then is kept whole',
+    commandHelp: { status: 'longest time comparing the two servers\u2019 data row by row when a direction is broken' },
+    kind: { type: 'seconds', max: 86_400 },
+    default: 30,
+    commands: ['recover', 'status'],
+    file: true,
+    resume: true,
+  },
+  {
     key: 'verify',
     flag: '--verify',
     help: 'prove the result after step 10',

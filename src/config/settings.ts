@@ -32,6 +32,8 @@ export interface Settings {
   journal?: string;
   lockWaitTimeout: number;
   replicaTimeout: number;
+  /** Longest time comparing BS's data with GS's row by row (status: A's with B's); a table not done by then is kept whole. */
+  compareTimeout: number;
   connectTimeout: number;
   /** Prove the result after step 10 (catch-up, marker rows, checksums). */
   verify: boolean;
