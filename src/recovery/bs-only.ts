@@ -128,7 +128,7 @@ export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
   }
   // Compare what the events touched (or everything, when the log cannot tell).
   const candidates = out.from ? [...new Set([...(out.own?.tables ?? []), ...(out.conflict?.table ? [out.conflict.table] : [])])] : undefined;
-  const { differing } = await differingTables(q(ctx, 'GS'), q(ctx, 'BS'), candidates);
+  const { differing } = await differingTables(q(ctx, 'GS'), q(ctx, 'BS'), { only: candidates });
   // A table only GS has is not BS's to keep; one only BS has is.
   out.differing = differing.filter((d) => d.rows[1] !== null).map((d) => ({ table: d.table, gsRows: d.rows[0] ?? 0, bsRows: d.rows[1]! }));
   out.schemas = [
