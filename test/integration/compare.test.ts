@@ -12,6 +12,10 @@ import type { ServerSession } from '../../src/adapters/mysql/session.js';
 import { ROWS_PREAMBLE, rowStatements } from '../../src/recovery/bs-rows.js';
 import { differingTables, type Query } from '../../src/recovery/compare.js';
 import type { Lab, Which } from '../../src/lab/lab.js';
+import { loadSettings } from '../../src/config/load.js';
+import { runRecovery } from '../../src/engine/runner.js';
+import type { Prompter } from '../../src/engine/prompter.js';
+import type { RunEvent } from '../../src/recovery/events.js';
 import { runCli } from '../helpers/cli.js';
 import { readJournal } from '../helpers/faults.js';
 import { useLab } from '../helpers/lab.js';
@@ -185,5 +189,38 @@ describe('what only BS holds, when the binary log cannot tell', () => {
     });
     await withSessions(lab, (a) => a.query('DROP DATABASE keys_t'));
     await expectSameData(lab);
+  });
+
+  it('BS written to after the preflight measured it: step 2, comparing again once BS is fenced, stops before the copy; --resume keeps it', async () => {
+    const lab = shared.get();
+    const env = privateState();
+    await withSessions(lab, split);
+    const s = loadSettings({ flags: { good: `127.0.0.1:${lab.a.port}`, bad: `127.0.0.1:${lab.b.port}` }, env: lab.env(), cwd: lab.dir });
+    const settings = { ...s, password: s.password!, replPassword: s.replPassword! };
+    const yes: Prompter = { interactive: false, confirm: async () => true, secret: async () => '' };
+    const events: RunEvent[] = [];
+    const run = (resume: boolean, afterStep?: (id: number) => Promise<void>) =>
+      runRecovery({ settings: { ...settings, resume }, emit: (e) => events.push(e), prompter: yes, signal: new AbortController().signal, env, afterStep });
+    const late = async (id: number) => {
+      if (id !== 1) return;
+      await withSessions(lab, async (_gs, bs) => {
+        await bs.query('SET SESSION sql_log_bin = 0');
+        await bs.query('CREATE DATABASE late');
+        await bs.query("CREATE TABLE late.t (id INT PRIMARY KEY, v TEXT) SELECT 1 AS id, 'written on BS after the preflight' AS v");
+      });
+    };
+    expect((await run(false, late)).exitCode).toBe(1);
+    const stop = events.find((e) => e.event === 'stop') as Extract<RunEvent, { event: 'stop' }>;
+    expect(stop.step).toBe(2);
+    expect(stop.reason).toMatch(
+      /^BS changed after the preflight measured it \(before step 1 fenced it\): late\.t: exists only on BS \(1 row\); step 2 did not keep that table\. Nothing on BS was overwritten/,
+    );
+    await withSessions(lab, async (_gs, bs) => expect(await bs.value('SELECT v FROM late.t')).toBe('written on BS after the preflight'));
+
+    expect((await run(true)).exitCode).toBe(0);
+    const kept = readJournal(env.XDG_STATE_HOME).data.state.backup!;
+    expect(kept.dump!.schemas).toEqual(['late']);
+    expect(gunzipSync(readFileSync(kept.dump!.file)).toString()).toContain('written on BS after the preflight');
+    await expectPairHealthy(lab);
   });
 });
