@@ -80,7 +80,7 @@ export function hasBsOnly(b: BsOnly): boolean {
 
 /** "shop.orders: 40 rows only on BS, 100 that differ, 25 only on GS". */
 function describeTable(t: DataTable, boundSeconds: number): string {
-  const counts = `GS ${t.gsRows ?? '-'} rows, BS ${t.bsRows ?? '-'}`;
+  const counts = `GS ${plural(t.gsRows ?? 0, 'row')}, BS ${plural(t.bsRows ?? 0, 'row')}`;
   const d = t.detail;
   switch (d.kind) {
     case 'rows': {
