@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import { PASSWORD_ENV, type RawFlags } from '../config/load.js';
-import { recommendedRecoverLine } from '../config/options.js';
+import { defaultOf, recommendedRecoverLine } from '../config/options.js';
 import { loadPairSettings, pairEndpoints } from '../config/pair-settings.js';
 import { UsageError } from '../base/errors.js';
 import {
@@ -59,6 +59,7 @@ async function status(flags: RawFlags, io: CliIo): Promise<number> {
     connectTimeoutMs: s.connectTimeout * 1000,
     evidence: true,
     compareTimeoutMs: s.compareTimeout * 1000,
+    lockWaitSeconds: defaultOf('lockWaitTimeout'),
     // The pair as typed, and the connection options given here, repeated on the recover line it recommends.
     recoverCommand: (good) => recommendedRecoverLine({ ...flags, a: s.aText, b: s.bText }, good),
   });

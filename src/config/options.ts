@@ -292,7 +292,7 @@ export const OPTIONS = [
     key: 'lockWaitTimeout',
     flag: '--lock-wait-timeout',
     value: 'seconds',
-    help: 'longest wait for GS\u2019s global read lock before asking to retry',
+    help: 'longest wait for a lock: GS\u2019s global read lock (then it asks to retry), or a table the data comparison reads (then that table is kept whole)',
     kind: { type: 'seconds', max: 3600 },
     default: 5,
     commands: ['recover'],

@@ -44,7 +44,11 @@ import type { Prompter } from './prompter.js';
 
 /** Statements that cannot change anything on a server. */
 export function isReadOnlyStatement(sql: string): boolean {
-  const s = sql.trim().replace(/^\/\*.*?\*\/\s*/s, '');
+  // A read whose lock wait is bounded (MariaDB's SET STATEMENT lock_wait_timeout=N FOR …) is still a read.
+  const s = sql
+    .trim()
+    .replace(/^\/\*.*?\*\/\s*/s, '')
+    .replace(/^SET\s+STATEMENT\s+lock_wait_timeout\s*=\s*\d+\s+FOR\s+/i, '');
   if (/\b(FOR\s+UPDATE|LOCK\s+IN\s+SHARE\s+MODE|INTO\s+(OUT|DUMP)FILE|INTO\s+@)/i.test(s)) return false;
   return /^(SELECT|SHOW|CHECKSUM\s+TABLE)\b/i.test(s);
 }

@@ -15,7 +15,7 @@ import { ident, literal, stmt, type Statement } from '../dialect/statement.js';
 import { optionFileArg, optionFileSlot, type Action, type KeepRowsAction } from './actions.js';
 import type { RecoveryContext, Role } from './context.js';
 import type { BackupRecord, BsOnly, DataDetail, DataSummary, DataTable, RecoveryState } from './state.js';
-import { CHUNK_ROWS, dataSizeBytes, differingTables, listUserSchemas, type DataComparison, type DifferingTable, type Query } from './compare.js';
+import { CHUNK_ROWS, dataSizeBytes, differingTables, listUserSchemas, lockBounded, type DataComparison, type DifferingTable, type Query } from './compare.js';
 import { ROWS_PREAMBLE, rowStatements } from './bs-rows.js';
 import { formatBytes } from '../base/format.js';
 
@@ -103,13 +103,18 @@ function describeTable(t: DataTable, boundSeconds: number): string {
       return `${t.table}: differs (${counts}); too large to compare row by row within --compare-timeout ${boundSeconds}s, kept whole`;
     case 'failed':
       return `${t.table}: differs (${counts}); comparing it row by row failed (${d.error})`;
+    case 'not-compared':
+      return `${t.table}: could not be compared (${d.error}), kept whole`;
   }
 }
 
-function describeTables(d: DataSummary, max = Infinity): string {
-  const list = d.tables.map((t) => describeTable(t, d.boundSeconds));
+function describeTables(d: DataSummary, tables = d.tables, max = Infinity): string {
+  const list = tables.map((t) => describeTable(t, d.boundSeconds));
   return list.length > max ? `${list.slice(0, max).join('; ')}; and ${plural(list.length - max, 'more table')}` : list.join('; ');
 }
+
+/** The tables that differ, and those that could not be compared at all. */
+const split = (d: DataSummary) => [d.tables.filter((t) => t.detail.kind !== 'not-compared'), d.tables.filter((t) => t.detail.kind === 'not-compared')];
 
 /** What BS's binary log says, as a clause. */
 function logClause(b: BsOnly): string {
@@ -127,7 +132,11 @@ function dataClause(b: BsOnly): string {
   const mine = bsSideTables(d);
   if (mine.length === 0)
     return `its data, compared with GS’s table by table, show no row that GS lacks or holds otherwise (${plural(d.compared, 'table')} compared${d.tables.length ? `; ${describeTables(d)}` : ''})`;
-  return `its data differ from GS’s in ${plural(d.tables.length, 'table')} of ${d.compared}: ${describeTables(d)}`;
+  const [differ, unread] = split(d);
+  const compared = differ.length
+    ? `its data differ from GS’s in ${plural(differ.length, 'table')} of ${d.compared}: ${describeTables(d, differ)}`
+    : `its data match GS’s in the ${plural(d.compared, 'table')} compared`;
+  return unread.length ? `${compared}; ${describeTables(d, unread)}` : compared;
 }
 
 /** One sentence for the preflight, the plan and the journal: each source, and what it showed or why it could not tell. */
@@ -181,7 +190,7 @@ export function bsOnlySources(b: BsOnly): string {
     ? `not compared (${b.dataError ?? 'not measured'})`
     : d.tables.length === 0
       ? `all ${plural(d.compared, 'table')} match GS’s`
-      : `${describeTables(d, 3)}${bsSideTables(d).length ? '' : ' (nothing GS lacks or holds otherwise)'}`;
+      : `${describeTables(d, d.tables, 3)}${bsSideTables(d).length ? '' : ' (nothing GS lacks or holds otherwise)'}`;
   return `BS’s binary log: ${log}. Its data${b.afterFence ? ' (again, BS fenced)' : ''}: ${data}.`;
 }
 
@@ -241,9 +250,16 @@ export function summarizeData(cmp: DataComparison, boundSeconds: number): DataSu
     compared: cmp.compared,
     seconds: Math.round(cmp.seconds * 100) / 100,
     boundSeconds,
-    tables: cmp.differing.map((d) => ({ table: d.table, gsRows: d.rows[0], bsRows: d.rows[1], detail: detail(d) })),
+    tables: [
+      ...cmp.differing.map((d) => ({ table: d.table, gsRows: d.rows[0], bsRows: d.rows[1], detail: detail(d) })),
+      ...cmp.notCompared.map((n) => ({ table: n.table, gsRows: null, bsRows: null, detail: { kind: 'not-compared' as const, error: n.error } })),
+    ],
   };
 }
+
+/** A server's reads for the comparison: a table locked longer than --lock-wait-timeout is not compared (and kept whole), never waited for. */
+const boundedRead = (ctx: RecoveryContext, read: (role: Role, s: Statement) => Promise<Row[]>, role: Role): Query =>
+  lockBounded((s) => read(role, s), ctx.identity[role]!.version, ctx.settings.lockWaitTimeout);
 
 /** Compare every user table of BS with GS's, row by row within --compare-timeout (with `keys`, those of what BS would lose). */
 function compareWithGs(
@@ -251,11 +267,12 @@ function compareWithGs(
   read: (role: Role, s: Statement) => Promise<Row[]>,
   opts: { keys?: boolean; progress?: (t: string) => void; signal?: AbortSignal } = {},
 ): Promise<DataComparison> {
-  return differingTables(
-    (s) => read('GS', s),
-    (s) => read('BS', s),
-    { rowsWithinMs: ctx.settings.compareTimeout * 1000, keys: opts.keys, signal: opts.signal ?? ctx.signal, progress: opts.progress },
-  );
+  return differingTables(boundedRead(ctx, read, 'GS'), boundedRead(ctx, read, 'BS'), {
+    rowsWithinMs: ctx.settings.compareTimeout * 1000,
+    keys: opts.keys,
+    signal: opts.signal ?? ctx.signal,
+    progress: opts.progress,
+  });
 }
 
 /** The schemas a backup keeps in auto mode: those of BS's own events, of the row it stopped on, of every table where BS differs. */
@@ -396,7 +413,7 @@ function keepRowsAction(ctx: RecoveryContext, dir: string, record: (state: Recov
         if (counts.tables.length === 0) await io.write(rowsHeader(bsName, ctx.identity.BS?.serverId, gsName));
         counts.tables.push(t.table);
         await io.write(`\n-- ${describeTable(t, bound)}\n`);
-        for await (const s of rowStatements((x) => io.read('BS', x), t.table, k)) {
+        for await (const s of rowStatements(boundedRead(ctx, io.read, 'BS'), t.table, k)) {
           counts[s.verb === 'INSERT' ? 'inserts' : 'replaces'] += s.rows;
           await io.write(s.text);
         }

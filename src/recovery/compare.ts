@@ -2,6 +2,7 @@
 // on the data, row by row where there is a primary key), and evidence in `status`.
 import type { Row } from '../adapters/mysql/session.js';
 import { ident, literal, stmt, type Statement } from '../dialect/statement.js';
+import { isAtLeast, type ServerVersion } from '../dialect/version.js';
 
 /** Runs one read-only statement somewhere (an executor bound to a role, or a session). */
 export type Query = (s: Statement) => Promise<Row[]>;
@@ -155,6 +156,8 @@ export interface DataComparison {
   /** Tables present on both sides (compared by CHECKSUM TABLE). */
   compared: number;
   differing: DifferingTable[];
+  /** Tables present on both sides that could not be read (a lock held too long, an error), with why. */
+  notCompared: Array<{ table: string; error: string }>;
   seconds: number;
   /** With `keys`: per table compared row by row. */
   keys?: Map<string, SecondSideKeys>;
@@ -173,16 +176,29 @@ export async function differingTables(first: Query, second: Query, o: DataCompar
   const keep = o.only ? new Set(o.only) : undefined;
   const [fa, fb] = keep ? [a.filter((t) => keep.has(t)), b.filter((t) => keep.has(t))] : [a, b];
   const both = tablesOnBoth(fa, fb);
-  const [ca, cb] = await Promise.all([checksumTables(first, both), checksumTables(second, both)]);
-  const cmp = diffChecksums(fa, fb, ca, cb);
+  const [ca, cb] = await Promise.all([checksumEach(first, both), checksumEach(second, both)]);
+  const notCompared = both.filter((t) => ca.failed.has(t) || cb.failed.has(t)).map((t) => ({ table: t, error: (ca.failed.get(t) ?? cb.failed.get(t))! }));
+  const unread = new Set(notCompared.map((n) => n.table));
+  const cmp = diffChecksums(
+    fa.filter((t) => !unread.has(t)),
+    fb.filter((t) => !unread.has(t)),
+    ca.sums,
+    cb.sums,
+  );
   const [setA, setB] = [new Set(fa), new Set(fb)];
   const differing: DifferingTable[] = [];
-  for (const table of cmp.mismatched)
-    differing.push({
-      table,
-      rows: await Promise.all([setA.has(table) ? rowCount(first, table) : null, setB.has(table) ? rowCount(second, table) : null]),
-    });
-  const out: DataComparison = { compared: cmp.compared, differing, seconds: 0 };
+  for (const table of cmp.mismatched) {
+    try {
+      differing.push({
+        table,
+        rows: await Promise.all([setA.has(table) ? rowCount(first, table) : null, setB.has(table) ? rowCount(second, table) : null]),
+      });
+    } catch (err) {
+      if (o.signal?.aborted) throw err;
+      notCompared.push({ table, error: firstLine(err) });
+    }
+  }
+  const out: DataComparison = { compared: cmp.compared, differing, notCompared, seconds: 0 };
   if (o.rowsWithinMs !== undefined) {
     const deadline = started + o.rowsWithinMs;
     if (o.keys) out.keys = new Map();
@@ -199,12 +215,50 @@ export async function differingTables(first: Query, second: Query, o: DataCompar
         if (r.keys && out.keys) out.keys.set(d.table, r.keys);
       } catch (err) {
         if (o.signal?.aborted) throw err;
-        d.detail = { kind: 'failed', error: (err as Error).message.split('\n')[0] };
+        d.detail = { kind: 'failed', error: firstLine(err) };
       }
     }
   }
   out.seconds = (Date.now() - started) / 1000;
   return out;
+}
+
+const firstLine = (err: unknown) => String((err as Error).message ?? err).split('\n')[0];
+
+/** CHECKSUM TABLE in batches; a batch that fails is taken again table by table, and a table that still fails is named, with why. */
+async function checksumEach(q: Query, tables: string[]): Promise<{ sums: Map<string, string | null>; failed: Map<string, string> }> {
+  const sums = new Map<string, string | null>();
+  const failed = new Map<string, string>();
+  for (let i = 0; i < tables.length; i += 50) {
+    const batch = tables.slice(i, i + 50);
+    try {
+      for (const [t, v] of await checksumTables(q, batch)) sums.set(t, v);
+    } catch {
+      for (const t of batch)
+        await checksumTables(q, [t]).then(
+          (m) => sums.set(t, m.get(t) ?? null),
+          (err: unknown) => failed.set(t, firstLine(err)),
+        );
+    }
+  }
+  // A table that exists yet checksums as NULL could not be read (MariaDB returns NULL, with a warning, when its lock
+  // wait times out): not compared, rather than "equal" to another NULL.
+  for (const [t, v] of sums) if (v === null && !failed.has(t)) failed.set(t, 'CHECKSUM TABLE gave no checksum: the table was locked or could not be read');
+  return { sums, failed };
+}
+
+/**
+ * Statements that wait at most `seconds` for a table's lock (LOCK TABLES, DDL, a backup's FTWRL on that server) and then
+ * fail, instead of waiting for the server's lock_wait_timeout (a day by default): the comparison then says that table
+ * was not compared. MariaDB bounds any statement (SET STATEMENT … FOR); MySQL 8.0.3+ a SELECT (the SET_VAR hint).
+ */
+export function lockBounded(q: Query, version: ServerVersion, seconds: number): Query {
+  return (s) => {
+    if (isAtLeast(version, 'mariadb', '10.1.2')) return q({ sql: `SET STATEMENT lock_wait_timeout=${seconds} FOR ${s.sql}`, shown: s.shown });
+    if (isAtLeast(version, 'mysql', '8.0.3') && /^SELECT\s/i.test(s.sql))
+      return q({ sql: s.sql.replace(/^SELECT\s/i, `SELECT /*+ SET_VAR(lock_wait_timeout=${seconds}) */ `), shown: s.shown });
+    return q(s);
+  };
 }
 
 /** Rows per chunk of key range: each chunk is one count-and-hash query per side; a chunk that differs is read key by key. */

@@ -78,7 +78,9 @@ export type DataDetail =
   | { kind: 'no-key' }
   | { kind: 'columns' }
   | { kind: 'not-in-time' }
-  | { kind: 'failed'; error: string };
+  | { kind: 'failed'; error: string }
+  /** Not even compared by CHECKSUM TABLE (a lock held too long on either server, an error): why. */
+  | { kind: 'not-compared'; error: string };
 
 export interface BackupRecord {
   skipped?: boolean;

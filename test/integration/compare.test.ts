@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { writeOptionFile } from '../../src/adapters/shell/option-file.js';
 import type { ServerSession } from '../../src/adapters/mysql/session.js';
 import { ROWS_PREAMBLE, rowStatements } from '../../src/recovery/bs-rows.js';
-import { differingTables, type Query } from '../../src/recovery/compare.js';
+import { differingTables, lockBounded, type Query } from '../../src/recovery/compare.js';
 import type { Lab, Which } from '../../src/lab/lab.js';
 import { loadSettings } from '../../src/config/load.js';
 import { runRecovery } from '../../src/engine/runner.js';
@@ -177,6 +177,19 @@ describe('what only BS holds, when the binary log cannot tell', () => {
       // Out of time, a table is not told apart row by row: it is said so.
       const timed = await differingTables(qa, qb, { only, rowsWithinMs: 0 });
       expect(timed.differing.find((d) => d.table === 'keys_t.c')!.detail).toEqual({ kind: 'not-in-time' });
+
+      // A table another session holds locked is not waited for (--lock-wait-timeout): it is said not to be compared.
+      const locker = await lab.connect('a');
+      try {
+        await locker.query('LOCK TABLES keys_t.c WRITE');
+        const started = Date.now();
+        const locked = await differingTables(lockBounded(qa, a.identity.version, 1), lockBounded(qb, b.identity.version, 1), { only, rowsWithinMs: 60_000 });
+        expect(locked.notCompared).toEqual([{ table: 'keys_t.c', error: expect.stringMatching(/locked/) }]);
+        expect(locked.differing.map((d) => d.table)).toEqual(['keys_t.bare']);
+        expect(Date.now() - started).toBeLessThan(10_000);
+      } finally {
+        await locker.close();
+      }
 
       // The statements written for B's rows, replayed on A, make A's table B's (but for the row only A has).
       let sql = `${ROWS_PREAMBLE}SET SESSION sql_log_bin = 0;\n`;
