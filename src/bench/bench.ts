@@ -2,7 +2,8 @@
 // For each data size and each method: break the lab (BS stopped, GS writing), time the raw `dump | load` pipe on the
 // same data, then run the tool as a separate process while a writer inserts on GS without pause, and report the
 // longest gap between the writer's acknowledged inserts (GS's write stall), the copy time, the tool's overhead outside
-// the copy, the tool's peak RSS, and whether the pair was verified. One JSON object per line on stdout.
+// the copy, the tool's peak RSS, whether the pair was verified, and how long comparing BS's data with GS's took (the
+// preflight's and step 2's, from the run's journal). One JSON object per line on stdout.
 //   node dist/bench/bench.js [--rows 1000000[,200000...]] [--methods classic,online] [--write-rate 500] [--dir <lab dir>]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { readCoordinates } from '../adapters/mysql/replication.js';
 import { breakLab } from '../lab/break.js';
 import { startLab, type Lab } from '../lab/lab.js';
 import { loadOrders } from '../lab/load.js';
+import type { JournalData } from '../engine/journal.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mmrecover');
 
@@ -28,6 +30,9 @@ interface ToolRun {
   peakRssMb: number;
   verified: boolean;
   stepsMs: Record<string, number>;
+  /** The preflight's comparison of BS's data with GS's, and step 2's (BS fenced), in seconds, as the journal recorded them. */
+  compareSeconds: number | null;
+  recompareSeconds: number | null;
 }
 
 /**
@@ -81,6 +86,7 @@ function readPeakRssKb(pid: number): number | undefined {
 
 async function runTool(lab: Lab, method: string): Promise<ToolRun> {
   const bad = `127.0.0.1:${lab.b.port}`;
+  const journal = join(lab.dir, `bench-${method}-${Date.now()}.json`);
   const args = [
     BIN,
     'recover',
@@ -99,7 +105,7 @@ async function runTool(lab: Lab, method: string): Promise<ToolRun> {
     bad,
     '--json',
     '--journal',
-    join(lab.dir, `bench-${method}-${Date.now()}.json`),
+    journal,
   ];
   const started = performance.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, ...lab.env() }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -120,6 +126,7 @@ async function runTool(lab: Lab, method: string): Promise<ToolRun> {
   const copy = events.find((e) => e.event === 'copy_complete');
   const result = events.find((e) => e.event === 'result');
   if (exitCode !== 0) process.stderr.write(`bench: mmrecover exited ${exitCode}:\n${err}\n`);
+  const bsOnly = readJournalState(journal)?.bsOnly;
   return {
     exitCode,
     totalSeconds,
@@ -128,7 +135,18 @@ async function runTool(lab: Lab, method: string): Promise<ToolRun> {
     peakRssMb: Math.round(peakKb / 102.4) / 10,
     verified: result?.verified === true,
     stepsMs: Object.fromEntries(events.filter((e) => e.event === 'step_end').map((e) => [String(e.step), Number(e.ms)])),
+    compareSeconds: bsOnly?.data?.seconds ?? null,
+    recompareSeconds: bsOnly?.afterFence?.seconds ?? null,
   };
+}
+
+/** The state the run's journal ended with (what it measured), or undefined when there is none. */
+function readJournalState(path: string): JournalData['state'] | undefined {
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as JournalData).state;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The hand-run pipe on the same data with the same dump options, for the throughput baseline: no tool in between. */
@@ -224,6 +242,10 @@ async function main(): Promise<void> {
           peakRssMb: run.peakRssMb,
           checksumsMatched: run.verified,
           exitCode: run.exitCode,
+          // Comparing BS's data with GS's (every table: CHECKSUM TABLE, counts, row by row where they differ): by the
+          // preflight, and again by step 2 once BS is fenced.
+          compareSeconds: run.compareSeconds,
+          stepTwoCompareSeconds: run.recompareSeconds,
           stepsMs: run.stepsMs,
         };
         process.stdout.write(JSON.stringify(line) + '\n');

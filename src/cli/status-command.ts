@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import { PASSWORD_ENV, type RawFlags } from '../config/load.js';
-import { recommendedRecoverLine } from '../config/options.js';
+import { defaultOf, recommendedRecoverLine } from '../config/options.js';
 import { loadPairSettings, pairEndpoints } from '../config/pair-settings.js';
 import { UsageError } from '../base/errors.js';
 import {
@@ -32,7 +32,8 @@ Lag is Seconds_Behind_Master while the SQL thread runs; when that is NULL (SQL t
 the oldest event in the source's binary log that the replica has not executed.
 When one direction is broken, the server that stopped replicating is named as the likely bad server (BS).
 When both are, the evidence is gathered (transactions each side lacks, rows per schema, CHECKSUM TABLE of every
-table) and one server is recommended, with reasons. Nothing is changed: recover still asks before acting.`;
+table, and the tables that differ row by row by primary key, within --compare-timeout) and one server is
+recommended, with reasons. Nothing is changed: recover still asks before acting.`;
 
 export function registerStatusCommand(program: Command, io: CliIo): void {
   const cmd = program
@@ -57,6 +58,8 @@ async function status(flags: RawFlags, io: CliIo): Promise<number> {
   const st = await gatherPairStatus(pairEndpoints(s, password), {
     connectTimeoutMs: s.connectTimeout * 1000,
     evidence: true,
+    compareTimeoutMs: s.compareTimeout * 1000,
+    lockWaitSeconds: defaultOf('lockWaitTimeout'),
     // The pair as typed, and the connection options given here, repeated on the recover line it recommends.
     recoverCommand: (good) => recommendedRecoverLine({ ...flags, a: s.aText, b: s.bText }, good),
   });
@@ -170,7 +173,13 @@ export function renderStatus(st: PairStatus, c: ChalkInstance): string[] {
       for (const t of ev.differing) {
         const where = t.presentOn.length === 1 ? `, only on ${t.presentOn[0]}` : '';
         const newest = t.newest ? `; newest ${t.newest.column}: A ${t.newest.A ?? '-'}, B ${t.newest.B ?? '-'}` : '';
-        out.push(`    ${c.red(t.table.padEnd(w))}rows A ${t.rows.A ?? '-'}, B ${t.rows.B ?? '-'}${where}${newest}`);
+        const k = t.byKey;
+        const byKey = k
+          ? `; by key: ${[k.onlyOn.A ? `${k.onlyOn.A} only on A` : '', k.onlyOn.B ? `${k.onlyOn.B} only on B` : '', k.differ ? `${k.differ} differ` : ''].filter(Boolean).join(', ') || 'no row differs'}`
+          : t.notByKey
+            ? `; not by key: ${t.notByKey}`
+            : '';
+        out.push(`    ${c.red(t.table.padEnd(w))}rows A ${t.rows.A ?? '-'}, B ${t.rows.B ?? '-'}${where}${newest}${byKey}`);
       }
     }
     out.push('');

@@ -169,6 +169,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     lockWaitTimeout: v.lockWaitTimeout,
     replicaTimeout: v.replicaTimeout,
     stallTimeout: v.stallTimeout,
+    compareTimeout: v.compareTimeout,
     connectTimeout: v.connectTimeout,
     verify: v.verify,
     marker: v.marker,

@@ -25,6 +25,8 @@ export interface PairSettings {
   /** From MMRECOVER_PASSWORD, .env or the option file; the caller decides whether it may prompt. */
   password?: string;
   connectTimeout: number;
+  /** Longest time comparing the two servers' data row by row (status's evidence). */
+  compareTimeout: number;
   tls?: Settings['tls'];
 }
 
@@ -58,6 +60,7 @@ export function loadPairSettings(src: Sources): PairSettings {
     user: s.user,
     password: s.password,
     connectTimeout: s.connectTimeout,
+    compareTimeout: s.compareTimeout,
     tls: s.tls,
   };
 }

@@ -34,6 +34,8 @@ export interface Settings {
   replicaTimeout: number;
   /** Seconds without a byte through the copy, or without an answer to a statement, after which a server counts as frozen. */
   stallTimeout: number;
+  /** Longest time comparing BS's data with GS's row by row (status: A's with B's); a table not done by then is kept whole. */
+  compareTimeout: number;
   connectTimeout: number;
   /** --assume mysql-8.4.3: rehearse offline for that flavor and version (dry run only; nothing is reached). */
   assume?: string;

@@ -11,6 +11,7 @@ import { findBinlogReader } from '../adapters/shell/clients.js';
 import { endpointCredentials, writeOptionFile, type OptionFile } from '../adapters/shell/option-file.js';
 import { CopyFailed, runCopyPipe, runDumpToFile } from '../adapters/shell/pipe.js';
 import { DumpHeaderWatcher } from '../adapters/shell/dump-header.js';
+import { LazyTextFile } from '../adapters/shell/text-file.js';
 import type { Clients } from '../adapters/shell/clients.js';
 import { endpointFor } from '../config/endpoints.js';
 import type { Settings } from '../config/settings.js';
@@ -29,6 +30,7 @@ import {
   type ConnectionsAction,
   type CopyAction,
   type ExportAction,
+  type KeepRowsAction,
   type LockAction,
   type ProbeIo,
   type Role,
@@ -42,7 +44,11 @@ import type { Prompter } from './prompter.js';
 
 /** Statements that cannot change anything on a server. */
 export function isReadOnlyStatement(sql: string): boolean {
-  const s = sql.trim().replace(/^\/\*.*?\*\/\s*/s, '');
+  // A read whose lock wait is bounded (MariaDB's SET STATEMENT lock_wait_timeout=N FOR …) is still a read.
+  const s = sql
+    .trim()
+    .replace(/^\/\*.*?\*\/\s*/s, '')
+    .replace(/^SET\s+STATEMENT\s+lock_wait_timeout\s*=\s*\d+\s+FOR\s+/i, '');
   if (/\b(FOR\s+UPDATE|LOCK\s+IN\s+SHARE\s+MODE|INTO\s+(OUT|DUMP)FILE|INTO\s+@)/i.test(s)) return false;
   return /^(SELECT|SHOW|CHECKSUM\s+TABLE)\b/i.test(s);
 }
@@ -151,6 +157,8 @@ export class Executor {
         return this.copy(step, a, state);
       case 'export':
         return this.export(step, a, state);
+      case 'keep-rows':
+        return this.keepRows(step, a, state);
       case 'wait':
         return this.wait(step, a, state, b);
       case 'connections':
@@ -352,6 +360,38 @@ export class Executor {
       );
     } finally {
       await Promise.all(files.map((f) => f.dispose()));
+    }
+  }
+
+  /** Compare (reads only, through the same guard as the steps) and write what the action hands over to its file. */
+  private async keepRows(step: number, a: KeepRowsAction, state: RecoveryState): Promise<void> {
+    const text = renderAction(a)[0].text;
+    if (!this.live) return this.record(step, a.role, text, 'would-run');
+    const emit = this.deps.emit;
+    const id = `keep-rows:${a.file}`;
+    const file = new LazyTextFile(a.file);
+    this.record(step, a.role, text, 'run');
+    emit({ event: 'activity', id, state: 'start', text: `Comparing ${a.compares}` });
+    try {
+      const o = await a.collect({
+        read: this.read,
+        signal: this.deps.signal,
+        progress: (t) => emit({ event: 'activity', id, state: 'update', text: t }),
+        write: (t) => file.write(t),
+      });
+      const bytes = await file.close();
+      a.capture?.({ ...o, file: bytes > 0 ? a.file : undefined, bytes }, state);
+      emit({ event: 'activity', id, state: 'succeed', text: o.text });
+      if (bytes > 0 && state.backup) emit({ event: 'backup', record: state.backup });
+    } catch (err) {
+      await file.close().catch(() => undefined);
+      emit({ event: 'activity', id, state: 'fail', text: `Comparing ${a.compares} failed` });
+      if (this.deps.signal.aborted) throw new Interrupted(`interrupted while keeping what only BS holds (step ${step}); nothing on BS was overwritten`);
+      throw new StepFailed(
+        `keeping what only BS holds did not complete: ${(err as Error).message}; nothing on BS was overwritten`,
+        step,
+        'Fix the cause (disk space, permissions, a server that went away) and run again with --resume.',
+      );
     }
   }
 

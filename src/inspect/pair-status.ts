@@ -6,7 +6,7 @@ import { readCoordinates, readReplicaStatus, type Coordinates, type ReplicaStatu
 import { ServerSession } from '../adapters/mysql/session.js';
 import { ident, stmt } from '../dialect/statement.js';
 import { versionLabel } from '../dialect/version.js';
-import { differingTables, listUserTables, quoteTable, rowCount, type Query } from '../recovery/compare.js';
+import { differingTables, listUserTables, lockBounded, quoteTable, rowCount, type Query } from '../recovery/compare.js';
 import { describeOwnEvents, ownEventsSince } from '../recovery/bs-only.js';
 
 export type Side = 'A' | 'B';
@@ -75,6 +75,10 @@ export interface TableDifference {
   /** Newest value of the table's first timestamp/datetime column on each side, when it has one. */
   newest?: Record<Side, string | null> & { column: string };
   presentOn: Side[];
+  /** Compared row by row, by primary key: rows only on each side, rows on both that differ. */
+  byKey?: { onlyOn: Record<Side, number>; differ: number };
+  /** Why it was not compared row by row, when present on both sides. */
+  notByKey?: string;
 }
 
 export interface Evidence {
@@ -116,6 +120,10 @@ export interface GatherOptions {
   connectTimeoutMs: number;
   /** Gather evidence (row counts, checksums) when both directions are broken. `check` skips it. */
   evidence: boolean;
+  /** How long the data may be compared row by row, by primary key (absent: tables by CHECKSUM TABLE only). */
+  compareTimeoutMs?: number;
+  /** Longest wait for a table's lock while comparing: a table locked longer is reported as not compared. */
+  lockWaitSeconds?: number;
   /** The recover command line to suggest once `good` is chosen (default: --good/--bad with the servers' addresses). */
   recoverCommand?: (good: Side) => string;
 }
@@ -362,13 +370,21 @@ async function lacking(side: Side, g: Record<Side, Gathered>, dirs: DirectionFac
   }
 }
 
+const NOT_BY_KEY = {
+  'no-key': 'no primary key',
+  columns: 'its columns differ between A and B',
+  'not-in-time': 'not compared row by row within --compare-timeout',
+  failed: 'comparing it row by row failed',
+} as const;
+
 const TIME_COLUMNS = stmt(
   "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS WHERE DATA_TYPE IN ('timestamp', 'datetime') ORDER BY TABLE_SCHEMA, TABLE_NAME, (COLUMN_NAME REGEXP 'updat|modif|chang') DESC, ORDINAL_POSITION",
 );
 
-async function gatherEvidence(g: Record<Side, Gathered>, dirs: DirectionFacts[]): Promise<Evidence> {
+async function gatherEvidence(g: Record<Side, Gathered>, dirs: DirectionFacts[], opts: GatherOptions): Promise<Evidence> {
   const qa: Query = (s) => g.A.session!.query(s);
   const qb: Query = (s) => g.B.session!.query(s);
+  const bounded = (q: Query, side: Side) => (opts.lockWaitSeconds ? lockBounded(q, g[side].session!.identity.version, opts.lockWaitSeconds) : q);
   const ev: Evidence = {
     lacking: { A: await lacking('A', g, dirs), B: await lacking('B', g, dirs) },
     schemas: [],
@@ -376,7 +392,8 @@ async function gatherEvidence(g: Record<Side, Gathered>, dirs: DirectionFacts[])
     differing: [],
   };
   try {
-    const cmp = await differingTables(qa, qb);
+    // The recovery's own comparison: the same figures its preflight reports (what a rebuild of either side overwrites).
+    const cmp = await differingTables(bounded(qa, 'A'), bounded(qb, 'B'), { rowsWithinMs: opts.compareTimeoutMs });
     ev.tablesCompared = cmp.compared;
     const [tablesA, tablesB] = await Promise.all([listUserTables(qa), listUserTables(qb)]);
     const counts = async (q: Query, tables: string[]) => new Map(await Promise.all(tables.map(async (t) => [t, await rowCount(q, t)] as const)));
@@ -402,13 +419,17 @@ async function gatherEvidence(g: Record<Side, Gathered>, dirs: DirectionFacts[])
       const v = (await q(stmt(`SELECT MAX(${ident(col)}) AS newest FROM ${quoteTable(t)}`)).catch(() => []))[0]?.newest;
       return v === null || v === undefined ? null : String(v);
     };
-    for (const { table: t, rows } of cmp.differing) {
+    for (const { table: t, rows, detail } of cmp.differing) {
       const presentOn: Side[] = [...(rows[0] !== null ? ['A' as const] : []), ...(rows[1] !== null ? ['B' as const] : [])];
       const diff: TableDifference = { table: t, rows: { A: rows[0], B: rows[1] }, presentOn };
+      if (detail?.kind === 'rows') diff.byKey = { onlyOn: { A: detail.onlyOnFirst, B: detail.onlyOnSecond }, differ: detail.differ };
+      else if (detail && detail.kind !== 'one-side') diff.notByKey = NOT_BY_KEY[detail.kind] + (detail.kind === 'failed' ? ` (${detail.error})` : '');
       const col = timeCols.get(t);
       if (col && presentOn.length === 2) diff.newest = { column: col, A: await newest(qa, t, col), B: await newest(qb, t, col) };
       ev.differing.push(diff);
     }
+    for (const n of cmp.notCompared)
+      ev.differing.push({ table: n.table, rows: { A: null, B: null }, presentOn: ['A', 'B'], notByKey: `could not be compared: ${n.error}` });
   } catch (err) {
     ev.error = `could not compare the tables: ${(err as Error).message}`;
   }
@@ -504,7 +525,7 @@ export async function gatherPairStatus(endpoints: Record<Side, Endpoint>, opts: 
     const broken = dirs.filter((d) => d.verdict === 'broken');
     // Whenever a direction is broken, what only A and only B hold is part of the decision (and of what a rebuild
     // would overwrite): the same figures recover's preflight reports.
-    if (broken.length > 0 && opts.evidence) status.evidence = await gatherEvidence(g, dirs);
+    if (broken.length > 0 && opts.evidence) status.evidence = await gatherEvidence(g, dirs, opts);
     if (broken.length === 1)
       status.recommendation = recommendOne(
         broken[0],

@@ -5,7 +5,7 @@
 import type { Row } from '../adapters/mysql/session.js';
 import type { Statement } from '../dialect/statement.js';
 import { shellQuote } from '../config/shell-quote.js';
-import type { RecoveryState } from './state.js';
+import type { DataSummary, RecoveryState } from './state.js';
 
 export type Role = 'GS' | 'BS';
 export type Bindings = Record<string, string>;
@@ -174,6 +174,40 @@ export interface ExportAction extends Base {
   capture?: (o: ExportOutcome, state: RecoveryState) => void;
 }
 
+export interface KeepRowsOutcome {
+  /** What the comparison measured. */
+  data: DataSummary;
+  /** Statements written: rows only on BS (INSERT), rows that differ (REPLACE), and the tables they are in. */
+  inserts: number;
+  replaces: number;
+  tables: string[];
+  /** One line for the operator: what was found and kept. */
+  text: string;
+}
+
+/** What a keep-rows action may do: read both servers (never write them) and hand over the file's text. */
+export interface KeepRowsIo {
+  read: (role: Role, s: Statement) => Promise<Row[]>;
+  signal: AbortSignal;
+  progress: (text: string) => void;
+  /** Append to the action's file, created (0600) with the first text: nothing written, no file. */
+  write: (text: string) => Promise<void>;
+}
+
+/**
+ * Compare BS's data with GS's (reads only) and write the rows GS lacks or holds otherwise to a file of replayable
+ * SQL: what the plan shows is what is compared and where it goes; the rows are known only when it runs.
+ */
+export interface KeepRowsAction extends Base {
+  kind: 'keep-rows';
+  /** What is compared, and how, in the plan's words. */
+  compares: string;
+  file: string;
+  collect: (io: KeepRowsIo) => Promise<KeepRowsOutcome>;
+  /** `file` is set when something was written. */
+  capture?: (o: KeepRowsOutcome & { file?: string; bytes: number }, state: RecoveryState) => void;
+}
+
 /** What a wait may do: read (never write), report, and run the sub-actions its value lists. */
 export interface ProbeIo {
   read: (role: Role, s: Statement) => Promise<Row[]>;
@@ -216,7 +250,7 @@ export interface AskAction extends Base {
   onNo?: (state: RecoveryState) => void;
 }
 
-export type Action = SqlAction | LockAction | UnlockAction | CopyAction | ExportAction | WaitAction | ConnectionsAction | AskAction;
+export type Action = SqlAction | LockAction | UnlockAction | CopyAction | ExportAction | KeepRowsAction | WaitAction | ConnectionsAction | AskAction;
 
 /** One line of a rendered plan: what the operator reads, the journal keeps and the tests compare. */
 export interface PlanLine {
@@ -247,6 +281,8 @@ export function renderAction(a: Action, b: Bindings = {}): PlanLine[] {
       return [line(`$ ${renderCommand(a.dump)} | ${renderCommand(a.load)}`)];
     case 'export':
       return [line(`$ ${renderCommand(a.command)}${a.tool === 'dump-gzip' ? ' | gzip' : ''} > ${a.file}`)];
+    case 'keep-rows':
+      return [line(`compare ${a.compares} > ${a.file}`)];
     case 'wait':
       return [
         line(`wait until ${a.condition}${a.polls ? ` (${a.polls.shown})` : ''}`),

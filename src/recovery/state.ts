@@ -43,17 +43,55 @@ export interface BsOnly {
   /** GS's executed position in BS's binary log: where BS's own, unreplicated events begin. Absent: the log cannot tell. */
   from?: Coordinates;
   own?: Omit<OwnEvents, 'bytes'>;
+  /** Why BS's binary log cannot tell what is BS's own (no position of GS in it, purged or reset since, unreadable). */
+  logGap?: string;
   /** The replication error BS stopped on, when it says that BS holds a row GS does not (duplicate key, missing row). */
   conflict?: { errno: number; error: string; table?: string; row?: Record<string, unknown> };
-  /** Tables whose CHECKSUM differs, among those BS's events touched (all tables when the log cannot tell). */
-  differing: Array<{ table: string; gsRows: number; bsRows: number }>;
+  /** Every user table compared with GS's, by the preflight (before step 1 fenced BS). */
+  data?: DataSummary;
+  /** Why the data could not be compared. */
+  dataError?: string;
+  /** The same comparison made again by step 2, once BS was fenced and its replication stopped: what was kept. */
+  afterFence?: DataSummary;
   /** Schemas a backup keeps (auto mode). */
   schemas: string[];
 }
+
+/** What a comparison of BS's data with GS's measured (see compare.ts differingTables). */
+export interface DataSummary {
+  /** Tables on both servers, compared by CHECKSUM TABLE. */
+  compared: number;
+  seconds: number;
+  /** The --compare-timeout it was bound by. */
+  boundSeconds: number;
+  /** The tables that differ. */
+  tables: DataTable[];
+}
+
+export interface DataTable {
+  table: string;
+  gsRows: number | null;
+  bsRows: number | null;
+  detail: DataDetail;
+}
+
+/** How a table that differs compares row by row, from BS's side. */
+export type DataDetail =
+  | { kind: 'rows'; onlyOnBs: number; onlyOnGs: number; differ: number }
+  | { kind: 'only-on-bs' }
+  | { kind: 'only-on-gs' }
+  | { kind: 'no-key' }
+  | { kind: 'columns' }
+  | { kind: 'not-in-time' }
+  | { kind: 'failed'; error: string }
+  /** Not even compared by CHECKSUM TABLE (a lock held too long on either server, an error): why. */
+  | { kind: 'not-compared'; error: string };
 
 export interface BackupRecord {
   skipped?: boolean;
   dir?: string;
   events?: { file: string; transactions: number };
   dump?: { file: string; schemas: string[]; bytes: number; fileBytes: number };
+  /** bs-only-rows.sql: rows only on BS (INSERT) and rows that differ (REPLACE), by table. */
+  rows?: { file: string; inserts: number; replaces: number; tables: string[] };
 }

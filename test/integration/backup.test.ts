@@ -100,6 +100,11 @@ describe('keeping what only BS holds', () => {
     const r = await runCli(yesArgs(lab, ['--backup-dir', dir]), env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/ok\s+only on BS\s+nothing only on BS/);
+    // Said from both sources: BS's binary log since GS last applied it, and its data compared with GS's (GS is ahead).
+    expect(r.stderr).toMatch(
+      /nothing only on BS: its binary log shows no transaction of its own since GS last applied it \([^)]+\), and its data, compared with GS’s table by table, show no row that GS lacks or holds otherwise \(\d+ tables compared; shop\.orders: 25 only on GS\)/,
+    );
+    expect(r.stderr).toMatch(/ok\s+backup\s+nothing to keep/);
     expect(r.stderr).not.toMatch(/Kept BS/);
     expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
 

@@ -275,6 +275,9 @@ describe('status and check after the other break modes', () => {
     expect(ev.lacking.B).toMatchObject({ count: 8, unit: 'transactions' });
     const orders = ev.differing.find((d) => d.table === 'shop.orders')!;
     expect(orders.rows.A! - orders.rows.B!).toBe(3);
+    // The recovery's own comparison, row by row by primary key: the orders only on each side, and B's changed customer.
+    expect(orders.byKey).toEqual({ onlyOn: { A: 10, B: 7 }, differ: 0 });
+    expect(ev.differing.find((d) => d.table === 'shop.customers')!.byKey).toEqual({ onlyOn: { A: 0, B: 0 }, differ: 1 });
     expect(ev.schemas.find((s) => s.schema === 'shop')).toBeDefined();
     expect(st.recommendation).toMatchObject({ good: 'A', bad: 'B' });
     expect(st.recommendation!.reasons.join(' ')).toMatch(/A holds more that the other lacks \(10 transactions against 8\)/);
@@ -283,7 +286,7 @@ describe('status and check after the other break modes', () => {
     const h = await status(lab.get());
     expect(h.stdout).toContain('Both directions are broken. Evidence for choosing the good server:');
     expect(h.stdout).toMatch(/CHECKSUM TABLE: 2 table\(s\) differ/);
-    expect(h.stdout).toMatch(/shop\.orders +rows A \d+, B \d+; newest created_at: A /);
+    expect(h.stdout).toMatch(/shop\.orders +rows A \d+, B \d+; newest created_at: A [^;]+; by key: 10 only on A, 7 only on B\n/);
     expect(h.stdout).toMatch(/shop +\d+ +\d+ +differs/);
     expect(h.stdout).toContain('Recommendation: keep A, rebuild B');
     expect(h.stdout).toContain(`mmrecover recover --good 127.0.0.1:${lab.get().a.port} --bad 127.0.0.1:${lab.get().b.port}`);

@@ -197,6 +197,8 @@ class HumanRenderer implements Renderer {
         const k = e.backup;
         if (k?.events) this.write(`  Kept BS’s own events (${k.events.transactions} transactions): ${k.events.file}`);
         if (k?.dump) this.write(`  Kept BS’s data before the copy (${k.dump.schemas.join(', ')}): ${k.dump.file}`);
+        if (k?.rows)
+          this.write(`  Kept BS’s rows that GS lacked (${k.rows.inserts}) or held otherwise (${k.rows.replaces}), to replay on the pair: ${k.rows.file}`);
         if (k?.skipped) this.write(c.yellow('  What only BS held was not kept (--no-backup).'));
         const v = e.verification;
         if (v)

@@ -5,12 +5,18 @@ import { stmt } from '../../dialect/statement.js';
 import type { Action } from '../actions.js';
 import { serverName, type RecoveryContext } from '../context.js';
 import { recordCoordinates } from '../coordinates.js';
-import { compactBsOnly, hasBsOnly } from '../bs-only.js';
+import { bsOnlySources, compactBsOnly, hasBsOnly } from '../bs-only.js';
 import type { Step } from './step.js';
 import { copyMethod } from '../copy-method.js';
 
 /** Attempts at the read lock without a person to ask (--yes): an endless retry would just be a slower stall. */
 const UNATTENDED_LOCK_ATTEMPTS = 3;
+
+/** What each source showed (BS's binary log, its data compared with GS's), said before the question. */
+function sources(ctx: RecoveryContext): string {
+  const b = ctx.state.bsOnly;
+  return b ? `${bsOnlySources(b)} ` : '';
+}
 
 /** What the copy overwrites that only BS had, and whether it was kept: said in the question before the copy. */
 function lossNotice(ctx: RecoveryContext): string {
@@ -36,7 +42,7 @@ export const lockGs: Step = {
       return {
         actions,
         notes: ['Online method: no lock; the dump takes a consistent snapshot and carries GS coordinates.'],
-        question: `Stop replication on ${gs} and copy all its data over ${bs}${lossNotice(ctx)} from a consistent snapshot, without locking GS (steps 3–5)?`,
+        question: `${sources(ctx)}Stop replication on ${gs} and copy all its data over ${bs}${lossNotice(ctx)} from a consistent snapshot, without locking GS (steps 3–5)?`,
       };
     actions.push({
       kind: 'lock',
@@ -55,7 +61,7 @@ export const lockGs: Step = {
     actions.push(...recordCoordinates(ctx, 'GS', 'gsCoords', { onLockSession: true, note: 'record File and Position under the lock' }));
     return {
       actions,
-      question: `Lock ${gs}, copy all its data over ${bs}${lossNotice(ctx)}, then unlock (steps 3–5, no question in between)?`,
+      question: `${sources(ctx)}Lock ${gs}, copy all its data over ${bs}${lossNotice(ctx)}, then unlock (steps 3–5, no question in between)?`,
     };
   },
 };
