@@ -9,7 +9,7 @@ import { GlobalReadLock, LockNotGranted } from '../adapters/mysql/read-lock.js';
 import { readOwnEvents } from '../adapters/shell/binlog-reader.js';
 import { findBinlogReader } from '../adapters/shell/clients.js';
 import { endpointCredentials, writeOptionFile, type OptionFile } from '../adapters/shell/option-file.js';
-import { CopyFailed, runCopyPipe, runDumpToFile } from '../adapters/shell/pipe.js';
+import { runCopyPipe, runDumpToFile } from '../adapters/shell/pipe.js';
 import { DumpHeaderWatcher } from '../adapters/shell/dump-header.js';
 import { LazyTextFile } from '../adapters/shell/text-file.js';
 import type { Clients } from '../adapters/shell/clients.js';
@@ -304,9 +304,8 @@ export class Executor {
         );
       if (this.deps.signal.aborted) throw new Interrupted(`interrupted during the copy (step ${step})`);
       if (err instanceof StepFailed) throw err;
-      const msg = err instanceof CopyFailed ? err.message : (err as Error).message;
       throw new StepFailed(
-        `the copy did not complete: ${msg}. BS holds a partial copy; replication was NOT configured on it.`,
+        `the copy did not complete: ${(err as Error).message}. BS holds a partial copy; replication was NOT configured on it.`,
         step,
         'Fix the cause, then run again with --resume: it restarts from step 3.',
       );

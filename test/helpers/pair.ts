@@ -1,6 +1,11 @@
 // Assertions about a lab pair after a recovery: replication runs both ways, writes cross, data match.
 import { expect } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeOptionFile } from '../../src/adapters/shell/option-file.js';
 import { readCoordinates, readReplicaStatus, type ReplicaStatus } from '../../src/adapters/mysql/replication.js';
 import type { ServerSession } from '../../src/adapters/mysql/session.js';
 import { compareTables } from '../../src/recovery/compare.js';
@@ -103,4 +108,18 @@ export function recoverArgs(lab: Lab, extra: string[] = [], good: Which = 'a'): 
 export function yesArgs(lab: Lab, extra: string[] = [], good: Which = 'a'): string[] {
   const b = lab.server(good === 'a' ? 'b' : 'a');
   return recoverArgs(lab, ['--yes', '--confirm-bad', `127.0.0.1:${b.port}`, ...extra], good);
+}
+
+/** A state directory of its own (journal, backups), so a test's run finds no other run's journal. */
+export const privateState = () => ({ XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) });
+
+/** Feed SQL text to the mariadb client on a lab server (credentials in an option file, as the tool does). */
+export async function applySql(lab: Lab, which: Which, sql: Buffer | string): Promise<void> {
+  const opt = await writeOptionFile({ socket: lab.server(which).socket, user: lab.state.adminUser, password: lab.state.adminPassword }, 'mariadb');
+  try {
+    const r = spawnSync('mariadb', [`--defaults-extra-file=${opt.path}`, '--batch'], { input: sql, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  } finally {
+    await opt.dispose();
+  }
 }

@@ -6,27 +6,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { writeOptionFile } from '../../src/adapters/shell/option-file.js';
 import { checksumTables, listUserTables } from '../../src/recovery/compare.js';
 import { breakLab } from '../../src/lab/break.js';
 import type { Lab, Which } from '../../src/lab/lab.js';
 import { runCli } from '../helpers/cli.js';
 import { readJournal } from '../helpers/faults.js';
 import { dropLab, newLab, useLab } from '../helpers/lab.js';
-import { expectPairHealthy, snapshot, withSessions, yesArgs } from '../helpers/pair.js';
-
-const privateState = () => ({ XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) });
-
-/** Feed SQL text to the mariadb client on a lab server (credentials in an option file, as the tool does). */
-async function applySql(lab: Lab, which: Which, sql: Buffer | string): Promise<void> {
-  const opt = await writeOptionFile({ socket: lab.server(which).socket, user: lab.state.adminUser, password: lab.state.adminPassword }, 'mariadb');
-  try {
-    const r = spawnSync('mariadb', [`--defaults-extra-file=${opt.path}`, '--batch'], { input: sql, encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-  } finally {
-    await opt.dispose();
-  }
-}
+import { expectPairHealthy, snapshot, withSessions, yesArgs, privateState, applySql } from '../helpers/pair.js';
 
 async function shopChecksums(lab: Lab, which: Which): Promise<Map<string, string | null>> {
   return withSessions(lab, async (a, b) => {

@@ -2,16 +2,13 @@
 // row by primary key; what only BS holds is said per source and kept: bs-only-rows.sql replays BS's rows on the
 // recovered pair, bs-data.sql.gz restores BS's tables as they were. One lab, three breaks the log cannot see.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { writeOptionFile } from '../../src/adapters/shell/option-file.js';
 import type { ServerSession } from '../../src/adapters/mysql/session.js';
 import { ROWS_PREAMBLE, rowStatements } from '../../src/recovery/bs-rows.js';
 import { differingTables, lockBounded, type Query } from '../../src/recovery/compare.js';
-import type { Lab, Which } from '../../src/lab/lab.js';
+import type { Lab } from '../../src/lab/lab.js';
 import { loadSettings } from '../../src/config/load.js';
 import { runRecovery } from '../../src/engine/runner.js';
 import type { Prompter } from '../../src/engine/prompter.js';
@@ -19,20 +16,7 @@ import type { RunEvent } from '../../src/recovery/events.js';
 import { runCli } from '../helpers/cli.js';
 import { readJournal } from '../helpers/faults.js';
 import { useLab } from '../helpers/lab.js';
-import { expectPairHealthy, expectSameData, withSessions, yesArgs } from '../helpers/pair.js';
-
-const privateState = () => ({ XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) });
-
-/** Feed SQL text to the mariadb client on a lab server (credentials in an option file, as the tool does). */
-async function applySql(lab: Lab, which: Which, sql: Buffer | string): Promise<void> {
-  const opt = await writeOptionFile({ socket: lab.server(which).socket, user: lab.state.adminUser, password: lab.state.adminPassword }, 'mariadb');
-  try {
-    const r = spawnSync('mariadb', [`--defaults-extra-file=${opt.path}`, '--batch'], { input: sql, encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-  } finally {
-    await opt.dispose();
-  }
-}
+import { expectPairHealthy, expectSameData, withSessions, yesArgs, privateState, applySql } from '../helpers/pair.js';
 
 const checksums = async (s: ServerSession) =>
   Object.fromEntries((await s.query('CHECKSUM TABLE shop.customers, shop.orders')).map((r) => [String(r.Table), String(r.Checksum)]));

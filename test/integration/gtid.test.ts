@@ -1,15 +1,10 @@
 // Issue 8: a MariaDB pair replicating with MASTER_USE_GTID=slave_pos recovers by GTID, every break mode, both methods.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { readReplicaStatus } from '../../src/adapters/mysql/replication.js';
 import { BREAK_MODES, breakLab } from '../../src/lab/break.js';
 import { runCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
-import { expectPairHealthy, recoverArgs, withSessions, yesArgs } from '../helpers/pair.js';
-
-const privateState = () => ({ XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) });
+import { expectPairHealthy, recoverArgs, withSessions, yesArgs, privateState } from '../helpers/pair.js';
 
 describe('GTID pair (lab up --gtid)', () => {
   const lab = useLab({ gtid: true });

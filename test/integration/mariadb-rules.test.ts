@@ -10,9 +10,7 @@ import { whichSync } from '../../src/adapters/shell/clients.js';
 import { breakLab } from '../../src/lab/break.js';
 import { runCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
-import { expectPairHealthy, recoverArgs, snapshot, withSessions, yesArgs } from '../helpers/pair.js';
-
-const privateState = () => ({ XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) });
+import { expectPairHealthy, recoverArgs, snapshot, withSessions, yesArgs, privateState } from '../helpers/pair.js';
 
 /**
  * Wrappers for the dump and the import that record, before running the real program, the TLS lines of the option file

@@ -1,17 +1,12 @@
 // Issue 6: the online copy (no read lock on GS) under a live writer, its refusal when it would not be consistent,
 // and progress as JSON events.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { breakLab } from '../../src/lab/break.js';
 import { loadOrders } from '../../src/lab/load.js';
 import type { Lab } from '../../src/lab/lab.js';
 import { runCli } from '../helpers/cli.js';
 import { dropLab, newLab } from '../helpers/lab.js';
-import { eventually, expectPairHealthy, snapshot, withSessions, yesArgs } from '../helpers/pair.js';
-
-const privateState = () => ({ XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) });
+import { eventually, expectPairHealthy, snapshot, withSessions, yesArgs, privateState } from '../helpers/pair.js';
 
 /** Insert on GS without pause until stopped; every acknowledged insert carries a unique note. */
 function startWriter(lab: Lab) {

@@ -13,9 +13,7 @@ import type { Lab } from '../../src/lab/lab.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { readJournal } from '../helpers/faults.js';
 import { dropLab, newLab, useLab } from '../helpers/lab.js';
-import { expectPairHealthy, recoverArgs, snapshot, withSessions, yesArgs } from '../helpers/pair.js';
-
-const privateState = () => ({ XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) });
+import { expectPairHealthy, recoverArgs, snapshot, withSessions, yesArgs, privateState } from '../helpers/pair.js';
 
 /** Every way a password could be written out: as is, JSON-escaped, SQL-escaped. */
 function forms(pw: string): string[] {
