@@ -9,6 +9,7 @@
 //   rank 3  lab        local MariaDB test pairs               base, dialect, adapters, config
 //   rank 4  engine     runner, executors, journal             base … recovery
 //   rank 4  inspect    status/check logic                     base … recovery
+//   rank 4½ report     the post-incident report (pure)        base, dialect, config, recovery, engine
 //   rank 5  cli        argv, environment, signals, rendering  everything above but bench
 //   rank 5  bench      the benchmark entry point              everything above but cli
 //
@@ -25,7 +26,8 @@ const LAYERS = {
   lab: ['base', 'dialect', 'adapters', 'config'],
   engine: ['base', 'dialect', 'adapters', 'config', 'recovery'],
   inspect: ['base', 'dialect', 'adapters', 'config', 'recovery'],
-  cli: ['base', 'dialect', 'adapters', 'config', 'recovery', 'lab', 'engine', 'inspect'],
+  report: ['base', 'dialect', 'config', 'recovery', 'engine'],
+  cli: ['base', 'dialect', 'adapters', 'config', 'recovery', 'lab', 'engine', 'inspect', 'report'],
   bench: ['base', 'dialect', 'adapters', 'config', 'recovery', 'lab', 'engine', 'inspect'],
 };
 const ALL = Object.keys(LAYERS);

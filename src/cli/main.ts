@@ -8,6 +8,7 @@ import { registerRecoverCommand } from './recover-command.js';
 import { registerLabCommand } from './lab-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerCheckCommand } from './check-command.js';
+import { registerReportCommand } from './report-command.js';
 import { disposeAllOptionFilesSync, sweepStaleOptionFiles } from '../adapters/shell/option-file.js';
 import type { CliIo } from './io.js';
 
@@ -64,6 +65,7 @@ export async function main(argv: string[]): Promise<void> {
   registerLabCommand(program, io);
   registerStatusCommand(program, io);
   registerCheckCommand(program, io);
+  registerReportCommand(program, io);
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, 'mmrecover: ')) });
 
   try {

@@ -8,6 +8,7 @@ import type { Prompter } from './ui/prompter.js';
 import { registerSecret } from '../base/redact.js';
 import type { CliIo } from './io.js';
 import { addOptions } from './options.js';
+import { hostname, userInfo } from 'node:os';
 
 export function registerRecoverCommand(program: Command, io: CliIo): void {
   const cmd = program
@@ -55,6 +56,17 @@ async function recover(flags: RawFlags, io: CliIo): Promise<number> {
   const settings: Settings = { ...partial, password, replPassword };
 
   const renderer = createRenderer({ json: settings.json, env: io.env, stdout: process.stdout, stderr: process.stderr });
-  const outcome = await runRecovery({ settings, emit: (e) => renderer.emit(e), prompter, signal: io.signal, env: io.env });
+  const outcome = await runRecovery({ settings, emit: (e) => renderer.emit(e), prompter, signal: io.signal, env: io.env, invocation: invocation(io) });
   return outcome.exitCode;
+}
+
+/** Who runs it (the account behind sudo when there is one), on which host, with which arguments: none is a secret. */
+function invocation(io: CliIo): { user: string; host: string; argv: string[] } {
+  let user = io.env.SUDO_USER ?? '';
+  try {
+    user ||= userInfo().username;
+  } catch {
+    user ||= io.env.USER ?? 'unknown';
+  }
+  return { user, host: hostname(), argv: process.argv.slice(2) };
 }

@@ -118,6 +118,7 @@ export class Executor {
     this.lock = undefined;
     if (!lock?.held) return false;
     lock.releaseNow();
+    this.deps.emit({ event: 'gs_lock', state: 'released', at: new Date().toISOString() });
     return true;
   }
 
@@ -149,7 +150,11 @@ export class Executor {
         this.lock = undefined;
         if (!lock?.held) return; // released already (abort path): nothing is locked
         this.record(step, a.role, a.statement.shown, 'run');
-        await lock.release(a.statement);
+        try {
+          await lock.release(a.statement);
+        } finally {
+          this.deps.emit({ event: 'gs_lock', state: 'released', at: new Date().toISOString() });
+        }
         this.deps.emit({ event: 'note', level: 'ok', step, text: 'GS unlocked: production writes flow again.' });
         return;
       }
@@ -214,6 +219,7 @@ export class Executor {
           connect: { connectTimeoutMs: this.deps.settings.connectTimeout * 1000, queryTimeoutMs: (a.timeoutSeconds + this.deps.settings.stallTimeout) * 1000 },
           keepAliveTimeoutMs: this.deps.settings.stallTimeout * 1000,
         });
+        this.deps.emit({ event: 'gs_lock', state: 'held', at: new Date().toISOString() });
         this.deps.emit({ event: 'activity', id: 'lock', state: 'succeed', text: 'GS: global read lock held; GS writes are blocked until step 5' });
         return;
       } catch (err) {

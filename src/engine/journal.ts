@@ -41,6 +41,21 @@ export interface ServerFingerprint {
   version: string;
 }
 
+/** Who started a run (or resumed it), where, and with which arguments (never a password: none is an argument). */
+export interface Invocation {
+  at: string;
+  user: string;
+  host: string;
+  argv: string[];
+  resume: boolean;
+}
+
+/** A span of time: `to` absent while it lasts (or when the run ended without saying). */
+export interface Span {
+  from: string;
+  to?: string;
+}
+
 export interface JournalData {
   format: 2;
   runId: string;
@@ -53,6 +68,12 @@ export interface JournalData {
   servers: { GS: ServerFingerprint; BS: ServerFingerprint };
   steps: JournalStep[];
   state: RecoveryState;
+  /** Each start and resume of this run, for the post-incident report. */
+  invocations?: Invocation[];
+  /** When GS held its global read lock: production could not write. */
+  gsLocks?: Span[];
+  /** Each copy GS → BS: when it ran, what it moved, whether it completed. */
+  copies?: Array<Span & { bytes?: number; complete?: boolean }>;
 }
 
 /** The default journal file for a pair, so that --resume finds it from the same --good/--bad. */

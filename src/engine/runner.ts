@@ -12,11 +12,12 @@ import { Declined, Interrupted, StepFailed, UsageError, exitCodeOf } from '../ba
 import { renderAction, type Role } from '../recovery/actions.js';
 import type { RecoveryContext } from '../recovery/context.js';
 import type { Emit, RunEvent, StepSummary } from '../recovery/events.js';
+import { closeSpans, spanSeconds, trackSpans } from './spans.js';
 import { runPreflight } from '../recovery/preflight.js';
 import { STEPS, confirmedBy, refencePlan, resumeAt, serverStates, type Step, type StepPlan } from '../recovery/procedure.js';
 import { emptyState } from '../recovery/state.js';
 import { Executor, type Executed } from './executor.js';
-import { Journal, defaultJournalPath, type ServerFingerprint } from './journal.js';
+import { Journal, defaultJournalPath, type JournalData, type ServerFingerprint } from './journal.js';
 import type { Prompter } from './prompter.js';
 import { resumeCommand } from './stop-report.js';
 
@@ -29,6 +30,8 @@ export interface RunDeps {
   prompter: Prompter;
   signal: AbortSignal;
   env: NodeJS.ProcessEnv;
+  /** Who runs it, where, with which arguments (from the CLI), for the journal and the post-incident report. */
+  invocation?: { user: string; host: string; argv: string[] };
   /** Test hook: called after each step completes. */
   afterStep?: (id: number) => Promise<void> | void;
 }
@@ -119,7 +122,12 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     if (journal && current) journal.step(current.id).executed.push({ role: r.role, text: r.text, mode: r.mode, at: new Date().toISOString() });
   };
   let clients: Promise<Clients> | undefined;
-  const exec = new Executor({ live: !dry, settings, sessions, clients: () => (clients ??= findClients()), prompter, emit, signal, record });
+  // The executor's events also tell the journal when GS was locked and when the copy ran (the report's timeline).
+  const track: Emit = (e) => {
+    if (journal) trackSpans(journal.data, e);
+    emit(e);
+  };
+  const exec = new Executor({ live: !dry, settings, sessions, clients: () => (clients ??= findClients()), prompter, emit: track, signal, record });
   const ctx: RecoveryContext = {
     settings,
     identity: { GS: sessions.GS?.identity, BS: sessions.BS?.identity },
@@ -171,6 +179,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       const j = journal.data.state;
       ctx.state = { ...j, positioning: j.positioning ?? ctx.state.positioning, fence: j.fence ?? [], killed: j.killed ?? [] };
       startAt = firstIncompleteStep(journal);
+      if (deps.invocation) (journal.data.invocations ??= []).push({ at: new Date().toISOString(), ...deps.invocation, resume: true });
       journal.data.finished = false;
       journal.data.outcome = undefined;
       journal.data.stoppedAt = undefined;
@@ -180,6 +189,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
         servers: { GS: fingerprint(sessions.GS!, settings.good), BS: fingerprint(sessions.BS!, settings.bad) },
         steps: STEPS.map((s) => ({ id: s.id, title: s.title, status: 'pending', plan: [], executed: [] })),
         state: ctx.state,
+        ...(deps.invocation ? { invocations: [{ at: new Date().toISOString(), ...deps.invocation, resume: false }] } : {}),
       });
     }
     emit({ event: 'journal', path: journal?.path ?? null, ...(settings.resume ? { resumingAt: startAt } : {}) });
@@ -256,6 +266,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     return { exitCode: 0, journalPath: journal?.path, executed, ctx };
   } catch (err) {
     if (await exec.releaseLock()) emit({ event: 'note', level: 'warn', text: 'GS read lock released: GS accepts writes again.' });
+    if (journal) closeSpans(journal.data);
     const reason = (err as Error).message;
     const outcome = err instanceof Interrupted ? 'interrupted' : err instanceof Declined ? 'declined' : 'failed';
     if (journal && current) {
@@ -317,9 +328,19 @@ function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolea
     gsCoords: s.gsCoords,
     bsCoords: s.bsCoords,
     copy: s.copy?.complete ? { bytes: s.copy.bytes, seconds: s.copy.seconds } : undefined,
+    ...(journal?.data.gsLocks?.length ? { gsLockedSeconds: journal.data.gsLocks.reduce((t, x) => t + spanSeconds(x), 0) } : {}),
+    ...(journal ? outOfService(journal.data) : {}),
     backup: s.backup,
     verification: s.verification,
     verify: ctx.settings.verify,
     journal: journal?.path,
   };
+}
+
+/** From step 1's start (BS fenced) to step 11's end (BS given back): how long BS served nothing. */
+function outOfService(d: JournalData): { bsOutOfServiceSeconds?: number } {
+  const first = d.steps.find((x) => x.id === 1)?.startedAt;
+  const last = d.steps.find((x) => x.id === STEPS.length);
+  if (!first) return {};
+  return { bsOutOfServiceSeconds: spanSeconds({ from: first, to: last?.endedAt }) };
 }

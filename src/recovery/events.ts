@@ -42,6 +42,8 @@ export type RunEvent =
   | { event: 'activity'; id: string; state: 'start' | 'update' | 'succeed' | 'fail'; text: string }
   | { event: 'progress'; step: number; bytes: number; estimateBytes: number; rateBytesPerSecond: number; elapsedSeconds: number; etaSeconds: number | null }
   | { event: 'copy_complete'; step: number; bytes: number; seconds: number }
+  /** GS's global read lock taken or given back (at: ISO time): the span production could not write. */
+  | { event: 'gs_lock'; state: 'held' | 'released'; at: string }
   | { event: 'coordinates'; role: Role; coordinates: Coordinates; from: string }
   | { event: 'foreign_connections'; role: Role; connections: ClientConnection[] }
   | { event: 'backup'; record: BackupRecord }
@@ -54,6 +56,10 @@ export type RunEvent =
       gsCoords?: Coordinates;
       bsCoords?: Coordinates;
       copy?: { bytes: number; seconds: number };
+      /** How long GS could not write (its read lock, every span of this run added up); absent: never locked. */
+      gsLockedSeconds?: number;
+      /** From step 1 fencing BS to step 11 giving it back (or to now, when step 11 has not run). */
+      bsOutOfServiceSeconds?: number;
       backup?: BackupRecord;
       verification?: Verification;
       verify: boolean;
