@@ -50,10 +50,12 @@ export function checkSteps(r: Report, md: string, html: string, json: string): v
   const j = JSON.parse(json) as Report;
   expect(j.steps.map((s) => s.id)).toEqual(Array.from({ length: STEP_COUNT }, (_, i) => i + 1));
   for (const s of r.steps) {
-    const dur = s.ms !== undefined ? /\d+(\.\d)?s|\d+m\d\ds|\d+h\d\dm/ : /—/;
+    const dur = s.startedAt ? /\d+(\.\d)?s|\d+m\d\ds|\d+h\d\dm/ : /—/;
     const js = j.steps[s.id - 1];
     expect(js.status).toBe(s.status);
-    expect(js.ms === undefined).toBe(s.status === 'not run');
+    // A duration for every step that started; a step that never started (not run, or declined at its question) has none.
+    expect(js.ms === undefined).toBe(!s.startedAt);
+    if (s.status === 'not run') expect(s.startedAt).toBeUndefined();
     const mdRow = md.split('\n').find((l) => l.startsWith(`| ${s.id}. `));
     expect(mdRow, `md row of step ${s.id}`).toBeDefined();
     expect(mdRow).toContain(`| ${s.status} |`);

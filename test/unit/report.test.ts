@@ -109,3 +109,17 @@ describe('report', () => {
     expectNoSecret({ md, html }, ['s3cr3t']);
   });
 });
+
+describe('the secret check', () => {
+  it('finds a password however it was escaped', () => {
+    const pw = 'it\'s "q\\uote\\\\d" ñ';
+    for (const leaked of [
+      pw,
+      JSON.stringify(pw),
+      pw.replace(/\\/g, '\\\\').replace(/'/g, "\\'"),
+      pw.replace(/'/g, "''"),
+      pw.replace(/"/g, '&quot;').replace(/'/g, '&#39;'),
+    ])
+      expect(() => expectNoSecret({ x: `before ${leaked} after` }, [pw])).toThrow();
+  });
+});
