@@ -20,6 +20,17 @@ function version(): string {
   }
 }
 
+/** The end of --help: the three ways the tool is used, in the order a team meets them. */
+export const EXAMPLES = `
+Examples:
+  Rehearse: changes nothing, shows all eleven steps with the real statements
+    mmrecover --good db1:3306 --bad db2:3306 --dry-run
+  Recover interactively: asks before each step (passwords from the environment
+  or asked: MMRECOVER_PASSWORD, MMRECOVER_REPL_PASSWORD)
+    mmrecover --good db1:3306 --bad db2:3306
+  Automate (Ansible, Rundeck): no question, the bad server repeated, JSON lines
+    mmrecover --good db1:3306 --bad db2:3306 --yes --confirm-bad db2:3306 --json`;
+
 export async function main(argv: string[]): Promise<void> {
   setHost({ env: process.env, kill: (pid, signal) => void process.kill(pid, signal), uid: process.getuid?.(), pid: process.pid });
   sweepStaleOptionFiles();
@@ -61,6 +72,7 @@ export async function main(argv: string[]): Promise<void> {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(s.replace(/^error: /, 'mmrecover: ')) });
+  program.addHelpText('after', EXAMPLES);
   registerRecoverCommand(program, io);
   registerLabCommand(program, io);
   registerStatusCommand(program, io);

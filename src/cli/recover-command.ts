@@ -18,7 +18,14 @@ export function registerRecoverCommand(program: Command, io: CliIo): void {
       io.setExitCode(await recover(flags, io));
     });
   addOptions(cmd, 'recover');
+  cmd.addHelpText('after', RECOVER_EXAMPLES);
 }
+
+const RECOVER_EXAMPLES = `
+Examples:
+  Rehearse:                mmrecover --good db1:3306 --bad db2:3306 --dry-run
+  Recover interactively:   mmrecover --good db1:3306 --bad db2:3306
+  Automate:                mmrecover --good db1:3306 --bad db2:3306 --yes --confirm-bad db2:3306 --json`;
 
 async function recover(flags: RawFlags, io: CliIo): Promise<number> {
   const partial = loadSettings({ flags, env: io.env, cwd: io.cwd });

@@ -40,6 +40,8 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
 export interface PtySession {
   /** Everything the terminal showed so far (ANSI sequences stripped). */
   screen(): string;
+  /** The same, as the program wrote it (escape sequences and carriage returns kept). */
+  raw(): string;
   /** Wait until the screen (after `from`) matches. */
   waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<number>;
   type(text: string): void;
@@ -51,11 +53,12 @@ export interface PtySession {
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b[()][A-Z0-9]/g, '');
 
 /** Run the CLI under a real pseudo-terminal (stdin and stderr are TTYs, as at an operator's terminal). */
-export function startPty(args: string[], env: Record<string, string | undefined> = {}): PtySession {
-  // A wide terminal, so that questions are not wrapped across lines.
-  const command = `stty cols 400 rows 50 2>/dev/null; exec ${shellLine([process.execPath, BIN, ...args])}`;
+export function startPty(args: string[], env: Record<string, string | undefined> = {}, opts: { cols?: number } = {}): PtySession {
+  // A wide terminal by default, so that questions are not wrapped across lines.
+  const cols = opts.cols ?? 400;
+  const command = `stty cols ${cols} rows 50 2>/dev/null; exec ${shellLine([process.execPath, BIN, ...args])}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
-    env: { ...process.env, NO_COLOR: '1', TERM: 'xterm', COLUMNS: '400', LINES: '50', ...env },
+    env: { ...process.env, NO_COLOR: '1', TERM: 'xterm', COLUMNS: String(cols), LINES: '50', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let raw = '';
@@ -65,6 +68,7 @@ export function startPty(args: string[], env: Record<string, string | undefined>
   return {
     child,
     exit,
+    raw: () => raw,
     screen: () => stripAnsi(raw),
     type: (text) => child.stdin!.write(text),
     async waitFor(pattern, timeoutMs = 60_000, from = 0) {

@@ -10,6 +10,7 @@ import type { Coordinates } from '../../recovery/state.js';
 import type { RunEvent } from '../../recovery/events.js';
 import type { Verdict } from '../../recovery/preflight.js';
 import { makeChalk } from './colors.js';
+import { fitLine, wrapHanging } from './layout.js';
 
 export interface Renderer {
   emit(e: RunEvent): void;
@@ -49,7 +50,12 @@ class HumanRenderer implements Renderer {
   private spinner?: Ora;
   private plainLast = new Map<string, number>();
   private live = false;
+  private method = '';
   private activityText = new Map<string, string>();
+  /** The current step's lines as numbered in its header: a run line that would repeat one refers to its number. */
+  private shown = new Map<string, number>();
+  /** When GS's read lock was taken (ms), while it is held. */
+  private lockedAt?: number;
 
   constructor(
     private readonly o: RendererOptions,
@@ -58,8 +64,18 @@ class HumanRenderer implements Renderer {
     this.c = makeChalk({ stream: o.stderr, env: o.env, json: false });
   }
 
-  private write(text = ''): void {
-    const out = () => this.o.stderr.write(redact(text) + '\n');
+  /** The terminal's width now (it may be resized), or none when the output is not a terminal (logs keep whole lines). */
+  private get width(): number | undefined {
+    if (!this.tty) return undefined;
+    const cols = (this.o.stderr as NodeJS.WriteStream).columns;
+    return cols && cols > 0 ? cols : 80;
+  }
+
+  /** A line, wrapped at the terminal's width with a hanging indent (`hang` columns, or the indent plus two). */
+  private write(text = '', hang?: number): void {
+    const lead = /^\s*/.exec(text)![0];
+    const lines = wrapHanging(lead, text.slice(lead.length), this.width, hang ?? lead.length + 2);
+    const out = () => this.o.stderr.write(redact(lines.join('\n')) + '\n');
     if (this.spinner?.isSpinning) {
       this.spinner.clear();
       out();
@@ -72,9 +88,17 @@ class HumanRenderer implements Renderer {
     this.write(this.c.bold(text));
   }
 
-  private planLine(l: PlanLine, indent: string): void {
+  private planLine(l: PlanLine, indent: string, n?: number): void {
     const extra = [l.when ? `only ${l.when}` : '', l.note ?? ''].filter(Boolean).join('; ');
-    this.write(`${indent}${this.c.bold(l.role)}> ${l.text}${extra ? this.c.dim(`   -- ${extra}`) : ''}`);
+    const prefix = `${indent}${n !== undefined ? `${String(n).padStart(2)} ` : ''}${this.c.bold(l.role)}> `;
+    const lines = wrapHanging(prefix, `${l.text}${extra ? this.c.dim(`   -- ${extra}`) : ''}`, this.width);
+    for (const line of lines) this.write(line, 0);
+  }
+
+  /** How GS stands during the copy, first on the live line: locked for how long, or writable (online method). */
+  private gsState(): string {
+    if (this.lockedAt !== undefined) return `GS locked ${Math.round((Date.now() - this.lockedAt) / 1000)} s`;
+    return this.method === 'online' ? 'GS writable (snapshot)' : '';
   }
 
   private mark(v: Verdict): string {
@@ -94,16 +118,22 @@ class HumanRenderer implements Renderer {
     }
     if (state === 'start') {
       this.spinner?.stop();
-      this.spinner = ora({ text: redact(text), stream: this.o.stderr, discardStdin: false }).start();
+      this.spinner = ora({ text: this.live1(text), stream: this.o.stderr, discardStdin: false }).start();
     } else if (state === 'update') {
-      if (this.spinner) this.spinner.text = redact(text);
+      if (this.spinner) this.spinner.text = this.live1(text);
     } else {
       const s = this.spinner;
       this.spinner = undefined;
-      if (s && state === 'succeed') s.succeed(redact(text));
-      else if (s) s.fail(redact(text));
+      if (s && state === 'succeed') s.succeed(this.live1(text));
+      else if (s) s.fail(this.live1(text));
       else this.write(state === 'succeed' ? `${this.c.green('✔')} ${text}` : `${this.c.red('✖')} ${text}`);
     }
+  }
+
+  /** A spinner's text: one line beside its symbol, redrawn in place, so it must never wrap. */
+  private live1(text: string): string {
+    const w = this.width;
+    return fitLine(redact(text), w ? w - 3 : undefined);
   }
 
   emit(e: RunEvent): void {
@@ -111,6 +141,7 @@ class HumanRenderer implements Renderer {
     switch (e.event) {
       case 'run_start':
         this.live = e.mode === 'live';
+        this.method = e.method;
         return this.heading(`mmrecover ${this.live ? 'recovery' : 'DRY RUN (nothing will be changed)'}: rebuild BS ${e.bad} from GS ${e.good}`);
       case 'server':
         return this.write(`  ${e.role} ${e.address}: ${e.reachable ? `${e.version}, server_id ${e.serverId}` : `not reachable; ${e.reason}`}`);
@@ -124,17 +155,34 @@ class HumanRenderer implements Renderer {
         if (e.resumingAt !== undefined) this.heading(`Resuming from step ${e.resumingAt} (journal ${e.path})`);
         else if (e.path) this.write(`  Journal: ${e.path}`);
         return;
-      case 'plan':
+      case 'plan': {
         if (!this.live) return; // a dry run shows every step in full below
-        this.heading('The plan');
+        // An overview: one line per step with the statement that matters; each step shows all of its lines when it comes.
+        this.heading('The plan (each step shows its statements in full before it runs)');
         for (const s of e.steps) {
-          this.write(`  ${String(s.step).padStart(2)}. ${s.title} (${s.on})${s.question || s.confirmedBy ? '' : c.dim(' — no question')}`);
-          for (const l of s.lines) this.planLine(l, '        ');
+          const key = keyLine(s.lines);
+          const more = s.lines.length > 1 ? c.dim(` +${s.lines.length - 1}`) : '';
+          const ask = s.question || s.confirmedBy ? '' : c.dim(' (no question)');
+          const head = `  ${String(s.step).padStart(2)}. ${s.title} (${s.on})${ask}`;
+          this.write(head);
+          this.write(
+            fitLine(
+              `      ${key ? `${c.bold(key.role)}> ${key.text}` : c.dim('decided when its turn comes, from what the steps before it did')}${more}`,
+              this.width,
+            ),
+            0,
+          );
         }
         return;
+      }
       case 'step_start':
         this.heading(`Step ${e.step}/${e.total} ${e.title} (${e.on})`);
-        for (const l of e.lines) this.planLine(l, '    ');
+        this.shown.clear();
+        e.lines.forEach((l, i) => {
+          const key = `${l.role}\u0000${l.text}`;
+          if (!this.shown.has(key)) this.shown.set(key, i + 1);
+          this.planLine(l, '  ', this.live ? i + 1 : undefined);
+        });
         return;
       case 'checklist':
         this.write('  Checklist, outside this tool (it cannot reach these):');
@@ -151,20 +199,31 @@ class HumanRenderer implements Renderer {
         const tag = { run: c.cyan('run'), 'would-run': c.yellow('would run'), read: c.dim('read'), wait: c.cyan('wait'), 'would-wait': c.yellow('would wait') }[
           e.mode
         ];
-        return this.write(`  ${tag} ${c.bold(e.role)}> ${e.text}`);
+        // Live, a statement shown in the step's header is referred to by its number there, not printed again; one
+        // whose values were filled in as it ran (coordinates, a connection id) is printed in full.
+        const n = this.live ? this.shown.get(`${e.role}\u0000${e.text}`) : undefined;
+        if (n !== undefined) return this.write(`  ${tag} #${n} on ${c.bold(e.role)}`);
+        return this.write(`  ${tag} ${c.bold(e.role)}> ${e.text}`, 4 + e.mode.length + e.role.length);
       }
       case 'note':
         return this.write(e.level === 'ok' ? `${c.green('✔')} ${e.text}` : e.level === 'warn' ? `${c.yellow('!')} ${c.yellow(e.text)}` : `  ${e.text}`);
-      case 'activity':
+      case 'activity': {
         this.activityText.set(e.id, e.text);
-        return this.activity(e.id, e.state, e.text);
+        // A stall approaching the guard during the copy: said with GS's state first, as on every copy line.
+        const gs = e.id === 'copy' && e.state === 'update' ? this.gsState() : '';
+        return this.activity(e.id, e.state, gs ? `${gs} · ${e.text}` : e.text);
+      }
+      case 'gs_lock':
+        this.lockedAt = e.state === 'held' ? Date.parse(e.at) : undefined;
+        return;
       case 'progress': {
-        const eta = e.etaSeconds !== null ? `, about ${formatDuration(e.etaSeconds)} left` : '';
-        const of = e.estimateBytes ? ` of ~${formatBytes(e.estimateBytes)}` : '';
+        const eta = e.etaSeconds !== null ? ` · ETA ${formatDuration(e.etaSeconds)}` : '';
+        const share = e.estimateBytes ? ` (${Math.min(100, Math.round((e.bytes / e.estimateBytes) * 100))}% of GS’s ~${formatBytes(e.estimateBytes)})` : '';
+        const gs = this.gsState();
         return this.activity(
           'copy',
           'update',
-          `Copying GS → BS: ${formatBytes(e.bytes)}${of} at ${formatBytes(e.rateBytesPerSecond)}/s, ${formatDuration(e.elapsedSeconds)} elapsed${eta}`,
+          `${gs ? `${gs} · ` : ''}copied ${formatBytes(e.bytes)}${share} · ${formatBytes(e.rateBytesPerSecond)}/s · ${formatDuration(e.elapsedSeconds)}${eta}`,
         );
       }
       case 'copy_complete':
@@ -189,11 +248,18 @@ class HumanRenderer implements Renderer {
         return;
       case 'summary': {
         this.heading(e.dryRun ? 'Dry run complete: nothing was changed.' : 'Recovery complete.');
+        const pad = Math.min(64, Math.max(...e.steps.map((s) => s.title.length)));
         for (const s of e.steps)
-          this.write(`  ${String(s.step).padStart(2)}. ${s.title.padEnd(64)} ${s.status}${s.ms !== undefined ? ` in ${formatDuration(s.ms / 1000)}` : ''}`);
+          this.write(`  ${String(s.step).padStart(2)}. ${s.title.padEnd(pad)} ${s.status}${s.ms !== undefined ? ` in ${formatDuration(s.ms / 1000)}` : ''}`, 6);
         if (e.gsCoords) this.write(`  BS replicates from GS starting at ${coords(e.gsCoords)}`);
         if (e.bsCoords) this.write(`  GS replicates from BS starting at ${coords(e.bsCoords)}`);
-        if (e.copy) this.write(`  Copy: ${formatBytes(e.copy.bytes)} in ${formatDuration(e.copy.seconds)}`);
+        if (e.gsLockedSeconds !== undefined) this.write(`  GS locked (production could not write): ${formatDuration(e.gsLockedSeconds)}`);
+        else if (!e.dryRun) this.write('  GS was never locked by this run.');
+        if (e.bsOutOfServiceSeconds !== undefined) this.write(`  BS out of service (fenced until step 11): ${formatDuration(e.bsOutOfServiceSeconds)}`);
+        if (e.copy)
+          this.write(
+            `  Copy: ${formatBytes(e.copy.bytes)} in ${formatDuration(e.copy.seconds)}${e.copy.seconds > 0 ? ` (${formatBytes(e.copy.bytes / e.copy.seconds)}/s)` : ''}`,
+          );
         const k = e.backup;
         if (k?.events) this.write(`  Kept BS’s own events (${k.events.transactions} transactions): ${k.events.file}`);
         if (k?.dump) this.write(`  Kept BS’s data before the copy (${k.dump.schemas.join(', ')}): ${k.dump.file}`);
@@ -215,7 +281,10 @@ class HumanRenderer implements Renderer {
       case 'stop': {
         this.spinner?.stop();
         this.spinner = undefined;
-        const out = (t: string) => this.o.stderr.write(redact(t) + '\n');
+        const out = (t: string, hang = 4) => {
+          const lead = /^\s*/.exec(t)![0];
+          this.o.stderr.write(redact(wrapHanging(lead, t.slice(lead.length), this.width, hang).join('\n')) + '\n');
+        };
         out('');
         out(c.red(`Stopped${e.step ? ` at step ${e.step}` : ' before step 1'}: ${e.reason}`));
         if (e.states) {
@@ -223,11 +292,36 @@ class HumanRenderer implements Renderer {
           out(`  BS: ${e.states.BS}`);
         }
         if (e.next) out(`  Next: ${e.next}`);
-        if (e.resume) out(`  To continue: ${e.resume}`);
+        if (e.resume) {
+          // Wrapped as a shell would read it (a backslash before each line break), so that it pastes as one command.
+          const lines = shellWrap(e.resume, this.width ? this.width - 6 : undefined);
+          out(`  To continue: ${lines.length > 1 ? '' : lines[0]}`);
+          if (lines.length > 1) lines.forEach((l, i) => out(`    ${l}${i < lines.length - 1 ? ' \\' : ''}`));
+        }
         return;
       }
       case 'result':
         return;
     }
   }
+}
+
+/** The line of a step that says what it is for: the lock, the copy, a change of source, else its first write. */
+export function keyLine(lines: PlanLine[]): PlanLine | undefined {
+  const important = /FLUSH TABLES WITH READ LOCK|UNLOCK TABLES|^CHANGE (MASTER|REPLICATION SOURCE) TO|^\$ \S*(dump|xtrabackup|mariabackup|clone)/i;
+  const read = /^(SELECT|SHOW|SET SESSION|wait until|compare|ask:)/i;
+  return lines.find((l) => important.test(l.text)) ?? lines.find((l) => !read.test(l.text) && !l.when) ?? lines[0];
+}
+
+/** A shell command cut between its words (quoted words kept whole) into lines of about `width` columns. */
+export function shellWrap(command: string, width: number | undefined): string[] {
+  if (!width || command.length <= width) return [command];
+  const words = command.match(/(?:[^\s'\\]+|\\.|'[^']*')+/g) ?? [command];
+  const lines: string[] = [];
+  for (const w of words) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 1 + w.length <= width) lines[lines.length - 1] = `${last} ${w}`;
+    else lines.push(w);
+  }
+  return lines;
 }
