@@ -1,0 +1,106 @@
+// Issue 19: the live copy line and the summary, drawn by the human renderer from the run's events (plain lines: no
+// terminal here, every update printed).
+import { describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { createRenderer, keyLine, shellWrap } from '../../src/cli/ui/render.js';
+import type { RunEvent } from '../../src/recovery/events.js';
+
+function renderer() {
+  let text = '';
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  const r = createRenderer({ json: false, env: { NO_COLOR: '1' }, stdout: sink, stderr: sink, plainProgressEvery: 0 });
+  return { emit: (e: RunEvent) => r.emit(e), text: () => text };
+}
+
+const start = (method: string): RunEvent => ({ event: 'run_start', mode: 'live', method, good: 'db1:3306', bad: 'db2:3306', resume: false });
+const progress: RunEvent = {
+  event: 'progress',
+  step: 4,
+  bytes: 50 * 1024 * 1024,
+  estimateBytes: 200 * 1024 * 1024,
+  rateBytesPerSecond: 5 * 1024 * 1024,
+  elapsedSeconds: 10,
+  etaSeconds: 30,
+};
+
+describe('the live copy line', () => {
+  it('classic: how long GS has been locked, bytes, the share of GS’s data, the rate and the ETA', () => {
+    const r = renderer();
+    r.emit(start('classic'));
+    r.emit({ event: 'gs_lock', state: 'held', at: new Date(Date.now() - 37_000).toISOString() });
+    r.emit({ event: 'activity', id: 'copy', state: 'start', text: 'Copying GS → BS' });
+    r.emit(progress);
+    expect(r.text()).toMatch(/GS locked 37 s · copied 50\.0 MB \(25% of GS’s ~200 MB\) · 5\.0 MB\/s · 10s · ETA 30s/);
+  });
+
+  it('a stall approaching the guard is said on the same line, after GS’s state', () => {
+    const r = renderer();
+    r.emit(start('classic'));
+    r.emit({ event: 'gs_lock', state: 'held', at: new Date(Date.now() - 61_000).toISOString() });
+    r.emit({ event: 'activity', id: 'copy', state: 'start', text: 'Copying GS → BS' });
+    r.emit({
+      event: 'activity',
+      id: 'copy',
+      state: 'update',
+      text: 'no data for 20 s: the import on BS consumes nothing; the copy is stopped and GS released at 120 s (--stall-timeout)',
+    });
+    expect(r.text()).toMatch(/GS locked 61 s · no data for 20 s: the import on BS consumes nothing/);
+  });
+
+  it('online: GS writable (snapshot); after the lock is released no lock time is shown', () => {
+    const r = renderer();
+    r.emit(start('online'));
+    r.emit({ event: 'activity', id: 'copy', state: 'start', text: 'Copying GS → BS' });
+    r.emit(progress);
+    expect(r.text()).toMatch(/GS writable \(snapshot\) · copied 50\.0 MB/);
+    const c = renderer();
+    c.emit(start('classic'));
+    c.emit({ event: 'gs_lock', state: 'held', at: new Date().toISOString() });
+    c.emit({ event: 'gs_lock', state: 'released', at: new Date().toISOString() });
+    c.emit(progress);
+    expect(c.text()).not.toMatch(/GS locked/);
+  });
+});
+
+describe('the summary', () => {
+  it('says how long GS was locked, how long BS was out of service, and the copy’s rate', () => {
+    const r = renderer();
+    r.emit(start('classic'));
+    r.emit({
+      event: 'summary',
+      dryRun: false,
+      steps: [{ step: 4, title: 'Copy', status: 'done', ms: 12_000 }],
+      copy: { bytes: 120 * 1024 * 1024, seconds: 12 },
+      gsLockedSeconds: 12.4,
+      bsOutOfServiceSeconds: 95,
+      verify: true,
+    });
+    expect(r.text()).toContain('GS locked (production could not write): 12s');
+    expect(r.text()).toContain('BS out of service (fenced until step 11): 1m35s');
+    expect(r.text()).toContain('Copy: 120 MB in 12s (10.0 MB/s)');
+  });
+});
+
+describe('layout helpers', () => {
+  it('the overview picks the statement that matters', () => {
+    const l = (text: string) => ({ role: 'GS' as const, text });
+    expect(keyLine([l('STOP REPLICA'), l('SET SESSION lock_wait_timeout = 5'), l('FLUSH TABLES WITH READ LOCK'), l('SHOW BINLOG STATUS')])?.text).toBe(
+      'FLUSH TABLES WITH READ LOCK',
+    );
+    expect(keyLine([l('SELECT 1'), l('SET GLOBAL read_only = ON')])?.text).toBe('SET GLOBAL read_only = ON');
+    expect(keyLine([])).toBeUndefined();
+  });
+
+  it('a resume line wraps between words, quoted words whole, so that it pastes as one command', () => {
+    const cmd = "mmrecover recover --good 10.0.0.1:3306 --bad 10.0.0.2:3306 --journal '/var/lib/a dir/it'\\''s.json' --resume";
+    const lines = shellWrap(cmd, 40);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.join(' ')).toBe(cmd);
+    expect(lines.some((x) => x.includes("'/var/lib/a dir/it'\\''s.json'"))).toBe(true);
+  });
+});
