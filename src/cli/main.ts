@@ -12,7 +12,11 @@ import { registerReportCommand } from './report-command.js';
 import { disposeAllOptionFilesSync, sweepStaleOptionFiles } from '../adapters/shell/option-file.js';
 import type { CliIo } from './io.js';
 
+/** Set by the bundler for the single executable (scripts/package.mjs), which has no package.json beside it. */
+declare const __MMRECOVER_VERSION__: string | undefined;
+
 function version(): string {
+  if (typeof __MMRECOVER_VERSION__ === 'string') return __MMRECOVER_VERSION__;
   try {
     return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   } catch {
