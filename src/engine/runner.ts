@@ -189,6 +189,8 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
         servers: { GS: fingerprint(sessions.GS!, settings.good), BS: fingerprint(sessions.BS!, settings.bad) },
         steps: STEPS.map((s) => ({ id: s.id, title: s.title, status: 'pending', plan: [], executed: [] })),
         state: ctx.state,
+        gsLocks: [],
+        copies: [],
         ...(deps.invocation ? { invocations: [{ at: new Date().toISOString(), ...deps.invocation, resume: false }] } : {}),
       });
     }
@@ -328,7 +330,8 @@ function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolea
     gsCoords: s.gsCoords,
     bsCoords: s.bsCoords,
     copy: s.copy?.complete ? { bytes: s.copy.bytes, seconds: s.copy.seconds } : undefined,
-    ...(journal?.data.gsLocks?.length ? { gsLockedSeconds: journal.data.gsLocks.reduce((t, x) => t + spanSeconds(x), 0) } : {}),
+    // Absent when the journal began before mmrecover recorded the lock (an older version's run, resumed).
+    ...(journal?.data.gsLocks ? { gsLockedSeconds: journal.data.gsLocks.reduce((t, x) => t + spanSeconds(x), 0) } : {}),
     ...(journal ? outOfService(journal.data) : {}),
     backup: s.backup,
     verification: s.verification,

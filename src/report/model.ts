@@ -48,6 +48,7 @@ export interface Report {
   verification: { made: boolean; result?: Verification; text: string };
   bsOnly: { text: string; kept: Array<{ what: string; file: string }>; skipped: boolean };
   gsLocks: ReportSpan[];
+  /** Absent when the journal does not record the lock (written by an older mmrecover). */
   gsLockedSeconds?: number;
   copies: Array<ReportSpan & { bytes?: number; complete: boolean; rateBytesPerSecond?: number }>;
   bsOutOfService?: ReportSpan;
@@ -135,7 +136,7 @@ export function buildReport(d: JournalData, opts: { journal?: string } = {}): Re
       skipped: Boolean(k?.skipped),
     },
     gsLocks,
-    ...(gsLocks.length ? { gsLockedSeconds: gsLocks.reduce((t, x) => t + x.seconds, 0) } : {}),
+    ...(d.gsLocks ? { gsLockedSeconds: gsLocks.reduce((t, x) => t + x.seconds, 0) } : {}),
     copies,
     ...(first ? { bsOutOfService: span({ from: first, to: last?.endedAt }) } : {}),
   };

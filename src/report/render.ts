@@ -32,7 +32,11 @@ function outcomeLine(r: Report): string {
 function keyFigures(r: Report): string[] {
   const out: string[] = [];
   out.push(
-    r.gsLockedSeconds !== undefined ? `GS locked (production could not write): ${formatDuration(r.gsLockedSeconds)}` : 'GS was never locked by this run',
+    r.gsLockedSeconds === undefined
+      ? 'GS’s lock time: not recorded (the journal was begun by an older mmrecover)'
+      : r.gsLockedSeconds === 0
+        ? 'GS was never locked by this run'
+        : `GS locked (production could not write): ${formatDuration(r.gsLockedSeconds)}`,
   );
   if (r.bsOutOfService)
     out.push(`BS out of service: ${formatDuration(r.bsOutOfService.seconds)}${r.steps.at(-1)?.status === 'done' ? '' : ' (so far: step 11 did not run)'}`);

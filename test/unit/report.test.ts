@@ -93,6 +93,20 @@ describe('report', () => {
       expect(md).toContain('GS replicates from BS at: not recorded');
     });
 
+  it('GS’s lock time: never locked, or not recorded by an older journal, are told apart', () => {
+    const never = journal(2, { outcome: 'declined', step: 3 });
+    never.gsLocks = [];
+    expect(all(never).md).toContain('GS was never locked by this run');
+    const old = journal(11);
+    delete old.gsLocks;
+    delete old.copies;
+    delete old.invocations;
+    const r = all(old);
+    expect(r.md).toContain('GS’s lock time: not recorded');
+    expect(r.md).toContain('does not record who started this run');
+    checkSteps(r.r, r.md, r.html, r.json);
+  });
+
   it('the HTML check catches a resource loaded from elsewhere', () => {
     const { html } = all(journal(11));
     expect(() => checkHtml(html.replace('</head>', '<link rel="stylesheet" href="https://example.com/x.css"></head>'))).toThrow();

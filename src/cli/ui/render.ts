@@ -253,8 +253,8 @@ class HumanRenderer implements Renderer {
           this.write(`  ${String(s.step).padStart(2)}. ${s.title.padEnd(pad)} ${s.status}${s.ms !== undefined ? ` in ${formatDuration(s.ms / 1000)}` : ''}`, 6);
         if (e.gsCoords) this.write(`  BS replicates from GS starting at ${coords(e.gsCoords)}`);
         if (e.bsCoords) this.write(`  GS replicates from BS starting at ${coords(e.bsCoords)}`);
-        if (e.gsLockedSeconds !== undefined) this.write(`  GS locked (production could not write): ${formatDuration(e.gsLockedSeconds)}`);
-        else if (!e.dryRun) this.write('  GS was never locked by this run.');
+        if (e.gsLockedSeconds === 0) this.write('  GS was never locked by this run.');
+        else if (e.gsLockedSeconds !== undefined) this.write(`  GS locked (production could not write): ${formatDuration(e.gsLockedSeconds)}`);
         if (e.bsOutOfServiceSeconds !== undefined) this.write(`  BS out of service (fenced until step 11): ${formatDuration(e.bsOutOfServiceSeconds)}`);
         if (e.copy)
           this.write(
