@@ -27,7 +27,7 @@ export function timelineSvg(r: Report): string {
   const t0 = Date.parse(r.startedAt);
   const ends = [Date.parse(r.endedAt), ...ran.map((s) => Date.parse(s.endedAt ?? r.endedAt))];
   const total = Math.max(0.001, (Math.max(...ends) - t0) / 1000);
-  const label = 330;
+  const label = 440;
   const plot = 560;
   const rowH = 22;
   const top = 28;
@@ -59,7 +59,7 @@ export function timelineSvg(r: Report): string {
   }
   r.steps.forEach((s, i) => {
     const y = top + i * rowH;
-    out.push(`<text x="4" y="${y + 14}" fill="${s.startedAt ? '#000' : '#999'}">${escapeXml(`${s.id}. ${s.title}`.slice(0, 52))}</text>`);
+    out.push(`<text x="4" y="${y + 14}" fill="${s.startedAt ? '#000' : '#999'}">${escapeXml(`${s.id}. ${s.title}`.slice(0, 70))}</text>`);
     if (!s.startedAt) return;
     const end = s.endedAt ?? r.endedAt;
     out.push(

@@ -148,7 +148,8 @@ class HumanRenderer implements Renderer {
       case 'preflight': {
         this.heading('Preflight (read-only)');
         const width = Math.max(0, ...e.checks.map((x) => x.check.length));
-        for (const x of e.checks) this.write(`  ${this.mark(x.verdict)}  ${x.check.padEnd(width)}  ${x.detail}`);
+        // A detail that wraps stays in its column.
+        for (const x of e.checks) this.write(`  ${this.mark(x.verdict)}  ${x.check.padEnd(width)}  ${x.detail}`, Math.min(10 + width, 40));
         return;
       }
       case 'journal':
