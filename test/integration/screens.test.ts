@@ -59,7 +59,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** How often `role> text` is shown as a whole line's statement (a note, a "+N", an ellipsis or the line's end after it). */
 function shownCount(screen: string, role: string, text: string): number {
-  return screen.match(new RegExp(`${role}> ${escape(text)}(?=[ \\t]+(--|\\+\\d)|[ \\t]*(\\r?\\n|$))`, 'gm'))?.length ?? 0;
+  return screen.match(new RegExp(`${role}> ${escape(text)}(?=[ \\t]+(--|\\(\\+\\d)|[ \\t]*(\\r?\\n|$))`, 'gm'))?.length ?? 0;
 }
 
 describe('at a real terminal', () => {
@@ -116,6 +116,8 @@ describe('at a real terminal', () => {
 
     // The live copy line: GS's lock time, bytes, the share of GS's data, the ETA; the summary: lock and out-of-service times.
     expect(screen).toMatch(/GS locked \d+ s · copied [\d.]+ [KMG]?B \(\d+% of GS’s ~[\d.]+ [KMG]?B\) · [\d.]+ [KMG]?B\/s/);
+    // After step 5, at once: how long production could not write.
+    expect(section(5)).toMatch(/GS was locked for \d+(\.\d)?s: production could not write for that long/);
     const summary = screen.slice(screen.indexOf('Recovery complete'));
     expect(summary).toMatch(/GS locked \(production could not write\): \d+(\.\d)?s/);
     expect(summary).toMatch(/BS out of service \(fenced until step 11\): \d/);

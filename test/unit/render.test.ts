@@ -65,6 +65,14 @@ describe('the live copy line', () => {
     c.emit(progress);
     expect(c.text()).not.toMatch(/GS locked/);
   });
+
+  it('when GS is released, says how long it was locked', () => {
+    const r = renderer();
+    r.emit(start('classic'));
+    r.emit({ event: 'gs_lock', state: 'held', at: '2026-11-26T10:00:00.000Z' });
+    r.emit({ event: 'gs_lock', state: 'released', at: '2026-11-26T10:00:42.400Z' });
+    expect(r.text()).toContain('GS was locked for 42s: production could not write for that long.');
+  });
 });
 
 describe('the summary', () => {

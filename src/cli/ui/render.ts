@@ -162,7 +162,7 @@ class HumanRenderer implements Renderer {
         this.heading('The plan (each step shows its statements in full before it runs)');
         for (const s of e.steps) {
           const key = keyLine(s.lines);
-          const more = s.lines.length > 1 ? c.dim(` +${s.lines.length - 1}`) : '';
+          const more = s.lines.length > 1 ? c.dim(` (+${s.lines.length - 1} more)`) : '';
           const ask = s.question || s.confirmedBy ? '' : c.dim(' (no question)');
           const head = `  ${String(s.step).padStart(2)}. ${s.title} (${s.on})${ask}`;
           this.write(head);
@@ -214,9 +214,14 @@ class HumanRenderer implements Renderer {
         const gs = e.id === 'copy' && e.state === 'update' ? this.gsState() : '';
         return this.activity(e.id, e.state, gs ? `${gs} · ${e.text}` : e.text);
       }
-      case 'gs_lock':
+      case 'gs_lock': {
+        const since = this.lockedAt;
         this.lockedAt = e.state === 'held' ? Date.parse(e.at) : undefined;
+        // The moment production can write again, how long it could not.
+        if (e.state === 'released' && since !== undefined)
+          this.write(`  GS was locked for ${formatDuration(Math.max(0, Date.parse(e.at) - since) / 1000)}: production could not write for that long.`);
         return;
+      }
       case 'progress': {
         const eta = e.etaSeconds !== null ? ` · ETA ${formatDuration(e.etaSeconds)}` : '';
         const share = e.estimateBytes ? ` (${Math.min(100, Math.round((e.bytes / e.estimateBytes) * 100))}% of GS’s ~${formatBytes(e.estimateBytes)})` : '';
