@@ -33,6 +33,8 @@ interface ToolRun {
   /** The preflight's comparison of BS's data with GS's, and step 2's (BS fenced), in seconds, as the journal recorded them. */
   compareSeconds: number | null;
   recompareSeconds: number | null;
+  /** How long the tool says GS was locked (its summary), to set beside the writer's longest stall. */
+  gsLockedSeconds: number | null;
 }
 
 /**
@@ -137,6 +139,7 @@ async function runTool(lab: Lab, method: string): Promise<ToolRun> {
     stepsMs: Object.fromEntries(events.filter((e) => e.event === 'step_end').map((e) => [String(e.step), Number(e.ms)])),
     compareSeconds: bsOnly?.data?.seconds ?? null,
     recompareSeconds: bsOnly?.afterFence?.seconds ?? null,
+    gsLockedSeconds: ((s) => (typeof s === 'number' ? Math.round(s * 100) / 100 : null))(events.find((e) => e.event === 'summary')?.gsLockedSeconds),
   };
 }
 
@@ -236,6 +239,7 @@ async function main(): Promise<void> {
           toolOverheadSeconds: round(run.totalSeconds - run.copySeconds),
           totalSeconds: round(run.totalSeconds),
           gsMaxWriteStallMs: w.maxGapMs,
+          gsLockedSeconds: run.gsLockedSeconds,
           writeRatePerSecond: writeRate,
           writerInserts: w.writes,
           writerFailures: w.failures,
