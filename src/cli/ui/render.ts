@@ -10,7 +10,7 @@ import type { Coordinates } from '../../recovery/state.js';
 import type { RunEvent } from '../../recovery/events.js';
 import type { Verdict } from '../../recovery/preflight.js';
 import { makeChalk } from './colors.js';
-import { fitLine, wrapHanging } from './layout.js';
+import { fitLine, stringWidth, wrapHanging } from './layout.js';
 
 export interface Renderer {
   emit(e: RunEvent): void;
@@ -166,13 +166,10 @@ class HumanRenderer implements Renderer {
           const ask = s.question || s.confirmedBy ? '' : c.dim(' (no question)');
           const head = `  ${String(s.step).padStart(2)}. ${s.title} (${s.on})${ask}`;
           this.write(head);
-          this.write(
-            fitLine(
-              `      ${key ? `${c.bold(key.role)}> ${key.text}` : c.dim('decided when its turn comes, from what the steps before it did')}${more}`,
-              this.width,
-            ),
-            0,
-          );
+          // The statement is cut to the width, its count of further ones kept.
+          const room = this.width ? Math.max(20, this.width - stringWidth(more)) : undefined;
+          const body = `      ${key ? `${c.bold(key.role)}> ${key.text}` : c.dim('decided when its turn comes, from what the steps before it did')}`;
+          this.write(fitLine(body, room) + more, 0);
         }
         return;
       }
@@ -182,7 +179,7 @@ class HumanRenderer implements Renderer {
         e.lines.forEach((l, i) => {
           const key = `${l.role}\u0000${l.text}`;
           if (!this.shown.has(key)) this.shown.set(key, i + 1);
-          this.planLine(l, '  ', this.live ? i + 1 : undefined);
+          this.planLine(l, this.live ? '  ' : '    ', this.live ? i + 1 : undefined);
         });
         return;
       case 'checklist':
