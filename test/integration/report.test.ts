@@ -2,9 +2,9 @@
 // run resumed to completion, and one stopped at a question (No). Each in md, html and json: all eleven steps with
 // status and duration; the HTML parses, holds one SVG bar per step that ran and loads nothing; no lab password.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadSettings } from '../../src/config/load.js';
 import { runRecovery } from '../../src/engine/runner.js';
 import { breakLab } from '../../src/lab/break.js';
@@ -124,6 +124,18 @@ describe('mmrecover report on lab journals', () => {
         expect(r.md).toContain('stopped at a question (answered No) at step 3');
       }
     });
+
+  it('with no --journal: the newest journal, Markdown on stdout, its SVG in the current directory', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'mmrecover-report-cwd-'));
+    const r = await runCli(['report'], { XDG_STATE_HOME: dirname(dirname(journals.completed)), MMRECOVER_PASSWORD: undefined }, { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^# mmrecover post-incident report: rebuild BS /);
+    expect(r.stdout).toContain('- **Outcome:** completed');
+    const svg = readdirSync(cwd).find((f) => f.endsWith('.timeline.svg'));
+    expect(svg).toBeDefined();
+    expect(r.stdout).toContain(`](${svg})`);
+    expect(r.stderr).toContain(`timeline written to ${join(cwd, svg!)}`);
+  });
 
   it('refuses a file that is not a journal in one line, exit 2', async () => {
     const r = await runCli(['report', '--journal', join(out, 'completed.md')]);

@@ -76,6 +76,8 @@ describe('report', () => {
     expect(md).toContain('`/var/backups/x/bs-only-rows.sql`');
     const { bars, svgs } = checkHtml(html);
     expect(svgs).toBe(1);
+    // and the browser is told so: nothing may load even if something slipped in
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
     expect(bars).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
     expect(checkHtml(svg).bars.length).toBe(11);
     expect(svg).toContain('class="gs-lock"');
