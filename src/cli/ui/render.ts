@@ -161,15 +161,13 @@ class HumanRenderer implements Renderer {
         // An overview: one line per step with the statement that matters; each step shows all of its lines when it comes.
         this.heading('The plan (each step shows its statements in full before it runs)');
         for (const s of e.steps) {
+          // One line per step: its title, then the statement that matters, cut to the width (its count of others kept).
           const key = keyLine(s.lines);
           const more = s.lines.length > 1 ? c.dim(` (+${s.lines.length - 1} more)`) : '';
           const ask = s.question || s.confirmedBy ? '' : c.dim(' (no question)');
-          const head = `  ${String(s.step).padStart(2)}. ${s.title} (${s.on})${ask}`;
-          this.write(head);
-          // The statement is cut to the width, its count of further ones kept.
+          const what = key ? `${c.bold(key.role)}> ${key.text}` : c.dim('decided when its turn comes');
           const room = this.width ? Math.max(20, this.width - stringWidth(more)) : undefined;
-          const body = `      ${key ? `${c.bold(key.role)}> ${key.text}` : c.dim('decided when its turn comes, from what the steps before it did')}`;
-          this.write(fitLine(body, room) + more, 0);
+          this.write(fitLine(`  ${String(s.step).padStart(2)}. ${s.title}${ask}: ${what}`, room) + more, 0);
         }
         return;
       }
