@@ -128,6 +128,7 @@ export function renderHtml(r: Report): string {
 body { font-family: sans-serif; margin: 2em; max-width: 70em; color: #222; }
 table { border-collapse: collapse; }
 td, th { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }
+svg { max-width: 100%; height: auto; }
 pre { background: #f5f5f5; padding: 0.6em; overflow-x: auto; white-space: pre-wrap; }
 tr.failed .status, tr.interrupted .status, tr.declined .status { color: #c62828; font-weight: bold; }
 tr.not-run { color: #888; }
