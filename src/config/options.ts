@@ -92,6 +92,18 @@ export const OPTIONS = [
     resume: true,
   },
   {
+    key: 'ring',
+    flag: '--ring',
+    value: 'host[:port],…',
+    help: 'a ring of n masters in replication order (each replicates from the one before it, the first from the last): rebuild the --bad member from its upstream, which plays GS',
+    kind: { type: 'text', what: 'a comma-separated list of host[:port], in replication order' },
+    commands: ['recover'],
+    env: 'MMRECOVER_RING',
+    file: true,
+    resume: true,
+    read: (s) => s.ring?.members.map(hostPortText).join(','),
+  },
+  {
     key: 'a',
     flag: '--a',
     value: 'host[:port]',
@@ -665,7 +677,9 @@ export function normalizeFlags(flags: Record<string, unknown>): Record<string, u
 
 const RESUMED = SPECS.filter((o) => o.resume && o.commands.includes('recover'));
 
-const hostPortText = (v: HostPort) => (v.host.includes(':') ? `[${v.host}]:${v.port}` : `${v.host}:${v.port}`);
+function hostPortText(v: HostPort): string {
+  return v.host.includes(':') ? `[${v.host}]:${v.port}` : `${v.host}:${v.port}`;
+}
 
 /** The words that give `value` to option `o` on a command line (a setting, or a flag's value as typed). */
 export function argsFor(o: OptionSpec, value: unknown): string[] {
