@@ -8,6 +8,8 @@ import { runCli } from '../helpers/cli.js';
 import { privateState } from '../helpers/pair.js';
 import { countNote, expectRingHealthy, ringYesArgs, withRing, writeOrders } from '../helpers/ring.js';
 import type { Lab } from '../../src/lab/lab.js';
+import { recoverAndCompare } from '../helpers/plan-check.js';
+import { ringArgs } from '../helpers/ring.js';
 
 /** Break b (conflict), then write on a and on c meanwhile; returns the notes written and how many of each. */
 async function breakWithWrites(lab: Lab): Promise<Record<string, number>> {
@@ -51,3 +53,15 @@ for (const gtid of [false, true])
         }
       });
     });
+
+describe('ring: the dry run shows every statement the live run executes, D\'s catch-up included', () => {
+  for (const gtid of [false, true])
+    it(`${gtid ? 'MariaDB GTID' : 'file/position'}, classic`, async () => {
+      const lab = await newLab({ masters: 3, gtid });
+      try {
+        await recoverAndCompare(lab, 'conflict', [], { dryArgs: (l, extra) => ringArgs(l, extra), liveArgs: (l, extra) => ringYesArgs(l, extra), healthy: expectRingHealthy });
+      } finally {
+        await dropLab(lab);
+      }
+    });
+});
