@@ -48,11 +48,16 @@ export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
       differs.push(`${name(m)}: replica status unreadable (${(err as Error).message})`);
       continue;
     }
-    const want = addressOf(ctx, ring, source);
-    const byId = r.sourceServerId !== 0 && ids[source] !== undefined ? r.sourceServerId === ids[source] : undefined;
-    const byAddress = r.sourceHost === want.host && r.sourcePort === want.port;
+    // A resumed run may find D pointed at GS: its catch-up (step 9) is the tool's own doing.
+    const allowed = ctx.settings.resume && m === 'D' ? [source, 'GS' as Member] : [source];
+    // The address as given, or the source's server_id (another name for the same host). Master_Server_Id is the
+    // source last connected to: stale right after a CHANGE MASTER, so an address that matches wins.
+    const matches = (src: Member) => {
+      const want = addressOf(ctx, ring, src);
+      return (r.sourceHost === want.host && r.sourcePort === want.port) || (r.sourceServerId !== 0 && r.sourceServerId === ids[src]);
+    };
     if (!r.configured) differs.push(`${name(m)} replicates from nothing (--ring says from ${name(source)})`);
-    else if (byId === false || (byId === undefined && !byAddress))
+    else if (!allowed.some(matches))
       differs.push(
         `${name(m)} replicates from ${r.sourceHost}:${r.sourcePort}${r.sourceServerId ? ` (server_id ${r.sourceServerId})` : ''}, but --ring says from ${name(source)}`,
       );
