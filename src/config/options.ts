@@ -96,8 +96,12 @@ export const OPTIONS = [
     flag: '--ring',
     value: 'host[:port],…',
     help: 'a ring of n masters in replication order (each replicates from the one before it, the first from the last): rebuild the --bad member from its upstream, which plays GS',
+    commandHelp: {
+      status: 'a ring of masters in replication order: every link with its verdict, and which member to rebuild',
+      check: 'a ring of masters in replication order: one line for every link, perfdata per link',
+    },
     kind: { type: 'text', what: 'a comma-separated list of host[:port], in replication order' },
-    commands: ['recover'],
+    commands: ['recover', 'status', 'check'],
     env: 'MMRECOVER_RING',
     file: true,
     resume: true,
