@@ -7,7 +7,16 @@ import { PASSWORD_ENV } from '../config/load.js';
 import { defaultOf } from '../config/options.js';
 import { gatherPairStatus, type PairStatus } from '../inspect/pair-status.js';
 import { prometheusText } from '../inspect/prometheus.js';
-import { DEFAULT_THRESHOLDS, evaluate, evaluateRing, parseSeconds, unknownResult, validateThresholds, type PluginResult, type Thresholds } from '../inspect/nagios.js';
+import {
+  DEFAULT_THRESHOLDS,
+  evaluate,
+  evaluateRing,
+  parseSeconds,
+  unknownResult,
+  validateThresholds,
+  type PluginResult,
+  type Thresholds,
+} from '../inspect/nagios.js';
 import { redact, registerSecret } from '../base/redact.js';
 import { addOptions } from './options.js';
 import type { CliIo } from './io.js';
@@ -98,7 +107,8 @@ async function check(flags: RawFlags, extra: string[], io: CliIo): Promise<{ res
 /** check --ring: the same line for every link of the ring. */
 async function checkRing(flags: RawFlags, io: CliIo, t: Thresholds, timeoutSeconds: number): Promise<{ result: PluginResult }> {
   const s = loadRingSettings({ flags, env: io.env, cwd: io.cwd });
-  if (s.password === undefined) return { result: unknownResult(`${PASSWORD_ENV.password} is not set (environment or .env) and no --defaults-file gives a password`, t) };
+  if (s.password === undefined)
+    return { result: unknownResult(`${PASSWORD_ENV.password} is not set (environment or .env) and no --defaults-file gives a password`, t) };
   registerSecret(s.password);
   const connectTimeoutMs = Math.max(500, Math.min(s.connectTimeout * 1000, timeoutSeconds * 600));
   const status = await gatherRingStatus(ringEndpoints(s, s.password), { connectTimeoutMs });

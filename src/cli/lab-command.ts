@@ -56,7 +56,9 @@ export function registerLabCommand(program: Command, io: CliIo): void {
       );
       for (const w of l.members) {
         const s = l.server(w);
-        io.err(`  ${w}: 127.0.0.1:${s.port} (socket ${s.socket}), server_id ${s.serverId}${ring ? `, gtid_domain_id ${s.serverId}, replicates from ${l.upstream(w)}` : ''}`);
+        io.err(
+          `  ${w}: 127.0.0.1:${s.port} (socket ${s.socket}), server_id ${s.serverId}${ring ? `, gtid_domain_id ${s.serverId}, replicates from ${l.upstream(w)}` : ''}`,
+        );
       }
       io.err(`  admin ${l.state.adminUser}, replication ${l.state.replUser}; data in ${l.dir}`);
       io.err('');

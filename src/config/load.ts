@@ -191,7 +191,11 @@ const sameHostPort = (x: { host: string; port: number }, y: { host: string; port
  * --ring a,b,c --bad b: the members in replication order, which one is rebuilt, its upstream (GS) and downstream.
  * A --good, when given too, must be that upstream: in a ring the copy comes from the member the bad one replicated from.
  */
-function ringOf(text: string, bad: { host: string; port: number } | undefined, good: { host: string; port: number } | undefined): NonNullable<Settings['ring']> {
+function ringOf(
+  text: string,
+  bad: { host: string; port: number } | undefined,
+  good: { host: string; port: number } | undefined,
+): NonNullable<Settings['ring']> {
   const members = text.split(',').map((part, i) => {
     try {
       return parseHostPort(part);
@@ -199,8 +203,7 @@ function ringOf(text: string, bad: { host: string; port: number } | undefined, g
       throw new UsageError(`--ring: member ${i + 1} ${(err as Error).message}`);
     }
   });
-  if (members.length < 3)
-    throw new UsageError(`--ring needs at least 3 members in replication order (got ${members.length}); for a pair use --good and --bad`);
+  if (members.length < 3) throw new UsageError(`--ring needs at least 3 members in replication order (got ${members.length}); for a pair use --good and --bad`);
   // The proof and the order check read every member, and the tool connects to BS, its upstream and its downstream:
   // in a ring of three those are all of them. Larger rings are refused rather than recovered with members unchecked.
   if (members.length > 3) throw new UsageError(`--ring: rings of more than three masters are not supported yet (got ${members.length})`);
@@ -213,6 +216,8 @@ function ringOf(text: string, bad: { host: string; port: number } | undefined, g
   const upstream = (b + n - 1) % n;
   const u = members[upstream];
   if (good && !sameHostPort(good, u))
-    throw new UsageError(`--good ${good.host}:${good.port} is not the upstream of --bad in --ring (${u.host}:${u.port} is): in a ring the copy comes from the upstream`);
+    throw new UsageError(
+      `--good ${good.host}:${good.port} is not the upstream of --bad in --ring (${u.host}:${u.port} is): in a ring the copy comes from the upstream`,
+    );
   return { members, bad: b, upstream, downstream: (b + 1) % n };
 }

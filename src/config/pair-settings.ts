@@ -94,7 +94,16 @@ export function loadRingSettings(src: Sources): RingSettings {
   if (members.length < 2) throw new UsageError('--ring needs the members in replication order, separated by commas');
   // The shared loader validates everything else; the first two members only fill its good/bad slots.
   const s = loadSettings({
-    flags: { ...src.flags, ring: undefined, a: undefined, b: undefined, good: text.split(',')[0], bad: text.split(',')[1], goodAddress: undefined, badAddress: undefined },
+    flags: {
+      ...src.flags,
+      ring: undefined,
+      a: undefined,
+      b: undefined,
+      good: text.split(',')[0],
+      bad: text.split(',')[1],
+      goodAddress: undefined,
+      badAddress: undefined,
+    },
     env: { ...src.env, [envOf('good')!]: undefined, [envOf('bad')!]: undefined, [envOf('ring')!]: undefined },
     cwd: src.cwd,
   });

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { stateDir } from '../config/paths.js';
 import { randomUUID } from 'node:crypto';
 import { redact } from '../base/redact.js';
-import type { Member, PlanLine, Role } from '../recovery/actions.js';
+import type { Member, PlanLine } from '../recovery/actions.js';
 import type { ActionMode } from '../recovery/events.js';
 import type { RecoveryState } from '../recovery/state.js';
 import { UsageError } from '../base/errors.js';

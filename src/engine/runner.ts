@@ -9,7 +9,7 @@ import type { Settings } from '../config/settings.js';
 import { dialectFor } from '../dialect/dialect.js';
 import { parseAssumedVersion, parseVersion, versionLabel } from '../dialect/version.js';
 import { Declined, Interrupted, StepFailed, UsageError, exitCodeOf } from '../base/errors.js';
-import { renderAction, type Member, type Role } from '../recovery/actions.js';
+import { renderAction, type Member } from '../recovery/actions.js';
 import type { RecoveryContext } from '../recovery/context.js';
 import type { Emit, RunEvent, StepSummary } from '../recovery/events.js';
 import { runPreflight } from '../recovery/preflight.js';
@@ -313,7 +313,9 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   } finally {
     await exec.releaseLock();
     // A server that stopped answering must not hold the exit: a polite close gets a second, then the socket goes.
-    await Promise.all([sessions.GS, sessions.BS, sessions.D].map((s) => s && Promise.race([s.close().catch(() => undefined), delay(1000)]).finally(() => s.destroy())));
+    await Promise.all(
+      [sessions.GS, sessions.BS, sessions.D].map((s) => s && Promise.race([s.close().catch(() => undefined), delay(1000)]).finally(() => s.destroy())),
+    );
   }
 }
 

@@ -47,7 +47,8 @@ export async function gatherRingStatus(
       const sid = g[i].replica?.sourceServerId;
       if (d.configured && sid && src.serverId !== undefined && sid !== src.serverId)
         status.orderProblems.push(`${d.replica} replicates from server_id ${sid} (${d.sourceAddress}), not from ${d.source} (server_id ${src.serverId})`);
-      if (g[i].facts.reachable && g[i].facts.logSlaveUpdates === false) status.notes.push(`${d.replica} has log_slave_updates OFF: it does not pass on what it applies, so the ring is not closed`);
+      if (g[i].facts.reachable && g[i].facts.logSlaveUpdates === false)
+        status.notes.push(`${d.replica} has log_slave_updates OFF: it does not pass on what it applies, so the ring is not closed`);
     }
     if (status.orderProblems.length) status.notes.push(`${status.orderProblems.join('; ')}: give --ring in replication order`);
     const broken = links.filter((d) => d.verdict === 'broken');
@@ -56,21 +57,28 @@ export async function gatherRingStatus(
       const d = broken[0];
       const i = links.indexOf(d);
       const caveats: string[] = [];
-      if (!d.sqlError && d.ioError) caveats.push(`only ${d.replica}'s IO thread failed: fixing the connection or the replication account may be enough, without a rebuild`);
+      if (!d.sqlError && d.ioError)
+        caveats.push(`only ${d.replica}'s IO thread failed: fixing the connection or the replication account may be enough, without a rebuild`);
       if (!d.sqlError && !d.ioError) caveats.push(`no error was recorded: if ${d.replica}'s data are intact, START SLAVE on ${d.replica} may be enough`);
       status.recommendation = {
         bad: d.replica,
         upstream: d.source,
         reasons: [
           `${d.replica} stopped applying what ${d.source} sends: ${d.reason}`,
-          `${labelOf((i + 1) % n)} received nothing from ${d.replica} since; every other link runs (${links.filter((x) => x !== d).map((x) => `${x.name} ${x.verdict}`).join(', ')})`,
+          `${labelOf((i + 1) % n)} received nothing from ${d.replica} since; every other link runs (${links
+            .filter((x) => x !== d)
+            .map((x) => `${x.name} ${x.verdict}`)
+            .join(', ')})`,
         ],
         caveats,
         command: opts.recoverCommand?.(i),
       };
     } else if (broken.length > 1) {
       // Evidence for each broken member: the error its incoming link stopped on.
-      const evidence = broken.map((d) => `${d.replica}: ${d.sqlError ? `error ${d.sqlError.errno}${explainErrno(d.sqlError.errno) ? ` (${explainErrno(d.sqlError.errno)})` : ''}` : d.reason}`);
+      const evidence = broken.map(
+        (d) =>
+          `${d.replica}: ${d.sqlError ? `error ${d.sqlError.errno}${explainErrno(d.sqlError.errno) ? ` (${explainErrno(d.sqlError.errno)})` : ''}` : d.reason}`,
+      );
       // A member can be rebuilt from its upstream only if its downstream still applies what it sends (the recovery
       // first lets the downstream drain it): among the broken members, one whose outgoing link is not broken.
       const candidate = broken.find((d) => {

@@ -79,6 +79,7 @@ export async function breakLab(lab: Lab, mode: string, opts: { bad?: Which } = {
   } finally {
     await Promise.all([gs.close(), bs.close()]);
   }
-  const ring = lab.members.length > 2 ? `; ring link ${lab.upstream(badName)} → ${badName} broken, ${lab.downstream(badName)} gets nothing from ${badName}` : '';
+  const ring =
+    lab.members.length > 2 ? `; ring link ${lab.upstream(badName)} → ${badName} broken, ${lab.downstream(badName)} gets nothing from ${badName}` : '';
   return `${mode}: ${BREAK_MODES[mode]} (BS = ${badName}, port ${lab.server(badName).port}${ring})`;
 }

@@ -2,7 +2,6 @@
 import { readReplicaStatus } from '../adapters/mysql/replication.js';
 import type { Lab, Which } from './lab.js';
 
-
 export interface LabServerStatus {
   name: Which;
   port: number;

@@ -3,7 +3,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseReplicaStatus, replicaRunning, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import { StepFailed } from '../base/errors.js';
-import type { ProbeIo, Role, WaitAction } from './actions.js';
+import type { Role, WaitAction } from './actions.js';
 import type { Read, RecoveryContext } from './context.js';
 
 export function describeReplica(r: ReplicaStatus): string {

@@ -62,7 +62,12 @@ export async function expectRingHealthy(lab: Lab): Promise<Record<Which, Replica
     const status = { a: await readReplicaStatus(s.a), b: await readReplicaStatus(s.b), c: await readReplicaStatus(s.c) };
     for (const w of lab.members) {
       const r = status[w];
-      expect({ member: w, running: replicaRunning(r), ioErr: r.lastIoErrno, sqlErr: r.lastSqlErrno }).toEqual({ member: w, running: true, ioErr: 0, sqlErr: 0 });
+      expect({ member: w, running: replicaRunning(r), ioErr: r.lastIoErrno, sqlErr: r.lastSqlErrno }).toEqual({
+        member: w,
+        running: true,
+        ioErr: 0,
+        sqlErr: 0,
+      });
     }
     const tokens: Record<Which, string> = { a: randomUUID(), b: randomUUID(), c: randomUUID() };
     for (const w of lab.members) await writeOrders(s[w], 1, `ring probe ${w} ${tokens[w]}`);
@@ -72,7 +77,8 @@ export async function expectRingHealthy(lab: Lab): Promise<Record<Which, Replica
     await ringCaughtUp(lab, s);
     // Settled: each probe row is there exactly once on every member, and every link still runs.
     await new Promise((r) => setTimeout(r, 1000));
-    for (const w of lab.members) for (const to of lab.members) expect({ from: w, on: to, n: await countNote(s[to], `ring probe ${w} ${tokens[w]}`) }).toEqual({ from: w, on: to, n: 1 });
+    for (const w of lab.members)
+      for (const to of lab.members) expect({ from: w, on: to, n: await countNote(s[to], `ring probe ${w} ${tokens[w]}`) }).toEqual({ from: w, on: to, n: 1 });
     for (const w of lab.members) expect({ member: w, running: replicaRunning(await readReplicaStatus(s[w])) }).toEqual({ member: w, running: true });
     for (const other of ['b', 'c'] as Which[]) {
       const cmp = await compareTables(

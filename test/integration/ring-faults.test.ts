@@ -21,7 +21,7 @@ describe('ring: Ctrl-C at each question', () => {
     [2, 'Lock GS'],
     [3, 'CHANGE MASTER TO on BS'],
     [4, 'START REPLICA on BS'],
-    [5, "catch D up from GS, point it at BS"],
+    [5, 'catch D up from GS, point it at BS'],
     [6, 'START REPLICA on D and GS'],
     [7, 'undo step 1 on BS'],
   ] as const) {

@@ -54,12 +54,16 @@ for (const gtid of [false, true])
       });
     });
 
-describe('ring: the dry run shows every statement the live run executes, D\'s catch-up included', () => {
+describe("ring: the dry run shows every statement the live run executes, D's catch-up included", () => {
   for (const gtid of [false, true])
     it(`${gtid ? 'MariaDB GTID' : 'file/position'}, classic`, async () => {
       const lab = await newLab({ masters: 3, gtid });
       try {
-        await recoverAndCompare(lab, 'conflict', [], { dryArgs: (l, extra) => ringArgs(l, extra), liveArgs: (l, extra) => ringYesArgs(l, extra), healthy: expectRingHealthy });
+        await recoverAndCompare(lab, 'conflict', [], {
+          dryArgs: (l, extra) => ringArgs(l, extra),
+          liveArgs: (l, extra) => ringYesArgs(l, extra),
+          healthy: expectRingHealthy,
+        });
       } finally {
         await dropLab(lab);
       }

@@ -29,13 +29,26 @@ export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
   const ids: Partial<Record<Member, number>> = { GS: ctx.identity.GS?.serverId, BS: ctx.identity.BS?.serverId, D: ring.identity?.serverId };
   const name = (m: Member) => `${m} ${hostPortText(addressOf(ctx, ring, m))}`;
   if (!ring.identity) {
-    checks.push({ verdict: 'stop', check: 'ring downstream', detail: `${name('D')} did not answer: it must be stopped before the copy and caught up after it` });
+    checks.push({
+      verdict: 'stop',
+      check: 'ring downstream',
+      detail: `${name('D')} did not answer: it must be stopped before the copy and caught up after it`,
+    });
     return checks;
   }
   const known = Object.values(ids).filter((x): x is number => x !== undefined);
   if (new Set(known).size !== known.length)
-    checks.push({ verdict: 'stop', check: 'ring members', detail: `two members share a server_id (GS ${ids.GS}, BS ${ids.BS}, D ${ids.D}): every master of a ring needs its own` });
-  else checks.push({ verdict: 'ok', check: 'ring members', detail: `GS (BS's upstream) ${ids.GS ?? '?'}, BS ${ids.BS ?? '?'}, D (BS's downstream) ${ids.D}: distinct server_ids` });
+    checks.push({
+      verdict: 'stop',
+      check: 'ring members',
+      detail: `two members share a server_id (GS ${ids.GS}, BS ${ids.BS}, D ${ids.D}): every master of a ring needs its own`,
+    });
+  else
+    checks.push({
+      verdict: 'ok',
+      check: 'ring members',
+      detail: `GS (BS's upstream) ${ids.GS ?? '?'}, BS ${ids.BS ?? '?'}, D (BS's downstream) ${ids.D}: distinct server_ids`,
+    });
 
   const reachableMembers: Member[] = (['GS', 'BS', 'D'] as Member[]).filter((m) => m === 'D' || ctx.identity[m] !== undefined);
   const differs: string[] = [];
@@ -65,13 +78,21 @@ export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
   checks.push(
     differs.length
       ? { verdict: 'stop', check: 'ring order', detail: `${differs.join('; ')}: give --ring in replication order` }
-      : { verdict: 'ok', check: 'ring order', detail: `${ring.members.map(hostPortText).join(' → ')} → ${hostPortText(ring.members[0])}, as each member's replica status says` },
+      : {
+          verdict: 'ok',
+          check: 'ring order',
+          detail: `${ring.members.map(hostPortText).join(' → ')} → ${hostPortText(ring.members[0])}, as each member's replica status says`,
+        },
   );
 
   const noRelay = reachableMembers.filter((m) => !(m === 'D' ? ring.identity?.logSlaveUpdates : ctx.identity[m as 'GS' | 'BS']?.logSlaveUpdates));
   checks.push(
     noRelay.length
-      ? { verdict: 'stop', check: 'ring relay', detail: `log_slave_updates is OFF on ${noRelay.join(', ')}: a ring needs every member to pass on what it applies` }
+      ? {
+          verdict: 'stop',
+          check: 'ring relay',
+          detail: `log_slave_updates is OFF on ${noRelay.join(', ')}: a ring needs every member to pass on what it applies`,
+        }
       : { verdict: 'ok', check: 'ring relay', detail: 'log_slave_updates is ON on every member' },
   );
 

@@ -18,8 +18,7 @@ const MEMBERS: Member[] = ['GS', 'BS', 'D'];
 /** Whom each member replicates from in a ring of three: BS from GS (U), D from BS, GS from D. */
 const SOURCE: Record<Member, Member> = { BS: 'GS', D: 'BS', GS: 'D' };
 
-const verification = (state: RecoveryState): Verification =>
-  (state.verification ??= { caughtUp: false, tablesCompared: 0, mismatched: [], verified: false });
+const verification = (state: RecoveryState): Verification => (state.verification ??= { caughtUp: false, tablesCompared: 0, mismatched: [], verified: false });
 
 function dialectOf(ctx: RecoveryContext, ring: RingContext, m: Member) {
   return m === 'D' ? ring.dialect : ctx.dialect[m];

@@ -80,7 +80,11 @@ export const ringStopBsReplica: Step = {
         capture: (rows, state) => {
           const r = parseReplicaStatus(rows, ctx.dialect.BS);
           if (!r.execFile && !usesGtidPositioning(ctx))
-            throw new StepFailed("BS shows no executed position in U's binary log (its replication is not configured)", 2, 'D cannot be caught up from U by file/position: recover with --positioning gtid, or by hand.');
+            throw new StepFailed(
+              "BS shows no executed position in U's binary log (its replication is not configured)",
+              2,
+              'D cannot be caught up from U by file/position: recover with --positioning gtid, or by hand.',
+            );
           record(state).bsFromU = executed(r);
         },
       },
@@ -248,7 +252,11 @@ function waitForD(ctx: RecoveryContext): WaitAction {
         io.progress(`D: ${describeReplica(r)}`);
         if (r.ioRunning === 'Yes' && r.sqlRunning === 'Yes' && !r.lastIoErrno && !r.lastSqlErrno) return;
         if (Date.now() > deadline || (r.lastSqlErrno && r.sqlRunning !== 'Yes'))
-          throw new StepFailed(`D replication did not start cleanly: ${describeReplica(r)}`, 10, `Inspect ${show.shown} on D, fix the cause, then resume with --resume.`);
+          throw new StepFailed(
+            `D replication did not start cleanly: ${describeReplica(r)}`,
+            10,
+            `Inspect ${show.shown} on D, fix the cause, then resume with --resume.`,
+          );
         if (io.signal.aborted) return;
         await sleep(200, io.signal);
       }
