@@ -14,7 +14,7 @@ import type { RecoveryContext } from '../recovery/context.js';
 import type { Emit, RunEvent, StepSummary } from '../recovery/events.js';
 import { runPreflight } from '../recovery/preflight.js';
 import { confirmedBy, refencePlan, resumeAt, serverStates, type Step, type StepPlan } from '../recovery/procedure.js';
-import { stepsFor } from '../recovery/ring/procedure.js';
+import { downstreamState, stepsFor } from '../recovery/ring/procedure.js';
 import { ringChecks } from '../recovery/ring/preflight.js';
 import { emptyState } from '../recovery/state.js';
 import { Executor, type Executed } from './executor.js';
@@ -297,7 +297,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       step: stoppedAt,
       reason,
       next: err instanceof StepFailed ? err.nextAction : undefined,
-      states: stoppedAt > 0 ? serverStates(ctx, stoppedAt) : undefined,
+      states: stoppedAt > 0 ? { ...serverStates(ctx, stoppedAt), ...(ctx.ring ? { D: downstreamState(stoppedAt) } : {}) } : undefined,
       resume: journal && stoppedAt > 0 ? resumeCommand(settings, journal.path) : undefined,
       interrupted: err instanceof Interrupted,
     });
@@ -349,7 +349,11 @@ function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolea
       ? journal.data.steps.map((x) => ({ step: x.id, title: x.title, status: x.status, ms: x.ms }))
       : STEPS.map((x) => ({ step: x.id, title: x.title, status: 'rehearsed' })),
     gsCoords: s.gsCoords,
-    bsCoords: s.bsCoords,
+    // In a ring GS is not pointed at BS: what replicates from BS is D, from the position after the import.
+    bsCoords: ctx.ring ? undefined : s.bsCoords,
+    ...(ctx.ring
+      ? { ring: { downstream: address(ctx.ring.members[ctx.ring.downstream]), ...(s.ring?.bsAfterImport ? { dFromBs: s.ring.bsAfterImport } : {}) } }
+      : {}),
     copy: s.copy?.complete ? { bytes: s.copy.bytes, seconds: s.copy.seconds } : undefined,
     backup: s.backup,
     verification: s.verification,

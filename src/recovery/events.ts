@@ -58,8 +58,10 @@ export type RunEvent =
       verification?: Verification;
       verify: boolean;
       journal?: string;
+      /** A ring: BS's downstream D and where it replicates from BS (GS replicates from its own upstream, not BS). */
+      ring?: { downstream: string; dFromBs?: Coordinates };
     }
-  | { event: 'stop'; step: number; reason: string; next?: string; states?: { GS: string; BS: string }; resume?: string; interrupted: boolean }
+  | { event: 'stop'; step: number; reason: string; next?: string; states?: { GS: string; BS: string; D?: string }; resume?: string; interrupted: boolean }
   | {
       event: 'result';
       status: 'recovered' | 'dry-run-complete' | 'failed' | 'stopped' | 'declined';

@@ -42,6 +42,8 @@ describe('ring: Ctrl-C at each question', () => {
       }
       expect(await pty.exit).toBe(130);
       expect(pty.screen()).toMatch(/Stopped at step \d+: interrupted/);
+      // The stop says what D (c) is left in, beside GS and BS.
+      expect(pty.screen()).toMatch(/\n\s+D:\s+\S/);
       expect(await takesWrite(lab, 'a')).toBe(true);
       const r = await runCli(ringYesArgs(lab, n > 0 ? ['--resume'] : []), env);
       expect(r.code, r.stderr.slice(-3000)).toBe(0);
