@@ -79,11 +79,12 @@ export async function gatherRingStatus(
         (d) =>
           `${d.replica}: ${d.sqlError ? `error ${d.sqlError.errno}${explainErrno(d.sqlError.errno) ? ` (${explainErrno(d.sqlError.errno)})` : ''}` : d.reason}`,
       );
-      // A member can be rebuilt from its upstream only if its downstream still applies what it sends (the recovery
-      // first lets the downstream drain it): among the broken members, one whose outgoing link is not broken.
+      // A member can be rebuilt from its upstream only if that upstream is intact (its own incoming link runs: the
+      // copy would otherwise lack what the upstream stopped receiving) and its downstream still applies what it sends
+      // (the recovery first lets the downstream drain it).
       const candidate = broken.find((d) => {
         const i = links.indexOf(d);
-        return links[(i + 1) % n].verdict !== 'broken';
+        return links[(i + n - 1) % n].verdict !== 'broken' && links[(i + 1) % n].verdict !== 'broken';
       });
       if (candidate) {
         const i = links.indexOf(candidate);
@@ -93,14 +94,14 @@ export async function gatherRingStatus(
           reasons: [
             `${broken.length} links are broken: ${broken.map((d) => d.name).join(', ')}`,
             ...evidence,
-            `rebuild ${candidate.replica} from ${candidate.source} first: its downstream ${labelOf((i + 1) % n)} still applies what it sends; then look again`,
+            `rebuild ${candidate.replica} from ${candidate.source} first: ${candidate.source} still receives from its own upstream, and ${labelOf((i + 1) % n)} still applies what ${candidate.replica} sends; then look again`,
           ],
           caveats: [`rebuilding ${candidate.replica} discards what only it holds; the other broken members stay broken until recovered in turn`],
           command: opts.recoverCommand?.(i),
         };
       } else
         status.notes.push(
-          `every broken member's downstream is broken too (${evidence.join('; ')}): no single rebuild from an upstream restores this ring; repair one link by hand (or rebuild it as a pair) first`,
+          `${broken.length} links are broken (${broken.map((d) => d.name).join(', ')}; ${evidence.join('; ')}): no member can be rebuilt from an intact upstream while its downstream still applies what it sends, so no single recover --ring restores this ring; repair one link first (a link stopped without an error may only need START REPLICA), then look again`,
         );
     }
     return status;

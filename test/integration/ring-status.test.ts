@@ -53,4 +53,24 @@ describe('status and check --ring', () => {
     expect(ck.stdout).toMatch(/a_b_sql_running=0;;;0;1/);
     expect(ck.stdout).toMatch(/b_c_sql_running=1;;;0;1/);
   });
+
+  it('two links broken: the evidence for each broken member, and why no single rebuild restores the ring', async () => {
+    const lab = shared.get();
+    // A→B is broken already (previous test); stopping c's replica breaks B→C too.
+    const c = await lab.connect('c');
+    try {
+      await c.query('STOP SLAVE');
+    } finally {
+      await c.close();
+    }
+    const st = await runCli(['status', '--ring', ring(lab)], lab.env());
+    expect(st.code).toBe(1);
+    expect(st.stdout).toMatch(/B→C\s+BROKEN\s+C's replication threads are stopped/);
+    expect(st.stdout).toMatch(/2 links are broken \(A→B, B→C; B: error 1062 \([^)]*\); C: C's replication threads are stopped/);
+    expect(st.stdout).toMatch(/no single recover --ring restores this ring/);
+    expect(st.stdout).not.toMatch(/Broken member:/);
+    const ck = await runCli(['check', '--ring', ring(lab)], lab.env());
+    expect(ck.code).toBe(2);
+    expect(ck.stdout).toMatch(/^MMRECOVER CRITICAL - members B, C broke: /);
+  });
 });

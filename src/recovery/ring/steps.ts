@@ -208,7 +208,7 @@ export const ringCatchUpD: Step = {
         statement: pointD(ctx, 'GS', s.ring?.bsFromU, bsIgnored),
         note: usesGtidPositioning(ctx)
           ? "from D's own gtid_slave_pos; BS's events already reached D through BS"
-          : `from where BS stopped applying GS's binary log; BS's own events (server_id ${bsId ?? '?'}) reached D through BS already`,
+          : `from where BS stopped applying GS's binary log; BS's own events${bsId !== undefined ? ` (server_id ${bsId})` : ''} reached D through BS already`,
       },
       { kind: 'sql', role: 'D', statement: d.startReplicaUntil(untilFile, untilPos), note: "D applies exactly up to the copy's coordinates" },
       catchUp,
