@@ -48,6 +48,8 @@ export interface RingRecord {
   dFromBs?: Coordinates;
   /** BS's binary log right after the import, before it applied anything from U (step 6): where D resumes from BS. */
   bsAfterImport?: Coordinates;
+  /** D reached the copy's coordinates (step 9): a resumed run does not catch it up again. */
+  dCaughtUp?: boolean;
 }
 
 export const emptyState = (): RecoveryState => ({ fence: [], killed: [] });

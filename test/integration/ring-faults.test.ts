@@ -9,7 +9,7 @@ import { loadOrders } from '../../src/lab/load.js';
 import { runCli, startCli, startPty } from '../helpers/cli.js';
 import { dropLab, newLab, useLab } from '../helpers/lab.js';
 import { childPids, readJournal, takesWrite, waitForText } from '../helpers/faults.js';
-import { expectRingHealthy, ringArgs, ringCaughtUp, ringYesArgs, withRing } from '../helpers/ring.js';
+import { countNote, expectRingHealthy, ringArgs, ringCaughtUp, ringYesArgs, withRing, writeOrders } from '../helpers/ring.js';
 
 const newState = () => ({ XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) });
 
@@ -84,4 +84,45 @@ describe('ring: the dump killed mid-copy', () => {
       await dropLab(lab);
     }
   });
+});
+
+describe('ring: interrupted during D\'s catch-up (step 9)', () => {
+  for (const gtid of [false, true])
+    it(`${gtid ? 'MariaDB GTID' : 'file/position'}: Ctrl-C while D waits for GS (frozen), GS writable once thawed, --resume catches D up once`, async () => {
+      const lab = await newLab({ masters: 3, gtid });
+      const env = { ...lab.env(), ...newState() };
+      try {
+        await breakLab(lab, 'conflict');
+        await withRing(lab, (s) => writeOrders(s.a, 7, 'a during break'));
+        const pty = startPty(ringArgs(lab), env);
+        let at = 0;
+        for (let i = 0; i < 5; i++) {
+          at = await pty.waitFor(/\(y\/N\)/, 90_000, at);
+          pty.type('y\r');
+          at = await pty.waitFor(/\? Yes/, 90_000, at);
+        }
+        at = await pty.waitFor(/Catch D [^\n]*\(y\/N\)/, 90_000, at);
+        // GS stops answering: D's catch-up cannot reach the copy's coordinates, and the run waits on it.
+        lab.freeze('a');
+        pty.type('y\r');
+        await pty.waitFor(/D: waiting until D has applied GS's binary log up to/, 60_000, at);
+        await new Promise((r) => setTimeout(r, 1000));
+        pty.type('\x03');
+        expect(await pty.exit).toBe(130);
+        expect(pty.screen()).toMatch(/Stopped at step 9: interrupted/);
+        lab.thaw('a');
+        expect(await takesWrite(lab, 'a')).toBe(true);
+        const r = await runCli(ringYesArgs(lab, ['--resume']), env);
+        expect(r.code, r.stderr.slice(-3000)).toBe(0);
+        expect(r.stderr).toMatch(/Resuming from step 9/);
+        expect(r.stderr).toMatch(/VERIFIED/);
+        await withRing(lab, async (s) => {
+          for (const w of lab.members) expect({ on: w, n: await countNote(s[w], 'a during break') }).toEqual({ on: w, n: 7 });
+        });
+        await expectRingHealthy(lab);
+      } finally {
+        lab.thaw('a');
+        await dropLab(lab);
+      }
+    });
 });

@@ -187,7 +187,7 @@ export const ringCatchUpD: Step = {
         for (;;) {
           const r = await dStatus(ring, io);
           io.progress(`D: ${describeReplica(r)}`);
-          if (reached(executed(r), target) && !r.lastSqlErrno) return;
+          if (reached(executed(r), target) && !r.lastSqlErrno) return void (record(io.state).dCaughtUp = true);
           if (r.lastSqlErrno || (r.sqlRunning !== 'Yes' && !reached(executed(r), target)) || Date.now() > deadline)
             throw new StepFailed(
               `${dName} did not catch up from GS to ${target.file}:${target.position}: ${describeReplica(r)}`,
@@ -200,20 +200,37 @@ export const ringCatchUpD: Step = {
       },
     };
     const bsIgnored = [bsId ?? slot('BS server_id', 'int')];
+    const notes: string[] = [];
+    // A resumed run: a catch-up cut short goes on from where D stands in GS's log (by file/position; a GTID replica
+    // resumes from its own gtid_slave_pos anyway), never from where BS stopped again: D would apply events twice.
+    let start = s.ring?.bsFromU;
+    if (ring.identity && !usesGtidPositioning(ctx) && start && !s.ring?.dCaughtUp) {
+      const r = parseReplicaStatus(await ring.read(d.showReplicaStatus()), d);
+      const gs = ctx.settings.goodAddress;
+      // By address only: Master_Server_Id names the source last connected to, stale right after a CHANGE MASTER.
+      if (r.sourceHost === gs.host && r.sourcePort === gs.port && r.execFile && reached(executed(r), start)) {
+        start = executed(r);
+        notes.push(`D had already caught up from GS to ${start.file}:${start.position} in the run being resumed: it goes on from there.`);
+      }
+    }
     const actions: Action[] = [
       { kind: 'sql', role: 'D', statement: d.stopReplica(), note: 'stopped since step 2 (said again: a resumed run may find it started)' },
-      {
-        kind: 'sql',
-        role: 'D',
-        statement: pointD(ctx, 'GS', s.ring?.bsFromU, bsIgnored),
-        note: usesGtidPositioning(ctx)
-          ? "from D's own gtid_slave_pos; BS's events already reached D through BS"
-          : `from where BS stopped applying GS's binary log; BS's own events${bsId !== undefined ? ` (server_id ${bsId})` : ''} reached D through BS already`,
-      },
-      { kind: 'sql', role: 'D', statement: d.startReplicaUntil(untilFile, untilPos), note: "D applies exactly up to the copy's coordinates" },
-      catchUp,
-      { kind: 'sql', role: 'D', statement: d.stopReplica(), note: 'D holds what BS holds after the import' },
     ];
+    if (s.ring?.dCaughtUp) notes.push('D reached the copy’s coordinates in the run being resumed: it is only pointed at BS.');
+    else
+      actions.push(
+        {
+          kind: 'sql',
+          role: 'D',
+          statement: pointD(ctx, 'GS', start, bsIgnored),
+          note: usesGtidPositioning(ctx)
+            ? "from D's own gtid_slave_pos; BS's events already reached D through BS"
+            : `from where BS stopped applying GS's binary log; BS's own events${bsId !== undefined ? ` (server_id ${bsId})` : ''} reached D through BS already`,
+        },
+        { kind: 'sql', role: 'D', statement: d.startReplicaUntil(untilFile, untilPos), note: "D applies exactly up to the copy's coordinates" },
+        catchUp,
+        { kind: 'sql', role: 'D', statement: d.stopReplica(), note: 'D holds what BS holds after the import' },
+      );
     const after = s.ring?.bsAfterImport;
     if (mariadbGtid(ctx))
       actions.push({
@@ -230,7 +247,10 @@ export const ringCatchUpD: Step = {
     });
     return {
       actions,
-      notes: [`In a ring GS keeps replicating from its own upstream: it is not pointed at BS. ${dName} catches up from GS directly, then replicates from BS.`],
+      notes: [
+        `In a ring GS keeps replicating from its own upstream: it is not pointed at BS. ${dName} catches up from GS directly, then replicates from BS.`,
+        ...notes,
+      ],
       question: `Catch ${dName} up from ${serverName(ctx, 'GS')} to the copy's coordinates, then point it at ${serverName(ctx, 'BS')}?`,
     };
   },
