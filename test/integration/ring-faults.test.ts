@@ -86,7 +86,7 @@ describe('ring: the dump killed mid-copy', () => {
   });
 });
 
-describe('ring: interrupted during D\'s catch-up (step 9)', () => {
+describe("ring: interrupted during D's catch-up (step 9)", () => {
   for (const gtid of [false, true])
     it(`${gtid ? 'MariaDB GTID' : 'file/position'}: Ctrl-C while D waits for GS (frozen), GS writable once thawed, --resume catches D up once`, async () => {
       const lab = await newLab({ masters: 3, gtid });

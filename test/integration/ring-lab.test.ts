@@ -26,7 +26,11 @@ describe('lab up --masters 3 (CLI)', () => {
           expect([s.identity.autoIncrementIncrement, s.identity.autoIncrementOffset, s.identity.logSlaveUpdates]).toEqual([3, i + 1, true]);
           expect(Number(await s.value('SELECT @@GLOBAL.gtid_domain_id'))).toBe(i + 1);
           const r = await readReplicaStatus(s);
-          expect({ w, from: r.sourcePort, running: [r.ioRunning, r.sqlRunning] }).toEqual({ w, from: lab.server(lab.upstream(w)).port, running: ['Yes', 'Yes'] });
+          expect({ w, from: r.sourcePort, running: [r.ioRunning, r.sqlRunning] }).toEqual({
+            w,
+            from: lab.server(lab.upstream(w)).port,
+            running: ['Yes', 'Yes'],
+          });
         } finally {
           await s.close();
         }
