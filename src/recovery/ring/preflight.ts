@@ -96,6 +96,13 @@ export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
       : { verdict: 'ok', check: 'ring relay', detail: 'log_slave_updates is ON on every member' },
   );
 
+  if (ctx.dialect.GS.version.flavor === 'mysql')
+    checks.push({
+      verdict: 'warn',
+      check: 'ring on MySQL',
+      detail:
+        'the ring’s extra statements follow the MySQL manual (START REPLICA UNTIL SOURCE_LOG_FILE/POS; IGNORE_SERVER_IDS left out under GTID, WL#10963) but were rehearsed against MariaDB only',
+    });
   if (mariadbGtid(ctx)) {
     const domain = stmt('SELECT @@GLOBAL.gtid_domain_id AS d');
     const domains: Partial<Record<Member, number>> = {};

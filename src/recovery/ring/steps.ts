@@ -14,7 +14,7 @@ import { slot, type Action, type ProbeIo, type SqlAction, type WaitAction } from
 import { serverName, type RecoveryContext } from '../context.js';
 import { coordinatesFrom, readGtidBinlogPos } from '../coordinates.js';
 import { offlineModeLift } from '../fence.js';
-import { mariadbGtid, usesGtidPositioning } from '../positioning.js';
+import { mariadbGtid, mysqlGtid, usesGtidPositioning } from '../positioning.js';
 import { reached } from '../proof.js';
 import { describeReplica, replicaStatusOf, sleep, waitForReplica } from '../replica-wait.js';
 import type { Coordinates, RecoveryState, RingRecord } from '../state.js';
@@ -153,7 +153,9 @@ function pointD(ctx: RecoveryContext, to: 'GS' | 'BS', coords: Coordinates | und
       ? { gtid: true }
       : { file: coords?.file ?? slot(`${to} File ${what}`, 'file'), position: coords?.position ?? slot(`${to} Position ${what}`, 'int') }),
     connectRetrySeconds: 10,
-    ignoreServerIds: ignore,
+    // MySQL GTID filters what a replica applied already; IGNORE_SERVER_IDS there is deprecated and then refused
+    // (https://dev.mysql.com/worklog/task/?id=10963): left out. MariaDB and file/position need it while D bypasses BS.
+    ...(mysqlGtid(ctx) ? {} : { ignoreServerIds: ignore }),
     tls: ctx.settings.replicationSsl
       ? { ca: ctx.settings.tls?.ca, cert: ctx.settings.tls?.cert, key: ctx.settings.tls?.key, verify: channelVerify(ring.dialect.version, mode) }
       : undefined,
