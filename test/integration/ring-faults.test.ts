@@ -8,7 +8,7 @@ import { breakLab } from '../../src/lab/break.js';
 import { loadOrders } from '../../src/lab/load.js';
 import { runCli, startCli, startPty } from '../helpers/cli.js';
 import { dropLab, newLab, useLab } from '../helpers/lab.js';
-import { childPids, readJournal, takesWrite, waitForText } from '../helpers/faults.js';
+import { childPids, expectSafeAfterFailedCopy, readJournal, replicaSource, takesWrite, waitForText } from '../helpers/faults.js';
 import { countNote, expectRingHealthy, ringArgs, ringCaughtUp, ringYesArgs, withRing, writeOrders } from '../helpers/ring.js';
 
 const newState = () => ({ XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) });
@@ -54,36 +54,42 @@ describe('ring: Ctrl-C at each question', () => {
 });
 
 describe('ring: the dump killed mid-copy', () => {
-  it('GS unlocked, exit 1, no replication configured on BS; --resume completes', async () => {
-    const lab = await newLab({ masters: 3 });
-    const env = { ...lab.env(), ...newState() };
-    const tmp = mkdtempSync(join(tmpdir(), 'mmrecover-tmp-'));
-    try {
-      await withRing(lab, async (s) => {
-        await loadOrders(s.a, 300_000);
-        await ringCaughtUp(lab, s);
-      });
-      await breakLab(lab, 'conflict');
-      const run = startCli(ringYesArgs(lab), { ...env, TMPDIR: tmp });
-      await waitForText(run.output, /Copying GS → BS/);
-      await new Promise((r) => setTimeout(r, 300));
-      const dumps = childPids(run.child.pid!, 'mariadb-dump');
-      expect(dumps.length).toBe(1);
-      process.kill(dumps[0], 'SIGKILL');
-      const r = await run.result;
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/Stopped at step 4: the copy did not complete/);
-      expect(await takesWrite(lab, 'a')).toBe(true);
-      expect(readJournal(env.XDG_STATE_HOME).data.steps.find((s) => s.id === 4)?.status).toBe('failed');
-      const resumed = await runCli(ringYesArgs(lab, ['--resume']), env);
-      expect(resumed.code, resumed.stderr.slice(-3000)).toBe(0);
-      expect(resumed.stderr).toMatch(/Resuming from step 3/);
-      expect(resumed.stderr).toMatch(/VERIFIED/);
-      await expectRingHealthy(lab);
-    } finally {
-      await dropLab(lab);
-    }
-  });
+  for (const [gtid, method] of [
+    [false, 'classic'],
+    [true, 'online'],
+  ] as const)
+    it(`${gtid ? 'MariaDB GTID' : 'file/position'}, ${method}: GS unlocked, exit 1, no replication configured on BS; --resume completes`, async () => {
+      const lab = await newLab({ masters: 3, gtid });
+      const env = { ...lab.env(), ...newState() };
+      const tmp = mkdtempSync(join(tmpdir(), 'mmrecover-tmp-'));
+      try {
+        await withRing(lab, async (s) => {
+          await loadOrders(s.a, 300_000);
+          await ringCaughtUp(lab, s);
+        });
+        await breakLab(lab, 'conflict');
+        const before = await replicaSource(lab, 'b');
+        const run = startCli(ringYesArgs(lab, ['--method', method]), { ...env, TMPDIR: tmp });
+        await waitForText(run.output, /Copying GS → BS/);
+        await new Promise((r) => setTimeout(r, 300));
+        const dumps = childPids(run.child.pid!, 'mariadb-dump');
+        expect(dumps.length).toBe(1);
+        process.kill(dumps[0], 'SIGKILL');
+        const r = await run.result;
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/Stopped at step 4: the copy did not complete/);
+        expect(await takesWrite(lab, 'a')).toBe(true);
+        await expectSafeAfterFailedCopy(lab, before);
+        expect(readJournal(env.XDG_STATE_HOME).data.steps.find((s) => s.id === 4)?.status).toBe('failed');
+        const resumed = await runCli(ringYesArgs(lab, ['--resume', '--method', method]), env);
+        expect(resumed.code, resumed.stderr.slice(-3000)).toBe(0);
+        expect(resumed.stderr).toMatch(/Resuming from step 3/);
+        expect(resumed.stderr).toMatch(/VERIFIED/);
+        await expectRingHealthy(lab);
+      } finally {
+        await dropLab(lab);
+      }
+    });
 });
 
 describe("ring: interrupted during D's catch-up (step 9)", () => {
