@@ -14,6 +14,10 @@ import { RING_STEPS, stepsFor } from '../../src/recovery/ring/procedure.js';
 import { evaluateRing } from '../../src/inspect/nagios.js';
 import type { RingStatus } from '../../src/inspect/ring-status.js';
 import type { DirectionFacts } from '../../src/inspect/pair-status.js';
+import { ringCatchUpD } from '../../src/recovery/ring/steps.js';
+import { renderAction } from '../../src/recovery/actions.js';
+import type { RecoveryContext } from '../../src/recovery/context.js';
+import { offlineContext } from '../helpers/offline.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'mmrecover-ring-'));
 const load = (flags: Record<string, unknown>) => loadSettings({ flags, env: {}, cwd });
@@ -128,5 +132,43 @@ describe('check --ring', () => {
     expect(r).toMatchObject({ state: 'CRITICAL', exitCode: 2 });
     expect(r.line).toMatch(/^MMRECOVER CRITICAL - member B broke: A->B broken: B's SQL thread stopped on error 1062; C->A lag 0s/);
     expect(r.line).toContain('a_b_lag=U;60;300;0; a_b_io_running=1;;;0;1 a_b_sql_running=0;;;0;1');
+  });
+});
+
+describe('step 9 of a ring, planned again on --resume', () => {
+  const ringCtx = (state: Partial<RecoveryContext['state']>, version = '10.11.6-MariaDB') => {
+    const ctx = offlineContext(version, { positioning: 'file', ...state }, { ring: 'db1,db2,db3', bad: 'db2' });
+    const d = dialectFor(parseVersion(version));
+    ctx.ring = { ...ctx.settings.ring!, dialect: d, read: () => Promise.reject(new Error('offline')), ownThreadIds: [] };
+    return ctx;
+  };
+  const lines = async (ctx: RecoveryContext) => (await ringCatchUpD.plan(ctx)).actions.flatMap((a) => renderAction(a)).map((l) => `${l.role}> ${l.text}`);
+  const coords = {
+    gsCoords: { file: 'mysql-bin.000002', position: 900 },
+    ring: { bsFromU: { file: 'mysql-bin.000002', position: 400 }, bsAfterImport: { file: 'mysql-bin.000005', position: 77 } },
+  };
+
+  it('catches D up from where BS stopped, up to the copy’s coordinates, then points it at BS after the import', async () => {
+    const l = await lines(ringCtx(coords));
+    expect(l[0]).toBe('D> STOP REPLICA');
+    expect(l[1]).toMatch(
+      /^D> CHANGE MASTER TO MASTER_HOST='db1', .*MASTER_LOG_FILE='mysql-bin\.000002', MASTER_LOG_POS=400, .*IGNORE_SERVER_IDS=\(<BS server_id>\)$/,
+    );
+    expect(l[2]).toBe("D> START REPLICA UNTIL MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=900");
+    expect(l.at(-1)).toMatch(/^D> CHANGE MASTER TO MASTER_HOST='db2', .*MASTER_LOG_FILE='mysql-bin\.000005', MASTER_LOG_POS=77, .*IGNORE_SERVER_IDS=\(\)$/);
+  });
+
+  it('a D that reached the copy’s coordinates in the stopped run is only pointed at BS (never caught up twice)', async () => {
+    const l = await lines(ringCtx({ ...coords, ring: { ...coords.ring, dCaughtUp: true } }));
+    expect(l).toEqual([
+      'D> STOP REPLICA',
+      expect.stringMatching(/^D> CHANGE MASTER TO MASTER_HOST='db2', .*MASTER_LOG_FILE='mysql-bin\.000005', MASTER_LOG_POS=77, .*IGNORE_SERVER_IDS=\(\)$/),
+    ]);
+  });
+
+  it('MySQL GTID: no IGNORE_SERVER_IDS (GTID filters what D applied; deprecated there, WL#10963)', async () => {
+    const l = await lines(ringCtx({ ...coords, positioning: 'gtid' }, '8.4.3'));
+    expect(l.filter((x) => x.includes('CHANGE REPLICATION SOURCE TO'))).toHaveLength(2);
+    for (const x of l) expect(x).not.toMatch(/IGNORE_SERVER_IDS/);
   });
 });
