@@ -5,6 +5,8 @@ import { breakLab } from '../../src/lab/break.js';
 import { useLab } from '../helpers/lab.js';
 import { runCli } from '../helpers/cli.js';
 import type { Lab, Which } from '../../src/lab/lab.js';
+import { ringYesArgs } from '../helpers/ring.js';
+import { privateState } from '../helpers/pair.js';
 
 const ring = (lab: Lab, order: Which[] = ['a', 'b', 'c']) => order.map((w) => `127.0.0.1:${lab.server(w).port}`).join(',');
 
@@ -72,5 +74,19 @@ describe('status and check --ring', () => {
     const ck = await runCli(['check', '--ring', ring(lab)], lab.env());
     expect(ck.code).toBe(2);
     expect(ck.stdout).toMatch(/^MMRECOVER CRITICAL - members B, C broke: /);
+  });
+
+  it('recover --ring refuses in the preflight while D does not apply what BS sends (a second broken link), changing nothing', async () => {
+    const lab = shared.get();
+    const r = await runCli(ringYesArgs(lab), { ...lab.env(), ...privateState() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/STOP\s+ring downstream\s+D 127\.0\.0\.1:\d+ does not apply what BS sends \(IO No, SQL No\): a second broken link/);
+    expect(r.stderr).toMatch(/Nothing was changed/);
+    const b = await lab.connect('b');
+    try {
+      expect(Number(await b.value('SELECT @@GLOBAL.read_only'))).toBe(0);
+    } finally {
+      await b.close();
+    }
   });
 });

@@ -52,11 +52,13 @@ export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
 
   const reachableMembers: Member[] = (['GS', 'BS', 'D'] as Member[]).filter((m) => m === 'D' || ctx.identity[m] !== undefined);
   const differs: string[] = [];
+  let dStatus: ReplicaStatus | undefined;
   for (const m of reachableMembers) {
     const source = EXPECTED_SOURCE[m];
     let r: ReplicaStatus;
     try {
       r = await statusOf(ctx, ring, m);
+      if (m === 'D') dStatus = r;
     } catch (err) {
       differs.push(`${name(m)}: replica status unreadable (${(err as Error).message})`);
       continue;
@@ -84,6 +86,22 @@ export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
           detail: `${ring.members.map(hostPortText).join(' → ')} → ${hostPortText(ring.members[0])}, as each member's replica status says`,
         },
   );
+
+  // Step 2 lets D apply all of BS's log before stopping it: a D that does not apply it (a second broken link) would
+  // stop the run there, after BS was fenced. A resumed run finds D stopped by the tool itself.
+  if (dStatus && !ctx.settings.resume) {
+    const r = dStatus;
+    const applying = r.ioRunning !== 'No' && r.sqlRunning === 'Yes' && !r.lastSqlErrno;
+    checks.push(
+      applying
+        ? { verdict: 'ok', check: 'ring downstream', detail: `${name('D')} applies what BS sends (IO ${r.ioRunning}, SQL ${r.sqlRunning})` }
+        : {
+            verdict: 'stop',
+            check: 'ring downstream',
+            detail: `${name('D')} does not apply what BS sends (IO ${r.ioRunning}, SQL ${r.sqlRunning}${r.lastSqlErrno ? `, SQL error ${r.lastSqlErrno}` : ''}${r.lastIoErrno ? `, IO error ${r.lastIoErrno}` : ''}): a second broken link; D must apply all of BS's log before the copy. Repair that link first (status --ring)`,
+          },
+    );
+  }
 
   const noRelay = reachableMembers.filter((m) => !(m === 'D' ? ring.identity?.logSlaveUpdates : ctx.identity[m as 'GS' | 'BS']?.logSlaveUpdates));
   checks.push(

@@ -59,7 +59,8 @@ export const ringStopBsReplica: Step = {
           const r = await dStatus(ring, io);
           io.progress(`D: ${describeReplica(r)}`);
           if (reached(executed(r), target)) return;
-          if (r.lastSqlErrno || r.lastIoErrno || Date.now() > deadline)
+          // A D that is not applying (stopped, or an error) will not get there by waiting.
+          if (r.lastSqlErrno || r.lastIoErrno || r.sqlRunning !== 'Yes' || r.ioRunning === 'No' || Date.now() > deadline)
             throw new StepFailed(
               `${d} has not applied all of BS's binary log (BS at ${target.file}:${target.position}; D: ${describeReplica(r)}): its catch-up from U would start at the wrong place`,
               2,
