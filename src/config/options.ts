@@ -681,9 +681,7 @@ export function normalizeFlags(flags: Record<string, unknown>): Record<string, u
 
 const RESUMED = SPECS.filter((o) => o.resume && o.commands.includes('recover'));
 
-function hostPortText(v: HostPort): string {
-  return v.host.includes(':') ? `[${v.host}]:${v.port}` : `${v.host}:${v.port}`;
-}
+const hostPortText = (v: HostPort) => (v.host.includes(':') ? `[${v.host}]:${v.port}` : `${v.host}:${v.port}`);
 
 /** The words that give `value` to option `o` on a command line (a setting, or a flag's value as typed). */
 export function argsFor(o: OptionSpec, value: unknown): string[] {
