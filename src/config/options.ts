@@ -101,8 +101,8 @@ export const OPTIONS = [
       check: 'a ring of masters in replication order: one line for every link, perfdata per link',
     },
     kind: { type: 'text', what: 'a comma-separated list of host[:port], in replication order' },
+    // No environment variable: a stale one would silently turn a pair's recover or status into a ring's.
     commands: ['recover', 'status', 'check'],
-    env: 'MMRECOVER_RING',
     file: true,
     resume: true,
     read: (s) => s.ring?.members.map(hostPortText).join(','),

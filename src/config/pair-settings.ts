@@ -104,7 +104,7 @@ export function loadRingSettings(src: Sources): RingSettings {
       goodAddress: undefined,
       badAddress: undefined,
     },
-    env: { ...src.env, [envOf('good')!]: undefined, [envOf('bad')!]: undefined, [envOf('ring')!]: undefined },
+    env: { ...src.env, [envOf('good')!]: undefined, [envOf('bad')!]: undefined },
     cwd: src.cwd,
   });
   return { members, text, user: s.user, password: s.password, connectTimeout: s.connectTimeout, tls: s.tls };
