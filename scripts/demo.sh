@@ -2,11 +2,15 @@
 # Rehearse a recovery end to end on a local lab: set up, start two MariaDB servers replicating master-master,
 # break them the way a careless night breaks them, show the plan (dry run), recover b from a, prove the result,
 # and tear the lab down whatever happens.
-#   bash scripts/demo.sh [conflict|diverged|stopped|wiped] [classic|online]
+# With a third word `ring`: three servers in a ring a → b → c → a; the link a → b breaks, b is rebuilt from its upstream
+# a, and c (which got nothing from b meanwhile) is caught up from a, then pointed at b again.
+#   bash scripts/demo.sh [conflict|diverged|stopped|wiped] [classic|online] [pair|ring]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-conflict}"
 method="${2:-classic}"
+shape="${3:-pair}"
+case "$shape" in pair) masters=2 ;; ring) masters=3 ;; *) echo "demo: the third word is pair or ring, not \"$shape\"" >&2; exit 2 ;; esac
 
 bash scripts/setup.sh
 mm() { node bin/mmrecover "$@"; }
@@ -19,8 +23,8 @@ trap 'exit 130' INT TERM
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "Starting the lab: two mariadbd servers, a and b, replicating master-master"
-mm lab up --dir "$work/lab"
+if [ "$shape" = ring ]; then step "Starting the lab: three mariadbd servers in a ring a → b → c → a"; else step "Starting the lab: two mariadbd servers, a and b, replicating master-master"; fi
+mm lab up --dir "$work/lab" --masters "$masters"
 eval "$(mm lab env --dir "$work/lab")"   # MMRECOVER_PASSWORD / MMRECOVER_REPL_PASSWORD: passwords never go on a command line
 good="$(node -e 'const s=require(process.argv[1]);console.log(`127.0.0.1:${s.a.port}`)' "$work/lab/lab.json")"
 bad="$(node -e 'const s=require(process.argv[1]);console.log(`127.0.0.1:${s.b.port}`)' "$work/lab/lab.json")"
@@ -31,7 +35,12 @@ step "Breaking it: $mode"
 mm lab break "$mode" --dir "$work/lab"
 mm lab status --dir "$work/lab"
 
-args=(recover --good "$good" --bad "$bad" --user "$user" --repl-user "$repl" --method "$method" --journal "$work/journal.json")
+if [ "$shape" = ring ]; then
+  ring="$(node -e 'const s=require(process.argv[1]);console.log([s.a,s.b,s.c].map((x)=>`127.0.0.1:${x.port}`).join(","))' "$work/lab/lab.json")"
+  args=(recover --ring "$ring" --bad "$bad" --user "$user" --repl-user "$repl" --method "$method" --journal "$work/journal.json")
+else
+  args=(recover --good "$good" --bad "$bad" --user "$user" --repl-user "$repl" --method "$method" --journal "$work/journal.json")
+fi
 
 step "Rehearsal: mmrecover --dry-run (changes nothing)"
 mm "${args[@]}" --dry-run --yes --confirm-bad "$bad"
@@ -47,4 +56,4 @@ fi
 step "After recovery"
 mm lab status --dir "$work/lab"
 echo
-echo "Demo finished: the pair was broken ($mode), rebuilt ($method) and proven; the lab is being torn down."
+echo "Demo finished: the $shape was broken ($mode), rebuilt ($method) and proven; the lab is being torn down."

@@ -1,12 +1,22 @@
 // `mmrecover check`: a Nagios/Icinga plugin. Whatever happens (bad flags, a server down, a hang) it prints exactly
 // one plugin line on stdout and exits 0/1/2/3; never a usage message, never a colour, never a question.
 import type { Command } from 'commander';
-import { loadPairSettings, pairEndpoints } from '../config/pair-settings.js';
+import { loadPairSettings, loadRingSettings, pairEndpoints, ringEndpoints } from '../config/pair-settings.js';
+import { gatherRingStatus } from '../inspect/ring-status.js';
 import { PASSWORD_ENV } from '../config/load.js';
 import { defaultOf } from '../config/options.js';
 import { gatherPairStatus, type PairStatus } from '../inspect/pair-status.js';
 import { prometheusText } from '../inspect/prometheus.js';
-import { DEFAULT_THRESHOLDS, evaluate, parseSeconds, unknownResult, validateThresholds, type PluginResult, type Thresholds } from '../inspect/nagios.js';
+import {
+  DEFAULT_THRESHOLDS,
+  evaluate,
+  evaluateRing,
+  parseSeconds,
+  unknownResult,
+  validateThresholds,
+  type PluginResult,
+  type Thresholds,
+} from '../inspect/nagios.js';
 import { redact, registerSecret } from '../base/redact.js';
 import { addOptions } from './options.js';
 import type { CliIo } from './io.js';
@@ -23,7 +33,8 @@ States:
 Lag: Seconds_Behind_Master while the SQL thread runs. When the SQL thread is stopped without an error
   (IO still receiving), that figure is NULL; the lag is then the age of the oldest event in the source's
   binary log that the replica has not executed (0 when nothing waits), so -w/-c apply as for a running replica.
-Perfdata per direction (a_b = A replicating to B): <dir>_lag (s), <dir>_io_running, <dir>_sql_running (1/0).
+With --ring a,b,c: every link of the ring (members labelled A, B, C in the order given), the member that broke named.
+Perfdata per direction or ring link (a_b = A replicating to B): <dir>_lag (s), <dir>_io_running, <dir>_sql_running (1/0).
 The password comes from ${PASSWORD_ENV.password} (environment or .env) or --defaults-file; nothing is ever asked.`;
 
 export function registerCheckCommand(program: Command, io: CliIo): void {
@@ -72,6 +83,7 @@ async function check(flags: RawFlags, extra: string[], io: CliIo): Promise<{ res
   });
   const measure = async (): Promise<{ result: PluginResult; status?: PairStatus }> => {
     try {
+      if (flags.ring !== undefined) return await checkRing(flags, io, t, timeoutSeconds);
       const s = loadPairSettings({ flags, env: io.env, cwd: io.cwd });
       if (s.password === undefined)
         return { result: unknownResult(`${PASSWORD_ENV.password} is not set (environment or .env) and no --defaults-file gives a password`, t) };
@@ -90,4 +102,15 @@ async function check(flags: RawFlags, extra: string[], io: CliIo): Promise<{ res
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** check --ring: the same line for every link of the ring. */
+async function checkRing(flags: RawFlags, io: CliIo, t: Thresholds, timeoutSeconds: number): Promise<{ result: PluginResult }> {
+  const s = loadRingSettings({ flags, env: io.env, cwd: io.cwd });
+  if (s.password === undefined)
+    return { result: unknownResult(`${PASSWORD_ENV.password} is not set (environment or .env) and no --defaults-file gives a password`, t) };
+  registerSecret(s.password);
+  const connectTimeoutMs = Math.max(500, Math.min(s.connectTimeout * 1000, timeoutSeconds * 600));
+  const status = await gatherRingStatus(ringEndpoints(s, s.password), { connectTimeoutMs });
+  return { result: evaluateRing(status, t) };
 }

@@ -1,8 +1,8 @@
-// `mmrecover lab up | status | break <mode> | down | env`: a local master-master pair to rehearse on.
+// `mmrecover lab up | status | break <mode> | down | env`: a local master-master pair (or a ring of three) to rehearse on.
 import { Command, Option } from 'commander';
 import { UsageError } from '../base/errors.js';
 import { BREAK_MODES, breakLab } from '../lab/break.js';
-import { forgetLab, loadLab, startLab, type Lab } from '../lab/lab.js';
+import { forgetLab, loadLab, startLab, type Lab, type Which } from '../lab/lab.js';
 import { labStatus } from '../lab/status.js';
 import { recoverLine } from '../config/options.js';
 import { shellQuote } from '../config/shell-quote.js';
@@ -20,10 +20,18 @@ export function labEnvLines(lab: Lab): string[] {
 }
 
 export function labCommandLine(lab: Lab, good: 'a' | 'b' = 'a'): string {
+  if (lab.members.length > 2) return labRingCommandLine(lab, 'b');
   const bad = good === 'a' ? lab.b : lab.a;
   const g = good === 'a' ? lab.a : lab.b;
   const tls = lab.state.tls ? { sslMode: 'VERIFY_CA', sslCa: lab.state.tls.ca, replicationSsl: true } : {};
   return recoverLine({ good: `127.0.0.1:${g.port}`, bad: `127.0.0.1:${bad.port}`, user: lab.state.adminUser, replUser: lab.state.replUser, ...tls });
+}
+
+/** The recover line for a ring lab with `bad` broken: --ring in replication order. */
+export function labRingCommandLine(lab: Lab, bad: Which): string {
+  const tls = lab.state.tls ? { sslMode: 'VERIFY_CA', sslCa: lab.state.tls.ca, replicationSsl: true } : {};
+  const addr = (w: Which) => `127.0.0.1:${lab.server(w).port}`;
+  return recoverLine({ ring: lab.members.map(addr).join(','), bad: addr(bad), user: lab.state.adminUser, replUser: lab.state.replUser, ...tls });
 }
 
 export function registerLabCommand(program: Command, io: CliIo): void {
@@ -37,17 +45,24 @@ export function registerLabCommand(program: Command, io: CliIo): void {
     .option('--tls', 'TLS everywhere: a generated CA, require_secure_transport, replication over SSL')
     .option('--port-a <port>', 'TCP port of server a (default: a free one)', port('--port-a'))
     .option('--port-b <port>', 'TCP port of server b (default: a free one)', port('--port-b'))
-    .action(async (o: { dir?: string; gtid?: boolean; tls?: boolean; portA?: number; portB?: number }) => {
+    .option('--port-c <port>', 'TCP port of server c, with --masters 3 (default: a free one)', port('--port-c'))
+    .addOption(new Option('--masters <n>', '2: a master-master pair; 3: a ring a → b → c → a').choices(['2', '3']).default('2'))
+    .action(async (o: { dir?: string; gtid?: boolean; tls?: boolean; portA?: number; portB?: number; portC?: number; masters: string }) => {
       const started = Date.now();
-      const l = await startLab({ ...o, env: io.env });
+      const l = await startLab({ ...o, masters: Number(o.masters), env: io.env });
+      const ring = l.members.length > 2;
       io.err(
-        `Lab up in ${((Date.now() - started) / 1000).toFixed(1)}s: two MariaDB servers replicating master-master${l.gtid ? ' by GTID' : ''}${l.state.tls ? ' over TLS' : ''}.`,
+        `Lab up in ${((Date.now() - started) / 1000).toFixed(1)}s: ${ring ? `a ring of ${l.members.length} MariaDB masters (${[...l.members, l.members[0]].join(' → ')})` : 'two MariaDB servers replicating master-master'}${l.gtid ? ' by GTID' : ''}${l.state.tls ? ' over TLS' : ''}.`,
       );
-      io.err(`  a: 127.0.0.1:${l.a.port} (socket ${l.a.socket}), server_id 1`);
-      io.err(`  b: 127.0.0.1:${l.b.port} (socket ${l.b.socket}), server_id 2`);
+      for (const w of l.members) {
+        const s = l.server(w);
+        io.err(
+          `  ${w}: 127.0.0.1:${s.port} (socket ${s.socket}), server_id ${s.serverId}${ring ? `, gtid_domain_id ${s.serverId}, replicates from ${l.upstream(w)}` : ''}`,
+        );
+      }
       io.err(`  admin ${l.state.adminUser}, replication ${l.state.replUser}; data in ${l.dir}`);
       io.err('');
-      io.err('Break it (conflict | diverged | stopped | wiped), then recover b from a:');
+      io.err(`Break it (conflict | diverged | stopped | wiped), then recover b from ${ring ? 'its upstream a' : 'a'}:`);
       io.err('  mmrecover lab break conflict');
       io.err('  eval "$(mmrecover lab env)"');
       io.err(`  ${labCommandLine(l)}`);
@@ -70,13 +85,13 @@ export function registerLabCommand(program: Command, io: CliIo): void {
     .action(async (o: { dir?: string; json?: boolean }) => {
       const st = await labStatus(loadLab(o.dir, io.env));
       if (o.json) return io.out(JSON.stringify(st));
-      io.out(`Lab in ${st.dir}${st.gtid ? ' (GTID)' : ''}${st.tls ? ' (TLS)' : ''}`);
+      io.out(`Lab in ${st.dir}${st.masters > 2 ? ` (ring of ${st.masters})` : ''}${st.gtid ? ' (GTID)' : ''}${st.tls ? ' (TLS)' : ''}`);
       for (const s of st.servers) {
         const r = s.replication;
         const repl = r
           ? `IO ${r.io}, SQL ${r.sql}, lag ${r.lag ?? 'NULL'}${r.lastIoErrno ? `, IO error ${r.lastIoErrno}: ${r.lastIoError}` : ''}${r.lastSqlErrno ? `, SQL error ${r.lastSqlErrno}: ${r.lastSqlError}` : ''}`
           : (s.error ?? '');
-        io.out(`  ${s.name}: 127.0.0.1:${s.port} ${s.up ? 'up' : 'DOWN'}${s.up ? `; replicating from ${s.name === 'a' ? 'b' : 'a'}: ${repl}` : ''}`);
+        io.out(`  ${s.name}: 127.0.0.1:${s.port} ${s.up ? 'up' : 'DOWN'}${s.up ? `; replicating from ${s.upstream}: ${repl}` : ''}`);
       }
     });
 
@@ -89,11 +104,13 @@ export function registerLabCommand(program: Command, io: CliIo): void {
         .map(([k, v]) => `${k}: ${v}`)
         .join('; '),
     )
-    .addOption(new Option('--bad <server>', 'which server ends up bad').choices(['a', 'b']).default('b'))
+    .addOption(new Option('--bad <server>', 'which server ends up bad (in a ring: the link from its upstream breaks)').choices(['a', 'b', 'c']).default('b'))
     .option('--dir <dir>', 'the lab directory (default: the lab started last)')
-    .action(async (mode: string, o: { bad: 'a' | 'b'; dir?: string }) => {
+    .action(async (mode: string, o: { bad: Which; dir?: string }) => {
       if (!Object.hasOwn(BREAK_MODES, mode)) throw new UsageError(`lab break: unknown mode "${mode}"; choose one of ${Object.keys(BREAK_MODES).join(', ')}`);
-      io.err(`Broke the lab: ${await breakLab(loadLab(o.dir, io.env), mode, { bad: o.bad })}`);
+      const l = loadLab(o.dir, io.env);
+      if (!l.members.includes(o.bad)) throw new UsageError(`lab break --bad ${o.bad}: this lab has only ${l.members.join(', ')}`);
+      io.err(`Broke the lab: ${await breakLab(l, mode, { bad: o.bad })}`);
     });
 
   lab
@@ -104,6 +121,6 @@ export function registerLabCommand(program: Command, io: CliIo): void {
       const l = loadLab(o.dir, io.env);
       await l.stop();
       forgetLab(l, io.env);
-      io.err(`Lab down: both servers stopped, ${l.dir} removed.`);
+      io.err(`Lab down: ${l.members.length > 2 ? `all ${l.members.length}` : 'both'} servers stopped, ${l.dir} removed.`);
     });
 }

@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import { PASSWORD_ENV, type RawFlags } from '../config/load.js';
 import { defaultOf, recommendedRecoverLine } from '../config/options.js';
-import { loadPairSettings, pairEndpoints } from '../config/pair-settings.js';
+import { loadPairSettings, loadRingSettings, pairEndpoints, ringEndpoints } from '../config/pair-settings.js';
+import { gatherRingStatus, worstRingVerdict, type RingStatus } from '../inspect/ring-status.js';
+import { shellQuote } from '../config/shell-quote.js';
 import { UsageError } from '../base/errors.js';
 import {
   gatherPairStatus,
@@ -23,6 +25,8 @@ import { addOptions } from './options.js';
 import type { CliIo } from './io.js';
 
 const HELP_AFTER = `
+With --ring a,b,c (a ring of masters in replication order, labelled A, B, C): every link with its verdict, the member
+that broke, and the recover --ring line that rebuilds it from its upstream.
 Verdict per direction (A→B: A is the source, B the replica):
   healthy  both threads run, no error, at most ${LAGGING_AFTER_SECONDS}s behind
   lagging  more than ${LAGGING_AFTER_SECONDS}s behind, or the SQL thread stopped without an error while the IO thread runs
@@ -47,6 +51,7 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
 }
 
 async function status(flags: RawFlags, io: CliIo): Promise<number> {
+  if (flags.ring !== undefined) return ringStatus(flags, io);
   const s = loadPairSettings({ flags, env: io.env, cwd: io.cwd });
   const json = Boolean(flags.json);
   let password = s.password;
@@ -114,18 +119,18 @@ function sideBySide(a: ServerFacts, b: ServerFacts, c: ChalkInstance): string[] 
   return out;
 }
 
-function errorText(e: DirectionFacts['sqlError']): string {
+function errorText(e: DirectionFacts<string>['sqlError']): string {
   return e ? `${e.errno}${e.time ? ` at ${e.time}` : ''}: ${e.message}` : 'none';
 }
 
-function lagLine(d: DirectionFacts): string {
+function lagLine(d: DirectionFacts<string>): string {
   if (d.lagSeconds === null) return 'unknown';
   if (d.lagFrom === 'oldest_unapplied') return `${d.lagSeconds}s (age of the oldest event ${d.replica} has not executed; Seconds_Behind_Master is NULL)`;
   if (d.lagFrom === 'caught_up') return `0s (nothing waiting)`;
   return `${d.lagSeconds}s (Seconds_Behind_Master)`;
 }
 
-function directionLines(d: DirectionFacts, c: ChalkInstance): string[] {
+function directionLines(d: DirectionFacts<string>, c: ChalkInstance): string[] {
   const out = [`${c.bold(d.name)}  ${verdictText(d.verdict, c)}  ${d.reason}`];
   if (d.io === undefined) return out;
   if (!d.configured) return out;
@@ -197,5 +202,48 @@ export function renderStatus(st: PairStatus, c: ChalkInstance): string[] {
   } else if (worstVerdict(st) === 'healthy') {
     out.push(c.green('Both directions are healthy: nothing to recover.'));
   }
+  return out;
+}
+
+/** status --ring: every link of the ring, which member broke, and the recover line that rebuilds it. */
+async function ringStatus(flags: RawFlags, io: CliIo): Promise<number> {
+  const s = loadRingSettings({ flags, env: io.env, cwd: io.cwd });
+  const json = Boolean(flags.json);
+  let password = s.password;
+  if (password === undefined && process.stdin.isTTY && !json)
+    password = await new (await import('./ui/prompter.js')).TerminalPrompter(io.signal).secret(`Password for ${s.user} on every member`);
+  if (password === undefined) throw new UsageError(`${PASSWORD_ENV.password} is not set (environment or .env), and there is no terminal to ask for it`);
+  registerSecret(password);
+  const typed = s.text.split(',').map((x) => x.trim());
+  const st = await gatherRingStatus(ringEndpoints(s, password), {
+    connectTimeoutMs: s.connectTimeout * 1000,
+    recoverCommand: (bad) => `${recommendedRecoverLine({ ...flags, ring: s.text }, 'A')} --bad ${shellQuote(typed[bad])}`,
+  });
+  if (json) io.out(redact(JSON.stringify(st)));
+  else for (const line of renderRingStatus(st, makeChalk({ stream: process.stdout, env: io.env }))) io.out(redact(line));
+  return worstRingVerdict(st) === 'healthy' ? 0 : 1;
+}
+
+export function renderRingStatus(st: RingStatus, c: ChalkInstance): string[] {
+  const out: string[] = [`Ring status at ${st.checkedAt}: ${[...st.members.map((m) => m.side), st.members[0].side].join(' → ')}`, ''];
+  for (const m of st.members)
+    out.push(
+      `${c.bold(m.side)}  ${m.address}  ${m.reachable ? `${m.version ?? ''}, server_id ${m.serverId ?? '-'}, read_only ${m.readOnly ? 'ON' : 'OFF'}, binary log ${fmt(m.binlog)}` : c.red(`UNREACHABLE: ${m.error ?? 'no answer'}`)}`,
+    );
+  out.push('');
+  for (const d of st.links) out.push(...directionLines(d, c), '');
+  for (const n of st.notes) out.push(`${c.yellow('!')} ${n}`);
+  if (st.notes.length) out.push('');
+  const r = st.recommendation;
+  if (r) {
+    out.push(c.bold(`Broken member: ${r.bad} (the link ${r.upstream}→${r.bad}); rebuild it from its upstream ${r.upstream}`));
+    for (const why of r.reasons) out.push(`  - ${why}`);
+    for (const n of r.caveats) out.push(`  ${c.yellow('!')} ${n}`);
+    if (r.command) {
+      out.push(`  To rebuild ${r.bad} from ${r.upstream}:`);
+      out.push(`    ${c.cyan(r.command)}`);
+      out.push('  (recover shows every step and asks before it changes anything)');
+    }
+  } else if (worstRingVerdict(st) === 'healthy') out.push(c.green('Every link of the ring is healthy: nothing to recover.'));
   return out;
 }

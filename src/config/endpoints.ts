@@ -18,3 +18,15 @@ export function endpointFor(
     tls: s.tls ?? (s.given?.includes('sslMode') ? { mode: 'DISABLED' } : undefined),
   };
 }
+
+/** A ring member other than GS and BS (BS's downstream D): the same account and TLS, over TCP. */
+export function memberEndpoint(s: Pick<Settings, 'user' | 'password' | 'tls' | 'given'>, hp: { host: string; port: number }, label: string): Endpoint {
+  return {
+    label,
+    host: hp.host,
+    port: hp.port,
+    user: s.user,
+    password: s.password,
+    tls: s.tls ?? (s.given?.includes('sslMode') ? { mode: 'DISABLED' } : undefined),
+  };
+}

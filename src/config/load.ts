@@ -19,6 +19,7 @@ import {
 } from './options.js';
 import type { Settings } from './settings.js';
 import { isCovered, parseAssumedVersion } from '../dialect/version.js';
+import { parseHostPort } from '../adapters/mysql/endpoint.js';
 
 /** The passwords: only ever from the environment (or .env), a private config file or an option file, never a flag. */
 export const PASSWORD_ENV = {
@@ -133,6 +134,8 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
   );
   const merged: OptionValues = { ...fromOptionFile, ...fromFile, ...fromEnv, ...fromFlags };
 
+  const ring = merged.ring !== undefined ? ringOf(merged.ring, merged.bad, merged.good) : undefined;
+  if (ring) merged.good = ring.members[ring.upstream];
   if (!merged.good) throw new UsageError('--good is required: the server to keep (host or host:port)');
   if (!merged.bad) throw new UsageError('--bad is required: the server to rebuild (host or host:port)');
   if ((merged.sslCa || merged.sslCert || merged.sslKey) && !merged.sslMode) merged.sslMode = merged.sslCa ? 'VERIFY_CA' : 'REQUIRED';
@@ -151,6 +154,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     badAddress: v.badAddress ?? v.bad,
     goodSocket: v.goodSocket,
     badSocket: v.badSocket,
+    ...(ring ? { ring } : {}),
     user: v.user,
     replUser: v.replUser,
     password: env[PASSWORD_ENV.password] ?? configSecrets.password ?? opt.password,
@@ -179,4 +183,41 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     defaultsFile: optionFilePath,
     given: Object.keys(merged),
   };
+}
+
+const sameHostPort = (x: { host: string; port: number }, y: { host: string; port: number }) => x.host === y.host && x.port === y.port;
+
+/**
+ * --ring a,b,c --bad b: the members in replication order, which one is rebuilt, its upstream (GS) and downstream.
+ * A --good, when given too, must be that upstream: in a ring the copy comes from the member the bad one replicated from.
+ */
+function ringOf(
+  text: string,
+  bad: { host: string; port: number } | undefined,
+  good: { host: string; port: number } | undefined,
+): NonNullable<Settings['ring']> {
+  const members = text.split(',').map((part, i) => {
+    try {
+      return parseHostPort(part);
+    } catch (err) {
+      throw new UsageError(`--ring: member ${i + 1} ${(err as Error).message}`);
+    }
+  });
+  if (members.length < 3) throw new UsageError(`--ring needs at least 3 members in replication order (got ${members.length}); for a pair use --good and --bad`);
+  // The proof and the order check read every member, and the tool connects to BS, its upstream and its downstream:
+  // in a ring of three those are all of them. Larger rings are refused rather than recovered with members unchecked.
+  if (members.length > 3) throw new UsageError(`--ring: rings of more than three masters are not supported yet (got ${members.length})`);
+  for (const [i, m] of members.entries())
+    if (members.findIndex((x) => sameHostPort(x, m)) !== i) throw new UsageError(`--ring names ${m.host}:${m.port} twice`);
+  if (!bad) throw new UsageError('--bad is required with --ring: the member to rebuild (one of the --ring members)');
+  const b = members.findIndex((m) => sameHostPort(m, bad));
+  if (b < 0) throw new UsageError(`--bad ${bad.host}:${bad.port} is not a member of --ring ${text}`);
+  const n = members.length;
+  const upstream = (b + n - 1) % n;
+  const u = members[upstream];
+  if (good && !sameHostPort(good, u))
+    throw new UsageError(
+      `--good ${good.host}:${good.port} is not the upstream of --bad in --ring (${u.host}:${u.port} is): in a ring the copy comes from the upstream`,
+    );
+  return { members, bad: b, upstream, downstream: (b + 1) % n };
 }

@@ -92,6 +92,22 @@ export const OPTIONS = [
     resume: true,
   },
   {
+    key: 'ring',
+    flag: '--ring',
+    value: 'host[:port],…',
+    help: 'a ring of n masters in replication order (each replicates from the one before it, the first from the last): rebuild the --bad member from its upstream, which plays GS',
+    commandHelp: {
+      status: 'a ring of masters in replication order: every link with its verdict, and which member to rebuild',
+      check: 'a ring of masters in replication order: one line for every link, perfdata per link',
+    },
+    kind: { type: 'text', what: 'a comma-separated list of host[:port], in replication order' },
+    // No environment variable: a stale one would silently turn a pair's recover or status into a ring's.
+    commands: ['recover', 'status', 'check'],
+    file: true,
+    resume: true,
+    read: (s) => s.ring?.members.map(hostPortText).join(','),
+  },
+  {
     key: 'a',
     flag: '--a',
     value: 'host[:port]',

@@ -3,7 +3,8 @@
 import type { Endpoint } from '../adapters/mysql/endpoint.js';
 import { UsageError } from '../base/errors.js';
 import { checkPathsExist, effectiveEnv, loadSettings, validate, type Sources } from './load.js';
-import { endpointFor } from './endpoints.js';
+import { endpointFor, memberEndpoint } from './endpoints.js';
+import { parseHostPort } from '../adapters/mysql/endpoint.js';
 import { envOf, envValues, optionsFor, schemaFor } from './options.js';
 import type { Settings } from './settings.js';
 
@@ -68,4 +69,47 @@ export function loadPairSettings(src: Sources): PairSettings {
 export function pairEndpoints(s: PairSettings, password: string): { A: Endpoint; B: Endpoint } {
   const shaped = { good: s.a, bad: s.b, goodSocket: s.aSocket, badSocket: s.bSocket, user: s.user, password, tls: s.tls };
   return { A: { ...endpointFor(shaped, 'GS'), label: 'A' }, B: { ...endpointFor(shaped, 'BS'), label: 'B' } };
+}
+
+export interface RingSettings {
+  members: Array<{ host: string; port: number }>;
+  /** The --ring text as typed, for the suggested `recover` line. */
+  text: string;
+  user: string;
+  password?: string;
+  connectTimeout: number;
+  tls?: Settings['tls'];
+}
+
+/** `status --ring a,b,c` / `check --ring a,b,c`: the members in replication order, and the connection settings. */
+export function loadRingSettings(src: Sources): RingSettings {
+  const text = String(src.flags.ring ?? '').trim();
+  const members = text.split(',').map((part, i) => {
+    try {
+      return parseHostPort(part);
+    } catch (err) {
+      throw new UsageError(`--ring: member ${i + 1} ${(err as Error).message}`);
+    }
+  });
+  if (members.length < 2) throw new UsageError('--ring needs the members in replication order, separated by commas');
+  // The shared loader validates everything else; the first two members only fill its good/bad slots.
+  const s = loadSettings({
+    flags: {
+      ...src.flags,
+      ring: undefined,
+      a: undefined,
+      b: undefined,
+      good: text.split(',')[0],
+      bad: text.split(',')[1],
+      goodAddress: undefined,
+      badAddress: undefined,
+    },
+    env: { ...src.env, [envOf('good')!]: undefined, [envOf('bad')!]: undefined },
+    cwd: src.cwd,
+  });
+  return { members, text, user: s.user, password: s.password, connectTimeout: s.connectTimeout, tls: s.tls };
+}
+
+export function ringEndpoints(s: RingSettings, password: string): Endpoint[] {
+  return s.members.map((m, i) => memberEndpoint({ user: s.user, password, tls: s.tls }, m, String.fromCharCode(65 + i)));
 }

@@ -11,6 +11,11 @@ export interface Settings {
   /** How BS reaches GS (used in CHANGE MASTER on BS) and vice versa. */
   goodAddress: { host: string; port: number };
   badAddress: { host: string; port: number };
+  /**
+   * A ring of n ≥ 3 masters (--ring), in replication order: `good` is the bad member's upstream (it plays GS), `bad` the
+   * member rebuilt, and `downstream` the member that replicated from it. Absent for a pair.
+   */
+  ring?: { members: Array<{ host: string; port: number }>; bad: number; upstream: number; downstream: number };
   goodSocket?: string;
   badSocket?: string;
   user: string;

@@ -161,6 +161,8 @@ export interface ChangeSourceOptions {
   gtid?: boolean;
   tls?: ReplicationSourceTls;
   connectRetrySeconds?: number;
+  /** Events of these server_ids are not applied (a ring's bypassed member); [] clears the list. Absent: left as it is. */
+  ignoreServerIds?: Array<number | string>;
 }
 
 /** The value of an `Auto_Position`/`Using_Gtid` column that means "replicates by GTID". */
@@ -198,6 +200,8 @@ export interface Dialect {
   startReplicaSqlThread(): Statement;
   /** Apply up to exactly the source position `file`/`position`, then stop the SQL thread. */
   startReplicaSqlThreadUntil(file: string, position: number | string): Statement;
+  /** Both threads; the SQL thread stops at exactly the source position `file`/`position` (a ring's catch-up). */
+  startReplicaUntil(file: string, position: number | string): Statement;
   /** Whether `START TRANSACTION WITH CONSISTENT SNAPSHOT` reports the binary log position of its snapshot. */
   snapshotReportsBinlogPosition: boolean;
 }
@@ -241,6 +245,11 @@ export function dialectFor(v: ServerVersion, q: Quoting = DEFAULT_QUOTING): Dial
         throw new Error(`startReplicaSqlThreadUntil: bad position ${position}`);
       return stmt(`${replica ? 'START REPLICA' : 'START SLAVE'} SQL_THREAD UNTIL ${P}_LOG_FILE=${lit(file)}, ${P}_LOG_POS=${position}`);
     },
+    startReplicaUntil: (file, position) => {
+      const P = newSource ? 'SOURCE' : 'MASTER';
+      if (typeof position === 'number' && (!Number.isSafeInteger(position) || position < 0)) throw new Error(`startReplicaUntil: bad position ${position}`);
+      return stmt(`${replica ? 'START REPLICA' : 'START SLAVE'} UNTIL ${P}_LOG_FILE=${lit(file)}, ${P}_LOG_POS=${position}`);
+    },
     snapshotReportsBinlogPosition: has(v, 'binlogSnapshotStatus'),
   };
 }
@@ -272,6 +281,12 @@ function changeSource(v: ServerVersion, newSource: boolean, o: ChangeSourceOptio
     }
   }
   if (o.connectRetrySeconds !== undefined) add(`${P}_CONNECT_RETRY=${o.connectRetrySeconds}`);
+  if (o.ignoreServerIds) {
+    // A number, or a slot that the executor fills with a checked integer when it runs.
+    if (!o.ignoreServerIds.every((id) => typeof id === 'string' || (Number.isSafeInteger(id) && id >= 0)))
+      throw new Error(`changeSource: bad server ids ${o.ignoreServerIds.join(',')}`);
+    add(`IGNORE_SERVER_IDS=(${o.ignoreServerIds.join(', ')})`);
+  }
   if (o.tls) {
     add(`${P}_SSL=1`);
     if (o.tls.ca) add(`${P}_SSL_CA=${quote(o.tls.ca)}`);

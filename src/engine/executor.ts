@@ -33,6 +33,7 @@ import {
   type KeepRowsAction,
   type LockAction,
   type ProbeIo,
+  type Member,
   type Role,
   type SqlAction,
   type WaitAction,
@@ -55,7 +56,7 @@ export function isReadOnlyStatement(sql: string): boolean {
 
 export interface Executed {
   step: number;
-  role: Role;
+  role: Member;
   text: string;
   mode: ActionMode;
 }
@@ -63,13 +64,19 @@ export interface Executed {
 export interface ExecutorDeps {
   live: boolean;
   settings: Settings;
-  sessions: Partial<Record<Role, ServerSession>>;
+  sessions: Partial<Record<Member, ServerSession>>;
   clients: () => Promise<Clients>;
   prompter: Prompter;
   emit: Emit;
   signal: AbortSignal;
   /** Every action as it ran (or would run), for the journal. */
   record: (r: Executed) => void;
+}
+
+/** Copies, exports and connection lists act on GS or BS only: a ring's D gets statements and waits. */
+function pairRole(role: Member): Role {
+  if (role === 'D') throw new Error('internal: a copy, export or connection list on D');
+  return role;
 }
 
 /** Ctrl-C wins over whatever error it caused; otherwise the error as it came. */
@@ -88,7 +95,7 @@ export class Executor {
   }
 
   /** Read-only access for steps and waits: anything that could change a server is refused here. */
-  readonly read = async (role: Role, s: Statement): Promise<Row[]> => {
+  readonly read = async (role: Member, s: Statement): Promise<Row[]> => {
     if (!isReadOnlyStatement(s.sql)) throw new Error(`internal: refusing to run a statement that is not an action of the plan: ${s.shown}`);
     const session = this.deps.sessions[role];
     if (!session) throw new Error(`${role} is not connected`);
@@ -122,7 +129,7 @@ export class Executor {
     return true;
   }
 
-  private record(step: number, role: Role, text: string, mode: ActionMode): void {
+  private record(step: number, role: Member, text: string, mode: ActionMode): void {
     const r = { step, role, text, mode };
     this.deps.record(r);
     this.deps.emit({ event: 'action', ...r });
@@ -334,7 +341,7 @@ export class Executor {
       if (a.tool === 'binlog-events') {
         // The reader takes its option file itself: the argv after it is the action's, as shown.
         const reader = await findBinlogReader();
-        const r = await readOwnEvents(this.endpoint(a.role), reader, a.command.args.slice(1), {
+        const r = await readOwnEvents(this.endpoint(pairRole(a.role)), reader, a.command.args.slice(1), {
           saveTo: a.file,
           header: a.header,
           signal: this.deps.signal,
@@ -349,7 +356,7 @@ export class Executor {
           secrets: [this.deps.settings.password],
           stallTimeoutMs: this.deps.settings.stallTimeout * 1000,
           onIdle: (ms, side) => emit({ event: 'activity', id, state: 'update', text: idleText(ms, side, this.deps.settings.stallTimeout) }),
-          server: serverLabel(this.deps.settings, a.role),
+          server: serverLabel(this.deps.settings, pairRole(a.role)),
         });
         a.capture?.({ file: a.file, bytes: r.bytes, fileBytes: r.fileBytes, seconds: r.seconds }, state);
       }
@@ -444,7 +451,7 @@ export class Executor {
         emit({ event: 'note', level: 'ok', step, text: `No client connections on ${a.role} other than ours and replication.` });
         return;
       }
-      emit({ event: 'foreign_connections', role: a.role, connections: foreign });
+      emit({ event: 'foreign_connections', role: pairRole(a.role), connections: foreign });
       if (!this.live) {
         emit({ event: 'question', steps: [step], question: `KILL these ${foreign.length} connection(s) on ${a.role}?`, dryRun: true });
         return;

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { stateDir } from '../config/paths.js';
 import { randomUUID } from 'node:crypto';
 import { redact } from '../base/redact.js';
-import type { PlanLine, Role } from '../recovery/actions.js';
+import type { Member, PlanLine } from '../recovery/actions.js';
 import type { ActionMode } from '../recovery/events.js';
 import type { RecoveryState } from '../recovery/state.js';
 import { UsageError } from '../base/errors.js';
@@ -14,7 +14,7 @@ export type StepStatus = 'pending' | 'running' | 'done' | 'failed';
 
 /** An action as it ran (or was answered), rendered from the action itself with its slots filled. */
 export interface ExecutedLine {
-  role: Role;
+  role: Member;
   text: string;
   mode: ActionMode;
   at: string;
@@ -65,7 +65,8 @@ export interface JournalData {
   outcome?: 'completed' | 'failed' | 'interrupted' | 'declined';
   stoppedAt?: { step: number; reason: string };
   method: string;
-  servers: { GS: ServerFingerprint; BS: ServerFingerprint };
+  /** D: a ring's downstream of BS (absent for a pair). */
+  servers: { GS: ServerFingerprint; BS: ServerFingerprint; D?: ServerFingerprint };
   steps: JournalStep[];
   state: RecoveryState;
   /** Each start and resume of this run, for the post-incident report. */

@@ -4,17 +4,19 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ServerSession } from '../adapters/mysql/session.js';
 import { findClients, type Clients } from '../adapters/shell/clients.js';
-import { endpointFor } from '../config/endpoints.js';
+import { endpointFor, memberEndpoint } from '../config/endpoints.js';
 import type { Settings } from '../config/settings.js';
 import { dialectFor } from '../dialect/dialect.js';
 import { parseAssumedVersion, parseVersion, versionLabel } from '../dialect/version.js';
 import { Declined, Interrupted, StepFailed, UsageError, exitCodeOf } from '../base/errors.js';
-import { renderAction, type Role } from '../recovery/actions.js';
+import { renderAction, type Member } from '../recovery/actions.js';
 import type { RecoveryContext } from '../recovery/context.js';
 import type { Emit, RunEvent, StepSummary } from '../recovery/events.js';
 import { closeSpans, spanSeconds, trackSpans } from './spans.js';
 import { runPreflight } from '../recovery/preflight.js';
-import { STEPS, confirmedBy, refencePlan, resumeAt, serverStates, type Step, type StepPlan } from '../recovery/procedure.js';
+import { confirmedBy, refencePlan, resumeAt, serverStates, type Step, type StepPlan } from '../recovery/procedure.js';
+import { downstreamState, stepsFor } from '../recovery/ring/procedure.js';
+import { ringChecks } from '../recovery/ring/preflight.js';
 import { emptyState } from '../recovery/state.js';
 import { Executor, type Executed } from './executor.js';
 import { Journal, defaultJournalPath, type JournalData, type ServerFingerprint } from './journal.js';
@@ -43,18 +45,22 @@ export interface RunOutcome {
   ctx?: RecoveryContext;
 }
 
-type Sessions = Partial<Record<Role, ServerSession>>;
+type Sessions = Partial<Record<Member, ServerSession>>;
 
 async function connectBoth(settings: Settings, dryRun: boolean, emit: Emit): Promise<Sessions> {
   // Every statement on these sessions is bounded: a frozen server is reported, with its address, instead of hanging.
   const opts = { connectTimeoutMs: settings.connectTimeout * 1000, queryTimeoutMs: settings.stallTimeout * 1000 };
-  const [gs, bs] = await Promise.allSettled([
+  const ring = settings.ring;
+  const [gs, bs, d] = await Promise.allSettled([
     ServerSession.connect(endpointFor(settings, 'GS'), opts),
     ServerSession.connect(endpointFor(settings, 'BS'), opts),
+    // A ring: BS's downstream D too.
+    ...(ring ? [ServerSession.connect(memberEndpoint(settings, ring.members[ring.downstream], 'D'), opts)] : []),
   ]);
-  const failed = [gs, bs].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const all = d ? [gs, bs, d] : [gs, bs];
+  const failed = all.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length && !dryRun) {
-    for (const r of [gs, bs]) if (r.status === 'fulfilled') await r.value.close();
+    for (const r of all) if (r.status === 'fulfilled') await r.value.close();
     throw new StepFailed(
       failed.map((f) => (f.reason as Error).message).join('\n'),
       0,
@@ -63,7 +69,11 @@ async function connectBoth(settings: Settings, dryRun: boolean, emit: Emit): Pro
   }
   for (const f of failed)
     emit({ event: 'note', level: 'warn', text: `${(f.reason as Error).message} — the dry run goes on; what needs that server is shown, not measured.` });
-  return { GS: gs.status === 'fulfilled' ? gs.value : undefined, BS: bs.status === 'fulfilled' ? bs.value : undefined };
+  return {
+    GS: gs.status === 'fulfilled' ? gs.value : undefined,
+    BS: bs.status === 'fulfilled' ? bs.value : undefined,
+    ...(d?.status === 'fulfilled' ? { D: d.value } : {}),
+  };
 }
 
 function fingerprint(s: ServerSession, hp: { host: string; port: number }): ServerFingerprint {
@@ -140,11 +150,21 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     journalPath,
     ownThreadIds: { GS: sessions.GS ? [sessions.GS.threadId] : [], BS: sessions.BS ? [sessions.BS.threadId] : [] },
   };
+  const ring = settings.ring;
+  if (ring)
+    ctx.ring = {
+      ...ring,
+      dialect: sessions.D?.dialect ?? dialectFor(offlineVersion),
+      identity: sessions.D?.identity,
+      read: (s) => exec.read('D', s),
+      ownThreadIds: sessions.D ? [sessions.D.threadId] : [],
+    };
+  const STEPS = stepsFor(Boolean(ring));
 
   try {
-    for (const role of ['GS', 'BS'] as Role[]) {
+    for (const role of (ring ? ['GS', 'BS', 'D'] : ['GS', 'BS']) as Member[]) {
       const s = sessions[role];
-      const hp = role === 'GS' ? settings.good : settings.bad;
+      const hp = role === 'GS' ? settings.good : role === 'BS' ? settings.bad : ring!.members[ring!.downstream];
       emit(
         s
           ? { event: 'server', role, address: address(hp), reachable: true, version: versionLabel(s.identity.version), serverId: s.identity.serverId }
@@ -160,7 +180,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       );
     }
 
-    const checks = await runPreflight(ctx);
+    const checks = [...(await runPreflight(ctx)), ...(await ringChecks(ctx))];
     emit({ event: 'preflight', checks });
     const stops = checks.filter((c) => c.verdict === 'stop');
     if (stops.length && !dry)
@@ -174,11 +194,11 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
 
     let startAt = 1;
     if (journal) {
-      checkSameServers(journal.data.servers, sessions.GS!, sessions.BS!, journalPath);
+      checkSameServers(journal.data.servers, sessions.GS!, sessions.BS!, journalPath, sessions.D);
       // The journal's positioning wins: a resumed run must finish the path it started on.
       const j = journal.data.state;
       ctx.state = { ...j, positioning: j.positioning ?? ctx.state.positioning, fence: j.fence ?? [], killed: j.killed ?? [] };
-      startAt = firstIncompleteStep(journal);
+      startAt = firstIncompleteStep(journal, STEPS);
       if (deps.invocation) (journal.data.invocations ??= []).push({ at: new Date().toISOString(), ...deps.invocation, resume: true });
       journal.data.finished = false;
       journal.data.outcome = undefined;
@@ -186,7 +206,11 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     } else if (!dry) {
       journal = Journal.create(journalPath, {
         method: settings.method,
-        servers: { GS: fingerprint(sessions.GS!, settings.good), BS: fingerprint(sessions.BS!, settings.bad) },
+        servers: {
+          GS: fingerprint(sessions.GS!, settings.good),
+          BS: fingerprint(sessions.BS!, settings.bad),
+          ...(ring && sessions.D ? { D: fingerprint(sessions.D, ring.members[ring.downstream]) } : {}),
+        },
         steps: STEPS.map((s) => ({ id: s.id, title: s.title, status: 'pending', plan: [], executed: [] })),
         state: ctx.state,
         gsLocks: [],
@@ -255,7 +279,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       journal.data.outcome = 'completed';
       journal.save();
     }
-    emit(summary(ctx, journal, dry));
+    emit(summary(ctx, journal, dry, STEPS));
     emit({
       event: 'result',
       status: dry ? 'dry-run-complete' : 'recovered',
@@ -286,7 +310,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       step: stoppedAt,
       reason,
       next: err instanceof StepFailed ? err.nextAction : undefined,
-      states: stoppedAt > 0 ? serverStates(ctx, stoppedAt) : undefined,
+      states: stoppedAt > 0 ? { ...serverStates(ctx, stoppedAt), ...(ctx.ring ? { D: downstreamState(stoppedAt) } : {}) } : undefined,
       resume: journal && stoppedAt > 0 ? resumeCommand(settings, journal.path) : undefined,
       interrupted: err instanceof Interrupted,
     });
@@ -302,24 +326,34 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   } finally {
     await exec.releaseLock();
     // A server that stopped answering must not hold the exit: a polite close gets a second, then the socket goes.
-    await Promise.all([sessions.GS, sessions.BS].map((s) => s && Promise.race([s.close().catch(() => undefined), delay(1000)]).finally(() => s.destroy())));
+    await Promise.all(
+      [sessions.GS, sessions.BS, sessions.D].map((s) => s && Promise.race([s.close().catch(() => undefined), delay(1000)]).finally(() => s.destroy())),
+    );
   }
 }
 
 /** Where a resumed run starts: the first step not known complete, or the step it must restart from (a copy: its lock). */
-export function firstIncompleteStep(j: Journal): number {
-  return resumeAt(j.data.steps.find((s) => s.status !== 'done')?.id ?? STEPS.length + 1);
+export function firstIncompleteStep(j: Journal, steps: readonly Step[] = stepsFor(false)): number {
+  return resumeAt(j.data.steps.find((s) => s.status !== 'done')?.id ?? steps.length + 1);
 }
 
-function checkSameServers(servers: { GS: ServerFingerprint; BS: ServerFingerprint }, gs: ServerSession, bs: ServerSession, path: string): void {
+function checkSameServers(
+  servers: { GS: ServerFingerprint; BS: ServerFingerprint; D?: ServerFingerprint },
+  gs: ServerSession,
+  bs: ServerSession,
+  path: string,
+  d?: ServerSession,
+): void {
   const differs = (f: ServerFingerprint, s: ServerSession) => f.serverId !== s.identity.serverId || f.serverUuid !== s.identity.serverUuid;
-  if (differs(servers.GS, gs) || differs(servers.BS, bs))
+  // A ring's journal names D; a pair's does not: resuming one as the other is refused too.
+  const dDiffers = servers.D ? !d || differs(servers.D, d) : d !== undefined;
+  if (differs(servers.GS, gs) || differs(servers.BS, bs) || dDiffers)
     throw new UsageError(
       `--resume: the journal ${path} belongs to other servers (GS server_id ${servers.GS.serverId}, BS server_id ${servers.BS.serverId}); refusing to continue it here`,
     );
 }
 
-function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolean): RunEvent {
+function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolean, STEPS: readonly Step[]): RunEvent {
   const s = ctx.state;
   return {
     event: 'summary',
@@ -328,7 +362,11 @@ function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolea
       ? journal.data.steps.map((x) => ({ step: x.id, title: x.title, status: x.status, ms: x.ms }))
       : STEPS.map((x) => ({ step: x.id, title: x.title, status: 'rehearsed' })),
     gsCoords: s.gsCoords,
-    bsCoords: s.bsCoords,
+    // In a ring GS is not pointed at BS: what replicates from BS is D, from the position after the import.
+    bsCoords: ctx.ring ? undefined : s.bsCoords,
+    ...(ctx.ring
+      ? { ring: { downstream: address(ctx.ring.members[ctx.ring.downstream]), ...(s.ring?.bsAfterImport ? { dFromBs: s.ring.bsAfterImport } : {}) } }
+      : {}),
     copy: s.copy?.complete ? { bytes: s.copy.bytes, seconds: s.copy.seconds } : undefined,
     // Absent when the journal began before mmrecover recorded the lock (an older version's run, resumed).
     ...(journal?.data.gsLocks ? { gsLockedSeconds: journal.data.gsLocks.reduce((t, x) => t + spanSeconds(x), 0) } : {}),
@@ -343,7 +381,7 @@ function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolea
 /** From step 1's start (BS fenced) to step 11's end (BS given back): how long BS served nothing. */
 function outOfService(d: JournalData): { bsOutOfServiceSeconds?: number } {
   const first = d.steps.find((x) => x.id === 1)?.startedAt;
-  const last = d.steps.find((x) => x.id === STEPS.length);
+  const last = d.steps.at(-1);
   if (!first) return {};
   return { bsOutOfServiceSeconds: spanSeconds({ from: first, to: last?.endedAt }) };
 }

@@ -1,6 +1,7 @@
 // The monitoring plugin's verdict: a pair status and thresholds in, one Nagios plugin line and an exit code out.
 // Pure, so that the format is tested without servers. Plugin guidelines: one line on stdout,
 // "LABEL STATE - summary | perfdata", exit 0/1/2/3, perfdata items 'label'=value[UOM];[warn];[crit];[min];[max].
+import type { RingStatus } from './ring-status.js';
 import type { DirectionFacts, PairStatus } from './pair-status.js';
 import { DEFAULT_THRESHOLDS as LAG_THRESHOLDS } from '../config/options.js';
 
@@ -44,11 +45,11 @@ export function sanitize(text: string, max = 160): string {
   return s.length > max ? s.slice(0, max - 1) + '…' : s;
 }
 
-const perfLabel = (d: DirectionFacts) => `${d.source.toLowerCase()}_${d.replica.toLowerCase()}`;
+const perfLabel = (d: DirectionFacts<string>) => `${d.source.toLowerCase()}_${d.replica.toLowerCase()}`;
 const thread = (v: string | undefined) => (v === undefined ? 'U' : v === 'Yes' ? '1' : '0');
 
 /** Perfdata for both directions: lag (seconds, with the thresholds) and whether each thread runs (1/0). U: unknown. */
-export function perfdata(directions: readonly DirectionFacts[], t: Thresholds): string {
+export function perfdata(directions: readonly DirectionFacts<string>[], t: Thresholds): string {
   return directions
     .flatMap((d) => {
       const l = perfLabel(d);
@@ -61,7 +62,7 @@ export function perfdata(directions: readonly DirectionFacts[], t: Thresholds): 
     .join(' ');
 }
 
-function directionState(d: DirectionFacts, t: Thresholds): { state: NagiosState; text: string } {
+export function directionState(d: DirectionFacts<string>, t: Thresholds): { state: NagiosState; text: string } {
   const name = d.name;
   if (d.verdict === 'unknown') return { state: 'UNKNOWN', text: `${name} unknown: ${d.reason}` };
   if (d.verdict === 'broken') {
@@ -106,4 +107,18 @@ export function unknownResult(message: string, t: Thresholds = DEFAULT_THRESHOLD
     lagFrom: 'none',
   });
   return pluginLine('UNKNOWN', message, perfdata([blank('A', 'B'), blank('B', 'A')], t));
+}
+
+/** A ring: the worst state of its links, the broken member named; perfdata per link (a_b = A replicating to B). */
+export function evaluateRing(status: RingStatus, t: Thresholds): PluginResult {
+  const perf = perfdata(status.links, t);
+  const down = status.members.filter((m) => !m.reachable);
+  if (down.length) return pluginLine('UNKNOWN', down.map((m) => `${m.side} unreachable: ${m.error ?? 'no answer'}`).join('; '), perf);
+  if (status.orderProblems.length) return pluginLine('UNKNOWN', `--ring is not the replication order: ${status.orderProblems.join('; ')}`, perf);
+  const parts = status.links.map((d) => directionState(d, t));
+  const state = parts.reduce<NagiosState>((w, p) => worse(w, p.state), 'OK');
+  const ordered = [...parts].sort((x, y) => RANK.indexOf(y.state) - RANK.indexOf(x.state));
+  const who = status.brokenMembers.length ? `${status.brokenMembers.length === 1 ? 'member' : 'members'} ${status.brokenMembers.join(', ')} broke: ` : '';
+  const summary = state === 'OK' ? `every link of the ring replicating: ${parts.map((p) => p.text).join(', ')}` : who + ordered.map((p) => p.text).join('; ');
+  return pluginLine(state, summary, perf);
 }

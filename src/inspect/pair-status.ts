@@ -17,8 +17,9 @@ export const LAGGING_AFTER_SECONDS = 10;
 
 export type { Coordinates };
 
-export interface ServerFacts {
-  side: Side;
+/** A member's label: A or B in a pair; A, B, C… in a ring (ring-status.ts). */
+export interface ServerFacts<L extends string = Side> {
+  side: L;
   /** host:port as given. */
   address: string;
   reachable: boolean;
@@ -41,11 +42,11 @@ export interface ThreadError {
   time?: string;
 }
 
-export interface DirectionFacts {
+export interface DirectionFacts<L extends string = Side> {
   /** "A→B": A is the source, B the replica. */
   name: string;
-  source: Side;
-  replica: Side;
+  source: L;
+  replica: L;
   verdict: Verdict;
   reason: string;
   configured?: boolean;
@@ -130,15 +131,15 @@ export interface GatherOptions {
 
 const other = (s: Side): Side => (s === 'A' ? 'B' : 'A');
 
-interface Gathered {
-  facts: ServerFacts;
+export interface Gathered<L extends string = Side> {
+  facts: ServerFacts<L>;
   session?: ServerSession;
   replica?: ReplicaStatus;
   binlogSizes?: Map<string, number>;
   endpoint: Endpoint;
 }
 
-async function gatherServer(side: Side, endpoint: Endpoint, address: string, connectTimeoutMs: number): Promise<Gathered> {
+export async function gatherServer<L extends string>(side: L, endpoint: Endpoint, address: string, connectTimeoutMs: number): Promise<Gathered<L>> {
   let session: ServerSession;
   try {
     session = await ServerSession.connect(endpoint, { connectTimeoutMs });
@@ -146,7 +147,7 @@ async function gatherServer(side: Side, endpoint: Endpoint, address: string, con
     return { endpoint, facts: { side, address, reachable: false, error: (err as Error).message } };
   }
   const id = session.identity;
-  const facts: ServerFacts = {
+  const facts: ServerFacts<L> = {
     side,
     address,
     reachable: true,
@@ -253,7 +254,7 @@ function threadError(errno: number, message: string, time: string): ThreadError 
   return { errno, message: oneLine(message), ...(time ? { time } : {}) };
 }
 
-function judge(d: DirectionFacts, r: ReplicaStatus): { verdict: Verdict; reason: string } {
+function judge(d: DirectionFacts<string>, r: ReplicaStatus): { verdict: Verdict; reason: string } {
   const R = d.replica;
   const S = d.source;
   if (!r.configured) return { verdict: 'broken', reason: `${R} has no replication from ${S} configured` };
@@ -280,16 +281,16 @@ function judge(d: DirectionFacts, r: ReplicaStatus): { verdict: Verdict; reason:
   return { verdict: 'healthy', reason: `${R} applies ${S}'s changes${d.lagSeconds === null ? '' : `, ${d.lagSeconds}s behind`}` };
 }
 
-function lagText(d: DirectionFacts): string {
+function lagText(d: DirectionFacts<string>): string {
   if (d.lagFrom === 'oldest_unapplied') return `; the oldest is ${d.lagSeconds}s old`;
   if (d.lagFrom === 'caught_up') return '; nothing waiting yet';
   return '';
 }
 
-async function gatherDirection(source: Gathered, replica: Gathered, timeoutMs: number): Promise<DirectionFacts> {
+export async function gatherDirection<L extends string>(source: Gathered<L>, replica: Gathered<L>, timeoutMs: number): Promise<DirectionFacts<L>> {
   const S = source.facts.side;
   const R = replica.facts.side;
-  const d: DirectionFacts = { name: `${S}→${R}`, source: S, replica: R, verdict: 'unknown', reason: '', lagSeconds: null, lagFrom: 'none' };
+  const d: DirectionFacts<L> = { name: `${S}→${R}`, source: S, replica: R, verdict: 'unknown', reason: '', lagSeconds: null, lagFrom: 'none' };
   const r = replica.replica;
   if (!replica.facts.reachable || !r) {
     d.reason = `${R} is unreachable: cannot tell whether it applies ${S}'s changes`;

@@ -32,11 +32,14 @@ async function writeOrders(s: ServerSession, n: number, note: string): Promise<v
     await s.query(`INSERT INTO shop.orders (customer_id, amount, note) VALUES (${1 + (i % 40)}, ${(i + 1) * 3}.50, '${note} ${i + 1}')`);
 }
 
-/** Break the pair; `bad` (default b) is the side that ends up needing the rebuild. Returns what was done. */
+/**
+ * Break the pair, or one link of a ring (the link from b's upstream into b); `bad` (default b) is the member that ends
+ * up needing the rebuild, and its upstream plays GS (in a pair, the other side). Returns what was done.
+ */
 export async function breakLab(lab: Lab, mode: string, opts: { bad?: Which } = {}): Promise<string> {
   if (!isBreakMode(mode)) throw new UsageError(`lab break: unknown mode "${mode}"; choose one of ${Object.keys(BREAK_MODES).join(', ')}`);
   const badName: Which = opts.bad ?? 'b';
-  const [gs, bs] = await Promise.all([lab.connect(lab.other(badName), 'GS'), lab.connect(badName, 'BS')]);
+  const [gs, bs] = await Promise.all([lab.connect(lab.upstream(badName), 'GS'), lab.connect(badName, 'BS')]);
   try {
     switch (mode) {
       case 'conflict': {
@@ -76,5 +79,7 @@ export async function breakLab(lab: Lab, mode: string, opts: { bad?: Which } = {
   } finally {
     await Promise.all([gs.close(), bs.close()]);
   }
-  return `${mode}: ${BREAK_MODES[mode]} (BS = ${badName}, port ${lab.server(badName).port})`;
+  const ring =
+    lab.members.length > 2 ? `; ring link ${lab.upstream(badName)} → ${badName} broken, ${lab.downstream(badName)} gets nothing from ${badName}` : '';
+  return `${mode}: ${BREAK_MODES[mode]} (BS = ${badName}, port ${lab.server(badName).port}${ring})`;
 }

@@ -1,4 +1,5 @@
-// The lab: two real MariaDB servers replicating master-master, configured as the seed sets them up.
+// The lab: two real MariaDB servers replicating master-master, configured as the seed sets them up; or a ring of
+// three (a → b → c → a: each replicates from the one before it, log_slave_updates on, auto_increment_increment 3).
 // Used by the tests, the demo and the benchmark, and by operators to rehearse (`mmrecover lab up`).
 import { host } from '../base/host.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { stateDir } from '../config/paths.js';
 import { assertPortFree, freePort, initDatadir, isRunning, mariadbdPath, startServer, stopServer, type LabServer, type ServerSpec } from './mariadbd.js';
 import { makeCertificates, type LabTls } from './tls.js';
 
-export type Which = 'a' | 'b';
+export type Which = 'a' | 'b' | 'c';
 
 export interface LabOptions {
   dir?: string;
@@ -21,6 +22,9 @@ export interface LabOptions {
   tls?: boolean;
   portA?: number;
   portB?: number;
+  portC?: number;
+  /** 2: a master-master pair (default); 3: a ring a → b → c → a. */
+  masters?: number;
   adminPassword?: string;
   replUser?: string;
   replPassword?: string;
@@ -46,6 +50,10 @@ export interface LabState {
   replPassword: string;
   a: LabServer;
   b: LabServer;
+  /** The third master of a ring (absent in a pair). */
+  c?: LabServer;
+  /** 2 (a pair; absent in labs saved before rings) or 3. */
+  masters?: number;
   createdAt: string;
 }
 
@@ -73,11 +81,31 @@ export class Lab {
   get gtid(): boolean {
     return this.state.gtid;
   }
-  server(which: Which): LabServer {
-    return which === 'a' ? this.state.a : this.state.b;
+  get masters(): number {
+    return this.state.masters ?? 2;
   }
+  /** The members in replication order: a, b (a pair) or a, b, c (a ring a → b → c → a). */
+  get members(): Which[] {
+    return this.state.c ? ['a', 'b', 'c'] : ['a', 'b'];
+  }
+  server(which: Which): LabServer {
+    const s = this.state[which];
+    if (!s) throw new UsageError(`lab: no server ${which} in a lab of ${this.masters} masters`);
+    return s;
+  }
+  /** The other server of a pair; in a ring, the upstream (the one `which` replicates from). */
   other(which: Which): Which {
-    return which === 'a' ? 'b' : 'a';
+    return this.upstream(which);
+  }
+  /** The member `which` replicates from. */
+  upstream(which: Which): Which {
+    const m = this.members;
+    return m[(m.indexOf(which) + m.length - 1) % m.length];
+  }
+  /** The member replicating from `which`. */
+  downstream(which: Which): Which {
+    const m = this.members;
+    return m[(m.indexOf(which) + 1) % m.length];
   }
 
   /** How mmrecover connects to a lab server over TCP (as an operator would). */
@@ -131,20 +159,20 @@ export class Lab {
   async restart(which: Which, extraArgs: string[] = []): Promise<void> {
     await stopServer(this.server(which).pid);
     const s = this.server(which);
-    const base = spec(s.name, s.dir, s.port, s.serverId, this.state);
+    const base = spec(s.name, s.dir, s.port, s.serverId, { ...this.state, masters: this.masters });
     const started = await startServer({ ...base, extraArgs: [...(base.extraArgs ?? []), ...extraArgs] });
     this.state[which] = started;
     this.save();
   }
 
-  /** Stop both servers and remove the lab's data (unless the operator gave the directory and asked to keep it). */
+  /** Stop every server and remove the lab's data (unless the operator gave the directory and asked to keep it). */
   async stop(opts: { keep?: boolean } = {}): Promise<void> {
-    await Promise.all([stopServer(this.state.a.pid), stopServer(this.state.b.pid)]);
+    await Promise.all(this.members.map((w) => stopServer(this.server(w).pid)));
     if (!opts.keep) rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
-type SpecState = Pick<LabState, 'gtid' | 'tls' | 'sqlMode'>;
+type SpecState = Pick<LabState, 'gtid' | 'tls' | 'sqlMode' | 'masters'>;
 
 function spec(name: Which, dir: string, port: number, serverId: number, st: SpecState): ServerSpec {
   return {
@@ -153,6 +181,7 @@ function spec(name: Which, dir: string, port: number, serverId: number, st: Spec
     port,
     serverId,
     gtid: st.gtid,
+    masters: st.masters ?? 2,
     tls: st.tls ? { ca: st.tls.ca, cert: st.tls.serverCert, key: st.tls.serverKey } : undefined,
     // The server's default modes plus the ones asked for.
     extraArgs: st.sqlMode ? [`--sql-mode=STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION,${st.sqlMode}`] : [],
@@ -167,7 +196,12 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   mariadbdPath(); // fails with the install command when missing
   if (opts.portA) await assertPortFree(opts.portA, '--port-a');
   if (opts.portB) await assertPortFree(opts.portB, '--port-b');
-  if (opts.portA && opts.portA === opts.portB) throw new UsageError('--port-a and --port-b must differ');
+  if (opts.portC) await assertPortFree(opts.portC, '--port-c');
+  const masters = opts.masters ?? 2;
+  if (masters !== 2 && masters !== 3) throw new UsageError(`--masters must be 2 (a pair) or 3 (a ring), not ${masters}`);
+  if (opts.portC && masters !== 3) throw new UsageError('--port-c needs --masters 3');
+  const given = [opts.portA, opts.portB, opts.portC].filter((p) => p !== undefined);
+  if (new Set(given).size !== given.length) throw new UsageError('--port-a, --port-b and --port-c must differ');
   const ownsDir = !opts.dir;
   const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'mmrecover-lab-'));
   if (opts.dir) {
@@ -175,14 +209,23 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     mkdirSync(dir, { recursive: true });
   }
   const tls = opts.tls ? await makeCertificates(join(dir, 'tls')) : undefined;
-  const st: SpecState = { gtid: Boolean(opts.gtid), tls, sqlMode: opts.sqlMode };
-  const [portA, portB] = [opts.portA ?? (await freePort()), opts.portB ?? (await freePort())];
+  const st: SpecState = { gtid: Boolean(opts.gtid), tls, sqlMode: opts.sqlMode, ...(masters === 3 ? { masters } : {}) };
+  const names: Which[] = masters === 3 ? ['a', 'b', 'c'] : ['a', 'b'];
+  const requested: Record<Which, number | undefined> = { a: opts.portA, b: opts.portB, c: opts.portC };
+  const ports: number[] = [];
+  for (const n of names) ports.push(requested[n] ?? (await freePort()));
   const started: LabServer[] = [];
   try {
     await initDatadir(join(dir, 'a', 'data'));
-    await initDatadir(join(dir, 'b', 'data'), join(dir, 'a', 'data'));
-    const [a, b] = await Promise.all([startServer(spec('a', join(dir, 'a'), portA, 1, st)), startServer(spec('b', join(dir, 'b'), portB, 2, st))]);
-    started.push(a, b);
+    for (const n of names.slice(1)) await initDatadir(join(dir, n, 'data'), join(dir, 'a', 'data'));
+    const servers = await Promise.all(
+      names.map(async (n, i) => {
+        const s = await startServer(spec(n, join(dir, n), ports[i], i + 1, st));
+        started.push(s);
+        return s;
+      }),
+    );
+    const [a, b, c] = servers;
     const lab = new Lab({
       dir,
       ownsDir,
@@ -193,9 +236,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       replPassword: opts.replPassword ?? LAB_REPL_PASSWORD,
       a,
       b,
+      ...(c ? { c } : {}),
       createdAt: new Date().toISOString(),
     });
-    await configurePair(lab);
+    await configureReplication(lab);
     lab.save();
     mkdirSync(dirname(pointerFile(opts.env ?? host().env)), { recursive: true });
     writeFileSync(pointerFile(opts.env ?? host().env), dir + '\n');
@@ -220,13 +264,19 @@ export function forgetLab(lab: Lab, env: NodeJS.ProcessEnv = host().env): void {
   if (existsSync(pointer) && readFileSync(pointer, 'utf8').trim() === lab.dir) rmSync(pointer, { force: true });
 }
 
-/** Accounts, the shop schema (identical on both, kept out of the binary logs), then replication both ways. */
-async function configurePair(lab: Lab): Promise<void> {
+/**
+ * Accounts, the shop schema (identical on every member, kept out of the binary logs), then replication: both ways in
+ * a pair, round the ring in a ring (each member from its upstream).
+ */
+async function configureReplication(lab: Lab): Promise<void> {
   const st = lab.state;
-  const sessions = await Promise.all([
-    ServerSession.connect({ label: 'A', host: '127.0.0.1', port: lab.a.port, socket: lab.a.socket, user: 'root', password: '' }),
-    ServerSession.connect({ label: 'B', host: '127.0.0.1', port: lab.b.port, socket: lab.b.socket, user: 'root', password: '' }),
-  ]);
+  const members = lab.members;
+  const sessions = await Promise.all(
+    members.map((w) => {
+      const srv = lab.server(w);
+      return ServerSession.connect({ label: w.toUpperCase(), host: '127.0.0.1', port: srv.port, socket: srv.socket, user: 'root', password: '' });
+    }),
+  );
   try {
     for (const s of sessions) {
       // The session's own quoting: a lab may run with NO_BACKSLASH_ESCAPES in its sql_mode.
@@ -248,11 +298,12 @@ async function configurePair(lab: Lab): Promise<void> {
       ])
         await s.query(stmt(sql));
     }
-    // Each server replicates from the other, starting at the other's current end of binary log.
+    // Each server replicates from its upstream (the other one, in a pair), starting at its current end of binary log.
     const coords = await Promise.all(sessions.map((s) => readCoordinates(s)));
     for (const [i, s] of sessions.entries()) {
-      const source = i === 0 ? lab.b : lab.a;
-      const c = coords[1 - i];
+      const up = members.indexOf(lab.upstream(members[i]));
+      const source = lab.server(members[up]);
+      const c = coords[up];
       if (st.gtid) await s.query(s.dialect.setGtidSlavePos(''));
       await s.query(
         s.dialect.changeSource({

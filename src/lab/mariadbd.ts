@@ -55,17 +55,19 @@ export async function assertPortFree(port: number, flag: string): Promise<void> 
 }
 
 export interface ServerSpec {
-  name: 'a' | 'b';
+  name: 'a' | 'b' | 'c';
   dir: string;
   port: number;
   serverId: number;
   gtid: boolean;
+  /** Masters in the pair or ring: auto-increment-increment (the seed's n). Default 2. */
+  masters?: number;
   tls?: { ca: string; cert: string; key: string };
   extraArgs?: string[];
 }
 
 export interface LabServer {
-  name: 'a' | 'b';
+  name: 'a' | 'b' | 'c';
   host: '127.0.0.1';
   port: number;
   socket: string;
@@ -116,7 +118,7 @@ export function serverArgs(s: ServerSpec): string[] {
     '--log-bin=mysql-bin',
     '--log-slave-updates',
     '--binlog-format=ROW',
-    '--auto-increment-increment=2',
+    `--auto-increment-increment=${s.masters ?? 2}`,
     `--auto-increment-offset=${s.serverId}`,
     // Small and quick: a lab, not production.
     '--skip-name-resolve',

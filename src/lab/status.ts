@@ -7,15 +7,17 @@ export interface LabServerStatus {
   port: number;
   socket: string;
   up: boolean;
+  /** The member it replicates from. */
+  upstream: Which;
   replication?: { io: string; sql: string; lastIoErrno: number; lastIoError: string; lastSqlErrno: number; lastSqlError: string; lag: number | null };
   error?: string;
 }
 
-export async function labStatus(lab: Lab): Promise<{ dir: string; gtid: boolean; tls: boolean; servers: LabServerStatus[] }> {
+export async function labStatus(lab: Lab): Promise<{ dir: string; gtid: boolean; tls: boolean; masters: number; servers: LabServerStatus[] }> {
   const servers = await Promise.all(
-    (['a', 'b'] as Which[]).map(async (w): Promise<LabServerStatus> => {
+    lab.members.map(async (w): Promise<LabServerStatus> => {
       const s = lab.server(w);
-      const base = { name: w, port: s.port, socket: s.socket, up: lab.isUp(w) };
+      const base = { name: w, port: s.port, socket: s.socket, up: lab.isUp(w), upstream: lab.upstream(w) };
       if (!base.up) return base;
       try {
         const session = await lab.connect(w);
@@ -41,5 +43,5 @@ export async function labStatus(lab: Lab): Promise<{ dir: string; gtid: boolean;
       }
     }),
   );
-  return { dir: lab.dir, gtid: lab.gtid, tls: Boolean(lab.state.tls), servers };
+  return { dir: lab.dir, gtid: lab.gtid, tls: Boolean(lab.state.tls), masters: lab.masters, servers };
 }

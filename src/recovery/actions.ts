@@ -8,6 +8,8 @@ import { shellQuote } from '../config/shell-quote.js';
 import type { DataSummary, RecoveryState } from './state.js';
 
 export type Role = 'GS' | 'BS';
+/** Who an action runs on: GS or BS, or in a ring only D, the member that replicated from BS (its downstream). */
+export type Member = Role | 'D';
 export type Bindings = Record<string, string>;
 
 // A control character marks a slot: it never occurs in SQL text the tool writes, so a slot cannot be forged by a value.
@@ -105,7 +107,7 @@ export interface Branch {
 }
 
 interface Base {
-  role: Role;
+  role: Member;
   /** Offline plans only: the action runs only if this holds (see Fact). */
   branch?: Branch;
   /** Why, in a few words, when the action alone does not say it. */
@@ -210,7 +212,7 @@ export interface KeepRowsAction extends Base {
 
 /** What a wait may do: read (never write), report, and run the sub-actions its value lists. */
 export interface ProbeIo {
-  read: (role: Role, s: Statement) => Promise<Row[]>;
+  read: (role: Member, s: Statement) => Promise<Row[]>;
   signal: AbortSignal;
   progress: (text: string) => void;
   warn: (text: string) => void;
@@ -254,7 +256,7 @@ export type Action = SqlAction | LockAction | UnlockAction | CopyAction | Export
 
 /** One line of a rendered plan: what the operator reads, the journal keeps and the tests compare. */
 export interface PlanLine {
-  role: Role;
+  role: Member;
   text: string;
   note?: string;
   /** Runs only if this holds (said in the plan). */

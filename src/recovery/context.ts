@@ -8,6 +8,7 @@ import type { Statement } from '../dialect/statement.js';
 import type { Role } from './actions.js';
 import type { Emit } from './events.js';
 import type { RecoveryState } from './state.js';
+import type { RingContext } from './ring/topology.js';
 
 export type { Role };
 
@@ -29,6 +30,8 @@ export interface RecoveryContext {
   journalPath?: string;
   /** The session ids the tool itself holds on each server (never listed as foreign clients). */
   ownThreadIds: Record<Role, number[]>;
+  /** A ring (--ring): BS's downstream D and the members; absent for a pair. */
+  ring?: RingContext;
 }
 
 export const reachable = (ctx: RecoveryContext, role: Role): boolean => ctx.identity[role] !== undefined;

@@ -4,7 +4,7 @@ import { stmt, type Statement } from '../dialect/statement.js';
 import { StepFailed } from '../base/errors.js';
 import type { Row } from '../adapters/mysql/session.js';
 import { parseCoordinates, type Coordinates } from '../adapters/mysql/replication.js';
-import type { Role, SqlAction } from './actions.js';
+import type { Member, Role, SqlAction } from './actions.js';
 import type { RecoveryContext } from './context.js';
 import { mariadbGtid } from './positioning.js';
 import type { RecoveryState } from './state.js';
@@ -13,7 +13,7 @@ import type { RecoveryState } from './state.js';
 export const readGtidBinlogPos = (): Statement => stmt('SELECT @@GLOBAL.gtid_binlog_pos AS gtid_binlog_pos');
 
 /** The coordinates in a SHOW MASTER STATUS result, or a stop: a server without a binary log cannot be a master. */
-export function coordinatesFrom(rows: Row[], role: Role, shown: string): Coordinates {
+export function coordinatesFrom(rows: Row[], role: Member, shown: string): Coordinates {
   const c = parseCoordinates(rows);
   if (!c)
     throw new StepFailed(

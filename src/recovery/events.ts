@@ -1,6 +1,6 @@
 // What a run tells the operator, as typed events emitted once each. The CLI picks a renderer (terminal, plain
 // lines, JSON lines) and draws them; nothing below the CLI formats text for a screen.
-import type { PlanLine, Role } from './actions.js';
+import type { Member, PlanLine, Role } from './actions.js';
 import type { Coordinates, Verification } from './state.js';
 import type { BackupRecord } from './state.js';
 import type { ClientConnection } from './connections.js';
@@ -29,7 +29,7 @@ export interface StepSummary {
 
 export type RunEvent =
   | { event: 'run_start'; mode: 'dry-run' | 'live'; method: string; good: string; bad: string; resume: boolean }
-  | { event: 'server'; role: Role; address: string; version?: string; serverId?: number; reachable: boolean; reason?: string }
+  | { event: 'server'; role: Member; address: string; version?: string; serverId?: number; reachable: boolean; reason?: string }
   | { event: 'preflight'; checks: Check[] }
   | { event: 'journal'; path: string | null; resumingAt?: number }
   | { event: 'plan'; steps: StepSummary[] }
@@ -37,7 +37,7 @@ export type RunEvent =
   | { event: 'checklist'; step: number; items: string[] }
   | { event: 'question'; steps: number[]; question: string; dryRun: boolean }
   | { event: 'answer'; steps: number[]; question: string; yes: boolean; automatic: boolean }
-  | { event: 'action'; step: number; role: Role; text: string; mode: ActionMode }
+  | { event: 'action'; step: number; role: Member; text: string; mode: ActionMode }
   | { event: 'note'; level: 'info' | 'ok' | 'warn'; text: string; step?: number }
   | { event: 'activity'; id: string; state: 'start' | 'update' | 'succeed' | 'fail'; text: string }
   | { event: 'progress'; step: number; bytes: number; estimateBytes: number; rateBytesPerSecond: number; elapsedSeconds: number; etaSeconds: number | null }
@@ -64,8 +64,10 @@ export type RunEvent =
       verification?: Verification;
       verify: boolean;
       journal?: string;
+      /** A ring: BS's downstream D and where it replicates from BS (GS replicates from its own upstream, not BS). */
+      ring?: { downstream: string; dFromBs?: Coordinates };
     }
-  | { event: 'stop'; step: number; reason: string; next?: string; states?: { GS: string; BS: string }; resume?: string; interrupted: boolean }
+  | { event: 'stop'; step: number; reason: string; next?: string; states?: { GS: string; BS: string; D?: string }; resume?: string; interrupted: boolean }
   | {
       event: 'result';
       status: 'recovered' | 'dry-run-complete' | 'failed' | 'stopped' | 'declined';

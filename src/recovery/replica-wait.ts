@@ -3,8 +3,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseReplicaStatus, replicaRunning, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import { StepFailed } from '../base/errors.js';
-import type { ProbeIo, Role, WaitAction } from './actions.js';
-import type { RecoveryContext } from './context.js';
+import type { Role, WaitAction } from './actions.js';
+import type { Read, RecoveryContext } from './context.js';
 
 export function describeReplica(r: ReplicaStatus): string {
   const err = r.lastIoErrno ? ` IO error ${r.lastIoErrno}: ${r.lastIoError}` : r.lastSqlErrno ? ` SQL error ${r.lastSqlErrno}: ${r.lastSqlError}` : '';
@@ -19,7 +19,7 @@ const CATCH_UP_GRACE_MS = 5000;
 const PERSISTENT_ERROR_MS = 8000;
 
 /** A replica's status through a wait's read-only access. */
-export async function replicaStatusOf(ctx: RecoveryContext, io: Pick<ProbeIo, 'read'>, role: Role): Promise<ReplicaStatus> {
+export async function replicaStatusOf(ctx: RecoveryContext, io: { read: Read }, role: Role): Promise<ReplicaStatus> {
   return parseReplicaStatus(await io.read(role, ctx.dialect[role].showReplicaStatus()), ctx.dialect[role]);
 }
 

@@ -11,6 +11,8 @@ export interface Verification {
   tablesCompared: number;
   mismatched: string[];
   verified: boolean;
+  /** A ring: each marker's journey, "U→BS" etc.: whether it arrived. */
+  ringMarkers?: Record<string, boolean>;
 }
 
 export interface RecoveryState {
@@ -35,6 +37,19 @@ export interface RecoveryState {
   /** Where step 2 kept it (or that the operator chose not to). */
   backup?: BackupRecord;
   verification?: Verification;
+  /** A ring only (--ring): what the extra steps for BS's downstream D recorded. */
+  ring?: RingRecord;
+}
+
+export interface RingRecord {
+  /** Where BS had executed U's binary log when its replica stopped (step 2): where D's catch-up from U starts. */
+  bsFromU?: Coordinates;
+  /** Where D had executed BS's binary log when it stopped (step 2), for the record. */
+  dFromBs?: Coordinates;
+  /** BS's binary log right after the import, before it applied anything from U (step 6): where D resumes from BS. */
+  bsAfterImport?: Coordinates;
+  /** D reached the copy's coordinates (step 9): a resumed run does not catch it up again. */
+  dCaughtUp?: boolean;
 }
 
 export const emptyState = (): RecoveryState => ({ fence: [], killed: [] });

@@ -8,7 +8,7 @@ import { startLab, type Lab, type LabOptions } from '../../src/lab/lab.js';
 const live = new Set<Lab>();
 process.once('exit', () => {
   for (const lab of live) {
-    for (const pid of [lab.a.pid, lab.b.pid]) {
+    for (const pid of lab.members.map((w) => lab.server(w).pid)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {

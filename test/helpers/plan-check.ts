@@ -57,14 +57,23 @@ interface StepStart {
   lines: PlanLine[];
 }
 
+/** How a run is started and judged: a pair by default; a ring passes its own (test/helpers/ring.ts). */
+export interface CompareHow {
+  dryArgs: (lab: Lab, extra: string[]) => string[];
+  liveArgs: (lab: Lab, extra: string[]) => string[];
+  healthy: (lab: Lab) => Promise<unknown>;
+}
+
+const PAIR: CompareHow = { dryArgs: (lab, extra) => recoverArgs(lab, extra), liveArgs: (lab, extra) => yesArgs(lab, extra), healthy: expectPairHealthy };
+
 /** Break the lab, rehearse, recover; then check each step ran as shown and the rehearsal showed the same plan. */
-export async function recoverAndCompare(lab: Lab, mode: BreakMode, extra: string[]): Promise<void> {
+export async function recoverAndCompare(lab: Lab, mode: BreakMode, extra: string[], how: CompareHow = PAIR): Promise<void> {
   await breakLab(lab, mode);
   const state = mkdtempSync(join(tmpdir(), 'mmrecover-plan-'));
   const env = { ...lab.env(), XDG_STATE_HOME: state };
   const journal = join(state, 'journal.json');
   // The same journal path: the backups go beside it, and the rehearsal must show the same files.
-  const dry = await runCli(recoverArgs(lab, ['--dry-run', '--json', '--journal', journal, ...extra]), env);
+  const dry = await runCli(how.dryArgs(lab, ['--dry-run', '--json', '--journal', journal, ...extra]), env);
   expect(dry.code, dry.stderr).toBe(0);
   const dryPlans = new Map(
     dry.stdout
@@ -74,7 +83,7 @@ export async function recoverAndCompare(lab: Lab, mode: BreakMode, extra: string
       .filter((e) => e.event === 'step_start')
       .map((e) => [e.step, e.lines.map((l) => `${l.role}> ${normalize(l.text)}`)]),
   );
-  const live = await runCli(yesArgs(lab, ['--journal', journal, ...extra]), env);
+  const live = await runCli(how.liveArgs(lab, ['--journal', journal, ...extra]), env);
   expect(live.code, live.stderr.slice(-3000)).toBe(0);
   const j = JSON.parse(readFileSync(journal, 'utf8')) as JournalData;
   expect(j.steps.map((s) => s.status)).toEqual(Array(11).fill('done'));
@@ -85,5 +94,5 @@ export async function recoverAndCompare(lab: Lab, mode: BreakMode, extra: string
       `step ${s.id}: the dry run showed another plan`,
     ).toEqual(dryPlans.get(s.id));
   }
-  await expectPairHealthy(lab);
+  await how.healthy(lab);
 }

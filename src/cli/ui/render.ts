@@ -240,10 +240,16 @@ class HumanRenderer implements Renderer {
         return;
       case 'verification': {
         const v = e.verification;
-        const markers =
-          v.markerGsToBs !== undefined ? `, marker GS→BS ${v.markerGsToBs ? 'arrived' : 'MISSING'}, BS→GS ${v.markerBsToGs ? 'arrived' : 'MISSING'}` : '';
+        const markers = v.ringMarkers
+          ? `, markers ${Object.entries(v.ringMarkers)
+              .map(([k, ok]) => `${k} ${ok ? 'arrived' : 'MISSING'}`)
+              .join(', ')}`
+          : v.markerGsToBs !== undefined
+            ? `, marker GS→BS ${v.markerGsToBs ? 'arrived' : 'MISSING'}, BS→GS ${v.markerBsToGs ? 'arrived' : 'MISSING'}`
+            : '';
         const line = `caught up: ${v.caughtUp ? 'yes' : 'NO'}${markers}, ${v.tablesCompared} tables compared, ${v.mismatched.length} differ${v.mismatched.length ? `: ${v.mismatched.join(', ')}` : ''}`;
-        return this.write(v.verified ? `${c.green('✔')} Pair verified: ${line}` : `${c.red('✖')} Pair NOT verified: ${line}`);
+        const what = v.ringMarkers ? 'Ring' : 'Pair';
+        return this.write(v.verified ? `${c.green('✔')} ${what} verified: ${line}` : `${c.red('✖')} ${what} NOT verified: ${line}`);
       }
       case 'step_end':
         return;
@@ -254,6 +260,8 @@ class HumanRenderer implements Renderer {
           this.write(`  ${String(s.step).padStart(2)}. ${s.title.padEnd(pad)} ${s.status}${s.ms !== undefined ? ` in ${formatDuration(s.ms / 1000)}` : ''}`, 6);
         if (e.gsCoords) this.write(`  BS replicates from GS starting at ${coords(e.gsCoords)}`);
         if (e.bsCoords) this.write(`  GS replicates from BS starting at ${coords(e.bsCoords)}`);
+        if (e.ring)
+          this.write(`  D ${e.ring.downstream} replicates from BS${e.ring.dFromBs ? ` starting at ${coords(e.ring.dFromBs)}` : ''}; GS from its own upstream`);
         if (e.gsLockedSeconds === 0) this.write('  GS was never locked by this run.');
         else if (e.gsLockedSeconds !== undefined) this.write(`  GS locked (production could not write): ${formatDuration(e.gsLockedSeconds)}`);
         if (e.bsOutOfServiceSeconds !== undefined) this.write(`  BS out of service (fenced until step 11): ${formatDuration(e.bsOutOfServiceSeconds)}`);
@@ -271,7 +279,9 @@ class HumanRenderer implements Renderer {
         if (v)
           this.write(
             v.verified
-              ? c.green(`  VERIFIED: both directions carry data and ${v.tablesCompared} tables match.`)
+              ? c.green(
+                  `  VERIFIED: ${v.ringMarkers || e.ring ? 'every link of the ring carries data' : 'both directions carry data'} and ${v.tablesCompared} tables match.`,
+                )
               : c.red(`  NOT VERIFIED: ${v.mismatched.join(', ')}`),
           );
         else if (!e.dryRun) this.write(c.yellow(`  Not verified${e.verify ? '' : ' (--no-verify)'}.`));
@@ -291,6 +301,7 @@ class HumanRenderer implements Renderer {
         if (e.states) {
           out(`  GS: ${e.states.GS}`);
           out(`  BS: ${e.states.BS}`);
+          if (e.states.D) out(`  D:  ${e.states.D}`);
         }
         if (e.next) out(`  Next: ${e.next}`);
         if (e.resume) {

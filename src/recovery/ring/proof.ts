@@ -1,0 +1,130 @@
+// The ring's proof after step 10: a marker row written on every member arrives on every other member (so each link
+// carries data and nothing is stuck), then every member has executed its upstream's binary log and CHECKSUM TABLE of
+// every user table matches on all members. Every statement it sends is an action of step 10's plan; waits only read.
+import { randomUUID } from 'node:crypto';
+import { stmt } from '../../dialect/statement.js';
+import { parseReplicaStatus } from '../../adapters/mysql/replication.js';
+import type { Action, Member, ProbeIo, SqlAction, WaitAction } from '../actions.js';
+import type { RecoveryContext } from '../context.js';
+import { compareTables, type Query } from '../compare.js';
+import { coordinatesFrom } from '../coordinates.js';
+import { aroundOwnWrites } from '../fence.js';
+import { MARKER_SCHEMA, markerSetup, markerWrite, reached } from '../proof.js';
+import { sleep } from '../replica-wait.js';
+import type { RecoveryState, Verification } from '../state.js';
+import type { RingContext } from './topology.js';
+
+const MEMBERS: Member[] = ['GS', 'BS', 'D'];
+/** Whom each member replicates from in a ring of three: BS from GS (U), D from BS, GS from D. */
+const SOURCE: Record<Member, Member> = { BS: 'GS', D: 'BS', GS: 'D' };
+
+const verification = (state: RecoveryState): Verification => (state.verification ??= { caughtUp: false, tablesCompared: 0, mismatched: [], verified: false });
+
+function dialectOf(ctx: RecoveryContext, ring: RingContext, m: Member) {
+  return m === 'D' ? ring.dialect : ctx.dialect[m];
+}
+
+function waitForMarker(ctx: RecoveryContext, from: Member, to: Member, serverId: number | string, token: string): WaitAction {
+  const poll = stmt(`SELECT token FROM ${MARKER_SCHEMA}.proof WHERE server_id = ${serverId}`);
+  const key = `${from}→${to}`;
+  return {
+    kind: 'wait',
+    role: to,
+    condition: `the marker row written on ${from} has arrived on ${to}`,
+    polls: poll,
+    async probe(io) {
+      const v = verification(io.state);
+      (v.ringMarkers ??= {})[key] = false;
+      const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
+      while (Date.now() < deadline && !io.signal.aborted) {
+        const rows = await io.read(to, poll).catch(() => []);
+        if (rows[0]?.token === token) return void (v.ringMarkers[key] = true);
+        await sleep(100, io.signal);
+      }
+    },
+  };
+}
+
+/** Every member has executed its source's binary log as it was when we looked. */
+async function allCaughtUp(ctx: RecoveryContext, ring: RingContext, io: ProbeIo): Promise<boolean> {
+  for (const m of MEMBERS) {
+    const source = SOURCE[m];
+    const show = dialectOf(ctx, ring, source).showBinlogStatus();
+    const target = coordinatesFrom(await io.read(source, show), source, show.shown);
+    const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
+    for (;;) {
+      const d = dialectOf(ctx, ring, m);
+      const r = parseReplicaStatus(await io.read(m, d.showReplicaStatus()), d);
+      if (reached({ file: r.execFile, position: r.execPos }, target)) break;
+      if (Date.now() > deadline || io.signal.aborted) return false;
+      await sleep(200, io.signal);
+    }
+  }
+  return true;
+}
+
+const q =
+  (io: ProbeIo, m: Member): Query =>
+  (s) =>
+    io.read(m, s);
+
+function compareRound(ctx: RecoveryContext, ring: RingContext): WaitAction {
+  return {
+    kind: 'wait',
+    role: 'GS',
+    condition: 'every member has executed its upstream’s binary log, then CHECKSUM TABLE of every user table on GS, BS and D; they must match (up to 3 tries)',
+    async probe(io) {
+      const v = verification(io.state);
+      for (let attempt = 1; attempt <= 3 && !io.signal.aborted; attempt++) {
+        const caught = await allCaughtUp(ctx, ring, io);
+        if (!ctx.settings.marker) v.caughtUp = caught;
+        const [withBs, withD] = [await compareTables(q(io, 'GS'), q(io, 'BS')), await compareTables(q(io, 'GS'), q(io, 'D'))];
+        v.tablesCompared = Math.max(withBs.compared, withD.compared);
+        v.mismatched = [...withBs.mismatched.map((t) => `${t} (GS≠BS)`), ...withD.mismatched.map((t) => `${t} (GS≠D)`)];
+        if (v.mismatched.length === 0) return;
+        await sleep(1000, io.signal);
+      }
+    },
+  };
+}
+
+/** Step 10's proof in a ring, as actions; the verdict is in state.verification once they ran. */
+export async function ringProofActions(ctx: RecoveryContext): Promise<Action[]> {
+  const ring = ctx.ring;
+  if (!ctx.settings.verify || !ring) return [];
+  const actions: Action[] = [];
+  if (ctx.settings.marker) {
+    const ids: Record<Member, number | string> = {
+      GS: ctx.identity.GS?.serverId ?? '@@server_id',
+      BS: ctx.identity.BS?.serverId ?? '@@server_id',
+      D: ring.identity?.serverId ?? '@@server_id',
+    };
+    actions.push(...markerSetup().map((statement): SqlAction => ({ kind: 'sql', role: 'GS', statement, note: 'proof: marker rows (round the ring)' })));
+    for (const from of MEMBERS) {
+      const token = randomUUID();
+      const write: SqlAction = {
+        kind: 'sql',
+        role: from,
+        statement: markerWrite(ids[from], token, dialectOf(ctx, ring, from).literal),
+        note: 'must arrive on every other member',
+      };
+      if (from === 'BS') {
+        // BS is still fenced; MySQL's super_read_only stops even our account, so it is lifted around the write.
+        const { lift, restore } = await aroundOwnWrites(ctx, 'the marker write');
+        actions.push(...lift, write, ...restore);
+      } else actions.push(write);
+      for (const to of MEMBERS) if (to !== from) actions.push(waitForMarker(ctx, from, to, ids[from], token));
+    }
+  }
+  actions.push(compareRound(ctx, ring));
+  return actions;
+}
+
+/** The ring proof's verdict from what its actions measured; undefined when it did not run (a dry run). */
+export function ringVerdict(state: RecoveryState): Verification | undefined {
+  const v = state.verification;
+  if (!v) return undefined;
+  if (v.ringMarkers) v.caughtUp = Object.values(v.ringMarkers).every(Boolean) && Object.keys(v.ringMarkers).length === 6;
+  v.verified = v.caughtUp && v.mismatched.length === 0;
+  return v;
+}

@@ -1,0 +1,329 @@
+// The steps that differ in a ring. Each wraps or replaces the pair's step of the same number, so that ids, questions
+// that cover later steps, resume points and the runner stay as they are; a pair never sees these (stepsFor below).
+//   2: BS stops replicating, its executed position in U's log is recorded; D applies all of BS's log, then stops (the
+//      import on BS must never reach D) and its position is recorded.
+//   6: BS's binary log position right after the import, before it applies anything from U: where D will resume.
+//   9: D catches up from U directly, from where BS stopped applying U's log up to the copy's coordinates (START … UNTIL),
+//      skipping BS's own events (IGNORE_SERVER_IDS) that reached D before; then D is pointed at BS.
+//  10: D and U start replicating, then the proof goes round the ring.
+import { parseReplicaStatus, type ReplicaStatus } from '../../adapters/mysql/replication.js';
+import { StepFailed } from '../../base/errors.js';
+import type { Statement } from '../../dialect/statement.js';
+import { channelVerify } from '../../dialect/dialect.js';
+import { slot, type Action, type ProbeIo, type SqlAction, type WaitAction } from '../actions.js';
+import { serverName, type RecoveryContext } from '../context.js';
+import { coordinatesFrom, readGtidBinlogPos } from '../coordinates.js';
+import { offlineModeLift } from '../fence.js';
+import { mariadbGtid, mysqlGtid, usesGtidPositioning } from '../positioning.js';
+import { reached } from '../proof.js';
+import { describeReplica, replicaStatusOf, sleep, waitForReplica } from '../replica-wait.js';
+import type { Coordinates, RecoveryState, RingRecord } from '../state.js';
+import { stopBsReplica } from '../steps/s02-stop-bs-replica.js';
+import { pointBsAtGs } from '../steps/s06-point-bs-at-gs.js';
+import type { Step } from '../steps/step.js';
+import { ringProofActions, ringVerdict } from './proof.js';
+import { downstreamName, type RingContext } from './topology.js';
+
+const ringOf = (ctx: RecoveryContext): RingContext => {
+  if (!ctx.ring) throw new Error('internal: a ring step in a pair');
+  return ctx.ring;
+};
+const record = (state: RecoveryState): RingRecord => (state.ring ??= {});
+
+async function dStatus(ring: RingContext, io: Pick<ProbeIo, 'read'>): Promise<ReplicaStatus> {
+  return parseReplicaStatus(await io.read('D', ring.dialect.showReplicaStatus()), ring.dialect);
+}
+
+const executed = (r: ReplicaStatus): Coordinates => ({ file: r.execFile, position: r.execPos });
+
+/** Step 2 in a ring: the pair's step, then BS's position in U's log, then D drained and stopped. */
+export const ringStopBsReplica: Step = {
+  ...stopBsReplica,
+  async plan(ctx) {
+    const ring = ringOf(ctx);
+    const p = await stopBsReplica.plan(ctx);
+    const [stop, ...backup] = p.actions;
+    const showBs = ctx.dialect.BS.showReplicaStatus();
+    const showD = ring.dialect.showReplicaStatus();
+    const bsLog = ctx.dialect.BS.showBinlogStatus();
+    const d = downstreamName(ring);
+    const drained: WaitAction = {
+      kind: 'wait',
+      role: 'D',
+      condition: `D has applied all of BS's binary log (at most ${ctx.settings.replicaTimeout}s)`,
+      polls: showD,
+      async probe(io) {
+        const target = coordinatesFrom(await io.read('BS', bsLog), 'BS', bsLog.shown);
+        const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
+        for (;;) {
+          const r = await dStatus(ring, io);
+          io.progress(`D: ${describeReplica(r)}`);
+          if (reached(executed(r), target)) return;
+          // A D that is not applying (stopped, or an error) will not get there by waiting.
+          if (r.lastSqlErrno || r.lastIoErrno || r.sqlRunning !== 'Yes' || r.ioRunning === 'No' || Date.now() > deadline)
+            throw new StepFailed(
+              `${d} has not applied all of BS's binary log (BS at ${target.file}:${target.position}; D: ${describeReplica(r)}): its catch-up from U would start at the wrong place`,
+              2,
+              `Let D catch up with BS (fix the error on D), then run again with --resume. Nothing on BS was overwritten.`,
+            );
+          if (io.signal.aborted) return;
+          await sleep(200, io.signal);
+        }
+      },
+    };
+    const actions: Action[] = [
+      stop,
+      {
+        kind: 'sql',
+        role: 'BS',
+        statement: showBs,
+        note: "record where BS stopped applying U's binary log: D's catch-up from U starts there",
+        capture: (rows, state) => {
+          const r = parseReplicaStatus(rows, ctx.dialect.BS);
+          if (!r.execFile && !usesGtidPositioning(ctx))
+            throw new StepFailed(
+              "BS shows no executed position in U's binary log (its replication is not configured)",
+              2,
+              'D cannot be caught up from U by file/position: recover with --positioning gtid, or by hand.',
+            );
+          record(state).bsFromU = executed(r);
+        },
+      },
+      drained,
+      { kind: 'sql', role: 'D', statement: ring.dialect.stopReplica(), note: 'D must not replicate the import on BS' },
+      {
+        kind: 'sql',
+        role: 'D',
+        statement: showD,
+        note: 'record where D stopped in BS’s binary log',
+        capture: (rows, state) => void (record(state).dFromBs = executed(parseReplicaStatus(rows, ring.dialect))),
+      },
+      ...backup,
+    ];
+    return {
+      ...p,
+      actions,
+      question: `${p.question?.replace(/\?$/, '') ?? `Stop replication on ${serverName(ctx, 'BS')}`}, and stop ${d} replicating from BS once it has applied all of BS's binary log?`,
+    };
+  },
+};
+
+/** Step 6 in a ring: BS's log position after the import, before it applies anything from U, then the pair's step. */
+export const ringPointBsAtGs: Step = {
+  ...pointBsAtGs,
+  async plan(ctx) {
+    const p = await pointBsAtGs.plan(ctx);
+    const show = ctx.dialect.BS.showBinlogStatus();
+    const recordAfterImport: SqlAction[] = [
+      {
+        kind: 'sql',
+        role: 'BS',
+        statement: show,
+        note: 'D resumes from BS here: after the import, before BS applies anything from U',
+        capture: (rows, state) => void (record(state).bsAfterImport = coordinatesFrom(rows, 'BS', show.shown)),
+      },
+    ];
+    if (mariadbGtid(ctx))
+      recordAfterImport.push({
+        kind: 'sql',
+        role: 'BS',
+        statement: readGtidBinlogPos(),
+        note: 'the GTID position of the same point',
+        capture: (rows, state) => {
+          const c = record(state).bsAfterImport;
+          if (c) c.gtid = String(rows[0]?.gtid_binlog_pos ?? '');
+        },
+      });
+    return { ...p, actions: [...recordAfterImport, ...p.actions] };
+  },
+};
+
+/** CHANGE MASTER on D: to U for the catch-up (BS's events ignored), or to BS (nothing ignored). */
+function pointD(ctx: RecoveryContext, to: 'GS' | 'BS', coords: Coordinates | undefined, ignore: Array<number | string>): Statement {
+  const ring = ringOf(ctx);
+  const address = to === 'GS' ? ctx.settings.goodAddress : ctx.settings.badAddress;
+  const gtid = usesGtidPositioning(ctx);
+  const what = to === 'GS' ? 'BS stopped at' : 'after import';
+  const mode = ctx.settings.tls?.mode ?? (ctx.settings.given?.includes('sslMode') ? 'DISABLED' : undefined);
+  return ring.dialect.changeSource({
+    host: address.host,
+    port: address.port,
+    user: ctx.settings.replUser,
+    password: ctx.settings.replPassword,
+    ...(gtid
+      ? { gtid: true }
+      : { file: coords?.file ?? slot(`${to} File ${what}`, 'file'), position: coords?.position ?? slot(`${to} Position ${what}`, 'int') }),
+    connectRetrySeconds: 10,
+    // MySQL GTID filters what a replica applied already; IGNORE_SERVER_IDS there is deprecated and then refused
+    // (https://dev.mysql.com/worklog/task/?id=10963): left out. MariaDB and file/position need it while D bypasses BS.
+    ...(mysqlGtid(ctx) ? {} : { ignoreServerIds: ignore }),
+    tls: ctx.settings.replicationSsl
+      ? { ca: ctx.settings.tls?.ca, cert: ctx.settings.tls?.cert, key: ctx.settings.tls?.key, verify: channelVerify(ring.dialect.version, mode) }
+      : undefined,
+  });
+}
+
+/** Step 9 in a ring: U is not pointed at BS (it keeps its own upstream); D catches up from U, then replicates from BS. */
+export const ringCatchUpD: Step = {
+  id: 9,
+  title: "Catch the bad server's downstream up from the good server, then point it at the bad server",
+  on: 'D',
+  after: () => ({}),
+  async plan(ctx) {
+    const ring = ringOf(ctx);
+    const d = ring.dialect;
+    const s = ctx.state;
+    const bsId = ctx.identity.BS?.serverId;
+    const x = s.gsCoords;
+    const untilFile = x?.file ?? slot('GS File', 'file');
+    const untilPos = x?.position ?? slot('GS Position', 'int');
+    const dName = downstreamName(ring);
+    const catchUp: WaitAction = {
+      kind: 'wait',
+      role: 'D',
+      condition: `D has applied GS's binary log up to ${untilFile}:${untilPos}, the copy's coordinates (at most ${ctx.settings.replicaTimeout}s)`,
+      polls: d.showReplicaStatus(),
+      async probe(io) {
+        const target = io.state.gsCoords;
+        if (!target) throw new StepFailed('no copy coordinates recorded: D cannot be caught up', 9, 'Run again with --resume from step 3.');
+        const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
+        for (;;) {
+          const r = await dStatus(ring, io);
+          io.progress(`D: ${describeReplica(r)}`);
+          if (reached(executed(r), target) && !r.lastSqlErrno) return void (record(io.state).dCaughtUp = true);
+          if (r.lastSqlErrno || (r.sqlRunning !== 'Yes' && !reached(executed(r), target)) || Date.now() > deadline)
+            throw new StepFailed(
+              `${dName} did not catch up from GS to ${target.file}:${target.position}: ${describeReplica(r)}`,
+              9,
+              'Fix the cause on D (SHOW REPLICA STATUS), then run again with --resume: the catch-up is planned again.',
+            );
+          if (io.signal.aborted) return;
+          await sleep(200, io.signal);
+        }
+      },
+    };
+    const bsIgnored = [bsId ?? slot('BS server_id', 'int')];
+    const notes: string[] = [];
+    // A resumed run: a catch-up cut short goes on from where D stands in GS's log (by file/position; a GTID replica
+    // resumes from its own gtid_slave_pos anyway), never from where BS stopped again: D would apply events twice.
+    let start = s.ring?.bsFromU;
+    if (ring.identity && !usesGtidPositioning(ctx) && start && !s.ring?.dCaughtUp) {
+      const r = parseReplicaStatus(await ring.read(d.showReplicaStatus()), d);
+      const gs = ctx.settings.goodAddress;
+      // By address only: Master_Server_Id names the source last connected to, stale right after a CHANGE MASTER.
+      if (r.sourceHost === gs.host && r.sourcePort === gs.port && r.execFile && reached(executed(r), start)) {
+        start = executed(r);
+        notes.push(`D had already caught up from GS to ${start.file}:${start.position} in the run being resumed: it goes on from there.`);
+      }
+    }
+    const actions: Action[] = [
+      { kind: 'sql', role: 'D', statement: d.stopReplica(), note: 'stopped since step 2 (said again: a resumed run may find it started)' },
+    ];
+    if (s.ring?.dCaughtUp) notes.push('D reached the copy’s coordinates in the run being resumed: it is only pointed at BS.');
+    else
+      actions.push(
+        {
+          kind: 'sql',
+          role: 'D',
+          statement: pointD(ctx, 'GS', start, bsIgnored),
+          note: usesGtidPositioning(ctx)
+            ? "from D's own gtid_slave_pos; BS's events already reached D through BS"
+            : `from where BS stopped applying GS's binary log; BS's own events${bsId !== undefined ? ` (server_id ${bsId})` : ''} reached D through BS already`,
+        },
+        { kind: 'sql', role: 'D', statement: d.startReplicaUntil(untilFile, untilPos), note: "D applies exactly up to the copy's coordinates" },
+        catchUp,
+        { kind: 'sql', role: 'D', statement: d.stopReplica(), note: 'D holds what BS holds after the import' },
+      );
+    const after = s.ring?.bsAfterImport;
+    if (mariadbGtid(ctx))
+      actions.push({
+        kind: 'sql',
+        role: 'D',
+        statement: d.setGtidSlavePos(after?.gtid ?? slot('BS gtid_binlog_pos after import', 'gtid')),
+        note: 'BS’s GTID position after the import: D never replays the import',
+      });
+    actions.push({
+      kind: 'sql',
+      role: 'D',
+      statement: pointD(ctx, 'BS', after, []),
+      note: 'coordinates recorded in step 6, after the import and before BS applied anything from GS; nothing ignored any more',
+    });
+    return {
+      actions,
+      notes: [
+        `In a ring GS keeps replicating from its own upstream: it is not pointed at BS. ${dName} catches up from GS directly, then replicates from BS.`,
+        ...notes,
+      ],
+      question: `Catch ${dName} up from ${serverName(ctx, 'GS')} to the copy's coordinates, then point it at ${serverName(ctx, 'BS')}?`,
+    };
+  },
+};
+
+/** Wait until D's replica runs without error (the same judgement as steps 7 and 10, on D's session). */
+function waitForD(ctx: RecoveryContext): WaitAction {
+  const ring = ringOf(ctx);
+  const show = ring.dialect.showReplicaStatus();
+  return {
+    kind: 'wait',
+    role: 'D',
+    condition: `D's IO and SQL threads run with no error (at most ${ctx.settings.replicaTimeout}s)`,
+    polls: show,
+    async probe(io) {
+      const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
+      for (;;) {
+        const r = await dStatus(ring, io);
+        io.progress(`D: ${describeReplica(r)}`);
+        if (r.ioRunning === 'Yes' && r.sqlRunning === 'Yes' && !r.lastIoErrno && !r.lastSqlErrno) return;
+        if (Date.now() > deadline || (r.lastSqlErrno && r.sqlRunning !== 'Yes'))
+          throw new StepFailed(
+            `D replication did not start cleanly: ${describeReplica(r)}`,
+            10,
+            `Inspect ${show.shown} on D, fix the cause, then resume with --resume.`,
+          );
+        if (io.signal.aborted) return;
+        await sleep(200, io.signal);
+      }
+    },
+  };
+}
+
+/** Step 10 in a ring: D and U start replicating (U from its own upstream, as before step 3), then the ring's proof. */
+export const ringStartReplicas: Step = {
+  id: 10,
+  title: 'Start replication on the downstream and the good server, and prove the ring',
+  on: 'D, GS',
+  after: () => ({ GS: 'replicating from its upstream again' }),
+  async plan(ctx) {
+    const ring = ringOf(ctx);
+    const marker = ctx.settings.verify && ctx.settings.marker;
+    return {
+      actions: [
+        ...(await offlineModeLift(ctx)),
+        { kind: 'sql', role: 'D', statement: ring.dialect.startReplica(), note: 'D replicates from BS' },
+        waitForD(ctx),
+        { kind: 'sql', role: 'GS', statement: ctx.dialect.GS.startReplica(), note: 'GS replicates from its upstream, as before step 3' },
+        waitForReplica(ctx, 'GS', 10),
+        ...(await ringProofActions(ctx)),
+      ],
+      question: `Start replication on ${downstreamName(ring)} and ${serverName(ctx, 'GS')}${marker ? ' and prove the ring with marker rows in schema mmrecover' : ctx.settings.verify ? ' and prove the ring' : ''}?`,
+    };
+  },
+  async conclude(ctx) {
+    const v = ringVerdict(ctx.state);
+    if (!v) return;
+    ctx.emit({ event: 'verification', verification: v });
+    if (v.verified) return;
+    for (const role of ['BS', 'GS'] as const) {
+      const r = await replicaStatusOf(ctx, ctx, role).catch(() => undefined);
+      if (r) ctx.emit({ event: 'note', level: 'warn', step: 10, text: `${role}: ${describeReplica(r)}` });
+    }
+    const missing = Object.entries(v.ringMarkers ?? {})
+      .filter(([, ok]) => !ok)
+      .map(([k]) => k);
+    throw new StepFailed(
+      `replication runs round the ring but it is NOT verified${v.mismatched.length ? `: tables differ: ${v.mismatched.join(', ')}` : ''}${missing.length ? ` (markers that did not arrive: ${missing.join(', ')})` : ''}`,
+      10,
+      'Compare the listed tables by hand; BS stays fenced (step 11 not run).',
+    );
+  },
+};
