@@ -119,7 +119,8 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     if (journal && current) journal.step(current.id).executed.push({ role: r.role, text: r.text, mode: r.mode, at: new Date().toISOString() });
   };
   let clients: Promise<Clients> | undefined;
-  const exec = new Executor({ live: !dry, settings, sessions, clients: () => (clients ??= findClients()), prompter, emit, signal, record });
+  const ownThreadIds = { GS: sessions.GS ? [sessions.GS.threadId] : [], BS: sessions.BS ? [sessions.BS.threadId] : [] };
+  const exec = new Executor({ live: !dry, settings, sessions, clients: () => (clients ??= findClients()), prompter, emit, signal, record, ownThreadIds });
   const ctx: RecoveryContext = {
     settings,
     identity: { GS: sessions.GS?.identity, BS: sessions.BS?.identity },
@@ -130,7 +131,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     signal,
     emit,
     journalPath,
-    ownThreadIds: { GS: sessions.GS ? [sessions.GS.threadId] : [], BS: sessions.BS ? [sessions.BS.threadId] : [] },
+    ownThreadIds,
   };
 
   try {

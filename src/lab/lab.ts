@@ -10,7 +10,19 @@ import { readCoordinates, readReplicaStatus, replicaRunning } from '../adapters/
 import { stmt } from '../dialect/statement.js';
 import { UsageError } from '../base/errors.js';
 import { stateDir } from '../config/paths.js';
-import { assertPortFree, freePort, initDatadir, isRunning, mariadbdPath, startServer, stopServer, type LabServer, type ServerSpec } from './mariadbd.js';
+import {
+  assertPortFree,
+  freePort,
+  initDatadir,
+  isRunning,
+  mariadbdPath,
+  serverArgs,
+  startServer,
+  stopServer,
+  type LabServer,
+  type ServerSpec,
+} from './mariadbd.js';
+import { currentPid, serviceCommands, writeServiceScripts } from './service.js';
 import { makeCertificates, type LabTls } from './tls.js';
 
 export type Which = 'a' | 'b';
@@ -65,16 +77,23 @@ export class Lab {
     return this.state.dir;
   }
   get a(): LabServer {
-    return this.state.a;
+    return this.server('a');
   }
   get b(): LabServer {
-    return this.state.b;
+    return this.server('b');
   }
   get gtid(): boolean {
     return this.state.gtid;
   }
+  /** The server, with the pid it runs under now (its service script may have restarted it: see service.ts). */
   server(which: Which): LabServer {
-    return which === 'a' ? this.state.a : this.state.b;
+    const s = which === 'a' ? this.state.a : this.state.b;
+    return { ...s, pid: currentPid(s) };
+  }
+
+  /** The commands that stop and start a lab server as a service would (for --bad-stop-command/--bad-start-command). */
+  serviceCommands(which: Which): { stop: string; start: string } {
+    return serviceCommands(this.server(which));
   }
   other(which: Which): Which {
     return which === 'a' ? 'b' : 'a';
@@ -133,13 +152,14 @@ export class Lab {
     const s = this.server(which);
     const base = spec(s.name, s.dir, s.port, s.serverId, this.state);
     const started = await startServer({ ...base, extraArgs: [...(base.extraArgs ?? []), ...extraArgs] });
+    writeServiceScripts(started, serverArgs({ ...base, extraArgs: [...(base.extraArgs ?? []), ...extraArgs] }));
     this.state[which] = started;
     this.save();
   }
 
   /** Stop both servers and remove the lab's data (unless the operator gave the directory and asked to keep it). */
   async stop(opts: { keep?: boolean } = {}): Promise<void> {
-    await Promise.all([stopServer(this.state.a.pid), stopServer(this.state.b.pid)]);
+    await Promise.all([stopServer(this.a.pid), stopServer(this.b.pid)]);
     if (!opts.keep) rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -181,8 +201,11 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   try {
     await initDatadir(join(dir, 'a', 'data'));
     await initDatadir(join(dir, 'b', 'data'), join(dir, 'a', 'data'));
-    const [a, b] = await Promise.all([startServer(spec('a', join(dir, 'a'), portA, 1, st)), startServer(spec('b', join(dir, 'b'), portB, 2, st))]);
+    const specs = { a: spec('a', join(dir, 'a'), portA, 1, st), b: spec('b', join(dir, 'b'), portB, 2, st) };
+    const [a, b] = await Promise.all([startServer(specs.a), startServer(specs.b)]);
     started.push(a, b);
+    writeServiceScripts(a, serverArgs(specs.a));
+    writeServiceScripts(b, serverArgs(specs.b));
     const lab = new Lab({
       dir,
       ownsDir,

@@ -66,6 +66,11 @@ export function traceAction(step: number, a: Action, extra: Partial<Common> = {}
     case 'keep-rows':
       // Reads BS's rows into a file: nothing a server could refuse for the fence or GTID state the rules model.
       return [];
+    case 'host':
+    case 'stream':
+    case 'swap-datadir':
+      // Commands on the servers' hosts (the physical copy): no statement a server could refuse.
+      return [];
   }
 }
 

@@ -11,6 +11,7 @@ import { mariadbGtid, mysqlGtid, usesGtidPositioning } from '../positioning.js';
 import { StepFailed } from '../../base/errors.js';
 import type { Step } from './step.js';
 import { copyMethod } from '../copy-method.js';
+import { otherCopyPlan } from '../physical/method-plan.js';
 
 /** Schemas only BS has: --all-databases from GS would leave them behind, so the copy would not match. */
 async function bsOnlySchemas(ctx: RecoveryContext): Promise<string[]> {
@@ -60,6 +61,8 @@ export const copyData: Step = {
   after: () => ({ BS: 'holds a complete copy of GS' }),
   during: () => ({ BS: 'may hold a PARTIAL copy; no replication configured on it' }),
   async plan(ctx) {
+    const other = await otherCopyPlan(ctx);
+    if (other) return other;
     // super_read_only (MySQL) refuses the DROP, the reset and the import even to SUPER: lifted first, put back last.
     const { lift, restore } = await aroundOwnWrites(ctx, 'the drop and the import');
     const actions: Action[] = [...lift, ...(await dropBsOnlySchemas(ctx))];
