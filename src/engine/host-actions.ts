@@ -161,7 +161,7 @@ export class HostActions {
   /** Run one of the swap's commands on BS's host, shown as it runs; never aborted half-way (BS must come back). */
   private async bsCommand(step: number, host: HostAccess, c: CommandLine, timeoutSeconds: number): Promise<void> {
     this.d.record(step, 'BS', renderAction({ kind: 'host', role: 'BS', host, command: c, timeoutSeconds })[0].text, 'run');
-    await checkOnHost(host, argvOf(c, {}), { timeoutMs: timeoutSeconds * 1000, secrets: this.secrets });
+    await checkOnHost(host, argvOf(c, {}), { timeoutMs: timeoutSeconds * 1000, secrets: this.secrets, detached: true });
   }
 
   async swapDatadir(step: number, a: SwapDatadirAction, state: RecoveryState): Promise<void> {

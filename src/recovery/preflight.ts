@@ -17,6 +17,7 @@ import { decidePositioning, usesGtidPositioning } from './positioning.js';
 import { has } from '../dialect/dialect.js';
 import { dumpPlan } from '../adapters/shell/dump-args.js';
 import { bsOnlyChecks } from './bs-only.js';
+import { physicalChecks } from './physical/preflight.js';
 
 export type { Check, Verdict };
 
@@ -199,6 +200,7 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
       checks.push(...(await dumpChecks(ctx)));
       checks.push(...assumedVersionNotes(ctx));
     }
+    checks.push(...(await physicalChecks(ctx)));
     return checks;
   }
   const g = ctx.identity.GS!;
@@ -369,5 +371,6 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
           : `GS writes in domain ${String(domains[0])}, BS in domain ${String(domains[1])}`,
       );
   }
+  checks.push(...(await physicalChecks(ctx)));
   return checks;
 }

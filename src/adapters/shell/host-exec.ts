@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clientEnv } from './client-env.js';
+import { host } from '../../base/host.js';
 import { redact, type Command } from './pipe.js';
 
 /** `[user@]host[:port]`, as --good-ssh/--bad-ssh give it. */
@@ -95,6 +96,11 @@ export interface RunOnHostOptions {
   /** Killed (SIGKILL) after this long; the promise rejects. */
   timeoutMs?: number;
   secrets?: string[];
+  /**
+   * In a process group of its own: a Ctrl-C at the operator's terminal (sent to the whole foreground group) does not
+   * reach it. For the commands that must finish once begun (BS's stop, the datadir swap, BS's start).
+   */
+  detached?: boolean;
 }
 
 const KEEP = 64 * 1024;
@@ -104,13 +110,21 @@ export function runOnHost(h: HostAccess, argv: readonly string[], o: RunOnHostOp
   const c = onHost(h, argv);
   return new Promise((resolve, reject) => {
     if (o.signal?.aborted) return reject(new HostCommandFailed(`not started: interrupted (${argv[0]})`));
-    const child = spawn(c.command, c.args, { stdio: ['pipe', 'pipe', 'pipe'], env: c.env, shell: false });
+    const child = spawn(c.command, c.args, { stdio: ['pipe', 'pipe', 'pipe'], env: c.env, shell: false, detached: o.detached ?? false });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout = (stdout + s).slice(-KEEP)));
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-KEEP)));
-    const kill = () => child.kill('SIGKILL');
+    // A detached command leads its own group: the whole group goes (a shell's children with it).
+    const kill = () => {
+      try {
+        if (o.detached && child.pid) host().kill(-child.pid, 'SIGKILL');
+        else child.kill('SIGKILL');
+      } catch {
+        /* gone */
+      }
+    };
     o.signal?.addEventListener('abort', kill, { once: true });
     const timer = o.timeoutMs
       ? setTimeout(() => {

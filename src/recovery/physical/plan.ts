@@ -14,6 +14,7 @@ import { dataSizeBytes } from '../compare.js';
 import { mariadbGtid } from '../positioning.js';
 import type { Coordinates } from '../state.js';
 import type { Settings } from '../../config/settings.js';
+import { copyMethod } from '../copy-method.js';
 
 export const BACKUP_PROGRAM = 'mariadb-backup';
 export const STREAM_PROGRAM = 'mbstream';
@@ -147,11 +148,31 @@ export async function physicalCopyPlan(ctx: RecoveryContext): Promise<{ actions:
       role: 'BS',
       statement: stmt(`SET GLOBAL ${f.variable} = ON`),
       note: 'the restart cleared what step 1 set; BS is fenced again',
+      // Also after a failure or an interrupt: BS came back (on the copy or on its previous datadir) unfenced.
+      cleanup: true,
     });
   const notes = [
     `Physical method: GS’s data files are streamed to BS’s host and prepared beside BS’s datadir (${incoming}); BS is stopped only for the swap, and its previous datadir is kept as ${kept}.`,
   ];
   return { actions, notes };
+}
+
+/** What BS is in when a run stops inside step 4 of this method: which datadir it runs on, from the state. */
+export function physicalDuring(ctx: RecoveryContext): Partial<Record<Role, string>> | undefined {
+  if (copyMethod(ctx).coordinatesFrom !== 'backup') return undefined;
+  const p = ctx.state.physical;
+  switch (p?.running) {
+    case 'copy':
+      return {
+        BS: `runs on a complete, prepared copy of GS in ${p.datadir} (its previous datadir is kept at ${p.kept}); replication is not configured on it yet`,
+      };
+    case 'previous':
+      return { BS: `runs on its previous datadir ${p.datadir}, as before the copy` };
+    case 'none':
+      return { BS: `IS DOWN: its previous datadir ${p.kept ? `is at ${p.kept} or back at ${p.datadir}` : `is ${p.datadir}`}` };
+    default:
+      return { BS: `untouched: runs on its own datadir${p ? ` (an unfinished copy at ${p.incoming} is removed by the next run)` : ''}` };
+  }
 }
 
 /** The directory beside `datadir` the copy goes to, for the preflight's free-space check. */

@@ -12,6 +12,7 @@ import { StepFailed } from '../../base/errors.js';
 import type { Step } from './step.js';
 import { copyMethod } from '../copy-method.js';
 import { otherCopyPlan } from '../physical/method-plan.js';
+import { physicalDuring } from '../physical/plan.js';
 
 /** Schemas only BS has: --all-databases from GS would leave them behind, so the copy would not match. */
 async function bsOnlySchemas(ctx: RecoveryContext): Promise<string[]> {
@@ -59,7 +60,7 @@ export const copyData: Step = {
   on: 'GS → BS',
   restartAt: 3,
   after: () => ({ BS: 'holds a complete copy of GS' }),
-  during: () => ({ BS: 'may hold a PARTIAL copy; no replication configured on it' }),
+  during: (ctx) => physicalDuring(ctx) ?? { BS: 'may hold a PARTIAL copy; no replication configured on it' },
   async plan(ctx) {
     const other = await otherCopyPlan(ctx);
     if (other) return other;
