@@ -184,6 +184,8 @@ export class Executor {
         return this.hostActions.stream(step, a, state);
       case 'swap-datadir':
         return this.hostActions.swapDatadir(step, a, state);
+      case 'clone':
+        return this.hostActions.clone(step, a);
       case 'ask': {
         const text = renderAction(a)[0].text;
         if (!this.live) {

@@ -13,6 +13,7 @@ import {
   argvWith,
   optionFileRoles,
   renderAction,
+  type CloneAction,
   type CommandLine,
   type HostAction,
   type Role,
@@ -229,6 +230,50 @@ export class HostActions {
       throw new Interrupted(
         `interrupted during step ${step}; BS runs on the copy of GS (its previous datadir is kept at ${a.kept}); replication is not configured yet`,
       );
+  }
+
+  /**
+   * CLONE INSTANCE on its own session (bounded by the action, not by the statement timeout: a clone streams GS's whole
+   * data). BS restarts itself when it is done: the session ending is expected. ERROR 3707 means it could not.
+   * Not run against a real MySQL here (none can be installed): the manual's behaviour, see rules/clone-rules.ts.
+   */
+  async clone(step: number, a: CloneAction): Promise<void> {
+    const text = renderAction(a)[0].text;
+    if (!this.d.live) {
+      for (const l of renderAction(a)) this.d.record(step, a.role, l.text, 'would-run');
+      return;
+    }
+    if (this.d.signal.aborted) throw new Interrupted(`interrupted before the clone (step ${step}); BS was not touched`);
+    const endpoint = endpointFor(this.d.settings, 'BS');
+    const session = await ServerSession.connect(endpoint, { connectTimeoutMs: this.d.settings.connectTimeout * 1000, queryTimeoutMs: a.timeoutSeconds * 1000 });
+    this.d.record(step, a.role, text, 'run');
+    this.d.emit({ event: 'activity', id: 'clone', state: 'start', text: 'BS: cloning GS (CLONE INSTANCE)' });
+    try {
+      await session.query(a.statement);
+    } catch (err) {
+      const e = err as { errno?: number; code?: string; message: string };
+      if (e.errno === 3707)
+        throw new StepFailed(
+          'the clone completed but BS could not restart itself (ERROR 3707: it runs under no supervisor)',
+          step,
+          'Start BS by hand (it starts on the cloned data), then run again with --resume.',
+        );
+      const lost = /PROTOCOL_CONNECTION_LOST|ECONNRESET|EPIPE|closed/i.test(`${e.code ?? ''} ${e.message}`) || e.errno === 2013;
+      if (!lost) {
+        this.d.emit({ event: 'activity', id: 'clone', state: 'fail', text: 'BS: the clone failed' });
+        throw new StepFailed(
+          `CLONE INSTANCE failed: ${e.message}. The manual: a failure after the recipient's data was removed leaves BS without user data`,
+          step,
+          'Fix the cause, then run again with --resume: it restarts from step 3.',
+        );
+      }
+    } finally {
+      session.destroy();
+    }
+    this.d.sessions.BS?.destroy();
+    this.d.record(step, 'BS', renderAction(a)[1].text, 'wait');
+    await this.reconnectBs(Date.now() + a.timeoutSeconds * 1000);
+    this.d.emit({ event: 'activity', id: 'clone', state: 'succeed', text: 'BS: cloned from GS and restarted' });
   }
 
   private async startAndWait(step: number, a: SwapDatadirAction, t: number): Promise<void> {

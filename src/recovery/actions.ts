@@ -96,7 +96,9 @@ export type Fact =
   /** The replication account holds CONNECTION_ADMIN or SUPER (MySQL): offline_mode does not refuse its logins. */
   | { fact: 'replication-account-exempt'; is: boolean }
   /** BS holds schemas, rows or transactions that GS does not. */
-  | { fact: 'bs-only'; is: boolean };
+  | { fact: 'bs-only'; is: boolean }
+  /** A server plugin (MySQL's clone) is not installed and active on `role`. */
+  | { fact: 'plugin-missing'; role: Role; plugin: 'clone'; is: boolean };
 
 export interface Branch {
   /** Shown after "only": "if super_read_only is ON then (not measured: …)". */
@@ -311,7 +313,19 @@ export interface SwapDatadirAction extends Base {
   capture?: (o: SwapOutcome, state: RecoveryState) => void;
 }
 
+/**
+ * CLONE INSTANCE on BS (MySQL 8.0.17+): BS replaces its data with GS's and restarts itself; the executor waits until BS
+ * answers again and reconnects. A statement that ends the session is expected here, not a failure.
+ */
+export interface CloneAction extends Base {
+  kind: 'clone';
+  statement: Statement;
+  /** Longest wait for the clone and for BS to answer after its restart. */
+  timeoutSeconds: number;
+}
+
 export type Action =
+  | CloneAction
   | SqlAction
   | LockAction
   | UnlockAction
@@ -372,6 +386,8 @@ export function renderAction(a: Action, b: Bindings = {}): PlanLine[] {
       return [line(`ask: ${a.question}`)];
     case 'host':
       return [line(hostCommandText(a.host, a.command))];
+    case 'clone':
+      return [line(a.statement.shown), line(`wait until BS has restarted and accepts connections (at most ${a.timeoutSeconds} s)`)];
     case 'stream':
       return [line(`${hostCommandText(a.from.host, a.from.command)} | ${a.to.role}: ${hostCommandText(a.to.host, a.to.command)}`)];
     case 'swap-datadir': {

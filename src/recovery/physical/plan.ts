@@ -40,7 +40,7 @@ export function bsServiceCommands(
 /** BS's datadir as the server reports it (no trailing slash), or a placeholder offline. */
 export function bsDatadir(ctx: RecoveryContext): string {
   const d = ctx.identity.BS?.datadir;
-  return d ? d.replace(/\/+$/, '') || '/' : '/var/lib/mysql';
+  return d ? d.replace(/\/+$/, '') || '/' : '<BS datadir>';
 }
 
 /** Where the copy lands (beside the datadir, same filesystem, so the swap is a rename), and where the old one goes. */

@@ -8,6 +8,7 @@ import { reachable, type RecoveryContext, type Role } from '../context.js';
 import type { Check, Verdict } from '../events.js';
 import { dataSizeBytes } from '../compare.js';
 import { copyMethod } from '../copy-method.js';
+import { cloneChecks } from './clone.js';
 import { BACKUP_PROGRAM, STREAM_PROGRAM, bsDatadir, bsServiceCommands, hostAccess } from './plan.js';
 
 /** "mariadb-backup based on MariaDB server 10.11.19-MariaDB debian-linux-gnu" → 10.11.19. */
@@ -36,6 +37,7 @@ export function backupVersionVerdict(tool: { major: number; minor: number; patch
 const BOUND_MS = 20_000;
 
 export async function physicalChecks(ctx: RecoveryContext): Promise<Check[]> {
+  if (copyMethod(ctx).coordinatesFrom === 'clone') return cloneChecks(ctx);
   if (copyMethod(ctx).coordinatesFrom !== 'backup') return [];
   const checks: Check[] = [];
   const add = (verdict: Verdict, check: string, detail: string) => checks.push({ verdict, check, detail });

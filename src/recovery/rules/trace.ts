@@ -44,6 +44,7 @@ export function traceAction(step: number, a: Action, extra: Partial<Common> = {}
   switch (a.kind) {
     case 'sql':
     case 'unlock':
+    case 'clone':
       return [{ ...base, kind: 'sql', text: renderText(a.statement.shown) }];
     case 'lock':
       return a.statements.map((s) => ({ ...base, kind: 'sql', text: renderText(s.shown) }));
