@@ -58,6 +58,13 @@ function sample(o: OptionSpec): unknown {
       return file('my options.cnf', '[client]\n');
     case 'sslMode':
       return 'REQUIRED';
+    // Texts with a pattern: a value it admits.
+    case 'goodSsh':
+      return 'root@db-good.example:2222';
+    case 'badSsh':
+      return 'db-bad.example';
+    case 'badService':
+      return 'mariadb@main.service';
   }
   const k = o.kind;
   switch (k.type) {
