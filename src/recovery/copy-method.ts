@@ -16,6 +16,8 @@ export interface CopyMethod {
   needsTransactionalTables: boolean;
   /** Step 3's line when GS is not locked: how the copy is consistent without it. */
   noLockNote?: string;
+  /** What happens to BS that the question before steps 3–5 must say (it is restarted on the copy). */
+  bsRestart?: string;
 }
 
 const METHODS: Record<CopyMethod['name'], CopyMethod> = {
@@ -37,6 +39,7 @@ const METHODS: Record<CopyMethod['name'], CopyMethod> = {
     needsTransactionalTables: false,
     noLockNote:
       'Physical method: no read lock of the tool’s own; mariadb-backup blocks GS’s commits only for its BLOCK_COMMIT stage and writes GS’s coordinates into the copy.',
+    bsRestart: 'BS is stopped and started on the copy, its datadir kept under a dated name',
   },
   // CLONE INSTANCE takes no lock that blocks DML on the donor; the coordinates come from clone_status.
   clone: {
