@@ -50,6 +50,7 @@ const METHODS: Record<CopyMethod['name'], CopyMethod> = {
     needsTransactionalTables: false,
     noLockNote:
       'Clone method: no read lock; CLONE INSTANCE copies GS’s InnoDB data while GS writes, and performance_schema.clone_status gives its coordinates.',
+    bsRestart: 'BS replaces its data with the clone and restarts itself',
   },
 };
 

@@ -42,7 +42,7 @@ export const lockGs: Step = {
       return {
         actions,
         notes: [copyMethod(ctx).noLockNote ?? ''],
-        question: `${sources(ctx)}Stop replication on ${gs} and copy all its data over ${bs}${lossNotice(ctx)} from a consistent snapshot, without locking GS (steps 3–5)?`,
+        question: `${sources(ctx)}Stop replication on ${gs} and copy all its data over ${bs}${lossNotice(ctx)} from a consistent snapshot, without locking GS${copyMethod(ctx).bsRestart ? `; ${copyMethod(ctx).bsRestart}` : ''} (steps 3–5)?`,
       };
     actions.push({
       kind: 'lock',
