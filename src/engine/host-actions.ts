@@ -3,7 +3,7 @@
 // option file created on that host (through ssh's standard input when remote) and removed on every exit path.
 import { setTimeout as delay } from 'node:timers/promises';
 import { ServerSession } from '../adapters/mysql/session.js';
-import { optionFileText, endpointCredentials } from '../adapters/shell/option-file.js';
+import { optionFileText, endpointCredentials, writeOptionFile } from '../adapters/shell/option-file.js';
 import { checkOnHost, describeHost, onHost, runOnHost, writePrivateFile, type HostAccess, type PrivateFile } from '../adapters/shell/host-exec.js';
 import { runCopyPipe } from '../adapters/shell/pipe.js';
 import { endpointFor } from '../config/endpoints.js';
@@ -51,7 +51,11 @@ export class HostActions {
       const endpoint = endpointFor(this.d.settings, role);
       // A socket path is this machine's: over ssh the server is reached by its address.
       const creds = endpointCredentials(host.kind === 'ssh' ? { ...endpoint, socket: undefined } : endpoint);
-      const f = await writePrivateFile(host, optionFileText(creds, 'mariadb'), 'client.cnf', this.secrets);
+      // Here: the tool's own option files (swept on every exit, even a forced one). There: through ssh's stdin.
+      const f =
+        host.kind === 'local'
+          ? await writeOptionFile(creds, 'mariadb')
+          : await writePrivateFile(host, optionFileText(creds, 'mariadb'), 'client.cnf', this.secrets);
       files.push(f);
       out[role] = f.path;
     }

@@ -88,7 +88,9 @@ describe('--method physical through ssh', () => {
     expect(r.stderr).toMatch(/VERIFIED/);
     // Each host command is shown with the host it ran on.
     const on = `[ssh ${sshd.target}]`;
-    expect(r.stderr).toContain(`${on} $ mariadb-backup --defaults-extra-file=<0600 option file> --backup --stream=xbstream | BS: ${on} $ mbstream -x -C `);
+    expect(r.stderr).toContain(
+      `${on} $ mariadb-backup --defaults-extra-file=<0600 option file> --backup --stream=xbstream --log-copy-interval=10 | BS: ${on} $ mbstream -x -C `,
+    );
     expect(r.stderr).toContain(`${on} $ mariadb-backup --prepare`);
     expect(r.stderr).toMatch(/ok\s+GS ssh\s+ssh root@127\.0\.0\.1:\d+ logs in/);
     expect(r.stderr).toMatch(/previous datadir is kept at \S+ \(ssh root@127\.0\.0\.1:\d+\)/);

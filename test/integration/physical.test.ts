@@ -45,7 +45,9 @@ for (const gtid of [false, true]) {
         const all = JSON.stringify(ev);
         // No read lock of the tool's own: GS's coordinates come from the copy.
         expect(all).not.toMatch(/FLUSH TABLES WITH READ LOCK/);
-        expect(all).toMatch(/mariadb-backup --defaults-extra-file=<0600 option file> --backup --stream=xbstream \| BS: \[local\] \$ mbstream -x -C /);
+        expect(all).toMatch(
+          /mariadb-backup --defaults-extra-file=<0600 option file> --backup --stream=xbstream --log-copy-interval=10 \| BS: \[local\] \$ mbstream -x -C /,
+        );
         expect(ev.find((e) => e.event === 'coordinates' && e.role === 'GS')).toBeTruthy();
         if (gtid) expect((ev.find((e) => e.event === 'coordinates' && e.role === 'GS')!.coordinates as { gtid?: string }).gtid).toMatch(/^\d+-\d+-\d+/);
 

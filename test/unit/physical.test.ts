@@ -123,7 +123,7 @@ describe('the step-4 plan of --method physical', () => {
     expect(lines).toEqual([
       "BS> [ssh root@db2:2222] $ rm -rf -- '<BS datadir>.mmrecover-new'",
       "BS> [ssh root@db2:2222] $ mkdir -m 0700 -- '<BS datadir>.mmrecover-new'",
-      "GS> [ssh root@db1] $ mariadb-backup --defaults-extra-file=<0600 option file> --backup --stream=xbstream | BS: [ssh root@db2:2222] $ mbstream -x -C '<BS datadir>.mmrecover-new'",
+      "GS> [ssh root@db1] $ mariadb-backup --defaults-extra-file=<0600 option file> --backup --stream=xbstream --log-copy-interval=10 | BS: [ssh root@db2:2222] $ mbstream -x -C '<BS datadir>.mmrecover-new'",
       "BS> [ssh root@db2:2222] $ mariadb-backup --prepare '--target-dir=<BS datadir>.mmrecover-new'",
       `BS> [ssh root@db2:2222] $ sh -c 'cat "$1"/mariadb_backup_binlog_info 2>/dev/null || cat "$1"/xtrabackup_binlog_info' sh '<BS datadir>.mmrecover-new'`,
       'BS> [ssh root@db2:2222] $ systemctl stop mariadb',
