@@ -81,7 +81,7 @@ describe('--method physical through ssh', () => {
         if (/^(ssh|sshd|mariadb-backup|mbstream|sh) /.test(cmd)) seen.add(cmd.split(' ')[0]);
         for (const s of secrets) if (p.text.includes(s)) leaks.push(`${p.pid}: ${cmd.slice(0, 200)}`);
       }
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 50));
     }
     const r = await run.result;
     expect(r.code, r.stderr).toBe(0);
@@ -99,5 +99,5 @@ describe('--method physical through ssh', () => {
     expect(leaks, 'a password in some argv or environment').toEqual([]);
     expect(hostFiles(), 'credentials files left on the host').toEqual(filesBefore);
     await expectPairHealthy(lab);
-  });
+  }, 400_000); // some twenty ssh logins, each a key exchange on two shared cores
 });
