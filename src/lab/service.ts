@@ -1,7 +1,7 @@
 // A lab server as a service: two small scripts in its directory stop it and start it again the way the lab started
 // it (the same mariadbd command line, detached), so that --method physical can stop and start BS with
 // --bad-stop-command/--bad-start-command exactly as it would use `systemctl stop/start` on a real host.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mariadbdPath, isRunning, findProgram, type LabServer } from './mariadbd.js';
 
@@ -63,5 +63,3 @@ exit 0
   writeFileSync(startScript(s), start, { mode: 0o755 });
   writeFileSync(stopScript(s), stop, { mode: 0o755 });
 }
-
-export const hasServiceScripts = (s: Pick<LabServer, 'dir'>): boolean => existsSync(startScript(s)) && existsSync(stopScript(s));

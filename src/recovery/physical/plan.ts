@@ -4,7 +4,6 @@
 // the prepared copy moved into place with the owner BS's datadir had, and BS started and fenced again. GS's
 // coordinates come from the copy itself (xtrabackup_binlog_info), so the tool takes no read lock of its own: GS's only
 // stall is mariadb-backup's BACKUP STAGE BLOCK_COMMIT (https://mariadb.com/kb/en/backup-stage/).
-import { posix } from 'node:path';
 import { LOCAL, parseSshTarget, type HostAccess } from '../../adapters/shell/host-exec.js';
 import { stmt } from '../../dialect/statement.js';
 import { StepFailed } from '../../base/errors.js';
@@ -183,6 +182,3 @@ export function physicalDuring(ctx: RecoveryContext): Partial<Record<Role, strin
       return { BS: `untouched: runs on its own datadir${p ? ` (an unfinished copy at ${p.incoming} is removed by the next run)` : ''}` };
   }
 }
-
-/** The directory beside `datadir` the copy goes to, for the preflight's free-space check. */
-export const parentOf = (datadir: string): string => posix.dirname(datadir);
