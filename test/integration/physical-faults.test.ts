@@ -13,7 +13,7 @@ import type { Lab } from '../../src/lab/lab.js';
 import { runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { dropLab, newLab } from '../helpers/lab.js';
 import { childPids, readJournal, takesWrite } from '../helpers/faults.js';
-import { expectPairHealthy, privateState, withSessions, yesArgs } from '../helpers/pair.js';
+import { expectPairHealthy, privateState, snapshot, withSessions, yesArgs } from '../helpers/pair.js';
 import { physicalArgs } from '../helpers/physical.js';
 
 let lab: Lab;
@@ -81,6 +81,28 @@ async function expectSafeThenResume(c: Case, r: CliResult): Promise<void> {
 }
 
 describe('--method physical under faults', () => {
+  it('the preflight stops on a start command that does not exist on BS’s host, or none given; nothing changes', async () => {
+    const c = await setUp();
+    // TABLE_ROWS of a large InnoDB table is an estimate that moves by itself: what the tool could change is compared.
+    const state = async () => {
+      const x = await snapshot(lab);
+      return { a: { ...x.a, tables: undefined }, b: { ...x.b, tables: undefined } };
+    };
+    const before = await state();
+    const pid = lab.b.pid;
+    const missing = await runCli(yesArgs(lab, [...physicalArgs(lab).slice(0, 4), '--bad-start-command', 'no-such-program start']), c.env);
+    expect(missing.code, missing.stderr).toBe(1);
+    expect(missing.stderr).toMatch(/STOP\s+BS start command\s+no-such-program start: not found on local/);
+    expect(missing.stderr).toMatch(/ok\s+GS mariadb-backup\s+mariadb-backup 10\.11\.\d+ matches MariaDB 10\.11/);
+    expect(missing.stderr).toMatch(/ok\s+BS space for the copy/);
+    const none = await runCli(yesArgs(lab, ['--method', 'physical']), c.env);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/STOP\s+BS stop\/start\s+give --bad-service <unit>, or --bad-stop-command and --bad-start-command/);
+    for (const r of [missing, none]) expect(r.stderr).toMatch(/Nothing was changed/);
+    expect(await state()).toEqual(before);
+    expect(lab.b.pid).toBe(pid);
+  });
+
   it('the stream killed (mbstream SIGKILLed): BS never stopped, runs on its own datadir; --resume completes', async () => {
     const c = await setUp();
     const pid = lab.b.pid;

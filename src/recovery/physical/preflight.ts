@@ -125,12 +125,11 @@ export async function physicalChecks(ctx: RecoveryContext): Promise<Check[]> {
       ] as const) {
         const probe = s.badService ? ['systemctl', 'cat', '--', s.badService] : ['sh', '-c', `command -v ${(c.args[1] ?? '').trim().split(/\s+/)[0] || 'sh'}`];
         const r = await runOnHost(hosts.BS, probe, bounded).catch(() => undefined);
+        const shown = s.badService ? `${c.program} ${c.args.join(' ')}` : (c.args[1] ?? '');
         add(
           r?.code === 0 ? 'ok' : 'stop',
           `BS ${what} command`,
-          r?.code === 0
-            ? `${c.program} ${c.args.join(' ')} (found on ${describeHost(hosts.BS)})`
-            : `${c.args.join(' ')}: not found on ${describeHost(hosts.BS)}`,
+          `${shown}${r?.code === 0 ? ' (found' : ': not found'} on ${describeHost(hosts.BS)}${r?.code === 0 ? ')' : ''}`,
         );
       }
   }
