@@ -116,7 +116,11 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   let current: Step | undefined;
   const record = (r: Executed) => {
     executed.push(r);
-    if (journal && current) journal.step(current.id).executed.push({ role: r.role, text: r.text, mode: r.mode, at: new Date().toISOString() });
+    if (!journal || !current) return;
+    journal.step(current.id).executed.push({ role: r.role, text: r.text, mode: r.mode, at: new Date().toISOString() });
+    // Written as each action starts: a run killed outright (SIGKILL, a lost host) still leaves what it had begun,
+    // e.g. which of the physical copy's renames of BS's datadir ran.
+    journal.save();
   };
   let clients: Promise<Clients> | undefined;
   const ownThreadIds = { GS: sessions.GS ? [sessions.GS.threadId] : [], BS: sessions.BS ? [sessions.BS.threadId] : [] };
