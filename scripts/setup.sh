@@ -13,6 +13,22 @@ if ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; then
     exit 1
   fi
 fi
+# --method physical: mariadb-backup (with mbstream) of the server's own release; its ssh test starts a private sshd on
+# a loopback port. openssh-server must not leave a system sshd on port 22: policy-rc.d keeps the package from starting
+# it (the Debian convention for "do not start services"), and is removed again if we placed it.
+if ! command -v mariadb-backup >/dev/null 2>&1 || ! command -v mbstream >/dev/null 2>&1 || [ ! -x /usr/sbin/sshd ] || ! command -v ssh-keygen >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing mariadb-backup and OpenSSH (for --method physical and its tests)…" >&2
+    placed=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && placed=1; fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mariadb-backup openssh-server openssh-client >/dev/null
+    if [ "$placed" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+  else
+    echo "setup: mariadb-backup or OpenSSH missing. Run: sudo apt-get install -y --no-install-recommends mariadb-backup openssh-server openssh-client" >&2
+    exit 1
+  fi
+fi
 # The Debian package may start a system server; the lab never uses it, and tests must not depend on it.
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 npm run --silent build

@@ -19,6 +19,7 @@ import { breakLab } from '../lab/break.js';
 import { startLab, type Lab } from '../lab/lab.js';
 import { loadOrders } from '../lab/load.js';
 import type { JournalData } from '../engine/journal.js';
+import { BENCH_METHODS, methodArgs, physicalFigures, rawConsistency, type BenchMethod } from './physical.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mmrecover');
 
@@ -86,7 +87,7 @@ function readPeakRssKb(pid: number): number | undefined {
   }
 }
 
-async function runTool(lab: Lab, method: string): Promise<ToolRun> {
+async function runTool(lab: Lab, method: BenchMethod): Promise<ToolRun> {
   const bad = `127.0.0.1:${lab.b.port}`;
   const journal = join(lab.dir, `bench-${method}-${Date.now()}.json`);
   const args = [
@@ -108,6 +109,7 @@ async function runTool(lab: Lab, method: string): Promise<ToolRun> {
     '--json',
     '--journal',
     journal,
+    ...methodArgs(lab, method),
   ];
   const started = performance.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, ...lab.env() }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -203,8 +205,8 @@ async function main(): Promise<void> {
   if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--rows must be positive whole numbers, not "${values.rows}"`);
   const writeRate = Number(values['write-rate']);
   if (!(writeRate > 0)) throw new Error(`--write-rate must be a positive number of inserts per second, not "${values['write-rate']}"`);
-  const methods = values.methods.split(',').map((m) => m.trim()) as Array<'classic' | 'online'>;
-  for (const m of methods) if (m !== 'classic' && m !== 'online') throw new Error(`--methods: "${m}" is not classic or online`);
+  const methods = values.methods.split(',').map((m) => m.trim()) as BenchMethod[];
+  for (const m of methods) if (!BENCH_METHODS.includes(m)) throw new Error(`--methods: "${m}" is not ${BENCH_METHODS.join(', ')}`);
 
   for (const rows of sizes) {
     const lab = await startLab({ dir: values.dir ? join(values.dir, `rows-${rows}`) : undefined });
@@ -222,7 +224,7 @@ async function main(): Promise<void> {
         process.stderr.write(`bench: ${rows} rows, ${method}: raw pipe…\n`);
         // Same dump options and the same writer load as the tool's run, so that the ratio measures the tool alone.
         const rawWriter = await startWriter(lab, writeRate);
-        const raw = await rawPipeSeconds(lab, method);
+        const raw = await rawPipeSeconds(lab, rawConsistency(method));
         await rawWriter.stop();
         await forgetRawImport(lab);
         process.stderr.write(`bench: ${rows} rows, ${method}: recovery with a writer on GS…\n`);
@@ -251,6 +253,7 @@ async function main(): Promise<void> {
           compareSeconds: run.compareSeconds,
           stepTwoCompareSeconds: run.recompareSeconds,
           stepsMs: run.stepsMs,
+          ...physicalFigures(method, run.stepsMs, raw),
         };
         process.stdout.write(JSON.stringify(line) + '\n');
       }

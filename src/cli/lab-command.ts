@@ -66,6 +66,8 @@ export function registerLabCommand(program: Command, io: CliIo): void {
       io.err('  mmrecover lab break conflict');
       io.err('  eval "$(mmrecover lab env)"');
       io.err(`  ${labCommandLine(l)}`);
+      const svc = l.serviceCommands('b');
+      io.err(`  (physical copy: add --method physical --bad-stop-command ${shellQuote(svc.stop)} --bad-start-command ${shellQuote(svc.start)})`);
       io.err('Stop it: mmrecover lab down');
     });
 

@@ -136,6 +136,9 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
 
   const ring = merged.ring !== undefined ? ringOf(merged.ring, merged.bad, merged.good) : undefined;
   if (ring) merged.good = ring.members[ring.upstream];
+  // A ring's extra steps (D's catch-up, D pointed at BS) are proven for the logical copies only.
+  if (ring && merged.method !== undefined && merged.method !== 'classic' && merged.method !== 'online')
+    throw new UsageError(`--ring works with --method classic or online, not ${merged.method} (not yet proven for a ring)`);
   if (!merged.good) throw new UsageError('--good is required: the server to keep (host or host:port)');
   if (!merged.bad) throw new UsageError('--bad is required: the server to rebuild (host or host:port)');
   if ((merged.sslCa || merged.sslCert || merged.sslKey) && !merged.sslMode) merged.sslMode = merged.sslCa ? 'VERIFY_CA' : 'REQUIRED';
@@ -160,6 +163,12 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     password: env[PASSWORD_ENV.password] ?? configSecrets.password ?? opt.password,
     replPassword: env[PASSWORD_ENV.replPassword] ?? configSecrets.replPassword,
     method: v.method,
+    goodSsh: v.goodSsh,
+    badSsh: v.badSsh,
+    sshConfig: v.sshConfig,
+    badService: v.badService,
+    badStopCommand: v.badStopCommand,
+    badStartCommand: v.badStartCommand,
     positioning: v.positioning,
     backup: v.backup,
     backupDir: v.backupDir,

@@ -65,6 +65,71 @@ export interface OptionSpec {
 }
 
 const ALL = COMMANDS;
+const SSH_TARGET = /^(?:[A-Za-z0-9._-]+@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::\d{1,5})?$/;
+
+/** --method physical: where each server's host commands run, and how BS is stopped and started. */
+const PHYSICAL_OPTIONS = [
+  {
+    key: 'goodSsh',
+    flag: '--good-ssh',
+    value: '[user@]host[:port]',
+    help: 'with --method physical: run GS host commands through ssh (BatchMode: keys or an agent); default: on this machine',
+    kind: { type: 'text', what: '[user@]host[:port]', pattern: SSH_TARGET },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'badSsh',
+    flag: '--bad-ssh',
+    value: '[user@]host[:port]',
+    help: 'with --method physical: run BS host commands through ssh; default: on this machine',
+    kind: { type: 'text', what: '[user@]host[:port]', pattern: SSH_TARGET },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'sshConfig',
+    flag: '--ssh-config',
+    value: 'file',
+    help: 'an ssh_config file for those ssh calls (ssh -F)',
+    kind: { type: 'path', what: 'a file path', mustExist: true },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'badService',
+    flag: '--bad-service',
+    value: 'unit',
+    help: 'with --method physical: stop and start BS with systemctl stop/start <unit> on BS host',
+    kind: { type: 'text', what: 'a systemd unit name', pattern: /^[A-Za-z0-9@._:-]+$/ },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'badStopCommand',
+    flag: '--bad-stop-command',
+    value: 'command',
+    help: 'with --method physical: the command that stops BS (run with sh -c on BS host; returns once BS is down)',
+    kind: { type: 'text', what: 'a command' },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'badStartCommand',
+    flag: '--bad-start-command',
+    value: 'command',
+    help: 'with --method physical: the command that starts BS (run with sh -c on BS host)',
+    kind: { type: 'text', what: 'a command' },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+] as const satisfies readonly OptionSpec[];
 const PAIR = ['status', 'check'] as const;
 const tlsFile = (s: Settings, f: 'ca' | 'cert' | 'key') => s.tls?.[f];
 
@@ -207,13 +272,14 @@ export const OPTIONS = [
     key: 'method',
     flag: '--method',
     value: 'method',
-    help: 'classic: the seed procedure (GS locked during the copy); online: no lock on GS',
-    kind: { type: 'enum', choices: ['classic', 'online'] },
+    help: 'classic: the seed procedure (GS locked during the copy); online: no lock on GS; physical: mariadb-backup of the data files (MariaDB); clone: CLONE INSTANCE (MySQL 8.0.17+)',
+    kind: { type: 'enum', choices: ['classic', 'online', 'physical', 'clone'] },
     default: 'classic',
     commands: ['recover'],
     file: true,
     resume: true,
   },
+  ...PHYSICAL_OPTIONS,
   {
     key: 'backup',
     flag: '--backup',

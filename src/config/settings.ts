@@ -22,7 +22,16 @@ export interface Settings {
   replUser: string;
   password: string;
   replPassword: string;
-  method: 'classic' | 'online';
+  method: 'classic' | 'online' | 'physical' | 'clone';
+  /** [user@]host[:port]: run GS's / BS's host commands (--method physical) through ssh; absent: on this machine. */
+  goodSsh?: string;
+  badSsh?: string;
+  /** An ssh_config file for those ssh calls (-F). */
+  sshConfig?: string;
+  /** How BS is stopped and started (--method physical): a systemd unit, or two commands run on BS's host. */
+  badService?: string;
+  badStopCommand?: string;
+  badStartCommand?: string;
   /** How replication resumes: by binary log file/position or by GTID; auto follows what the pair used. */
   positioning: 'auto' | 'file' | 'gtid';
   /** Keep what only BS holds before the copy: auto (when there is any), all (every schema), none (--no-backup). */

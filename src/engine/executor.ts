@@ -42,6 +42,7 @@ import { describeConnection, parseConnections } from '../recovery/connections.js
 import type { ActionMode, Emit } from '../recovery/events.js';
 import type { RecoveryState } from '../recovery/state.js';
 import type { Prompter } from './prompter.js';
+import { HostActions } from './host-actions.js';
 
 /** Statements that cannot change anything on a server. */
 export function isReadOnlyStatement(sql: string): boolean {
@@ -71,6 +72,8 @@ export interface ExecutorDeps {
   signal: AbortSignal;
   /** Every action as it ran (or would run), for the journal. */
   record: (r: Executed) => void;
+  /** The session ids the tool holds (a session replaced after BS restarted is ours too). */
+  ownThreadIds?: Record<Role, number[]>;
 }
 
 /** Copies, exports and connection lists act on GS or BS only: a ring's D gets statements and waits. */
@@ -88,7 +91,19 @@ export class Executor {
   /** GS's read-lock session, between the lock action and the unlock action. */
   private lock?: GlobalReadLock;
 
-  constructor(private readonly deps: ExecutorDeps) {}
+  private readonly hostActions: HostActions;
+
+  constructor(private readonly deps: ExecutorDeps) {
+    this.hostActions = new HostActions({
+      live: deps.live,
+      settings: deps.settings,
+      sessions: deps.sessions,
+      emit: deps.emit,
+      signal: deps.signal,
+      record: (step, role, text, mode) => this.record(step, role, text, mode),
+      onSession: (role, id) => deps.ownThreadIds?.[role].push(id),
+    });
+  }
 
   get live(): boolean {
     return this.deps.live;
@@ -175,6 +190,14 @@ export class Executor {
         return this.wait(step, a, state, b);
       case 'connections':
         return this.connections(step, a, state);
+      case 'host':
+        return this.hostActions.host(step, a, state);
+      case 'stream':
+        return this.hostActions.stream(step, a, state);
+      case 'swap-datadir':
+        return this.hostActions.swapDatadir(step, a, state);
+      case 'clone':
+        return this.hostActions.clone(step, a);
       case 'ask': {
         const text = renderAction(a)[0].text;
         if (!this.live) {

@@ -129,15 +129,30 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   let current: Step | undefined;
   const record = (r: Executed) => {
     executed.push(r);
-    if (journal && current) journal.step(current.id).executed.push({ role: r.role, text: r.text, mode: r.mode, at: new Date().toISOString() });
+    if (!journal || !current) return;
+    journal.step(current.id).executed.push({ role: r.role, text: r.text, mode: r.mode, at: new Date().toISOString() });
+    // Written as each action starts: a run killed outright (SIGKILL, a lost host) still leaves what it had begun,
+    // e.g. which of the physical copy's renames of BS's datadir ran.
+    journal.save();
   };
   let clients: Promise<Clients> | undefined;
+  const ownThreadIds = { GS: sessions.GS ? [sessions.GS.threadId] : [], BS: sessions.BS ? [sessions.BS.threadId] : [] };
   // The executor's events also tell the journal when GS was locked and when the copy ran (the report's timeline).
   const track: Emit = (e) => {
     if (journal) trackSpans(journal.data, e);
     emit(e);
   };
-  const exec = new Executor({ live: !dry, settings, sessions, clients: () => (clients ??= findClients()), prompter, emit: track, signal, record });
+  const exec = new Executor({
+    live: !dry,
+    settings,
+    sessions,
+    clients: () => (clients ??= findClients()),
+    prompter,
+    emit: track,
+    signal,
+    record,
+    ownThreadIds,
+  });
   const ctx: RecoveryContext = {
     settings,
     identity: { GS: sessions.GS?.identity, BS: sessions.BS?.identity },
@@ -148,7 +163,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     signal,
     emit,
     journalPath,
-    ownThreadIds: { GS: sessions.GS ? [sessions.GS.threadId] : [], BS: sessions.BS ? [sessions.BS.threadId] : [] },
+    ownThreadIds,
   };
   const ring = settings.ring;
   if (ring)

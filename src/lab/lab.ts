@@ -11,7 +11,19 @@ import { readCoordinates, readReplicaStatus, replicaRunning } from '../adapters/
 import { stmt } from '../dialect/statement.js';
 import { UsageError } from '../base/errors.js';
 import { stateDir } from '../config/paths.js';
-import { assertPortFree, freePort, initDatadir, isRunning, mariadbdPath, startServer, stopServer, type LabServer, type ServerSpec } from './mariadbd.js';
+import {
+  assertPortFree,
+  freePort,
+  initDatadir,
+  isRunning,
+  mariadbdPath,
+  serverArgs,
+  startServer,
+  stopServer,
+  type LabServer,
+  type ServerSpec,
+} from './mariadbd.js';
+import { currentPid, serviceCommands, writeServiceScripts } from './service.js';
 import { makeCertificates, type LabTls } from './tls.js';
 
 export type Which = 'a' | 'b' | 'c';
@@ -73,10 +85,10 @@ export class Lab {
     return this.state.dir;
   }
   get a(): LabServer {
-    return this.state.a;
+    return this.server('a');
   }
   get b(): LabServer {
-    return this.state.b;
+    return this.server('b');
   }
   get gtid(): boolean {
     return this.state.gtid;
@@ -84,14 +96,20 @@ export class Lab {
   get masters(): number {
     return this.state.masters ?? 2;
   }
+
+  /** The commands that stop and start a lab server as a service would (for --bad-stop-command/--bad-start-command). */
+  serviceCommands(which: Which): { stop: string; start: string } {
+    return serviceCommands(this.server(which));
+  }
   /** The members in replication order: a, b (a pair) or a, b, c (a ring a → b → c → a). */
   get members(): Which[] {
     return this.state.c ? ['a', 'b', 'c'] : ['a', 'b'];
   }
+  /** The server, with the pid it runs under now (its service script may have restarted it: see service.ts). */
   server(which: Which): LabServer {
     const s = this.state[which];
     if (!s) throw new UsageError(`lab: no server ${which} in a lab of ${this.masters} masters`);
-    return s;
+    return { ...s, pid: currentPid(s) };
   }
   /** The other server of a pair; in a ring, the upstream (the one `which` replicates from). */
   other(which: Which): Which {
@@ -161,6 +179,7 @@ export class Lab {
     const s = this.server(which);
     const base = spec(s.name, s.dir, s.port, s.serverId, { ...this.state, masters: this.masters });
     const started = await startServer({ ...base, extraArgs: [...(base.extraArgs ?? []), ...extraArgs] });
+    writeServiceScripts(started, serverArgs({ ...base, extraArgs: [...(base.extraArgs ?? []), ...extraArgs] }));
     this.state[which] = started;
     this.save();
   }
@@ -220,7 +239,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     for (const n of names.slice(1)) await initDatadir(join(dir, n, 'data'), join(dir, 'a', 'data'));
     const servers = await Promise.all(
       names.map(async (n, i) => {
-        const s = await startServer(spec(n, join(dir, n), ports[i], i + 1, st));
+        const sp = spec(n, join(dir, n), ports[i], i + 1, st);
+        const s = await startServer(sp);
+        writeServiceScripts(s, serverArgs(sp));
         started.push(s);
         return s;
       }),

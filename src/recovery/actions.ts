@@ -3,6 +3,7 @@
 // an action runs (coordinates, a snapshot position, a connection id) is a named slot: shown as <name>, filled from
 // the bindings an earlier action captured, and checked against its pattern before anything is sent.
 import type { Row } from '../adapters/mysql/session.js';
+import { describeHost, type HostAccess } from '../adapters/shell/host-exec.js';
 import type { Statement } from '../dialect/statement.js';
 import { shellQuote } from '../config/shell-quote.js';
 import type { DataSummary, RecoveryState } from './state.js';
@@ -97,7 +98,9 @@ export type Fact =
   /** The replication account holds CONNECTION_ADMIN or SUPER (MySQL): offline_mode does not refuse its logins. */
   | { fact: 'replication-account-exempt'; is: boolean }
   /** BS holds schemas, rows or transactions that GS does not. */
-  | { fact: 'bs-only'; is: boolean };
+  | { fact: 'bs-only'; is: boolean }
+  /** A server plugin (MySQL's clone) is not installed and active on `role`. */
+  | { fact: 'plugin-missing'; role: Role; plugin: 'clone'; is: boolean };
 
 export interface Branch {
   /** Shown after "only": "if super_read_only is ON then (not measured: …)". */
@@ -252,7 +255,96 @@ export interface AskAction extends Base {
   onNo?: (state: RecoveryState) => void;
 }
 
-export type Action = SqlAction | LockAction | UnlockAction | CopyAction | ExportAction | KeepRowsAction | WaitAction | ConnectionsAction | AskAction;
+/** A command on a server's host (`role` is whose host): run here, or over ssh (see adapters/shell/host-exec.ts). */
+export interface HostAction extends Base {
+  kind: 'host';
+  host: HostAccess;
+  command: CommandLine;
+  /** Killed after this long: a hung command must not hold the run. */
+  timeoutSeconds: number;
+  /** Its standard output, for later slots and the state. */
+  capture?: (stdout: string, state: RecoveryState) => void;
+}
+
+/** One end of a stream: a command on a role's host. */
+export interface HostEnd {
+  role: Role;
+  host: HostAccess;
+  command: CommandLine;
+}
+
+export interface StreamOutcome {
+  bytes: number;
+  seconds: number;
+}
+
+/** `from | to` between two hosts (each end local or over ssh), checked for completeness like the copy. */
+export interface StreamAction extends Base {
+  kind: 'stream';
+  from: HostEnd;
+  to: HostEnd;
+  /** What `from` writes on its stderr only when it completed (mariadb-backup: "completed OK!"). */
+  fromCompleted: RegExp;
+  estimateBytes?: number;
+  capture?: (o: StreamOutcome, state: RecoveryState) => void;
+}
+
+export interface SwapOutcome {
+  /** Which datadir BS runs on once the action ends: the copy, its previous one (rolled back), or none (down). */
+  running: 'copy' | 'previous' | 'none';
+  /** Where BS's previous datadir is now. */
+  kept?: string;
+  seconds: number;
+}
+
+/**
+ * BS stopped, its datadir kept under another name, the prepared copy moved into place (owner as before), BS started and
+ * reconnected. If BS does not come back on the copy, its previous datadir goes back and BS is started on that: BS is
+ * left running on a complete datadir either way, and the outcome says which.
+ */
+export interface SwapDatadirAction extends Base {
+  kind: 'swap-datadir';
+  host: HostAccess;
+  datadir: string;
+  incoming: string;
+  kept: string;
+  stop: CommandLine;
+  start: CommandLine;
+  /** Longest wait for each of stop, start and BS accepting connections. */
+  timeoutSeconds: number;
+  capture?: (o: SwapOutcome, state: RecoveryState) => void;
+}
+
+/**
+ * CLONE INSTANCE on BS (MySQL 8.0.17+): BS replaces its data with GS's and restarts itself; the executor waits until BS
+ * answers again and reconnects. A statement that ends the session is expected here, not a failure.
+ */
+export interface CloneAction extends Base {
+  kind: 'clone';
+  statement: Statement;
+  /** Longest wait for the clone and for BS to answer after its restart. */
+  timeoutSeconds: number;
+}
+
+export type Action =
+  | CloneAction
+  | SqlAction
+  | LockAction
+  | UnlockAction
+  | CopyAction
+  | ExportAction
+  | KeepRowsAction
+  | WaitAction
+  | ConnectionsAction
+  | AskAction
+  | HostAction
+  | StreamAction
+  | SwapDatadirAction;
+
+/** "[local] $ cmd" or "[ssh root@db2] $ cmd": every host command is shown with where it runs. */
+export function hostCommandText(host: HostAccess, c: CommandLine): string {
+  return `[${describeHost(host)}] $ ${renderCommand(c)}`;
+}
 
 /** One line of a rendered plan: what the operator reads, the journal keeps and the tests compare. */
 export interface PlanLine {
@@ -294,6 +386,27 @@ export function renderAction(a: Action, b: Bindings = {}): PlanLine[] {
       return [line(a.list.shown), line(a.kill.shown, { when: 'for each client connection found, after you say yes' })];
     case 'ask':
       return [line(`ask: ${a.question}`)];
+    case 'host':
+      return [line(hostCommandText(a.host, a.command))];
+    case 'clone':
+      return [line(a.statement.shown), line(`wait until BS has restarted and accepts connections (at most ${a.timeoutSeconds} s)`)];
+    case 'stream':
+      return [line(`${hostCommandText(a.from.host, a.from.command)} | ${a.to.role}: ${hostCommandText(a.to.host, a.to.command)}`)];
+    case 'swap-datadir': {
+      const on = (argv: string[]) => hostCommandText(a.host, { program: argv[0], args: argv.slice(1) });
+      const rollback = 'only if BS does not accept connections on the copy: its previous datadir goes back';
+      return [
+        line(hostCommandText(a.host, a.stop), { note: 'BS goes down' }),
+        line(on(['mv', a.datadir, a.kept]), { note: 'BS’s previous datadir, kept' }),
+        line(on(['mv', a.incoming, a.datadir])),
+        line(on(['chown', '-R', `--reference=${a.kept}`, a.datadir]), { note: 'the owner BS’s datadir had' }),
+        line(hostCommandText(a.host, a.start)),
+        line(`wait until BS accepts connections (at most ${a.timeoutSeconds} s)`),
+        line(on(['mv', a.datadir, `${a.incoming}.failed`]), { when: rollback }),
+        line(on(['mv', a.kept, a.datadir]), { when: rollback }),
+        line(hostCommandText(a.host, a.start), { when: rollback }),
+      ];
+    }
   }
 }
 

@@ -2,20 +2,56 @@
 import type { RecoveryContext } from './context.js';
 
 export interface CopyMethod {
-  name: 'classic' | 'online';
+  name: 'classic' | 'online' | 'physical' | 'clone';
   /** GS is under FLUSH TABLES WITH READ LOCK from step 3 to step 5 (the seed's procedure). */
   locksGs: boolean;
-  /** Where GS's coordinates come from: recorded under the lock, or read from the dump's own header. */
-  coordinatesFrom: 'lock' | 'dump';
+  /**
+   * Where GS's coordinates come from: recorded under the lock, read from the dump's own header, from the physical
+   * copy's binlog info file (mariadb-backup), or from performance_schema.clone_status (MySQL CLONE).
+   */
+  coordinatesFrom: 'lock' | 'dump' | 'backup' | 'clone';
   /** How the dump reads a consistent state (mysqldump --lock-all-tables, or --single-transaction). */
   dump: 'lock-all-tables' | 'snapshot';
   /** Consistent only when every copied table is transactional and no DDL runs on GS (checked by the preflight). */
   needsTransactionalTables: boolean;
+  /** Step 3's line when GS is not locked: how the copy is consistent without it. */
+  noLockNote?: string;
+  /** What happens to BS that the question before steps 3–5 must say (it is restarted on the copy). */
+  bsRestart?: string;
 }
 
 const METHODS: Record<CopyMethod['name'], CopyMethod> = {
   classic: { name: 'classic', locksGs: true, coordinatesFrom: 'lock', dump: 'lock-all-tables', needsTransactionalTables: false },
-  online: { name: 'online', locksGs: false, coordinatesFrom: 'dump', dump: 'snapshot', needsTransactionalTables: true },
+  online: {
+    name: 'online',
+    locksGs: false,
+    coordinatesFrom: 'dump',
+    dump: 'snapshot',
+    needsTransactionalTables: true,
+    noLockNote: 'Online method: no lock; the dump takes a consistent snapshot and carries GS coordinates.',
+  },
+  // mariadb-backup takes its own, short BACKUP STAGE locks and writes GS's coordinates into the copy.
+  physical: {
+    name: 'physical',
+    locksGs: false,
+    coordinatesFrom: 'backup',
+    dump: 'snapshot',
+    needsTransactionalTables: false,
+    noLockNote:
+      'Physical method: no read lock of the tool’s own; mariadb-backup blocks GS’s commits only for its BLOCK_COMMIT stage and writes GS’s coordinates into the copy.',
+    bsRestart: 'BS is stopped and started on the copy, its datadir kept under a dated name',
+  },
+  // CLONE INSTANCE takes no lock that blocks DML on the donor; the coordinates come from clone_status.
+  clone: {
+    name: 'clone',
+    locksGs: false,
+    coordinatesFrom: 'clone',
+    dump: 'snapshot',
+    needsTransactionalTables: false,
+    noLockNote:
+      'Clone method: no read lock; CLONE INSTANCE copies GS’s InnoDB data while GS writes, and performance_schema.clone_status gives its coordinates.',
+    bsRestart: 'BS replaces its data with the clone and restarts itself',
+  },
 };
 
 export const copyMethod = (ctx: Pick<RecoveryContext, 'settings'>): CopyMethod => METHODS[ctx.settings.method];

@@ -17,6 +17,7 @@ import { decidePositioning, usesGtidPositioning } from './positioning.js';
 import { has } from '../dialect/dialect.js';
 import { dumpPlan } from '../adapters/shell/dump-args.js';
 import { bsOnlyChecks } from './bs-only.js';
+import { physicalChecks } from './physical/preflight.js';
 
 export type { Check, Verdict };
 
@@ -167,7 +168,10 @@ export async function dumpChecks(ctx: RecoveryContext): Promise<Check[]> {
   });
   const backup = dumpPlan(c, { optionFile: '', consistency: 'lock-all-tables', server: ctx.dialect.BS.version, purpose: 'backup' });
   const against = `${c.dump.command} ${c.dump.version} against ${versionLabel(ctx.dialect.GS.version)}`;
-  if (copy.problems.length) return copy.problems.map((p) => ({ verdict: 'stop', check: 'dump program', detail: p }));
+  // The physical and clone methods copy without the dump program: it only keeps what BS alone holds (step 2).
+  const dumpCopies = ['lock', 'dump'].includes(copyMethod(ctx).coordinatesFrom);
+  if (!dumpCopies) copy.reasons = [];
+  if (dumpCopies && copy.problems.length) return copy.problems.map((p) => ({ verdict: 'stop', check: 'dump program', detail: p }));
   const reasons = [...new Set([...copy.reasons.map((r) => `copy: ${r}`), ...backup.reasons.map((r) => `backup: ${r}`)])];
   return [{ verdict: 'ok', check: 'dump flags', detail: reasons.length ? `${against}: ${reasons.join('; ')}` : `${against}: no version-specific flag needed` }];
 }
@@ -199,6 +203,7 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
       checks.push(...(await dumpChecks(ctx)));
       checks.push(...assumedVersionNotes(ctx));
     }
+    checks.push(...(await physicalChecks(ctx)));
     return checks;
   }
   const g = ctx.identity.GS!;
@@ -369,5 +374,6 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
           : `GS writes in domain ${String(domains[0])}, BS in domain ${String(domains[1])}`,
       );
   }
+  checks.push(...(await physicalChecks(ctx)));
   return checks;
 }

@@ -32,6 +32,8 @@ export interface RecoveryState {
   /** Foreign connections step 1 killed on BS (ids and users), for the record. */
   killed: Array<{ id: number; user: string; host: string }>;
   copy?: { bytes: number; seconds: number; complete: boolean };
+  /** --method physical: where the copy is, and which datadir BS runs on (so that a stop and --resume can say). */
+  physical?: PhysicalRecord;
   /** What BS holds that GS does not, measured by the preflight (see bs-only.ts). */
   bsOnly?: BsOnly;
   /** Where step 2 kept it (or that the operator chose not to). */
@@ -50,6 +52,17 @@ export interface RingRecord {
   bsAfterImport?: Coordinates;
   /** D reached the copy's coordinates (step 9): a resumed run does not catch it up again. */
   dCaughtUp?: boolean;
+}
+
+export interface PhysicalRecord {
+  datadir: string;
+  /** Where the copy was streamed and prepared, beside the datadir. */
+  incoming: string;
+  prepared: boolean;
+  /** Once the swap ran: BS runs on the copy, on its previous datadir (rolled back), or not at all. */
+  running?: 'copy' | 'previous' | 'none';
+  /** BS's previous datadir, kept under a dated name. */
+  kept?: string;
 }
 
 export const emptyState = (): RecoveryState => ({ fence: [], killed: [] });

@@ -106,7 +106,7 @@ export const START: Record<string, StartingState> = {
 
 export interface Case {
   version: string;
-  method: 'classic' | 'online';
+  method: 'classic' | 'online' | 'clone';
   positioning: 'file' | 'gtid';
   client: ClientInfo;
   start: StartingState;
@@ -161,6 +161,10 @@ function simulatedRead(world: World, c: Case) {
     if (/DATA_LENGTH/.test(sql)) return [{ bytes: 1_000_000 }];
     if (/information_schema\.PROCESSLIST/.test(sql)) return [];
     if (/CONNECTION_ADMIN|Super_priv/i.test(sql)) return c.start.replExempt ? [{ exempt: 1 }] : [{ exempt: 0 }];
+    // --method clone: the plugin not installed yet (the plan installs it), the clone completed, BS's uuid kept.
+    if (/information_schema\.PLUGINS/.test(sql)) return [];
+    if (/performance_schema\.clone_status/.test(sql)) return [{ state: 'Completed', binlog_file: 'binlog.000003', binlog_position: 157, gtid_executed: '' }];
+    if (/@@GLOBAL\.server_uuid/.test(sql)) return [{ server_uuid: `uuid-${role === 'GS' ? 1 : 2}` }];
     throw new Error(`simulated server: no answer for ${s.shown}`);
   };
 }

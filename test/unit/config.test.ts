@@ -37,7 +37,7 @@ describe('settings', () => {
     expect(error({ good: '', bad: 'db2' })).toMatch(/--good/);
     expect(error({ good: 'db1', bad: 'db2', user: '' })).toMatch(/--user must not be empty/);
     expect(error({ good: 'db1', bad: 'db2', lockWaitTimeout: 'soon' })).toMatch(/--lock-wait-timeout/);
-    expect(error({ good: 'db1', bad: 'db2', method: 'fast' })).toMatch(/--method must be classic or online/);
+    expect(error({ good: 'db1', bad: 'db2', method: 'fast' })).toMatch(/--method must be classic, online, physical or clone/);
     expect(error({ bad: 'db2' })).toMatch(/--good is required/);
     expect(error({ good: 'db1' })).toMatch(/--bad is required/);
     expect(error({ good: 'db1', bad: 'db2', sslCa: '/nonexistent/ca.pem' })).toMatch(/--ssl-ca: \/nonexistent\/ca.pem does not exist/);

@@ -61,6 +61,13 @@ function sample(o: OptionSpec): unknown {
     case 'ring':
       // A ring in which the base's --bad (db2) replicates from the base's --good (db1).
       return 'db1:3306,db2:3306,[2001:db8::3]:3399';
+    // Texts with a pattern: a value it admits.
+    case 'goodSsh':
+      return 'root@db-good.example:2222';
+    case 'badSsh':
+      return 'db-bad.example';
+    case 'badService':
+      return 'mariadb@main.service';
   }
   const k = o.kind;
   switch (k.type) {

@@ -7,7 +7,9 @@ import { CLIENTS, START, VERSIONS, replayConnected, replayOffline, type Case } f
 function cases(version: string): Case[] {
   const mysql = !/MariaDB/.test(version);
   const out: Case[] = [];
-  for (const method of ['classic', 'online'] as const)
+  // --method clone where the clone plugin exists (MySQL 8.0.17+).
+  const clone = mysql && /^(8\.0\.(1[7-9]|[2-9]\d)|8\.[1-9]|9)/.test(version);
+  for (const method of ['classic', 'online', ...(clone ? (['clone'] as const) : [])] as const)
     for (const positioning of ['file', 'gtid'] as const)
       for (const [name, start] of Object.entries(START)) {
         // MySQL file/position: on a pair without GTIDs, and on one that had them (and auto-positioned; GTID_ONLY 8.0.27+).

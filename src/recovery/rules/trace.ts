@@ -46,6 +46,7 @@ export function traceAction(step: number, a: Action, extra: Partial<Common> = {}
   switch (a.kind) {
     case 'sql':
     case 'unlock':
+    case 'clone':
       return [{ ...base, kind: 'sql', text: renderText(a.statement.shown) }];
     case 'lock':
       return a.statements.map((s) => ({ ...base, kind: 'sql', text: renderText(s.shown) }));
@@ -67,6 +68,11 @@ export function traceAction(step: number, a: Action, extra: Partial<Common> = {}
       return [];
     case 'keep-rows':
       // Reads BS's rows into a file: nothing a server could refuse for the fence or GTID state the rules model.
+      return [];
+    case 'host':
+    case 'stream':
+    case 'swap-datadir':
+      // Commands on the servers' hosts (the physical copy): no statement a server could refuse.
       return [];
   }
 }

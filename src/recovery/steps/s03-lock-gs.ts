@@ -41,8 +41,8 @@ export const lockGs: Step = {
     if (!copyMethod(ctx).locksGs)
       return {
         actions,
-        notes: ['Online method: no lock; the dump takes a consistent snapshot and carries GS coordinates.'],
-        question: `${sources(ctx)}Stop replication on ${gs} and copy all its data over ${bs}${lossNotice(ctx)} from a consistent snapshot, without locking GS (steps 3–5)?`,
+        notes: [copyMethod(ctx).noLockNote ?? ''],
+        question: `${sources(ctx)}Stop replication on ${gs} and copy all its data over ${bs}${lossNotice(ctx)} from a consistent snapshot, without locking GS${copyMethod(ctx).bsRestart ? `; ${copyMethod(ctx).bsRestart}` : ''} (steps 3–5)?`,
       };
     actions.push({
       kind: 'lock',

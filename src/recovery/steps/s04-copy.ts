@@ -11,6 +11,8 @@ import { mariadbGtid, mysqlGtid, usesGtidPositioning } from '../positioning.js';
 import { StepFailed } from '../../base/errors.js';
 import type { Step } from './step.js';
 import { copyMethod } from '../copy-method.js';
+import { otherCopyPlan } from '../physical/method-plan.js';
+import { physicalDuring } from '../physical/plan.js';
 
 /** Schemas only BS has: --all-databases from GS would leave them behind, so the copy would not match. */
 async function bsOnlySchemas(ctx: RecoveryContext): Promise<string[]> {
@@ -58,8 +60,10 @@ export const copyData: Step = {
   on: 'GS → BS',
   restartAt: 3,
   after: () => ({ BS: 'holds a complete copy of GS' }),
-  during: () => ({ BS: 'may hold a PARTIAL copy; no replication configured on it' }),
+  during: (ctx) => physicalDuring(ctx) ?? { BS: 'may hold a PARTIAL copy; no replication configured on it' },
   async plan(ctx) {
+    const other = await otherCopyPlan(ctx);
+    if (other) return other;
     // super_read_only (MySQL) refuses the DROP, the reset and the import even to SUPER: lifted first, put back last.
     const { lift, restore } = await aroundOwnWrites(ctx, 'the drop and the import');
     const actions: Action[] = [...lift, ...(await dropBsOnlySchemas(ctx))];

@@ -10,7 +10,8 @@ export const unlockGs: Step = {
   restartAt: 3,
   after: () => ({ GS: 'not locked: accepting writes' }),
   async plan(ctx) {
-    if (!copyMethod(ctx).locksGs) return { actions: [], notes: ['Online method: GS was never locked; nothing to release.'] };
+    const m = copyMethod(ctx);
+    if (!m.locksGs) return { actions: [], notes: [`${m.name[0].toUpperCase()}${m.name.slice(1)} method: GS was never locked; nothing to release.`] };
     return { actions: [{ kind: 'unlock', role: 'GS', statement: stmt('UNLOCK TABLES'), note: 'on the session that holds the lock; GS accepts writes again' }] };
   },
 };

@@ -1,0 +1,130 @@
+// Step 4 of --method clone (MySQL 8.0.17+), over SQL connections only: the clone plugin installed where it is missing,
+// BS told that GS is a valid donor, CLONE INSTANCE run on BS (BS replaces its data with GS's and restarts), then GS's
+// coordinates read from performance_schema.clone_status and BS's server_uuid checked to have survived. The rules it
+// relies on are in ../rules/clone-rules.ts, with the manual's words.
+import { clonePluginStatus, cloneInstance, installClonePlugin, readCloneStatus, setCloneDonorList } from '../../dialect/clone.js';
+import { stmt } from '../../dialect/statement.js';
+import { StepFailed } from '../../base/errors.js';
+import type { Action, Role, SqlAction } from '../actions.js';
+import { reachable, type RecoveryContext } from '../context.js';
+import type { Check } from '../events.js';
+import { aroundOwnWrites, unmeasured } from '../fence.js';
+import { mysqlGtid } from '../positioning.js';
+import { cloneVerdicts } from '../rules/clone-rules.js';
+import type { StepPlan } from '../steps/step.js';
+
+async function pluginMissing(ctx: RecoveryContext, role: Role): Promise<boolean | undefined> {
+  if (!reachable(ctx, role)) return undefined;
+  const rows = await ctx.read(role, clonePluginStatus());
+  return String(rows[0]?.status ?? '').toUpperCase() !== 'ACTIVE';
+}
+
+async function installWhereMissing(ctx: RecoveryContext, role: Role): Promise<SqlAction[]> {
+  const missing = await pluginMissing(ctx, role);
+  const action: SqlAction = { kind: 'sql', role, statement: installClonePlugin(), note: 'the clone plugin is not active there' };
+  if (missing === undefined)
+    return [
+      {
+        ...action,
+        branch: {
+          text: `if the clone plugin is not active on ${role} (${unmeasured(ctx)})`,
+          all: [{ fact: 'plugin-missing', role, plugin: 'clone', is: true }],
+        },
+      },
+    ];
+  return missing ? [action] : [];
+}
+
+export async function clonePlan(ctx: RecoveryContext): Promise<StepPlan> {
+  const s = ctx.settings;
+  const donor = s.goodAddress;
+  const timeoutSeconds = Math.max(600, s.stallTimeout * 10);
+  const { lift, restore } = await aroundOwnWrites(ctx, 'the clone');
+  const gtid = mysqlGtid(ctx);
+  const uuid = ctx.identity.BS?.serverUuid;
+  const actions: Action[] = [
+    ...(await installWhereMissing(ctx, 'GS')),
+    ...(await installWhereMissing(ctx, 'BS')),
+    { kind: 'sql', role: 'BS', statement: setCloneDonorList(donor.host, donor.port, ctx.dialect.BS.quoting), note: 'BS accepts GS as its donor' },
+    ...lift,
+    {
+      kind: 'clone',
+      role: 'BS',
+      statement: cloneInstance({ user: s.user, host: donor.host, port: donor.port, password: s.password }, ctx.dialect.BS.quoting),
+      timeoutSeconds,
+      note: 'replaces all data on BS with GS’s InnoDB data (accounts and grants become GS’s); BS restarts itself',
+    },
+    {
+      kind: 'sql',
+      role: 'BS',
+      statement: readCloneStatus(),
+      note: `GS’s coordinates at the clone’s point: file, position${gtid ? ', GTID set' : ''}`,
+      capture: (rows, state) => {
+        const r = rows[0];
+        if (!r || String(r.state).toLowerCase() !== 'completed' || !r.binlog_file)
+          throw new StepFailed(
+            `the clone did not complete (clone_status: ${String(r?.state ?? 'no row')}${r?.error_message ? `, ${String(r.error_message)}` : ''})`,
+            4,
+            'Run again with --resume: it restarts from step 3.',
+          );
+        state.gsCoords = { file: String(r.binlog_file), position: Number(r.binlog_position), ...(gtid ? { gtid: String(r.gtid_executed ?? '') } : {}) };
+      },
+    },
+    {
+      kind: 'sql',
+      role: 'BS',
+      statement: stmt('SELECT @@GLOBAL.server_uuid AS server_uuid'),
+      note: 'BS keeps its own server_uuid (auto.cnf is not cloned)',
+      capture: (rows) => {
+        const now = String(rows[0]?.server_uuid ?? '');
+        if (uuid && now !== uuid)
+          throw new StepFailed(
+            `BS came back with server_uuid ${now}, not its own ${uuid}: replication between them would break`,
+            4,
+            'Restore BS’s auto.cnf, restart it, then --resume.',
+          );
+      },
+    },
+  ];
+  // The restart cleared what step 1 set on BS: back on, even after a failure (BS came back unfenced).
+  for (const f of ctx.state.fence)
+    actions.push({ kind: 'sql', role: 'BS', statement: stmt(`SET GLOBAL ${f.variable} = ON`), note: 'the restart cleared what step 1 set', cleanup: true });
+  actions.push(...restore);
+  return {
+    actions,
+    notes: [`Clone method: CLONE INSTANCE from ${donor.host}:${donor.port} on BS, over SQL only; GS takes no lock that blocks its writes.`],
+  };
+}
+
+/** The preflight lines of --method clone: the manual's rules (clone-rules.ts) over what can be measured. */
+export async function cloneChecks(ctx: RecoveryContext): Promise<Check[]> {
+  const connected = reachable(ctx, 'GS') && reachable(ctx, 'BS');
+  const grants = async (role: Role, privilege: string): Promise<boolean | undefined> => {
+    if (!connected) return undefined;
+    const rows = await ctx.read(role, stmt('SHOW GRANTS')).catch(() => undefined);
+    if (!rows) return undefined;
+    const text = rows.map((r) => String(Object.values(r)[0])).join('\n');
+    return new RegExp(`\\b(${privilege}|ALL PRIVILEGES)\\b`, 'i').test(text);
+  };
+  const nonInnodb = connected
+    ? await ctx
+        .read(
+          'GS',
+          stmt(
+            "SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t, ENGINE AS e, TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND ENGINE <> 'InnoDB' AND TABLE_ROWS > 0 AND TABLE_SCHEMA NOT IN ('mysql', 'sys', 'performance_schema', 'information_schema')",
+          ),
+        )
+        .then(
+          (rows) => rows.map((r) => `${String(r.s)}.${String(r.t)} (${String(r.e)}, ${String(r.n)} rows)`),
+          () => undefined,
+        )
+    : undefined;
+  const verdicts = cloneVerdicts({
+    gs: ctx.dialect.GS.version,
+    bs: ctx.dialect.BS.version,
+    gsBackupAdmin: await grants('GS', 'BACKUP_ADMIN'),
+    bsCloneAdmin: await grants('BS', 'CLONE_ADMIN'),
+    nonInnodbWithRows: nonInnodb,
+  });
+  return verdicts.map((v) => ({ verdict: v.verdict, check: `clone: ${v.rule.replace(/^clone-/, '')}`, detail: v.detail }));
+}

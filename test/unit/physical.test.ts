@@ -1,0 +1,185 @@
+// Issue 17, --method physical without a server: ssh targets and argv, the binlog info file, the version rule for
+// mariadb-backup, the step-4 plan as the operator reads it (each command with its host), and the options.
+import { describe, expect, it } from 'vitest';
+import { onHost, parseSshTarget, sshArgs } from '../../src/adapters/shell/host-exec.js';
+import { loadSettings } from '../../src/config/load.js';
+import { resumeLine } from '../../src/config/options.js';
+import { parseVersion } from '../../src/dialect/version.js';
+import { renderAction } from '../../src/recovery/actions.js';
+import { bsServiceCommands, parseBinlogInfo, physicalCopyPlan, physicalPaths } from '../../src/recovery/physical/plan.js';
+import { backupVersionVerdict, parseBackupVersion } from '../../src/recovery/physical/preflight.js';
+import { offlineContext } from '../helpers/offline.js';
+import { UsageError } from '../../src/base/errors.js';
+
+describe('ssh targets', () => {
+  it('parses [user@]host[:port], IPv6 in brackets; refuses anything else', () => {
+    expect(parseSshTarget('db2')).toEqual({ host: 'db2' });
+    expect(parseSshTarget('root@10.0.0.2:2222')).toEqual({ user: 'root', host: '10.0.0.2', port: 2222 });
+    expect(parseSshTarget('admin@[::1]:22')).toEqual({ user: 'admin', host: '::1', port: 22 });
+    for (const bad of ['', 'a b', 'root@', 'host:99999', 'host;rm -rf /', '-oProxyCommand=x']) expect(() => parseSshTarget(bad), bad).toThrow();
+  });
+
+  it('runs non-interactively: BatchMode, bounded connect, no forwarding, the host after --, the command quoted for the remote shell', () => {
+    const c = onHost({ kind: 'ssh', target: { user: 'root', host: 'db2', port: 2222 }, configFile: '/etc/mm/ssh_config' }, [
+      'mbstream',
+      '-x',
+      '-C',
+      "/var/lib/my sql's",
+    ]);
+    expect(c.command).toBe('ssh');
+    expect(c.args).toEqual([
+      '-F',
+      '/etc/mm/ssh_config',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=10',
+      '-o',
+      'ServerAliveInterval=15',
+      '-o',
+      'ServerAliveCountMax=4',
+      '-T',
+      '-a',
+      '-x',
+      '-p',
+      '2222',
+      '-l',
+      'root',
+      '--',
+      'db2',
+      `mbstream -x -C '/var/lib/my sql'\\''s'`,
+    ]);
+    expect(onHost({ kind: 'local' }, ['mbstream', '-x']).command).toBe('mbstream');
+    expect(sshArgs({ kind: 'ssh', target: { host: 'h' } })).not.toContain('-p');
+  });
+
+  it('no password reaches a child through the environment', () => {
+    const saved = process.env.MMRECOVER_PASSWORD;
+    process.env.MMRECOVER_PASSWORD = 'sekret';
+    try {
+      expect(Object.values(onHost({ kind: 'ssh', target: { host: 'h' } }, ['true']).env ?? {})).not.toContain('sekret');
+    } finally {
+      if (saved === undefined) delete process.env.MMRECOVER_PASSWORD;
+      else process.env.MMRECOVER_PASSWORD = saved;
+    }
+  });
+});
+
+describe('the copy’s coordinates and tools', () => {
+  it('reads file, position and GTID from xtrabackup_binlog_info / mariadb_backup_binlog_info', () => {
+    expect(parseBinlogInfo('mysql-bin.000003\t1234\t0-1-42,1-1-7\n')).toEqual({ file: 'mysql-bin.000003', position: 1234, gtid: '0-1-42,1-1-7' });
+    expect(parseBinlogInfo('mysql-bin.000001\t328\t\n')).toEqual({ file: 'mysql-bin.000001', position: 328, gtid: '' });
+    expect(parseBinlogInfo('')).toBeUndefined();
+    expect(parseBinlogInfo('garbage')).toBeUndefined();
+  });
+
+  it('mariadb-backup must be of the server’s release series (patch: a warning)', () => {
+    const v = parseBackupVersion('mariadb-backup based on MariaDB server 10.11.19-MariaDB debian-linux-gnu (x86_64)')!;
+    expect(v).toEqual({ major: 10, minor: 11, patch: 19 });
+    expect(backupVersionVerdict(v, parseVersion('10.11.19-MariaDB')).verdict).toBe('ok');
+    expect(backupVersionVerdict(v, parseVersion('10.11.8-MariaDB')).verdict).toBe('warn');
+    expect(backupVersionVerdict(v, parseVersion('11.4.2-MariaDB'))).toMatchObject({
+      verdict: 'stop',
+      detail: expect.stringMatching(/install the 11\.4 release/),
+    });
+  });
+
+  it('the copy goes beside the datadir; the previous one is kept under a dated name', () => {
+    expect(physicalPaths('/var/lib/mysql', new Date('2026-11-26T09:35:19.123Z'))).toEqual({
+      incoming: '/var/lib/mysql.mmrecover-new',
+      kept: '/var/lib/mysql.mmrecover-kept-20261126-093519',
+    });
+  });
+
+  it('BS is stopped and started with systemctl, or with the operator’s commands through sh -c', () => {
+    expect(bsServiceCommands({ badService: 'mariadb' })).toEqual({
+      stop: { program: 'systemctl', args: ['stop', 'mariadb'] },
+      start: { program: 'systemctl', args: ['start', 'mariadb'] },
+    });
+    expect(bsServiceCommands({ badStopCommand: 'svc stop db', badStartCommand: 'svc start db' })?.start).toEqual({
+      program: 'sh',
+      args: ['-c', 'svc start db'],
+    });
+    expect(bsServiceCommands({ badStopCommand: 'x' })).toBeUndefined();
+  });
+});
+
+describe('the step-4 plan of --method physical', () => {
+  it('shows every command with the host it runs on, and the rollback under its condition', async () => {
+    const ctx = offlineContext(
+      '10.11.19-MariaDB',
+      { positioning: 'gtid', fence: [{ variable: 'read_only', before: 'OFF' }] },
+      {
+        method: 'physical',
+        badService: 'mariadb',
+        goodSsh: 'root@db1',
+        badSsh: 'root@db2:2222',
+      },
+    );
+    const { actions } = await physicalCopyPlan(ctx);
+    const lines = actions
+      .flatMap((a) => renderAction(a))
+      .map((l) => `${l.role}> ${l.text.replace(/kept-\d{8}-\d{6}/g, 'kept-<time>')}${l.when ? `   -- only ${l.when}` : ''}`);
+    expect(lines).toEqual([
+      "BS> [ssh root@db2:2222] $ rm -rf -- '<BS datadir>.mmrecover-new'",
+      "BS> [ssh root@db2:2222] $ mkdir -m 0700 -- '<BS datadir>.mmrecover-new'",
+      "GS> [ssh root@db1] $ mariadb-backup --defaults-extra-file=<0600 option file> --backup --stream=xbstream --log-copy-interval=10 | BS: [ssh root@db2:2222] $ mbstream -x -C '<BS datadir>.mmrecover-new'",
+      "BS> [ssh root@db2:2222] $ mariadb-backup --prepare '--target-dir=<BS datadir>.mmrecover-new'",
+      `BS> [ssh root@db2:2222] $ sh -c 'cat "$1"/mariadb_backup_binlog_info 2>/dev/null || cat "$1"/xtrabackup_binlog_info' sh '<BS datadir>.mmrecover-new'`,
+      'BS> [ssh root@db2:2222] $ systemctl stop mariadb',
+      "BS> [ssh root@db2:2222] $ mv '<BS datadir>' '<BS datadir>.mmrecover-kept-<time>'",
+      "BS> [ssh root@db2:2222] $ mv '<BS datadir>.mmrecover-new' '<BS datadir>'",
+      "BS> [ssh root@db2:2222] $ chown -R '--reference=<BS datadir>.mmrecover-kept-<time>' '<BS datadir>'",
+      'BS> [ssh root@db2:2222] $ systemctl start mariadb',
+      'BS> wait until BS accepts connections (at most 120 s)',
+      "BS> [ssh root@db2:2222] $ mv '<BS datadir>' '<BS datadir>.mmrecover-new.failed'   -- only only if BS does not accept connections on the copy: its previous datadir goes back",
+      "BS> [ssh root@db2:2222] $ mv '<BS datadir>.mmrecover-kept-<time>' '<BS datadir>'   -- only only if BS does not accept connections on the copy: its previous datadir goes back",
+      'BS> [ssh root@db2:2222] $ systemctl start mariadb   -- only only if BS does not accept connections on the copy: its previous datadir goes back',
+      'BS> SET GLOBAL read_only = ON',
+    ]);
+    // No read lock of the tool's own anywhere in the physical plan.
+    expect(lines.join('\n')).not.toMatch(/FLUSH TABLES/);
+  });
+
+  it('captures GS’s coordinates (with the GTID on a GTID pair) from the binlog info the copy carries', async () => {
+    const ctx = offlineContext('10.11.19-MariaDB', { positioning: 'gtid' }, { method: 'physical', badService: 'mariadb' });
+    const { actions } = await physicalCopyPlan(ctx);
+    const read = actions.find((a) => a.kind === 'host' && a.command.args.join(' ').includes('binlog_info'));
+    if (read?.kind !== 'host') throw new Error('no binlog info read');
+    read.capture!('mysql-bin.000009\t777\t1-1-99,2-2-5\n', ctx.state);
+    expect(ctx.state.gsCoords).toEqual({ file: 'mysql-bin.000009', position: 777, gtid: '1-1-99,2-2-5' });
+    expect(() => read.capture!('', ctx.state)).toThrow(/carried no binary log coordinates/);
+  });
+});
+
+describe('options of the physical method', () => {
+  const load = (flags: Record<string, unknown>) => loadSettings({ flags: { good: 'db1', bad: 'db2', ...flags }, env: {}, cwd: '/' });
+
+  it('accepts the method and its host options; refuses a bad ssh target or unit with one line', () => {
+    const s = load({
+      method: 'physical',
+      goodSsh: 'root@db1:22',
+      badSsh: 'db2',
+      badStopCommand: 'systemctl stop mariadb',
+      badStartCommand: 'systemctl start mariadb',
+    });
+    expect(s).toMatchObject({ method: 'physical', goodSsh: 'root@db1:22', badSsh: 'db2' });
+    expect(() => load({ badSsh: 'root@db2; reboot' })).toThrow(UsageError);
+    expect(() => load({ badSsh: 'root@db2; reboot' })).toThrow(/--bad-ssh/);
+    expect(() => load({ badService: 'maria db' })).toThrow(/--bad-service/);
+    expect(() => load({ method: 'rsync' })).toThrow(/classic, online, physical or clone/);
+  });
+
+  it('the resume line repeats the method, the hosts and the stop/start commands (quoted), never a password', () => {
+    const s = {
+      ...load({ method: 'physical', badSsh: 'root@db2', badStopCommand: 'sh /srv/db stop', badStartCommand: 'sh /srv/db start' }),
+      password: 'pw',
+      replPassword: 'r',
+    };
+    const line = resumeLine(s, '/tmp/j.json');
+    expect(line).toContain('--method physical');
+    expect(line).toContain('--bad-ssh root@db2');
+    expect(line).toContain("--bad-stop-command 'sh /srv/db stop' --bad-start-command 'sh /srv/db start'");
+    expect(line).not.toContain('pw');
+  });
+});
