@@ -156,6 +156,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     password: env[PASSWORD_ENV.password] ?? configSecrets.password ?? opt.password,
     replPassword: env[PASSWORD_ENV.replPassword] ?? configSecrets.replPassword,
     method: v.method,
+    parallel: v.parallel,
     positioning: v.positioning,
     backup: v.backup,
     backupDir: v.backupDir,

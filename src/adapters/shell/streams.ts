@@ -1,0 +1,106 @@
+// Several `dump | load` pairs side by side: a parallel copy's data streams. Each pair is runCopyPipe, with all its
+// checks (both exits, stderr, the end marker, the stall guard); the first pair that fails stops all the others at
+// once (SIGKILL), so a failing stream never leaves the rest running against a copy that no longer counts.
+import { CopyAborted, runCopyPipe, type Command, type CopyResult, type Side } from './pipe.js';
+
+export interface StreamRun {
+  /** Named in a failure's message: "shop.orders [1/2]". */
+  label: string;
+  dump: Command;
+  load: Command;
+}
+
+export interface StreamsOptions {
+  streams: StreamRun[];
+  /** Abort kills every pair; the promise then rejects with CopyAborted. */
+  signal?: AbortSignal;
+  secrets?: string[];
+  stallTimeoutMs?: number;
+  onIdle?: (stream: number, idleMs: number, side: Side) => void;
+  servers?: { dump?: string; load?: string };
+  /** Bytes and rows (counted from the stream, an estimate for progress only) of one stream so far. */
+  onProgress?: (stream: number, bytes: number, rows: number) => void;
+  /**
+   * Once per stream, when its output shows it has started on its first table (a dump under --single-transaction has
+   * opened its consistent snapshot by then), or when it ended without one.
+   */
+  onOpened?: (stream: number) => void;
+  /** Once per stream when it has completed (all its checks passed). */
+  onDone?: (stream: number, result: CopyResult & { rows: number }) => void;
+  /** The children's pids of each stream once spawned. */
+  onSpawn?: (stream: number, pids: { dump: number | undefined; load: number | undefined }) => void;
+}
+
+/** The first lines a dump writes for a table's data (comments on, the default; LOCK TABLES/INSERT otherwise). */
+const STARTED_TABLE = /^(-- Dumping data for table|LOCK TABLES|INSERT INTO)/m;
+/** A new row in mysqldump's extended INSERT: "),(" (MySQL) or "),\n(" (MariaDB 10.11+ puts each row on a line). */
+const ROW_START = /\n\(|\),\(/g;
+
+/** Watches one stream's output: whether it started on a table, and about how many rows it carried. */
+class StreamWatch {
+  opened = false;
+  rows = 0;
+  private carry = '';
+
+  constructor(private readonly onOpen: () => void) {}
+
+  push(chunk: Buffer): void {
+    // latin1: one char per byte, so a split multi-byte character cannot hide the ASCII patterns.
+    const text = this.carry + chunk.toString('latin1');
+    if (!this.opened && STARTED_TABLE.test(text)) this.open();
+    // An INSERT's first row follows "VALUES " or "VALUES\n": count the statement, then the row separators.
+    ROW_START.lastIndex = 0;
+    const body = text.slice(this.carry.length > 2 ? this.carry.length - 2 : 0);
+    this.rows += (body.match(ROW_START) ?? []).length + (body.match(/^INSERT INTO .* VALUES \(/gm) ?? []).length;
+    this.carry = text.slice(-64);
+  }
+
+  open(): void {
+    if (this.opened) return;
+    this.opened = true;
+    this.onOpen();
+  }
+}
+
+/**
+ * Run every stream at once. Resolves with each stream's result when all completed; otherwise rejects with the first
+ * failure (its message naming the stream), after every other pair has been killed and has exited.
+ */
+export async function runStreams(o: StreamsOptions): Promise<Array<CopyResult & { rows: number }>> {
+  if (o.signal?.aborted) throw new CopyAborted();
+  const stop = new AbortController();
+  const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
+  let first: Error | undefined;
+  const runs = o.streams.map(async (s, i) => {
+    const watch = new StreamWatch(() => o.onOpened?.(i));
+    try {
+      const r = await runCopyPipe({
+        dump: s.dump,
+        load: s.load,
+        signal,
+        secrets: o.secrets,
+        stallTimeoutMs: o.stallTimeoutMs,
+        servers: o.servers,
+        onIdle: o.onIdle ? (ms, side) => o.onIdle!(i, ms, side) : undefined,
+        onSpawn: (pids) => o.onSpawn?.(i, pids),
+        onChunk: (chunk) => watch.push(chunk),
+        onProgress: (bytes) => o.onProgress?.(i, bytes, watch.rows),
+      });
+      watch.open();
+      const done = { ...r, rows: watch.rows };
+      o.onDone?.(i, done);
+      return done;
+    } catch (err) {
+      if (first === undefined && !(err instanceof CopyAborted && stop.signal.aborted)) {
+        first = err as Error;
+        first.message = `stream ${s.label}: ${first.message}`;
+      }
+      stop.abort();
+      throw err;
+    }
+  });
+  const settled = await Promise.allSettled(runs);
+  if (o.signal?.aborted) throw new CopyAborted();
+  if (first) throw first;
+  return settled.map((r) => (r as PromiseFulfilledResult<CopyResult & { rows: number }>).value);
+}
