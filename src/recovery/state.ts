@@ -29,7 +29,8 @@ export interface RecoveryState {
   offlineModeLifted?: { setByStep1: boolean };
   /** Foreign connections step 1 killed on BS (ids and users), for the record. */
   killed: Array<{ id: number; user: string; host: string }>;
-  copy?: { bytes: number; seconds: number; complete: boolean };
+  /** streams: a parallel copy's data streams (--parallel); GS's coordinates were then recorded by step 4 on the online method. */
+  copy?: { bytes: number; seconds: number; complete: boolean; streams?: number; snapshotLockMs?: number };
   /** What BS holds that GS does not, measured by the preflight (see bs-only.ts). */
   bsOnly?: BsOnly;
   /** Where step 2 kept it (or that the operator chose not to). */

@@ -29,11 +29,12 @@ export async function parallelChoice(ctx: RecoveryContext): Promise<ParallelChoi
   if (given !== undefined && given <= 1) return { streams: 1, why: '--parallel 1: one stream' };
   // MySQL GTID: the import sets gtid_purged, which a server accepts once, from one dump: one stream.
   if (mysqlGtid(ctx)) return { streams: 1, why: 'one stream: a MySQL GTID pair’s copy sets gtid_purged once, from one dump' };
+  // Offline (--assume, or GS did not answer): the streams are cut from GS's tables, which cannot be read.
+  if (!reachable(ctx, 'GS'))
+    return { streams: 1, why: `one stream shown: offline, GS’s tables cannot be read to split the copy${given ? ` into --parallel ${given} streams` : ''}` };
   if (given !== undefined) return { streams: given, why: `--parallel ${given}` };
   const cores = Math.min(PARALLEL_DEFAULT_MAX, Math.max(1, availableParallelism()));
   if (cores <= 1) return { streams: 1, why: 'one stream (default: this machine has one core)' };
-  if (!reachable(ctx, 'GS'))
-    return { streams: 1, why: `one stream (offline: with GS connected, ${cores} streams for a copy of ${mb(PARALLEL_DEFAULT_MIN_BYTES)} or more)` };
   const size = await dataSizeBytes((s) => ctx.read('GS', s));
   if (size < PARALLEL_DEFAULT_MIN_BYTES)
     return { streams: 1, why: `one stream (default: the copy, ~${mb(size)}, is under ${mb(PARALLEL_DEFAULT_MIN_BYTES)}; --parallel ${cores} to split it)` };
@@ -120,7 +121,13 @@ export async function parallelCopyAction(
         }
       : {}),
     capture: (o, state) => {
-      state.copy = { bytes: o.bytes, seconds: o.seconds, complete: true };
+      state.copy = {
+        bytes: o.bytes,
+        seconds: o.seconds,
+        complete: true,
+        streams: o.streams.length,
+        ...(o.snapshotLockMs !== undefined ? { snapshotLockMs: o.snapshotLockMs } : {}),
+      };
     },
   };
 }
