@@ -411,6 +411,14 @@ export class Executor {
         signal: AbortSignal.any([signal, streamsStop.signal]),
         ...common,
         onOpened: () => opened(),
+        // GS first: the copy is lost the moment one stream fails, so the read lock goes before anything else.
+        onFailing: () => {
+          if (this.lock?.held) {
+            void this.releaseLock();
+            emit({ event: 'note', level: 'warn', step, text: 'A copy stream failed: GS read lock released at once; stopping the other streams.' });
+          }
+          snapshotLock?.releaseNow();
+        },
         onProgress: (i, bytes, rows) => progress.update(i, bytes, rows),
         onDone: (i, r) => progress.done(i, r.bytes, r.rows),
         onIdle: (_i, ms, side) => emit({ event: 'activity', id: 'copy', state: 'update', text: idleText(ms, side, settings.stallTimeout) }),

@@ -52,6 +52,11 @@ export interface CopyOptions {
   onIdle?: (idleMs: number, side: Side) => void;
   /** The servers behind each side, named in a stall's message (default: GS for the dump, BS for the import). */
   servers?: { dump?: string; load?: string };
+  /**
+   * A side failed on its own (exited non-zero or was killed, not by us), called at once, before the other side has
+   * been stopped and the promise settles: parallel streams stop each other on it.
+   */
+  onFailed?: (side: Side) => void;
 }
 
 export interface CopyResult {
@@ -278,8 +283,17 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
 
   // If either side dies the other must not linger: an import waiting for input that will never come, or a dump
   // (holding GS's lock) writing into nothing. A dump that exits 0 is left alone: the import finishes the rest.
+  const failedOnItsOwn = (p: Proc) => {
+    if (!failed(p) || p.killedByUs || aborted) return;
+    try {
+      o.onFailed?.(p.side);
+    } catch {
+      /* a notice only */
+    }
+  };
   void dump.exited.then(() => {
     dump.seq = ++seq;
+    failedOnItsOwn(dump);
     if (failed(dump)) {
       guard?.stop();
       terminate(load);
@@ -287,6 +301,7 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
   });
   void load.exited.then(() => {
     load.seq = ++seq;
+    failedOnItsOwn(load);
     guard?.stop();
     terminate(dump);
   });

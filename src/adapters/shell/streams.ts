@@ -27,6 +27,11 @@ export interface StreamsOptions {
   onOpened?: (stream: number) => void;
   /** Once per stream when it has completed (all its checks passed). */
   onDone?: (stream: number, result: CopyResult & { rows: number }) => void;
+  /**
+   * The moment one stream's dump or import fails on its own (before the others are stopped and the promise settles):
+   * the caller releases GS at once.
+   */
+  onFailing?: (stream: number) => void;
   /** The children's pids of each stream once spawned. */
   onSpawn?: (stream: number, pids: { dump: number | undefined; load: number | undefined }) => void;
 }
@@ -68,16 +73,27 @@ class StreamWatch {
  */
 export async function runStreams(o: StreamsOptions): Promise<Array<CopyResult & { rows: number }>> {
   if (o.signal?.aborted) throw new CopyAborted();
-  const stop = new AbortController();
-  const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
+  // One controller per stream: a stream that fails ends its own pair itself (its cause kept); the others are killed.
+  const each = o.streams.map(() => new AbortController());
   let first: Error | undefined;
+  let failing: number | undefined;
+  const stopOthers = (i: number) => {
+    if (failing !== undefined) return;
+    failing = i;
+    each.forEach((c, j) => j !== i && c.abort());
+    o.onFailing?.(i);
+  };
   const runs = o.streams.map(async (s, i) => {
     const watch = new StreamWatch(() => o.onOpened?.(i));
+    const signal = o.signal ? AbortSignal.any([o.signal, each[i].signal]) : each[i].signal;
     try {
       const r = await runCopyPipe({
         dump: s.dump,
         load: s.load,
         signal,
+        // The failing pair's other side goes quickly too: the copy is lost anyway, and GS waits for nothing.
+        killGraceMs: 300,
+        onFailed: () => stopOthers(i),
         secrets: o.secrets,
         stallTimeoutMs: o.stallTimeoutMs,
         servers: o.servers,
@@ -91,11 +107,13 @@ export async function runStreams(o: StreamsOptions): Promise<Array<CopyResult & 
       o.onDone?.(i, done);
       return done;
     } catch (err) {
-      if (first === undefined && !(err instanceof CopyAborted && stop.signal.aborted)) {
+      // The cause is the stream that failed first on its own; the ones we stopped because of it end in CopyAborted.
+      const stopped = err instanceof CopyAborted && failing !== undefined && failing !== i;
+      if (first === undefined && !stopped && !(o.signal?.aborted ?? false)) {
         first = err as Error;
         first.message = `stream ${s.label}: ${first.message}`;
       }
-      stop.abort();
+      stopOthers(i);
       throw err;
     }
   });

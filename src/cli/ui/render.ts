@@ -164,7 +164,7 @@ class HumanRenderer implements Renderer {
         return this.activity(
           'copy',
           'update',
-          `Copying GS → BS: ${formatBytes(e.bytes)}${of} at ${formatBytes(e.rateBytesPerSecond)}/s, ${formatDuration(e.elapsedSeconds)} elapsed${eta}`,
+          `Copying GS → BS: ${formatBytes(e.bytes)}${of} at ${formatBytes(e.rateBytesPerSecond)}/s, ${formatDuration(e.elapsedSeconds)} elapsed${eta}${streamsText(e)}`,
         );
       }
       case 'copy_complete':
@@ -230,4 +230,14 @@ class HumanRenderer implements Renderer {
         return;
     }
   }
+}
+
+/** A parallel copy's extra facts: rows against the estimate, streams, the slowest one, GS's lock so far. */
+function streamsText(e: Extract<RunEvent, { event: 'progress' }>): string {
+  if (!e.streams) return '';
+  const done = e.streams.filter((x) => x.done).length;
+  const rows = e.rows !== undefined ? `; ${e.rows} rows of ~${e.estimateRows ?? '?'}` : '';
+  const slowest = e.slowest ? `, slowest ${e.slowest}` : '';
+  const locked = e.gsLockedSeconds !== undefined ? `; GS locked ${formatDuration(e.gsLockedSeconds)}` : '';
+  return `${rows}; ${done}/${e.streams.length} streams done${slowest}${locked}`;
 }
