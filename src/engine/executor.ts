@@ -380,35 +380,24 @@ export class Executor {
 
       const progress = new StreamsProgress(a.streams, step, emit, bytesBefore);
       if (this.lock?.held) progress.lockedSince = this.lockedAt;
-      // Online: the lock, the coordinates under it, then the streams; released once each has opened its snapshot.
-      let lockedAt = 0;
-      if (a.snapshotLock) {
-        const l = a.snapshotLock;
-        for (const st of l.statements) this.record(step, 'GS', st.shown, 'run');
-        snapshotLock = await GlobalReadLock.acquire(endpointFor(settings, 'GS'), l.statements, {
-          timeoutSeconds: l.timeoutSeconds,
-          signal,
-          connect: { connectTimeoutMs: settings.connectTimeout * 1000, queryTimeoutMs: (l.timeoutSeconds + settings.stallTimeout) * 1000 },
-          keepAliveTimeoutMs: settings.stallTimeout * 1000,
-        });
-        lockedAt = Date.now();
-        progress.lockedSince = lockedAt;
-        watchLock(snapshotLock);
-        for (const r of l.record) {
-          const st = fillStatement(r.statement, b);
-          this.record(step, 'GS', st.shown, 'read');
-          const captured = r.capture?.(await snapshotLock.session.query(st), state);
-          if (captured) Object.assign(b, captured);
-        }
-      }
+      // Online: the imports start (and connect to BS) first; then the lock, the coordinates under it, and only then
+      // the dumps, released once each has opened its snapshot. Classic: everything at once, under step 3's lock.
+      let openGate: () => void = () => undefined;
+      let failGate: (err: unknown) => void = () => undefined;
+      const gate = a.snapshotLock
+        ? new Promise<void>((resolve, reject) => {
+            openGate = resolve;
+            failGate = reject;
+          })
+        : undefined;
       let left = a.streams.length;
       let opened: () => void = () => undefined;
       const allOpened = new Promise<'ok'>((resolve) => (opened = () => --left <= 0 && resolve('ok')));
       const streamsStop = new AbortController();
-      for (const c of a.streams) this.record(step, a.role, streamText(c), 'run');
       const streamsRun = runStreams({
         streams: a.streams.map((c) => ({ label: c.label, ...command(c) })),
         signal: AbortSignal.any([signal, streamsStop.signal]),
+        dumpGate: gate,
         ...common,
         onOpened: () => opened(),
         // GS first: the copy is lost the moment one stream fails, so the read lock goes before anything else.
@@ -423,6 +412,37 @@ export class Executor {
         onDone: (i, r) => progress.done(i, r.bytes, r.rows),
         onIdle: (_i, ms, side) => emit({ event: 'activity', id: 'copy', state: 'update', text: idleText(ms, side, settings.stallTimeout) }),
       });
+      // Settled below in every path; this only keeps a rejection from counting as unhandled meanwhile.
+      streamsRun.catch(() => undefined);
+      let lockedAt = 0;
+      if (a.snapshotLock) {
+        const l = a.snapshotLock;
+        try {
+          for (const st of l.statements) this.record(step, 'GS', st.shown, 'run');
+          snapshotLock = await GlobalReadLock.acquire(endpointFor(settings, 'GS'), l.statements, {
+            timeoutSeconds: l.timeoutSeconds,
+            signal,
+            connect: { connectTimeoutMs: settings.connectTimeout * 1000, queryTimeoutMs: (l.timeoutSeconds + settings.stallTimeout) * 1000 },
+            keepAliveTimeoutMs: settings.stallTimeout * 1000,
+          });
+          lockedAt = Date.now();
+          progress.lockedSince = lockedAt;
+          watchLock(snapshotLock);
+          for (const r of l.record) {
+            const st = fillStatement(r.statement, b);
+            this.record(step, 'GS', st.shown, 'read');
+            const captured = r.capture?.(await snapshotLock.session.query(st), state);
+            if (captured) Object.assign(b, captured);
+          }
+        } catch (err) {
+          failGate(new Error('GS’s read lock was not taken'));
+          await streamsRun.catch(() => undefined);
+          throw err;
+        }
+        openGate();
+      }
+      // Each pair as it runs (online: its dump starts now, its import started above).
+      for (const c of a.streams) this.record(step, a.role, streamText(c), 'run');
       let lateOpen = false;
       if (snapshotLock) {
         const l = a.snapshotLock!;

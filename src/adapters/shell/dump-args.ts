@@ -84,9 +84,10 @@ export function dumpPlan(c: Pick<Clients, 'dump'>, o: DumpOptions): DumpPlan {
   // A parallel copy's parts: triggers only once every row is in (a trigger must never fire on an imported row);
   // routines with the schema, before the views that may call them.
   if (o.part === 'schema') args.push('--no-data', '--skip-triggers', '--routines', '--skip-events');
-  else if (o.part === 'data') args.push('--no-create-info', '--no-create-db', '--skip-triggers', '--skip-routines', '--skip-events');
+  // --no-tablespaces: no INFORMATION_SCHEMA.FILES query between a data stream's snapshot and its first table.
+  else if (o.part === 'data') args.push('--no-create-info', '--no-create-db', '--skip-triggers', '--skip-routines', '--skip-events', '--no-tablespaces');
   else if (o.part === 'post') args.push('--no-data', '--no-create-info', '--no-create-db', '--triggers', '--events', '--skip-routines');
-  else if (o.part === 'system') args.push('--skip-triggers', '--skip-routines', '--skip-events');
+  else if (o.part === 'system') args.push('--skip-triggers', '--skip-routines', '--skip-events', '--no-tablespaces');
   else args.push('--routines', '--events', '--triggers');
   for (const t of o.ignoreTables ?? []) args.push(`--ignore-table=${t}`);
   if (o.where !== undefined) args.push(`--where=${o.where}`);

@@ -14,6 +14,8 @@ export interface StreamsOptions {
   streams: StreamRun[];
   /** Abort kills every pair; the promise then rejects with CopyAborted. */
   signal?: AbortSignal;
+  /** The dumps start only once this resolves; the imports start at once (see CopyOptions.dumpGate). */
+  dumpGate?: Promise<unknown>;
   secrets?: string[];
   stallTimeoutMs?: number;
   onIdle?: (stream: number, idleMs: number, side: Side) => void;
@@ -36,8 +38,12 @@ export interface StreamsOptions {
   onSpawn?: (stream: number, pids: { dump: number | undefined; load: number | undefined }) => void;
 }
 
-/** The first lines a dump writes for a table's data (comments on, the default; LOCK TABLES/INSERT otherwise). */
-const STARTED_TABLE = /^(-- Dumping data for table|LOCK TABLES|INSERT INTO)/m;
+/**
+ * What a dump writes once its snapshot is open: mysqldump's main() starts the transaction (--single-transaction), then
+ * dumps each database, opening it with "-- Current Database:" and "USE" (--databases), then each table's data. Any of
+ * these lines means START TRANSACTION WITH CONSISTENT SNAPSHOT has returned; the first is the earliest.
+ */
+const STARTED_TABLE = /^(-- Current Database:|USE `|-- Dumping data for table|LOCK TABLES|INSERT INTO)/m;
 /** A new row in mysqldump's extended INSERT: "),(" (MySQL) or "),\n(" (MariaDB 10.11+ puts each row on a line). */
 const ROW_START = /\n\(|\),\(/g;
 
@@ -93,6 +99,7 @@ export async function runStreams(o: StreamsOptions): Promise<Array<CopyResult & 
         signal,
         // The failing pair's other side goes quickly too: the copy is lost anyway, and GS waits for nothing.
         killGraceMs: 300,
+        dumpGate: o.dumpGate,
         onFailed: () => stopOthers(i),
         secrets: o.secrets,
         stallTimeoutMs: o.stallTimeoutMs,

@@ -85,14 +85,18 @@ export async function parallelCopyAction(
     args: dumpArgs(c, { optionFile: optionFileSlot('GS'), consistency: 'transaction', gtid: false, server: ctx.dialect.GS.version, purpose: 'copy', ...o }),
   });
   const pair = (label: string, d: CommandLine, estimateBytes = 0, estimateRows = 0): CopyStream => ({ label, dump: d, load, estimateBytes, estimateRows });
-  const before = [pair('the mysql schema whole (accounts and grants become GS’s)', dump({ part: 'system', databases: ['mysql'] }))];
-  if (schemas.length) before.push(pair('every user schema’s tables, views and routines, no data, no trigger', dump({ part: 'schema', databases: schemas })));
-  const streams = parts.map((p) =>
-    pair(p.label, dump({ part: 'data', databases: p.schemas, ignoreTables: p.ignore, where: p.where }), p.estimateBytes, p.estimateRows),
-  );
+  const before = schemas.length
+    ? [pair('every user schema’s tables, views and routines, no data, no trigger', dump({ part: 'schema', databases: schemas }))]
+    : [];
+  // The mysql schema whole, side by side with the data (nothing of the users' schemas depends on it).
+  const systemBytes = await dataSizeBytes((s) => ctx.read('GS', s), ['mysql']);
+  const streams = [
+    ...parts.map((p) => pair(p.label, dump({ part: 'data', databases: p.schemas, ignoreTables: p.ignore, where: p.where }), p.estimateBytes, p.estimateRows)),
+    pair('the mysql schema whole (accounts and grants become GS’s)', dump({ part: 'system', databases: ['mysql'] }), systemBytes),
+  ];
   const after = schemas.length ? [pair('triggers and events', dump({ part: 'post', databases: schemas }))] : [];
   const online = !copyMethod(ctx).locksGs;
-  const n = streams.length;
+  const n = streams.length - 1;
   return {
     kind: 'parallel-copy',
     role: 'BS',
@@ -101,7 +105,7 @@ export async function parallelCopyAction(
     streams,
     after,
     lockSays: online
-      ? `GS is locked only while the ${n} streams open their snapshots (a fraction of a second; released at once, and the copy stopped, if that takes over ${Math.max(ctx.settings.lockWaitTimeout, 5)} s)`
+      ? `GS is locked only while the ${streams.length} streams open their snapshots (a fraction of a second; released at once, and the copy stopped, if that takes over ${Math.max(ctx.settings.lockWaitTimeout, 5)} s)`
       : `GS stays locked (since step 3) until the slowest of the ${n} streams ends: about 1/${Math.min(n, choice.streams)} of one stream’s time`,
     ...(online
       ? {
