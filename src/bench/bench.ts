@@ -5,6 +5,7 @@
 // the copy, the tool's peak RSS, whether the pair was verified, and how long comparing BS's data with GS's took (the
 // preflight's and step 2's, from the run's journal). One JSON object per line on stdout.
 //   node dist/bench/bench.js [--rows 1000000[,200000...]] [--methods classic,online] [--write-rate 500] [--dir <lab dir>]
+//                            [--parallel 1,2,4] [--parallel-rows 1000000]   (--methods '' or --parallel '' skips a part)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,6 +21,7 @@ import { startLab, type Lab } from '../lab/lab.js';
 import { loadOrders } from '../lab/load.js';
 import type { JournalData } from '../engine/journal.js';
 import { BENCH_METHODS, methodArgs, physicalFigures, rawConsistency, type BenchMethod } from './physical.js';
+import { parallelBench } from './parallel-bench.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mmrecover');
 
@@ -42,7 +44,7 @@ interface ToolRun {
  * Insert on GS at a steady rate (a busy OLTP table: 500/s by default, one every 2 ms, so a stall is measured to a few
  * ms); the longest time between two acknowledged inserts is GS's write stall.
  */
-async function startWriter(lab: Lab, perSecond: number) {
+export async function startWriter(lab: Lab, perSecond: number) {
   const s = await lab.connect('a', 'writer');
   let stop = false;
   let last = performance.now();
@@ -87,7 +89,7 @@ function readPeakRssKb(pid: number): number | undefined {
   }
 }
 
-async function runTool(lab: Lab, method: BenchMethod): Promise<ToolRun> {
+export async function runTool(lab: Lab, method: BenchMethod, extra: string[] = []): Promise<ToolRun> {
   const bad = `127.0.0.1:${lab.b.port}`;
   const journal = join(lab.dir, `bench-${method}-${Date.now()}.json`);
   const args = [
@@ -110,6 +112,7 @@ async function runTool(lab: Lab, method: BenchMethod): Promise<ToolRun> {
     '--journal',
     journal,
     ...methodArgs(lab, method),
+    ...extra,
   ];
   const started = performance.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, ...lab.env() }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -155,7 +158,7 @@ function readJournalState(path: string): JournalData['state'] | undefined {
 }
 
 /** The hand-run pipe on the same data with the same dump options, for the throughput baseline: no tool in between. */
-async function rawPipeSeconds(lab: Lab, method: 'classic' | 'online'): Promise<number> {
+export async function rawPipeSeconds(lab: Lab, method: 'classic' | 'online'): Promise<number> {
   const c = await findClients();
   // TCP to 127.0.0.1, as the tool connects (--good/--bad host:port): a Unix socket would make the baseline faster
   // for a reason that has nothing to do with the tool.
@@ -181,7 +184,7 @@ async function rawPipeSeconds(lab: Lab, method: 'classic' | 'online'): Promise<n
  * "only on BS". Point GS's (stopped) replication past them, as if GS had applied them: BS then holds nothing of its
  * own, the state the benchmark means to measure (a backup costs in proportion to what BS alone holds).
  */
-async function forgetRawImport(lab: Lab): Promise<void> {
+export async function forgetRawImport(lab: Lab): Promise<void> {
   const [gs, bs] = await Promise.all([lab.connect('a'), lab.connect('b')]);
   try {
     const end = await readCoordinates(bs);
@@ -198,6 +201,9 @@ async function main(): Promise<void> {
       rows: { type: 'string', default: '1000000' },
       'write-rate': { type: 'string', default: '500' },
       methods: { type: 'string', default: 'classic,online' },
+      // Issue 18: --parallel 1,2,4 side by side with the raw pipe (parallel-bench.ts); '' skips it.
+      parallel: { type: 'string', default: '1,2,4' },
+      'parallel-rows': { type: 'string', default: '1000000' },
       dir: { type: 'string' },
     },
   });
@@ -205,10 +211,16 @@ async function main(): Promise<void> {
   if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--rows must be positive whole numbers, not "${values.rows}"`);
   const writeRate = Number(values['write-rate']);
   if (!(writeRate > 0)) throw new Error(`--write-rate must be a positive number of inserts per second, not "${values['write-rate']}"`);
-  const methods = values.methods.split(',').map((m) => m.trim()) as BenchMethod[];
+  const methods = values.methods
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean) as BenchMethod[];
   for (const m of methods) if (!BENCH_METHODS.includes(m)) throw new Error(`--methods: "${m}" is not ${BENCH_METHODS.join(', ')}`);
 
-  for (const rows of sizes) {
+  const streams = values.parallel ? values.parallel.split(',').map((x) => Number(x.trim())) : [];
+  if (streams.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--parallel must be whole numbers of streams, not "${values.parallel}"`);
+
+  for (const rows of methods.length ? sizes : []) {
     const lab = await startLab({ dir: values.dir ? join(values.dir, `rows-${rows}`) : undefined });
     try {
       process.stderr.write(`bench: lab up; loading ${rows} rows into shop.orders…\n`);
@@ -261,6 +273,11 @@ async function main(): Promise<void> {
       await lab.stop();
     }
   }
+  if (streams.length)
+    await parallelBench(
+      { streams, rows: Number(values['parallel-rows']), writeRate, dir: values.dir },
+      { startWriter, runTool, rawPipeSeconds, forgetRawImport },
+    );
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;

@@ -139,6 +139,8 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
   // A ring's extra steps (D's catch-up, D pointed at BS) are proven for the logical copies only.
   if (ring && merged.method !== undefined && merged.method !== 'classic' && merged.method !== 'online')
     throw new UsageError(`--ring works with --method classic or online, not ${merged.method} (not yet proven for a ring)`);
+  if (merged.parallel !== undefined && merged.parallel > 1 && (merged.method === 'physical' || merged.method === 'clone'))
+    throw new UsageError(`--parallel splits a logical copy (--method classic or online); --method ${merged.method} copies data files`);
   if (!merged.good) throw new UsageError('--good is required: the server to keep (host or host:port)');
   if (!merged.bad) throw new UsageError('--bad is required: the server to rebuild (host or host:port)');
   if ((merged.sslCa || merged.sslCert || merged.sslKey) && !merged.sslMode) merged.sslMode = merged.sslCa ? 'VERIFY_CA' : 'REQUIRED';
@@ -169,6 +171,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     badService: v.badService,
     badStopCommand: v.badStopCommand,
     badStartCommand: v.badStartCommand,
+    parallel: v.parallel,
     positioning: v.positioning,
     backup: v.backup,
     backupDir: v.backupDir,

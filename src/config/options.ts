@@ -28,6 +28,8 @@ export type OptionKind =
   | { readonly type: 'enum'; readonly choices: readonly string[]; readonly negation?: { readonly value: string; readonly help: string } }
   /** a whole number of seconds, 1..max */
   | { readonly type: 'seconds'; readonly max: number }
+  /** a whole number 1..max (a count: streams, threads) */
+  | { readonly type: 'count'; readonly max: number }
   /** on when given, no value */
   | { readonly type: 'flag' }
   /** --x / --no-x */
@@ -278,6 +280,20 @@ export const OPTIONS = [
     commands: ['recover'],
     file: true,
     resume: true,
+  },
+  // No default in the table: it comes from the cores of the machine running the tool (config/load.ts), so the resume
+  // line repeats it only when some source gave it.
+  {
+    key: 'parallel',
+    flag: '--parallel',
+    value: 'n',
+    help: 'copy in n dump | import streams side by side (whole tables, and primary-key ranges of a big table); 1: one stream (default: the cores of this machine, at most 4, for a copy of 256 MB or more; 1 below that)',
+    kind: { type: 'count', max: 64 },
+    commands: ['recover'],
+    env: 'MMRECOVER_PARALLEL',
+    file: true,
+    resume: true,
+    read: (s: Settings) => (s.given?.includes('parallel') ? s.parallel : undefined),
   },
   ...PHYSICAL_OPTIONS,
   {
@@ -599,7 +615,7 @@ type ValueOf<O> = O extends { kind: { type: 'hostPort' } }
   ? HostPort
   : O extends { kind: { type: 'enum'; choices: readonly (infer C)[] } }
     ? C
-    : O extends { kind: { type: 'seconds' | 'threshold' } }
+    : O extends { kind: { type: 'seconds' | 'threshold' | 'count' } }
       ? number
       : O extends { kind: { type: 'flag' | 'negatable' } }
         ? boolean
@@ -683,6 +699,12 @@ function valueSchema(o: OptionSpec): z.ZodType {
       return z.enum(k.choices as [string, ...string[]], { error: `must be ${orList(k.choices)}` });
     case 'seconds':
       return seconds(k.max);
+    case 'count':
+      return z.coerce
+        .number({ error: 'must be a whole number' })
+        .int({ error: 'must be a whole number' })
+        .min(1, { error: 'must be at least 1' })
+        .max(k.max, { error: `must be at most ${k.max}` });
     case 'flag':
     case 'negatable':
       return z.boolean({ error: 'must be true or false' });

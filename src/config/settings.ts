@@ -32,6 +32,11 @@ export interface Settings {
   badService?: string;
   badStopCommand?: string;
   badStartCommand?: string;
+  /**
+   * --parallel: how many dump | import streams the copy runs side by side (1: the single stream). Absent: chosen from
+   * the machine's cores and the size of the copy (recovery/parallel/streams-plan.ts).
+   */
+  parallel?: number;
   /** How replication resumes: by binary log file/position or by GTID; auto follows what the pair used. */
   positioning: 'auto' | 'file' | 'gtid';
   /** Keep what only BS holds before the copy: auto (when there is any), all (every schema), none (--no-backup). */

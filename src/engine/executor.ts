@@ -10,6 +10,8 @@ import { readOwnEvents } from '../adapters/shell/binlog-reader.js';
 import { findBinlogReader } from '../adapters/shell/clients.js';
 import { endpointCredentials, writeOptionFile, type OptionFile } from '../adapters/shell/option-file.js';
 import { runCopyPipe, runDumpToFile } from '../adapters/shell/pipe.js';
+import { runStreams } from '../adapters/shell/streams.js';
+import { StreamsProgress } from './copy-progress.js';
 import { DumpHeaderWatcher } from '../adapters/shell/dump-header.js';
 import { LazyTextFile } from '../adapters/shell/text-file.js';
 import type { Clients } from '../adapters/shell/clients.js';
@@ -29,7 +31,9 @@ import {
   type CommandLine,
   type ConnectionsAction,
   type CopyAction,
+  type CopyStream,
   type ExportAction,
+  type ParallelCopyAction,
   type KeepRowsAction,
   type LockAction,
   type ProbeIo,
@@ -37,6 +41,7 @@ import {
   type Role,
   type SqlAction,
   type WaitAction,
+  streamText,
 } from '../recovery/actions.js';
 import { describeConnection, parseConnections } from '../recovery/connections.js';
 import type { ActionMode, Emit } from '../recovery/events.js';
@@ -90,6 +95,8 @@ function interruptedOr(signal: AbortSignal, step: number, err: unknown): unknown
 export class Executor {
   /** GS's read-lock session, between the lock action and the unlock action. */
   private lock?: GlobalReadLock;
+  /** When the read lock was granted (for "GS locked 37 s" in progress). */
+  private lockedAt?: number;
 
   private readonly hostActions: HostActions;
 
@@ -182,6 +189,8 @@ export class Executor {
       }
       case 'copy':
         return this.copy(step, a, state);
+      case 'parallel-copy':
+        return this.parallelCopy(step, a, state, b);
       case 'export':
         return this.export(step, a, state);
       case 'keep-rows':
@@ -250,6 +259,7 @@ export class Executor {
           keepAliveTimeoutMs: this.deps.settings.stallTimeout * 1000,
         });
         this.deps.emit({ event: 'gs_lock', state: 'held', at: new Date().toISOString() });
+        this.lockedAt = Date.now();
         this.deps.emit({ event: 'activity', id: 'lock', state: 'succeed', text: 'GS: global read lock held; GS writes are blocked until step 5' });
         return;
       } catch (err) {
@@ -346,6 +356,213 @@ export class Executor {
         'Fix the cause, then run again with --resume: it restarts from step 3.',
       );
     } finally {
+      await Promise.all(files.map((f) => f.dispose()));
+    }
+  }
+
+  /**
+   * The copy in streams: the parts before the data one after the other, the data streams side by side, then the parts
+   * after. Classic: every stream reads under the read lock step 3 took (losing it stops them all). Online: a read lock of
+   * its own, only until every data stream has opened its snapshot, with GS's coordinates recorded under it.
+   */
+  private async parallelCopy(step: number, a: ParallelCopyAction, state: RecoveryState, b: Bindings): Promise<void> {
+    const lines = renderAction(a, b);
+    if (!this.live) {
+      for (const l of lines) this.record(step, a.role, l.text, 'would-run');
+      return;
+    }
+    const files: OptionFile[] = [];
+    const emit = this.deps.emit;
+    const settings = this.deps.settings;
+    const lockLost = new AbortController();
+    let lostReason: string | undefined;
+    const watchLock = (lock: GlobalReadLock | undefined) =>
+      lock?.onLost((err) => {
+        lostReason = err.message;
+        lockLost.abort();
+      });
+    watchLock(this.lock);
+    const signal = AbortSignal.any([this.deps.signal, lockLost.signal]);
+    const started = Date.now();
+    let snapshotLock: GlobalReadLock | undefined;
+    let snapshotLockMs: number | undefined;
+    let bytesBefore = 0;
+    const common = {
+      secrets: [settings.password],
+      stallTimeoutMs: settings.stallTimeout * 1000,
+      servers: { dump: serverLabel(settings, 'GS'), load: serverLabel(settings, 'BS') },
+    };
+    try {
+      const paths = { ...(await this.optionFiles(a.streams[0].dump, files)), ...(await this.optionFiles(a.streams[0].load, files)) };
+      const command = (c: CopyStream) => ({
+        dump: { command: c.dump.program, args: argvWith(c.dump, paths) },
+        load: { command: c.load.program, args: argvWith(c.load, paths) },
+      });
+      emit({ event: 'activity', id: 'copy', state: 'start', text: `Copying GS → BS in ${a.streams.length} streams` });
+      const sequential = async (parts: CopyStream[]) => {
+        for (const c of parts) {
+          this.record(step, a.role, streamText(c), 'run');
+          emit({ event: 'activity', id: 'copy', state: 'update', text: `Copying GS → BS: ${c.label}` });
+          const r = await runCopyPipe({
+            ...command(c),
+            ...common,
+            signal,
+            onIdle: (ms, side) => emit({ event: 'activity', id: 'copy', state: 'update', text: idleText(ms, side, settings.stallTimeout) }),
+          });
+          bytesBefore += r.bytes;
+        }
+      };
+      await sequential(a.before);
+
+      const progress = new StreamsProgress(a.streams, step, emit, bytesBefore);
+      if (this.lock?.held) progress.lockedSince = this.lockedAt;
+      // Online: the imports start (and connect to BS) first; then the lock, the coordinates under it, and only then
+      // the dumps, released once each has opened its snapshot. Classic: everything at once, under step 3's lock.
+      let openGate: () => void = () => undefined;
+      let failGate: (err: unknown) => void = () => undefined;
+      const gate = a.snapshotLock
+        ? new Promise<void>((resolve, reject) => {
+            openGate = resolve;
+            failGate = reject;
+          })
+        : undefined;
+      let left = a.streams.length;
+      let opened: () => void = () => undefined;
+      const allOpened = new Promise<'ok'>((resolve) => (opened = () => --left <= 0 && resolve('ok')));
+      const streamsStop = new AbortController();
+      const streamsRun = runStreams({
+        streams: a.streams.map((c) => ({ label: c.label, ...command(c) })),
+        signal: AbortSignal.any([signal, streamsStop.signal]),
+        dumpGate: gate,
+        ...common,
+        onOpened: () => opened(),
+        // GS first: the copy is lost the moment one stream fails, so the read lock goes before anything else.
+        onFailing: () => {
+          if (this.lock?.held) {
+            void this.releaseLock();
+            emit({ event: 'note', level: 'warn', step, text: 'A copy stream failed: GS read lock released at once; stopping the other streams.' });
+          }
+          snapshotLock?.releaseNow();
+        },
+        onProgress: (i, bytes, rows) => progress.update(i, bytes, rows),
+        onDone: (i, r) => progress.done(i, r.bytes, r.rows),
+        onIdle: (_i, ms, side) => emit({ event: 'activity', id: 'copy', state: 'update', text: idleText(ms, side, settings.stallTimeout) }),
+      });
+      // Settled below in every path; this only keeps a rejection from counting as unhandled meanwhile.
+      streamsRun.catch(() => undefined);
+      let lockedAt = 0;
+      if (a.snapshotLock) {
+        const l = a.snapshotLock;
+        try {
+          for (const st of l.statements) this.record(step, 'GS', st.shown, 'run');
+          snapshotLock = await GlobalReadLock.acquire(endpointFor(settings, 'GS'), l.statements, {
+            timeoutSeconds: l.timeoutSeconds,
+            signal,
+            connect: { connectTimeoutMs: settings.connectTimeout * 1000, queryTimeoutMs: (l.timeoutSeconds + settings.stallTimeout) * 1000 },
+            keepAliveTimeoutMs: settings.stallTimeout * 1000,
+          });
+          lockedAt = Date.now();
+          progress.lockedSince = lockedAt;
+          watchLock(snapshotLock);
+          for (const r of l.record) {
+            const st = fillStatement(r.statement, b);
+            this.record(step, 'GS', st.shown, 'read');
+            const captured = r.capture?.(await snapshotLock.session.query(st), state);
+            if (captured) Object.assign(b, captured);
+          }
+        } catch (err) {
+          failGate(new Error('GS’s read lock was not taken'));
+          await streamsRun.catch(() => undefined);
+          throw err;
+        }
+        openGate();
+      }
+      // Each pair as it runs (online: its dump starts now, its import started above).
+      for (const c of a.streams) this.record(step, a.role, streamText(c), 'run');
+      let lateOpen = false;
+      if (snapshotLock) {
+        const l = a.snapshotLock!;
+        // Bounded: streams that cannot all start within the lock wait must not keep production waiting.
+        const bound = Math.max(l.timeoutSeconds, 5) * 1000;
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), bound)));
+        // A stream that fails (or any abort) ends the wait at once: GS is released before anything else.
+        const ended = streamsRun.then(
+          () => 'ok' as const,
+          () => 'failed' as const,
+        );
+        const why = await Promise.race([allOpened, late, ended]);
+        clearTimeout(timer);
+        const lock = snapshotLock;
+        snapshotLock = undefined;
+        if (lock.held) {
+          if (why === 'ok') {
+            this.record(step, 'GS', l.release.shown, 'run');
+            await lock.release(l.release);
+          } else lock.releaseNow();
+        }
+        snapshotLockMs = Date.now() - lockedAt;
+        progress.lockedSince = undefined;
+        if (why === 'late') {
+          lateOpen = true;
+          streamsStop.abort();
+        } else if (why === 'ok')
+          emit({
+            event: 'note',
+            level: 'ok',
+            step,
+            text: `GS unlocked after ${snapshotLockMs} ms: every stream reads the same snapshot; production writes flow again.`,
+          });
+      }
+      const results = await streamsRun.catch((err: Error) => {
+        if (lateOpen) throw new Error(`the ${a.streams.length} streams did not all start on their first table within the lock wait; GS was released at once`);
+        throw err;
+      });
+      progress.send();
+      const dataBytes = results.reduce((s, r) => s + r.bytes, 0);
+      const afterStart = bytesBefore + dataBytes;
+      bytesBefore = afterStart;
+      await sequential(a.after);
+      const seconds = (Date.now() - started) / 1000;
+      const outcome = {
+        bytes: bytesBefore,
+        seconds,
+        streams: results.map((r, i) => ({ label: a.streams[i].label, bytes: r.bytes, rows: r.rows, seconds: r.seconds })),
+        ...(snapshotLockMs !== undefined ? { snapshotLockMs } : {}),
+      };
+      a.capture?.(outcome, state);
+      emit({
+        event: 'activity',
+        id: 'copy',
+        state: 'succeed',
+        text: `Copy complete: ${a.before.length + a.streams.length + a.after.length} dump | import pairs, each exited 0 on both sides and ended with its completion marker.`,
+      });
+      emit({ event: 'copy_complete', step, bytes: bytesBefore, seconds });
+    } catch (err) {
+      emit({ event: 'activity', id: 'copy', state: 'fail', text: 'Copy failed' });
+      state.copy = { bytes: 0, seconds: (Date.now() - started) / 1000, complete: false };
+      if (lostReason)
+        throw new StepFailed(
+          `the GS session holding the read lock was lost during the copy (${lostReason}); the copy is not consistent`,
+          step,
+          'Run again with --resume: it restarts from step 3.',
+        );
+      if (this.deps.signal.aborted) throw new Interrupted(`interrupted during the copy (step ${step})`);
+      if (err instanceof StepFailed) throw err;
+      if (err instanceof LockNotGranted)
+        throw new StepFailed(
+          `GS did not grant the read lock the streams open their snapshots under (${err.message}); BS holds a partial copy; replication was NOT configured on it.`,
+          step,
+          'Find the long query or transaction on GS (SHOW PROCESSLIST), end it, and run again with --resume: it restarts from step 3.',
+        );
+      throw new StepFailed(
+        `the copy did not complete: ${(err as Error).message}. BS holds a partial copy; replication was NOT configured on it.`,
+        step,
+        'Fix the cause, then run again with --resume: it restarts from step 3.',
+      );
+    } finally {
+      // Whatever happened, GS is not left locked by the snapshot lock.
+      if (snapshotLock?.held) snapshotLock.releaseNow();
       await Promise.all(files.map((f) => f.dispose()));
     }
   }

@@ -161,6 +161,40 @@ export interface CopyAction extends Base {
   capture?: (o: CopyOutcome, state: RecoveryState) => void;
 }
 
+/** One `dump | load` pair of a parallel copy, with what it is expected to carry. */
+export interface CopyStream {
+  /** "schema", "mysql schema", "shop.orders [1/2]", "triggers and events". */
+  label: string;
+  dump: CommandLine;
+  load: CommandLine;
+  estimateBytes: number;
+  estimateRows: number;
+}
+
+export interface ParallelCopyOutcome extends CopyOutcome {
+  streams: Array<{ label: string; bytes: number; rows: number; seconds: number }>;
+  /** How long GS was under the read lock that the streams opened their snapshots under (online). */
+  snapshotLockMs?: number;
+}
+
+/**
+ * The copy in several streams: `before` one after the other (the mysql schema, then every user schema without data or
+ * trigger), then `streams` side by side (the data), then `after` (triggers and events, once every row is in: none
+ * fires on an imported row). Each pair is checked like the single copy (both exits, stderr, end marker); the first
+ * that fails stops all the others. With `snapshotLock` (online), GS's read lock is taken on a dedicated session only
+ * while the data streams open their consistent snapshots, GS's coordinates are recorded under it, and it is released.
+ */
+export interface ParallelCopyAction extends Base {
+  kind: 'parallel-copy';
+  before: CopyStream[];
+  streams: CopyStream[];
+  after: CopyStream[];
+  snapshotLock?: { statements: Statement[]; timeoutSeconds: number; record: SqlAction[]; release: Statement };
+  /** How long GS is locked, and why, in the plan's words. */
+  lockSays: string;
+  capture?: (o: ParallelCopyOutcome, state: RecoveryState) => void;
+}
+
 export interface ExportOutcome {
   file: string;
   bytes: number;
@@ -332,6 +366,7 @@ export type Action =
   | LockAction
   | UnlockAction
   | CopyAction
+  | ParallelCopyAction
   | ExportAction
   | KeepRowsAction
   | WaitAction
@@ -373,6 +408,8 @@ export function renderAction(a: Action, b: Bindings = {}): PlanLine[] {
       return [line(a.statement.shown)];
     case 'copy':
       return [line(`$ ${renderCommand(a.dump)} | ${renderCommand(a.load)}`)];
+    case 'parallel-copy':
+      return renderParallelCopy(a, line);
     case 'export':
       return [line(`$ ${renderCommand(a.command)}${a.tool === 'dump-gzip' ? ' | gzip' : ''} > ${a.file}`)];
     case 'keep-rows':
@@ -409,6 +446,29 @@ export function renderAction(a: Action, b: Bindings = {}): PlanLine[] {
     }
   }
 }
+
+/** The text of one stream's pipe, as the plan shows it and the executor records it. */
+export const streamText = (c: CopyStream): string => `$ ${renderCommand(c.dump)} | ${renderCommand(c.load)}`;
+
+function renderParallelCopy(a: ParallelCopyAction, line: (text: string, extra?: Partial<PlanLine>) => PlanLine): PlanLine[] {
+  const n = a.streams.length;
+  const out: PlanLine[] = a.before.map((c) => line(streamText(c), { note: `${c.label}; first, alone` }));
+  const lock = a.snapshotLock;
+  if (lock) {
+    out.push(...lock.statements.map((s) => line(s.shown, { role: 'GS', note: 'on a dedicated session, only while the streams below open their snapshots' })));
+    out.push(...lock.record.map((r) => line(r.statement.shown, { role: 'GS', note: r.note ?? 'under the lock' })));
+  }
+  a.streams.forEach((c, i) =>
+    out.push(
+      line(streamText(c), { note: `stream ${i + 1}/${n} side by side: ${c.label}, ~${formatMb(c.estimateBytes)}, ~${c.estimateRows} rows; ${a.lockSays}` }),
+    ),
+  );
+  if (lock) out.push(line(lock.release.shown, { role: 'GS', note: 'on the lock session, once every stream has started on its first table' }));
+  out.push(...a.after.map((c) => line(streamText(c), { note: `${c.label}; after every row is in` })));
+  return out;
+}
+
+const formatMb = (b: number) => (b >= 1024 * 1024 ? `${Math.round(b / 1024 / 1024)} MB` : `${Math.max(1, Math.round(b / 1024))} KB`);
 
 /** Does an executed line match a plan line (slots in the plan match any value)? */
 export function lineMatches(plan: string, executed: string): boolean {

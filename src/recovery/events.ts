@@ -40,7 +40,24 @@ export type RunEvent =
   | { event: 'action'; step: number; role: Member; text: string; mode: ActionMode }
   | { event: 'note'; level: 'info' | 'ok' | 'warn'; text: string; step?: number }
   | { event: 'activity'; id: string; state: 'start' | 'update' | 'succeed' | 'fail'; text: string }
-  | { event: 'progress'; step: number; bytes: number; estimateBytes: number; rateBytesPerSecond: number; elapsedSeconds: number; etaSeconds: number | null }
+  | {
+      event: 'progress';
+      step: number;
+      bytes: number;
+      estimateBytes: number;
+      rateBytesPerSecond: number;
+      elapsedSeconds: number;
+      etaSeconds: number | null;
+      /** A parallel copy (--parallel): rows counted in the streams so far, against information_schema's estimate. */
+      rows?: number;
+      estimateRows?: number;
+      /** Each stream's own progress. */
+      streams?: Array<{ label: string; bytes: number; rows: number; estimateRows: number; done: boolean }>;
+      /** The stream expected to end last (the ETA is its own). */
+      slowest?: string;
+      /** While GS is under the read lock: for how long so far. */
+      gsLockedSeconds?: number;
+    }
   | { event: 'copy_complete'; step: number; bytes: number; seconds: number }
   /** GS's global read lock taken or given back (at: ISO time): the span production could not write. */
   | { event: 'gs_lock'; state: 'held' | 'released'; at: string }

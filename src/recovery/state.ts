@@ -31,7 +31,8 @@ export interface RecoveryState {
   offlineModeLifted?: { setByStep1: boolean };
   /** Foreign connections step 1 killed on BS (ids and users), for the record. */
   killed: Array<{ id: number; user: string; host: string }>;
-  copy?: { bytes: number; seconds: number; complete: boolean };
+  /** streams: a parallel copy's data streams (--parallel); GS's coordinates were then recorded by step 4 on the online method. */
+  copy?: { bytes: number; seconds: number; complete: boolean; streams?: number; snapshotLockMs?: number };
   /** --method physical: where the copy is, and which datadir BS runs on (so that a stop and --resume can say). */
   physical?: PhysicalRecord;
   /** What BS holds that GS does not, measured by the preflight (see bs-only.ts). */

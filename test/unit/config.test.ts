@@ -18,6 +18,12 @@ const error = (flags: Record<string, unknown>, env: Record<string, string> = {})
 };
 
 describe('settings', () => {
+  it('refuses --parallel with a method that copies data files, in one line', () => {
+    expect(error({ good: 'a', bad: 'b', method: 'physical', parallel: 2 })).toMatch(/--parallel splits a logical copy .* --method physical copies data files/);
+    expect(error({ good: 'a', bad: 'b', method: 'clone', parallel: 4 })).toMatch(/--method clone copies data files/);
+    expect(load({ good: 'a', bad: 'b', method: 'online', parallel: 2 }).parallel).toBe(2);
+  });
+
   it('fills defaults and splits host:port', () => {
     const s = load({ good: 'db1:3307', bad: 'db2' }, { MMRECOVER_PASSWORD: 'x', MMRECOVER_REPL_PASSWORD: 'y' });
     expect(s.good).toEqual({ host: 'db1', port: 3307 });

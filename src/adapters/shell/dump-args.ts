@@ -10,8 +10,21 @@ import type { Clients, ClientProgram } from './clients.js';
 
 export interface DumpOptions {
   optionFile: string;
-  /** The seed's --lock-all-tables, or a consistent snapshot with the coordinates in its header. */
-  consistency: 'lock-all-tables' | 'snapshot';
+  /**
+   * The seed's --lock-all-tables, a consistent snapshot with the coordinates in its header, or a snapshot alone
+   * (--single-transaction: a parallel copy's stream, whose coordinates the tool records under its own read lock).
+   */
+  consistency: 'lock-all-tables' | 'snapshot' | 'transaction';
+  /**
+   * A part of a parallel copy (absent: everything, as one stream): the schema (tables, views, routines; no data, no
+   * trigger), the data of some tables (no CREATE, no trigger), what comes after the data (triggers, events), or the
+   * mysql schema whole (accounts, grants).
+   */
+  part?: 'schema' | 'data' | 'post' | 'system';
+  /** schema.table names left out (--ignore-table), for a data stream that holds only some tables of its schemas. */
+  ignoreTables?: string[];
+  /** --where for a data stream holding one primary-key range of one table. */
+  where?: string;
   /** The server the dump reads (absent: decide from the client alone, as before the server was known). */
   server?: ServerVersion;
   /**
@@ -56,6 +69,7 @@ export function dumpPlan(c: Pick<Clients, 'dump'>, o: DumpOptions): DumpPlan {
   // --quick: row by row, never a whole table in the dump's memory.
   args.push('--quick');
   if (o.consistency === 'lock-all-tables') args.push('--lock-all-tables');
+  else if (o.consistency === 'transaction') args.push('--single-transaction');
   else {
     args.push('--single-transaction');
     // =2: the coordinates as a comment in the header, read as the stream passes (never executed on BS).
@@ -67,9 +81,18 @@ export function dumpPlan(c: Pick<Clients, 'dump'>, o: DumpOptions): DumpPlan {
         `${name(p)} reads the online copy's coordinates with SHOW MASTER STATUS, which ${versionLabel(server)} removed: install MySQL's mysqldump 8.2 or later, or use --method classic`,
       );
   }
-  args.push('--routines', '--events', '--triggers');
+  // A parallel copy's parts: triggers only once every row is in (a trigger must never fire on an imported row);
+  // routines with the schema, before the views that may call them.
+  if (o.part === 'schema') args.push('--no-data', '--skip-triggers', '--routines', '--skip-events');
+  // --no-tablespaces: no INFORMATION_SCHEMA.FILES query between a data stream's snapshot and its first table.
+  else if (o.part === 'data') args.push('--no-create-info', '--no-create-db', '--skip-triggers', '--skip-routines', '--skip-events', '--no-tablespaces');
+  else if (o.part === 'post') args.push('--no-data', '--no-create-info', '--no-create-db', '--triggers', '--events', '--skip-routines');
+  else if (o.part === 'system') args.push('--skip-triggers', '--skip-routines', '--skip-events', '--no-tablespaces');
+  else args.push('--routines', '--events', '--triggers');
+  for (const t of o.ignoreTables ?? []) args.push(`--ignore-table=${t}`);
+  if (o.where !== undefined) args.push(`--where=${o.where}`);
   // Accounts and grants travel with the mysql schema; reload them once imported.
-  if (!some) args.push('--flush-privileges');
+  if (!some || o.part === 'system') args.push('--flush-privileges');
   args.push('--hex-blob', '--max-allowed-packet=1G');
 
   const copyByGtid = (o.purpose ?? 'copy') === 'copy' && o.gtid === true;

@@ -52,6 +52,13 @@ export interface CopyOptions {
   onIdle?: (idleMs: number, side: Side) => void;
   /** The servers behind each side, named in a stall's message (default: GS for the dump, BS for the import). */
   servers?: { dump?: string; load?: string };
+  /** The dump starts only once this resolves (the import has started already); a rejection ends the copy with it. */
+  dumpGate?: Promise<unknown>;
+  /**
+   * A side failed on its own (exited non-zero or was killed, not by us), called at once, before the other side has
+   * been stopped and the promise settles: parallel streams stop each other on it.
+   */
+  onFailed?: (side: Side) => void;
 }
 
 export interface CopyResult {
@@ -252,8 +259,19 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
   let seq = 0;
   let aborted = false;
 
-  const dump = start('dump', o.dump, 'ignore');
+  // The import first: with a gate, it starts (and connects to BS) before the dump may, so that only the dump's own
+  // start falls inside whatever the gate waits for (GS's read lock while parallel streams open their snapshots).
   const load = start('load', o.load, 'pipe');
+  if (o.dumpGate) {
+    const gateAbort = new Promise<'aborted'>((resolve) => o.signal?.addEventListener('abort', () => resolve('aborted'), { once: true }));
+    const gate = await Promise.race([o.dumpGate.then(() => 'open' as const), gateAbort]).catch((err: unknown) => err as Error);
+    if (gate !== 'open' || o.signal?.aborted) {
+      if (running(load)) load.child.kill('SIGKILL');
+      await load.exited;
+      throw gate instanceof Error ? gate : new CopyAborted();
+    }
+  }
+  const dump = start('dump', o.dump, 'ignore');
   o.onSpawn?.({ dump: dump.child.pid, load: load.child.pid });
 
   const kill = (p: Proc, signal: NodeJS.Signals) => {
@@ -278,8 +296,17 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
 
   // If either side dies the other must not linger: an import waiting for input that will never come, or a dump
   // (holding GS's lock) writing into nothing. A dump that exits 0 is left alone: the import finishes the rest.
+  const failedOnItsOwn = (p: Proc) => {
+    if (!failed(p) || p.killedByUs || aborted) return;
+    try {
+      o.onFailed?.(p.side);
+    } catch {
+      /* a notice only */
+    }
+  };
   void dump.exited.then(() => {
     dump.seq = ++seq;
+    failedOnItsOwn(dump);
     if (failed(dump)) {
       guard?.stop();
       terminate(load);
@@ -287,6 +314,7 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
   });
   void load.exited.then(() => {
     load.seq = ++seq;
+    failedOnItsOwn(load);
     guard?.stop();
     terminate(dump);
   });

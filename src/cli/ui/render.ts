@@ -224,7 +224,7 @@ class HumanRenderer implements Renderer {
         return this.activity(
           'copy',
           'update',
-          `${gs ? `${gs} · ` : ''}copied ${formatBytes(e.bytes)}${share} · ${formatBytes(e.rateBytesPerSecond)}/s · ${formatDuration(e.elapsedSeconds)}${eta}`,
+          `${gs ? `${gs} · ` : ''}copied ${formatBytes(e.bytes)}${share} · ${formatBytes(e.rateBytesPerSecond)}/s · ${formatDuration(e.elapsedSeconds)}${eta}${streamsText(e)}`,
         );
       }
       case 'copy_complete':
@@ -336,4 +336,13 @@ export function shellWrap(command: string, width: number | undefined): string[] 
     else lines.push(w);
   }
   return lines;
+}
+
+/** A parallel copy's extra facts: rows against the estimate, streams, the slowest one (GS's lock is said first). */
+function streamsText(e: Extract<RunEvent, { event: 'progress' }>): string {
+  if (!e.streams) return '';
+  const done = e.streams.filter((x) => x.done).length;
+  const rows = e.rows !== undefined ? `; ${e.rows} rows of ~${e.estimateRows ?? '?'}` : '';
+  const slowest = e.slowest ? `, slowest ${e.slowest}` : '';
+  return `${rows}; ${done}/${e.streams.length} streams done${slowest}`;
 }

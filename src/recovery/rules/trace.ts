@@ -57,6 +57,19 @@ export function traceAction(step: number, a: Action, extra: Partial<Common> = {}
       ];
     case 'copy':
       return [{ ...base, kind: 'copy', dump: command(a.dump), load: command(a.load) }];
+    case 'parallel-copy':
+      // Every pipe in the order it starts; the snapshot lock's statements are GS's, between the schema and the data.
+      return [
+        ...a.before.map((c) => ({ ...base, kind: 'copy' as const, dump: command(c.dump), load: command(c.load) })),
+        ...(a.snapshotLock ? [...a.snapshotLock.statements, ...a.snapshotLock.record.map((r) => r.statement)] : []).map((st) => ({
+          ...base,
+          role: 'GS' as const,
+          kind: 'sql' as const,
+          text: renderText(st.shown),
+        })),
+        ...[...a.streams, ...a.after].map((c) => ({ ...base, kind: 'copy' as const, dump: command(c.dump), load: command(c.load) })),
+        ...(a.snapshotLock ? [{ ...base, role: 'GS' as const, kind: 'sql' as const, text: renderText(a.snapshotLock.release.shown) }] : []),
+      ];
     case 'export':
       return [{ ...base, kind: 'export', tool: a.tool, command: command(a.command) }];
     case 'wait':

@@ -8,6 +8,7 @@ import { recordCoordinates } from '../coordinates.js';
 import { bsOnlySources, compactBsOnly, hasBsOnly } from '../bs-only.js';
 import type { Step } from './step.js';
 import { copyMethod } from '../copy-method.js';
+import { parallelChoice } from '../parallel/streams-plan.js';
 
 /** Attempts at the read lock without a person to ask (--yes): an endless retry would just be a slower stall. */
 const UNATTENDED_LOCK_ATTEMPTS = 3;
@@ -38,12 +39,19 @@ export const lockGs: Step = {
     const gs = serverName(ctx, 'GS');
     const bs = serverName(ctx, 'BS');
     const actions: Action[] = [{ kind: 'sql', role: 'GS', statement: ctx.dialect.GS.stopReplica() }];
-    if (!copyMethod(ctx).locksGs)
+    if (!copyMethod(ctx).locksGs) {
+      // --parallel: the streams open their snapshots under a read lock of a moment (step 4); one stream takes none.
+      const streams = (await parallelChoice(ctx)).streams;
       return {
         actions,
-        notes: [copyMethod(ctx).noLockNote ?? ''],
-        question: `${sources(ctx)}Stop replication on ${gs} and copy all its data over ${bs}${lossNotice(ctx)} from a consistent snapshot, without locking GS${copyMethod(ctx).bsRestart ? `; ${copyMethod(ctx).bsRestart}` : ''} (steps 3–5)?`,
+        notes: [
+          streams > 1
+            ? `Online method, --parallel ${streams}: no lock here; step 4 locks GS only while its streams open their consistent snapshots, and records GS coordinates under that lock.`
+            : (copyMethod(ctx).noLockNote ?? ''),
+        ],
+        question: `${sources(ctx)}Stop replication on ${gs} and copy all its data over ${bs}${lossNotice(ctx)} from a consistent snapshot, ${streams > 1 ? `locking GS only while the ${streams} copy streams open their snapshots` : 'without locking GS'}${copyMethod(ctx).bsRestart ? `; ${copyMethod(ctx).bsRestart}` : ''} (steps 3–5)?`,
       };
+    }
     actions.push({
       kind: 'lock',
       role: 'GS',

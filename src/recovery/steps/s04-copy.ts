@@ -13,6 +13,7 @@ import type { Step } from './step.js';
 import { copyMethod } from '../copy-method.js';
 import { otherCopyPlan } from '../physical/method-plan.js';
 import { physicalDuring } from '../physical/plan.js';
+import { parallelChoice, parallelCopyAction } from '../parallel/streams-plan.js';
 
 /** Schemas only BS has: --all-databases from GS would leave them behind, so the copy would not match. */
 async function bsOnlySchemas(ctx: RecoveryContext): Promise<string[]> {
@@ -78,6 +79,14 @@ export const copyData: Step = {
     const { dump, load } = await copyCommands(ctx);
     const b = ctx.state.bsOnly;
     const fromDump = copyMethod(ctx).coordinatesFrom === 'dump';
+    const replaces = `replaces all data on BS, including the mysql schema (accounts and grants become GS’s)${b && hasBsOnly(b) ? `; ${describeBsOnly(b)}` : ''}`;
+    // --parallel: the copy in streams (parallel/streams-plan.ts), when GS's tables split into more than one.
+    const choice = await parallelChoice(ctx);
+    const parallel = choice.streams > 1 && reachable(ctx, 'GS') ? await parallelCopyAction(ctx, choice, load, `${replaces}; ${choice.why}`) : undefined;
+    if (parallel) {
+      actions.push(parallel, ...restore);
+      return { actions };
+    }
     actions.push({
       kind: 'copy',
       role: 'BS',
@@ -85,7 +94,7 @@ export const copyData: Step = {
       load,
       watchHeader: fromDump,
       estimateBytes: reachable(ctx, 'GS') ? await dataSizeBytes((s) => ctx.read('GS', s)) : undefined,
-      note: `replaces all data on BS, including the mysql schema (accounts and grants become GS’s)${b && hasBsOnly(b) ? `; ${describeBsOnly(b)}` : ''}`,
+      note: `${replaces}; ${choice.streams > 1 ? `one stream: GS’s tables do not split (${choice.why})` : choice.why}`,
       capture: (o, state) => {
         state.copy = { bytes: o.bytes, seconds: o.seconds, complete: true };
         if (!fromDump) return;

@@ -8,6 +8,10 @@ export const pointBsAtGs = pointStep({
   replica: 'BS',
   coords: (ctx) => ctx.state.gsCoords,
   note: (ctx) =>
-    copyMethod(ctx).coordinatesFrom === 'dump' ? 'coordinates from the dump header (its consistent snapshot, step 4)' : 'coordinates recorded in step 3',
+    copyMethod(ctx).coordinatesFrom !== 'dump'
+      ? 'coordinates recorded in step 3'
+      : (ctx.state.copy?.streams ?? 0) > 1
+        ? 'coordinates recorded in step 4 under the read lock the copy’s streams opened their snapshots under'
+        : 'coordinates from the dump header (its consistent snapshot, step 4)',
   after: 'replication from GS configured (not started)',
 });

@@ -1,0 +1,184 @@
+// `npm run bench` part 2 (issue 18): the logical copy in parallel streams, side by side with the raw single pipe, on
+// the same data in the same run: one table of 1M rows, then four tables of 250k. For each shape: the raw `dump | load`
+// pipe; the tool, classic, with --parallel 1, 2, 4 (GS's longest write stall = how long it was locked); the tool, online,
+// --parallel 2 (GS's longest write stall = the snapshot window); and mydumper/myloader with two threads when they are
+// installed (the reference only: the tool does not use them). One JSON object per line on stdout.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { breakLab } from '../lab/break.js';
+import { startLab, type Lab } from '../lab/lab.js';
+import { loadOrders } from '../lab/load.js';
+
+export interface BenchTools {
+  startWriter: (lab: Lab, perSecond: number) => Promise<{ stop(): Promise<{ maxGapMs: number; writes: number; failures: number }> }>;
+  runTool: (
+    lab: Lab,
+    method: 'classic' | 'online',
+    extra?: string[],
+  ) => Promise<{ copySeconds: number; copyBytes: number; verified: boolean; exitCode: number | null; totalSeconds: number }>;
+  rawPipeSeconds: (lab: Lab, method: 'classic' | 'online') => Promise<number>;
+  forgetRawImport: (lab: Lab) => Promise<void>;
+}
+
+export interface ParallelBenchOptions {
+  streams: number[];
+  rows: number;
+  writeRate: number;
+  dir?: string;
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+/** Four tables of `rows / 4` each, shaped like shop.orders, loaded the same way. */
+async function loadFourTables(lab: Lab, rows: number): Promise<void> {
+  const a = await lab.connect('a');
+  try {
+    for (let i = 1; i <= 4; i++) {
+      await a.query(`CREATE TABLE shop.orders${i} LIKE shop.orders`);
+      await a.query(
+        `INSERT INTO shop.orders${i} (customer_id, amount, note) SELECT 1 + seq % 40, seq % 1000 + 0.99, CONCAT('bulk order ', seq, ' ', REPEAT('x', 100)) FROM shop.seq_1_to_${Math.round(rows / 4)}`,
+      );
+    }
+    await a.query('ANALYZE TABLE shop.orders1, shop.orders2, shop.orders3, shop.orders4');
+  } finally {
+    await a.close();
+  }
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}: ${err.slice(-500)}`))));
+  });
+}
+
+const installed = (program: string) =>
+  new Promise<boolean>((resolve) => {
+    const p = spawn(program, ['--version'], { stdio: 'ignore' });
+    p.on('error', () => resolve(false));
+    p.on('close', (code) => resolve(code === 0));
+  });
+
+/** mydumper (2 threads, 100k-row chunks, one consistent snapshot) into a directory, then myloader (2 threads) from it. */
+async function mydumperSeconds(lab: Lab): Promise<{ dumpSeconds: number; loadSeconds: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mmrecover-bench-mydumper-'));
+  const cnf = (w: 'a' | 'b') => {
+    const path = join(dir, `${w}.cnf`);
+    const text = `[client]\nuser=${lab.state.adminUser}\npassword="${lab.state.adminPassword}"\nhost=127.0.0.1\nport=${lab.server(w).port}\n`;
+    writeFileSync(path, text.replace('[client]', '[mydumper]') + text.replace('[client]', '[myloader]') + text, { mode: 0o600 });
+    return path;
+  };
+  try {
+    const out = join(dir, 'dump');
+    const t0 = performance.now();
+    await run('mydumper', [
+      `--defaults-file=${cnf('a')}`,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(lab.a.port),
+      '--threads',
+      '2',
+      '--rows',
+      '100000',
+      '--trx-consistency-only',
+      '--database',
+      'shop',
+      '--outputdir',
+      out,
+    ]);
+    const t1 = performance.now();
+    await run('myloader', [
+      `--defaults-file=${cnf('b')}`,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(lab.b.port),
+      '--threads',
+      '2',
+      '--overwrite-tables',
+      '--directory',
+      out,
+    ]);
+    return { dumpSeconds: (t1 - t0) / 1000, loadSeconds: (performance.now() - t1) / 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Break the lab the way the other benchmark does: BS stopped while GS wrote, GS's replica stopped. */
+async function rebreak(lab: Lab): Promise<void> {
+  await breakLab(lab, 'stopped');
+  const gs = await lab.connect('a');
+  await gs.query(gs.dialect.stopReplica());
+  await gs.close();
+}
+
+export async function parallelBench(o: ParallelBenchOptions, t: BenchTools): Promise<void> {
+  const haveMydumper = (await installed('mydumper')) && (await installed('myloader'));
+  for (const shape of ['1 table', '4 tables'] as const) {
+    const lab = await startLab({ dir: o.dir ? join(o.dir, `parallel-${shape.replace(' ', '-')}`) : undefined });
+    try {
+      process.stderr.write(`bench: parallel, ${shape}: loading ${o.rows} rows…\n`);
+      if (shape === '1 table') {
+        const a = await lab.connect('a');
+        await loadOrders(a, o.rows);
+        await a.query('ANALYZE TABLE shop.orders');
+        await a.close();
+      } else await loadFourTables(lab, o.rows);
+      const emit = (line: Record<string, unknown>) => process.stdout.write(JSON.stringify({ bench: 'parallel', shape, rows: o.rows, ...line }) + '\n');
+
+      await rebreak(lab);
+      process.stderr.write(`bench: parallel, ${shape}: raw pipe…\n`);
+      const rawWriter = await t.startWriter(lab, o.writeRate);
+      const raw = await t.rawPipeSeconds(lab, 'classic');
+      const rw = await rawWriter.stop();
+      await t.forgetRawImport(lab);
+      emit({ variant: 'raw pipe', copySeconds: round(raw), gsMaxWriteStallMs: rw.maxGapMs });
+
+      const variants: Array<{ method: 'classic' | 'online'; n: number }> = [
+        ...o.streams.map((n) => ({ method: 'classic' as const, n })),
+        ...(o.streams.includes(2) ? [{ method: 'online' as const, n: 2 }] : []),
+      ];
+      for (const v of variants) {
+        await rebreak(lab);
+        process.stderr.write(`bench: parallel, ${shape}: ${v.method} --parallel ${v.n}…\n`);
+        const writer = await t.startWriter(lab, o.writeRate);
+        const r = await t.runTool(lab, v.method, ['--parallel', String(v.n)]);
+        const w = await writer.stop();
+        emit({
+          variant: `${v.method} --parallel ${v.n}`,
+          copySeconds: round(r.copySeconds),
+          rawPipeSeconds: round(raw),
+          // Throughput against the raw single pipe on the same data, in the same run: raw time / tool time.
+          throughputVsRaw: r.copySeconds > 0 ? round(raw / r.copySeconds) : null,
+          dumpBytes: r.copyBytes,
+          gsMaxWriteStallMs: w.maxGapMs,
+          writerFailures: w.failures,
+          verified: r.verified,
+          exitCode: r.exitCode,
+        });
+      }
+      if (haveMydumper) {
+        await rebreak(lab);
+        process.stderr.write(`bench: parallel, ${shape}: mydumper/myloader, 2 threads (reference)…\n`);
+        const m = await mydumperSeconds(lab);
+        emit({
+          variant: 'mydumper/myloader 2 threads (reference)',
+          copySeconds: round(m.dumpSeconds + m.loadSeconds),
+          dumpSeconds: round(m.dumpSeconds),
+          loadSeconds: round(m.loadSeconds),
+          rawPipeSeconds: round(raw),
+          throughputVsRaw: round(raw / (m.dumpSeconds + m.loadSeconds)),
+        });
+      } else emit({ variant: 'mydumper/myloader', skipped: 'not installed (apt-get install mydumper)' });
+    } finally {
+      await lab.stop();
+    }
+  }
+}

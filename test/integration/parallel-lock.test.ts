@@ -1,0 +1,112 @@
+// Issue 18: how long GS cannot write, measured by a writer on GS. Classic --parallel 2 holds the read lock for less
+// time than the single stream on the same data; online --parallel 2 stalls GS only while the streams open their
+// snapshots (bounded generously here; `npm run bench` gives the figures). Progress across the streams as JSON events.
+import { describe, expect, it } from 'vitest';
+import { breakLab } from '../../src/lab/break.js';
+import { runCli } from '../helpers/cli.js';
+import { useLab } from '../helpers/lab.js';
+import { eventually, privateState, withSessions, yesArgs } from '../helpers/pair.js';
+import { countWrites, jsonEvents, startWriter } from '../helpers/parallel.js';
+
+describe('GS’s write stall with --parallel', () => {
+  const labs = useLab();
+  const stalls: Record<string, number> = {};
+
+  async function recoverUnderWriter(tag: string, args: string[]) {
+    const lab = labs.get();
+    await breakLab(lab, 'stopped');
+    const writer = startWriter(lab, tag);
+    let r;
+    try {
+      await new Promise((res) => setTimeout(res, 300));
+      r = await runCli(yesArgs(lab, [...args, '--json']), { ...lab.env(), ...privateState() });
+    } finally {
+      await writer.stop();
+    }
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(writer.errors).toEqual([]);
+    // Every acknowledged write, once, on BS too (once replication has brought the last ones over).
+    await eventually(async () => (await countWrites(lab, 'b', tag)).rows === writer.acknowledged.length, 20_000, 'BS to catch up');
+    expect(await countWrites(lab, 'b', tag)).toEqual({ rows: writer.acknowledged.length, duplicated: 0 });
+    stalls[tag] = writer.maxStallMs;
+    return jsonEvents(r.stdout);
+  }
+
+  it('classic: the lock with --parallel 2 is shorter than with one stream, on the same data', async () => {
+    // Four tables of 75k rows: whole tables side by side, two to a stream. (One table split by key ranges is covered
+    // by parallel.test.ts; on two cores shared with the servers, the mysql schema's stream and the schema phase, its
+    // lock gain at this size is within the noise: `npm run bench` has the figures for both shapes at 1M rows.)
+    await withSessions(labs.get(), async (a) => {
+      for (let i = 1; i <= 4; i++) {
+        await a.query(`CREATE TABLE shop.part${i} LIKE shop.orders`);
+        await a.query(
+          `INSERT INTO shop.part${i} (customer_id, amount, note) SELECT 1 + seq % 40, seq % 1000 + 0.99, CONCAT('bulk order ', seq, ' ', REPEAT('x', 100)) FROM shop.seq_1_to_75000`,
+        );
+      }
+      await a.query('ANALYZE TABLE shop.part1, shop.part2, shop.part3, shop.part4, shop.orders, shop.customers');
+    });
+    // Alternating, twice each, the shortest of each kept: the two cores are shared with whatever else runs, and one
+    // pair of runs can land on a busy and a quiet moment.
+    const best: Record<string, number> = {};
+    let events: Awaited<ReturnType<typeof recoverUnderWriter>> = [];
+    for (let round = 0; round < 2; round++)
+      for (const [tag, n] of [
+        ['one stream', '1'],
+        ['two streams', '2'],
+      ] as const) {
+        // Each run's writer notes its own rows (the tag), so that each run's rows are counted once.
+        const e = await recoverUnderWriter(`${tag} ${round}`, ['--parallel', n]);
+        if (n === '2') events = e;
+        best[tag] = Math.min(best[tag] ?? Infinity, stalls[`${tag} ${round}`]);
+      }
+    console.log(`GS longest write stall, classic, best of two: one stream ${best['one stream']} ms, --parallel 2 ${best['two streams']} ms`);
+    // The writer waited for the lock the whole copy long: at least a second at this size, either way.
+    expect(best['one stream']).toBeGreaterThan(1000);
+    expect(best['two streams']).toBeLessThan(best['one stream']);
+
+    // Progress across the streams: bytes, rows against the estimate, each stream, the slowest, and GS's lock time.
+    const progress = events.filter((e) => e.event === 'progress' && Array.isArray(e.streams));
+    expect(progress.length).toBeGreaterThan(0);
+    const last = progress.at(-1)!;
+    expect(Number(last.rows)).toBeGreaterThan(0);
+    expect(Number(last.estimateRows)).toBeGreaterThan(100_000);
+    // Two streams of two big tables each (the small ones beside them), and the mysql schema.
+    expect((last.streams as unknown[]).length).toBe(3);
+    expect(progress.some((e) => typeof e.slowest === 'string' && /shop\.part\d/.test(String(e.slowest)))).toBe(true);
+    expect(progress.some((e) => typeof e.etaSeconds === 'number')).toBe(true);
+    expect(progress.every((e) => Number(e.gsLockedSeconds) > 0)).toBe(true);
+  });
+
+  it('online: GS stalls only while the streams open their snapshots', async () => {
+    const events = await recoverUnderWriter('online two streams', ['--parallel', '2', '--method', 'online']);
+    const unlocked = events.find((e) => e.event === 'note' && /GS unlocked after (\d+) ms/.test(String(e.text)));
+    const lockMs = Number(/after (\d+) ms/.exec(String(unlocked?.text))?.[1]);
+    console.log(`online --parallel 2: GS locked ${lockMs} ms by the tool; writer's longest stall ${stalls['online two streams']} ms`);
+    expect(lockMs).toBeLessThan(1500);
+    // Generous: two shared cores run both servers, the clients, the writer and the tool (the bench measures ≤ 300 ms).
+    expect(stalls['online two streams']).toBeLessThan(2000);
+    expect(stalls['online two streams']).toBeLessThan(1000);
+  });
+
+  it('the plan says how many streams and why (default from the cores and the size), every stream’s argv, and how long GS is locked', async () => {
+    const lab = labs.get();
+    await breakLab(lab, 'stopped');
+    const env = { ...lab.env(), ...privateState() };
+    const byDefault = await runCli(yesArgs(lab, ['--dry-run']), env);
+    expect(byDefault.code, byDefault.stderr.slice(-2000)).toBe(0);
+    expect(byDefault.stderr).toMatch(/one stream \(default: the copy, ~\d+ MB, is under 256 MB; --parallel \d to split it\)/);
+    const two = await runCli(yesArgs(lab, ['--dry-run', '--parallel', '2']), env);
+    expect(two.code, two.stderr.slice(-2000)).toBe(0);
+    expect(two.stderr).toMatch(/--no-data --skip-triggers --routines[^\n]*every user schema’s tables, views and routines, no data, no trigger; first, alone/);
+    expect(two.stderr).toMatch(
+      /--ignore-table=shop\.part\d[^\n]*stream 1\/3 side by side: [^\n]*shop\.part\d[^\n]*~\d+ MB, ~\d+ rows; GS stays locked \(since step 3\) until the slowest of the 2 streams ends/,
+    );
+    expect(two.stderr).toMatch(/--databases mysql [^\n]*stream 3\/3 side by side: the mysql schema whole/);
+    expect(two.stderr).toMatch(/--triggers --events[^\n]*triggers and events; after every row is in/);
+    const online = await runCli(yesArgs(lab, ['--dry-run', '--parallel', '2', '--method', 'online']), env);
+    expect(online.code, online.stderr.slice(-2000)).toBe(0);
+    expect(online.stderr).toMatch(/GS> FLUSH TABLES WITH READ LOCK {3}-- on a dedicated session, only while the streams below open their snapshots/);
+    expect(online.stderr).toMatch(/GS is locked only while the 3 streams open their snapshots/);
+    expect(online.stderr).toMatch(/locking GS only while the 2 copy streams open their snapshots/);
+  });
+});
