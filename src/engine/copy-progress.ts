@@ -77,3 +77,20 @@ export class StreamsProgress {
     });
   }
 }
+
+/**
+ * The `onProgress` of a single stream (the logical copy, the physical stream): at most four events a second, with the
+ * rate so far and an ETA against the estimate (null when there is none).
+ */
+export function streamProgress(step: number, estimateBytes: number, emit: (e: RunEvent) => void): (bytes: number) => void {
+  const started = Date.now();
+  let last = 0;
+  return (bytes) => {
+    if (Date.now() - last < 250) return;
+    last = Date.now();
+    const elapsed = (Date.now() - started) / 1000;
+    const rate = elapsed > 0 ? bytes / elapsed : 0;
+    const eta = rate > 0 && estimateBytes > bytes ? (estimateBytes - bytes) / rate : null;
+    emit({ event: 'progress', step, bytes, estimateBytes, rateBytesPerSecond: Math.round(rate), elapsedSeconds: elapsed, etaSeconds: eta });
+  };
+}

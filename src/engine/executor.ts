@@ -11,7 +11,7 @@ import { findBinlogReader } from '../adapters/shell/clients.js';
 import { endpointCredentials, writeOptionFile, type OptionFile } from '../adapters/shell/option-file.js';
 import { runCopyPipe, runDumpToFile } from '../adapters/shell/pipe.js';
 import { runStreams } from '../adapters/shell/streams.js';
-import { StreamsProgress } from './copy-progress.js';
+import { StreamsProgress, streamProgress } from './copy-progress.js';
 import { DumpHeaderWatcher } from '../adapters/shell/dump-header.js';
 import { LazyTextFile } from '../adapters/shell/text-file.js';
 import type { Clients } from '../adapters/shell/clients.js';
@@ -311,7 +311,6 @@ export class Executor {
     const header = a.watchHeader ? new DumpHeaderWatcher() : undefined;
     const started = Date.now();
     const estimate = a.estimateBytes ?? 0;
-    let lastEvent = 0;
     try {
       const paths = { ...(await this.optionFiles(a.dump, files)), ...(await this.optionFiles(a.load, files)) };
       this.record(step, a.role, text, 'run');
@@ -319,14 +318,7 @@ export class Executor {
       const result = await runCopyPipe({
         dump: { command: a.dump.program, args: argvWith(a.dump, paths) },
         load: { command: a.load.program, args: argvWith(a.load, paths) },
-        onProgress: (bytes) => {
-          if (Date.now() - lastEvent < 250) return;
-          lastEvent = Date.now();
-          const elapsed = (Date.now() - started) / 1000;
-          const rate = elapsed > 0 ? bytes / elapsed : 0;
-          const eta = rate > 0 && estimate > bytes ? (estimate - bytes) / rate : null;
-          emit({ event: 'progress', step, bytes, estimateBytes: estimate, rateBytesPerSecond: Math.round(rate), elapsedSeconds: elapsed, etaSeconds: eta });
-        },
+        onProgress: streamProgress(step, estimate, emit),
         onChunk: header ? (chunk) => header.push(chunk) : undefined,
         signal,
         secrets: [this.deps.settings.password],
@@ -340,21 +332,8 @@ export class Executor {
       emit({ event: 'activity', id: 'copy', state: 'succeed', text: 'Copy complete: both programs exited 0 and the dump ended with its completion marker.' });
       emit({ event: 'copy_complete', step, bytes: result.bytes, seconds });
     } catch (err) {
-      emit({ event: 'activity', id: 'copy', state: 'fail', text: 'Copy failed' });
-      state.copy = { bytes: 0, seconds: (Date.now() - started) / 1000, complete: false };
-      if (lostReason)
-        throw new StepFailed(
-          `the GS session holding the read lock was lost during the copy (${lostReason}); the copy is not consistent`,
-          step,
-          'Run again with --resume: it restarts from step 3.',
-        );
-      if (this.deps.signal.aborted) throw new Interrupted(`interrupted during the copy (step ${step})`);
-      if (err instanceof StepFailed) throw err;
-      throw new StepFailed(
-        `the copy did not complete: ${(err as Error).message}. BS holds a partial copy; replication was NOT configured on it.`,
-        step,
-        'Fix the cause, then run again with --resume: it restarts from step 3.',
-      );
+      this.copyFailed(err, step, state, started, lostReason);
+      throw copyIncomplete(err, step);
     } finally {
       await Promise.all(files.map((f) => f.dispose()));
     }
@@ -539,32 +518,36 @@ export class Executor {
       });
       emit({ event: 'copy_complete', step, bytes: bytesBefore, seconds });
     } catch (err) {
-      emit({ event: 'activity', id: 'copy', state: 'fail', text: 'Copy failed' });
-      state.copy = { bytes: 0, seconds: (Date.now() - started) / 1000, complete: false };
-      if (lostReason)
-        throw new StepFailed(
-          `the GS session holding the read lock was lost during the copy (${lostReason}); the copy is not consistent`,
-          step,
-          'Run again with --resume: it restarts from step 3.',
-        );
-      if (this.deps.signal.aborted) throw new Interrupted(`interrupted during the copy (step ${step})`);
-      if (err instanceof StepFailed) throw err;
+      this.copyFailed(err, step, state, started, lostReason);
       if (err instanceof LockNotGranted)
         throw new StepFailed(
           `GS did not grant the read lock the streams open their snapshots under (${err.message}); BS holds a partial copy; replication was NOT configured on it.`,
           step,
           'Find the long query or transaction on GS (SHOW PROCESSLIST), end it, and run again with --resume: it restarts from step 3.',
         );
-      throw new StepFailed(
-        `the copy did not complete: ${(err as Error).message}. BS holds a partial copy; replication was NOT configured on it.`,
-        step,
-        'Fix the cause, then run again with --resume: it restarts from step 3.',
-      );
+      throw copyIncomplete(err, step);
     } finally {
       // Whatever happened, GS is not left locked by the snapshot lock.
       if (snapshotLock?.held) snapshotLock.releaseNow();
       await Promise.all(files.map((f) => f.dispose()));
     }
+  }
+
+  /**
+   * A failed copy (one stream or several): marked incomplete, then thrown as what is known of it (the lock session
+   * lost, an interruption, a step failure as it came); any other cause is left to the caller to say.
+   */
+  private copyFailed(err: unknown, step: number, state: RecoveryState, started: number, lostReason: string | undefined): void {
+    this.deps.emit({ event: 'activity', id: 'copy', state: 'fail', text: 'Copy failed' });
+    state.copy = { bytes: 0, seconds: (Date.now() - started) / 1000, complete: false };
+    if (lostReason)
+      throw new StepFailed(
+        `the GS session holding the read lock was lost during the copy (${lostReason}); the copy is not consistent`,
+        step,
+        'Run again with --resume: it restarts from step 3.',
+      );
+    if (this.deps.signal.aborted) throw new Interrupted(`interrupted during the copy (step ${step})`);
+    if (err instanceof StepFailed) throw err;
   }
 
   private async export(step: number, a: ExportAction, state: RecoveryState): Promise<void> {
@@ -733,4 +716,13 @@ function fillTextSafe(text: string, b: Bindings): string {
   } catch {
     return '\u0000';
   }
+}
+
+/** A copy that did not complete for a reason of its own: BS holds a partial copy that nothing replicates from. */
+function copyIncomplete(err: unknown, step: number): StepFailed {
+  return new StepFailed(
+    `the copy did not complete: ${(err as Error).message}. BS holds a partial copy; replication was NOT configured on it.`,
+    step,
+    'Fix the cause, then run again with --resume: it restarts from step 3.',
+  );
 }

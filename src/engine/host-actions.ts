@@ -6,6 +6,7 @@ import { ServerSession } from '../adapters/mysql/session.js';
 import { optionFileText, endpointCredentials, writeOptionFile } from '../adapters/shell/option-file.js';
 import { checkOnHost, describeHost, onHost, runOnHost, writePrivateFile, type HostAccess, type PrivateFile } from '../adapters/shell/host-exec.js';
 import { runCopyPipe } from '../adapters/shell/pipe.js';
+import { streamProgress } from './copy-progress.js';
 import { endpointFor } from '../config/endpoints.js';
 import type { Settings } from '../config/settings.js';
 import { Interrupted, StepFailed } from '../base/errors.js';
@@ -93,7 +94,6 @@ export class HostActions {
     const emit = this.d.emit;
     const started = Date.now();
     const estimate = a.estimateBytes ?? 0;
-    let lastEvent = 0;
     try {
       const fromPaths = await this.optionFiles(a.from.command, a.from.host, files);
       const toPaths = await this.optionFiles(a.to.command, a.to.host, files);
@@ -104,14 +104,7 @@ export class HostActions {
         load: onHost(a.to.host, argvOf(a.to.command, toPaths)),
         // The stream has no text marker: completion is mariadb-backup's own last line (checked below).
         endMarker: /(?:)/,
-        onProgress: (bytes) => {
-          if (Date.now() - lastEvent < 250) return;
-          lastEvent = Date.now();
-          const elapsed = (Date.now() - started) / 1000;
-          const rate = elapsed > 0 ? bytes / elapsed : 0;
-          const eta = rate > 0 && estimate > bytes ? (estimate - bytes) / rate : null;
-          emit({ event: 'progress', step, bytes, estimateBytes: estimate, rateBytesPerSecond: Math.round(rate), elapsedSeconds: elapsed, etaSeconds: eta });
-        },
+        onProgress: streamProgress(step, estimate, emit),
         signal: this.d.signal,
         secrets: this.secrets,
         stallTimeoutMs: this.d.settings.stallTimeout * 1000,
