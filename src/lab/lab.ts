@@ -239,11 +239,20 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     for (const n of names.slice(1)) await initDatadir(join(dir, n, 'data'), join(dir, 'a', 'data'));
     const servers = await Promise.all(
       names.map(async (n, i) => {
-        const sp = spec(n, join(dir, n), ports[i], i + 1, st);
-        const s = await startServer(sp);
-        writeServiceScripts(s, serverArgs(sp));
-        started.push(s);
-        return s;
+        // A port found free may be taken before the server binds it (any client connection's ephemeral port can land
+        // on it): a port the lab chose itself is chosen again; one the operator asked for is not.
+        for (let attempt = 1; ; attempt++) {
+          const sp = spec(n, join(dir, n), ports[i], i + 1, st);
+          try {
+            const s = await startServer(sp);
+            writeServiceScripts(s, serverArgs(sp));
+            started.push(s);
+            return s;
+          } catch (err) {
+            if (requested[n] !== undefined || attempt >= 3 || !/Address already in use/.test((err as Error).message)) throw err;
+            ports[i] = await freePort();
+          }
+        }
       }),
     );
     const [a, b, c] = servers;

@@ -58,7 +58,8 @@ export function startPty(args: string[], env: Record<string, string | undefined>
   const cols = opts.cols ?? 400;
   const command = `stty cols ${cols} rows 50 2>/dev/null; exec ${shellLine([process.execPath, BIN, ...args])}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
-    env: { ...process.env, NO_COLOR: '1', TERM: 'xterm', COLUMNS: String(cols), LINES: '50', ...env },
+    // An operator's terminal: not CI (CI=true picks the plain renderer, as a CI log should get), whatever runs the tests.
+    env: { ...process.env, CI: undefined, NO_COLOR: '1', TERM: 'xterm', COLUMNS: String(cols), LINES: '50', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let raw = '';
