@@ -58,6 +58,9 @@ function sample(o: OptionSpec): unknown {
       return file('my options.cnf', '[client]\n');
     case 'sslMode':
       return 'REQUIRED';
+    case 'parallel':
+      // --ring, sampled too, copies in one stream (config refuses --parallel > 1 with it).
+      return '1';
     case 'ring':
       // A ring in which the base's --bad (db2) replicates from the base's --good (db1).
       return 'db1:3306,db2:3306,[2001:db8::3]:3399';
