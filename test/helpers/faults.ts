@@ -26,10 +26,10 @@ export function childPids(parent: number, name: string): number[] {
 }
 
 /** GS takes a write, waiting at most 1 s for any lock (lock_wait_timeout bounds a global read lock wait). */
-export async function takesWrite(lab: Lab, which: Which = 'a'): Promise<boolean> {
+export async function takesWrite(lab: Lab, which: Which = 'a', waitSeconds = 1): Promise<boolean> {
   const s = await lab.connect(which);
   try {
-    await s.query('SET SESSION lock_wait_timeout = 1');
+    await s.query(`SET SESSION lock_wait_timeout = ${waitSeconds}`);
     await s.query("INSERT INTO shop.customers (name) VALUES ('write probe')");
     return true;
   } catch {

@@ -46,8 +46,10 @@ async function duringStreams(
     const kids = [...dumps, ...childPids(run.child.pid!, 'mariadb')];
     await inject({ lab, run, kids });
     const started = Date.now();
-    expect(await takesWrite(lab, 'a'), 'GS takes a write waiting at most 1 s').toBe(true);
-    expect(Date.now() - started).toBeLessThan(1500);
+    // The release is immediate (the first failing stream releases GS's lock); the bound is generous because a loaded
+    // 2-core CI machine once took longer than 1 s to notice the killed dump with every other test file running.
+    expect(await takesWrite(lab, 'a', 3), 'GS takes a write waiting at most 3 s').toBe(true);
+    expect(Date.now() - started).toBeLessThan(3500);
     const r = await run.result;
     expect(r.code, r.stderr.slice(-2000)).toBe(expectCode);
     expect(r.stderr).toMatch(says);
