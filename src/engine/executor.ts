@@ -542,7 +542,7 @@ export class Executor {
     state.copy = { bytes: 0, seconds: (Date.now() - started) / 1000, complete: false };
     if (lostReason)
       throw new StepFailed(
-        `the GS session holding the read lock was lost during the copy (${lostReason}); the copy is not consistent`,
+        `the session holding GS's read lock (${serverLabel(this.deps.settings, 'GS')}) lost its connection during the copy (${lostReason}); the copy is not consistent`,
         step,
         'Run again with --resume: it restarts from step 3.',
       );

@@ -118,7 +118,7 @@ describe('failures during the copy (step 4)', () => {
       });
       const r = await run.result;
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/read lock was lost during the copy.*not consistent/);
+      expect(r.stderr).toMatch(/the session holding GS's read lock \(GS [\d.]+:\d+\) lost its connection during the copy.*not consistent/);
       expect(await takesWrite(lab, 'a')).toBe(true);
     } finally {
       await dropLab(lab);

@@ -54,6 +54,19 @@ describe('runCopyPipe', () => {
     expect((err as Error).message).toMatch(/exited 1: ERROR 1064/);
   });
 
+  it('a dump whose server went away names that server, whichever side the tool saw fail first', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'pipe-')), 'out.sql');
+    const lost = node(
+      `process.stdout.write('-- partial\\n');console.error("mariadb-dump: Error 2013: Lost connection to server during query when dumping table \`orders\` at row: 1");process.exit(2)`,
+    );
+    const servers = { dump: 'GS 127.0.0.1:3306', load: 'BS 127.0.0.1:3307' };
+    const err = (await runCopyPipe({ dump: lost, load: sink(out), servers }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/^the dump side, reading GS 127\.0\.0\.1:3306, lost its connection: .*exited 2: .*Lost connection/);
+    const load = node(`process.stdin.once('data',()=>{console.error('ERROR 1064 (42000) at line 1: syntax');process.exit(1)})`);
+    const importErr = (await runCopyPipe({ dump: dump(2_000_000), load, servers }).catch((e: unknown) => e)) as Error;
+    expect(importErr.message).toMatch(/\(the import side, writing to BS 127\.0\.0\.1:3307\)$/);
+  });
+
   it('an import that exits 0 and reports an ERROR line still fails the copy', async () => {
     const load = node(`process.stdin.resume();process.stdin.on('end',()=>{console.error('ERROR 1146 (42S02) at line 9: Table does not exist')})`);
     await expect(runCopyPipe({ dump: dump(10), load })).rejects.toThrow(/reported an error: ERROR 1146/);

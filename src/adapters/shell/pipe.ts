@@ -119,7 +119,6 @@ export const DEFAULT_END_MARKER = /^-- Dump completed/m;
 const STDERR_KEEP = 64 * 1024;
 /** How many final bytes of the dump are searched for its completion marker. */
 const MARKER_CARRY = 4096;
-const SIDE_NAME: Record<Side, string> = { dump: 'dump side', load: 'import side' };
 
 /** Mask passwords that could appear in stderr: known secrets, `password=…`, `IDENTIFIED BY '…'`. */
 export function redact(text: string, secrets: readonly string[] = []): string {
@@ -238,12 +237,21 @@ function start(side: Side, c: Command, stdin: 'pipe' | 'ignore'): Proc {
 const running = (p: Proc) => p.status === undefined && p.child.exitCode === null && p.child.signalCode === null && p.child.pid !== undefined;
 const failed = (p: Proc) => p.spawnError !== undefined || p.status?.code !== 0;
 
-function describeExit(p: Proc, secrets: readonly string[]): string {
-  if (p.spawnError) return `could not start ${p.name}: ${redact(p.spawnError.message, secrets)} (${SIDE_NAME[p.side]})`;
+/** "the dump side, reading GS 10.0.0.1:3306": which server a side was talking to, whatever failed first. */
+function sideOf(side: Side, servers: CopyOptions['servers']): string {
+  return side === 'dump' ? `the dump side, reading ${servers?.dump ?? 'GS'}` : `the import side, writing to ${servers?.load ?? 'BS'}`;
+}
+
+// The client's words for a server that went away under it (CR_SERVER_LOST 2013, CR_SERVER_GONE_ERROR 2006).
+const LOST = /\b(2013|2006)\b|Lost connection|server has gone away/i;
+
+function describeExit(p: Proc, secrets: readonly string[], servers: CopyOptions['servers']): string {
+  if (p.spawnError) return `could not start ${p.name}: ${redact(p.spawnError.message, secrets)} (${sideOf(p.side, servers)})`;
   const s = p.status!;
   const how = s.signal ? `was killed (${s.signal})` : `exited ${s.code}`;
   const line = redact(p.stderr.lastLine(), secrets);
-  return `${p.name} ${how}${line ? `: ${line}` : ''} (${SIDE_NAME[p.side]})`;
+  if (LOST.test(line)) return `${sideOf(p.side, servers)}, lost its connection: ${p.name} ${how}: ${line}`;
+  return `${p.name} ${how}${line ? `: ${line}` : ''} (${sideOf(p.side, servers)})`;
 }
 
 /**
@@ -393,18 +401,22 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
   const consequence = (p: Proc) => p.killedByUs || (p.side === 'dump' && p.status?.signal === 'SIGPIPE');
   const failures = [dump, load].filter(failed).sort((a, b) => a.seq - b.seq);
   const cause = failures.find((p) => !consequence(p));
-  if (cause) throw fail(describeExit(cause, secrets), cause);
+  if (cause) throw fail(describeExit(cause, secrets, o.servers), cause);
   if (failures.length > 0) {
     // Only consequences: the import ended (exit 0) while the dump was still writing.
-    throw fail(`${load.name} exited 0 before the dump ended, so ${dump.name} was stopped; the copy is incomplete (${SIDE_NAME.load})`, load);
+    throw fail(`${load.name} exited 0 before the dump ended, so ${dump.name} was stopped; the copy is incomplete (${sideOf('load', o.servers)})`, load);
   }
   if (flowError) {
-    throw fail(`${load.name} stopped reading before the dump ended (${flowError.code ?? flowError.message}); the copy is incomplete (${SIDE_NAME.load})`, load);
+    throw fail(
+      `${load.name} stopped reading before the dump ended (${flowError.code ?? flowError.message}); the copy is incomplete (${sideOf('load', o.servers)})`,
+      load,
+    );
   }
-  if (load.stderr.firstError !== undefined) throw fail(`${load.name} reported an error: ${redact(load.stderr.firstError, secrets)} (${SIDE_NAME.load})`, load);
+  if (load.stderr.firstError !== undefined)
+    throw fail(`${load.name} reported an error: ${redact(load.stderr.firstError, secrets)} (${sideOf('load', o.servers)})`, load);
   if (!meter.sawEnd) {
     throw fail(
-      `${dump.name} exited 0 but its output did not end with its completion marker ("-- Dump completed"): the dump is incomplete (${SIDE_NAME.dump})`,
+      `${dump.name} exited 0 but its output did not end with its completion marker ("-- Dump completed"): the dump is incomplete (${sideOf('dump', o.servers)})`,
       dump,
     );
   }
@@ -536,7 +548,7 @@ export async function runDumpToFile(o: DumpToFileOptions): Promise<{ bytes: numb
     else rmSync(o.file, { force: true });
     throw stalled;
   }
-  if (failed(dump)) throw fail(describeExit(dump, secrets));
+  if (failed(dump)) throw fail(describeExit(dump, secrets, { dump: o.server ?? 'the server' }));
   if (flowError) throw fail(`writing ${o.file} failed: ${redact(flowError.message, secrets)}`);
   if (dump.stderr.firstError !== undefined) throw fail(`${dump.name} reported an error: ${redact(dump.stderr.firstError, secrets)}`);
   if (!meter.sawEnd) throw fail(`${dump.name} exited 0 but its output did not end with its completion marker: the backup is incomplete`);
