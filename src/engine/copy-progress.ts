@@ -3,6 +3,43 @@
 import type { CopyStream } from '../recovery/actions.js';
 import type { RunEvent } from '../recovery/events.js';
 
+/**
+ * The rate over the last few seconds, not since the start: a copy's rate changes as it goes (the first seconds are the
+ * schema and small tables, streams finish at different times), and an ETA from the rate so far swung from 4h47m to
+ * 3m40s on a copy that took 48 s. Samples older than the window are dropped; until there are two samples the rate is
+ * unknown.
+ */
+export class RecentRate {
+  private readonly samples: Array<{ at: number; amount: number }> = [];
+  constructor(
+    private readonly windowMs = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  add(amount: number): void {
+    const at = this.now();
+    this.samples.push({ at, amount });
+    while (this.samples.length > 2 && at - this.samples[1].at >= this.windowMs) this.samples.shift();
+  }
+
+  /** Per second over the window; null until two samples. */
+  perSecond(): number | null {
+    if (this.samples.length < 2) return null;
+    const first = this.samples[0];
+    const last = this.samples[this.samples.length - 1];
+    const ms = last.at - first.at;
+    if (ms <= 0) return null;
+    return (last.amount - first.amount) / (ms / 1000);
+  }
+
+  /** Seconds until `total` at the recent rate; null when unknown (no estimate, no rate yet, or nothing moving). */
+  eta(done: number, total: number): number | null {
+    const rate = this.perSecond();
+    if (!rate || rate <= 0 || total <= 0) return null;
+    return Math.max(0, (total - done) / rate);
+  }
+}
+
 interface Track {
   label: string;
   bytes: number;
@@ -10,12 +47,14 @@ interface Track {
   estimateRows: number;
   estimateBytes: number;
   done: boolean;
+  recent: RecentRate;
 }
 
 export class StreamsProgress {
   private readonly tracks: Track[];
   private readonly started = Date.now();
   private last = 0;
+  private readonly recentBytes = new RecentRate();
   /** When GS's read lock was taken (classic: before the copy; online: while the snapshots open). */
   lockedSince?: number;
 
@@ -26,7 +65,15 @@ export class StreamsProgress {
     /** Bytes already copied before these streams (the schema phase). */
     private readonly before = 0,
   ) {
-    this.tracks = streams.map((s) => ({ label: s.label, bytes: 0, rows: 0, estimateRows: s.estimateRows, estimateBytes: s.estimateBytes, done: false }));
+    this.tracks = streams.map((s) => ({
+      label: s.label,
+      bytes: 0,
+      rows: 0,
+      estimateRows: s.estimateRows,
+      estimateBytes: s.estimateBytes,
+      done: false,
+      recent: new RecentRate(),
+    }));
   }
 
   update(i: number, bytes: number, rows: number): void {
@@ -44,30 +91,32 @@ export class StreamsProgress {
     return this.before + this.tracks.reduce((s, t) => s + t.bytes, 0);
   }
 
-  /** Seconds until a stream ends at its own rate so far (rows if it has an estimate, else bytes); null: unknown. */
-  private eta(t: Track, elapsed: number): number | null {
+  /**
+   * Seconds until a stream ends at its recent rate (rows against its estimate where it has one: the dump's bytes are
+   * text, the estimate's bytes are pages on disk; else bytes); null: unknown.
+   */
+  private eta(t: Track): number | null {
     if (t.done) return 0;
-    if (elapsed <= 0) return null;
-    if (t.estimateRows > 0 && t.rows > 0) return Math.max(0, (t.estimateRows - t.rows) / (t.rows / elapsed));
-    if (t.estimateBytes > 0 && t.bytes > 0) return Math.max(0, (t.estimateBytes - t.bytes) / (t.bytes / elapsed));
-    return null;
+    return t.estimateRows > 0 ? t.recent.eta(t.rows, t.estimateRows) : t.recent.eta(t.bytes, t.estimateBytes);
   }
 
   send(): void {
     this.last = Date.now();
     const elapsed = (Date.now() - this.started) / 1000;
-    const etas = this.tracks.map((t) => this.eta(t, elapsed));
+    for (const t of this.tracks) if (!t.done) t.recent.add(t.estimateRows > 0 ? t.rows : t.bytes);
+    const etas = this.tracks.map((t) => this.eta(t));
     const known = etas.filter((e): e is number => e !== null);
     const slowestAt = etas.reduce<number>((best, e, i) => ((e ?? -1) > (etas[best] ?? -1) ? i : best), 0);
     const bytes = this.bytes;
+    this.recentBytes.add(bytes);
     this.emit({
       event: 'progress',
       step: this.step,
       bytes,
       estimateBytes: this.before + this.tracks.reduce((s, t) => s + t.estimateBytes, 0),
-      rateBytesPerSecond: elapsed > 0 ? Math.round(bytes / elapsed) : 0,
+      rateBytesPerSecond: Math.round(this.recentBytes.perSecond() ?? (elapsed > 0 ? bytes / elapsed : 0)),
       elapsedSeconds: elapsed,
-      // The copy ends with its slowest stream; unknown while some stream has no rate yet.
+      // The copy ends with its slowest stream, each at its recent rate; unknown while some stream has no rate yet.
       etaSeconds: known.length === etas.length && known.length > 0 ? Math.max(...known) : null,
       rows: this.tracks.reduce((s, t) => s + t.rows, 0),
       estimateRows: this.tracks.reduce((s, t) => s + t.estimateRows, 0),
@@ -80,17 +129,20 @@ export class StreamsProgress {
 
 /**
  * The `onProgress` of a single stream (the logical copy, the physical stream): at most four events a second, with the
- * rate so far and an ETA against the estimate (null when there is none).
+ * recent rate and an ETA against the estimate (null when there is none, or no rate yet).
  */
 export function streamProgress(step: number, estimateBytes: number, emit: (e: RunEvent) => void): (bytes: number) => void {
   const started = Date.now();
+  const recent = new RecentRate();
   let last = 0;
   return (bytes) => {
     if (Date.now() - last < 250) return;
     last = Date.now();
+    recent.add(bytes);
     const elapsed = (Date.now() - started) / 1000;
-    const rate = elapsed > 0 ? bytes / elapsed : 0;
-    const eta = rate > 0 && estimateBytes > bytes ? (estimateBytes - bytes) / rate : null;
+    const rate = recent.perSecond() ?? (elapsed > 0 ? bytes / elapsed : 0);
+    // Past the estimate (it is the data's size on disk, not the dump's), the time left is unknown, not zero.
+    const eta = estimateBytes > bytes ? recent.eta(bytes, estimateBytes) : null;
     emit({ event: 'progress', step, bytes, estimateBytes, rateBytesPerSecond: Math.round(rate), elapsedSeconds: elapsed, etaSeconds: eta });
   };
 }
