@@ -17,10 +17,11 @@ export function wrapHanging(prefix: string, body: string, width: number | undefi
   return [prefix + (lines[0] ?? ''), ...lines.slice(1).map((l) => ' '.repeat(indent) + l)];
 }
 
-/** One line of at most `width` columns: cut with an ellipsis. */
+/** One line of at most `width` columns: cut with an ellipsis, its indentation kept (wrap-ansi's trim would drop it). */
 export function fitLine(text: string, width: number | undefined): string {
   if (!width || stringWidth(text) <= width) return text;
-  return wrapAnsi(text, Math.max(1, width - 1), { hard: true, trim: true }).split('\n')[0] + '…';
+  const lead = /^\s*/.exec(text)![0];
+  return lead + wrapAnsi(text.slice(lead.length), Math.max(1, width - 1 - lead.length), { hard: true, trim: true }).split('\n')[0] + '…';
 }
 
 export { stringWidth };

@@ -2,6 +2,7 @@
 import inquirer from 'inquirer';
 import type { Prompter } from '../../engine/prompter.js';
 import { Interrupted, UsageError } from '../../base/errors.js';
+import { wrapHanging } from './layout.js';
 
 export type { Prompter };
 
@@ -16,7 +17,16 @@ export class TerminalPrompter implements Prompter {
   }
 
   async confirm(question: string): Promise<boolean> {
-    return this.ask({ type: 'confirm', name: 'answer', message: question, default: false }) as Promise<boolean>;
+    return this.ask({ type: 'confirm', name: 'answer', message: this.fit(question), default: false }) as Promise<boolean>;
+  }
+
+  /**
+   * The question wrapped by us, with room on its last line for inquirer's "? " and " (y/N)", then the answer: a line
+   * left for the terminal to wrap broke the answer mid-word ("Y" / "es") at 100 columns.
+   */
+  private fit(question: string): string {
+    const cols = process.stderr.isTTY ? process.stderr.columns : undefined;
+    return cols ? wrapHanging('', question, Math.max(30, cols - 10), 0).join('\n') : question;
   }
 
   async secret(question: string): Promise<string> {
