@@ -65,6 +65,11 @@ describe('runCopyPipe', () => {
     const load = node(`process.stdin.once('data',()=>{console.error('ERROR 1064 (42000) at line 1: syntax');process.exit(1)})`);
     const importErr = (await runCopyPipe({ dump: dump(2_000_000), load, servers }).catch((e: unknown) => e)) as Error;
     expect(importErr.message).toMatch(/\(the import side, writing to BS 127\.0\.0\.1:3307\)$/);
+    const gone = node(`process.stdin.once('data',()=>{console.error('ERROR 2006 (HY000) at line 3097: Server has gone away');process.exit(1)})`);
+    const goneErr = (await runCopyPipe({ dump: dump(2_000_000), load: gone, servers }).catch((e: unknown) => e)) as Error;
+    expect(goneErr.message).toMatch(
+      /^the import side, writing to BS 127\.0\.0\.1:3307, lost its connection: .*gone away\. If BS is still up, a row larger than its max_allowed_packet/,
+    );
   });
 
   it('an import that exits 0 and reports an ERROR line still fails the copy', async () => {

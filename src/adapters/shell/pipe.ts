@@ -245,13 +245,21 @@ function sideOf(side: Side, servers: CopyOptions['servers']): string {
 // The client's words for a server that went away under it (CR_SERVER_LOST 2013, CR_SERVER_GONE_ERROR 2006).
 const LOST = /\b(2013|2006)\b|Lost connection|server has gone away/i;
 
+// A server closes the connection on a statement above its max_allowed_packet (the client then says 2006), or says 1153.
+const PACKET = /\b(2006|1153)\b|gone away|max_allowed_packet/i;
+
+function packetHint(side: Side, line: string): string {
+  if (side !== 'load' || !PACKET.test(line)) return '';
+  return '. If BS is still up, a row larger than its max_allowed_packet ends an import this way: raise it on BS (SET GLOBAL max_allowed_packet = 1073741824) and --resume';
+}
+
 function describeExit(p: Proc, secrets: readonly string[], servers: CopyOptions['servers']): string {
   if (p.spawnError) return `could not start ${p.name}: ${redact(p.spawnError.message, secrets)} (${sideOf(p.side, servers)})`;
   const s = p.status!;
   const how = s.signal ? `was killed (${s.signal})` : `exited ${s.code}`;
   const line = redact(p.stderr.lastLine(), secrets);
-  if (LOST.test(line)) return `${sideOf(p.side, servers)}, lost its connection: ${p.name} ${how}: ${line}`;
-  return `${p.name} ${how}${line ? `: ${line}` : ''} (${sideOf(p.side, servers)})`;
+  if (LOST.test(line)) return `${sideOf(p.side, servers)}, lost its connection: ${p.name} ${how}: ${line}${packetHint(p.side, line)}`;
+  return `${p.name} ${how}${line ? `: ${line}` : ''} (${sideOf(p.side, servers)})${packetHint(p.side, line)}`;
 }
 
 /**
