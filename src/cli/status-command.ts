@@ -35,7 +35,7 @@ Verdict per direction (A→B: A is the source, B the replica):
 Lag is Seconds_Behind_Master while the SQL thread runs; when that is NULL (SQL thread stopped), it is the age of
 the oldest event in the source's binary log that the replica has not executed.
 When one direction is broken, the server that stopped replicating is named as the likely bad server (BS).
-When both are, the evidence is gathered (transactions each side lacks, rows per schema, CHECKSUM TABLE of every
+When both are, the evidence is gathered (transactions each side lacks, rows per schema, checksums of every
 table, and the tables that differ row by row by primary key, within --compare-timeout) and one server is
 recommended, with reasons. Nothing is changed: recover still asks before acting.`;
 
@@ -171,9 +171,9 @@ export function renderStatus(st: PairStatus, c: ChalkInstance): string[] {
           `                    ${x.schema.padEnd(w)}${String(x.rows.A).padStart(12)}${String(x.rows.B).padStart(12)}${x.rows.A !== x.rows.B ? c.yellow('  differs') : ''}`,
         );
     }
-    if (ev.differing.length === 0) out.push(`  CHECKSUM TABLE: all ${ev.tablesCompared} tables present on both sides match`);
+    if (ev.differing.length === 0) out.push(`  checksums: all ${ev.tablesCompared} tables present on both sides match`);
     else {
-      out.push(`  CHECKSUM TABLE: ${ev.differing.length} table(s) differ (of ${ev.tablesCompared} on both sides):`);
+      out.push(`  checksums: ${ev.differing.length} table(s) differ (of ${ev.tablesCompared} on both sides):`);
       const w = Math.max(...ev.differing.map((t) => t.table.length)) + 2;
       for (const t of ev.differing) {
         const where = t.presentOn.length === 1 ? `, only on ${t.presentOn[0]}` : '';

@@ -6,7 +6,7 @@ import { readCoordinates, readReplicaStatus, type Coordinates, type ReplicaStatu
 import { ServerSession } from '../adapters/mysql/session.js';
 import { ident, stmt } from '../dialect/statement.js';
 import { versionLabel } from '../dialect/version.js';
-import { differingTables, listUserTables, lockBounded, quoteTable, rowCount, type Query } from '../recovery/compare.js';
+import { differingTables, lockBounded, quoteTable, type Query } from '../recovery/compare.js';
 import { describeOwnEvents, ownEventsSince } from '../recovery/bs-only.js';
 
 export type Side = 'A' | 'B';
@@ -121,7 +121,7 @@ export interface GatherOptions {
   connectTimeoutMs: number;
   /** Gather evidence (row counts, checksums) when both directions are broken. `check` skips it. */
   evidence: boolean;
-  /** How long the data may be compared row by row, by primary key (absent: tables by CHECKSUM TABLE only). */
+  /** How long the data may be compared row by row, by primary key (absent: tables by chunk checksums only). */
   compareTimeoutMs?: number;
   /** Longest wait for a table's lock while comparing: a table locked longer is reported as not compared. */
   lockWaitSeconds?: number;
@@ -396,9 +396,9 @@ async function gatherEvidence(g: Record<Side, Gathered>, dirs: DirectionFacts[],
     // The recovery's own comparison: the same figures its preflight reports (what a rebuild of either side overwrites).
     const cmp = await differingTables(bounded(qa, 'A'), bounded(qb, 'B'), { rowsWithinMs: opts.compareTimeoutMs });
     ev.tablesCompared = cmp.compared;
-    const [tablesA, tablesB] = await Promise.all([listUserTables(qa), listUserTables(qb)]);
-    const counts = async (q: Query, tables: string[]) => new Map(await Promise.all(tables.map(async (t) => [t, await rowCount(q, t)] as const)));
-    const [countA, countB] = await Promise.all([counts(qa, tablesA), counts(qb, tablesB)]);
+    // Rows per schema from the comparison's own reads (chunk by chunk): no second full read of either server.
+    const countOn = (i: 0 | 1) => new Map([...cmp.counts].filter(([, n]) => n[i] !== null).map(([t, n]) => [t, n[i]!] as const));
+    const [countA, countB] = [countOn(0), countOn(1)];
     const schemas = new Map<string, Record<Side, number>>();
     for (const [side, m] of [
       ['A', countA],

@@ -16,7 +16,16 @@ import { optionFileArg, optionFileSlot, type Action, type Branch, type KeepRowsA
 import { reachable, type RecoveryContext, type Role } from './context.js';
 import { unmeasured } from './fence.js';
 import type { BackupRecord, BsOnly, DataDetail, DataSummary, DataTable, RecoveryState } from './state.js';
-import { CHUNK_ROWS, dataSizeBytes, differingTables, listUserSchemas, lockBounded, type DataComparison, type DifferingTable, type Query } from './compare.js';
+import {
+  CHUNK_TIME_MS,
+  dataSizeBytes,
+  differingTables,
+  listUserSchemas,
+  lockBounded,
+  type DataComparison,
+  type DifferingTable,
+  type Query,
+} from './compare.js';
 import { ROWS_PREAMBLE, rowStatements } from './bs-rows.js';
 import { formatBytes } from '../base/format.js';
 
@@ -90,7 +99,7 @@ function describeTable(t: DataTable, boundSeconds: number): string {
         d.differ ? `${d.differ} that differ` : '',
         d.onlyOnGs ? `${d.onlyOnGs} only on GS` : '',
       ].filter(Boolean);
-      return parts.length ? `${t.table}: ${parts.join(', ')}` : `${t.table}: differs by CHECKSUM TABLE, yet no row differs by primary key (${counts})`;
+      return parts.length ? `${t.table}: ${parts.join(', ')}` : `${t.table}: differs by checksum, yet no row differs by primary key (${counts})`;
     }
     case 'only-on-bs':
       return `${t.table}: exists only on BS (${plural(t.bsRows ?? 0, 'row')})`;
@@ -250,6 +259,7 @@ export function summarizeData(cmp: DataComparison, boundSeconds: number): DataSu
   };
   return {
     compared: cmp.compared,
+    ...(cmp.readWhole.length ? { readWhole: cmp.readWhole } : {}),
     seconds: Math.round(cmp.seconds * 100) / 100,
     boundSeconds,
     tables: [
@@ -328,9 +338,11 @@ export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
 /** How the data were compared, for the preflight. */
 export function describeComparison(d: DataSummary): string {
   return (
-    `${plural(d.compared, 'table')} on both servers compared in ${d.seconds}s: CHECKSUM TABLE and row counts, then each that differs by primary key ` +
-    `in key ranges of ${CHUNK_ROWS} rows (a count and a hash per range on each side; rows read only where a range differs), row by row for at most ` +
-    `${d.boundSeconds}s (--compare-timeout). Measured before step 1 fences BS: step 2 compares again once BS is fenced and stopped, and keeps what it finds then`
+    `${plural(d.compared, 'table')} on both servers compared in ${d.seconds}s: chunk by chunk by primary key (a count and a checksum per chunk on each ` +
+    `side, each chunk sized to about ${CHUNK_TIME_MS / 1000}s a statement), then in the chunks that differ row by row, for at most ${d.boundSeconds}s ` +
+    `(--compare-timeout)` +
+    (d.readWhole?.length ? `; read whole, in one statement (no primary key or different columns): ${d.readWhole.join(', ')}` : '') +
+    `. Measured before step 1 fences BS: step 2 compares again once BS is fenced and stopped, and keeps what it finds then`
   );
 }
 
@@ -457,7 +469,7 @@ function keepRowsAction(ctx: RecoveryContext, dir: string, record: (state: Recov
   return {
     kind: 'keep-rows',
     role: 'BS',
-    compares: `every user table of BS with GS’s (CHECKSUM TABLE, row counts, then by primary key in key ranges; row by row for at most ${bound}s)`,
+    compares: `every user table of BS with GS’s (chunk by chunk by primary key, a count and a checksum per chunk; row by row in the chunks that differ, for at most ${bound}s)`,
     file,
     note: 'again, BS fenced and stopped now: rows only on BS (INSERT) and rows that differ (REPLACE, BS’s version), to replay after the recovery; written only if there are any',
     collect: async (io) => {

@@ -73,28 +73,25 @@ export interface TableComparison {
   onlyOnSecond: string[];
 }
 
-/** Compare every user table of two servers by CHECKSUM TABLE. */
-export async function compareTables(first: Query, second: Query): Promise<TableComparison> {
-  const [a, b] = await Promise.all([listUserTables(first), listUserTables(second)]);
-  const both = tablesOnBoth(a, b);
-  const [ca, cb] = await Promise.all([checksumTables(first, both), checksumTables(second, both)]);
-  return diffChecksums(a, b, ca, cb);
+/**
+ * Compare every user table of two servers (the proof): chunk by chunk, in lockstep, no statement reading a whole table
+ * that has a primary key. A table that could not be read counts as a mismatch, with why: never as equal.
+ */
+export async function compareTables(
+  first: Query,
+  second: Query,
+  o: Pick<DataCompareOptions, 'signal' | 'progress' | 'chunkTimeMs'> = {},
+): Promise<TableComparison> {
+  const d = await differingTables(first, second, o);
+  const onlyOnFirst = d.differing.filter((x) => x.rows[1] === null).map((x) => x.table);
+  const onlyOnSecond = d.differing.filter((x) => x.rows[0] === null).map((x) => x.table);
+  const unread = d.notCompared.map((n) => `${n.table} (not compared: ${n.error})`);
+  return { compared: d.compared, mismatched: [...d.differing.map((x) => x.table), ...unread].sort(), onlyOnFirst, onlyOnSecond };
 }
 
 export function tablesOnBoth(a: string[], b: string[]): string[] {
   const setB = new Set(b);
   return a.filter((t) => setB.has(t));
-}
-
-/** The comparison of two table lists and their checksums (taken however the caller needed them to be consistent). */
-export function diffChecksums(a: string[], b: string[], ca: Map<string, string | null>, cb: Map<string, string | null>): TableComparison {
-  const setA = new Set(a);
-  const setB = new Set(b);
-  const both = a.filter((t) => setB.has(t));
-  const onlyOnFirst = a.filter((t) => !setB.has(t));
-  const onlyOnSecond = b.filter((t) => !setA.has(t));
-  const differing = both.filter((t) => ca.get(t) !== cb.get(t));
-  return { compared: both.length, mismatched: [...differing, ...onlyOnFirst, ...onlyOnSecond].sort(), onlyOnFirst, onlyOnSecond };
 }
 
 /** How a table that differs compares row by row, by primary key (first and second: the servers as passed). */
@@ -155,10 +152,12 @@ export interface DataCompareOptions {
   keys?: boolean;
   signal?: AbortSignal;
   progress?: (text: string) => void;
+  /** Aim of each chunk's statement, on the slower side (pt-table-checksum's --chunk-time); default CHUNK_TIME_MS. */
+  chunkTimeMs?: number;
 }
 
 export interface DataComparison {
-  /** Tables present on both sides (compared by CHECKSUM TABLE). */
+  /** Tables present on both sides (compared chunk by chunk, or by CHECKSUM TABLE when they have no usable key). */
   compared: number;
   differing: DifferingTable[];
   /** Tables present on both sides that could not be read (a lock held too long, an error), with why. */
@@ -166,6 +165,10 @@ export interface DataComparison {
   seconds: number;
   /** With `keys`: per table compared row by row. */
   keys?: Map<string, SecondSideKeys>;
+  /** Rows of every table compared, on each side (null: absent there), counted by the same reads. */
+  counts: Map<string, [number | null, number | null]>;
+  /** Tables read whole in one statement (no primary key, or the two sides' columns differ): named, not hidden. */
+  readWhole: string[];
 }
 
 /**
@@ -181,41 +184,57 @@ export async function differingTables(first: Query, second: Query, o: DataCompar
   const keep = o.only ? new Set(o.only) : undefined;
   const [fa, fb] = keep ? [a.filter((t) => keep.has(t)), b.filter((t) => keep.has(t))] : [a, b];
   const both = tablesOnBoth(fa, fb);
-  const [ca, cb] = await Promise.all([checksumEach(first, both), checksumEach(second, both)]);
-  const notCompared = both.filter((t) => ca.failed.has(t) || cb.failed.has(t)).map((t) => ({ table: t, error: (ca.failed.get(t) ?? cb.failed.get(t))! }));
-  const unread = new Set(notCompared.map((n) => n.table));
-  const cmp = diffChecksums(
-    fa.filter((t) => !unread.has(t)),
-    fb.filter((t) => !unread.has(t)),
-    ca.sums,
-    cb.sums,
-  );
   const [setA, setB] = [new Set(fa), new Set(fb)];
-  const differing: DifferingTable[] = [];
-  for (const table of cmp.mismatched) {
+  const out: DataComparison = { compared: both.length, differing: [], notCompared: [], seconds: 0, counts: new Map(), readWhole: [] };
+  const estimates = await rowEstimates(second);
+  const walks = new Map<string, { shape: TableShape; walk: TableWalk }>();
+  let done = 0;
+  for (const table of both) {
+    done++;
     try {
-      differing.push({
-        table,
-        rows: await Promise.all([setA.has(table) ? rowCount(first, table) : null, setB.has(table) ? rowCount(second, table) : null]),
-      });
+      const r = await compareTable(first, second, table, o, { index: done, of: both.length, estimate: estimates.get(table) });
+      out.counts.set(table, r.rows);
+      if (r.kind === 'whole') out.readWhole.push(table);
+      if (r.kind === 'unread') out.notCompared.push({ table, error: r.error });
+      else if (r.differs) {
+        out.differing.push({ table, rows: r.rows });
+        if (r.kind === 'chunks') walks.set(table, { shape: r.shape, walk: r.walk });
+      }
     } catch (err) {
       if (o.signal?.aborted) throw err;
-      notCompared.push({ table, error: firstLine(err) });
+      out.notCompared.push({ table, error: unreadable(err) });
     }
   }
-  const out: DataComparison = { compared: cmp.compared, differing, notCompared, seconds: 0 };
+  // A table on one side only: its rows counted chunk by chunk too (no statement reads it whole when it has a key).
+  for (const table of [...fa.filter((t) => !setB.has(t)), ...fb.filter((t) => !setA.has(t))].sort()) {
+    try {
+      const n = await countRows(setA.has(table) ? first : second, table, o);
+      const rows: [number | null, number | null] = setA.has(table) ? [n, null] : [null, n];
+      out.counts.set(table, rows);
+      out.differing.push({ table, rows });
+    } catch (err) {
+      if (o.signal?.aborted) throw err;
+      out.notCompared.push({ table, error: firstLine(err) });
+    }
+  }
+  out.differing.sort((x, y) => x.table.localeCompare(y.table));
   if (o.rowsWithinMs !== undefined) {
     const deadline = started + o.rowsWithinMs;
     if (o.keys) out.keys = new Map();
     // Smallest first: within the bound, as many tables as possible are told apart row by row.
-    const order = [...differing].sort((x, y) => (x.rows[1] ?? x.rows[0] ?? 0) - (y.rows[1] ?? y.rows[0] ?? 0));
+    const order = [...out.differing].sort((x, y) => (x.rows[1] ?? x.rows[0] ?? 0) - (y.rows[1] ?? y.rows[0] ?? 0));
     for (const d of order) {
       if (d.rows[0] === null || d.rows[1] === null) {
         d.detail = { kind: 'one-side' };
         continue;
       }
+      const w = walks.get(d.table);
+      if (!w) {
+        d.detail = await wholeTableDetail(first, second, d.table);
+        continue;
+      }
       try {
-        const r = await compareRows(first, second, d.table, Math.max(d.rows[0], d.rows[1]), deadline, o);
+        const r = await compareRows(first, second, d.table, w.shape, w.walk, deadline, o);
         d.detail = r.detail;
         if (r.keys && out.keys) out.keys.set(d.table, r.keys);
       } catch (err) {
@@ -228,29 +247,25 @@ export async function differingTables(first: Query, second: Query, o: DataCompar
   return out;
 }
 
+/** Why a table read whole cannot be told apart row by row. */
+async function wholeTableDetail(first: Query, second: Query, table: string): Promise<RowDetail> {
+  const [sa, sb] = await Promise.all([tableShape(first, table), tableShape(second, table)]);
+  return sameShape(sa, sb) && sb.key.length > 0 ? { kind: 'failed', error: 'compared whole, not by key' } : { kind: sameShape(sa, sb) ? 'no-key' : 'columns' };
+}
+
+/** information_schema's estimate of each table's rows (for progress and an ETA only; never a measurement). */
+async function rowEstimates(q: Query): Promise<Map<string, number>> {
+  const rows = await q(
+    stmt(`SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN (${systemList})`),
+  ).catch(() => []);
+  return new Map(rows.map((r) => [`${r.TABLE_SCHEMA}.${r.TABLE_NAME}`, Number(r.TABLE_ROWS ?? 0)]));
+}
+
 const firstLine = (err: unknown) => String((err as Error).message ?? err).split('\n')[0];
 
-/** CHECKSUM TABLE in batches; a batch that fails is taken again table by table, and a table that still fails is named, with why. */
-async function checksumEach(q: Query, tables: string[]): Promise<{ sums: Map<string, string | null>; failed: Map<string, string> }> {
-  const sums = new Map<string, string | null>();
-  const failed = new Map<string, string>();
-  for (let i = 0; i < tables.length; i += 50) {
-    const batch = tables.slice(i, i + 50);
-    try {
-      for (const [t, v] of await checksumTables(q, batch)) sums.set(t, v);
-    } catch {
-      for (const t of batch)
-        await checksumTables(q, [t]).then(
-          (m) => sums.set(t, m.get(t) ?? null),
-          (err: unknown) => failed.set(t, firstLine(err)),
-        );
-    }
-  }
-  // A table that exists yet checksums as NULL could not be read (MariaDB returns NULL, with a warning, when its lock
-  // wait times out): not compared, rather than "equal" to another NULL.
-  for (const [t, v] of sums) if (v === null && !failed.has(t)) failed.set(t, 'CHECKSUM TABLE gave no checksum: the table was locked or could not be read');
-  return { sums, failed };
-}
+/** Why a table could not be read: a lock held by another session (ER_LOCK_WAIT_TIMEOUT 1205) said as such. */
+const unreadable = (err: unknown) =>
+  /lock wait timeout/i.test(firstLine(err)) ? `the table was locked by another session longer than the bound (${firstLine(err)})` : firstLine(err);
 
 /**
  * Statements that wait at most `seconds` for a table's lock (LOCK TABLES, DDL, a backup's FTWRL on that server) and then
@@ -317,6 +332,71 @@ export function sqlValue(v: unknown): string {
 
 const sameShape = (x: TableShape, y: TableShape) => JSON.stringify(x) === JSON.stringify(y);
 
+/** Canonical text of a key, to match rows of the two sides. */
+const keyText = (k: Key) => JSON.stringify(k.map((v) => (Buffer.isBuffer(v) ? `x'${v.toString('hex')}'` : v)));
+
+const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
+
+class OutOfTime extends Error {}
+
+/** Aim of one chunk statement, on the slower side: pt-table-checksum's --chunk-time default. */
+export const CHUNK_TIME_MS = 500;
+
+/** A key range compared as one chunk (count and BIT_XOR of row CRC32s on each side). */
+export interface ChunkRange {
+  where: string;
+  rows: [number, number];
+  /** A single integer key: the range's ends (inclusive), to be split further by value, and whether either end is open. */
+  from?: bigint;
+  to?: bigint;
+  open?: [boolean, boolean];
+}
+
+/** A table compared chunk by chunk: the rows on each side and the chunks that differ. */
+export interface TableWalk {
+  rows: [number, number];
+  chunks: number;
+  differing: ChunkRange[];
+}
+
+type TableResult =
+  | { kind: 'chunks'; rows: [number, number]; differs: boolean; shape: TableShape; walk: TableWalk }
+  | { kind: 'whole'; rows: [number | null, number | null]; differs: boolean }
+  | { kind: 'unread'; rows: [null, null]; error: string };
+
+interface WalkPosition {
+  index: number;
+  of: number;
+  estimate?: number;
+}
+
+/**
+ * One table on both sides. With the same columns and a primary key on both: chunk by chunk in lockstep (the same key
+ * range on each side at once), each chunk sized by time. Otherwise read whole (CHECKSUM TABLE and COUNT(*)), and said.
+ */
+async function compareTable(first: Query, second: Query, table: string, o: DataCompareOptions, at: WalkPosition): Promise<TableResult> {
+  const [sa, sb] = await Promise.all([tableShape(first, table), tableShape(second, table)]);
+  if (sameShape(sa, sb) && sb.key.length > 0) {
+    const walk = await walkTable([first, second], table, sb, o, at);
+    return { kind: 'chunks', rows: walk.rows, differs: walk.differing.length > 0, shape: sb, walk };
+  }
+  o.progress?.(`${table} (${at.index}/${at.of}): read whole (${sb.key.length === 0 ? 'no primary key' : 'the two sides’ columns differ'})`);
+  const [ca, cb] = await Promise.all([checksumTables(first, [table]), checksumTables(second, [table])]);
+  const [x, y] = [ca.get(table), cb.get(table)];
+  // MariaDB returns a NULL checksum, with a warning, when its lock wait times out: not compared, rather than "equal".
+  if (x === null || x === undefined || y === null || y === undefined)
+    return { kind: 'unread', rows: [null, null], error: 'CHECKSUM TABLE gave no checksum: the table was locked or could not be read' };
+  const rows: [number, number] = await Promise.all([rowCount(first, table), rowCount(second, table)]);
+  return { kind: 'whole', rows, differs: x !== y || rows[0] !== rows[1] };
+}
+
+/** A table on one side only: its rows, chunk by chunk when it has a key. */
+async function countRows(q: Query, table: string, o: DataCompareOptions): Promise<number> {
+  const shape = await tableShape(q, table);
+  if (shape.key.length === 0) return rowCount(q, table);
+  return (await walkTable([q], table, shape, o, { index: 1, of: 1 })).rows[0];
+}
+
 /** Lexicographic "key > v" (strict) or "key <= v" over the key's columns. */
 function keyBound(key: Column[], v: Key, op: '>' | '<='): string {
   const lit = (i: number) => writeValue(key[i], v[i]);
@@ -332,42 +412,124 @@ function keyBound(key: Column[], v: Key, op: '>' | '<='): string {
   return terms.map((t) => `(${t})`).join(' OR ');
 }
 
-/** Canonical text of a key, to match rows of the two sides. */
-const keyText = (k: Key) => JSON.stringify(k.map((v) => (Buffer.isBuffer(v) ? `x'${v.toString('hex')}'` : v)));
+/** The row as one binary string: CONCAT_WS skips NULLs, so the NULL flags of every column go in too. */
+function rowText(shape: TableShape): string {
+  const cols = shape.columns.filter((c) => !c.generated);
+  return `CONCAT_WS('#', ${cols.map((c) => `CAST(${readExpr(c)} AS BINARY)`).join(', ')}, CONCAT(${cols.map((c) => `ISNULL(${ident(c.name)})`).join(', ')}))`;
+}
 
-const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
+const keyColumns = (shape: TableShape) => {
+  const byName = new Map(shape.columns.map((c) => [c.name, c]));
+  return shape.key.map((k) => byName.get(k)!);
+};
 
-class OutOfTime extends Error {}
+/** The next chunk's size from the last one's time: toward the aim, at most 4 times larger at once (pt-table-checksum adjusts the same way). */
+function nextSize(size: number, ms: number, aim: number, max: number): number {
+  const scaled = Math.floor((size * aim) / Math.max(ms, 1));
+  return Math.max(1, Math.min(max, size * 4, scaled));
+}
 
 /**
- * Compare one table row by row (see differingTables): chunks of key ranges compared by count and hash on both sides,
- * and only in a chunk that differs each row's key and MD5. A single integer key is chunked by value, all chunks of a
- * range in one GROUP BY per side (a range that differs is chunked again, down to CHUNK_ROWS); any other key by
- * boundaries read on the second side (every CHUNK_ROWS-th key), the last range open so that rows beyond the second
- * side's last key count too.
+ * Walk a table by primary key in chunks sized by time, on every side given at once (the same range each time), and
+ * compare each chunk's count and BIT_XOR of row CRC32s. A single integer key is chunked by value (BETWEEN, no boundary
+ * to look up); any other key by boundaries read on the last side (its n-th key past the last chunk), the last range open
+ * so that rows past that side's last key count too. The first and last chunks are open-ended, so rows written past the
+ * ends seen at the start are still counted.
+ */
+async function walkTable(sides: Query[], table: string, shape: TableShape, o: DataCompareOptions, at: WalkPosition): Promise<TableWalk> {
+  const aim = o.chunkTimeMs ?? CHUNK_TIME_MS;
+  const key = keyColumns(shape);
+  const t = quoteTable(table);
+  const hash = `COUNT(*) AS n, BIT_XOR(CRC32(${rowText(shape)})) AS h`;
+  const walk: TableWalk = { rows: [0, 0], chunks: 0, differing: [] };
+  const startedAt = Date.now();
+  const chunk = async (range: string, bounds: Pick<ChunkRange, 'from' | 'to' | 'open'> = {}) => {
+    if (o.signal?.aborted) throw new Error('interrupted');
+    const began = Date.now();
+    const res = await Promise.all(sides.map((q) => q(stmt(`SELECT ${hash} FROM ${t} FORCE INDEX (PRIMARY) WHERE ${range}`))));
+    const ms = Date.now() - began;
+    const counts = res.map((r) => Number(r[0]?.n ?? 0));
+    walk.chunks++;
+    walk.rows = [counts[0], counts[counts.length - 1]].map((n, i) => walk.rows[i] + n) as [number, number];
+    if (sides.length === 2 && (counts[0] !== counts[1] || String(res[0][0]?.h ?? 0) !== String(res[1][0]?.h ?? 0)))
+      walk.differing.push({ where: range, rows: [counts[0], counts[1]], ...bounds });
+    reportWalk(o, table, at, walk.rows[sides.length - 1], Date.now() - startedAt);
+    return ms;
+  };
+
+  if (key.length === 1 && INTEGER_TYPES.has(key[0].type)) {
+    const k = ident(key[0].name);
+    const ends = await Promise.all(sides.map((q) => q(stmt(`SELECT MIN(${k}) AS lo, MAX(${k}) AS hi FROM ${t}`))));
+    const seen = ends.map((r) => r[0]).filter((r) => r && r.lo !== null && r.lo !== undefined);
+    if (seen.length === 0) {
+      await chunk('1 = 1');
+      return walk;
+    }
+    const lo = seen.map((r) => BigInt(String(r!.lo))).reduce((x, y) => (y < x ? y : x));
+    const hi = seen.map((r) => BigInt(String(r!.hi))).reduce((x, y) => (y > x ? y : x));
+    let width = 1000n;
+    for (let from = lo; ;) {
+      const to = from + width - 1n;
+      const last = to >= hi;
+      const range = [from === lo ? '' : `${k} >= ${from}`, last ? '' : `${k} <= ${to}`].filter(Boolean).join(' AND ') || '1 = 1';
+      const ms = await chunk(range, { from, to: last ? hi : to, open: [from === lo, last] });
+      if (last) return walk;
+      from = to + 1n;
+      width = BigInt(nextSize(Number(width), ms, aim, 2 ** 52));
+    }
+  }
+  const keySelect = key.map((c, i) => `${readExpr(c)} AS k${i}`).join(', ');
+  const keyOrder = key.map((c) => ident(c.name)).join(', ');
+  let rows = 1000;
+  let lower: Key | undefined;
+  for (;;) {
+    const after = lower ? keyBound(key, lower, '>') : '';
+    const next = stmt(`SELECT ${keySelect} FROM ${t}${after ? ` WHERE ${after}` : ''} ORDER BY ${keyOrder} LIMIT 1 OFFSET ${rows - 1}`);
+    const began = Date.now();
+    const boundary = (await sides[sides.length - 1](next))[0];
+    const upper = boundary ? key.map((_c, i) => boundary[`k${i}`]) : undefined;
+    const range =
+      [after, upper ? keyBound(key, upper, '<=') : '']
+        .filter(Boolean)
+        .map((x) => `(${x})`)
+        .join(' AND ') || '1 = 1';
+    const ms = (await chunk(range)) + (Date.now() - began);
+    if (!upper) return walk;
+    lower = upper;
+    rows = nextSize(rows, ms, aim, 10_000_000);
+  }
+}
+
+/** "shop.orders (3/12): 1.2M of ~4M rows compared, chunk by chunk, ETA 40s" */
+function reportWalk(o: DataCompareOptions, table: string, at: WalkPosition, rows: number, ms: number): void {
+  if (!o.progress) return;
+  const est = at.estimate && at.estimate > rows ? at.estimate : undefined;
+  const eta = est && rows > 0 ? `, ETA ${Math.ceil(((est - rows) * ms) / rows / 1000)}s` : '';
+  o.progress(`${table} (${at.index}/${at.of}): ${rows}${est ? ` of ~${est}` : ''} rows compared, chunk by chunk${eta}`);
+}
+
+/**
+ * Tell a table that differs apart row by row, within its differing chunks only: a single integer key split further by
+ * value, all parts of a chunk in one GROUP BY per side (a part that differs is split again, down to CHUNK_ROWS); any
+ * other key each row's key and MD5 of the chunk, matched here, as pt-table-sync does.
  */
 async function compareRows(
   first: Query,
   second: Query,
   table: string,
-  /** Rows on the side that has more. */
-  total: number,
+  shape: TableShape,
+  walk: TableWalk,
   deadline: number,
   o: DataCompareOptions,
 ): Promise<{ detail: RowDetail; keys?: SecondSideKeys }> {
-  const [sa, sb] = await Promise.all([tableShape(first, table), tableShape(second, table)]);
-  if (!sameShape(sa, sb)) return { detail: { kind: 'columns' } };
-  if (sb.key.length === 0) return { detail: { kind: 'no-key' } };
-  const byName = new Map(sb.columns.map((c) => [c.name, c]));
-  const key = sb.key.map((k) => byName.get(k)!);
-  const cols = sb.columns.filter((c) => !c.generated);
+  const key = keyColumns(shape);
   const t = quoteTable(table);
-  // CONCAT_WS skips NULLs: the NULL flags of every column go in too; binary, so that no collation mix can fail.
-  const row = `CONCAT_WS('#', ${cols.map((c) => `CAST(${readExpr(c)} AS BINARY)`).join(', ')}, CONCAT(${cols.map((c) => `ISNULL(${ident(c.name)})`).join(', ')}))`;
+  const row = rowText(shape);
   const keyOf = (r: Row) => key.map((_c, i) => r[`k${i}`]);
   const keySelect = key.map((c, i) => `${readExpr(c)} AS k${i}`).join(', ');
   const counts = { onlyOnFirst: 0, onlyOnSecond: 0, differ: 0 };
-  const keys: SecondSideKeys | undefined = o.keys ? { shape: sb, onlyOnSecond: [], differ: [] } : undefined;
+  const keys: SecondSideKeys | undefined = o.keys ? { shape, onlyOnSecond: [], differ: [] } : undefined;
+  const total = walk.differing.reduce((n, c) => n + Math.max(c.rows[0], c.rows[1]), 0);
   let done = 0;
   const step = () => {
     if (o.signal?.aborted) throw new Error('interrupted');
@@ -375,7 +537,7 @@ async function compareRows(
   };
   const progress = (n: number) => {
     done += n;
-    o.progress?.(`${table}: ${done} of ${total} rows compared row by row`);
+    o.progress?.(`${table}: ${done} of ${total} rows in differing chunks compared row by row`);
   };
   /** Every row of a range that differs: keys and MD5s from both sides, matched here. */
   const diffRows = async (range: string) => {
@@ -402,64 +564,41 @@ async function compareRows(
   };
   const hash = `COUNT(*) AS n, BIT_XOR(CRC32(${row})) AS h`;
   const same = (x?: Row, y?: Row) => String(x?.n ?? 0) === String(y?.n ?? 0) && String(x?.h ?? 0) === String(y?.h ?? 0);
-
-  try {
-    if (key.length === 1 && INTEGER_TYPES.has(key[0].type)) {
-      const k = ident(key[0].name);
-      const bounds = stmt(`SELECT MIN(${k}) AS lo, MAX(${k}) AS hi FROM ${t}`);
-      const [ba, bb] = await Promise.all([first(bounds), second(bounds)]);
-      const ends = [ba[0], bb[0]].filter((b) => b && b.lo !== null && b.lo !== undefined).map((b) => [BigInt(String(b!.lo)), BigInt(String(b!.hi))]);
-      if (ends.length === 0) return { detail: { kind: 'rows', ...counts }, keys };
-      const lo = ends.map((e) => e[0]).reduce((x, y) => (y < x ? y : x));
-      const hi = ends.map((e) => e[1]).reduce((x, y) => (y > x ? y : x));
-      /** [lo, hi] holding about `rows` rows: small enough, read row by row; else split by value, in one GROUP BY per side. */
-      const range = async (from: bigint, to: bigint, rows: number): Promise<void> => {
-        step();
-        const where = `${k} BETWEEN ${from} AND ${to}`;
-        if (rows <= CHUNK_ROWS || from === to) return diffRows(where);
-        const parts = BigInt(Math.min(1000, Math.ceil(rows / CHUNK_ROWS)));
-        const width = (to - from + 1n + parts - 1n) / parts;
-        const chunks = stmt(`SELECT (${k} - ${from}) DIV ${width} AS c, ${hash} FROM ${t} WHERE ${where} GROUP BY c`);
-        const [ca, cb] = await Promise.all([first(chunks), second(chunks)]);
-        const [ma, mb] = [new Map(ca.map((r) => [String(r.c), r])), new Map(cb.map((r) => [String(r.c), r]))];
-        for (const c of new Set([...ma.keys(), ...mb.keys()])) {
-          const [x, y] = [ma.get(c), mb.get(c)];
-          const start = from + BigInt(c) * width;
-          if (same(x, y)) {
-            progress(Number(y?.n ?? 0));
-            continue;
-          }
-          const end = start + width - 1n < to ? start + width - 1n : to;
-          await range(start, end, Math.max(Number(x?.n ?? 0), Number(y?.n ?? 0)));
-          progress(Number(y?.n ?? 0));
-        }
-      };
-      // The bound is checked within: a range of this table is either compared or the whole table is out of time.
-      if (hi - lo < 1n << 62n) {
-        await range(lo, hi, total);
-        return { detail: { kind: 'rows', ...counts }, keys };
+  const integer = key.length === 1 && INTEGER_TYPES.has(key[0].type) ? ident(key[0].name) : undefined;
+  /**
+   * [from, to] (either end open: rows beyond it too), about `rows` rows: small enough, read row by row; else split by
+   * value into parts, all compared in one GROUP BY per side, and a part that differs split again.
+   */
+  const range = async (k: string, from: bigint, to: bigint, open: [boolean, boolean], rows: number): Promise<void> => {
+    step();
+    const where = [open[0] ? '' : `${k} >= ${from}`, open[1] ? '' : `${k} <= ${to}`].filter(Boolean).join(' AND ') || '1 = 1';
+    if (rows <= CHUNK_ROWS || from === to) return diffRows(where);
+    const parts = BigInt(Math.min(1000, Math.ceil(rows / CHUNK_ROWS)));
+    const width = (to - from + 1n + parts - 1n) / parts;
+    const lastPart = (to - from) / width;
+    // Rows past an open end fall into the first or the last part.
+    const part = `LEAST(${lastPart}, GREATEST(0, (${k} - ${from}) DIV ${width}))`;
+    const chunks = stmt(`SELECT ${part} AS c, ${hash} FROM ${t} WHERE ${where} GROUP BY c`);
+    const [ca, cb] = await Promise.all([first(chunks), second(chunks)]);
+    const [ma, mb] = [new Map(ca.map((r) => [String(r.c), r])), new Map(cb.map((r) => [String(r.c), r]))];
+    for (const c of new Set([...ma.keys(), ...mb.keys()])) {
+      const [x, y] = [ma.get(c), mb.get(c)];
+      if (same(x, y)) {
+        progress(Number(y?.n ?? 0));
+        continue;
       }
+      const i = BigInt(c);
+      const start = from + i * width;
+      const end = i === lastPart ? to : start + width - 1n;
+      await range(k, start, end, [open[0] && i === 0n, open[1] && i === lastPart], Math.max(Number(x?.n ?? 0), Number(y?.n ?? 0)));
+      progress(Number(y?.n ?? 0));
     }
-    const keyOrder = key.map((c) => ident(c.name)).join(', ');
-    let lower: Key | undefined;
-    for (;;) {
-      step();
-      const after = lower ? keyBound(key, lower, '>') : '';
-      const next = stmt(`SELECT ${keySelect} FROM ${t}${after ? ` WHERE ${after}` : ''} ORDER BY ${keyOrder} LIMIT 1 OFFSET ${CHUNK_ROWS - 1}`);
-      // Past the second side's last boundary, the first side's: no range holds more than CHUNK_ROWS rows of either.
-      const boundary = (await second(next))[0] ?? (await first(next))[0];
-      const upper = boundary ? keyOf(boundary) : undefined;
-      const range =
-        [after, upper ? keyBound(key, upper, '<=') : '']
-          .filter(Boolean)
-          .map((x) => `(${x})`)
-          .join(' AND ') || '1 = 1';
-      const chunk = stmt(`SELECT ${hash} FROM ${t} WHERE ${range}`);
-      const [ha, hb] = await Promise.all([first(chunk), second(chunk)]);
-      if (!same(ha[0], hb[0])) await diffRows(range);
-      progress(Number(hb[0]?.n ?? 0));
-      if (!upper) break;
-      lower = upper;
+  };
+  try {
+    for (const c of walk.differing) {
+      if (integer && c.from !== undefined && c.to !== undefined) await range(integer, c.from, c.to, c.open ?? [false, false], Math.max(...c.rows));
+      else await diffRows(c.where);
+      progress(0);
     }
     return { detail: { kind: 'rows', ...counts }, keys };
   } catch (err) {

@@ -88,8 +88,10 @@ export interface BsOnly {
 
 /** What a comparison of BS's data with GS's measured (see compare.ts differingTables). */
 export interface DataSummary {
-  /** Tables on both servers, compared by CHECKSUM TABLE. */
+  /** Tables on both servers, compared chunk by chunk by primary key (or whole, see readWhole). */
   compared: number;
+  /** Tables read whole in one statement (CHECKSUM TABLE, COUNT(*)): no primary key, or the sides' columns differ. */
+  readWhole?: string[];
   seconds: number;
   /** The --compare-timeout it was bound by. */
   boundSeconds: number;
@@ -113,7 +115,7 @@ export type DataDetail =
   | { kind: 'columns' }
   | { kind: 'not-in-time' }
   | { kind: 'failed'; error: string }
-  /** Not even compared by CHECKSUM TABLE (a lock held too long on either server, an error): why. */
+  /** Not compared at all (a lock held too long on either server, an error): why. */
   | { kind: 'not-compared'; error: string };
 
 export interface BackupRecord {

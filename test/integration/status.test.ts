@@ -285,7 +285,7 @@ describe('status and check after the other break modes', () => {
 
     const h = await status(lab.get());
     expect(h.stdout).toContain('Both directions are broken. Evidence for choosing the good server:');
-    expect(h.stdout).toMatch(/CHECKSUM TABLE: 2 table\(s\) differ/);
+    expect(h.stdout).toMatch(/checksums: 2 table\(s\) differ/);
     expect(h.stdout).toMatch(/shop\.orders +rows A \d+, B \d+; newest created_at: A [^;]+; by key: 10 only on A, 7 only on B\n/);
     expect(h.stdout).toMatch(/shop +\d+ +\d+ +differs/);
     expect(h.stdout).toContain('Recommendation: keep A, rebuild B');

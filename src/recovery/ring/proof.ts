@@ -1,5 +1,5 @@
 // The ring's proof after step 10: a marker row written on every member arrives on every other member (so each link
-// carries data and nothing is stuck), then every member has executed its upstream's binary log and CHECKSUM TABLE of
+// carries data and nothing is stuck), then every member has executed its upstream's binary log and a chunked checksum of
 // every user table matches on all members. Every statement it sends is an action of step 10's plan; waits only read.
 import { randomUUID } from 'node:crypto';
 import { stmt } from '../../dialect/statement.js';
@@ -72,7 +72,8 @@ function compareRound(ctx: RecoveryContext, ring: RingContext): WaitAction {
   return {
     kind: 'wait',
     role: 'GS',
-    condition: 'every member has executed its upstream’s binary log, then CHECKSUM TABLE of every user table on GS, BS and D; they must match (up to 3 tries)',
+    condition:
+      'every member has executed its upstream’s binary log, then every user table on GS, BS and D compared chunk by chunk by primary key; they must match (up to 3 tries)',
     async probe(io) {
       const v = verification(io.state);
       for (let attempt = 1; attempt <= 3 && !io.signal.aborted; attempt++) {
