@@ -64,6 +64,7 @@ async function status(flags: RawFlags, io: CliIo): Promise<number> {
     connectTimeoutMs: s.connectTimeout * 1000,
     evidence: true,
     compareTimeoutMs: s.compareTimeout * 1000,
+    chunkTimeMs: s.chunkTime * 1000,
     lockWaitSeconds: defaultOf('lockWaitTimeout'),
     // The pair as typed, and the connection options given here, repeated on the recover line it recommends.
     recoverCommand: (good) => recommendedRecoverLine({ ...flags, a: s.aText, b: s.bText }, good),

@@ -188,6 +188,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     replicaTimeout: v.replicaTimeout,
     stallTimeout: v.stallTimeout,
     compareTimeout: v.compareTimeout,
+    chunkTime: v.chunkTime,
     connectTimeout: v.connectTimeout,
     verify: v.verify,
     marker: v.marker,

@@ -28,6 +28,8 @@ export type OptionKind =
   | { readonly type: 'enum'; readonly choices: readonly string[]; readonly negation?: { readonly value: string; readonly help: string } }
   /** a whole number of seconds, 1..max */
   | { readonly type: 'seconds'; readonly max: number }
+  /** seconds with a fraction, min..max (a time aimed at, not a timeout) */
+  | { readonly type: 'fraction'; readonly min: number; readonly max: number }
   /** a whole number 1..max (a count: streams, threads) */
   | { readonly type: 'count'; readonly max: number }
   /** on when given, no value */
@@ -442,6 +444,17 @@ export const OPTIONS = [
     resume: true,
   },
   {
+    key: 'chunkTime',
+    flag: '--chunk-time',
+    value: 'seconds',
+    help: 'what each statement comparing the data aims to take: tables are read by primary key in chunks sized to this (pt-table-checksum\u2019s --chunk-time), never whole',
+    kind: { type: 'fraction', min: 0.01, max: 60 },
+    default: 0.5,
+    commands: ['recover', 'status'],
+    file: true,
+    resume: true,
+  },
+  {
     key: 'verify',
     flag: '--verify',
     help: 'prove the result after step 10',
@@ -615,7 +628,7 @@ type ValueOf<O> = O extends { kind: { type: 'hostPort' } }
   ? HostPort
   : O extends { kind: { type: 'enum'; choices: readonly (infer C)[] } }
     ? C
-    : O extends { kind: { type: 'seconds' | 'threshold' | 'count' } }
+    : O extends { kind: { type: 'seconds' | 'threshold' | 'count' | 'fraction' } }
       ? number
       : O extends { kind: { type: 'flag' | 'negatable' } }
         ? boolean
@@ -699,6 +712,11 @@ function valueSchema(o: OptionSpec): z.ZodType {
       return z.enum(k.choices as [string, ...string[]], { error: `must be ${orList(k.choices)}` });
     case 'seconds':
       return seconds(k.max);
+    case 'fraction':
+      return z.coerce
+        .number({ error: 'must be a number of seconds' })
+        .min(k.min, { error: `must be at least ${k.min}` })
+        .max(k.max, { error: `must be at most ${k.max}` });
     case 'count':
       return z.coerce
         .number({ error: 'must be a whole number' })

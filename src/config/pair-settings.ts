@@ -28,6 +28,7 @@ export interface PairSettings {
   connectTimeout: number;
   /** Longest time comparing the two servers' data row by row (status's evidence). */
   compareTimeout: number;
+  chunkTime: number;
   tls?: Settings['tls'];
 }
 
@@ -62,6 +63,7 @@ export function loadPairSettings(src: Sources): PairSettings {
     password: s.password,
     connectTimeout: s.connectTimeout,
     compareTimeout: s.compareTimeout,
+    chunkTime: s.chunkTime,
     tls: s.tls,
   };
 }

@@ -55,6 +55,8 @@ export interface Settings {
   stallTimeout: number;
   /** Longest time comparing BS's data with GS's row by row (status: A's with B's); a table not done by then is kept whole. */
   compareTimeout: number;
+  /** Seconds each comparing statement aims to take (chunks of a table by primary key). */
+  chunkTime: number;
   connectTimeout: number;
   /** --assume mysql-8.4.3: rehearse offline for that flavor and version (dry run only; nothing is reached). */
   assume?: string;

@@ -123,6 +123,8 @@ export interface GatherOptions {
   evidence: boolean;
   /** How long the data may be compared row by row, by primary key (absent: tables by chunk checksums only). */
   compareTimeoutMs?: number;
+  /** What each comparing statement aims to take. */
+  chunkTimeMs?: number;
   /** Longest wait for a table's lock while comparing: a table locked longer is reported as not compared. */
   lockWaitSeconds?: number;
   /** The recover command line to suggest once `good` is chosen (default: --good/--bad with the servers' addresses). */
@@ -394,7 +396,7 @@ async function gatherEvidence(g: Record<Side, Gathered>, dirs: DirectionFacts[],
   };
   try {
     // The recovery's own comparison: the same figures its preflight reports (what a rebuild of either side overwrites).
-    const cmp = await differingTables(bounded(qa, 'A'), bounded(qb, 'B'), { rowsWithinMs: opts.compareTimeoutMs });
+    const cmp = await differingTables(bounded(qa, 'A'), bounded(qb, 'B'), { rowsWithinMs: opts.compareTimeoutMs, chunkTimeMs: opts.chunkTimeMs });
     ev.tablesCompared = cmp.compared;
     // Rows per schema from the comparison's own reads (chunk by chunk): no second full read of either server.
     const countOn = (i: 0 | 1) => new Map([...cmp.counts].filter(([, n]) => n[i] !== null).map(([t, n]) => [t, n[i]!] as const));

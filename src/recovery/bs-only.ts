@@ -281,6 +281,7 @@ function compareWithGs(
 ): Promise<DataComparison> {
   return differingTables(boundedRead(ctx, read, 'GS'), boundedRead(ctx, read, 'BS'), {
     rowsWithinMs: ctx.settings.compareTimeout * 1000,
+    chunkTimeMs: ctx.settings.chunkTime * 1000,
     keys: opts.keys,
     signal: opts.signal ?? ctx.signal,
     progress: opts.progress,
@@ -326,7 +327,7 @@ export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
     if (table && key !== undefined && bsRepl.lastSqlErrno === 1062) out.conflict.row = await conflictRow(ctx, table, key).catch(() => undefined);
   }
   try {
-    out.data = summarizeData(await compareWithGs(ctx, ctx.read), ctx.settings.compareTimeout);
+    out.data = { ...summarizeData(await compareWithGs(ctx, ctx.read), ctx.settings.compareTimeout), chunkSeconds: ctx.settings.chunkTime };
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     out.dataError = (err as Error).message.split('\n')[0];
@@ -339,7 +340,7 @@ export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
 export function describeComparison(d: DataSummary): string {
   return (
     `${plural(d.compared, 'table')} on both servers compared in ${d.seconds}s: chunk by chunk by primary key (a count and a checksum per chunk on each ` +
-    `side, each chunk sized to about ${CHUNK_TIME_MS / 1000}s a statement), then in the chunks that differ row by row, for at most ${d.boundSeconds}s ` +
+    `side, each chunk sized to about ${d.chunkSeconds ?? CHUNK_TIME_MS / 1000}s a statement, --chunk-time), then in the chunks that differ row by row, for at most ${d.boundSeconds}s ` +
     `(--compare-timeout)` +
     (d.readWhole?.length ? `; read whole, in one statement (no primary key or different columns): ${d.readWhole.join(', ')}` : '') +
     `. Measured before step 1 fences BS: step 2 compares again once BS is fenced and stopped, and keeps what it finds then`

@@ -148,13 +148,16 @@ function compareAtSnapshot(ctx: RecoveryContext): Action[] {
           v.mismatched = ['(BS did not reach the snapshot position: not compared)'];
           return;
         }
-        recordComparison(io.state, await compareTables(q(io, 'GS'), q(io, 'BS'), { signal: io.signal, progress: io.progress }));
+        recordComparison(io.state, await compareTables(q(io, 'GS'), q(io, 'BS'), chunked(ctx, io)));
       },
     },
     { kind: 'sql', role: 'GS', statement: stmt('COMMIT'), cleanup: true, note: 'ends the snapshot' },
     { kind: 'sql', role: 'BS', statement: ctx.dialect.BS.startReplicaSqlThread(), cleanup: true, note: 'BS applies on' },
   ];
 }
+
+/** The comparison's bounds for the proof: --chunk-time, and the wait's own abort and progress line. */
+const chunked = (ctx: RecoveryContext, io: ProbeIo) => ({ signal: io.signal, progress: io.progress, chunkTimeMs: ctx.settings.chunkTime * 1000 });
 
 /** Wait until BS's SQL thread stopped exactly at `at` (START … UNTIL); false on an error, a timeout or an abort. */
 async function bsAt(ctx: RecoveryContext, io: ProbeIo, at: Coordinates): Promise<boolean> {
@@ -178,7 +181,7 @@ function compareWhenCaughtUp(ctx: RecoveryContext): WaitAction {
       for (let attempt = 1; attempt <= 3 && !io.signal.aborted; attempt++) {
         await caughtUp(ctx, io, 'BS');
         await caughtUp(ctx, io, 'GS');
-        cmp = await compareTables(q(io, 'GS'), q(io, 'BS'), { signal: io.signal, progress: io.progress });
+        cmp = await compareTables(q(io, 'GS'), q(io, 'BS'), chunked(ctx, io));
         if (cmp.mismatched.length === 0) break;
         await sleep(1000, io.signal);
       }

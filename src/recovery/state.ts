@@ -92,6 +92,8 @@ export interface DataSummary {
   compared: number;
   /** Tables read whole in one statement (CHECKSUM TABLE, COUNT(*)): no primary key, or the sides' columns differ. */
   readWhole?: string[];
+  /** The --chunk-time each comparing statement aimed at. */
+  chunkSeconds?: number;
   seconds: number;
   /** The --compare-timeout it was bound by. */
   boundSeconds: number;

@@ -84,6 +84,8 @@ function sample(o: OptionSpec): unknown {
       return k.choices.find((c) => c !== o.default && c !== k.negation?.value);
     case 'seconds':
       return String(Math.min(k.max, 7));
+    case 'fraction':
+      return '0.25';
     case 'count':
       return String(Math.min(k.max, 3));
     case 'flag':
