@@ -212,7 +212,9 @@ describe('status and check: healthy, lagging, wiped, then a server down', () => 
         ['check', '--a', `127.0.0.1:${lab.get().a.port}`, '--b', `127.0.0.1:${port}`, '-t', '2', '--connect-timeout', '30'],
         lab.get().env(),
       );
-      expect(Date.now() - started).toBeLessThan(2000 + 2500);
+      // Ended by --timeout (2 s), not by the 30 s connect timeout: far below 30 s whatever node's own start costs on a
+      // loaded machine (4.6 s once, next to other servers' tests), which is not the bound under test.
+      expect(Date.now() - started).toBeLessThan(15_000);
       expect(r.code).toBe(3);
       expect(r.stdout).toMatch(PLUGIN_LINE);
       expect(r.stdout).toMatch(/^MMRECOVER UNKNOWN - /);
