@@ -84,6 +84,12 @@ export interface BsOnly {
   afterFence?: DataSummary;
   /** Schemas a backup keeps (auto mode). */
   schemas: string[];
+  /** Accounts only on BS, or with another password, plugin or grants there (names only: the statements are in the kept file). */
+  accounts?: Array<{ name: string; kind: 'only-on-bs' | 'differs' }>;
+  /** Routines, views, triggers and events only on BS, or defined otherwise there (compared by definition). */
+  objects?: Array<{ type: string; object: string; kind: 'only-on-bs' | 'only-on-gs' | 'differs' }>;
+  /** Why accounts or objects could not be compared. */
+  extrasError?: string;
 }
 
 /** What a comparison of BS's data with GS's measured (see compare.ts differingTables). */
@@ -123,4 +129,8 @@ export interface BackupRecord {
   dump?: { file: string; schemas: string[]; bytes: number; fileBytes: number };
   /** bs-only-rows.sql: rows only on BS (INSERT) and rows that differ (REPLACE), by table. */
   rows?: { file: string; inserts: number; replaces: number; tables: string[] };
+  /** bs-accounts.sql: statements that recreate BS's own accounts (0600: it holds password hashes). */
+  accounts?: { file: string; names: string[] };
+  /** bs-objects.sql: DDL that recreates BS's own routines, views, triggers and events. */
+  objects?: { file: string; names: string[] };
 }

@@ -87,7 +87,15 @@ export async function parallelCopyAction(
   const schemas = await listUserSchemas((s) => ctx.read('GS', s));
   const dump = (o: Partial<Parameters<typeof dumpArgs>[1]>): CommandLine => ({
     program: c.dump.command,
-    args: dumpArgs(c, { optionFile: optionFileSlot('GS'), consistency: 'transaction', gtid: false, server: ctx.dialect.GS.version, purpose: 'copy', ...o }),
+    args: dumpArgs(c, {
+      optionFile: optionFileSlot('GS'),
+      consistency: 'transaction',
+      gtid: false,
+      server: ctx.dialect.GS.version,
+      target: ctx.dialect.BS.version,
+      purpose: 'copy',
+      ...o,
+    }),
   });
   const pair = (label: string, d: CommandLine, estimateBytes = 0, estimateRows = 0): CopyStream => ({ label, dump: d, load, estimateBytes, estimateRows });
   const before = schemas.length
