@@ -186,7 +186,8 @@ export function describeObjects(d: ObjectDiff[]): string {
 /** The proof's words for objects that differ (empty: the same routines, views, triggers and events on both). */
 export async function compareDefinitions(gs: Query, bs: Query): Promise<string[]> {
   const [g, b] = await Promise.all([readObjects(gs), readObjects(bs)]);
-  return diffObjects(g, b).map((o) => `${o.type} ${o.object}: ${o.kind === 'differs' ? 'defined otherwise on GS and BS' : o.kind.replace(/-/g, ' ')}`);
+  const says = { 'only-on-bs': 'only on BS', 'only-on-gs': 'only on GS', differs: 'defined otherwise on GS and BS' } as const;
+  return diffObjects(g, b).map((o) => `${o.type} ${o.object}: ${says[o.kind]}`);
 }
 
 const SHOW_CREATE: Record<ObjectType, { what: string; column: string }> = {
