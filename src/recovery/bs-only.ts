@@ -92,7 +92,7 @@ export function hasBsOnly(b: BsOnly): boolean {
 
 /** Accounts and objects BS holds of its own, each as a clause (accounts and grants, routines, views, triggers, events). */
 function extras(b: BsOnly): string[] {
-  const objects = bsSideObjects((b.objects ?? []) as Parameters<typeof bsSideObjects>[0]);
+  const objects = bsSideObjects(b.objects ?? []);
   return [
     b.accounts?.length ? `accounts only on BS or with other grants there: ${describeAccounts(b.accounts)}` : '',
     objects.length ? `objects only on BS or defined otherwise there: ${describeObjects(objects)}` : '',

@@ -1,6 +1,7 @@
 // What the procedure has learned and changed so far; journaled after every step, so it never holds a secret.
 import type { Coordinates } from '../adapters/mysql/replication.js';
 import type { OwnEvents } from '../adapters/shell/binlog-reader.js';
+import type { ObjectDiff } from './bs-objects.js';
 
 export type { Coordinates };
 
@@ -87,7 +88,7 @@ export interface BsOnly {
   /** Accounts only on BS, or with another password, plugin or grants there (names only: the statements are in the kept file). */
   accounts?: Array<{ name: string; kind: 'only-on-bs' | 'differs' }>;
   /** Routines, views, triggers and events only on BS, or defined otherwise there (compared by definition). */
-  objects?: Array<{ type: string; object: string; kind: 'only-on-bs' | 'only-on-gs' | 'differs' }>;
+  objects?: ObjectDiff[];
   /** Why accounts or objects could not be compared. */
   extrasError?: string;
 }
