@@ -3,7 +3,7 @@
 // not), and the history of system-versioned tables (MariaDB; CHECKSUM TABLE reads current rows only). Compared like
 // data: read-only, on both servers; what BS alone holds is named, kept as replayable statements, and the proof checks
 // that both servers end with the same objects and the same row versions.
-import { ident, stmt, type Statement } from '../dialect/statement.js';
+import { ident, MASK, stmt, type Statement } from '../dialect/statement.js';
 import { SYSTEM_SCHEMAS, type Query } from './compare.js';
 
 const systemList = SYSTEM_SCHEMAS.map((s) => `'${s}'`).join(', ');
@@ -65,15 +65,13 @@ export function accountStatements(a: Account): string[] {
   return [`DROP USER IF EXISTS ${a.name}`, a.create, ...a.grants];
 }
 
-/** A statement whose password hash (IDENTIFIED BY PASSWORD '…', AS '…') is masked where it is shown. */
+/**
+ * A statement whose password hash or authentication string is masked where it is shown: MariaDB's IDENTIFIED BY
+ * PASSWORD '…' and IDENTIFIED VIA plugin USING/AS '…' (or PASSWORD('…')), MySQL's IDENTIFIED WITH 'plugin' AS '…'.
+ */
 export function maskedStatement(sql: string): Statement {
-  return {
-    sql,
-    shown: sql.replace(
-      /(IDENTIFIED (?:BY PASSWORD|VIA \w+ (?:USING|AS)|WITH \w+ (?:USING|AS|BY)))\s+('(?:[^'\\]|\\.)*'|\w+\('(?:[^'\\]|\\.)*'\))/gi,
-      "$1 '********'",
-    ),
-  };
+  const secret = /(IDENTIFIED\s+(?:BY\s+PASSWORD|(?:VIA|WITH)\s+[`'"]?\w+[`'"]?\s+(?:USING|AS|BY)))\s+('(?:[^'\\]|\\.)*'|\w+\('(?:[^'\\]|\\.)*'\))/gi;
+  return { sql, shown: sql.replace(secret, `$1 ${MASK}`) };
 }
 
 export function describeAccounts(d: AccountDiff[]): string {
