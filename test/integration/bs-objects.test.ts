@@ -66,6 +66,7 @@ describe('what only BS held beyond rows: accounts, objects, history', () => {
     expect(preflight).not.toMatch(/nothing only on BS/);
     // The plan: the objects dropped on BS alone before the copy, the account replayed on BS alone (hash masked).
     expect(r.stderr).toMatch(/BS> SET SESSION sql_log_bin = 0/);
+    expect(r.stderr).toMatch(/BS> \$ mariadb-dump [^\n]*-- replaces all data on BS[^\n]*'monitor'@'localhost' \(only on BS\)/);
     expect(r.stderr).toContain('BS> DROP PROCEDURE IF EXISTS `shop`.`bs_proc`');
     expect(r.stderr).toContain('BS> DROP VIEW IF EXISTS `shop`.`bs_view`');
     expect(r.stderr).toContain("BS> CREATE USER `monitor`@`localhost` IDENTIFIED BY PASSWORD '********'");
@@ -161,6 +162,27 @@ describe('what only BS held beyond rows: accounts, objects, history', () => {
     await withSessions(lab, async (a, b) => {
       expect(await compareDefinitions(q(a), q(b))).toEqual([]);
       expect(await versions(b)).toBe(6);
+      expect(await compareHistory(q(a), q(b))).toEqual([]);
+    });
+  });
+
+  it('parallel: a system-versioned table goes in one stream with its history', async () => {
+    const lab = shared.get();
+    const env = { ...lab.env(), ...privateState() };
+    await breakLab(lab, 'stopped');
+    await withSessions(lab, async (a, b) => {
+      await a.query("UPDATE shop.audit SET v = 'g' WHERE id = 1");
+      await b.query('SET SESSION sql_log_bin = 0');
+      await b.query('DELETE HISTORY FROM shop.audit');
+      await b.query('SET SESSION sql_log_bin = 1');
+    });
+    const r = await runCli(yesArgs(lab, ['--parallel', '2']), env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/VERIFIED/);
+    expect(r.stderr).toMatch(/stream 1\/\d side by side/);
+    await expectPairHealthy(lab);
+    await withSessions(lab, async (a, b) => {
+      expect(await versions(a)).toBe(7);
       expect(await compareHistory(q(a), q(b))).toEqual([]);
     });
   });
