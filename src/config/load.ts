@@ -143,6 +143,8 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     throw new UsageError('--ring copies in one stream: --parallel is not yet proven for a ring (leave it out, or --parallel 1)');
   if (merged.parallel !== undefined && merged.parallel > 1 && (merged.method === 'physical' || merged.method === 'clone'))
     throw new UsageError(`--parallel splits a logical copy (--method classic or online); --method ${merged.method} copies data files`);
+  if (merged.keepBsAccounts && merged.backup === 'none')
+    throw new UsageError('--keep-bs-accounts replays the accounts step 2 keeps in bs-accounts.sql: leave out --no-backup');
   if (!merged.good) throw new UsageError('--good is required: the server to keep (host or host:port)');
   if (!merged.bad) throw new UsageError('--bad is required: the server to rebuild (host or host:port)');
   if ((merged.sslCa || merged.sslCert || merged.sslKey) && !merged.sslMode) merged.sslMode = merged.sslCa ? 'VERIFY_CA' : 'REQUIRED';
@@ -177,6 +179,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     positioning: v.positioning,
     backup: v.backup,
     backupDir: v.backupDir,
+    keepBsAccounts: v.keepBsAccounts,
     dryRun: v.dryRun,
     assume: v.assume,
     yes: v.yes,

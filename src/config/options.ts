@@ -320,6 +320,16 @@ export const OPTIONS = [
     resume: true,
   },
   {
+    key: 'keepBsAccounts',
+    flag: '--keep-bs-accounts',
+    help: 'after the copy, put back on BS alone (not binary-logged) the accounts only BS had or held with other grants, from the bs-accounts.sql step 2 keeps',
+    kind: { type: 'flag' },
+    default: false,
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
     key: 'positioning',
     flag: '--positioning',
     value: 'how',

@@ -43,6 +43,8 @@ export interface Settings {
   backup: 'auto' | 'all' | 'none';
   /** Where backups go (default: beside the journal). */
   backupDir?: string;
+  /** Put BS's own accounts (kept in bs-accounts.sql by step 2) back on BS alone after the copy, not binary-logged. */
+  keepBsAccounts: boolean;
   dryRun: boolean;
   yes: boolean;
   confirmBad?: string;

@@ -37,6 +37,13 @@ export const THRESHOLDS = {
   dumpColumnStatistics: { mysql: '8.0.0', mariadb: null },
   // mariadb-dump --gtid: the GTID position beside the coordinates.
   dumpGtid: { mysql: null, mariadb: '10.0.13' },
+  // mariadb-dump --dump-history: system-versioned tables with every row version, not only the current ones; it sets
+  // system_versioning_insert_history on the import, so the server loading it must be 10.11+ too (the variable's
+  // release). "--dump-history: Dump system-versioned tables with history (only for timestamp based versioning).
+  // Available from MariaDB 10.11.0": https://mariadb.com/kb/en/mariadb-dump/ ; the variable:
+  // https://mariadb.com/kb/en/system-versioned-tables/#system_versioning_insert_history
+  dumpHistory: { mysql: null, mariadb: '10.11.0' },
+  insertHistory: { mysql: null, mariadb: '10.11.0' },
   // The mysql clients' get-server-public-key (caching_sha2_password without TLS).
   clientGetServerPublicKey: { mysql: '8.0.4', mariadb: null },
   // Clients that encrypt by default when no TLS option is given (MySQL: --ssl-mode=PREFERRED; MariaDB 11.4: TLS, verified).

@@ -214,12 +214,14 @@ export interface ExportAction extends Base {
 }
 
 export interface KeepRowsOutcome {
-  /** What the comparison measured. */
-  data: DataSummary;
+  /** What the comparison of the data measured (absent: the action kept something else, e.g. BS's own accounts). */
+  data?: DataSummary;
   /** Statements written: rows only on BS (INSERT), rows that differ (REPLACE), and the tables they are in. */
   inserts: number;
   replaces: number;
   tables: string[];
+  /** What else it kept, by name (BS's own accounts, routines, views). */
+  names?: string[];
   /** One line for the operator: what was found and kept. */
   text: string;
 }

@@ -28,6 +28,17 @@ import {
 } from './compare.js';
 import { ROWS_PREAMBLE, rowStatements } from './bs-rows.js';
 import { formatBytes } from '../base/format.js';
+import {
+  accountsFile,
+  bsSideObjects,
+  describeAccounts,
+  describeObjects,
+  diffAccounts,
+  diffObjects,
+  objectsDdl,
+  readAccounts,
+  readObjects,
+} from './bs-objects.js';
 
 export type { BackupRecord, BsOnly };
 
@@ -77,7 +88,7 @@ export function bsSideTables(d: DataSummary): DataTable[] {
  * (and the log, where it can tell, shows nothing either); 'unknown' when the data could not be compared.
  */
 export function bsOnlyVerdict(b: BsOnly): 'some' | 'none' | 'unknown' {
-  if (b.conflict || (b.own?.transactions ?? 0) > 0) return 'some';
+  if (b.conflict || (b.own?.transactions ?? 0) > 0 || extras(b).length > 0) return 'some';
   const d = latest(b);
   if (!d) return 'unknown';
   return bsSideTables(d).length > 0 ? 'some' : 'none';
@@ -86,6 +97,15 @@ export function bsOnlyVerdict(b: BsOnly): 'some' | 'none' | 'unknown' {
 /** Is there anything on BS that GS does not have (or could there be)? */
 export function hasBsOnly(b: BsOnly): boolean {
   return bsOnlyVerdict(b) !== 'none';
+}
+
+/** Accounts and objects BS holds of its own, each as a clause (accounts and grants, routines, views, triggers, events). */
+function extras(b: BsOnly): string[] {
+  const objects = bsSideObjects(b.objects ?? []);
+  return [
+    b.accounts?.length ? `accounts only on BS or with other grants there: ${describeAccounts(b.accounts)}` : '',
+    objects.length ? `objects only on BS or defined otherwise there: ${describeObjects(objects)}` : '',
+  ].filter(Boolean);
 }
 
 /** "shop.orders: 40 rows only on BS, 100 that differ, 25 only on GS". */
@@ -167,11 +187,23 @@ export function describeBsOnly(b: BsOnly): string {
   }
   if (!ownEvents) parts.push(logClause(b));
   parts.push(dataClause(b));
+  parts.push(...extras(b));
+  if (b.extrasError) parts.push(`accounts and objects could not be compared (${b.extrasError})`);
   return `${parts.join('; ')}. They will be overwritten by the copy`;
 }
 
 /** A few words for a question (the plan lines above it carry the full sentence). */
 export function compactBsOnly(b: BsOnly): string {
+  const extra: string[] = [];
+  if (b.accounts?.length) extra.push(plural(b.accounts.length, 'account'));
+  const objects = (b.objects ?? []).filter((o) => o.kind !== 'only-on-gs');
+  if (objects.length) extra.push(objects.length === 1 ? `${objects[0].type} ${objects[0].object}` : `${objects.length} routines, views, triggers or events`);
+  const d = latest(b);
+  const rowsToo = b.own?.transactions || b.conflict || !d || bsSideTables(d).length > 0;
+  return [...(rowsToo || !extra.length ? [compactRows(b)] : []), ...extra].join(' and ');
+}
+
+function compactRows(b: BsOnly): string {
   const parts: string[] = [];
   const list = (tables: string[]) => (tables.length > 3 ? `${tables.slice(0, 3).join(', ')} and ${tables.length - 3} more` : tables.join(', '));
   if (b.own && b.own.transactions > 0) parts.push(`${b.own.transactions} BS-only transaction(s)${b.own.tables.length ? ` on ${list(b.own.tables)}` : ''}`);
@@ -332,8 +364,27 @@ export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
     if (ctx.signal.aborted) throw err;
     out.dataError = (err as Error).message.split('\n')[0];
   }
+  try {
+    const [accounts, objects] = await compareExtras(ctx, ctx.read);
+    out.accounts = accounts.map(({ name, kind }) => ({ name, kind }));
+    out.objects = objects;
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    out.extrasError = (err as Error).message.split('\n')[0];
+  }
   out.schemas = schemasOf(out);
   return out;
+}
+
+/** BS's accounts and objects against GS's (reads only). */
+async function compareExtras(ctx: RecoveryContext, read: (role: Role, s: Statement) => Promise<Row[]>) {
+  const [gsAcc, bsAcc, gsObj, bsObj] = await Promise.all([
+    readAccounts((s) => read('GS', s)),
+    readAccounts((s) => read('BS', s)),
+    readObjects((s) => read('GS', s)),
+    readObjects((s) => read('BS', s)),
+  ]);
+  return [diffAccounts(gsAcc, bsAcc), diffObjects(gsObj, bsObj)] as const;
 }
 
 /** How the data were compared, for the preflight. */
@@ -370,7 +421,9 @@ export async function bsOnlyChecks(ctx: RecoveryContext, add: (v: 'ok' | 'warn' 
   }
   const schemas = await schemasToKeep(ctx, b);
   const events = (b.own?.transactions ?? 0) > 0;
-  if (!schemas.length && !events) return add('ok', 'backup', 'nothing to keep');
+  const files = [b.accounts?.length ? 'bs-accounts.sql' : '', (b.objects ?? []).some((o) => o.kind !== 'only-on-gs') ? 'bs-objects.sql' : ''].filter(Boolean);
+  if (!schemas.length && !events)
+    return add('ok', 'backup', files.length ? `BS’s own accounts and objects → ${files.join(', ')} in ${backupRoot(ctx)}` : 'nothing to keep');
   if (events && !(await findBinlogReader().catch(() => undefined)))
     add('stop', 'backup', 'the binlog reader (mariadb-binlog or mysqlbinlog) is not installed, so BS’s own events cannot be exported');
   // The dump, and bs-only-rows.sql, which holds at most the rows of the tables it dumps.
@@ -501,10 +554,95 @@ function keepRowsAction(ctx: RecoveryContext, dir: string, record: (state: Recov
     },
     capture: (o, state) => {
       // Even when the preflight could not measure: what step 2 found is then checked against what it kept.
-      (state.bsOnly ??= { schemas: [] }).afterFence = o.data;
+      if (o.data) (state.bsOnly ??= { schemas: [] }).afterFence = o.data;
       if (o.file) record(state).rows = { file: o.file, inserts: o.inserts, replaces: o.replaces, tables: o.tables };
     },
   };
+}
+
+/**
+ * Step 2 also keeps BS's own accounts (bs-accounts.sql: SHOW CREATE USER with the password hash or plugin, and SHOW
+ * GRANTS; one statement a line, so that --keep-bs-accounts replays the file itself after the copy) and BS's own
+ * routines, views, triggers and events (bs-objects.sql: SHOW CREATE …). Compared again here, BS fenced and static;
+ * each file is written (0600) only if there is something to keep.
+ */
+function keepExtrasActions(ctx: RecoveryContext, dir: string, record: (state: RecoveryState) => BackupRecord): KeepRowsAction[] {
+  const bsName = `BS ${ctx.settings.bad.host}:${ctx.settings.bad.port}`;
+  const gsName = `GS ${ctx.settings.good.host}:${ctx.settings.good.port}`;
+  const accountsPath = join(dir, 'bs-accounts.sql');
+  const objectsPath = join(dir, 'bs-objects.sql');
+  const stamp = () => new Date().toISOString();
+  return [
+    {
+      kind: 'keep-rows',
+      role: 'BS',
+      compares: 'BS’s accounts with GS’s (mysql.user, SHOW CREATE USER, SHOW GRANTS FOR)',
+      file: accountsPath,
+      note: `accounts only on BS or with another password, plugin or grants there, as statements that recreate them${ctx.settings.keepBsAccounts ? ' (replayed on BS alone after the copy: --keep-bs-accounts)' : ''}; written only if there are any`,
+      collect: async (io) => {
+        const q =
+          (role: Role): Query =>
+          (s) =>
+            io.read(role, s);
+        const mine = diffAccounts(await readAccounts(q('GS')), await readAccounts(q('BS')));
+        if (mine.length)
+          await io.write(
+            accountsFile(
+              [
+                `mmrecover: accounts of ${bsName} that ${gsName} lacks or holds otherwise, found at ${stamp()},`,
+                'saved before the recovery replaced BS’s mysql schema with GS’s. Replay on BS alone, not written to the binary log:',
+                '(mariadb/mysql --init-command="SET SESSION sql_log_bin=0" < this file). It holds password hashes: keep it private.',
+              ],
+              mine,
+            ),
+          );
+        return {
+          inserts: 0,
+          replaces: 0,
+          tables: [],
+          text: mine.length ? `Kept ${accountsPath}: ${describeAccounts(mine)}` : 'Accounts compared again (BS fenced): none only on BS',
+          names: mine.map((a) => a.name),
+        };
+      },
+      capture: (o, state) => {
+        if (o.file) record(state).accounts = { file: o.file, names: o.names ?? [] };
+      },
+    },
+    {
+      kind: 'keep-rows',
+      role: 'BS',
+      compares: 'BS’s routines, views, triggers and events with GS’s, by definition (information_schema, SHOW CREATE …)',
+      file: objectsPath,
+      note: 'objects only on BS or defined otherwise there, as DDL that recreates them; written only if there are any',
+      collect: async (io) => {
+        const q =
+          (role: Role): Query =>
+          (s) =>
+            io.read(role, s);
+        const mine = bsSideObjects(diffObjects(await readObjects(q('GS')), await readObjects(q('BS'))));
+        if (mine.length)
+          await io.write(
+            [
+              `-- mmrecover: routines, views, triggers and events of ${bsName} that ${gsName} lacks or defines otherwise,`,
+              `-- found at ${stamp()}, saved before the recovery made BS's objects GS's. Review, then replay what you want to keep`,
+              '-- (mariadb/mysql < this file, on one server: it replicates to the other).',
+              '',
+              await objectsDdl(q('BS'), mine),
+            ].join('\n'),
+          );
+        return {
+          inserts: 0,
+          replaces: 0,
+          tables: [],
+          text: mine.length ? `Kept ${objectsPath}: ${describeObjects(mine)}` : 'Objects compared again (BS fenced): none only on BS',
+          names: mine.map((o) => `${o.type} ${o.object}`),
+        };
+      },
+      capture: (o, state) => {
+        if (o.file) record(state).objects = { file: o.file, names: o.names ?? [] };
+      },
+    },
+  ];
 }
 
 function rowsHeader(bsName: string, bsId: number | undefined, gsName: string): string {
@@ -543,7 +681,7 @@ export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
   const dir = join(backupRoot(ctx), `${ctx.settings.bad.host}_${ctx.settings.bad.port}-${stamp}`);
   // A resumed step 2 keeps everything again, in a directory of its own.
   const record = (state: RecoveryState) => (state.backup?.dir === dir ? state.backup : (state.backup = { dir }));
-  const actions: Action[] = [keepRowsAction(ctx, dir, record)];
+  const actions: Action[] = [keepRowsAction(ctx, dir, record), ...keepExtrasActions(ctx, dir, record)];
   if (!b) return actions; // nothing measured (servers down, a rehearsal): what else to keep is not known
   const schemas = await schemasToKeep(ctx, b);
   const events = (b.own?.transactions ?? 0) > 0 && b.from !== undefined;

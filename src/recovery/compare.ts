@@ -12,10 +12,11 @@ export const SYSTEM_SCHEMAS = ['mysql', 'information_schema', 'performance_schem
 
 const systemList = SYSTEM_SCHEMAS.map((s) => `'${s}'`).join(', ');
 
+/** User tables, system-versioned ones too (MariaDB's TABLE_TYPE 'SYSTEM VERSIONED': their current rows; proof.ts compares their history). */
 export async function listUserTables(q: Query): Promise<string[]> {
   const rows = await q(
     stmt(
-      `SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN (${systemList}) ORDER BY TABLE_SCHEMA, TABLE_NAME`,
+      `SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA NOT IN (${systemList}) ORDER BY TABLE_SCHEMA, TABLE_NAME`,
     ),
   );
   return rows.map((r) => `${r.TABLE_SCHEMA}.${r.TABLE_NAME}`);
@@ -256,7 +257,9 @@ async function wholeTableDetail(first: Query, second: Query, table: string): Pro
 /** information_schema's estimate of each table's rows (for progress and an ETA only; never a measurement). */
 async function rowEstimates(q: Query): Promise<Map<string, number>> {
   const rows = await q(
-    stmt(`SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN (${systemList})`),
+    stmt(
+      `SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA NOT IN (${systemList})`,
+    ),
   ).catch(() => []);
   return new Map(rows.map((r) => [`${r.TABLE_SCHEMA}.${r.TABLE_NAME}`, Number(r.TABLE_ROWS ?? 0)]));
 }

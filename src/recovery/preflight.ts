@@ -163,6 +163,7 @@ export async function dumpChecks(ctx: RecoveryContext): Promise<Check[]> {
     optionFile: '',
     consistency: copyMethod(ctx).dump,
     server: ctx.dialect.GS.version,
+    target: ctx.dialect.BS.version,
     purpose: 'copy',
     gtid: usesGtidPositioning(ctx),
   });

@@ -11,6 +11,7 @@ import { coordinatesFrom } from './coordinates.js';
 import { describeReplica, replicaStatusOf, sleep } from './replica-wait.js';
 import { aroundOwnWrites } from './fence.js';
 import type { RecoveryState } from './state.js';
+import { compareDefinitions, compareHistory } from './bs-objects.js';
 
 /** The schema the tool writes its marker rows in (documented in the README; --no-marker opts out). */
 export const MARKER_SCHEMA = 'mmrecover';
@@ -140,7 +141,7 @@ function compareAtSnapshot(ctx: RecoveryContext): Action[] {
     {
       kind: 'wait',
       role: 'BS',
-      condition: `BS stands at ${slot(file, 'file')}:${slot(pos, 'int')}, then every user table on GS (in the snapshot) and BS compared chunk by chunk by primary key (count and checksum of each, about 0.5 s a statement); they must match`,
+      condition: `BS stands at ${slot(file, 'file')}:${slot(pos, 'int')}, then every user table on GS (in the snapshot) and BS compared chunk by chunk by primary key (count and checksum of each, about 0.5 s a statement), and each system-versioned table's row versions (FOR SYSTEM_TIME ALL: a count and a checksum); they must match`,
       async probe(io) {
         const at = { file: io.bindings[file], position: Number(io.bindings[pos]) };
         if (!(await bsAt(ctx, io, at))) {
@@ -149,6 +150,8 @@ function compareAtSnapshot(ctx: RecoveryContext): Action[] {
           return;
         }
         recordComparison(io.state, await compareTables(q(io, 'GS'), q(io, 'BS'), chunked(ctx, io)));
+        // The chunks read current rows only: the history of a system-versioned table is compared on its own.
+        verification(io.state).mismatched.push(...(await compareHistory(q(io, 'GS'), q(io, 'BS'))));
       },
     },
     { kind: 'sql', role: 'GS', statement: stmt('COMMIT'), cleanup: true, note: 'ends the snapshot' },
@@ -190,6 +193,19 @@ function compareWhenCaughtUp(ctx: RecoveryContext): WaitAction {
   };
 }
 
+/** Routines, views, triggers and events by definition on both servers (the checksums see only tables' rows). */
+function compareObjects(): WaitAction {
+  return {
+    kind: 'wait',
+    role: 'GS',
+    condition:
+      'the routines, views, triggers and events of GS and BS are the same, by definition (information_schema ROUTINES, VIEWS, TRIGGERS, EVENTS; not their times or an event’s status)',
+    async probe(io) {
+      verification(io.state).mismatched.push(...(await compareDefinitions(q(io, 'GS'), q(io, 'BS'))));
+    },
+  };
+}
+
 /** BS is still fenced; MySQL's super_read_only stops even our account, so it is lifted around the one marker write. */
 async function writeOnFencedBs(ctx: RecoveryContext, s: Statement): Promise<SqlAction[]> {
   const { lift, restore } = await aroundOwnWrites(ctx, 'the marker write');
@@ -220,6 +236,7 @@ export async function proofActions(ctx: RecoveryContext): Promise<Action[]> {
     });
   }
   actions.push(...(ctx.dialect.GS.snapshotReportsBinlogPosition ? compareAtSnapshot(ctx) : [compareWhenCaughtUp(ctx)]));
+  actions.push(compareObjects());
   return actions;
 }
 

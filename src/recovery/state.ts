@@ -1,6 +1,7 @@
 // What the procedure has learned and changed so far; journaled after every step, so it never holds a secret.
 import type { Coordinates } from '../adapters/mysql/replication.js';
 import type { OwnEvents } from '../adapters/shell/binlog-reader.js';
+import type { ObjectDiff } from './bs-objects.js';
 
 export type { Coordinates };
 
@@ -84,6 +85,12 @@ export interface BsOnly {
   afterFence?: DataSummary;
   /** Schemas a backup keeps (auto mode). */
   schemas: string[];
+  /** Accounts only on BS, or with another password, plugin or grants there (names only: the statements are in the kept file). */
+  accounts?: Array<{ name: string; kind: 'only-on-bs' | 'differs' }>;
+  /** Routines, views, triggers and events only on BS, or defined otherwise there (compared by definition). */
+  objects?: ObjectDiff[];
+  /** Why accounts or objects could not be compared. */
+  extrasError?: string;
 }
 
 /** What a comparison of BS's data with GS's measured (see compare.ts differingTables). */
@@ -127,4 +134,8 @@ export interface BackupRecord {
   dump?: { file: string; schemas: string[]; bytes: number; fileBytes: number };
   /** bs-only-rows.sql: rows only on BS (INSERT) and rows that differ (REPLACE), by table. */
   rows?: { file: string; inserts: number; replaces: number; tables: string[] };
+  /** bs-accounts.sql: statements that recreate BS's own accounts (0600: it holds password hashes). */
+  accounts?: { file: string; names: string[] };
+  /** bs-objects.sql: DDL that recreates BS's own routines, views, triggers and events. */
+  objects?: { file: string; names: string[] };
 }

@@ -26,6 +26,24 @@ const plan = (c: Pick<Clients, 'dump'>, server: string, o: { online?: boolean; g
 const tail = (p: { args: string[] }) => p.args.slice(p.args.indexOf('--max-allowed-packet=1G') + 1);
 
 describe('dump flags from the client and the server', () => {
+  it('--dump-history where the client, GS and BS are MariaDB 10.11+ (a copy, never a backup)', () => {
+    const history = (dump: Pick<Clients, 'dump'>, server: string, target?: string, purpose: 'copy' | 'backup' = 'copy') =>
+      dumpPlan(dump, {
+        optionFile: 'F',
+        consistency: 'snapshot',
+        server: parseVersion(server),
+        target: target ? parseVersion(target) : undefined,
+        purpose,
+      }).args.includes('--dump-history');
+    expect(history(MARIADB_DUMP, '10.11.19-MariaDB', '11.4.2-MariaDB')).toBe(true);
+    expect(history(MARIADB_DUMP, '10.11.19-MariaDB')).toBe(true);
+    expect(history(MARIADB_DUMP, '10.11.19-MariaDB', '10.6.18-MariaDB')).toBe(false);
+    expect(history(MARIADB_DUMP, '10.6.18-MariaDB', '10.11.19-MariaDB')).toBe(false);
+    expect(history(client('mariadb-dump', '10.6.18'), '10.11.19-MariaDB', '10.11.19-MariaDB')).toBe(false);
+    expect(history(MYSQLDUMP_84, '10.11.19-MariaDB', '10.11.19-MariaDB')).toBe(false);
+    expect(history(MARIADB_DUMP, '10.11.19-MariaDB', '10.11.19-MariaDB', 'backup')).toBe(false);
+  });
+
   it('MySQL 8’s mysqldump against 5.7 or MariaDB: --column-statistics=0; against MariaDB never --set-gtid-purged=ON', () => {
     expect(tail(plan(MYSQLDUMP_80, '5.7.44'))).toEqual(['--set-gtid-purged=OFF', '--column-statistics=0']);
     expect(tail(plan(MYSQLDUMP_80, '10.11.19-MariaDB', { gtid: true }))).toEqual(['--set-gtid-purged=OFF', '--column-statistics=0']);

@@ -27,6 +27,8 @@ export interface DumpOptions {
   where?: string;
   /** The server the dump reads (absent: decide from the client alone, as before the server was known). */
   server?: ServerVersion;
+  /** The server the copy is imported into (BS), where it matters: the history of system-versioned tables. */
+  target?: ServerVersion;
   /**
    * What the dump is for: the copy into BS, or a backup of BS meant to be replayed on a scratch server (which must
    * never carry GS's or BS's GTID_PURGED: a server with a GTID history of its own refuses it).
@@ -90,6 +92,13 @@ export function dumpPlan(c: Pick<Clients, 'dump'>, o: DumpOptions): DumpPlan {
   else if (o.part === 'system') args.push('--skip-triggers', '--skip-routines', '--skip-events', '--no-tablespaces');
   else args.push('--routines', '--events', '--triggers');
   for (const t of o.ignoreTables ?? []) args.push(`--ignore-table=${t}`);
+  // The copy carries the history of system-versioned tables (MariaDB) where the client, GS and BS all allow it:
+  // without it BS holds the current row versions only, and the audit trail the table was versioned for is gone.
+  const copiesRows = (o.purpose ?? 'copy') === 'copy' && (o.part === undefined || o.part === 'data');
+  if (copiesRows && has(cv, 'dumpHistory') && server && has(server, 'insertHistory') && (!o.target || has(o.target, 'insertHistory'))) {
+    args.push('--dump-history');
+    reasons.push('--dump-history: system-versioned tables are copied with every row version (MariaDB 10.11+ client, GS and BS)');
+  }
   // Key ranges of one table load side by side: without --skip-add-locks each range's import opens with LOCK TABLES …
   // WRITE on that table (--opt's --add-locks), so the ranges queued behind one another (a stream showed "no data for
   // 20 s" while the other moved at 16 MB/s, and one big table gained nothing from streams).

@@ -49,11 +49,11 @@ export async function parallelChoice(ctx: RecoveryContext): Promise<ParallelChoi
 const INTEGER_TYPES = ['tinyint', 'smallint', 'mediumint', 'int', 'bigint'];
 const systemList = SYSTEM_SCHEMAS.map((s) => literal(s)).join(', ');
 
-/** GS's user base tables with their sizes, and the single-column integer primary key of those that have one. */
+/** GS's user base tables (system-versioned ones too: left out, every stream of their schema dumped them) with their sizes, and the single-column integer primary key of those that have one. */
 export async function gsTables(ctx: RecoveryContext, streams: number): Promise<TableInfo[]> {
   const read = (sql: string) => ctx.read('GS', stmt(sql));
   const rows = await read(
-    `SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0) AS bytes, COALESCE(TABLE_ROWS, 0) AS n FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN (${systemList}) ORDER BY TABLE_SCHEMA, TABLE_NAME`,
+    `SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0) AS bytes, COALESCE(TABLE_ROWS, 0) AS n FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA NOT IN (${systemList}) ORDER BY TABLE_SCHEMA, TABLE_NAME`,
   );
   const keys = await read(
     `SELECT k.TABLE_SCHEMA, k.TABLE_NAME, MIN(k.COLUMN_NAME) AS col, COUNT(*) AS parts, MIN(c.DATA_TYPE) AS type FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = k.TABLE_SCHEMA AND c.TABLE_NAME = k.TABLE_NAME AND c.COLUMN_NAME = k.COLUMN_NAME WHERE k.CONSTRAINT_NAME = 'PRIMARY' AND k.TABLE_SCHEMA NOT IN (${systemList}) GROUP BY k.TABLE_SCHEMA, k.TABLE_NAME`,
@@ -87,7 +87,15 @@ export async function parallelCopyAction(
   const schemas = await listUserSchemas((s) => ctx.read('GS', s));
   const dump = (o: Partial<Parameters<typeof dumpArgs>[1]>): CommandLine => ({
     program: c.dump.command,
-    args: dumpArgs(c, { optionFile: optionFileSlot('GS'), consistency: 'transaction', gtid: false, server: ctx.dialect.GS.version, purpose: 'copy', ...o }),
+    args: dumpArgs(c, {
+      optionFile: optionFileSlot('GS'),
+      consistency: 'transaction',
+      gtid: false,
+      server: ctx.dialect.GS.version,
+      target: ctx.dialect.BS.version,
+      purpose: 'copy',
+      ...o,
+    }),
   });
   const pair = (label: string, d: CommandLine, estimateBytes = 0, estimateRows = 0): CopyStream => ({ label, dump: d, load, estimateBytes, estimateRows });
   const before = schemas.length

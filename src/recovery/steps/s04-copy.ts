@@ -7,6 +7,7 @@ import { aroundOwnWrites, unmeasured } from '../fence.js';
 import { bothReachable, reachable, type RecoveryContext } from '../context.js';
 import { dataSizeBytes, listUserSchemas } from '../compare.js';
 import { describeBsOnly, hasBsOnly } from '../bs-only.js';
+import { diffObjects, dropObject, readObjects } from '../bs-objects.js';
 import { mariadbGtid, mysqlGtid, usesGtidPositioning } from '../positioning.js';
 import { StepFailed } from '../../base/errors.js';
 import type { Step } from './step.js';
@@ -38,6 +39,30 @@ async function dropBsOnlySchemas(ctx: RecoveryContext): Promise<SqlAction[]> {
   return (await bsOnlySchemas(ctx)).map((s) => ({ kind: 'sql', role: 'BS', statement: stmt(`DROP DATABASE ${ident(s)}`), note }));
 }
 
+/**
+ * Routines, views, triggers and events only BS has, dropped on BS alone before the copy (not binary-logged): the dump
+ * drops and recreates only what GS has, so a view only on BS would survive it and the servers would end with other
+ * objects. Step 2 kept their DDL (bs-objects.sql). Those in schemas only BS has go with their schema.
+ */
+async function dropBsOnlyObjects(ctx: RecoveryContext): Promise<SqlAction[]> {
+  if (!bothReachable(ctx)) return [];
+  const [gs, bs, bsOnlySchemaList] = await Promise.all([readObjects((s) => ctx.read('GS', s)), readObjects((s) => ctx.read('BS', s)), bsOnlySchemas(ctx)]);
+  const gone = new Set(bsOnlySchemaList);
+  const drops = diffObjects(gs, bs).filter((o) => o.kind === 'only-on-bs' && !gone.has(o.object.slice(0, o.object.indexOf('.'))));
+  if (!drops.length) return [];
+  const kept = ctx.state.backup?.objects?.file;
+  return [
+    { kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 0'), note: 'the drops below stay on BS' },
+    ...drops.map((o): SqlAction => ({
+      kind: 'sql',
+      role: 'BS',
+      statement: dropObject(o),
+      note: `only on BS; the copy would leave it behind${kept ? ` (its DDL is kept in ${kept})` : ''}`,
+    })),
+    { kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 1'), cleanup: true },
+  ];
+}
+
 export async function copyCommands(ctx: RecoveryContext): Promise<{ dump: CommandLine; load: CommandLine }> {
   const c = await ctx.clients();
   return {
@@ -48,6 +73,7 @@ export async function copyCommands(ctx: RecoveryContext): Promise<{ dump: Comman
         consistency: copyMethod(ctx).dump,
         gtid: usesGtidPositioning(ctx),
         server: ctx.dialect.GS.version,
+        target: ctx.dialect.BS.version,
         purpose: 'copy',
       }),
     },
@@ -67,7 +93,7 @@ export const copyData: Step = {
     if (other) return other;
     // super_read_only (MySQL) refuses the DROP, the reset and the import even to SUPER: lifted first, put back last.
     const { lift, restore } = await aroundOwnWrites(ctx, 'the drop and the import');
-    const actions: Action[] = [...lift, ...(await dropBsOnlySchemas(ctx))];
+    const actions: Action[] = [...lift, ...(await dropBsOnlySchemas(ctx)), ...(await dropBsOnlyObjects(ctx))];
     // MySQL GTID: gtid_purged can only be set on an empty GTID history. The plan and the question before steps 3–5 say so.
     if (mysqlGtid(ctx))
       actions.push({
