@@ -54,9 +54,12 @@ async function recover(flags: RawFlags, io: CliIo): Promise<number> {
   const prompter: Prompter = partial.yes ? new YesPrompter() : new TerminalPrompter(io.signal);
   if (!partial.yes && !partial.dryRun && !interactive)
     throw new UsageError('no terminal to ask on: run mmrecover in a terminal, or pass --yes --confirm-bad <bad server> for automation');
-  const password = partial.password ?? (interactive ? await prompter.secret(`Password for ${partial.user} on GS and BS`) : undefined);
+  // An offline rehearsal (--assume) reaches no server: it asks for no password and uses none (the plan shows *****).
+  const offline = partial.assume !== undefined;
+  const password = partial.password ?? (offline ? '' : interactive ? await prompter.secret(`Password for ${partial.user} on GS and BS`) : undefined);
   if (password === undefined) throw new UsageError(`${PASSWORD_ENV.password} is not set (environment or .env), and there is no terminal to ask for it`);
-  const replPassword = partial.replPassword ?? (interactive ? await prompter.secret(`Password of the replication account ${partial.replUser}`) : undefined);
+  const replPassword =
+    partial.replPassword ?? (offline ? '' : interactive ? await prompter.secret(`Password of the replication account ${partial.replUser}`) : undefined);
   if (replPassword === undefined) throw new UsageError(`${PASSWORD_ENV.replPassword} is not set (environment or .env), and there is no terminal to ask for it`);
   registerSecret(password);
   registerSecret(replPassword);

@@ -155,6 +155,8 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     const assumed = parseAssumedVersion(v.assume);
     if (!isCovered(assumed)) throw new UsageError(`--assume ${v.assume}: mmrecover covers MySQL 5.7 to 9.x and MariaDB 10.x and 11.x`);
   }
+  if (v.clientVersion !== undefined && v.assume === undefined)
+    throw new UsageError(`--client-version ${v.clientVersion} picks the client programs of an offline rehearsal: it needs --dry-run --assume <flavor-version>`);
 
   return {
     good: v.good,
@@ -182,6 +184,8 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     keepBsAccounts: v.keepBsAccounts,
     dryRun: v.dryRun,
     assume: v.assume,
+    clientVersion: v.clientVersion,
+    acceptFilePositioningOnGtid: v.acceptFilePositioningOnGtid ?? false,
     yes: v.yes,
     confirmBad: v.confirmBad,
     json: v.json,

@@ -361,6 +361,26 @@ export const OPTIONS = [
     file: false,
   },
   {
+    key: 'clientVersion',
+    flag: '--client-version',
+    value: '[flavor-]version',
+    help: 'with --assume: rehearse with these client programs (mysql-8.0.36, mariadb-10.11.9); default: the assumed server’s vendor and version',
+    kind: { type: 'text', what: 'a version, optionally with its flavor, e.g. 8.4.3 or mysql-8.0.36', pattern: /^((mysql|mariadb)-)?\d+\.\d+(\.\d+)?$/i },
+    commands: ['recover'],
+    file: false,
+  },
+  // MySQL, gtid_mode=ON, --positioning file: the import is logged under BS's own server_uuid (see positioning.ts).
+  {
+    key: 'acceptFilePositioningOnGtid',
+    flag: '--accept-file-positioning-on-gtid',
+    help: 'with --positioning file on a MySQL pair with gtid_mode=ON: accept that the import is logged under BS’s own server_uuid (a later switch to auto-positioning makes GS fetch the whole import)',
+    kind: { type: 'flag' },
+    default: false,
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
     key: 'yes',
     flag: '--yes',
     short: '-y',

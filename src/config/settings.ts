@@ -62,6 +62,10 @@ export interface Settings {
   connectTimeout: number;
   /** --assume mysql-8.4.3: rehearse offline for that flavor and version (dry run only; nothing is reached). */
   assume?: string;
+  /** --client-version (with --assume): the client programs rehearsed with, "8.0.36" or "mysql-8.0.36". */
+  clientVersion?: string;
+  /** MySQL with gtid_mode=ON and --positioning file: the operator accepts that the import is logged under BS's uuid. */
+  acceptFilePositioningOnGtid: boolean;
   /** Prove the result after step 10 (catch-up, marker rows, checksums). */
   verify: boolean;
   /** Write marker rows in the mmrecover schema as part of the proof. */

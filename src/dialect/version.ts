@@ -47,6 +47,13 @@ export function parseAssumedVersion(text: string): ServerVersion {
   return m[1].toLowerCase() === 'mariadb' ? parseVersion(`${m[2]}-MariaDB`) : parseVersion(m[2]);
 }
 
+/** --client-version "8.0.36" / "mysql-8.0.36" (with --assume): the client programs' flavor and version. */
+export function parseClientChoice(text: string, defaultFlavor: Flavor): { flavor: Flavor; version: string } {
+  const m = /^(?:(mysql|mariadb)-)?(\d+\.\d+)(?:\.(\d+))?$/i.exec(text.trim());
+  if (!m) throw new Error(`"${text}" is not a client version (8.4.3, mysql-8.0.36, mariadb-10.11.9)`);
+  return { flavor: (m[1]?.toLowerCase() as Flavor | undefined) ?? defaultFlavor, version: `${m[2]}.${m[3] ?? 0}` };
+}
+
 /** The versions the tool knows the statements of: MySQL 5.7 to 9.x, MariaDB 10.x and 11.x. */
 export function isCovered(v: ServerVersion): boolean {
   const n = [v.major, v.minor, v.patch];

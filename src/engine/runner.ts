@@ -3,11 +3,11 @@
 // On any failure or interrupt it releases GS first, then says where it stopped. It knows no step by number.
 import { setTimeout as delay } from 'node:timers/promises';
 import { ServerSession } from '../adapters/mysql/session.js';
-import { findClients, type Clients } from '../adapters/shell/clients.js';
+import { assumedClients, findClients, type Clients } from '../adapters/shell/clients.js';
 import { endpointFor, memberEndpoint } from '../config/endpoints.js';
 import type { Settings } from '../config/settings.js';
 import { dialectFor } from '../dialect/dialect.js';
-import { parseAssumedVersion, parseVersion, versionLabel } from '../dialect/version.js';
+import { parseAssumedVersion, parseClientChoice, parseVersion, versionLabel } from '../dialect/version.js';
 import { Declined, Interrupted, StepFailed, UsageError, exitCodeOf } from '../base/errors.js';
 import { renderAction, type Member } from '../recovery/actions.js';
 import type { RecoveryContext } from '../recovery/context.js';
@@ -135,7 +135,16 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     // e.g. which of the physical copy's renames of BS's datadir ran.
     journal.save();
   };
+  // The client programs: the servers' vendor's own, found on this machine; with --assume, that version's own (or
+  // --client-version's), as on the host the runbook is for, whatever this machine has (said by the preflight).
   let clients: Promise<Clients> | undefined;
+  if (assumed) {
+    const own = `${assumed.major}.${assumed.minor}.${assumed.patch}`;
+    const pick = settings.clientVersion ? parseClientChoice(settings.clientVersion, assumed.flavor) : { flavor: assumed.flavor, version: own };
+    clients = Promise.resolve(assumedClients(pick.flavor, pick.version));
+  }
+  const flavor = assumed?.flavor ?? sessions.GS?.identity.version.flavor ?? sessions.BS?.identity.version.flavor;
+  const findHere = () => findClients(flavor ? { flavor } : {});
   const ownThreadIds = { GS: sessions.GS ? [sessions.GS.threadId] : [], BS: sessions.BS ? [sessions.BS.threadId] : [] };
   // The executor's events also tell the journal when GS was locked and when the copy ran (the report's timeline).
   const track: Emit = (e) => {
@@ -146,7 +155,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     live: !dry,
     settings,
     sessions,
-    clients: () => (clients ??= findClients()),
+    clients: () => (clients ??= findHere()),
     prompter,
     emit: track,
     signal,
@@ -158,7 +167,8 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     identity: { GS: sessions.GS?.identity, BS: sessions.BS?.identity },
     dialect: { GS: sessions.GS?.dialect ?? dialectFor(offlineVersion), BS: sessions.BS?.dialect ?? dialectFor(offlineVersion) },
     read: exec.read,
-    clients: () => (clients ??= findClients()),
+    clients: () => (clients ??= findHere()),
+    ...(assumed ? { localClients: findHere } : {}),
     state: emptyState(),
     signal,
     emit,
@@ -198,6 +208,9 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     const checks = [...(await runPreflight(ctx)), ...(await ringChecks(ctx))];
     emit({ event: 'preflight', checks });
     const stops = checks.filter((c) => c.verdict === 'stop');
+    // A stop only a flag lifts is bad input: one line, exit 2 (nothing was changed).
+    const missingFlag = stops.find((c) => c.missingFlag);
+    if (missingFlag && !dry) throw new UsageError(`${missingFlag.check}: ${missingFlag.detail}`);
     if (stops.length && !dry)
       throw new StepFailed(
         `preflight: ${stops.map((c) => `${c.check}: ${c.detail}`).join('; ')}`,

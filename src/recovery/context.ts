@@ -23,6 +23,8 @@ export interface RecoveryContext {
   read: Read;
   /** The client programs found on this machine (dump, import), or why there are none. */
   clients: () => Promise<Clients>;
+  /** With --assume, `clients` are the assumed host's: these are the ones found on this machine (to say so). */
+  localClients?: () => Promise<Clients>;
   state: RecoveryState;
   signal: AbortSignal;
   emit: Emit;

@@ -13,6 +13,8 @@ export interface Check {
   verdict: Verdict;
   check: string;
   detail: string;
+  /** A stop that only a flag lifts (bad input): a real run ends with exit 2 and this line. */
+  missingFlag?: string;
 }
 
 export type ActionMode = 'run' | 'would-run' | 'read' | 'wait' | 'would-wait' | 'ask' | 'would-ask';

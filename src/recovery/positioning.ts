@@ -19,10 +19,24 @@ export interface PositioningDecision {
   positioning: Positioning;
   verdict: 'ok' | 'warn' | 'stop';
   detail: string;
+  /** The stop is a missing flag (bad input: exit 2), not a state of the servers. */
+  missingFlag?: string;
 }
 
+/** The flag that accepts file/position on a MySQL pair with gtid_mode=ON (rule file-positioning-on-gtid-server). */
+export const ACCEPT_FILE_ON_GTID = '--accept-file-positioning-on-gtid';
+
+/**
+ * Why file/position on a gtid_mode=ON MySQL pair is not just a warning: the dump carries no GTID_PURGED
+ * (--set-gtid-purged=OFF), so the import is logged on BS with new GTIDs under BS's own server_uuid; if either channel
+ * later switches to auto-positioning, GS asks BS for every transaction it lacks, and that is the whole import
+ * (https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-auto-positioning.html).
+ */
+export const FILE_ON_GTID_CONSEQUENCE =
+  'the import is logged on BS under BS’s own server_uuid (the dump sets no gtid_purged), so a later switch to auto-positioning makes GS fetch and re-apply the whole import';
+
 /** Pure: the choice and its reason, for the preflight table. */
-export function decidePositioning(requested: 'auto' | 'file' | 'gtid', f: PairGtidFacts): PositioningDecision {
+export function decidePositioning(requested: 'auto' | 'file' | 'gtid', f: PairGtidFacts, o: { acceptFileOnGtid?: boolean } = {}): PositioningDecision {
   const on = (m?: string) => (m ?? '').toUpperCase() === 'ON';
   if (f.flavor === 'mysql') {
     const both = on(f.gsGtidMode) && on(f.bsGtidMode);
@@ -33,11 +47,20 @@ export function decidePositioning(requested: 'auto' | 'file' | 'gtid', f: PairGt
         verdict: 'stop',
         detail: `--positioning gtid needs gtid_mode=ON on both servers (GS ${f.gsGtidMode ?? '?'}, BS ${f.bsGtidMode ?? '?'})`,
       };
+    if (requested === 'file' && either && !o.acceptFileOnGtid)
+      return {
+        positioning: 'file',
+        verdict: 'stop',
+        missingFlag: ACCEPT_FILE_ON_GTID,
+        detail: `--positioning file on a pair with gtid_mode=ON (GS ${f.gsGtidMode ?? '?'}, BS ${f.bsGtidMode ?? '?'}): ${FILE_ON_GTID_CONSEQUENCE}; give ${ACCEPT_FILE_ON_GTID} to recover by file anyway, or use --positioning gtid`,
+      };
     if (requested === 'file')
       return {
         positioning: 'file',
         verdict: either ? 'warn' : 'ok',
-        detail: either ? 'file/position as asked (--positioning file), although gtid_mode is ON: replication will not auto-position' : 'file/position',
+        detail: either
+          ? `file/position as asked (--positioning file, ${ACCEPT_FILE_ON_GTID}), although gtid_mode is ON: ${FILE_ON_GTID_CONSEQUENCE}`
+          : 'file/position',
       };
     if (either && !both)
       return {

@@ -13,9 +13,10 @@ import type { Check, Verdict } from './events.js';
 import { dataSizeBytes } from './compare.js';
 import { formatBytes } from '../base/format.js';
 import { describeBlockers, onlineBlockers } from './online-safety.js';
-import { decidePositioning, usesGtidPositioning } from './positioning.js';
+import { ACCEPT_FILE_ON_GTID, FILE_ON_GTID_CONSEQUENCE, decidePositioning, usesGtidPositioning } from './positioning.js';
 import { has } from '../dialect/dialect.js';
-import { dumpPlan } from '../adapters/shell/dump-args.js';
+import { clientProblem, dumpPlan } from '../adapters/shell/dump-args.js';
+import type { Clients } from '../adapters/shell/clients.js';
 import { bsOnlyChecks } from './bs-only.js';
 import { physicalChecks } from './physical/preflight.js';
 
@@ -115,6 +116,14 @@ function assumedVersionNotes(ctx: RecoveryContext): Check[] {
       detail: `${why}; a connected run stops if either server replicates on another ${v.flavor === 'mariadb' ? 'named connection' : 'channel'} than the default one`,
     },
   ];
+  if (v.flavor === 'mysql' && ctx.settings.positioning === 'file')
+    out.push({
+      verdict: ctx.settings.acceptFilePositioningOnGtid ? 'warn' : 'not-made',
+      check: 'positioning',
+      detail: ctx.settings.acceptFilePositioningOnGtid
+        ? `file/position as asked (${ACCEPT_FILE_ON_GTID}); if gtid_mode is ON: ${FILE_ON_GTID_CONSEQUENCE}`
+        : `${why}; a connected run stops if gtid_mode is ON (${FILE_ON_GTID_CONSEQUENCE}) unless given ${ACCEPT_FILE_ON_GTID}`,
+    });
   if (v.flavor === 'mysql')
     out.push({
       verdict: 'not-made',
@@ -141,6 +150,24 @@ function assumedVersionNotes(ctx: RecoveryContext): Check[] {
 const channelVerifyWarning =
   'MariaDB 11.4+ replicas verify their source’s certificate by default (MASTER_SSL_VERIFY_SERVER_CERT): give --ssl-ca for it, or --ssl-mode REQUIRED to encrypt without verifying';
 
+const vendorOf = (c: Clients['dump']) => (c.flavor === 'mysql' ? 'MySQL' : 'MariaDB');
+
+/**
+ * An offline rehearsal's client line: which programs it assumed (the assumed server's vendor's own at its version, or
+ * --client-version's) and whether this machine has them: the runbook is for the host it will run on.
+ */
+async function assumedClientsLine(ctx: RecoveryContext, c: Clients): Promise<string> {
+  const s = ctx.settings;
+  const assumed = `assumed ${vendorOf(c.dump)}'s ${c.dump.command} ${c.dump.version} | ${c.load.command} ${c.load.version} (${s.clientVersion ? `--client-version ${s.clientVersion}` : `--assume ${s.assume}; --client-version picks others`})`;
+  const here = await ctx.localClients?.().catch(() => undefined);
+  if (!here) return `${assumed}; none found on this machine`;
+  const same = here.dump.flavor === c.dump.flavor && here.dump.version === c.dump.version && here.load.flavor === c.load.flavor;
+  const found = `${here.dump.command} ${here.dump.version} (${vendorOf(here.dump)}'s) | ${here.load.command} ${here.load.version}`;
+  const problem = clientProblem(here, [ctx.dialect.GS.version, ctx.dialect.BS.version]);
+  if (same) return `${assumed}; installed here (${here.dump.path})`;
+  return `${assumed}; not installed here: this machine has ${found}${problem ? ', which a run against these servers would refuse' : ''}`;
+}
+
 /** Does `account` on `s` exist, and does one of its host patterns admit `peerHost`? */
 async function replicationAccount(ctx: RecoveryContext, user: string, peerHost: string): Promise<{ exists: boolean; matches: boolean; hosts: string[] }> {
   const q = ctx.dialect.GS.literal;
@@ -159,6 +186,9 @@ function isLocal(host: string): boolean {
 export async function dumpChecks(ctx: RecoveryContext): Promise<Check[]> {
   const c = await ctx.clients().catch(() => undefined);
   if (!c) return [];
+  // The servers' vendor's own client programs (MySQL's at or above the server's version): rule dump-client-of-server-vendor.
+  const wrongClient = clientProblem(c, [ctx.dialect.GS.version, ctx.dialect.BS.version]);
+  if (wrongClient) return [{ verdict: 'stop', check: 'dump program', detail: wrongClient }];
   const copy = dumpPlan(c, {
     optionFile: '',
     consistency: copyMethod(ctx).dump,
@@ -200,7 +230,7 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
     if (ctx.settings.assume) {
       const c = await ctx.clients().catch((err: Error) => err);
       if (c instanceof Error) add('stop', 'client programs', c.message);
-      else add('ok', 'client programs', `${c.dump.command} ${c.dump.version} | ${c.load.command} ${c.load.version} (found on this machine)`);
+      else add('ok', 'client programs', await assumedClientsLine(ctx, c));
       checks.push(...(await dumpChecks(ctx)));
       checks.push(...assumedVersionNotes(ctx));
     }
@@ -281,9 +311,8 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
 
   try {
     const c = await ctx.clients();
+    // Whether they are the servers' vendor's own (and recent enough) is the 'dump program' line (dumpChecks).
     add('ok', 'client programs', `${c.dump.command} ${c.dump.version} | ${c.load.command} ${c.load.version}`);
-    if (c.dump.flavor !== g.version.flavor)
-      add('warn', 'client flavor', `${c.dump.command} is a ${c.dump.flavor} client and GS is ${versionLabel(g.version)}; prefer the server's own client`);
   } catch (err) {
     add('stop', 'client programs', (err as Error).message);
   }
@@ -333,18 +362,27 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   const [gsRepl, bsRepl] = await Promise.all(
     (['GS', 'BS'] as Role[]).map(async (r) => parseReplicaStatus(await ctx.read(r, ctx.dialect[r].showReplicaStatus()), ctx.dialect[r])),
   );
-  const decision = decidePositioning(ctx.settings.positioning, {
-    flavor: g.version.flavor,
-    gsGtidMode: g.gtidMode,
-    bsGtidMode: b.gtidMode,
-    gsUsingGtid: gsRepl.usingGtid,
-    bsUsingGtid: bsRepl.usingGtid,
-  });
+  const decision = decidePositioning(
+    ctx.settings.positioning,
+    {
+      flavor: g.version.flavor,
+      gsGtidMode: g.gtidMode,
+      bsGtidMode: b.gtidMode,
+      gsUsingGtid: gsRepl.usingGtid,
+      bsUsingGtid: bsRepl.usingGtid,
+    },
+    { acceptFileOnGtid: ctx.settings.acceptFilePositioningOnGtid },
+  );
   ctx.state.positioning = decision.positioning;
   // A resumed run keeps what the first run measured (and kept): by now BS may hold a partial copy of GS.
   if (ctx.settings.resume) add('ok', 'only on BS', 'as measured (and kept) by the run being resumed');
   else await bsOnlyChecks(ctx, add).catch((err: Error) => add('warn', 'only on BS', `could not tell (${err.message}); --backup all keeps every schema`));
-  add(decision.verdict, 'positioning', decision.detail);
+  checks.push({
+    verdict: decision.verdict,
+    check: 'positioning',
+    detail: decision.detail,
+    ...(decision.missingFlag ? { missingFlag: decision.missingFlag } : {}),
+  });
   for (const c of await dumpChecks(ctx)) checks.push(c);
   if (decision.positioning === 'gtid' && g.version.flavor === 'mariadb') {
     const domains = await Promise.all(

@@ -1,7 +1,7 @@
 // Replaying the steps' own plans through the rules checker, for a version profile: offline (the plans a rehearsal
 // that reaches no server shows, branches and all) and as a connected run would compute them (the steps' reads
 // answered from the checker's model of the servers, which the replayed statements keep up to date).
-import type { Clients } from '../../src/adapters/shell/clients.js';
+import { assumedClients, type Clients } from '../../src/adapters/shell/clients.js';
 import type { ServerIdentity } from '../../src/adapters/mysql/session.js';
 import { dialectFor } from '../../src/dialect/dialect.js';
 import { parseVersion } from '../../src/dialect/version.js';
@@ -110,7 +110,18 @@ export interface Case {
   positioning: 'file' | 'gtid';
   client: ClientInfo;
   start: StartingState;
+  /** The clients as --assume plans with them (assumedClients: found on this machine's PATH or not), not fakeClients. */
+  assumed?: boolean;
 }
+
+/** The client programs --assume rehearses with for a version: that vendor's own, at that version. */
+export function ownClient(version: string): ClientInfo {
+  const v = parseVersion(version);
+  const mysql = v.flavor === 'mysql';
+  return { program: mysql ? 'mysqldump' : 'mariadb-dump', flavor: v.flavor, version: `${v.major}.${v.minor}.${v.patch}` };
+}
+
+const clientsOf = (c: Case): Clients => (c.assumed ? assumedClients(c.client.flavor, c.client.version) : fakeClients(c.client));
 
 export function profileOf(c: Case): Profile {
   const server = parseVersion(c.version);
@@ -123,7 +134,13 @@ export function profileOf(c: Case): Profile {
 /** "10.11.19-MariaDB" → "mariadb-10.11.19", "8.4.3" → "mysql-8.4.3" (what --assume takes). */
 export const assumeOf = (version: string) => (/mariadb/i.test(version) ? `mariadb-${version.replace(/-MariaDB.*$/i, '')}` : `mysql-${version}`);
 
-const flagsOf = (c: Case) => ({ method: c.method, positioning: c.positioning, dryRun: true, assume: assumeOf(c.version) });
+const flagsOf = (c: Case) => ({
+  method: c.method,
+  positioning: c.positioning,
+  dryRun: true,
+  assume: assumeOf(c.version),
+  ...(c.start.fileOnGtidAccepted ? { acceptFilePositioningOnGtid: true } : {}),
+});
 
 export interface Outcome {
   /** STOP lines of the preflight (a real run stops before step 1: nothing runs). */
@@ -135,7 +152,7 @@ export interface Outcome {
 /** The plans an offline rehearsal shows (--dry-run --assume), replayed for the case's starting state. */
 export async function replayOffline(c: Case): Promise<Outcome> {
   const profile = profileOf(c);
-  const ctx = offlineContext(c.version, { positioning: c.positioning }, flagsOf(c), fakeClients(c.client));
+  const ctx = offlineContext(c.version, { positioning: c.positioning }, flagsOf(c), clientsOf(c));
   const stops = (await runPreflight(ctx)).filter((x) => x.verdict === 'stop').map((x) => `${x.check}: ${x.detail}`);
   ctx.state.positioning = c.positioning;
   const checker = new RuleChecker(profile);
@@ -194,7 +211,7 @@ function identity(c: Case, serverId: number): ServerIdentity {
 export async function replayConnected(c: Case): Promise<Outcome> {
   const profile = profileOf(c);
   const checker = new RuleChecker(profile);
-  const base = offlineContext(c.version, { positioning: c.positioning }, flagsOf(c), fakeClients(c.client));
+  const base = offlineContext(c.version, { positioning: c.positioning }, flagsOf(c), clientsOf(c));
   const d = dialectFor(parseVersion(c.version));
   const ctx: RecoveryContext = {
     ...base,

@@ -129,12 +129,22 @@ describe('choosing file/position or GTID', () => {
     ['auto', my('OFF', 'OFF'), 'file', 'ok'],
     ['auto', my('ON', 'OFF'), 'file', 'stop'],
     ['gtid', my('OFF', 'OFF'), 'gtid', 'stop'],
-    ['file', my('ON', 'ON'), 'file', 'warn'],
+    ['file', my('ON', 'ON'), 'file', 'stop'],
     ['auto', maria(true, false), 'gtid', 'ok'],
     ['auto', maria(false, false), 'file', 'ok'],
     ['gtid', maria(false, false), 'gtid', 'warn'],
     ['file', maria(true, true), 'file', 'warn'],
   ] as const)('%s with %o → %s (%s)', (requested, facts, positioning, verdict) => {
     expect(decidePositioning(requested, facts)).toMatchObject({ positioning, verdict });
+  });
+  it('--positioning file on a gtid_mode=ON MySQL pair: stops naming the flag and why, unless the flag is given', () => {
+    const stop = decidePositioning('file', my('ON', 'ON'));
+    expect(stop).toMatchObject({ verdict: 'stop', missingFlag: '--accept-file-positioning-on-gtid' });
+    expect(stop.detail).toMatch(/logged on BS under BS’s own server_uuid.*auto-positioning makes GS fetch and re-apply the whole import/);
+    expect(stop.detail.split('\n')).toHaveLength(1);
+    const accepted = decidePositioning('file', my('ON', 'ON'), { acceptFileOnGtid: true });
+    expect(accepted).toMatchObject({ positioning: 'file', verdict: 'warn' });
+    expect(accepted.detail).toMatch(/BS’s own server_uuid/);
+    expect(decidePositioning('file', my('OFF', 'OFF'))).toMatchObject({ verdict: 'ok' });
   });
 });

@@ -86,6 +86,11 @@ const BREAKS: Record<string, { profile: Profile; trace: TraceEntry[] }> = {
     profile: profile('5.7.44', {}, CLIENTS['mysqldump-5.7']),
     trace: [sql(6, 'BS', "CHANGE MASTER TO MASTER_HOST='db1', MASTER_LOG_FILE='b.000001', MASTER_LOG_POS=4, GET_MASTER_PUBLIC_KEY=1")],
   },
+  'dump-client-of-server-vendor': { profile: profile('8.4.3', {}, CLIENTS['mariadb-dump']), trace: [dump(['--single-transaction'], 'mariadb-dump')] },
+  'file-positioning-on-gtid-server': {
+    profile: profile('8.0.36', { gtidMode: true, autoPosition: false }, CLIENTS['mysqldump-8.0']),
+    trace: [sql(6, 'BS', "CHANGE REPLICATION SOURCE TO SOURCE_HOST='db1', SOURCE_LOG_FILE='b.000001', SOURCE_LOG_POS=4, GET_SOURCE_PUBLIC_KEY=1")],
+  },
   'caching-sha2-needs-key-or-tls': {
     profile: profile('8.4.3'),
     trace: [sql(6, 'BS', "CHANGE REPLICATION SOURCE TO SOURCE_HOST='db1', SOURCE_LOG_FILE='b.000001', SOURCE_LOG_POS=4")],
@@ -98,7 +103,7 @@ describe('each rule, broken once', () => {
     for (const r of RULES) {
       expect(r.sources.length, r.id).toBeGreaterThan(0);
       for (const s of r.sources) {
-        expect(s.url, r.id).toMatch(/^https:\/\/(dev\.mysql\.com|mariadb\.com|github\.com\/MariaDB)\//);
+        expect(s.url, r.id).toMatch(/^https:\/\/(dev\.mysql\.com|mariadb\.com|mariadb\.org|github\.com\/(MariaDB|mysql))\//);
         expect(s.quote.length, r.id).toBeGreaterThan(20);
       }
     }
@@ -128,11 +133,11 @@ describe('the sequences before issue 14 fail the checker (fixtures from commit a
     'offline-mode-8.4.3': ['offline-mode-refuses-logins'],
     'super-read-only-passive-8.0.36': ['super-read-only-refuses-writes'],
     'super-read-only-drop-8.0.36': ['super-read-only-refuses-writes'],
-    'file-on-gtid-pair-8.0.36': ['file-position-needs-auto-position-off', 'gtid-purged-needs-empty-history'],
-    'mysqldump-on-mariadb-gtid-10.11': ['column-statistics-needs-mysql-8', 'set-gtid-purged-on-needs-gtid-mode'],
+    'file-on-gtid-pair-8.0.36': ['file-position-needs-auto-position-off', 'file-positioning-on-gtid-server', 'gtid-purged-needs-empty-history'],
+    'mysqldump-on-mariadb-gtid-10.11': ['column-statistics-needs-mysql-8', 'dump-client-of-server-vendor', 'set-gtid-purged-on-needs-gtid-mode'],
     'mysqldump-8-on-5.7': ['column-statistics-needs-mysql-8'],
-    'online-8.4-old-mysqldump': ['statements-removed-in-8.4'],
-    'online-8.4-mariadb-dump': ['statements-removed-in-8.4'],
+    'online-8.4-old-mysqldump': ['dump-client-of-server-vendor', 'statements-removed-in-8.4'],
+    'online-8.4-mariadb-dump': ['dump-client-of-server-vendor', 'statements-removed-in-8.4'],
     'backup-gtid-8.0.36': ['gtid-purged-needs-empty-history', 'super-read-only-refuses-writes'],
   };
   const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));

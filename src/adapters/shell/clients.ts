@@ -45,9 +45,27 @@ export const CANDIDATES = {
   binlog: ['mariadb-binlog', 'mysqlbinlog'],
 } as const;
 
+/** Each vendor's own program names, preferred for that vendor's servers (MySQL ships only the mysql* names). */
+export const OWN_NAMES: Record<Flavor, Record<keyof typeof CANDIDATES, string>> = {
+  mysql: { dump: 'mysqldump', load: 'mysql', binlog: 'mysqlbinlog' },
+  mariadb: { dump: 'mariadb-dump', load: 'mariadb', binlog: 'mariadb-binlog' },
+};
+
+/** What to install for a vendor's own client programs, at or above `version` (one line for the preflight). */
+export function installHintFor(flavor: Flavor, version?: string): string {
+  return flavor === 'mysql'
+    ? `MySQL's client programs (mysqldump, mysql${version ? ` ${version} or later` : ''}: the mysql-client or mysql-community-client package from MySQL's own repository, https://dev.mysql.com/downloads/repo/)`
+    : `MariaDB's client programs (mariadb-dump, mariadb: sudo apt-get install -y mariadb-client)`;
+}
+
 export interface FindOptions {
   /** PATH to search (default: the environment's PATH); tests point it at fake programs. */
   path?: string;
+  /**
+   * The servers' vendor: its own programs are preferred (on a machine with both, mysqldump for MySQL and mariadb-dump
+   * for MariaDB; a mysqldump that is MariaDB's symlink is not MySQL's). Absent: MariaDB's names first, as before.
+   */
+  flavor?: Flavor;
 }
 
 /** The first executable regular file called `name` in the PATH directories, or undefined. */
@@ -101,11 +119,18 @@ async function probe(path: string, command: string, fallbackFlavor?: Flavor): Pr
 }
 
 async function locate(kind: keyof typeof CANDIDATES, o: FindOptions, fallbackFlavor?: Flavor): Promise<ClientProgram | undefined> {
-  for (const name of CANDIDATES[kind]) {
+  const own = o.flavor ? OWN_NAMES[o.flavor][kind] : undefined;
+  const names = own ? [own, ...CANDIDATES[kind].filter((n) => n !== own)] : [...CANDIDATES[kind]];
+  let first: ClientProgram | undefined;
+  for (const name of names) {
     const path = whichSync(name, o.path ?? host().env.PATH ?? '');
-    if (path) return probe(path, name, fallbackFlavor);
+    if (!path) continue;
+    const p = await probe(path, name, fallbackFlavor ?? (name.startsWith('mariadb') ? 'mariadb' : undefined));
+    // The servers' vendor's own program wins; another is kept only to name it when the preflight refuses it.
+    if (!o.flavor || p.flavor === o.flavor) return p;
+    first ??= p;
   }
-  return undefined;
+  return first;
 }
 
 function missing(kind: keyof typeof CANDIDATES, what: string): Error {
@@ -119,7 +144,7 @@ export async function findClients(o: FindOptions = {}): Promise<Clients> {
   if (!dump) throw missing('dump', 'the dump program');
   if (!load) throw missing('load', 'the import program');
   // mysqlbinlog does not say whose it is; it comes from the same package as the dump program next to it.
-  const binlog = await locate('binlog', o, dump.flavor).catch(() => undefined);
+  const binlog = await locate('binlog', { ...o, flavor: dump.flavor }, dump.flavor).catch(() => undefined);
   return { dump: { ...dump, ...dumpFeatures(dump) }, load, ...(binlog ? { binlog } : {}) };
 }
 
@@ -128,4 +153,15 @@ export async function findBinlogReader(o: FindOptions = {}): Promise<ClientProgr
   const p = await locate('binlog', o);
   if (!p) throw missing('binlog', 'the binlog reader');
   return p;
+}
+
+/**
+ * The client programs an offline rehearsal (--assume) plans with: the assumed server's vendor's own programs at that
+ * version (or --client-version's), whatever this machine has. Nothing is run; `path` says where it would be found.
+ */
+export function assumedClients(flavor: Flavor, version: string, pathVar = host().env.PATH ?? ''): Clients {
+  const names = OWN_NAMES[flavor];
+  const at = (command: string) => ({ command, path: whichSync(command, pathVar) ?? '(not installed here)', version, flavor });
+  const dump = at(names.dump);
+  return { dump: { ...dump, ...dumpFeatures(dump) }, load: at(names.load), binlog: at(names.binlog) };
 }

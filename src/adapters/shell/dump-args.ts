@@ -6,7 +6,8 @@
 // returned as a problem for the preflight to stop on.
 import { has } from '../../dialect/dialect.js';
 import { versionLabel, type ServerVersion } from '../../dialect/version.js';
-import type { Clients, ClientProgram } from './clients.js';
+import { compareVersions } from '../../dialect/version.js';
+import { installHintFor, type Clients, type ClientProgram } from './clients.js';
 
 export interface DumpOptions {
   optionFile: string;
@@ -137,6 +138,30 @@ export function dumpPlan(c: Pick<Clients, 'dump'>, o: DumpOptions): DumpPlan {
     reasons.push(`--column-statistics=0: ${versionLabel(server)} has no information_schema.COLUMN_STATISTICS`);
   }
   return { args, reasons, problems };
+}
+
+/**
+ * The client programs against the servers' vendor and version: each vendor's own (MariaDB's client knows nothing of
+ * MySQL 8's system schema and writes a sandbox line MySQL's client refuses; MySQL's knows nothing of MariaDB's GTIDs),
+ * and MySQL's at or above the server's version (an older mysqldump reads with statements a newer server removed).
+ * One line naming what to install, or undefined. Rule: ../../recovery/rules/rules.ts, `dump-client-of-server-vendor`.
+ */
+export function clientProblem(c: Pick<Clients, 'dump' | 'load'>, servers: readonly ServerVersion[]): string | undefined {
+  const server = [...servers].sort((a, b) => compareVersions([b.major, b.minor, b.patch], [a.major, a.minor, a.patch]))[0];
+  if (!server) return undefined;
+  const want = `${server.major}.${server.minor}.${server.patch}`;
+  const vendor = (f: string) => (f === 'mysql' ? 'MySQL' : 'MariaDB');
+  const wrong = [c.dump, c.load].filter((p) => p.flavor !== server.flavor);
+  if (wrong.length)
+    return `${wrong.map((p) => `${name(p)} is ${vendor(p.flavor)}'s`).join(', ')} and the servers are ${versionLabel(server)}: install ${installHintFor(server.flavor, server.flavor === 'mysql' ? want : undefined)}`;
+  if (server.flavor !== 'mysql') return undefined;
+  const older = [c.dump, c.load].filter((p) => {
+    const v = clientVersion(p);
+    return compareVersions([v.major, v.minor, v.patch], [server.major, server.minor, server.patch]) < 0;
+  });
+  if (older.length)
+    return `${older.map((p) => (p.version === 'unknown' ? `${p.command} (version unknown)` : name(p))).join(', ')} ${older.length > 1 ? 'are' : 'is'} older than ${versionLabel(server)}: install ${installHintFor('mysql', want)}`;
+  return undefined;
 }
 
 export function dumpArgs(c: Pick<Clients, 'dump'>, o: DumpOptions): string[] {

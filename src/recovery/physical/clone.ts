@@ -3,7 +3,9 @@
 // coordinates read from performance_schema.clone_status and BS's server_uuid checked to have survived. The rules it
 // relies on are in ../rules/clone-rules.ts, with the manual's words.
 import { clonePluginStatus, cloneInstance, installClonePlugin, readCloneStatus, setCloneDonorList } from '../../dialect/clone.js';
-import { stmt } from '../../dialect/statement.js';
+import { literal, stmt } from '../../dialect/statement.js';
+import { grantsInclude, matchingAccount, parseRoleList, showGrantsUsing } from '../../dialect/grants.js';
+import type { Row } from '../../adapters/mysql/session.js';
 import { StepFailed } from '../../base/errors.js';
 import type { Action, Role, SqlAction } from '../actions.js';
 import { reachable, type RecoveryContext } from '../context.js';
@@ -99,12 +101,45 @@ export async function clonePlan(ctx: RecoveryContext): Promise<StepPlan> {
 /** The preflight lines of --method clone: the manual's rules (clone-rules.ts) over what can be measured. */
 export async function cloneChecks(ctx: RecoveryContext): Promise<Check[]> {
   const connected = reachable(ctx, 'GS') && reachable(ctx, 'BS');
-  const grants = async (role: Role, privilege: string): Promise<boolean | undefined> => {
+  const lines = (rows: Row[]) => rows.map((r) => String(Object.values(r)[0]));
+  // BS: CLONE INSTANCE runs in the tool's own session there, with the roles active in it (CURRENT_ROLE()).
+  const recipient = async (): Promise<boolean | undefined> => {
     if (!connected) return undefined;
-    const rows = await ctx.read(role, stmt('SHOW GRANTS')).catch(() => undefined);
-    if (!rows) return undefined;
-    const text = rows.map((r) => String(Object.values(r)[0])).join('\n');
-    return new RegExp(`\\b(${privilege}|ALL PRIVILEGES)\\b`, 'i').test(text);
+    const q = ctx.dialect.BS.quoting;
+    const active = await ctx.read('BS', stmt('SELECT CURRENT_ROLE() AS roles')).catch(() => undefined);
+    const rows = await ctx.read('BS', showGrantsUsing('CURRENT_USER()', parseRoleList(active?.[0]?.roles as string | undefined), q)).catch(() => undefined);
+    return rows ? grantsInclude(lines(rows), 'CLONE_ADMIN') : undefined;
+  };
+  // GS: the donor account is the one the clone logs in as, from BS's address (not the account this tool reaches GS
+  // with), with the roles that become active at its login (its default roles, or all it holds with
+  // activate_all_roles_on_login).
+  const donor = async (): Promise<boolean | undefined> => {
+    if (!connected) return undefined;
+    const q = ctx.dialect.GS.quoting;
+    const user = ctx.settings.user;
+    const hosts = await ctx.read('GS', stmt(`SELECT Host AS host FROM mysql.user WHERE User = ${literal(user, q)}`)).catch(() => undefined);
+    const acct =
+      hosts &&
+      matchingAccount(
+        user,
+        hosts.map((r) => String(r.host)),
+        ctx.settings.badAddress.host,
+      );
+    if (!acct) return hosts ? false : undefined;
+    const all = await ctx.read('GS', stmt('SELECT @@GLOBAL.activate_all_roles_on_login AS all_roles')).catch(() => undefined);
+    const roleRows = await ctx
+      .read(
+        'GS',
+        Number(all?.[0]?.all_roles) === 1
+          ? stmt(`SELECT FROM_USER AS u, FROM_HOST AS h FROM mysql.role_edges WHERE TO_USER = ${literal(acct.user, q)} AND TO_HOST = ${literal(acct.host, q)}`)
+          : stmt(
+              `SELECT DEFAULT_ROLE_USER AS u, DEFAULT_ROLE_HOST AS h FROM mysql.default_roles WHERE USER = ${literal(acct.user, q)} AND HOST = ${literal(acct.host, q)}`,
+            ),
+      )
+      .catch(() => []);
+    const roles = roleRows.map((r) => ({ user: String(r.u), host: String(r.h) }));
+    const rows = await ctx.read('GS', showGrantsUsing(acct, roles, q)).catch(() => undefined);
+    return rows ? grantsInclude(lines(rows), 'BACKUP_ADMIN') : undefined;
   };
   const nonInnodb = connected
     ? await ctx
@@ -122,8 +157,8 @@ export async function cloneChecks(ctx: RecoveryContext): Promise<Check[]> {
   const verdicts = cloneVerdicts({
     gs: ctx.dialect.GS.version,
     bs: ctx.dialect.BS.version,
-    gsBackupAdmin: await grants('GS', 'BACKUP_ADMIN'),
-    bsCloneAdmin: await grants('BS', 'CLONE_ADMIN'),
+    gsBackupAdmin: await donor(),
+    bsCloneAdmin: await recipient(),
     nonInnodbWithRows: nonInnodb,
   });
   return verdicts.map((v) => ({ verdict: v.verdict, check: `clone: ${v.rule.replace(/^clone-/, '')}`, detail: v.detail }));

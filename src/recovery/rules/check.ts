@@ -85,6 +85,28 @@ function carriesGtidPurged(cmd: TraceCommand, client: ClientInfo, server: Server
 
 const isProgram = (cmd: TraceCommand, client: ClientInfo) => cmd.program === client.program;
 
+const VENDOR_CLIENTS = ['mysqldump', 'mysql', 'mariadb-dump', 'mariadb'];
+
+/**
+ * The client program a command runs, as the profile's package has it: mariadb* names are MariaDB's; mysql* names are
+ * the profile's vendor's (MariaDB installs them as symlinks). Other tools (mydumper, myloader) are not modelled.
+ */
+function clientOf(cmd: TraceCommand, client: ClientInfo): ClientInfo | undefined {
+  if (isProgram(cmd, client)) return client;
+  if (!VENDOR_CLIENTS.includes(cmd.program)) return undefined;
+  return { program: cmd.program, flavor: cmd.program.startsWith('mariadb') ? 'mariadb' : client.flavor, version: client.version };
+}
+
+/** The vendor client events of a `dump | load` pipe: the dump against GS, the import against BS. */
+function clientEvents(dump: TraceCommand, load: TraceCommand | undefined, client: ClientInfo, dumpOn: Place): RuleEvent[] {
+  const out: RuleEvent[] = [];
+  const d = clientOf(dump, client);
+  if (d) out.push({ type: 'client', on: dumpOn, client: d, as: 'dump' });
+  const l = load && clientOf(load, client);
+  if (l) out.push({ type: 'client', on: 'BS', client: l, as: 'import' });
+  return out;
+}
+
 /** The events of one trace entry, in the order they happen. */
 function eventsOf(e: TraceEntry, w: World): RuleEvent[] {
   const client = w.profile.client;
@@ -99,7 +121,8 @@ function eventsOf(e: TraceEntry, w: World): RuleEvent[] {
     }
     case 'copy': {
       const gs = w.servers.GS;
-      const out = isProgram(e.dump, client) ? dumpEvents(e.dump, client, 'GS', 'the dump') : [];
+      const out = clientEvents(e.dump, e.load, client, 'GS');
+      if (isProgram(e.dump, client)) out.push(...dumpEvents(e.dump, client, 'GS', 'the dump'));
       out.push({ type: 'login', on: 'BS', account: 'admin', who: 'the import' });
       // mysqldump writes SET @@GLOBAL.GTID_PURGED at the top of the dump, before any data.
       if (isProgram(e.dump, client) && carriesGtidPurged(e.dump, client, gs)) out.push({ type: 'gtid-purged', on: 'BS', who: 'the import' });
@@ -108,8 +131,8 @@ function eventsOf(e: TraceEntry, w: World): RuleEvent[] {
     }
     case 'export': {
       if (e.tool === 'binlog-events') return [{ type: 'login', on: 'BS', account: 'admin', who: 'the binlog reader' }];
-      if (!isProgram(e.command, client)) return [];
-      const out = dumpEvents(e.command, client, 'BS', 'the backup dump');
+      if (!isProgram(e.command, client)) return clientEvents(e.command, undefined, client, 'BS');
+      const out = [...clientEvents(e.command, undefined, client, 'BS'), ...dumpEvents(e.command, client, 'BS', 'the backup dump')];
       if (carriesGtidPurged(e.command, client, w.servers.BS))
         out.push({ type: 'gtid-purged', on: 'scratch', who: 'a replay of the backup of BS (on a server with a GTID history)' });
       return out;

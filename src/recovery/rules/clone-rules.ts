@@ -9,7 +9,10 @@ import type { Source } from './rules.js';
 export interface CloneFacts {
   gs: ServerVersion;
   bs: ServerVersion;
-  /** The admin account holds BACKUP_ADMIN on GS (the donor), CLONE_ADMIN on BS (the recipient). */
+  /**
+   * The donor account (the admin user as GS authenticates it from BS's address) holds BACKUP_ADMIN on GS; the tool's
+   * own account holds CLONE_ADMIN on BS; roles active at login included.
+   */
   gsBackupAdmin?: boolean;
   bsCloneAdmin?: boolean;
   /** User tables on GS in another engine than InnoDB that hold rows: "schema.table (ENGINE, N rows)". */
@@ -78,6 +81,13 @@ export const CLONE_RULES: readonly CloneRule[] = [
           '(paraphrase) A clone user is required on the donor MySQL server instance with the BACKUP_ADMIN privilege; the recipient user requires the CLONE_ADMIN privilege to replace recipient data, block DDL and restart the server.',
       },
       { url: 'https://dev.mysql.com/worklog/task/?id=11636', quote: '3. Have clone user in donor with BACKUP_ADMIN privilege' },
+      {
+        // Read with SHOW GRANTS … USING the roles active at login (src/dialect/grants.ts): without USING, a privilege
+        // granted through a role reads as missing.
+        url: 'https://dev.mysql.com/doc/refman/8.0/en/show-grants.html',
+        quote:
+          '(paraphrase) SHOW GRANTS [FOR user_or_role [USING role [, role] ...]]: with USING, the privileges of each named role granted to the account are displayed too; without it, only the roles are.',
+      },
     ],
     check(f) {
       if (f.gsBackupAdmin === undefined || f.bsCloneAdmin === undefined)

@@ -18,7 +18,9 @@ export type RuleEvent =
   /** SET @@GLOBAL.GTID_PURGED runs on `on` (a dump's header, as the import replays it). */
   | { type: 'gtid-purged'; on: Place; who: string }
   /** A client program is started with `option`, against server `on`. */
-  | { type: 'client-option'; on: Place; client: ClientInfo; option: string };
+  | { type: 'client-option'; on: Place; client: ClientInfo; option: string }
+  /** A client program (the dump, the import) is started against server `on`. */
+  | { type: 'client'; on: Place; client: ClientInfo; as: 'dump' | 'import' };
 
 export interface Source {
   url: string;
@@ -95,21 +97,30 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'read-only-admin',
-    says: 'on MariaDB 11.0+, read_only refuses writes from accounts without READ ONLY ADMIN: SUPER no longer implies it',
-    versions: 'MariaDB 11.0+',
+    says: 'from MariaDB 10.11.1, read_only refuses writes from accounts without READ ONLY ADMIN: SUPER no longer implies it (MDEV-29596)',
+    versions: 'MariaDB 10.11.1+ (the GRANT page files it under 11.0.1; the 10.11 release notes and the 10.11.1 changelog carry it)',
     sources: [
+      {
+        url: 'https://mariadb.com/kb/en/what-is-mariadb-1011/',
+        quote: 'Separate SUPER and READ ONLY ADMIN privileges (MDEV-29596)',
+      },
+      {
+        url: 'https://mariadb.com/kb/en/mariadb-10-11-1-changelog/',
+        quote: 'Revision #47dccace13 2022-09-21 19:16:33 +0300 — MDEV-29596 Separate SUPER and READ ONLY ADMIN privileges',
+      },
+      {
+        url: 'https://github.com/MariaDB/server/commit/47dccace13',
+        quote:
+          'MDEV-29596 Separate SUPER and READ ONLY ADMIN privileges. The benefit of this is that one can remove the READ ONLY ADMIN privilege from all users and this way ensure that no one can do any changes on any non-temporary tables.',
+      },
       {
         url: 'https://mariadb.com/docs/server/ref/mdb/system-variables/read_only',
         quote:
           "In 11.4 ES: Make all non-temporary tables read-only, with the exception for replication (slave) threads and users with the 'READ ONLY ADMIN' privilege",
       },
-      {
-        url: 'https://github.com/MariaDB/server/commit/47dccace13',
-        quote: 'MDEV-29596 Separate SUPER and READ ONLY ADMIN privileges',
-      },
     ],
     check(e, w) {
-      if (e.type !== 'write' || !atLeast(v(w, e.on), 'mariadb', '11.0.0') || !w.servers[e.on].readOnly) return;
+      if (e.type !== 'write' || !atLeast(v(w, e.on), 'mariadb', '10.11.1') || !w.servers[e.on].readOnly) return;
       if (w.profile.start.adminReadOnlyAdmin) return;
       return `${e.what} on ${e.on} while read_only=ON, by an admin account without READ ONLY ADMIN (ER_OPTION_PREVENTS_STATEMENT, 1290)`;
     },
@@ -160,9 +171,14 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'auto-position-needs-gtid-mode',
-    says: '*_AUTO_POSITION=1 needs gtid_mode=ON',
-    versions: 'MySQL 5.6+',
+    says: '*_AUTO_POSITION=1 needs GTIDs enabled on the replica (gtid_mode ON, ON_PERMISSIVE or OFF_PERMISSIVE: not OFF) and gtid_mode=ON on the source to connect',
+    versions: 'MySQL 5.7+ (the model knows gtid_mode ON and OFF only: a permissive mode counts as OFF here, which is stricter)',
     sources: [
+      {
+        url: 'https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-auto-positioning.html',
+        quote:
+          'When a replica has GTIDs enabled (GTID_MODE=ON, ON_PERMISSIVE, or OFF_PERMISSIVE ) and the SOURCE_AUTO_POSITION option enabled, auto-positioning is activated for connection to the source. The source must have GTID_MODE=ON set in order for the connection to succeed.',
+      },
       {
         url: 'https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html#error_er_auto_position_requires_gtid_mode_not_off',
         quote:
@@ -171,8 +187,11 @@ export const RULES: readonly Rule[] = [
     ],
     check(e, w) {
       const text = stmt(e, isChange);
-      if (!text || !isMysql(v(w, e.on)) || !/_AUTO_POSITION=1\b/.test(text) || w.servers[e.on].gtidMode) return;
-      return `${e.on} has gtid_mode=OFF (ER 1777)`;
+      if (!text || !isMysql(v(w, e.on)) || !/_AUTO_POSITION=1\b/.test(text)) return;
+      if (!w.servers[e.on].gtidMode) return `${e.on} has gtid_mode=OFF (ER 1777; the replica needs ON, ON_PERMISSIVE or OFF_PERMISSIVE)`;
+      const source = e.on === 'GS' ? 'BS' : e.on === 'BS' ? 'GS' : undefined;
+      if (source && !w.servers[source].gtidMode) return `${e.on} auto-positions on ${source}, whose gtid_mode is not ON: the connection to the source fails`;
+      return;
     },
   },
   {
@@ -205,7 +224,7 @@ export const RULES: readonly Rule[] = [
       {
         url: 'https://dev.mysql.com/doc/refman/8.0/en/mysqldump.html#option_mysqldump_set-gtid-purged',
         quote:
-          "Add 'SET @@GLOBAL.GTID_PURGED' to the output. Possible values for this option are ON, OFF and AUTO. If ON is used and GTIDs are not enabled on the server, an error is generated.",
+          'ON: If GTIDs are enabled on the server you are backing up, SET @@GLOBAL.gtid_purged is added to the output (unless gtid_executed is empty), and SET @@SESSION.sql_log_bin=0 is added to the output. An error occurs if you set this option but GTIDs are not enabled on the server.',
       },
     ],
     check(e, w) {
@@ -224,9 +243,12 @@ export const RULES: readonly Rule[] = [
         quote: 'The COLUMN_STATISTICS table provides access to histogram statistics for column values.',
       },
       {
-        url: 'https://dev.mysql.com/doc/refman/8.0/en/mysqldump.html#option_mysqldump_column-statistics',
+        // The manual's option page says the option is disabled by default; the mysqldump 8.0 source declares it with
+        // default 1 (the GET_BOOL entry's default value), which is what the client does: it reads COLUMN_STATISTICS
+        // unless told --column-statistics=0 ("Unknown table 'COLUMN_STATISTICS' in information_schema", ER 1109).
+        url: 'https://github.com/mysql/mysql-server/blob/0430413c40eeee779dc65301df1bc4959286b583/client/mysqldump.cc',
         quote:
-          "(paraphrase) --column-statistics: add ANALYZE TABLE statements for histograms; mysqldump reads them from information_schema.COLUMN_STATISTICS (ER 1109 'Unknown table' where it does not exist).",
+          '{"column-statistics", 0, "Add an ANALYZE TABLE statement to regenerate any existing column statistics.", &column_statistics, &column_statistics, 0, GET_BOOL, NO_ARG, 1, 0, 0, 0, 0, 0}',
       },
     ],
     check(e, w) {
@@ -406,9 +428,9 @@ export const RULES: readonly Rule[] = [
     versions: 'MySQL 8.0.4+',
     sources: [
       {
-        url: 'https://dev.mysql.com/doc/refman/8.0/en/caching-sha2-pluggable-authentication.html',
+        url: 'https://dev.mysql.com/doc/refman/8.0/en/change-replication-source-to.html#crs-opt-get_source_public_key',
         quote:
-          '(paraphrase) For replicas that connect without a secure connection, use GET_SOURCE_PUBLIC_KEY / GET_MASTER_PUBLIC_KEY = 1 (or a public key file) so that the replica can request the public key.',
+          'GET_SOURCE_PUBLIC_KEY = {0|1}: Enables RSA key pair-based password exchange by requesting the public key from the source. The option is disabled by default. This option applies to replicas that authenticate with the caching_sha2_password authentication plugin. For connections by accounts that authenticate using this plugin, the source does not send the public key unless requested, so it must be requested or specified in the client.',
       },
     ],
     check(e, w) {
@@ -416,6 +438,53 @@ export const RULES: readonly Rule[] = [
       if (!text || !atLeast(v(w, e.on), 'mysql', '8.0.4')) return;
       if (/_SSL=1\b/.test(text) || /GET_(MASTER|SOURCE)_PUBLIC_KEY=1\b/.test(text)) return;
       return `${e.on}'s channel has neither TLS nor GET_*_PUBLIC_KEY=1: a caching_sha2_password login from the replica fails`;
+    },
+  },
+  {
+    id: 'dump-client-of-server-vendor',
+    says: 'the dump and the import run with the servers’ vendor’s own client programs: MySQL’s mysqldump/mysql at or above the server’s version, MariaDB’s mariadb-dump/mariadb for MariaDB',
+    versions: 'all',
+    sources: [
+      {
+        url: 'https://mariadb.org/mariadb-dump-file-compatibility-change/',
+        quote:
+          'Older versions of MariaDB client and all versions of MySQL client do not understand this command, and they will error on it. Here lies the compatibility problem.',
+      },
+      // An older mysqldump reads with statements a newer server removed (SHOW MASTER STATUS before 8.2's client).
+      { url: RELNOTES_84, quote: REMOVED_84 },
+    ],
+    check(e, w) {
+      if (e.type !== 'client') return;
+      const s = v(w, e.on);
+      const c = e.client;
+      if (c.flavor !== s.flavor)
+        return `${e.as === 'dump' ? 'the dump' : 'the import'} runs ${c.program} ${c.version} (${c.flavor === 'mysql' ? 'MySQL' : 'MariaDB'}'s) against ${label(s)}`;
+      if (isMysql(s) && !atLeast(c, 'mysql', `${s.major}.${s.minor}.${s.patch}`))
+        return `${e.as === 'dump' ? 'the dump' : 'the import'} runs ${c.program} ${c.version}, older than ${label(s)}`;
+      return;
+    },
+  },
+  {
+    id: 'file-positioning-on-gtid-server',
+    says: 'on a gtid_mode=ON pair, replication by file/position after an import with --set-gtid-purged=OFF leaves the import logged under BS’s own server_uuid: a later switch to auto-positioning makes GS fetch the whole import; only with the operator’s --accept-file-positioning-on-gtid',
+    versions: 'MySQL 5.7+ with gtid_mode=ON',
+    sources: [
+      {
+        url: 'https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-auto-positioning.html',
+        quote:
+          'In the initial handshake, the replica sends a GTID set containing the transactions that it has already received, committed, or both. (paraphrase) The source then sends every transaction in its binary log whose GTID is not in that set.',
+      },
+      {
+        url: 'https://dev.mysql.com/doc/refman/8.0/en/mysqldump.html#option_mysqldump_set-gtid-purged',
+        quote:
+          'OFF: SET @@SESSION.sql_log_bin=0 is not added to the output, and SET @@GLOBAL.gtid_purged is not added to the output. (paraphrase) The reloaded transactions are then logged with new GTIDs under the importing server’s own server_uuid.',
+      },
+    ],
+    check(e, w) {
+      const text = stmt(e, isChange);
+      if (!text || e.on !== 'BS' || !isMysql(v(w, e.on)) || !/_LOG_FILE=/.test(text)) return;
+      if (!w.servers.BS.gtidMode || w.profile.start.fileOnGtidAccepted) return;
+      return 'BS positions by file on a gtid_mode=ON pair, the import logged under BS’s own server_uuid, without --accept-file-positioning-on-gtid';
     },
   },
 ];

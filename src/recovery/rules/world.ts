@@ -28,6 +28,8 @@ export interface StartingState {
   adminReadOnlyAdmin: boolean;
   /** BS holds schemas or transactions GS does not (so step 2 keeps a backup and step 4 drops BS-only schemas). */
   bsOnly: boolean;
+  /** MySQL, gtid_mode=ON, --positioning file: the operator gave --accept-file-positioning-on-gtid. */
+  fileOnGtidAccepted?: boolean;
 }
 
 export interface Profile {
