@@ -136,6 +136,17 @@ describe('bad input: one line, exit 2, nothing changed', () => {
     });
 });
 
+it('a dry run shows the HAProxy lines, the hook and the watches, and changes nothing', async () => {
+  const r = await runCli(yesArgs(lab, ['--fence', fence, '--fence-command', 'exit 9', '--dry-run']), { ...lab.env(), XDG_STATE_HOME: state() });
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toContain(`[haproxy ${lab.state.haproxy!.socket}] set server ${BACKEND()}/b state drain`);
+  expect(r.stderr).toContain(`[haproxy ${lab.state.haproxy!.socket}] set server ${BACKEND()}/b state maint`);
+  expect(r.stderr).toMatch(/sh -c 'exit 9'/);
+  expect(r.stderr).toMatch(/watch BS’s client connections for 5 s, after step 1/);
+  expect(r.stderr).toMatch(/watch BS’s client connections for 5 s, just before the copy/);
+  expect(await stateOfB()).toBe('ready');
+});
+
 describe('hooks', () => {
   it('a fence hook that fails stops the run before anything changes; it saw the addresses and no password', async () => {
     const dir = state();
@@ -250,13 +261,15 @@ describe('a whole recovery behind HAProxy', () => {
     await breakLab(lab, 'stopped');
     await setServerState(sock, BACKEND(), 'b', 'drain', 5000);
     const dir = state();
-    const r = await recover({}, { state: dir, answer: (q) => !/Undo step 1/.test(q) });
+    // The online method: its step 3 takes no lock, and the watch before the copy still runs first.
+    const r = await recover({ method: 'online' }, { state: dir, answer: (q) => !/Undo step 1/.test(q) });
+    expect(r.executed.filter((e) => e.step === 3)[0]?.text).toMatch(/^watch BS’s client connections for 1 s, just before the copy/);
     expect(r.exitCode).not.toBe(0);
     const stop = r.events.find((e) => e.event === 'stop');
     expect(stop?.event === 'stop' && stop.step).toBe(11);
     expect(stop?.event === 'stop' && stop.states?.BS).toMatch(/HAProxy \S+\/b in maint \(was drain; step 11 gives that back\)/);
     expect(await stateOfB()).toBe('maint');
-    const again = await recover({ resume: true }, { state: dir });
+    const again = await recover({ resume: true, method: 'online' }, { state: dir });
     expect(again.exitCode).toBe(0);
     expect(await stateOfB()).toBe('drain');
     await setServerState(sock, BACKEND(), 'b', 'ready', 5000);
