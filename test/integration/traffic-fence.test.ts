@@ -14,7 +14,8 @@ import type { Prompter } from '../../src/engine/prompter.js';
 import { breakLab } from '../../src/lab/break.js';
 import type { Lab } from '../../src/lab/lab.js';
 import type { RunEvent } from '../../src/recovery/events.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { readJournal, waitForText } from '../helpers/faults.js';
 import { dropLab, newLab } from '../helpers/lab.js';
 import { eventually, expectPairHealthy, withSessions, yesArgs } from '../helpers/pair.js';
 
@@ -273,5 +274,25 @@ describe('a whole recovery behind HAProxy', () => {
     expect(again.exitCode).toBe(0);
     expect(await stateOfB()).toBe('drain');
     await setServerState(sock, BACKEND(), 'b', 'ready', 5000);
+  });
+
+  it('a tool killed after step 1 leaves BS in maint, journaled; --resume sets maint again and step 11 gives back ready', async () => {
+    await breakLab(lab, 'stopped');
+    const env = { ...lab.env(), XDG_STATE_HOME: state() };
+    const run = startCli(yesArgs(lab, ['--fence', fence, '--fence-watch', '1']), env);
+    await waitForText(run.output, /Step 2\/11/);
+    run.child.kill('SIGKILL');
+    await run.result;
+    expect(await stateOfB()).toBe('maint');
+    expect(readJournal(env.XDG_STATE_HOME).data.state.traffic).toEqual([
+      { socket: lab.state.haproxy!.socket, backend: BACKEND(), server: 'b', before: 'ready' },
+    ]);
+    // As if HAProxy had been reloaded meanwhile: the resumed run puts BS back into maint before anything else.
+    await setServerState(sock, BACKEND(), 'b', 'ready', 5000);
+    const r = await runCli(yesArgs(lab, ['--fence', fence, '--fence-watch', '1', '--resume']), env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/set server \S+\/b state maint/);
+    expect(await stateOfB()).toBe('ready');
+    await expectPairHealthy(lab);
   });
 });
