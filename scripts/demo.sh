@@ -4,13 +4,15 @@
 # and tear the lab down whatever happens.
 # With a third word `ring`: three servers in a ring a → b → c → a; the link a → b breaks, b is rebuilt from its upstream
 # a, and c (which got nothing from b meanwhile) is caught up from a, then pointed at b again.
-#   bash scripts/demo.sh [conflict|diverged|stopped|wiped] [classic|online] [pair|ring]
+# With `haproxy`: the pair behind Debian's HAProxy; step 1 puts b's entry into maint (--fence), step 11 gives it back.
+#   bash scripts/demo.sh [conflict|diverged|stopped|wiped] [classic|online] [pair|ring|haproxy]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-conflict}"
 method="${2:-classic}"
 shape="${3:-pair}"
-case "$shape" in pair) masters=2 ;; ring) masters=3 ;; *) echo "demo: the third word is pair or ring, not \"$shape\"" >&2; exit 2 ;; esac
+haproxy=()
+case "$shape" in pair) masters=2 ;; ring) masters=3 ;; haproxy) masters=2; haproxy=(--haproxy) ;; *) echo "demo: the third word is pair, ring or haproxy, not \"$shape\"" >&2; exit 2 ;; esac
 
 bash scripts/setup.sh
 mm() { node bin/mmrecover "$@"; }
@@ -24,7 +26,7 @@ trap 'exit 130' INT TERM
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 if [ "$shape" = ring ]; then step "Starting the lab: three mariadbd servers in a ring a → b → c → a"; else step "Starting the lab: two mariadbd servers, a and b, replicating master-master"; fi
-mm lab up --dir "$work/lab" --masters "$masters"
+mm lab up --dir "$work/lab" --masters "$masters" "${haproxy[@]}"
 eval "$(mm lab env --dir "$work/lab")"   # MMRECOVER_PASSWORD / MMRECOVER_REPL_PASSWORD: passwords never go on a command line
 good="$(node -e 'const s=require(process.argv[1]);console.log(`127.0.0.1:${s.a.port}`)' "$work/lab/lab.json")"
 bad="$(node -e 'const s=require(process.argv[1]);console.log(`127.0.0.1:${s.b.port}`)' "$work/lab/lab.json")"
@@ -40,6 +42,10 @@ if [ "$shape" = ring ]; then
   args=(recover --ring "$ring" --bad "$bad" --user "$user" --repl-user "$repl" --method "$method" --journal "$work/journal.json")
 else
   args=(recover --good "$good" --bad "$bad" --user "$user" --repl-user "$repl" --method "$method" --journal "$work/journal.json")
+  if [ "$shape" = haproxy ]; then
+    fence="$(node -e 'const s=require(process.argv[1]);const h=s.haproxy;console.log(`haproxy:${h.socket}:${h.backend}/${h.servers.b}`)' "$work/lab/lab.json")"
+    args+=(--fence "$fence")
+  fi
 fi
 
 step "Rehearsal: mmrecover --dry-run (changes nothing)"

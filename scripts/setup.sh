@@ -29,6 +29,21 @@ if ! command -v mariadb-backup >/dev/null 2>&1 || ! command -v mbstream >/dev/nu
     exit 1
   fi
 fi
+# The traffic fence (--fence haproxy:…) and its tests: Debian's HAProxy, started by `lab up --haproxy` only (the
+# package's own service is kept from starting, as above).
+if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing HAProxy (for the traffic fence and its tests)…" >&2
+    placed=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && placed=1; fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy >/dev/null
+    if [ "$placed" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+  else
+    echo "setup: HAProxy is not installed. Run: sudo apt-get install -y --no-install-recommends haproxy" >&2
+    exit 1
+  fi
+fi
 # The Debian package may start a system server; the lab never uses it, and tests must not depend on it.
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 npm run --silent build

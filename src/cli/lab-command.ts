@@ -15,6 +15,13 @@ function port(flag: string) {
   };
 }
 
+/** --fence for the lab's HAProxy entry of `which`. */
+export function labFence(lab: Lab, which: Which): string {
+  const hp = lab.state.haproxy;
+  if (!hp) throw new UsageError('this lab has no HAProxy: start it with "mmrecover lab up --haproxy"');
+  return `haproxy:${hp.socket}:${hp.backend}/${hp.servers[which]}`;
+}
+
 export function labEnvLines(lab: Lab): string[] {
   return Object.entries(lab.env()).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
 }
@@ -47,7 +54,8 @@ export function registerLabCommand(program: Command, io: CliIo): void {
     .option('--port-b <port>', 'TCP port of server b (default: a free one)', port('--port-b'))
     .option('--port-c <port>', 'TCP port of server c, with --masters 3 (default: a free one)', port('--port-c'))
     .addOption(new Option('--masters <n>', '2: a master-master pair; 3: a ring a → b → c → a').choices(['2', '3']).default('2'))
-    .action(async (o: { dir?: string; gtid?: boolean; tls?: boolean; portA?: number; portB?: number; portC?: number; masters: string }) => {
+    .option('--haproxy', "Debian's HAProxy in front of the servers (TCP mode, one backend with all of them, its stats socket in the lab directory)")
+    .action(async (o: { dir?: string; gtid?: boolean; tls?: boolean; portA?: number; portB?: number; portC?: number; masters: string; haproxy?: boolean }) => {
       const started = Date.now();
       const l = await startLab({ ...o, masters: Number(o.masters), env: io.env });
       const ring = l.members.length > 2;
@@ -61,12 +69,15 @@ export function registerLabCommand(program: Command, io: CliIo): void {
         );
       }
       io.err(`  admin ${l.state.adminUser}, replication ${l.state.replUser}; data in ${l.dir}`);
+      const hp = l.state.haproxy;
+      if (hp) io.err(`  haproxy: clients on 127.0.0.1:${hp.port} (backend ${hp.backend}: ${Object.values(hp.servers).join(', ')}), stats socket ${hp.socket}`);
       io.err('');
       io.err(`Break it (conflict | diverged | stopped | wiped), then recover b from ${ring ? 'its upstream a' : 'a'}:`);
       io.err('  mmrecover lab break conflict');
       io.err('  eval "$(mmrecover lab env)"');
       io.err(`  ${labCommandLine(l)}`);
       const svc = l.serviceCommands('b');
+      if (hp) io.err(`  (traffic fence: add --fence ${shellQuote(labFence(l, 'b'))})`);
       io.err(`  (physical copy: add --method physical --bad-stop-command ${shellQuote(svc.stop)} --bad-start-command ${shellQuote(svc.start)})`);
       io.err('Stop it: mmrecover lab down');
     });
@@ -88,6 +99,8 @@ export function registerLabCommand(program: Command, io: CliIo): void {
       const st = await labStatus(loadLab(o.dir, io.env));
       if (o.json) return io.out(JSON.stringify(st));
       io.out(`Lab in ${st.dir}${st.masters > 2 ? ` (ring of ${st.masters})` : ''}${st.gtid ? ' (GTID)' : ''}${st.tls ? ' (TLS)' : ''}`);
+      const hp = loadLab(o.dir, io.env).state.haproxy;
+      if (hp) io.out(`  haproxy: 127.0.0.1:${hp.port}, stats socket ${hp.socket}, backend ${hp.backend}`);
       for (const s of st.servers) {
         const r = s.replication;
         const repl = r

@@ -9,6 +9,8 @@ function commanderOptions(o: OptionSpec, command: CommandName): Option[] {
   if (k.type === 'flag') return [new Option(names, helpOf(o, command))];
   if (k.type === 'negatable') return [new Option(names, helpOf(o, command)), negated(k.negatedHelp)];
   const opt = new Option(`${names} <${o.value ?? 'value'}>`, helpOf(o, command));
+  // Repeatable: every occurrence kept, in order.
+  if (k.type === 'list') return [opt.argParser((v: string, prev: unknown) => [...(Array.isArray(prev) ? (prev as string[]) : []), v])];
   if (k.type !== 'enum') return [opt];
   // The negation's value (--no-backup → none) is not typed after the flag.
   opt.choices(k.choices.filter((c) => c !== k.negation?.value));

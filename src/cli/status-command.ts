@@ -20,6 +20,7 @@ import {
   type Verdict,
 } from '../inspect/pair-status.js';
 import { makeChalk } from './ui/colors.js';
+import { gatherFenceStatus, renderFenceStatus } from '../inspect/traffic-status.js';
 import { redact, registerSecret } from '../base/redact.js';
 import { addOptions } from './options.js';
 import type { CliIo } from './io.js';
@@ -69,8 +70,9 @@ async function status(flags: RawFlags, io: CliIo): Promise<number> {
     // The pair as typed, and the connection options given here, repeated on the recover line it recommends.
     recoverCommand: (good) => recommendedRecoverLine({ ...flags, a: s.aText, b: s.bText }, good),
   });
-  if (json) io.out(redact(JSON.stringify(st)));
-  else for (const line of renderStatus(st, makeChalk({ stream: process.stdout, env: io.env }))) io.out(redact(line));
+  const fences = Array.isArray(flags.fence) ? await gatherFenceStatus(flags.fence as string[], s.connectTimeout * 1000) : [];
+  if (json) io.out(redact(JSON.stringify(fences.length ? { ...st, fence: fences } : st)));
+  else for (const line of [...renderStatus(st, makeChalk({ stream: process.stdout, env: io.env })), ...renderFenceStatus(fences)]) io.out(redact(line));
   return worstVerdict(st) === 'healthy' ? 0 : 1;
 }
 

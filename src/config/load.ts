@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { UsageError } from '../base/errors.js';
+import { DEFAULT_FENCE_WATCH } from './traffic-fence.js';
 import { readClientOptions } from './mysql-option-file.js';
 import {
   DEFAULTS,
@@ -194,6 +195,11 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     lockWaitTimeout: v.lockWaitTimeout,
     replicaTimeout: v.replicaTimeout,
     stallTimeout: v.stallTimeout,
+    ...(v.fence?.length ? { fence: v.fence } : {}),
+    fenceCommand: v.fenceCommand,
+    unfenceCommand: v.unfenceCommand,
+    // The watch costs seconds on every run: on by default where a traffic fence is set up, else when asked for.
+    fenceWatch: v.fenceWatch ?? (v.fence?.length || v.fenceCommand ? DEFAULT_FENCE_WATCH : undefined),
     compareTimeout: v.compareTimeout,
     chunkTime: v.chunkTime,
     connectTimeout: v.connectTimeout,

@@ -37,7 +37,9 @@ export type OptionKind =
   /** --x / --no-x */
   | { readonly type: 'negatable'; readonly negatedHelp: string }
   /** a whole number of seconds that the command checks itself (check turns any mistake into an UNKNOWN line) */
-  | { readonly type: 'threshold' };
+  | { readonly type: 'threshold' }
+  /** repeatable: each occurrence one string matching `pattern` (`what` completes "must be …") */
+  | { readonly type: 'list'; readonly what: string; readonly pattern: RegExp };
 
 export interface OptionSpec {
   /** The settings key: camelCase of the flag, and the key in the JSON config file. */
@@ -69,6 +71,8 @@ export interface OptionSpec {
 }
 
 const ALL = COMMANDS;
+/** --fence haproxy:<socket>:<backend>/<server>: the socket a path or host:port ([v6]:port), names without ':' or '/'. */
+export const FENCE_SPEC = /^haproxy:(\/[^\s;]+|(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}):([A-Za-z0-9._-]+)\/([A-Za-z0-9._-]+)$/;
 const SSH_TARGET = /^(?:[A-Za-z0-9._-]+@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::\d{1,5})?$/;
 
 /** --method physical: where each server's host commands run, and how BS is stopped and started. */
@@ -462,6 +466,48 @@ export const OPTIONS = [
     resume: true,
   },
   {
+    key: 'fence',
+    flag: '--fence',
+    value: 'haproxy:<socket>:<backend>/<server>',
+    help: 'repeatable: put BS\u2019s entry in HAProxy into drain then maint in step 1 (runtime API on its stats socket: a path or host:port), and give it back the state it had in step 11',
+    commandHelp: { status: 'repeatable: show the state HAProxy gives that backend/server (its runtime API on the stats socket)' },
+    kind: { type: 'list', what: 'haproxy:<socket>:<backend>/<server> (socket: a path or host:port)', pattern: FENCE_SPEC },
+    commands: ['recover', 'status'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'fenceCommand',
+    flag: '--fence-command',
+    value: 'command',
+    help: 'run (sh -c, on this machine) in step 1 before anything changes on the servers, to move traffic away from BS (VIP, ProxySQL, DNS); MMRECOVER_BS_HOST/PORT, MMRECOVER_GS_HOST/PORT, MMRECOVER_STEP in its environment; a non-zero exit stops the run; killed after --stall-timeout',
+    kind: { type: 'text', what: 'a command' },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'unfenceCommand',
+    flag: '--unfence-command',
+    value: 'command',
+    help: 'run (sh -c, on this machine) in step 11 once BS is unfenced, to send traffic to BS again; same environment and checks as --fence-command',
+    kind: { type: 'text', what: 'a command' },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'fenceWatch',
+    flag: '--fence-watch',
+    value: 'seconds',
+    help: 'after step 1 and again just before the copy, watch BS\u2019s client connections this long: a new one that is neither the tool\u2019s nor replication\u2019s stops the run before anything is overwritten',
+    defaultNote: '5 when --fence or --fence-command is given; otherwise only when given',
+    kind: { type: 'seconds', max: 3600 },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
     key: 'compareTimeout',
     flag: '--compare-timeout',
     value: 'seconds',
@@ -662,7 +708,9 @@ type ValueOf<O> = O extends { kind: { type: 'hostPort' } }
       ? number
       : O extends { kind: { type: 'flag' | 'negatable' } }
         ? boolean
-        : string;
+        : O extends { kind: { type: 'list' } }
+          ? string[]
+          : string;
 
 /** Validated option values, any of them possibly absent. */
 export type OptionValues = { [O in Entry as O['key']]?: ValueOf<O> };
@@ -758,6 +806,11 @@ function valueSchema(o: OptionSpec): z.ZodType {
       return z.boolean({ error: 'must be true or false' });
     case 'threshold':
       return z.unknown();
+    case 'list': {
+      const one = nonEmpty(k.what).regex(k.pattern, { error: `must be ${k.what}` });
+      // A config file or the environment may give a single string; flags give one string per occurrence.
+      return z.union([z.array(one).min(1), one.transform((v) => [v])], { error: `must be ${k.what}` });
+    }
   }
 }
 
@@ -825,6 +878,7 @@ export function argsFor(o: OptionSpec, value: unknown): string[] {
   if (k.type === 'flag') return value === true ? [o.flag] : [];
   if (k.type === 'negatable') return value === true ? [o.flag] : value === false ? [`--no-${o.flag.slice(2)}`] : [];
   if (k.type === 'enum' && k.negation && value === k.negation.value) return [`--no-${o.flag.slice(2)}`];
+  if (k.type === 'list') return (Array.isArray(value) ? value : [value]).flatMap((v) => [o.flag, String(v)]);
   const text = typeof value === 'object' && value !== null && 'host' in value ? hostPortText(value as HostPort) : String(value);
   return [o.flag, text];
 }

@@ -55,6 +55,13 @@ export interface Settings {
   replicaTimeout: number;
   /** Seconds without a byte through the copy, or without an answer to a statement, after which a server counts as frozen. */
   stallTimeout: number;
+  /** --fence: HAProxy entries of BS, each `haproxy:<socket>:<backend>/<server>` (see traffic-fence.ts). */
+  fence?: string[];
+  /** Run with sh -c in step 1 (before anything changes) and step 11 (after BS is unfenced). */
+  fenceCommand?: string;
+  unfenceCommand?: string;
+  /** Seconds to watch BS's client connections after step 1 and before the copy; absent: no watch. */
+  fenceWatch?: number;
   /** Longest time comparing BS's data with GS's row by row (status: A's with B's); a table not done by then is kept whole. */
   compareTimeout: number;
   /** Seconds each comparing statement aims to take (chunks of a table by primary key). */

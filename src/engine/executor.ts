@@ -48,6 +48,7 @@ import type { ActionMode, Emit } from '../recovery/events.js';
 import type { RecoveryState } from '../recovery/state.js';
 import type { Prompter } from './prompter.js';
 import { HostActions } from './host-actions.js';
+import { TrafficActions } from './traffic-actions.js';
 
 /** Statements that cannot change anything on a server. */
 export function isReadOnlyStatement(sql: string): boolean {
@@ -99,6 +100,7 @@ export class Executor {
   private lockedAt?: number;
 
   private readonly hostActions: HostActions;
+  private readonly traffic: TrafficActions;
 
   constructor(private readonly deps: ExecutorDeps) {
     this.hostActions = new HostActions({
@@ -109,6 +111,15 @@ export class Executor {
       signal: deps.signal,
       record: (step, role, text, mode) => this.record(step, role, text, mode),
       onSession: (role, id) => deps.ownThreadIds?.[role].push(id),
+    });
+    this.traffic = new TrafficActions({
+      live: deps.live,
+      settings: deps.settings,
+      sessions: deps.sessions,
+      emit: deps.emit,
+      signal: deps.signal,
+      record: (step, role, text, mode) => this.record(step, role, text, mode),
+      ownThreadIds: deps.ownThreadIds,
     });
   }
 
@@ -207,6 +218,12 @@ export class Executor {
         return this.hostActions.swapDatadir(step, a, state);
       case 'clone':
         return this.hostActions.clone(step, a);
+      case 'haproxy':
+        return this.traffic.haproxy(step, a, state);
+      case 'hook':
+        return this.traffic.hook(step, a, state);
+      case 'fence-watch':
+        return this.traffic.watch(step, a);
       case 'ask': {
         const text = renderAction(a)[0].text;
         if (!this.live) {

@@ -19,6 +19,7 @@ import { downstreamState, stepsFor } from '../recovery/ring/procedure.js';
 import { ringChecks } from '../recovery/ring/preflight.js';
 import { emptyState } from '../recovery/state.js';
 import { Executor, type Executed } from './executor.js';
+import { checkFences } from './traffic-actions.js';
 import { Journal, defaultJournalPath, type JournalData, type ServerFingerprint } from './journal.js';
 import type { Prompter } from './prompter.js';
 import { resumeCommand } from './stop-report.js';
@@ -111,6 +112,9 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   const { settings, emit, prompter, signal } = deps;
   const dry = settings.dryRun;
   const executed: Executed[] = [];
+  // The traffic fence's HAProxy entries, before anything else (nothing is connected yet): bad input is one line, exit 2.
+  const fences = await checkFences(settings, signal);
+  if (fences.errors.length && !dry) throw new UsageError(fences.errors.join('; '));
   emit({
     event: 'run_start',
     mode: dry ? 'dry-run' : 'live',
@@ -205,6 +209,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       );
     }
 
+    for (const text of [...fences.errors, ...fences.warnings]) emit({ event: 'note', level: 'warn', text });
     const checks = [...(await runPreflight(ctx)), ...(await ringChecks(ctx))];
     emit({ event: 'preflight', checks });
     const stops = checks.filter((c) => c.verdict === 'stop');

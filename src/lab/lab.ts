@@ -25,6 +25,7 @@ import {
 } from './mariadbd.js';
 import { currentPid, serviceCommands, writeServiceScripts } from './service.js';
 import { makeCertificates, type LabTls } from './tls.js';
+import { startHaproxy, stopHaproxy, type LabHaproxy } from './haproxy.js';
 
 export type Which = 'a' | 'b' | 'c';
 
@@ -42,6 +43,8 @@ export interface LabOptions {
   replPassword?: string;
   /** Extra sql_mode flags for both servers (e.g. NO_BACKSLASH_ESCAPES), set globally at start. */
   sqlMode?: string;
+  /** Debian's HAProxy in front of the members (TCP mode, one backend, a stats socket in the lab directory). */
+  haproxy?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -66,6 +69,8 @@ export interface LabState {
   c?: LabServer;
   /** 2 (a pair; absent in labs saved before rings) or 3. */
   masters?: number;
+  /** `lab up --haproxy`: where HAProxy listens and its stats socket. */
+  haproxy?: LabHaproxy;
   createdAt: string;
 }
 
@@ -186,6 +191,7 @@ export class Lab {
 
   /** Stop every server and remove the lab's data (unless the operator gave the directory and asked to keep it). */
   async stop(opts: { keep?: boolean } = {}): Promise<void> {
+    if (this.state.haproxy) await stopHaproxy(this.state.haproxy);
     await Promise.all(this.members.map((w) => stopServer(this.server(w).pid)));
     if (!opts.keep) rmSync(this.dir, { recursive: true, force: true });
   }
@@ -270,6 +276,13 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       createdAt: new Date().toISOString(),
     });
     await configureReplication(lab);
+    if (opts.haproxy) {
+      lab.state.haproxy = await startHaproxy(
+        dir,
+        await freePort(),
+        lab.members.map((w) => ({ name: w, port: lab.server(w).port })),
+      );
+    }
     lab.save();
     mkdirSync(dirname(pointerFile(opts.env ?? host().env)), { recursive: true });
     writeFileSync(pointerFile(opts.env ?? host().env), dir + '\n');

@@ -362,7 +362,45 @@ export interface CloneAction extends Base {
   timeoutSeconds: number;
 }
 
+/** HAProxy's state for one server, set through its runtime API (a stats socket: a path or host:port). */
+export interface HaproxyAction extends Base {
+  kind: 'haproxy';
+  socket: string;
+  backend: string;
+  server: string;
+  state: 'ready' | 'drain' | 'maint';
+  /** Read the state first and hand it over (step 1: what step 11 gives back). */
+  capture?: (found: 'ready' | 'drain' | 'maint', state: RecoveryState) => void;
+  effect?: (state: RecoveryState) => void;
+}
+
+/** --fence-command / --unfence-command: `sh -c <command>` on this machine, the servers' addresses in its environment. */
+export interface HookAction extends Base {
+  kind: 'hook';
+  option: '--fence-command' | '--unfence-command';
+  command: string;
+  /** Added to the environment (addresses and the step; never a password). */
+  env: Record<string, string>;
+  timeoutSeconds: number;
+  effect?: (state: RecoveryState) => void;
+}
+
+/** Watch BS's client connections for a while: a new one that is neither ours nor replication stops the run. */
+export interface FenceWatchAction extends Base {
+  kind: 'fence-watch';
+  seconds: number;
+  list: Statement;
+  /** "after step 1", "before the copy": said in the stop. */
+  when: string;
+}
+
+export const haproxyText = (a: Pick<HaproxyAction, 'socket' | 'backend' | 'server' | 'state'>) =>
+  `[haproxy ${a.socket}] set server ${a.backend}/${a.server} state ${a.state}`;
+
 export type Action =
+  | HaproxyAction
+  | HookAction
+  | FenceWatchAction
   | CloneAction
   | SqlAction
   | LockAction
@@ -431,6 +469,22 @@ export function renderAction(a: Action, b: Bindings = {}): PlanLine[] {
       return [line(a.statement.shown), line(`wait until BS has restarted and accepts connections (at most ${a.timeoutSeconds} s)`)];
     case 'stream':
       return [line(`${hostCommandText(a.from.host, a.from.command)} | ${a.to.role}: ${hostCommandText(a.to.host, a.to.command)}`)];
+    case 'haproxy':
+      return [line(haproxyText(a))];
+    case 'hook':
+      return [
+        line(`[local] $ sh -c ${shellQuote(a.command)}`, {
+          note: `${a.option}, with ${Object.entries(a.env)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}; killed after ${a.timeoutSeconds} s`,
+        }),
+      ];
+    case 'fence-watch':
+      return [
+        line(`watch BS’s client connections for ${a.seconds} s, ${a.when} (${a.list.shown})`, {
+          note: a.note ?? 'a new one that is neither ours nor replication stops the run',
+        }),
+      ];
     case 'swap-datadir': {
       const on = (argv: string[]) => hostCommandText(a.host, { program: argv[0], args: argv.slice(1) });
       const rollback = 'only if BS does not accept connections on the copy: its previous datadir goes back';

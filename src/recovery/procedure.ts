@@ -14,20 +14,13 @@ import { restoreBs } from './steps/s11-restore-bs.js';
 import type { RecoveryContext } from './context.js';
 import type { Role } from './actions.js';
 import type { Step } from './steps/step.js';
+import { refenceTraffic, withTrafficFence } from './traffic-fence.js';
+import { refencePlan as refenceBs } from './steps/s01-isolate.js';
+import type { StepPlan } from './steps/step.js';
 
-export const STEPS: readonly Step[] = [
-  isolate,
-  stopBsReplica,
-  lockGs,
-  copyData,
-  unlockGs,
-  pointBsAtGs,
-  startBsReplica,
-  recordBs,
-  pointGsAtBs,
-  startGsReplica,
-  restoreBs,
-];
+export const STEPS: readonly Step[] = (
+  [isolate, stopBsReplica, lockGs, copyData, unlockGs, pointBsAtGs, startBsReplica, recordBs, pointGsAtBs, startGsReplica, restoreBs] as Step[]
+).map(withTrafficFence);
 
 /** The step whose question covers `id`, if an earlier one does (3 covers 4 and 5). */
 export function confirmedBy(id: number): number | undefined {
@@ -52,5 +45,9 @@ export function serverStates(ctx: RecoveryContext, stoppedAt: number): Record<Ro
   return { GS: facts.GS.join('; ') || 'untouched: accepting writes, replication as it was', BS: facts.BS.join('; ') || 'untouched' };
 }
 
-export { refencePlan } from './steps/s01-isolate.js';
+/** On --resume: HAProxy entries back into maint, then step 1's fence switched back on where it is off. */
+export async function refencePlan(ctx: RecoveryContext): Promise<StepPlan> {
+  const bs = await refenceBs(ctx);
+  return { ...bs, actions: [...refenceTraffic(ctx), ...bs.actions] };
+}
 export type { Step, StepPlan } from './steps/step.js';

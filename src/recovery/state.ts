@@ -28,6 +28,13 @@ export interface RecoveryState {
    * an offline plan's "if it is OFF" (only a rehearsal that reached no server records that).
    */
   fence: Array<{ variable: string; before: string; unmeasured?: boolean }>;
+  /**
+   * HAProxy entries of BS that step 1 put into maintenance (--fence), with the state each had before: step 11 gives
+   * exactly that back. Recorded before the first change is sent, so a run killed in between still knows it.
+   */
+  traffic?: Array<{ socket: string; backend: string; server: string; before: 'ready' | 'drain' | 'maint' }>;
+  /** --fence-command ran (step 1): traffic was moved away outside the tool; --unfence-command is step 11's. */
+  fenceHookRan?: boolean;
   /** Step 10 switched offline_mode off so that GS's replica can log in to BS (whether step 1 had switched it on). */
   offlineModeLifted?: { setByStep1: boolean };
   /** Foreign connections step 1 killed on BS (ids and users), for the record. */

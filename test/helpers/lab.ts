@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { startLab, type Lab, type LabOptions } from '../../src/lab/lab.js';
+import { haproxyPid } from '../../src/lab/haproxy.js';
 
 const live = new Set<Lab>();
 process.once('exit', () => {
   for (const lab of live) {
-    for (const pid of lab.members.map((w) => lab.server(w).pid)) {
+    const hp = lab.state.haproxy ? haproxyPid(lab.state.haproxy) : undefined;
+    for (const pid of [...lab.members.map((w) => lab.server(w).pid), ...(hp ? [hp] : [])]) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {

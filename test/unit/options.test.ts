@@ -71,6 +71,9 @@ function sample(o: OptionSpec): unknown {
       return 'db-bad.example';
     case 'badService':
       return 'mariadb@main.service';
+    // Repeatable: two entries, one on a unix socket, one on host:port.
+    case 'fence':
+      return ['haproxy:/run/haproxy/admin.sock:mysql_pair/db2', 'haproxy:lb2.example:9999:mysql/db2'];
   }
   const k = o.kind;
   switch (k.type) {

@@ -101,6 +101,8 @@ export interface RunOnHostOptions {
    * reach it. For the commands that must finish once begun (BS's stop, the datadir swap, BS's start).
    */
   detached?: boolean;
+  /** Added to the child's environment (which never holds the tool's passwords: see client-env.ts). */
+  env?: Record<string, string>;
 }
 
 const KEEP = 64 * 1024;
@@ -110,7 +112,8 @@ export function runOnHost(h: HostAccess, argv: readonly string[], o: RunOnHostOp
   const c = onHost(h, argv);
   return new Promise((resolve, reject) => {
     if (o.signal?.aborted) return reject(new HostCommandFailed(`not started: interrupted (${argv[0]})`));
-    const child = spawn(c.command, c.args, { stdio: ['pipe', 'pipe', 'pipe'], env: c.env, shell: false, detached: o.detached ?? false });
+    const env = o.env ? { ...c.env, ...o.env } : c.env;
+    const child = spawn(c.command, c.args, { stdio: ['pipe', 'pipe', 'pipe'], env, shell: false, detached: o.detached ?? false });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

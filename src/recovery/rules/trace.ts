@@ -82,6 +82,12 @@ export function traceAction(step: number, a: Action, extra: Partial<Common> = {}
     case 'keep-rows':
       // Reads BS's rows into a file: nothing a server could refuse for the fence or GTID state the rules model.
       return [];
+    case 'fence-watch':
+      return [{ ...base, kind: 'poll', text: renderText(a.list.shown) }];
+    case 'haproxy':
+    case 'hook':
+      // The traffic layer (HAProxy, the operator's hooks): nothing a server could refuse.
+      return [];
     case 'host':
     case 'stream':
     case 'swap-datadir':

@@ -1,0 +1,174 @@
+// The executor's part for the traffic layer: HAProxy's runtime API (--fence), the operator's hooks (--fence-command,
+// --unfence-command) and the watch that proves the fence holds (--fence-watch). Each is recorded (screen and journal)
+// as the plan shows it, before it is sent; every call is bounded by --stall-timeout.
+import { setTimeout as delay } from 'node:timers/promises';
+import { parseSocket, serverState, setServerState, showInfo, type HaproxySocket } from '../adapters/haproxy/runtime-api.js';
+import { lastLine, runOnHost, LOCAL } from '../adapters/shell/host-exec.js';
+import type { ServerSession } from '../adapters/mysql/session.js';
+import type { Settings } from '../config/settings.js';
+import { parseFence } from '../config/traffic-fence.js';
+import { Interrupted, StepFailed } from '../base/errors.js';
+import { haproxyText, renderAction, type FenceWatchAction, type HaproxyAction, type HookAction, type Member, type Role } from '../recovery/actions.js';
+import { describeConnection, parseConnections } from '../recovery/connections.js';
+import type { ActionMode, Emit } from '../recovery/events.js';
+import type { RecoveryState } from '../recovery/state.js';
+
+export interface TrafficDeps {
+  live: boolean;
+  settings: Settings;
+  sessions: Partial<Record<Member, ServerSession>>;
+  emit: Emit;
+  signal: AbortSignal;
+  record: (step: number, role: Member, text: string, mode: ActionMode) => void;
+  ownThreadIds?: Record<Role, number[]>;
+}
+
+const bsLabel = (s: Settings) => `BS ${s.bad.host}:${s.bad.port}`;
+
+function socketOf(text: string): HaproxySocket {
+  const s = parseSocket(text);
+  if (!s) throw new Error(`internal: ${text} is not a HAProxy socket`);
+  return s;
+}
+
+export class TrafficActions {
+  constructor(private readonly d: TrafficDeps) {}
+
+  private get timeoutMs(): number {
+    return this.d.settings.stallTimeout * 1000;
+  }
+
+  async haproxy(step: number, a: HaproxyAction, state: RecoveryState): Promise<void> {
+    const text = haproxyText(a);
+    if (!this.d.live) {
+      this.d.record(step, a.role, text, 'would-run');
+      a.effect?.(state);
+      return;
+    }
+    const sock = socketOf(a.socket);
+    const where = `HAProxy ${a.backend}/${a.server} (${a.socket})`;
+    try {
+      if (a.capture) {
+        this.d.record(step, a.role, `[haproxy ${a.socket}] show servers state ${a.backend}`, 'read');
+        const found = await serverState(sock, a.backend, a.server, this.timeoutMs, this.d.signal);
+        a.capture(found.admin, state);
+      }
+      this.d.record(step, a.role, text, 'run');
+      await setServerState(sock, a.backend, a.server, a.state, this.timeoutMs, this.d.signal);
+      // Read back: HAProxy answers nothing when it took the command, so only its state says it holds.
+      const now = await serverState(sock, a.backend, a.server, this.timeoutMs, this.d.signal);
+      if (now.admin !== a.state) throw new Error(`it reads back as ${now.admin} (srv_admin_state ${now.adminBits}), not ${a.state}`);
+      a.effect?.(state);
+      this.d.emit({ event: 'note', level: 'ok', step, text: `${where} is in ${a.state}.` });
+    } catch (err) {
+      if (this.d.signal.aborted) throw new Interrupted(`interrupted during step ${step} (${text})`);
+      throw new StepFailed(
+        `${where}: ${(err as Error).message}`,
+        step,
+        `Check HAProxy (echo "show servers state ${a.backend}" | socat stdio ${a.socket}), set ${a.server}'s state by hand if needed, then run again with --resume.`,
+      );
+    }
+  }
+
+  async hook(step: number, a: HookAction, state: RecoveryState): Promise<void> {
+    const text = renderAction(a)[0].text;
+    if (!this.d.live) {
+      this.d.record(step, a.role, text, 'would-run');
+      a.effect?.(state);
+      return;
+    }
+    if (this.d.signal.aborted) throw new Interrupted(`interrupted during step ${step}`);
+    this.d.record(step, a.role, text, 'run');
+    const fence = a.option === '--fence-command';
+    const after = fence ? 'nothing was changed on the servers' : 'BS is unfenced; only the hook’s own change is in doubt';
+    try {
+      // Its own process group: a timeout or Ctrl-C ends the shell and whatever it started.
+      const r = await runOnHost(LOCAL, ['sh', '-c', a.command], {
+        env: a.env,
+        timeoutMs: a.timeoutSeconds * 1000,
+        signal: this.d.signal,
+        detached: true,
+        secrets: [this.d.settings.password, this.d.settings.replPassword],
+      });
+      if (r.code !== 0) {
+        const line = lastLine(r.stderr) || lastLine(r.stdout);
+        throw new Error(`${r.signal ? `was killed (${r.signal})` : `exited ${r.code}`}${line ? `: ${line}` : ''}`);
+      }
+      a.effect?.(state);
+      const out = lastLine(r.stdout);
+      this.d.emit({ event: 'note', level: 'ok', step, text: `${a.option} exited 0${out ? `: ${out}` : ''}` });
+    } catch (err) {
+      if (this.d.signal.aborted) throw new Interrupted(`interrupted during step ${step} (${a.option}); ${after}`);
+      const msg = (err as Error).message.replace(/^sh did not finish/, 'it did not finish');
+      throw new StepFailed(
+        `${a.option} ${msg}; ${after}`,
+        step,
+        fence
+          ? 'Fix the command (run it by hand with the same environment to see why), then run the same command again.'
+          : 'Send traffic to BS by hand (what the command should have done), or fix it and run again with --resume.',
+      );
+    }
+  }
+
+  async watch(step: number, a: FenceWatchAction): Promise<void> {
+    const text = renderAction(a)[0].text;
+    const session = this.d.sessions[a.role];
+    if (!this.d.live || !session) return this.d.record(step, a.role, text, 'would-wait');
+    this.d.record(step, a.role, text, 'wait');
+    const id = `fence-watch:${step}`;
+    const emit = this.d.emit;
+    const own = () => new Set(this.d.ownThreadIds?.[a.role === 'GS' ? 'GS' : 'BS'] ?? []);
+    const list = async () => parseConnections(await session.query(a.list)).filter((c) => !own().has(c.id));
+    emit({ event: 'activity', id, state: 'start', text: `${bsLabel(this.d.settings)}: watching client connections for ${a.seconds} s (${a.when})` });
+    // What was there when the watch began the operator has already seen (step 1 listed it): only a new one counts.
+    const known = new Set((await list()).map((c) => c.id));
+    const end = Date.now() + a.seconds * 1000;
+    while (Date.now() < end) {
+      if (this.d.signal.aborted) throw new Interrupted(`interrupted during step ${step} (fence watch)`);
+      const fresh = (await list()).filter((c) => !known.has(c.id));
+      if (fresh.length) {
+        emit({ event: 'activity', id, state: 'fail', text: `${bsLabel(this.d.settings)}: a client connected during the fence watch` });
+        emit({ event: 'foreign_connections', role: 'BS', connections: fresh });
+        throw new StepFailed(
+          `a client reached ${bsLabel(this.d.settings)} ${a.when} although it is fenced: ${fresh.map(describeConnection).join('; ')}; nothing on BS was overwritten`,
+          step,
+          `Find what connects as ${fresh.map((c) => `${c.user}@${c.host.replace(/:\d+$/, '')}`).join(', ')} and stop it reaching BS (load balancer, VIP, firewall, application config), then run again with --resume.`,
+        );
+      }
+      const left = Math.ceil((end - Date.now()) / 1000);
+      emit({ event: 'activity', id, state: 'update', text: `${bsLabel(this.d.settings)}: no new client connection; ${left} s left` });
+      await delay(Math.min(200, Math.max(0, end - Date.now())));
+    }
+    emit({ event: 'activity', id, state: 'succeed', text: `${bsLabel(this.d.settings)}: no new client connection for ${a.seconds} s (${a.when})` });
+  }
+}
+
+/**
+ * Before anything changes: every --fence socket answers as HAProxy, and knows its backend/server. A wrong entry must
+ * never be fenced instead of BS: one whose address is GS's is refused outright. Returns one line for each problem.
+ */
+export async function checkFences(settings: Settings, signal?: AbortSignal): Promise<{ errors: string[]; warnings: string[] }> {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const timeoutMs = Math.min(settings.stallTimeout, settings.connectTimeout) * 1000;
+  for (const spec of settings.fence ?? []) {
+    const f = parseFence(spec);
+    const sock = socketOf(f.socket);
+    try {
+      await showInfo(sock, timeoutMs, signal);
+      const st = await serverState(sock, f.backend, f.server, timeoutMs, signal);
+      const at = (hp: { host: string; port: number }) => st.port === hp.port && (st.address === hp.host || isLoopback(st.address) === isLoopback(hp.host));
+      if (at(settings.good) && !at(settings.bad))
+        errors.push(`--fence ${spec}: that server is GS (${st.address}:${st.port}), not BS ${settings.bad.host}:${settings.bad.port}; name BS's entry`);
+      else if (st.port !== undefined && st.port !== settings.bad.port)
+        warnings.push(
+          `--fence ${spec}: HAProxy sends that server's traffic to ${st.address}:${st.port}, not to BS's port ${settings.bad.port}; check that it is BS`,
+        );
+    } catch (err) {
+      errors.push(`--fence ${spec}: ${(err as Error).message}`);
+    }
+  }
+  return { errors, warnings };
+}
+
+const isLoopback = (h: string) => h === 'localhost' || h === '::1' || h.startsWith('127.');
