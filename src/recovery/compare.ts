@@ -342,6 +342,12 @@ const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integ
 
 class OutOfTime extends Error {}
 
+/**
+ * Off: a chunk that differs is matched key by key whole (it is sized to --chunk-time, so bounded). Splitting it by value
+ * found 3 of 5 differing rows once in CI at the default chunk time; until that is understood, the plain match stands.
+ */
+const SPLIT_BY_VALUE = false;
+
 /** Aim of one chunk statement, on the slower side: pt-table-checksum's --chunk-time default. */
 export const CHUNK_TIME_MS = 500;
 
@@ -599,7 +605,8 @@ async function compareRows(
   };
   try {
     for (const c of walk.differing) {
-      if (integer && c.from !== undefined && c.to !== undefined) await range(integer, c.from, c.to, c.open ?? [false, false], Math.max(...c.rows));
+      if (integer && c.from !== undefined && c.to !== undefined && SPLIT_BY_VALUE)
+        await range(integer, c.from, c.to, c.open ?? [false, false], Math.max(...c.rows));
       else await diffRows(c.where);
       progress(0);
     }
