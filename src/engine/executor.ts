@@ -103,24 +103,16 @@ export class Executor {
   private readonly traffic: TrafficActions;
 
   constructor(private readonly deps: ExecutorDeps) {
-    this.hostActions = new HostActions({
+    const base = {
       live: deps.live,
       settings: deps.settings,
       sessions: deps.sessions,
       emit: deps.emit,
       signal: deps.signal,
-      record: (step, role, text, mode) => this.record(step, role, text, mode),
-      onSession: (role, id) => deps.ownThreadIds?.[role].push(id),
-    });
-    this.traffic = new TrafficActions({
-      live: deps.live,
-      settings: deps.settings,
-      sessions: deps.sessions,
-      emit: deps.emit,
-      signal: deps.signal,
-      record: (step, role, text, mode) => this.record(step, role, text, mode),
-      ownThreadIds: deps.ownThreadIds,
-    });
+      record: (step: number, role: Member, text: string, mode: ActionMode) => this.record(step, role, text, mode),
+    };
+    this.hostActions = new HostActions({ ...base, onSession: (role, id) => deps.ownThreadIds?.[role].push(id) });
+    this.traffic = new TrafficActions({ ...base, ownThreadIds: deps.ownThreadIds });
   }
 
   get live(): boolean {

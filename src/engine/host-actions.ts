@@ -8,7 +8,6 @@ import { checkOnHost, describeHost, onHost, runOnHost, writePrivateFile, type Ho
 import { runCopyPipe } from '../adapters/shell/pipe.js';
 import { streamProgress } from './copy-progress.js';
 import { endpointFor } from '../config/endpoints.js';
-import type { Settings } from '../config/settings.js';
 import { Interrupted, StepFailed } from '../base/errors.js';
 import {
   argvWith,
@@ -17,22 +16,15 @@ import {
   type CloneAction,
   type CommandLine,
   type HostAction,
-  type Member,
   type Role,
   type StreamAction,
   type SwapDatadirAction,
   type SwapOutcome,
 } from '../recovery/actions.js';
-import type { ActionMode, Emit } from '../recovery/events.js';
 import type { RecoveryState } from '../recovery/state.js';
+import type { ActionDeps } from './action-deps.js';
 
-export interface HostDeps {
-  live: boolean;
-  settings: Settings;
-  sessions: Partial<Record<Role, ServerSession>>;
-  emit: Emit;
-  signal: AbortSignal;
-  record: (step: number, role: Member, text: string, mode: ActionMode) => void;
+export interface HostDeps extends ActionDeps<Role> {
   /** A new session the tool opened on a server (BS after its restart). */
   onSession?: (role: Role, threadId: number) => void;
 }

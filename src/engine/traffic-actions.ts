@@ -4,22 +4,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseSocket, serverState, setServerState, showInfo, type HaproxySocket } from '../adapters/haproxy/runtime-api.js';
 import { lastLine, runOnHost, LOCAL } from '../adapters/shell/host-exec.js';
-import type { ServerSession } from '../adapters/mysql/session.js';
 import type { Settings } from '../config/settings.js';
 import { parseFence } from '../config/traffic-fence.js';
 import { Interrupted, StepFailed } from '../base/errors.js';
-import { haproxyText, renderAction, type FenceWatchAction, type HaproxyAction, type HookAction, type Member, type Role } from '../recovery/actions.js';
+import { haproxyText, renderAction, type FenceWatchAction, type HaproxyAction, type HookAction, type Role } from '../recovery/actions.js';
 import { describeConnection, parseConnections } from '../recovery/connections.js';
-import type { ActionMode, Emit } from '../recovery/events.js';
 import type { RecoveryState } from '../recovery/state.js';
+import type { ActionDeps } from './action-deps.js';
 
-export interface TrafficDeps {
-  live: boolean;
-  settings: Settings;
-  sessions: Partial<Record<Member, ServerSession>>;
-  emit: Emit;
-  signal: AbortSignal;
-  record: (step: number, role: Member, text: string, mode: ActionMode) => void;
+export interface TrafficDeps extends ActionDeps {
   ownThreadIds?: Record<Role, number[]>;
 }
 
