@@ -129,7 +129,10 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   const sessions: Sessions = assumed ? {} : await connectBoth(settings, dry, emit);
   // One run per pair: the lock is taken before the preflight, so a second run refuses before anything changes.
   let runLock: RunLock | undefined;
-  if (!dry && sessions.GS && sessions.BS) {
+  // GS and BS one server (a wrong port, a VIP): the preflight says so; two lock sessions there would only refuse each other.
+  const sameServer =
+    sessions.GS && sessions.BS && runLockName(sessions.GS.identity, sessions.GS.identity) === runLockName(sessions.BS.identity, sessions.BS.identity);
+  if (!dry && sessions.GS && sessions.BS && !sameServer) {
     const ring = settings.ring;
     try {
       runLock = await RunLock.acquire(
