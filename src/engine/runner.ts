@@ -3,6 +3,7 @@
 // On any failure or interrupt it releases GS first, then says where it stopped. It knows no step by number.
 import { setTimeout as delay } from 'node:timers/promises';
 import { ServerSession } from '../adapters/mysql/session.js';
+import { RunLock, RunLockHeld, runLockName } from '../adapters/mysql/run-lock.js';
 import { assumedClients, findClients, type Clients } from '../adapters/shell/clients.js';
 import { endpointFor, memberEndpoint } from '../config/endpoints.js';
 import type { Settings } from '../config/settings.js';
@@ -130,6 +131,29 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   const assumed = settings.assume ? parseAssumedVersion(settings.assume) : undefined;
   const offlineVersion = assumed ?? OFFLINE_VERSION;
   const sessions: Sessions = assumed ? {} : await connectBoth(settings, dry, emit);
+  // One run per pair: the lock is taken before the preflight, so a second run refuses before anything changes.
+  let runLock: RunLock | undefined;
+  // GS and BS one server (a wrong port, a VIP): the preflight says so; two lock sessions there would only refuse each other.
+  const sameServer =
+    sessions.GS && sessions.BS && runLockName(sessions.GS.identity, sessions.GS.identity) === runLockName(sessions.BS.identity, sessions.BS.identity);
+  if (!dry && sessions.GS && sessions.BS && !sameServer) {
+    const ring = settings.ring;
+    try {
+      runLock = await RunLock.acquire(
+        runLockName(sessions.GS.identity, sessions.BS.identity),
+        [
+          endpointFor(settings, 'GS'),
+          endpointFor(settings, 'BS'),
+          ...(ring && sessions.D ? [memberEndpoint(settings, ring.members[ring.downstream], 'D')] : []),
+        ],
+        { connectTimeoutMs: settings.connectTimeout * 1000, queryTimeoutMs: settings.stallTimeout * 1000 },
+      );
+    } catch (err) {
+      await Promise.all([sessions.GS, sessions.BS, sessions.D].map((s) => s?.close().catch(() => undefined)));
+      if (err instanceof RunLockHeld) throw new StepFailed(err.message, 0, 'Nothing was changed by this run.');
+      throw err;
+    }
+  }
   let current: Step | undefined;
   const record = (r: Executed) => {
     executed.push(r);
@@ -149,7 +173,11 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   }
   const flavor = assumed?.flavor ?? sessions.GS?.identity.version.flavor ?? sessions.BS?.identity.version.flavor;
   const findHere = () => findClients(flavor ? { flavor } : {});
-  const ownThreadIds = { GS: sessions.GS ? [sessions.GS.threadId] : [], BS: sessions.BS ? [sessions.BS.threadId] : [] };
+  const lockIds = runLock?.threadIds ?? {};
+  const ownThreadIds = {
+    GS: [...(sessions.GS ? [sessions.GS.threadId] : []), ...(lockIds.GS ? [lockIds.GS] : [])],
+    BS: [...(sessions.BS ? [sessions.BS.threadId] : []), ...(lockIds.BS ? [lockIds.BS] : [])],
+  };
   // The executor's events also tell the journal when GS was locked and when the copy ran (the report's timeline).
   const track: Emit = (e) => {
     if (journal) trackSpans(journal.data, e);
@@ -186,7 +214,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       dialect: sessions.D?.dialect ?? dialectFor(offlineVersion),
       identity: sessions.D?.identity,
       read: (s) => exec.read('D', s),
-      ownThreadIds: sessions.D ? [sessions.D.threadId] : [],
+      ownThreadIds: [...(sessions.D ? [sessions.D.threadId] : []), ...(lockIds.D ? [lockIds.D] : [])],
     };
   const STEPS = stepsFor(Boolean(ring));
 
@@ -358,6 +386,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     return { exitCode: code, journalPath: journal?.path, executed, ctx };
   } finally {
     await exec.releaseLock();
+    runLock?.release();
     // A server that stopped answering must not hold the exit: a polite close gets a second, then the socket goes.
     await Promise.all(
       [sessions.GS, sessions.BS, sessions.D].map((s) => s && Promise.race([s.close().catch(() => undefined), delay(1000)]).finally(() => s.destroy())),

@@ -91,9 +91,9 @@ describe('offline plan: --dry-run --assume mysql-8.4.3 --method clone', () => {
       .map((l) => l.trim());
     expect(planned).toEqual([
       "GS> INSTALL PLUGIN clone SONAME 'mysql_clone.so'   -- only if the clone plugin is not active on GS (not measured: --assume mysql-8.4.3 reached no server); the clone plugin is not active there",
+      'BS> SET GLOBAL super_read_only = OFF   -- for installing the clone plugin and the clone only; read_only stays on',
       "BS> INSTALL PLUGIN clone SONAME 'mysql_clone.so'   -- only if the clone plugin is not active on BS (not measured: --assume mysql-8.4.3 reached no server); the clone plugin is not active there",
       "BS> SET GLOBAL clone_valid_donor_list = 'db1:3306'   -- BS accepts GS as its donor",
-      'BS> SET GLOBAL super_read_only = OFF   -- for the clone only; read_only stays on',
       "BS> CLONE INSTANCE FROM 'root'@'db1':3306 IDENTIFIED BY '********'   -- replaces all data on BS with GS’s InnoDB data (accounts and grants become GS’s); BS restarts itself",
       'BS> wait until BS has restarted and accepts connections (at most 1200 s)   -- replaces all data on BS with GS’s InnoDB data (accounts and grants become GS’s); BS restarts itself',
       'BS> SELECT STATE AS state, ERROR_NO AS error_no, ERROR_MESSAGE AS error_message, BINLOG_FILE AS binlog_file, BINLOG_POSITION AS binlog_position, GTID_EXECUTED AS gtid_executed FROM performance_schema.clone_status   -- GS’s coordinates at the clone’s point: file, position',

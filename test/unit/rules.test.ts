@@ -128,6 +128,38 @@ describe('each rule, broken once', () => {
   });
 });
 
+describe('plugins, components and loadable functions are writes (issue 25, item 1)', () => {
+  const p = profile('8.0.40', { superReadOnly: true });
+  const fenced = (text: string) => checkTrace([sql(4, 'BS', text)], p).map((v) => v.rule);
+  it('INSTALL/UNINSTALL PLUGIN or COMPONENT and CREATE FUNCTION … SONAME under super_read_only break the rule', () => {
+    for (const text of [
+      "INSTALL PLUGIN clone SONAME 'mysql_clone.so'",
+      'UNINSTALL PLUGIN clone',
+      "INSTALL COMPONENT 'file://component_validate_password'",
+      "UNINSTALL COMPONENT 'file://component_validate_password'",
+      "CREATE FUNCTION f RETURNS STRING SONAME 'udf.so'",
+      "INSTALL SONAME 'server_audit'",
+    ])
+      expect(fenced(text), text).toEqual(['super-read-only-refuses-writes']);
+  });
+  it('the clone plan before the fix (BS’s INSTALL PLUGIN before super_read_only is lifted) breaks it; lifted first it does not', () => {
+    const before: TraceEntry[] = [
+      sql(1, 'BS', 'SET GLOBAL read_only = ON'),
+      sql(1, 'BS', 'SET GLOBAL super_read_only = ON'),
+      sql(4, 'GS', "INSTALL PLUGIN clone SONAME 'mysql_clone.so'"),
+      sql(4, 'BS', "INSTALL PLUGIN clone SONAME 'mysql_clone.so'"),
+      sql(4, 'BS', "SET GLOBAL clone_valid_donor_list = 'db1:3306'"),
+      sql(4, 'BS', 'SET GLOBAL super_read_only = OFF'),
+    ];
+    const start = profile('8.0.40');
+    expect(checkTrace(before, start).map((v) => `${v.rule} ${v.action}`)).toEqual([
+      "super-read-only-refuses-writes 4 BS> INSTALL PLUGIN clone SONAME 'mysql_clone.so'",
+    ]);
+    const after = [before[0], before[1], before[2], before[5], before[3], before[4]];
+    expect(checkTrace(after, start)).toEqual([]);
+  });
+});
+
 describe('the sequences before issue 14 fail the checker (fixtures from commit ab9bde6)', () => {
   const expected: Record<string, string[]> = {
     'offline-mode-8.4.3': ['offline-mode-refuses-logins'],

@@ -41,14 +41,19 @@ export async function clonePlan(ctx: RecoveryContext): Promise<StepPlan> {
   const s = ctx.settings;
   const donor = s.goodAddress;
   const timeoutSeconds = Math.max(600, s.stallTimeout * 10);
-  const { lift, restore } = await aroundOwnWrites(ctx, 'the clone');
+  const { lift, restore } = await aroundOwnWrites(ctx, 'installing the clone plugin and the clone');
   const gtid = mysqlGtid(ctx);
   const uuid = ctx.identity.BS?.serverUuid;
   const actions: Action[] = [
     ...(await installWhereMissing(ctx, 'GS')),
+    // INSTALL PLUGIN writes mysql.plugin, which super_read_only refuses even to SUPER
+    // (https://dev.mysql.com/doc/refman/5.7/en/server-system-variables.html#sysvar_super_read_only: "Client updates
+    // prevented when super_read_only is enabled include operations that do not necessarily appear to be updates, such
+    // as CREATE FUNCTION (to install a UDF) and INSTALL PLUGIN"): step 1's super_read_only is lifted before it, not
+    // only around the clone. read_only stays on; the restore below is a cleanup action.
+    ...lift,
     ...(await installWhereMissing(ctx, 'BS')),
     { kind: 'sql', role: 'BS', statement: setCloneDonorList(donor.host, donor.port, ctx.dialect.BS.quoting), note: 'BS accepts GS as its donor' },
-    ...lift,
     {
       kind: 'clone',
       role: 'BS',

@@ -43,8 +43,13 @@ const v = (w: World, on: Place): ServerVersion => w.servers[on].version;
 const stmt = (e: RuleEvent, re: RegExp): string | undefined => (e.type === 'statement' && re.test(e.text) ? e.text : undefined);
 const label = (s: ServerVersion) => `${s.flavor === 'mysql' ? 'MySQL' : 'MariaDB'} ${s.major}.${s.minor}.${s.patch}`;
 const isChange = /^CHANGE (MASTER|REPLICATION SOURCE) TO\b/;
-/** Statements that change tables (the mysql schema included) or schemas. */
-export const WRITE_STATEMENT = /^(DROP|CREATE|ALTER|INSERT|REPLACE|UPDATE|DELETE|TRUNCATE|RENAME|GRANT|REVOKE)\b|^RESET (MASTER|BINARY LOGS AND GTIDS)\b/;
+/**
+ * Statements that change tables (the mysql schema included) or schemas. INSTALL/UNINSTALL PLUGIN or COMPONENT (and
+ * MariaDB's INSTALL/UNINSTALL SONAME) and CREATE FUNCTION … SONAME write to the mysql schema too: super_read_only
+ * refuses them (see the rule super-read-only-refuses-writes and its sysvar_super_read_only source).
+ */
+export const WRITE_STATEMENT =
+  /^(DROP|CREATE|ALTER|INSERT|REPLACE|UPDATE|DELETE|TRUNCATE|RENAME|GRANT|REVOKE)\b|^(INSTALL|UNINSTALL) (PLUGIN|COMPONENT|SONAME)\b|^RESET (MASTER|BINARY LOGS AND GTIDS)\b/;
 
 const RELNOTES_84 = 'https://dev.mysql.com/doc/relnotes/mysql/8.4/en/news-8-4-0.html';
 const REMOVED_84 =
@@ -88,6 +93,11 @@ export const RULES: readonly Rule[] = [
         url: 'https://dev.mysql.com/worklog/task/?id=6799',
         quote:
           'FR4 : When super_read_only is set to ON, operations prohibited by read_only (for non-SUPER users) will not be permitted by users with SUPER privilege.',
+      },
+      {
+        url: 'https://dev.mysql.com/doc/refman/5.7/en/server-system-variables.html#sysvar_super_read_only',
+        quote:
+          'Client updates prevented when super_read_only is enabled include operations that do not necessarily appear to be updates, such as CREATE FUNCTION (to install a UDF) and INSTALL PLUGIN. These operations are prohibited because they involve changes to tables in the mysql system database.',
       },
     ],
     check(e, w) {

@@ -1,0 +1,60 @@
+// One run per pair, whatever host it runs from (issue 24): a named lock (GET_LOCK) held on GS and on BS for the whole
+// run, each on a session of its own that does nothing else. The server releases a named lock when its session ends
+// (https://mariadb.com/kb/en/get_lock/, https://dev.mysql.com/doc/refman/8.0/en/locking-functions.html#function_get-lock:
+// "A lock obtained with GET_LOCK() is released explicitly by executing RELEASE_LOCK() or implicitly when your session
+// terminates (either normally or abnormally)"), so a run killed outright (SIGKILL, a lost host) leaves no lock behind
+// and a --resume starts at once.
+import { createHash } from 'node:crypto';
+import { ServerSession, type ConnectOptions } from './session.js';
+import type { Endpoint } from './endpoint.js';
+
+/** The lock's name: both servers' identities, sorted, so that every run on this pair agrees from any host. */
+export function runLockName(a: { serverUuid: string; serverId: number }, b: { serverUuid: string; serverId: number }): string {
+  const ids = [a, b].map((x) => `${x.serverId}/${x.serverUuid}`).sort();
+  return `mmrecover:${createHash('sha1').update(ids.join('|')).digest('hex')}`;
+}
+
+/** Another run holds the lock: who, from where, since when. */
+export class RunLockHeld extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunLockHeld';
+  }
+}
+
+export class RunLock {
+  private constructor(private readonly sessions: ServerSession[]) {}
+
+  /** Each lock session's id, per label (GS, BS): the tool's own, never a client to KILL. */
+  get threadIds(): Record<string, number> {
+    return Object.fromEntries(this.sessions.map((s) => [s.label, s.threadId]));
+  }
+
+  /** Take the lock on every endpoint (GS first), or release what was taken and throw RunLockHeld naming the holder. */
+  static async acquire(name: string, endpoints: Endpoint[], opts: ConnectOptions): Promise<RunLock> {
+    const held: ServerSession[] = [];
+    try {
+      for (const e of endpoints) {
+        const s = await ServerSession.connect(e, opts);
+        held.push(s);
+        const q = s.dialect.literal(name);
+        const got = Number(await s.value(`SELECT GET_LOCK(${q}, 0) AS got`));
+        if (got === 1) continue;
+        const rows = await s.query(`SELECT p.ID, p.USER, p.HOST, p.TIME FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK(${q})`);
+        const r = rows[0];
+        const who = r ? `connection #${String(r.ID)} ${String(r.USER)}@${String(r.HOST)}, holding it for ${String(r.TIME)} s` : 'a session that has just ended';
+        throw new RunLockHeld(
+          `another mmrecover run is already recovering this pair: ${s.label} ${e.host}:${e.port} has its lock ${name} (${who}). Nothing was changed. Wait for it to finish, or stop it; if its process is gone, the lock goes with its session.`,
+        );
+      }
+      return new RunLock(held);
+    } catch (err) {
+      for (const s of held) s.destroy();
+      throw err;
+    }
+  }
+
+  release(): void {
+    for (const s of this.sessions) s.destroy();
+  }
+}
