@@ -194,7 +194,7 @@ function forget(st: RecoveryState, variable: string): void {
 }
 
 /** Step 4, after the import: each copied event's status on BS, the scheduler and the packet limit put back. */
-export async function afterImport(ctx: RecoveryContext): Promise<SqlAction[]> {
+export async function afterImport(ctx: RecoveryContext, pre: SqlAction[]): Promise<SqlAction[]> {
   if (!ctx.state.serverState || !bothReachable(ctx)) return [];
   const out: SqlAction[] = [];
   const d = ctx.dialect.BS;
@@ -215,10 +215,11 @@ export async function afterImport(ctx: RecoveryContext): Promise<SqlAction[]> {
       });
     out.push({ kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 1'), cleanup: true });
   }
-  const st = ctx.state.bsSettings ?? [];
-  const sched = st.find((x) => x.variable === 'event_scheduler');
+  // Switched off by this plan's beforeImport, or left off by the run being resumed.
+  const offHere = pre.some((a) => a.statement.sql === 'SET GLOBAL event_scheduler = OFF');
+  const sched = before(ctx, 'event_scheduler') ?? (offHere ? 'ON' : undefined);
   // Not a cleanup: after a failed import BS may hold events as GS has them, which must not run on BS; the stop says so.
-  if (sched) out.push(setGlobal('event_scheduler', sched.before, 'back as it was before the copy', (s) => forget(s, 'event_scheduler')));
+  if (sched) out.push(setGlobal('event_scheduler', sched, 'back as it was before the copy', (st) => forget(st, 'event_scheduler')));
   return out;
 }
 

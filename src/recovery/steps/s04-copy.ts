@@ -86,7 +86,7 @@ export const copyData: Step = {
     const { lift, restore } = await aroundOwnWrites(ctx, 'the drop and the import');
     // BS's packet limit and event scheduler for the import (server-state.ts), each put back after it.
     const pre = await beforeImport(ctx);
-    const post = [...(await afterImport(ctx)), ...restorePacket(ctx, pre)];
+    const post = [...(await afterImport(ctx, pre)), ...restorePacket(ctx, pre)];
     const actions: Action[] = [...lift, ...pre, ...(await dropBsOnlySchemas(ctx))];
     // MySQL GTID: gtid_purged can only be set on an empty GTID history. The plan and the question before steps 3–5 say so.
     if (mysqlGtid(ctx))
