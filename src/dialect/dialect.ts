@@ -1,7 +1,7 @@
 // Version-aware SQL for MySQL 5.7–9.x and MariaDB 10.x/11.x. Pure: (flavor, version) → statement text and column names.
 // Thresholds are kept in one table so that a reviewer can check them against the vendors' release notes.
 import { isAtLeast, type ServerVersion } from './version.js';
-import { DEFAULT_QUOTING, literal, stmt, withSecrets, type Quoting, type Statement } from './statement.js';
+import { DEFAULT_QUOTING, ident, literal, stmt, withSecrets, type Quoting, type Statement } from './statement.js';
 
 /** The version at which each new form appeared (null: the flavor never has it). */
 export const THRESHOLDS = {
@@ -26,6 +26,8 @@ export const THRESHOLDS = {
   readOnlyAdminSplit: { mysql: null, mariadb: '11.0.0' },
   // A replica verifies its source's certificate unless told otherwise (MASTER_SSL_VERIFY_SERVER_CERT defaults to 1).
   channelVerifiesCertByDefault: { mysql: null, mariadb: '11.4.0' },
+  // ALTER EVENT … DISABLE ON REPLICA (DISABLE ON SLAVE deprecated): https://dev.mysql.com/doc/refman/8.0/en/alter-event.html
+  disableOnReplica: { mysql: '8.0.22', mariadb: null },
   // ---- client programs, by the program's own flavor and version (see clientFeatures) ----
   // mysqldump --source-data (--master-data is deprecated from 8.0.26).
   dumpSourceData: { mysql: '8.0.26', mariadb: null },
@@ -211,6 +213,8 @@ export interface Dialect {
   startReplicaUntil(file: string, position: number | string): Statement;
   /** Whether `START TRANSACTION WITH CONSISTENT SNAPSHOT` reports the binary log position of its snapshot. */
   snapshotReportsBinlogPosition: boolean;
+  /** ALTER EVENT: run it here ('enable') or hold it as a replica's copy ('replica-disabled': SLAVESIDE_DISABLED). */
+  alterEventStatus(schema: string, name: string, status: 'enable' | 'replica-disabled'): Statement;
 }
 
 export function dialectFor(v: ServerVersion, q: Quoting = DEFAULT_QUOTING): Dialect {
@@ -258,6 +262,11 @@ export function dialectFor(v: ServerVersion, q: Quoting = DEFAULT_QUOTING): Dial
       return stmt(`${replica ? 'START REPLICA' : 'START SLAVE'} UNTIL ${P}_LOG_FILE=${lit(file)}, ${P}_LOG_POS=${position}`);
     },
     snapshotReportsBinlogPosition: has(v, 'binlogSnapshotStatus'),
+    // https://mariadb.com/kb/en/alter-event/ (DISABLE ON SLAVE), https://dev.mysql.com/doc/refman/8.0/en/alter-event.html
+    alterEventStatus: (schema, name, status) =>
+      stmt(
+        `ALTER EVENT ${ident(schema)}.${ident(name)} ${status === 'enable' ? 'ENABLE' : has(v, 'disableOnReplica') ? 'DISABLE ON REPLICA' : 'DISABLE ON SLAVE'}`,
+      ),
   };
 }
 

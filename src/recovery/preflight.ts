@@ -19,6 +19,7 @@ import { clientProblem, dumpPlan } from '../adapters/shell/dump-args.js';
 import type { Clients } from '../adapters/shell/clients.js';
 import { bsOnlyChecks } from './bs-only.js';
 import { physicalChecks } from './physical/preflight.js';
+import { serverStateChecks } from './server-state.js';
 
 export type { Check, Verdict };
 
@@ -377,6 +378,9 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   // A resumed run keeps what the first run measured (and kept): by now BS may hold a partial copy of GS.
   if (ctx.settings.resume) add('ok', 'only on BS', 'as measured (and kept) by the run being resumed');
   else await bsOnlyChecks(ctx, add).catch((err: Error) => add('warn', 'only on BS', `could not tell (${err.message}); --backup all keeps every schema`));
+  await serverStateChecks(ctx, add).catch((err: Error) =>
+    add('warn', 'server state', `could not compare GS’s and BS’s settings, events and plugins: ${err.message}`),
+  );
   checks.push({
     verdict: decision.verdict,
     check: 'positioning',

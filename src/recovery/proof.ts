@@ -12,6 +12,7 @@ import { describeReplica, replicaStatusOf, sleep } from './replica-wait.js';
 import { aroundOwnWrites } from './fence.js';
 import type { RecoveryState } from './state.js';
 import { compareDefinitions, compareHistory } from './bs-objects.js';
+import { eventMismatches } from './server-state.js';
 
 /** The schema the tool writes its marker rows in (documented in the README; --no-marker opts out). */
 export const MARKER_SCHEMA = 'mmrecover';
@@ -237,6 +238,17 @@ export async function proofActions(ctx: RecoveryContext): Promise<Action[]> {
   }
   actions.push(...(ctx.dialect.GS.snapshotReportsBinlogPosition ? compareAtSnapshot(ctx) : [compareWhenCaughtUp(ctx)]));
   actions.push(compareObjects());
+  actions.push({
+    kind: 'wait',
+    role: 'BS',
+    condition:
+      'each of GS’s events has its status on BS: SLAVESIDE_DISABLED where GS runs it, ENABLED where BS does (an event enabled on both would run twice)',
+    async probe(io) {
+      const wrong = await eventMismatches(ctx, (role, sql) => io.read(role, stmt(sql)));
+      const v = verification(io.state);
+      v.mismatched = [...v.mismatched, ...wrong];
+    },
+  });
   return actions;
 }
 

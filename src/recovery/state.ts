@@ -50,6 +50,28 @@ export interface RecoveryState {
   verification?: Verification;
   /** A ring only (--ring): what the extra steps for BS's downstream D recorded. */
   ring?: RingRecord;
+  /** BS's server state and GS's settings, measured by the preflight before anything changed (server-state.ts). */
+  serverState?: ServerStateRecord;
+  /** BS global variables step 4 changed for the import and has not put back yet, with their values before. */
+  bsSettings?: Array<{ variable: string; before: string }>;
+}
+
+export type EventStatus = 'ENABLED' | 'DISABLED' | 'SLAVESIDE_DISABLED';
+
+export interface ServerSettings {
+  maxAllowedPacket: number;
+  slaveMaxAllowedPacket?: number;
+  eventScheduler: string;
+}
+
+export interface ServerStateRecord {
+  gs: ServerSettings;
+  bs: ServerSettings;
+  /** BS's events before the copy: schema.name, status, the server_id that created it. */
+  bsEvents: Array<{ event: string; status: EventStatus; originator: number }>;
+  /** Plugins loaded from a library on one side only: "NAME (library)". */
+  bsOnlyPlugins: string[];
+  gsOnlyPlugins: string[];
 }
 
 export interface RingRecord {

@@ -83,6 +83,7 @@ describe('MySQL GTID path (golden: MySQL cannot run here)', () => {
       '--routines',
       '--events',
       '--triggers',
+      '--ignore-table=mysql.plugin',
       '--flush-privileges',
       '--hex-blob',
       '--max-allowed-packet=1G',

@@ -120,6 +120,8 @@ describe('dump argv of a parallel copy’s parts (golden)', () => {
       '--skip-routines',
       '--skip-events',
       '--no-tablespaces',
+      '--ignore-table=mysql.gtid_slave_pos',
+      '--ignore-table=mysql.plugin',
       '--flush-privileges',
       '--hex-blob',
       '--max-allowed-packet=1G',

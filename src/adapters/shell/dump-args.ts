@@ -60,6 +60,26 @@ export function clientVersion(p: Pick<ClientProgram, 'flavor' | 'version'>): Ser
 
 const name = (p: Pick<ClientProgram, 'command' | 'version'>) => `${p.command} ${p.version}`;
 
+/**
+ * Tables of the mysql schema a copy into BS leaves out: BS's own server state, not data.
+ * - mysql.gtid_slave_pos (MariaDB): GS's rows carry sub_ids past BS's in-memory counter, which the import does not
+ *   move; BS then stops thousands of transactions later on "Duplicate entry '0-NNNN'" (error 1942 / 1062). MDEV-15393
+ *   (https://jira.mariadb.org/browse/MDEV-15393, fixed for --gtid dumps only): "this desynchronization may lead to a
+ *   duplicate key error". BS keeps its own table; a GTID pair's position is set explicitly after the copy
+ *   (SET GLOBAL gtid_slave_pos, which rewrites the table: https://mariadb.com/kb/en/gtid/#gtid_slave_pos).
+ * - mysql.plugin: the plugins INSTALL PLUGIN/SONAME registered on BS, loaded again at each start
+ *   (https://mariadb.com/kb/en/install-soname/, https://dev.mysql.com/doc/refman/8.0/en/plugin-loading.html): GS's
+ *   table would drop BS's registrations at its next restart.
+ */
+export function serverStateTables(flavor: 'mysql' | 'mariadb'): Array<{ table: string; why: string }> {
+  return [
+    ...(flavor === 'mariadb'
+      ? [{ table: 'mysql.gtid_slave_pos', why: 'BS keeps its own GTID replication state (GS’s rows would collide with BS’s counter, MDEV-15393)' }]
+      : []),
+    { table: 'mysql.plugin', why: 'BS keeps its own plugin registrations' },
+  ];
+}
+
 export function dumpPlan(c: Pick<Clients, 'dump'>, o: DumpOptions): DumpPlan {
   const p = c.dump;
   const cv = clientVersion(p);
@@ -93,6 +113,13 @@ export function dumpPlan(c: Pick<Clients, 'dump'>, o: DumpOptions): DumpPlan {
   else if (o.part === 'system') args.push('--skip-triggers', '--skip-routines', '--skip-events', '--no-tablespaces');
   else args.push('--routines', '--events', '--triggers');
   for (const t of o.ignoreTables ?? []) args.push(`--ignore-table=${t}`);
+  // The mysql schema is server state as well as accounts: a copy into BS leaves out what is BS's own.
+  const withMysql = !some || o.databases!.includes('mysql');
+  if ((o.purpose ?? 'copy') === 'copy' && withMysql && o.part !== 'schema' && o.part !== 'post')
+    for (const t of serverStateTables(server?.flavor ?? p.flavor)) {
+      args.push(`--ignore-table=${t.table}`);
+      reasons.push(`--ignore-table=${t.table}: ${t.why}`);
+    }
   // The copy carries the history of system-versioned tables (MariaDB) where the client, GS and BS all allow it:
   // without it BS holds the current row versions only, and the audit trail the table was versioned for is gone.
   const copiesRows = (o.purpose ?? 'copy') === 'copy' && (o.part === undefined || o.part === 'data');

@@ -1,6 +1,6 @@
 // Step 4: copy everything from GS into BS through `dump | load`, streamed (no temp file, bounded memory), checked
 // for completeness before anything may replicate from it. Credentials reach the clients in 0600 option files.
-import { dumpArgs, loadArgs } from '../../adapters/shell/dump-args.js';
+import { dumpArgs, loadArgs, serverStateTables } from '../../adapters/shell/dump-args.js';
 import { ident, stmt } from '../../dialect/statement.js';
 import { optionFileSlot, type Action, type CommandLine, type SqlAction } from '../actions.js';
 import { aroundOwnWrites, unmeasured } from '../fence.js';
@@ -15,6 +15,18 @@ import { copyMethod } from '../copy-method.js';
 import { otherCopyPlan } from '../physical/method-plan.js';
 import { physicalDuring } from '../physical/plan.js';
 import { parallelChoice, parallelCopyAction } from '../parallel/streams-plan.js';
+import { afterImport, beforeImport, restorePacket, settingsLeft } from '../server-state.js';
+
+/** What the copy leaves of BS's own server state, for the plan: the tables it does not copy, the plugins BS keeps. */
+function keptOnBs(ctx: RecoveryContext): string {
+  const tables = serverStateTables(ctx.dialect.GS.version.flavor).map((t) => t.table);
+  const gtid = tables.includes('mysql.gtid_slave_pos')
+    ? `BS keeps its own mysql.gtid_slave_pos (GS’s rows would collide with BS’s GTID counter, MDEV-15393)${usesGtidPositioning(ctx) ? '; step 6 sets gtid_slave_pos to GS’s position' : ''}`
+    : '';
+  const plugins = ctx.state.serverState?.bsOnlyPlugins ?? [];
+  const plugin = `BS keeps its own mysql.plugin${plugins.length ? ` and the plugins only it has: ${plugins.join(', ')}` : ''}`;
+  return [gtid, plugin].filter(Boolean).join('; ');
+}
 
 /** Schemas only BS has: --all-databases from GS would leave them behind, so the copy would not match. */
 async function bsOnlySchemas(ctx: RecoveryContext): Promise<string[]> {
@@ -87,13 +99,21 @@ export const copyData: Step = {
   on: 'GS → BS',
   restartAt: 3,
   after: () => ({ BS: 'holds a complete copy of GS' }),
-  during: (ctx) => physicalDuring(ctx) ?? { BS: 'may hold a PARTIAL copy; no replication configured on it' },
+  during: (ctx) => {
+    const physical = physicalDuring(ctx);
+    if (physical) return physical;
+    const left = settingsLeft(ctx);
+    return { BS: `may hold a PARTIAL copy; no replication configured on it${left ? `; ${left}` : ''}` };
+  },
   async plan(ctx) {
     const other = await otherCopyPlan(ctx);
     if (other) return other;
     // super_read_only (MySQL) refuses the DROP, the reset and the import even to SUPER: lifted first, put back last.
     const { lift, restore } = await aroundOwnWrites(ctx, 'the drop and the import');
-    const actions: Action[] = [...lift, ...(await dropBsOnlySchemas(ctx)), ...(await dropBsOnlyObjects(ctx))];
+    // BS's packet limit and event scheduler for the import (server-state.ts), each put back after it.
+    const pre = await beforeImport(ctx);
+    const post = [...(await afterImport(ctx, pre)), ...restorePacket(ctx, pre)];
+    const actions: Action[] = [...lift, ...pre, ...(await dropBsOnlySchemas(ctx)), ...(await dropBsOnlyObjects(ctx))];
     // MySQL GTID: gtid_purged can only be set on an empty GTID history. The plan and the question before steps 3–5 say so.
     if (mysqlGtid(ctx))
       actions.push({
@@ -105,12 +125,12 @@ export const copyData: Step = {
     const { dump, load } = await copyCommands(ctx);
     const b = ctx.state.bsOnly;
     const fromDump = copyMethod(ctx).coordinatesFrom === 'dump';
-    const replaces = `replaces all data on BS, including the mysql schema (accounts and grants become GS’s)${b && hasBsOnly(b) ? `; ${describeBsOnly(b)}` : ''}`;
+    const replaces = `replaces all data on BS, including the mysql schema (accounts and grants become GS’s; ${keptOnBs(ctx)})${b && hasBsOnly(b) ? `; ${describeBsOnly(b)}` : ''}`;
     // --parallel: the copy in streams (parallel/streams-plan.ts), when GS's tables split into more than one.
     const choice = await parallelChoice(ctx);
     const parallel = choice.streams > 1 && reachable(ctx, 'GS') ? await parallelCopyAction(ctx, choice, load, `${replaces}; ${choice.why}`) : undefined;
     if (parallel) {
-      actions.push(parallel, ...restore);
+      actions.push(parallel, ...post, ...restore);
       return { actions };
     }
     actions.push({
@@ -135,7 +155,7 @@ export const copyData: Step = {
         state.gsCoords = { file: o.header.file, position: o.header.position, ...(mariadbGtid(ctx) ? { gtid: o.header.gtidSlavePos } : {}) };
       },
     });
-    actions.push(...restore);
+    actions.push(...post, ...restore);
     return { actions };
   },
 };
