@@ -213,8 +213,9 @@ export interface Dialect {
   startReplicaUntil(file: string, position: number | string): Statement;
   /** Whether `START TRANSACTION WITH CONSISTENT SNAPSHOT` reports the binary log position of its snapshot. */
   snapshotReportsBinlogPosition: boolean;
-  /** ALTER EVENT: run it here ('enable') or hold it as a replica's copy ('replica-disabled': SLAVESIDE_DISABLED). */
-  alterEventStatus(schema: string, name: string, status: 'enable' | 'replica-disabled'): Statement;
+  /** ALTER EVENT: run it here ('enable') or hold it as a replica's copy ('replica-disabled': SLAVESIDE_DISABLED),
+   *  keeping its definer (`user@host` as information_schema.EVENTS shows it). */
+  alterEventStatus(schema: string, name: string, status: 'enable' | 'replica-disabled', definer: string): Statement;
 }
 
 export function dialectFor(v: ServerVersion, q: Quoting = DEFAULT_QUOTING): Dialect {
@@ -263,10 +264,15 @@ export function dialectFor(v: ServerVersion, q: Quoting = DEFAULT_QUOTING): Dial
     },
     snapshotReportsBinlogPosition: has(v, 'binlogSnapshotStatus'),
     // https://mariadb.com/kb/en/alter-event/ (DISABLE ON SLAVE), https://dev.mysql.com/doc/refman/8.0/en/alter-event.html
-    alterEventStatus: (schema, name, status) =>
-      stmt(
-        `ALTER EVENT ${ident(schema)}.${ident(name)} ${status === 'enable' ? 'ENABLE' : has(v, 'disableOnReplica') ? 'DISABLE ON REPLICA' : 'DISABLE ON SLAVE'}`,
-      ),
+    // Without DEFINER the account running ALTER EVENT becomes the event's definer ("When a user executes a successful
+    // ALTER EVENT statement, that user becomes the definer"), and BS's copy would differ from GS's.
+    alterEventStatus: (schema, name, status, definer) => {
+      const at = definer.lastIndexOf('@');
+      const who = at < 0 ? 'CURRENT_USER' : `${lit(definer.slice(0, at))}@${lit(definer.slice(at + 1))}`;
+      return stmt(
+        `ALTER DEFINER = ${who} EVENT ${ident(schema)}.${ident(name)} ${status === 'enable' ? 'ENABLE' : has(v, 'disableOnReplica') ? 'DISABLE ON REPLICA' : 'DISABLE ON SLAVE'}`,
+      );
+    },
   };
 }
 

@@ -114,36 +114,58 @@ export interface ObjectDiff {
   /** schema.name */
   object: string;
   kind: 'only-on-bs' | 'only-on-gs' | 'differs';
+  /** For 'differs': the fields whose values differ (DEFINER, SQL_MODE, STARTS…). */
+  fields?: string[];
 }
+
+/** Labelled fields, one per line ("NAME=value"), so that a difference can be named field by field. */
+const fields = (cols: Array<[label: string, expr: string]>) =>
+  `CONCAT_WS('\\n', ${cols.map(([label, expr]) => `CONCAT('${label}=', COALESCE(${expr}, 'NULL'))`).join(', ')})`;
+const named = (...cols: string[]) => cols.map((c): [string, string] => [c.replace(/^\w+\./, ''), c]);
 
 const OBJECT_QUERIES: Array<{ type: (r: Record<string, unknown>) => ObjectType; sql: string }> = [
   {
     type: (r) => (str(r.t).toUpperCase() === 'FUNCTION' ? 'function' : 'procedure'),
-    sql:
-      `SELECT r.ROUTINE_TYPE AS t, r.ROUTINE_SCHEMA AS s, r.ROUTINE_NAME AS n, CONCAT_WS('\\n', r.DEFINER, r.SECURITY_TYPE, r.SQL_MODE, ` +
-      `r.DTD_IDENTIFIER, r.IS_DETERMINISTIC, r.SQL_DATA_ACCESS, r.ROUTINE_COMMENT, (SELECT GROUP_CONCAT(CONCAT_WS(' ', p.PARAMETER_MODE, ` +
-      `p.PARAMETER_NAME, p.DTD_IDENTIFIER) ORDER BY p.ORDINAL_POSITION SEPARATOR ', ') FROM information_schema.PARAMETERS p ` +
-      `WHERE p.SPECIFIC_SCHEMA = r.ROUTINE_SCHEMA AND p.SPECIFIC_NAME = r.ROUTINE_NAME AND p.ROUTINE_TYPE = r.ROUTINE_TYPE AND p.ORDINAL_POSITION > 0), ` +
-      `r.ROUTINE_DEFINITION) AS d FROM information_schema.ROUTINES r WHERE r.ROUTINE_SCHEMA NOT IN (${systemList})`,
+    sql: `SELECT r.ROUTINE_TYPE AS t, r.ROUTINE_SCHEMA AS s, r.ROUTINE_NAME AS n, ${fields([
+      ...named('r.DEFINER', 'r.SECURITY_TYPE', 'r.SQL_MODE', 'r.DTD_IDENTIFIER', 'r.IS_DETERMINISTIC', 'r.SQL_DATA_ACCESS', 'r.ROUTINE_COMMENT'),
+      [
+        'PARAMETERS',
+        `(SELECT GROUP_CONCAT(CONCAT_WS(' ', p.PARAMETER_MODE, p.PARAMETER_NAME, p.DTD_IDENTIFIER) ORDER BY p.ORDINAL_POSITION SEPARATOR ', ') ` +
+          `FROM information_schema.PARAMETERS p WHERE p.SPECIFIC_SCHEMA = r.ROUTINE_SCHEMA AND p.SPECIFIC_NAME = r.ROUTINE_NAME ` +
+          `AND p.ROUTINE_TYPE = r.ROUTINE_TYPE AND p.ORDINAL_POSITION > 0)`,
+      ],
+      ...named('r.ROUTINE_DEFINITION'),
+    ])} AS d FROM information_schema.ROUTINES r WHERE r.ROUTINE_SCHEMA NOT IN (${systemList})`,
   },
   {
     type: () => 'view',
-    sql:
-      `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS n, CONCAT_WS('\\n', DEFINER, SECURITY_TYPE, CHECK_OPTION, VIEW_DEFINITION) AS d ` +
-      `FROM information_schema.VIEWS WHERE TABLE_SCHEMA NOT IN (${systemList})`,
+    sql: `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS n, ${fields(named('DEFINER', 'SECURITY_TYPE', 'CHECK_OPTION', 'VIEW_DEFINITION'))} AS d FROM information_schema.VIEWS WHERE TABLE_SCHEMA NOT IN (${systemList})`,
   },
   {
     type: () => 'trigger',
     sql:
-      `SELECT TRIGGER_SCHEMA AS s, TRIGGER_NAME AS n, CONCAT_WS('\\n', DEFINER, SQL_MODE, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ` +
-      `ACTION_ORDER, ACTION_STATEMENT) AS d FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA NOT IN (${systemList})`,
+      `SELECT TRIGGER_SCHEMA AS s, TRIGGER_NAME AS n, ${fields(named('DEFINER', 'SQL_MODE', 'EVENT_OBJECT_TABLE', 'ACTION_TIMING', 'EVENT_MANIPULATION', 'ACTION_ORDER', 'ACTION_STATEMENT'))} AS d ` +
+      `FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA NOT IN (${systemList})`,
   },
   {
     // STATUS and ORIGINATOR are each server's own (an event runs on one master: SLAVESIDE_DISABLED on the other).
     type: () => 'event',
-    sql:
-      `SELECT EVENT_SCHEMA AS s, EVENT_NAME AS n, CONCAT_WS('\\n', DEFINER, SQL_MODE, TIME_ZONE, EVENT_TYPE, EXECUTE_AT, INTERVAL_VALUE, ` +
-      `INTERVAL_FIELD, STARTS, ENDS, ON_COMPLETION, EVENT_COMMENT, EVENT_DEFINITION) AS d FROM information_schema.EVENTS WHERE EVENT_SCHEMA NOT IN (${systemList})`,
+    sql: `SELECT EVENT_SCHEMA AS s, EVENT_NAME AS n, ${fields(
+      named(
+        'DEFINER',
+        'SQL_MODE',
+        'TIME_ZONE',
+        'EVENT_TYPE',
+        'EXECUTE_AT',
+        'INTERVAL_VALUE',
+        'INTERVAL_FIELD',
+        'STARTS',
+        'ENDS',
+        'ON_COMPLETION',
+        'EVENT_COMMENT',
+        'EVENT_DEFINITION',
+      ),
+    )} AS d FROM information_schema.EVENTS WHERE EVENT_SCHEMA NOT IN (${systemList})`,
   },
 ];
 
@@ -167,10 +189,27 @@ export function diffObjects(gs: Map<string, DbObject>, bs: Map<string, DbObject>
   for (const [k, o] of bs) {
     const g = gs.get(k);
     if (!g) out.push({ type: o.type, object: `${o.schema}.${o.name}`, kind: 'only-on-bs' });
-    else if (g.definition !== o.definition) out.push({ type: o.type, object: `${o.schema}.${o.name}`, kind: 'differs' });
+    else if (g.definition !== o.definition)
+      out.push({ type: o.type, object: `${o.schema}.${o.name}`, kind: 'differs', fields: differingFields(g.definition, o.definition) });
   }
   for (const [k, o] of gs) if (!bs.has(k)) out.push({ type: o.type, object: `${o.schema}.${o.name}`, kind: 'only-on-gs' });
   return out.sort((a, b) => `${a.type} ${a.object}`.localeCompare(`${b.type} ${b.object}`));
+}
+
+/** The labels of the "NAME=value" lines that differ (a value may span lines: the lines up to the next label are its). */
+function differingFields(a: string, b: string): string[] {
+  const parse = (d: string) => {
+    const m = new Map<string, string>();
+    let label = '';
+    for (const line of d.split('\n')) {
+      const l = /^([A-Z_]+)=/.exec(line);
+      if (l) label = l[1]!;
+      m.set(label, m.has(label) && !l ? `${m.get(label)}\n${line}` : line);
+    }
+    return m;
+  };
+  const [x, y] = [parse(a), parse(b)];
+  return [...new Set([...x.keys(), ...y.keys()])].filter((k) => x.get(k) !== y.get(k));
 }
 
 /** What BS holds of its own: objects only on BS, or defined otherwise there. */
@@ -185,7 +224,7 @@ export function describeObjects(d: ObjectDiff[]): string {
 export async function compareDefinitions(gs: Query, bs: Query): Promise<string[]> {
   const [g, b] = await Promise.all([readObjects(gs), readObjects(bs)]);
   const says = { 'only-on-bs': 'only on BS', 'only-on-gs': 'only on GS', differs: 'defined otherwise on GS and BS' } as const;
-  return diffObjects(g, b).map((o) => `${o.type} ${o.object}: ${says[o.kind]}`);
+  return diffObjects(g, b).map((o) => `${o.type} ${o.object}: ${says[o.kind]}${o.fields?.length ? ` (${o.fields.join(', ')})` : ''}`);
 }
 
 const SHOW_CREATE: Record<ObjectType, { what: string; column: string }> = {
@@ -254,10 +293,11 @@ export async function historyChecksums(q: Query): Promise<Map<string, string>> {
     // Implicit period columns (WITH SYSTEM VERSIONING alone) are invisible to information_schema.COLUMNS.
     const names = cols.map((c) => ident(str(c.c)));
     if (!/PERIOD FOR SYSTEM_TIME/i.test(create)) names.push('ROW_START', 'ROW_END');
+    // A digest per column: the row's values joined can pass max_allowed_packet, and CONCAT_WS then returns NULL.
     const row = (
       await q(
         stmt(
-          `SELECT COUNT(*) AS n, COALESCE(SUM(CRC32(CONCAT_WS('#', ${names.map((c) => `COALESCE(HEX(${c}), 'NULL')`).join(', ')}))), 0) AS h FROM ${table} FOR SYSTEM_TIME ALL`,
+          `SELECT COUNT(*) AS n, COALESCE(SUM(CRC32(CONCAT_WS('#', ${names.map((c) => `COALESCE(MD5(${c}), 'NULL')`).join(', ')}))), 0) AS h FROM ${table} FOR SYSTEM_TIME ALL`,
         ),
       )
     )[0];

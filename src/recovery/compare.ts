@@ -421,10 +421,17 @@ function keyBound(key: Column[], v: Key, op: '>' | '<='): string {
   return terms.map((t) => `(${t})`).join(' OR ');
 }
 
+/** Types whose one value can reach max_allowed_packet (16 MB on MariaDB by default): hashed on their own (MD5) before the
+ *  row is joined, since a string function whose result would pass the server's max_allowed_packet returns NULL (with a
+ *  warning): a 20 MB BLOB then checksummed as NULL on a server at 16 MB and as itself on one at 64 MB, "differing".
+ *  https://mariadb.com/kb/en/server-system-variables/#max_allowed_packet */
+const LARGE = new Set(['mediumblob', 'longblob', 'mediumtext', 'longtext', 'json']);
+
 /** The row as one binary string: CONCAT_WS skips NULLs, so the NULL flags of every column go in too. */
 function rowText(shape: TableShape): string {
   const cols = shape.columns.filter((c) => !c.generated);
-  return `CONCAT_WS('#', ${cols.map((c) => `CAST(${readExpr(c)} AS BINARY)`).join(', ')}, CONCAT(${cols.map((c) => `ISNULL(${ident(c.name)})`).join(', ')}))`;
+  const value = (c: Column) => (LARGE.has(c.type) ? `MD5(${readExpr(c)})` : `CAST(${readExpr(c)} AS BINARY)`);
+  return `CONCAT_WS('#', ${cols.map(value).join(', ')}, CONCAT(${cols.map((c) => `ISNULL(${ident(c.name)})`).join(', ')}))`;
 }
 
 const keyColumns = (shape: TableShape) => {

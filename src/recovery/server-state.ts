@@ -23,12 +23,14 @@ export interface EventRow {
   name: string;
   status: EventStatus;
   originator: number;
+  /** user@host, as information_schema.EVENTS shows it. */
+  definer: string;
 }
 
 async function readEvents(ctx: RecoveryContext, role: Role): Promise<EventRow[]> {
   const rows = await ctx.read(
     role,
-    stmt('SELECT EVENT_SCHEMA, EVENT_NAME, STATUS, ORIGINATOR FROM information_schema.EVENTS ORDER BY EVENT_SCHEMA, EVENT_NAME'),
+    stmt('SELECT EVENT_SCHEMA, EVENT_NAME, STATUS, ORIGINATOR, DEFINER FROM information_schema.EVENTS ORDER BY EVENT_SCHEMA, EVENT_NAME'),
   );
   return rows.map((r: Row) => ({
     event: `${String(r.EVENT_SCHEMA)}.${String(r.EVENT_NAME)}`,
@@ -36,6 +38,7 @@ async function readEvents(ctx: RecoveryContext, role: Role): Promise<EventRow[]>
     name: String(r.EVENT_NAME),
     status: String(r.STATUS).toUpperCase() as EventStatus,
     originator: Number(r.ORIGINATOR),
+    definer: String(r.DEFINER),
   }));
 }
 
@@ -207,7 +210,7 @@ export async function afterImport(ctx: RecoveryContext, pre: SqlAction[]): Promi
       out.push({
         kind: 'sql',
         role: 'BS',
-        statement: d.alterEventStatus(e.schema, e.name, e.expected === 'ENABLED' ? 'enable' : 'replica-disabled'),
+        statement: d.alterEventStatus(e.schema, e.name, e.expected === 'ENABLED' ? 'enable' : 'replica-disabled', e.definer),
         note:
           e.expected === 'ENABLED'
             ? `BS runs it (${e.originator === ctx.identity.BS!.serverId ? 'created on BS' : 'BS ran it before the copy'}); GS holds it as ${e.status}`
@@ -248,12 +251,13 @@ export function settingsLeft(ctx: RecoveryContext): string | undefined {
 export async function eventMismatches(ctx: RecoveryContext, read: (role: Role, sql: string) => Promise<Row[]>): Promise<string[]> {
   if (!reachable(ctx, 'BS') || !ctx.identity.BS) return [];
   const toRows = async (role: Role) =>
-    (await read(role, 'SELECT EVENT_SCHEMA, EVENT_NAME, STATUS, ORIGINATOR FROM information_schema.EVENTS')).map((r) => ({
+    (await read(role, 'SELECT EVENT_SCHEMA, EVENT_NAME, STATUS, ORIGINATOR, DEFINER FROM information_schema.EVENTS')).map((r) => ({
       event: `${String(r.EVENT_SCHEMA)}.${String(r.EVENT_NAME)}`,
       schema: String(r.EVENT_SCHEMA),
       name: String(r.EVENT_NAME),
       status: String(r.STATUS).toUpperCase() as EventStatus,
       originator: Number(r.ORIGINATOR),
+      definer: String(r.DEFINER),
     }));
   const [gs, bs] = await Promise.all([toRows('GS'), toRows('BS')]);
   const onBs = new Map(bs.map((e) => [e.event, e]));

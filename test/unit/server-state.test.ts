@@ -4,7 +4,7 @@ import { dialectFor } from '../../src/dialect/dialect.js';
 import { parseVersion } from '../../src/dialect/version.js';
 import { expectedOnBs, type EventRow } from '../../src/recovery/server-state.js';
 
-const ev = (status: EventRow['status'], originator: number): EventRow => ({ event: 's.e', schema: 's', name: 'e', status, originator });
+const ev = (status: EventRow['status'], originator: number): EventRow => ({ event: 's.e', schema: 's', name: 'e', status, originator, definer: 'app@%' });
 
 describe('event status on BS after the copy', () => {
   it('GS runs it: off on BS; GS holds it off: BS runs it if BS created it or ran it before', () => {
@@ -15,11 +15,14 @@ describe('event status on BS after the copy', () => {
     expect(expectedOnBs(ev('SLAVESIDE_DISABLED', 3), 2)).toBe('SLAVESIDE_DISABLED');
   });
 
-  it('ALTER EVENT … DISABLE ON SLAVE, DISABLE ON REPLICA from MySQL 8.0.22 (golden)', () => {
-    const sql = (v: string) => dialectFor(parseVersion(v)).alterEventStatus('shop', 'tick', 'replica-disabled').sql;
-    expect(sql('10.11.19-MariaDB')).toBe('ALTER EVENT `shop`.`tick` DISABLE ON SLAVE');
-    expect(sql('8.0.21')).toBe('ALTER EVENT `shop`.`tick` DISABLE ON SLAVE');
-    expect(sql('8.0.22')).toBe('ALTER EVENT `shop`.`tick` DISABLE ON REPLICA');
-    expect(dialectFor(parseVersion('8.4.3')).alterEventStatus('shop', 'tick', 'enable').sql).toBe('ALTER EVENT `shop`.`tick` ENABLE');
+  it('ALTER DEFINER … EVENT … DISABLE ON SLAVE, DISABLE ON REPLICA from MySQL 8.0.22, keeping the definer (golden)', () => {
+    const sql = (v: string) => dialectFor(parseVersion(v)).alterEventStatus('shop', 'tick', 'replica-disabled', 'app@%').sql;
+    expect(sql('10.11.19-MariaDB')).toBe("ALTER DEFINER = 'app'@'%' EVENT `shop`.`tick` DISABLE ON SLAVE");
+    expect(sql('8.0.21')).toBe("ALTER DEFINER = 'app'@'%' EVENT `shop`.`tick` DISABLE ON SLAVE");
+    expect(sql('8.0.22')).toBe("ALTER DEFINER = 'app'@'%' EVENT `shop`.`tick` DISABLE ON REPLICA");
+    // A user name with @ in it: the host is after the last one.
+    expect(dialectFor(parseVersion('8.4.3')).alterEventStatus('shop', 'tick', 'enable', 'ops@corp@10.0.0.%').sql).toBe(
+      "ALTER DEFINER = 'ops@corp'@'10.0.0.%' EVENT `shop`.`tick` ENABLE",
+    );
   });
 });
