@@ -107,7 +107,27 @@ export function dumpFeatures(p: Pick<ClientProgram, 'flavor' | 'version'>): { so
   return { sourceData: has(v, 'dumpSourceData'), gtid: p.flavor === 'mariadb' };
 }
 
-async function probe(path: string, command: string, fallbackFlavor?: Flavor): Promise<ClientProgram> {
+/** `--version` answers by program file (path and mtime): a plan asks for the binlog reader at every step that may need it. */
+const probed = new Map<string, Promise<ClientProgram>>();
+
+function probe(path: string, command: string, fallbackFlavor?: Flavor): Promise<ClientProgram> {
+  let mtime = 0;
+  try {
+    mtime = statSync(path).mtimeMs;
+  } catch {
+    // Gone since `which` found it: probing says so.
+  }
+  const key = `${path}\0${mtime}\0${command}\0${fallbackFlavor ?? ''}`;
+  let p = probed.get(key);
+  if (!p) {
+    p = probeNow(path, command, fallbackFlavor);
+    probed.set(key, p);
+    p.catch(() => probed.delete(key));
+  }
+  return p;
+}
+
+async function probeNow(path: string, command: string, fallbackFlavor?: Flavor): Promise<ClientProgram> {
   let stdout: string;
   try {
     ({ stdout } = await run(path, ['--version'], { timeout: 10_000, env: clientEnv() }));
