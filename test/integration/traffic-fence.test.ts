@@ -14,10 +14,10 @@ import type { Prompter } from '../../src/engine/prompter.js';
 import { breakLab } from '../../src/lab/break.js';
 import type { Lab } from '../../src/lab/lab.js';
 import type { RunEvent } from '../../src/recovery/events.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { runCli, startCli, startPty } from '../helpers/cli.js';
 import { readJournal, waitForText } from '../helpers/faults.js';
 import { dropLab, newLab } from '../helpers/lab.js';
-import { eventually, expectPairHealthy, withSessions, yesArgs } from '../helpers/pair.js';
+import { eventually, expectPairHealthy, recoverArgs, withSessions, yesArgs } from '../helpers/pair.js';
 
 let lab: Lab;
 let sock: HaproxySocket;
@@ -258,6 +258,46 @@ describe('a whole recovery behind HAProxy', () => {
     await expectPairHealthy(lab);
   });
 
+  it('online: a client loop through HAProxy the whole recovery; none reaches BS from the end of step 1 to step 11', async () => {
+    await breakLab(lab, 'stopped');
+    const clients = clientLoop();
+    try {
+      await eventually(async () => clients.seen.some((c) => c.port === lab.b.port), 20_000, 'a client reaching b through HAProxy before the run');
+      let fencedTotal = -1;
+      let atStep11 = -1;
+      const r = await recover(
+        { method: 'online' },
+        {
+          state: state(),
+          afterStep: async (id) => {
+            if (id !== 1) return;
+            clients.phase = 'fenced';
+            fencedTotal = await totalOnB();
+          },
+          answer: async (q) => {
+            if (!/Undo step 1/.test(q)) return true;
+            atStep11 = await totalOnB();
+            expect(await stateOfB()).toBe('maint');
+            clients.phase = 'after';
+            return true;
+          },
+        },
+      );
+      expect(r.exitCode, JSON.stringify(r.events.find((e) => e.event === 'stop'))).toBe(0);
+      // HAProxy's own counter for b did not move while it was fenced, and no connection that began and ended then reached b.
+      expect(fencedTotal).toBeGreaterThanOrEqual(0);
+      expect(atStep11).toBe(fencedTotal);
+      const fenced = clients.seen.filter((c) => c.began === 'fenced' && c.ended === 'fenced');
+      expect(fenced.length).toBeGreaterThan(5);
+      expect(fenced.filter((c) => c.port === lab.b.port)).toEqual([]);
+      expect(await stateOfB()).toBe('ready');
+      await eventually(async () => clients.seen.some((c) => c.began === 'after' && c.port === lab.b.port), 20_000, 'a client reaching b after step 11');
+    } finally {
+      await clients.stop();
+    }
+    await expectPairHealthy(lab);
+  });
+
   it('a No at step 11 leaves HAProxy as the stop report says; the resumed step 11 gives back exactly the state found (drain)', async () => {
     await breakLab(lab, 'stopped');
     await setServerState(sock, BACKEND(), 'b', 'drain', 5000);
@@ -292,6 +332,50 @@ describe('a whole recovery behind HAProxy', () => {
     const r = await runCli(yesArgs(lab, ['--fence', fence, '--fence-watch', '1', '--resume']), env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/set server \S+\/b state maint/);
+    expect(await stateOfB()).toBe('ready');
+    await expectPairHealthy(lab);
+  });
+});
+
+describe('Ctrl-C at the questions', () => {
+  it('before step 1, after it, and at step 11: HAProxy is as before, or as the stop report says; --resume gives back ready', async () => {
+    await breakLab(lab, 'conflict');
+    expect(await stateOfB()).toBe('ready');
+    const env = { ...lab.env(), XDG_STATE_HOME: state() };
+    const args = (extra: string[] = []) => recoverArgs(lab, ['--fence', fence, '--fence-watch', '1', ...extra]);
+    /** Run in a terminal, Yes to each question until the one matching `at`, Ctrl-C there; the screen after. */
+    async function ctrlCAt(at: RegExp, extra: string[] = []): Promise<string> {
+      const pty = startPty(args(extra), env);
+      let from = 0;
+      for (;;) {
+        const end = await pty.waitFor(/\(y\/N\)/, 60_000, from);
+        if (at.test(pty.screen().slice(from, end))) break;
+        pty.type('y\r');
+        from = await pty.waitFor(/\? Yes/, 60_000, end);
+      }
+      pty.type('\x03');
+      expect(await pty.exit).toBe(130);
+      return pty.screen();
+    }
+    // 1. At step 1's own question: nothing was changed, HAProxy still sends clients to BS.
+    const first = await ctrlCAt(/Fence BS/);
+    expect(first).toMatch(/Stopped at step 1: interrupted/);
+    expect(await stateOfB()).toBe('ready');
+    // A fresh journal for the next run: the first stopped before anything was done.
+    env.XDG_STATE_HOME = state();
+    // 2. At the copy's question (step 1 done): BS in maint, and the stop report says so.
+    const second = await ctrlCAt(/Lock GS/);
+    expect(second).toMatch(/Stopped at step \d+: interrupted/);
+    expect(second).toMatch(/HAProxy \S+\/b in (drain or )?maint/);
+    expect(await stateOfB()).toBe('maint');
+    // 3. Resumed, and interrupted again at step 11's question: still maint, as the report says.
+    const third = await ctrlCAt(/Undo step 1/, ['--resume']);
+    expect(third).toMatch(/Stopped at step 11: interrupted/);
+    expect(third).toMatch(/HAProxy \S+\/b in (drain or )?maint/);
+    expect(await stateOfB()).toBe('maint');
+    // 4. Resumed to the end: step 11 gives back the state found before the first fence (ready).
+    const r = await runCli(yesArgs(lab, ['--resume', '--fence', fence, '--fence-watch', '1']), env);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
     expect(await stateOfB()).toBe('ready');
     await expectPairHealthy(lab);
   });
