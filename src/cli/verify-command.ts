@@ -119,6 +119,9 @@ async function verify(flags: RawFlags, io: CliIo): Promise<number> {
     s.bText,
     ...(own.data.tables?.length ? ['--tables', own.data.tables.join(',')] : []),
     ...(own.data.ignoreTables?.length ? ['--ignore-tables', own.data.ignoreTables.join(',')] : []),
+    ...(own.data.chunkSize ? ['--chunk-size', String(own.data.chunkSize)] : []),
+    ...(flags.chunkTime !== undefined ? ['--chunk-time', String(s.chunkTime)] : []),
+    ...(own.data.maxLag !== undefined ? ['--max-lag', String(own.data.maxLag)] : []),
     '--resume',
   ]);
   if (json) io.out(redact(JSON.stringify({ ...r, exitCode, ...(r.outcome === 'interrupted' ? { resumeCommand } : {}) })));
@@ -141,9 +144,11 @@ export function renderVerify(r: VerifyResult, resumeCommand: string): string[] {
     const what =
       t.status === 'matched'
         ? 'matched'
-        : t.status === 'differs'
-          ? `DIFFERS${t.reason ? `: ${t.reason}` : `: ${t.differing.length} chunk(s)`}`
-          : `NOT COMPARED: ${t.reason}`;
+        : t.status === 'interrupted'
+          ? `INTERRUPTED after chunk ${t.comparedNow.at(-1) ?? 0}`
+          : t.status === 'differs'
+            ? `DIFFERS${t.reason ? `: ${t.reason}` : `: ${t.differing.length} chunk(s)`}`
+            : `NOT COMPARED: ${t.reason}`;
     out.push(`  ${t.table.padEnd(w)}${String(t.chunks).padStart(6)} chunks ${String(t.rows.A).padStart(10)} rows  ${what}`);
     for (const d of t.differing) out.push(`      ${range(t, d)}`);
   }

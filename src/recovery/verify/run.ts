@@ -58,7 +58,8 @@ export interface ChunkDifference {
 
 export interface TableVerdict {
   table: string;
-  status: 'matched' | 'differs' | 'not-compared';
+  /** interrupted: the run stopped inside this table (its chunks so far are recorded; --resume continues). */
+  status: 'matched' | 'differs' | 'not-compared' | 'interrupted';
   /** Chunks recorded for the table (this run and, with --resume, the run it continues). */
   chunks: number;
   /** The chunk numbers compared by this run. */
@@ -251,6 +252,7 @@ class Verifier {
     }
     if (!resumeFrom?.last) {
       const started = Date.now();
+      verdict.status = 'interrupted';
       // Boundaries from A (the last side), the integer key's ends from both.
       await walkChunks(
         [this.q.B, this.q.A],
@@ -272,8 +274,10 @@ class Verifier {
         },
       );
     }
+    verdict.status = 'matched';
     // B has computed every chunk once it has applied the last one's master_* (one stream, applied in order).
-    if (lastChunk) await this.awaitApplied('B', lastChunk);
+    const lastRecorded = lastChunk ?? (resumeFrom ? { db, tbl, chunk: resumeFrom.chunk } : undefined);
+    if (lastRecorded) await this.awaitApplied('B', lastRecorded);
     let differing = await this.q.B(differingChunks(db, tbl));
     const rechecks = this.o.rechecks ?? 2;
     for (const d of differing) {
@@ -345,7 +349,7 @@ class Verifier {
   }
 
   /** Wait until `side` has applied the chunk's master_* (the same token): it then holds its own checksum of the chunk too. */
-  private async awaitApplied(side: Side, row: ChunkRow): Promise<void> {
+  private async awaitApplied(side: Side, row: Pick<ChunkRow, 'db' | 'tbl' | 'chunk'>): Promise<void> {
     const want = String((await this.s[other(side)].query(readToken(row)))[0]?.token ?? '');
     const deadline = Date.now() + (this.o.applyTimeoutMs ?? DEFAULT_APPLY_TIMEOUT_MS);
     let pause = 20;
