@@ -21,7 +21,8 @@ How: pt-table-checksum's method (https://docs.percona.com/percona-toolkit/pt-tab
 cut into primary-key chunks sized to --chunk-time. For each chunk, A runs, in a session with binlog_format STATEMENT,
   REPLACE INTO ${CHECKSUM_TABLE} (…, this_cnt, this_crc) SELECT …, COUNT(*), SUM(CRC32(<row>)) FROM <table> WHERE <range>
 which replicates as a statement, so B computes its own checksum of the same range at the same point of the
-replication stream, without any lock; then A records its own result in master_cnt/master_crc with an UPDATE (also
+replication stream, with no table lock and replication left running (the statement holds shared row locks on its one
+chunk while it runs, about --chunk-time; writers wait at most that, and verify's own wait is 1 s); then A records its own result in master_cnt/master_crc with an UPDATE (also
 replicated). Once B has applied it, the chunks where B's this_* and master_* differ are the differences. A chunk that
 differs is checked again from B and from A (writes in flight on one side settle), and reported only if it still differs.
 Rows inserted past a table's largest integer key while verify runs are left to the next run.

@@ -35,6 +35,10 @@ export const CHECKSUM_DDL: Statement[] = [
 ];
 
 /**
+ * Locks: with statement-based logging, "INSERT INTO T SELECT ... FROM S ... InnoDB sets shared next-key locks on rows
+ * from S" (REPLACE … SELECT the same), https://dev.mysql.com/doc/refman/8.0/en/innodb-locks-set.html: one chunk's rows,
+ * for as long as its statement runs (sized to --chunk-time). No table lock, no FLUSH, replication keeps running.
+ *
  * The session that computes checksums. STATEMENT: the REPLACE … SELECT replicates as the statement, so the other side
  * computes its own checksum of the same range at the same point of the stream. REPEATABLE READ: InnoDB refuses
  * statement logging under READ COMMITTED ("InnoDB is limited to row-logging when transaction isolation level is READ
