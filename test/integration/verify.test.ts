@@ -31,8 +31,11 @@ async function caughtUp(): Promise<void> {
   });
 }
 
-/** A background writer: one INSERT at a time into shop.orders on one server, about `perSecond` a second. */
-function writer(which: 'a' | 'b', perSecond: number) {
+/**
+ * A background writer on one server, one statement at a time, about `perSecond` a second: INSERTs into shop.orders, or
+ * (`updates`) UPDATEs of existing shop.items rows, which put rows in flight inside chunks already cut.
+ */
+function writer(which: 'a' | 'b', perSecond: number, updates = false) {
   let stop = false;
   let written = 0;
   const done = (async () => {
@@ -40,7 +43,11 @@ function writer(which: 'a' | 'b', perSecond: number) {
     try {
       while (!stop) {
         const began = Date.now();
-        await s.query(`INSERT INTO shop.orders (customer_id, amount, note) VALUES (${1 + (written % 40)}, ${written % 997}.25, 'writer ${which} ${written}')`);
+        await s.query(
+          updates
+            ? `UPDATE shop.items SET price = price + 1 WHERE id = ${1 + Math.floor(Math.random() * ITEMS)}`
+            : `INSERT INTO shop.orders (customer_id, amount, note) VALUES (${1 + (written % 40)}, ${written % 997}.25, 'writer ${which} ${written}')`,
+        );
         written++;
         const wait = 1000 / perSecond - (Date.now() - began);
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -112,7 +119,9 @@ describe('mmrecover verify', () => {
   });
 
   it('a healthy pair with a writer on each side: exit 0, no chunk different, three runs', async () => {
-    const writers = [writer('a', 200), writer('b', 200)];
+    // Inserts on both sides; updates of shop.items on B only (a chunk checked from A while one is in flight differs
+    // for a moment, and matches when checked again from B).
+    const writers = [writer('a', 200), writer('b', 200), writer('b', 100, true)];
     try {
       for (let run = 0; run < 3; run++) {
         const { code, r, stderr } = await verify(['--chunk-size', '2000']);
@@ -126,7 +135,7 @@ describe('mmrecover verify', () => {
       }
     } finally {
       const n = await Promise.all(writers.map((w) => w.stop()));
-      console.log(`writers: ${n[0]} rows on A, ${n[1]} on B`);
+      console.log(`writers: ${n[0]} rows inserted on A, ${n[1]} on B, ${n[2]} updated on B`);
     }
     await caughtUp();
   }, 60_000);
