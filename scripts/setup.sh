@@ -44,6 +44,18 @@ if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
     exit 1
   fi
 fi
+# `mmrecover verify`'s test compares its verdict with Percona's pt-table-checksum (Debian's percona-toolkit: Perl
+# scripts, no service).
+if ! command -v pt-table-checksum >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing percona-toolkit (pt-table-checksum, for verify's test)…" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends percona-toolkit >/dev/null
+  else
+    echo "setup: percona-toolkit is not installed. Run: sudo apt-get install -y --no-install-recommends percona-toolkit" >&2
+    exit 1
+  fi
+fi
 # The Debian package may start a system server; the lab never uses it, and tests must not depend on it.
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 npm run --silent build

@@ -1,4 +1,4 @@
-// Every option of `recover`, `status` and `check`, described once. From this one table come: the commander options of
+// Every option of `recover`, `status`, `check` and `verify`, described once. From this one table come: the commander options of
 // each command (src/cli/options.ts), the zod schemas of flags, environment and the JSON config file, the defaults,
 // the line that resumes a stopped recovery, and the recover line `status` recommends. A new option is one entry here.
 import { z } from 'zod';
@@ -9,7 +9,7 @@ import { shellLine } from './shell-quote.js';
 /** check's default lag thresholds in seconds (WARNING, CRITICAL). */
 export const DEFAULT_THRESHOLDS = { warning: 60, critical: 300 } as const;
 
-export const COMMANDS = ['recover', 'status', 'check'] as const;
+export const COMMANDS = ['recover', 'status', 'check', 'verify'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export { tlsModes, type TlsMode };
@@ -138,7 +138,7 @@ const PHYSICAL_OPTIONS = [
     resume: true,
   },
 ] as const satisfies readonly OptionSpec[];
-const PAIR = ['status', 'check'] as const;
+const PAIR = ['status', 'check', 'verify'] as const;
 const tlsFile = (s: Settings, f: 'ca' | 'cert' | 'key') => s.tls?.[f];
 
 export const OPTIONS = [
@@ -526,7 +526,7 @@ export const OPTIONS = [
     help: 'what each statement comparing the data aims to take: tables are read by primary key in chunks sized to this (pt-table-checksum\u2019s --chunk-time), never whole',
     kind: { type: 'fraction', min: 0.01, max: 60 },
     default: 0.5,
-    commands: ['recover', 'status'],
+    commands: ['recover', 'status', 'verify'],
     file: true,
     resume: true,
   },

@@ -333,7 +333,7 @@ export function sqlValue(v: unknown): string {
   return literal(String(v));
 }
 
-const sameShape = (x: TableShape, y: TableShape) => JSON.stringify(x) === JSON.stringify(y);
+export const sameShape = (x: TableShape, y: TableShape) => JSON.stringify(x) === JSON.stringify(y);
 
 /** Canonical text of a key, to match rows of the two sides. */
 const keyText = (k: Key) => JSON.stringify(k.map((v) => (Buffer.isBuffer(v) ? `x'${v.toString('hex')}'` : v)));
@@ -407,7 +407,7 @@ async function countRows(q: Query, table: string, o: DataCompareOptions): Promis
 }
 
 /** Lexicographic "key > v" (strict) or "key <= v" over the key's columns. */
-function keyBound(key: Column[], v: Key, op: '>' | '<='): string {
+export function keyBound(key: Column[], v: Key, op: '>' | '<='): string {
   const lit = (i: number) => writeValue(key[i], v[i]);
   // The stored column (an index range), against the value written back from what was read.
   const col = (i: number) => ident(key[i].name);
@@ -428,13 +428,13 @@ function keyBound(key: Column[], v: Key, op: '>' | '<='): string {
 const LARGE = new Set(['mediumblob', 'longblob', 'mediumtext', 'longtext', 'json']);
 
 /** The row as one binary string: CONCAT_WS skips NULLs, so the NULL flags of every column go in too. */
-function rowText(shape: TableShape): string {
+export function rowText(shape: TableShape): string {
   const cols = shape.columns.filter((c) => !c.generated);
   const value = (c: Column) => (LARGE.has(c.type) ? `MD5(${readExpr(c)})` : `CAST(${readExpr(c)} AS BINARY)`);
   return `CONCAT_WS('#', ${cols.map(value).join(', ')}, CONCAT(${cols.map((c) => `ISNULL(${ident(c.name)})`).join(', ')}))`;
 }
 
-const keyColumns = (shape: TableShape) => {
+export const keyColumns = (shape: TableShape) => {
   const byName = new Map(shape.columns.map((c) => [c.name, c]));
   return shape.key.map((k) => byName.get(k)!);
 };
@@ -446,7 +446,7 @@ const keyColumns = (shape: TableShape) => {
  * missed whenever the chunk sizes put them together. An integer sum does not cancel so. (MD5 per row would, too, at 3×
  * the cost of the read.) The sum is a DECIMAL, exact.
  */
-const chunkHash = (row: string) => `COUNT(*) AS n, SUM(CRC32(${row})) AS h`;
+export const chunkHash = (row: string) => `COUNT(*) AS n, SUM(CRC32(${row})) AS h`;
 
 /** The next chunk's size from the last one's time: toward the aim, at most 4 times larger at once (pt-table-checksum adjusts the same way). */
 function nextSize(size: number, ms: number, aim: number, max: number): number {
@@ -454,59 +454,83 @@ function nextSize(size: number, ms: number, aim: number, max: number): number {
   return Math.max(1, Math.min(max, size * 4, scaled));
 }
 
+/** One chunk as walkChunks hands it over: its WHERE, its ends (null: open), and whether it is the table's last. */
+export interface ChunkVisit {
+  where: string;
+  /** The key values the chunk starts at (inclusive) and ends at (inclusive); null where the range is open. */
+  lower: Key | null;
+  upper: Key | null;
+  last: boolean;
+  /** A single integer key: the range's ends for splitting it further by value (see ChunkRange). */
+  bounds: Pick<ChunkRange, 'from' | 'to' | 'open'>;
+}
+
+export interface WalkChunksOptions {
+  chunkTimeMs?: number;
+  signal?: AbortSignal;
+  /**
+   * A single integer key: the last chunk ends at the largest key seen on any side at the start instead of being open,
+   * so rows inserted past it while the walk runs (an auto-increment writer) are outside the walk (verify on live servers).
+   */
+  closedEnd?: boolean;
+  /** Continue past this key (the upper end of the last chunk already walked): the first chunk starts after it. */
+  after?: Key;
+  /** Every chunk this many rows (key values, for a single integer key), never resized: pt-table-checksum's --chunk-size. */
+  chunkRows?: number;
+}
+
 /**
- * Walk a table by primary key in chunks sized by time, on every side given at once (the same range each time), and
- * compare each chunk's count and sum of row CRC32s (chunkHash). A single integer key is chunked by value (BETWEEN, no boundary
- * to look up); any other key by boundaries read on the last side (its n-th key past the last chunk), the last range open
- * so that rows past that side's last key count too. The first and last chunks are open-ended, so rows written past the
- * ends seen at the start are still counted.
+ * Walk a table by primary key in chunks sized by time, every side given at once (the same range each time), each
+ * chunk handed to `visit`, which returns how long its statement took (the next chunk is sized from it). A single
+ * integer key is chunked by value (BETWEEN, no boundary to look up); any other key by boundaries read on the last side
+ * (its n-th key past the last chunk), the last range open so that rows past that side's last key count too. The first
+ * and last chunks are open-ended (unless closedEnd), so rows written past the ends seen at the start are still counted.
  */
-async function walkTable(sides: Query[], table: string, shape: TableShape, o: DataCompareOptions, at: WalkPosition): Promise<TableWalk> {
+export async function walkChunks(
+  sides: Query[],
+  table: string,
+  shape: TableShape,
+  o: WalkChunksOptions,
+  visit: (c: ChunkVisit) => Promise<number>,
+): Promise<void> {
   const aim = o.chunkTimeMs ?? CHUNK_TIME_MS;
   const key = keyColumns(shape);
   const t = quoteTable(table);
-  const hash = chunkHash(rowText(shape));
-  const walk: TableWalk = { rows: [0, 0], chunks: 0, differing: [] };
-  const startedAt = Date.now();
-  const chunk = async (range: string, bounds: Pick<ChunkRange, 'from' | 'to' | 'open'> = {}) => {
-    if (o.signal?.aborted) throw new Error('interrupted');
-    const began = Date.now();
-    const res = await Promise.all(sides.map((q) => q(stmt(`SELECT ${hash} FROM ${t} FORCE INDEX (PRIMARY) WHERE ${range}`))));
-    const ms = Date.now() - began;
-    const counts = res.map((r) => Number(r[0]?.n ?? 0));
-    walk.chunks++;
-    walk.rows = [counts[0], counts[counts.length - 1]].map((n, i) => walk.rows[i] + n) as [number, number];
-    if (sides.length === 2 && (counts[0] !== counts[1] || String(res[0][0]?.h ?? 0) !== String(res[1][0]?.h ?? 0)))
-      walk.differing.push({ where: range, rows: [counts[0], counts[1]], ...bounds });
-    reportWalk(o, table, at, walk.rows[sides.length - 1], Date.now() - startedAt);
-    return ms;
-  };
-
   if (key.length === 1 && INTEGER_TYPES.has(key[0].type)) {
     const k = ident(key[0].name);
     const ends = await Promise.all(sides.map((q) => q(stmt(`SELECT MIN(${k}) AS lo, MAX(${k}) AS hi FROM ${t}`))));
     const seen = ends.map((r) => r[0]).filter((r) => r && r.lo !== null && r.lo !== undefined);
+    const resumeFrom = o.after !== undefined ? BigInt(String(o.after[0])) + 1n : undefined;
     if (seen.length === 0) {
-      await chunk('1 = 1');
-      return walk;
+      const where = resumeFrom === undefined ? '1 = 1' : `${k} >= ${resumeFrom}`;
+      await visit({ where, lower: resumeFrom === undefined ? null : [String(resumeFrom)], upper: null, last: true, bounds: {} });
+      return;
     }
     const lo = seen.map((r) => BigInt(String(r!.lo))).reduce((x, y) => (y < x ? y : x));
     const hi = seen.map((r) => BigInt(String(r!.hi))).reduce((x, y) => (y > x ? y : x));
-    let width = 1000n;
-    for (let from = lo; ;) {
+    let width = BigInt(o.chunkRows ?? 1000);
+    for (let from = resumeFrom ?? lo; ;) {
       const to = from + width - 1n;
       const last = to >= hi;
-      const range = [from === lo ? '' : `${k} >= ${from}`, last ? '' : `${k} <= ${to}`].filter(Boolean).join(' AND ') || '1 = 1';
-      const ms = await chunk(range, { from, to: last ? hi : to, open: [from === lo, last] });
-      if (last) return walk;
+      const openLow = resumeFrom === undefined && from === lo;
+      const openHigh = last && !o.closedEnd;
+      const where = [openLow ? '' : `${k} >= ${from}`, openHigh ? '' : `${k} <= ${last ? hi : to}`].filter(Boolean).join(' AND ') || '1 = 1';
+      const ms = await visit({
+        where,
+        lower: openLow ? null : [String(from)],
+        upper: openHigh ? null : [String(last ? hi : to)],
+        last,
+        bounds: { from, to: last ? hi : to, open: [openLow, openHigh] },
+      });
+      if (last) return;
       from = to + 1n;
-      width = BigInt(nextSize(Number(width), ms, aim, 2 ** 52));
+      if (!o.chunkRows) width = BigInt(nextSize(Number(width), ms, aim, 2 ** 52));
     }
   }
   const keySelect = key.map((c, i) => `${readExpr(c)} AS k${i}`).join(', ');
   const keyOrder = key.map((c) => ident(c.name)).join(', ');
-  let rows = 1000;
-  let lower: Key | undefined;
+  let rows = o.chunkRows ?? 1000;
+  let lower: Key | undefined = o.after;
   for (;;) {
     const after = lower ? keyBound(key, lower, '>') : '';
     const next = stmt(`SELECT ${keySelect} FROM ${t}${after ? ` WHERE ${after}` : ''} ORDER BY ${keyOrder} LIMIT 1 OFFSET ${rows - 1}`);
@@ -518,11 +542,33 @@ async function walkTable(sides: Query[], table: string, shape: TableShape, o: Da
         .filter(Boolean)
         .map((x) => `(${x})`)
         .join(' AND ') || '1 = 1';
-    const ms = (await chunk(range)) + (Date.now() - began);
-    if (!upper) return walk;
+    const ms = (await visit({ where: range, lower: lower ?? null, upper: upper ?? null, last: !upper, bounds: {} })) + (Date.now() - began);
+    if (!upper) return;
     lower = upper;
-    rows = nextSize(rows, ms, aim, 10_000_000);
+    if (!o.chunkRows) rows = nextSize(rows, ms, aim, 10_000_000);
   }
+}
+
+/** walkChunks comparing each chunk's count and sum of row CRC32s (chunkHash) on every side. */
+async function walkTable(sides: Query[], table: string, shape: TableShape, o: DataCompareOptions, at: WalkPosition): Promise<TableWalk> {
+  const t = quoteTable(table);
+  const hash = chunkHash(rowText(shape));
+  const walk: TableWalk = { rows: [0, 0], chunks: 0, differing: [] };
+  const startedAt = Date.now();
+  await walkChunks(sides, table, shape, o, async (c) => {
+    if (o.signal?.aborted) throw new Error('interrupted');
+    const began = Date.now();
+    const res = await Promise.all(sides.map((q) => q(stmt(`SELECT ${hash} FROM ${t} FORCE INDEX (PRIMARY) WHERE ${c.where}`))));
+    const ms = Date.now() - began;
+    const counts = res.map((r) => Number(r[0]?.n ?? 0));
+    walk.chunks++;
+    walk.rows = [counts[0], counts[counts.length - 1]].map((n, i) => walk.rows[i] + n) as [number, number];
+    if (sides.length === 2 && (counts[0] !== counts[1] || String(res[0][0]?.h ?? 0) !== String(res[1][0]?.h ?? 0)))
+      walk.differing.push({ where: c.where, rows: [counts[0], counts[1]], ...c.bounds });
+    reportWalk(o, table, at, walk.rows[sides.length - 1], Date.now() - startedAt);
+    return ms;
+  });
+  return walk;
 }
 
 /** "shop.orders (3/12): 1.2M of ~4M rows compared, chunk by chunk, ETA 40s" */
