@@ -202,6 +202,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     fenceWatch: v.fenceWatch ?? (v.fence?.length || v.fenceCommand ? DEFAULT_FENCE_WATCH : undefined),
     compareTimeout: v.compareTimeout,
     chunkTime: v.chunkTime,
+    verifyTime: v.verifyTime,
     connectTimeout: v.connectTimeout,
     verify: v.verify,
     marker: v.marker,

@@ -520,6 +520,17 @@ export const OPTIONS = [
     resume: true,
   },
   {
+    key: 'verifyTime',
+    flag: '--verify-time',
+    value: 'seconds',
+    help: 'longest time the proof (step 10) compares the data chunk by chunk; past it the recovery completes, says how much was verified and which tables are left for `mmrecover verify`',
+    kind: { type: 'seconds', max: 604_800 },
+    default: 600,
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
     key: 'chunkTime',
     flag: '--chunk-time',
     value: 'seconds',

@@ -66,6 +66,8 @@ export interface Settings {
   compareTimeout: number;
   /** Seconds each comparing statement aims to take (chunks of a table by primary key). */
   chunkTime: number;
+  /** Longest time the proof compares the data; the tables left are named for `mmrecover verify`. */
+  verifyTime: number;
   connectTimeout: number;
   /** --assume mysql-8.4.3: rehearse offline for that flavor and version (dry run only; nothing is reached). */
   assume?: string;

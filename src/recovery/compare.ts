@@ -72,6 +72,10 @@ export interface TableComparison {
   mismatched: string[];
   onlyOnFirst: string[];
   onlyOnSecond: string[];
+  /** Not compared (or not to the end) by the deadline (--verify-time): never counted as matching. */
+  unverified: string[];
+  rowsRead: number;
+  rowsEstimated: number;
 }
 
 /**
@@ -81,13 +85,21 @@ export interface TableComparison {
 export async function compareTables(
   first: Query,
   second: Query,
-  o: Pick<DataCompareOptions, 'signal' | 'progress' | 'chunkTimeMs'> = {},
+  o: Pick<DataCompareOptions, 'signal' | 'progress' | 'chunkTimeMs' | 'deadline'> = {},
 ): Promise<TableComparison> {
   const d = await differingTables(first, second, o);
   const onlyOnFirst = d.differing.filter((x) => x.rows[1] === null).map((x) => x.table);
   const onlyOnSecond = d.differing.filter((x) => x.rows[0] === null).map((x) => x.table);
   const unread = d.notCompared.map((n) => `${n.table} (not compared: ${n.error})`);
-  return { compared: d.compared, mismatched: [...d.differing.map((x) => x.table), ...unread].sort(), onlyOnFirst, onlyOnSecond };
+  return {
+    compared: d.compared,
+    mismatched: [...d.differing.map((x) => x.table), ...unread].sort(),
+    onlyOnFirst,
+    onlyOnSecond,
+    unverified: d.unverified,
+    rowsRead: d.rowsRead,
+    rowsEstimated: d.rowsEstimated,
+  };
 }
 
 export function tablesOnBoth(a: string[], b: string[]): string[] {
@@ -155,6 +167,8 @@ export interface DataCompareOptions {
   progress?: (text: string) => void;
   /** Aim of each chunk's statement, on the slower side (pt-table-checksum's --chunk-time); default CHUNK_TIME_MS. */
   chunkTimeMs?: number;
+  /** Stop comparing at this time (epoch ms, --verify-time): the tables not compared by then are listed as not verified. */
+  deadline?: number;
 }
 
 export interface DataComparison {
@@ -170,6 +184,11 @@ export interface DataComparison {
   counts: Map<string, [number | null, number | null]>;
   /** Tables read whole in one statement (no primary key, or the two sides' columns differ): named, not hidden. */
   readWhole: string[];
+  /** With a deadline: the tables on both sides not compared (or not to the end) when it came. */
+  unverified: string[];
+  /** Rows read on the second side, and information_schema's estimate of all the compared tables' rows (for "x % verified"). */
+  rowsRead: number;
+  rowsEstimated: number;
 }
 
 /**
@@ -186,15 +205,31 @@ export async function differingTables(first: Query, second: Query, o: DataCompar
   const [fa, fb] = keep ? [a.filter((t) => keep.has(t)), b.filter((t) => keep.has(t))] : [a, b];
   const both = tablesOnBoth(fa, fb);
   const [setA, setB] = [new Set(fa), new Set(fb)];
-  const out: DataComparison = { compared: both.length, differing: [], notCompared: [], seconds: 0, counts: new Map(), readWhole: [] };
+  const out: DataComparison = {
+    compared: both.length,
+    differing: [],
+    notCompared: [],
+    seconds: 0,
+    counts: new Map(),
+    readWhole: [],
+    unverified: [],
+    rowsRead: 0,
+    rowsEstimated: 0,
+  };
   const estimates = await rowEstimates(second);
   const walks = new Map<string, { shape: TableShape; walk: TableWalk }>();
   let done = 0;
   for (const table of both) {
     done++;
+    out.rowsEstimated += estimates.get(table) ?? 0;
+    if (o.deadline !== undefined && Date.now() > o.deadline) {
+      out.unverified.push(table);
+      continue;
+    }
     try {
       const r = await compareTable(first, second, table, o, { index: done, of: both.length, estimate: estimates.get(table) });
       out.counts.set(table, r.rows);
+      out.rowsRead += r.rows[1] ?? 0;
       if (r.kind === 'whole') out.readWhole.push(table);
       if (r.kind === 'unread') out.notCompared.push({ table, error: r.error });
       else if (r.differs) {
@@ -203,9 +238,11 @@ export async function differingTables(first: Query, second: Query, o: DataCompar
       }
     } catch (err) {
       if (o.signal?.aborted) throw err;
-      out.notCompared.push({ table, error: unreadable(err) });
+      if (err instanceof OutOfTime) out.unverified.push(table);
+      else out.notCompared.push({ table, error: unreadable(err) });
     }
   }
+  out.compared -= out.unverified.length;
   // A table on one side only: its rows counted chunk by chunk too (no statement reads it whole when it has a key).
   for (const table of [...fa.filter((t) => !setB.has(t)), ...fb.filter((t) => !setA.has(t))].sort()) {
     try {
@@ -557,6 +594,7 @@ async function walkTable(sides: Query[], table: string, shape: TableShape, o: Da
   const startedAt = Date.now();
   await walkChunks(sides, table, shape, o, async (c) => {
     if (o.signal?.aborted) throw new Error('interrupted');
+    if (o.deadline !== undefined && Date.now() > o.deadline) throw new OutOfTime();
     const began = Date.now();
     const res = await Promise.all(sides.map((q) => q(stmt(`SELECT ${hash} FROM ${t} FORCE INDEX (PRIMARY) WHERE ${c.where}`))));
     const ms = Date.now() - began;

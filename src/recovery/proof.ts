@@ -106,10 +106,16 @@ const q =
   (s) =>
     io.read(role, s);
 
-function recordComparison(state: RecoveryState, cmp: TableComparison): void {
+function recordComparison(ctx: RecoveryContext, state: RecoveryState, cmp: TableComparison): void {
   const v = verification(state);
+  const { good, bad } = ctx.settings;
+  if (cmp.unverified.length)
+    v.verifyCommand = `mmrecover verify --a ${good.host}:${good.port} --b ${bad.host}:${bad.port} --tables ${cmp.unverified.join(',')}`;
   v.tablesCompared = cmp.compared;
   v.mismatched = cmp.mismatched;
+  v.unverified = cmp.unverified;
+  v.rowsRead = cmp.rowsRead;
+  v.rowsEstimated = cmp.rowsEstimated;
 }
 
 /**
@@ -150,7 +156,7 @@ function compareAtSnapshot(ctx: RecoveryContext): Action[] {
           v.mismatched = ['(BS did not reach the snapshot position: not compared)'];
           return;
         }
-        recordComparison(io.state, await compareTables(q(io, 'GS'), q(io, 'BS'), chunked(ctx, io)));
+        recordComparison(ctx, io.state, await compareTables(q(io, 'GS'), q(io, 'BS'), chunked(ctx, io)));
         // The chunks read current rows only: the history of a system-versioned table is compared on its own.
         verification(io.state).mismatched.push(...(await compareHistory(q(io, 'GS'), q(io, 'BS'))));
       },
@@ -160,8 +166,16 @@ function compareAtSnapshot(ctx: RecoveryContext): Action[] {
   ];
 }
 
-/** The comparison's bounds for the proof: --chunk-time, and the wait's own abort and progress line. */
-const chunked = (ctx: RecoveryContext, io: ProbeIo) => ({ signal: io.signal, progress: io.progress, chunkTimeMs: ctx.settings.chunkTime * 1000 });
+/**
+ * The comparison's bounds for the proof: --chunk-time, --verify-time (past it the recovery completes and names the
+ * tables left for `mmrecover verify`), and the wait's own abort and progress line.
+ */
+const chunked = (ctx: RecoveryContext, io: ProbeIo) => ({
+  signal: io.signal,
+  progress: io.progress,
+  chunkTimeMs: ctx.settings.chunkTime * 1000,
+  deadline: Date.now() + ctx.settings.verifyTime * 1000,
+});
 
 /** Wait until BS's SQL thread stopped exactly at `at` (START … UNTIL); false on an error, a timeout or an abort. */
 async function bsAt(ctx: RecoveryContext, io: ProbeIo, at: Coordinates): Promise<boolean> {
@@ -189,7 +203,7 @@ function compareWhenCaughtUp(ctx: RecoveryContext): WaitAction {
         if (cmp.mismatched.length === 0) break;
         await sleep(1000, io.signal);
       }
-      if (cmp) recordComparison(io.state, cmp);
+      if (cmp) recordComparison(ctx, io.state, cmp);
     },
   };
 }

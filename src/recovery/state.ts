@@ -11,9 +11,23 @@ export interface Verification {
   markerBsToGs?: boolean;
   tablesCompared: number;
   mismatched: string[];
+  /** Tables not compared within --verify-time (the rest of the data is for `mmrecover verify`), and how much was read. */
+  unverified?: string[];
+  rowsRead?: number;
+  rowsEstimated?: number;
+  /** With unverified tables: the command that compares them on the live pair. */
+  verifyCommand?: string;
   verified: boolean;
   /** A ring: each marker's journey, "U→BS" etc.: whether it arrived. */
   ringMarkers?: Record<string, boolean>;
+}
+
+/** "2 tables not compared within --verify-time (about 31 % of rows read): a.b, c.d" (empty when all were). */
+export function unverifiedText(v: Verification): string {
+  const left = v.unverified ?? [];
+  if (!left.length) return '';
+  const share = v.rowsEstimated ? `about ${Math.min(99, Math.floor((100 * (v.rowsRead ?? 0)) / v.rowsEstimated))} % of rows read` : 'rows read unknown';
+  return `${left.length} table(s) not compared within --verify-time (${share}): ${left.join(', ')}`;
 }
 
 export interface RecoveryState {

@@ -3,7 +3,7 @@
 // coordinates, the proof, what only BS held and where it was kept, and the spans for the timeline. Pure: the CLI
 // reads the journal and writes the files; the renderers (render.ts, timeline.ts) turn this value into text.
 import { describeBsOnly } from '../recovery/bs-only.js';
-import type { Coordinates, Verification } from '../recovery/state.js';
+import { unverifiedText, type Coordinates, type Verification } from '../recovery/state.js';
 import type { Invocation, JournalData, JournalStep } from '../engine/journal.js';
 import { STEPS } from '../recovery/procedure.js';
 
@@ -101,7 +101,7 @@ export function buildReport(d: JournalData, opts: { journal?: string } = {}): Re
   const stepTen = steps.find((s) => s.id === 10);
   const verificationText = v
     ? v.verified
-      ? `verified: both directions carry data${v.markerGsToBs !== undefined ? ' (marker rows crossed both ways)' : ''} and ${v.tablesCompared} tables match`
+      ? `verified${unverifiedText(v) ? ' in part' : ''}: both directions carry data${v.markerGsToBs !== undefined ? ' (marker rows crossed both ways)' : ''} and ${v.tablesCompared} tables match${unverifiedText(v) ? `; ${unverifiedText(v)}; continue with: ${v.verifyCommand ?? 'mmrecover verify'}` : ''}`
       : `NOT verified: caught up ${v.caughtUp ? 'yes' : 'no'}; ${v.mismatched.length} of ${v.tablesCompared} tables differ${v.mismatched.length ? `: ${v.mismatched.join(', ')}` : ''}`
     : stepTen?.status === 'done'
       ? 'not made (--no-verify)'

@@ -6,7 +6,7 @@ import type { ChalkInstance } from 'chalk';
 import { formatBytes, formatDuration } from '../../base/format.js';
 import { redact } from '../../base/redact.js';
 import type { PlanLine } from '../../recovery/actions.js';
-import type { Coordinates } from '../../recovery/state.js';
+import { unverifiedText, type Coordinates } from '../../recovery/state.js';
 import type { RunEvent } from '../../recovery/events.js';
 import type { Verdict } from '../../recovery/preflight.js';
 import { makeChalk } from './colors.js';
@@ -247,8 +247,10 @@ class HumanRenderer implements Renderer {
           : v.markerGsToBs !== undefined
             ? `, marker GS→BS ${v.markerGsToBs ? 'arrived' : 'MISSING'}, BS→GS ${v.markerBsToGs ? 'arrived' : 'MISSING'}`
             : '';
-        const line = `caught up: ${v.caughtUp ? 'yes' : 'NO'}${markers}, ${v.tablesCompared} tables compared, ${v.mismatched.length} differ${v.mismatched.length ? `: ${v.mismatched.join(', ')}` : ''}`;
+        const left = unverifiedText(v);
+        const line = `caught up: ${v.caughtUp ? 'yes' : 'NO'}${markers}, ${v.tablesCompared} tables compared, ${v.mismatched.length} differ${v.mismatched.length ? `: ${v.mismatched.join(', ')}` : ''}${left ? `; ${left}` : ''}`;
         const what = v.ringMarkers ? 'Ring' : 'Pair';
+        if (v.verified && left) return this.write(`${c.yellow('✔')} ${what} verified in part: ${line}`);
         return this.write(v.verified ? `${c.green('✔')} ${what} verified: ${line}` : `${c.red('✖')} ${what} NOT verified: ${line}`);
       }
       case 'step_end':
@@ -276,7 +278,13 @@ class HumanRenderer implements Renderer {
           this.write(`  Kept BS’s rows that GS lacked (${k.rows.inserts}) or held otherwise (${k.rows.replaces}), to replay on the pair: ${k.rows.file}`);
         if (k?.skipped) this.write(c.yellow('  What only BS held was not kept (--no-backup).'));
         const v = e.verification;
-        if (v)
+        if (v?.verified && unverifiedText(v))
+          this.write(
+            c.yellow(
+              `  VERIFIED IN PART: both directions carry data and ${v.tablesCompared} tables match; ${unverifiedText(v)}. Continue with: ${v.verifyCommand ?? 'mmrecover verify'}`,
+            ),
+          );
+        else if (v)
           this.write(
             v.verified
               ? c.green(
