@@ -23,7 +23,14 @@ export const THRESHOLDS = {
   // information_schema.COLUMN_STATISTICS, which MySQL 8's mysqldump reads unless --column-statistics=0.
   columnStatisticsTable: { mysql: '8.0.0', mariadb: null },
   // SUPER no longer implies READ ONLY ADMIN (MDEV-29596): an admin needs READ ONLY ADMIN to write on a read_only server.
-  readOnlyAdminSplit: { mysql: null, mariadb: '11.0.0' },
+  // The 10.11.1 changelog carries the commit (https://mariadb.com/kb/en/mariadb-10-11-1-changelog/: "MDEV-29596
+  // Separate SUPER and READ ONLY ADMIN privileges"), and on 10.11.19 an account with SUPER alone is refused by
+  // read_only (ER 1290) while one with READ_ONLY ADMIN writes (checked live, issue 25): the GRANT page's "11.0.1" is
+  // the 11.x line's entry, not the first release. The rule read-only-admin says the same.
+  readOnlyAdminSplit: { mysql: null, mariadb: '10.11.1' },
+  // SET STATEMENT var=value FOR <statement>: a session variable for one statement only
+  // (https://mariadb.com/kb/en/set-statement/, "MariaDB starting with 10.1.2"); MySQL has no such form for SET.
+  setStatement: { mysql: null, mariadb: '10.1.2' },
   // A replica verifies its source's certificate unless told otherwise (MASTER_SSL_VERIFY_SERVER_CERT defaults to 1).
   channelVerifiesCertByDefault: { mysql: null, mariadb: '11.4.0' },
   // ALTER EVENT … DISABLE ON REPLICA (DISABLE ON SLAVE deprecated): https://dev.mysql.com/doc/refman/8.0/en/alter-event.html
@@ -200,8 +207,25 @@ export interface Dialect {
   resetBinlogs(): Statement;
   changeSource(o: ChangeSourceOptions): Statement;
   replicaColumns: ReplicaColumns;
-  /** Global variables that fence client writes, in the order they must be switched on. */
+  /**
+   * Global variables that fence client writes, in the order they must be switched on: MySQL's offline_mode first (it
+   * cuts the clients without CONNECTION_ADMIN and waits for no lock), then read_only and super_read_only.
+   */
   fenceVariables: string[];
+  /**
+   * SET GLOBAL <variable> = ON. read_only and super_read_only take the global read lock and wait for other sessions'
+   * table locks (and, on MySQL, their open transactions) while new writes queue behind them: where the server bounds
+   * one statement (MariaDB's SET STATEMENT), the wait is bounded to `lockWaitSeconds` in the statement itself;
+   * elsewhere by `sessionLockWait` around it.
+   */
+  fenceOn(variable: string, lockWaitSeconds: number): Statement;
+  /** Whether switching `variable` on waits for other sessions' locks (the global read lock). */
+  fenceWaitsForLocks(variable: string): boolean;
+  /**
+   * Where the server cannot bound one statement (MySQL): the session's lock_wait_timeout set before the fence and put
+   * back to the global value after it (SET SESSION … = DEFAULT). Undefined where fenceOn bounds itself.
+   */
+  sessionLockWait(seconds: number): { set: Statement; reset: Statement } | undefined;
   /** MariaDB GTID: set the position this server resumes replication from. */
   setGtidSlavePos(gtidPos: string): Statement;
   /** Stop applying (the IO thread keeps receiving). */
@@ -228,9 +252,14 @@ export function dialectFor(v: ServerVersion, q: Quoting = DEFAULT_QUOTING): Dial
       : has(v, 'replicaColumns')
         ? REPLICA_COLUMNS
         : LEGACY_COLUMNS;
-  const fence = ['read_only'];
-  if (has(v, 'superReadOnly')) fence.push('super_read_only');
+  const fence: string[] = [];
+  // offline_mode first: it disconnects the clients that lack CONNECTION_ADMIN (releasing their locks) before
+  // read_only waits on them (https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_offline_mode).
   if (has(v, 'offlineMode')) fence.push('offline_mode');
+  fence.push('read_only');
+  if (has(v, 'superReadOnly')) fence.push('super_read_only');
+  const waitsForLocks = (variable: string) => variable === 'read_only' || variable === 'super_read_only';
+  const boundsOneStatement = has(v, 'setStatement');
 
   return {
     version: v,
@@ -247,6 +276,18 @@ export function dialectFor(v: ServerVersion, q: Quoting = DEFAULT_QUOTING): Dial
     changeSource: (o) => changeSource(v, newSource, o, q),
     replicaColumns: columns,
     fenceVariables: fence,
+    fenceWaitsForLocks: waitsForLocks,
+    fenceOn: (variable, seconds) => {
+      if (!/^[a-z_]+$/.test(variable)) throw new Error(`fenceOn: bad variable ${variable}`);
+      if (!Number.isSafeInteger(seconds) || seconds < 1) throw new Error(`fenceOn: bad lock wait ${seconds}`);
+      const set = `SET GLOBAL ${variable} = ON`;
+      return stmt(waitsForLocks(variable) && boundsOneStatement ? `SET STATEMENT lock_wait_timeout=${seconds} FOR ${set}` : set);
+    },
+    sessionLockWait: (seconds) => {
+      if (boundsOneStatement) return undefined;
+      if (!Number.isSafeInteger(seconds) || seconds < 1) throw new Error(`sessionLockWait: bad lock wait ${seconds}`);
+      return { set: stmt(`SET SESSION lock_wait_timeout = ${seconds}`), reset: stmt('SET SESSION lock_wait_timeout = DEFAULT') };
+    },
     setGtidSlavePos: (pos) => stmt(`SET GLOBAL gtid_slave_pos = ${lit(pos)}`),
     stopReplicaSqlThread: () => stmt(`${replica ? 'STOP REPLICA' : 'STOP SLAVE'} SQL_THREAD`),
     startReplicaSqlThread: () => stmt(`${replica ? 'START REPLICA' : 'START SLAVE'} SQL_THREAD`),

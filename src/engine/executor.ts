@@ -43,7 +43,7 @@ import {
   type WaitAction,
   streamText,
 } from '../recovery/actions.js';
-import { describeConnection, parseConnections } from '../recovery/connections.js';
+import { describeConnection, lockBoundText, parseConnections } from '../recovery/connections.js';
 import type { ActionMode, Emit } from '../recovery/events.js';
 import type { RecoveryState } from '../recovery/state.js';
 import type { Prompter } from './prompter.js';
@@ -243,10 +243,24 @@ export class Executor {
     if (!session) throw new StepFailed(`${a.role}${a.onLockSession ? '’s read-lock session' : ''} is not connected`, step);
     const s = fillStatement(a.statement, b);
     this.record(step, a.role, s.shown, read ? 'read' : 'run');
-    const rows = await session.query(s);
+    const rows = await session.query(s).catch(async (err: unknown) => {
+      // The bound ran out (ER_LOCK_WAIT_TIMEOUT): say who holds the lock, read on the same session, and stop.
+      if (a.lockBound && (err as { errno?: number }).errno === 1205) throw await this.lockBoundStop(step, a, s.shown, session);
+      throw err;
+    });
     const captured = a.capture?.(rows, state);
     if (captured) Object.assign(b, captured);
     a.effect?.(state);
+  }
+
+  /** The stop of a statement whose lock wait ran out: the sessions and tables still holding it, in one line. */
+  private async lockBoundStop(step: number, a: SqlAction, shown: string, session: ServerSession): Promise<StepFailed> {
+    const bound = a.lockBound!;
+    this.record(step, a.role, bound.holders.sessions.shown, 'read');
+    const sessions = await session.query(bound.holders.sessions).catch(() => undefined);
+    const tables = await session.query(bound.holders.tables).catch(() => undefined);
+    const t = lockBoundText({ server: serverLabel(this.deps.settings, a.role as Role), statement: shown, seconds: bound.seconds, sessions, tables });
+    return new StepFailed(t.reason, step, t.next);
   }
 
   private async takeLock(step: number, a: LockAction): Promise<void> {

@@ -128,6 +128,17 @@ export interface SqlAction extends Base {
   capture?: (rows: Row[], state: RecoveryState) => Bindings | void;
   /** What it changes in the recovery state once it has run (applied in a dry run too, to show what follows). */
   effect?: (state: RecoveryState) => void;
+  /**
+   * The statement waits for other sessions' locks at most `seconds` (lock_wait_timeout, from --lock-wait-timeout):
+   * when the wait runs out (ER_LOCK_WAIT_TIMEOUT, 1205) the run stops with one line naming what `holders` lists.
+   */
+  lockBound?: LockBound;
+}
+
+export interface LockBound {
+  seconds: number;
+  /** The sessions still there (with their open transactions) and the tables in use or locked. */
+  holders: { sessions: Statement; tables: Statement };
 }
 
 /** FLUSH TABLES WITH READ LOCK on a dedicated GS session, held until the unlock action. */

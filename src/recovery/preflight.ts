@@ -39,7 +39,7 @@ const REQUIRED_PRIVILEGES: Array<string[]> = [
 
 /**
  * What the admin needs on top, by flavor and version, to write on a fenced BS: MySQL's read_only and offline_mode let
- * through CONNECTION_ADMIN or SUPER; MariaDB 11.0+ no longer counts SUPER as READ ONLY ADMIN (MDEV-29596;
+ * through CONNECTION_ADMIN or SUPER; MariaDB 10.11.1+ no longer counts SUPER as READ ONLY ADMIN (MDEV-29596;
  * https://mariadb.com/kb/en/grant/#read_only-admin), so an admin with SUPER alone cannot import, drop or write the
  * marker on a read_only BS.
  */
@@ -63,7 +63,7 @@ export async function missingPrivileges(ctx: RecoveryContext, role: Role): Promi
 }
 
 /**
- * MariaDB's read_only does not fence accounts that may write through it (READ ONLY ADMIN from 11.0, SUPER before):
+ * MariaDB's read_only does not fence accounts that may write through it (READ ONLY ADMIN from 10.11.1, SUPER before):
  * the ones this admin can see, for the operator to keep away from BS. (MySQL's super_read_only fences them all.)
  */
 export async function readOnlyBypass(ctx: RecoveryContext): Promise<Check | undefined> {

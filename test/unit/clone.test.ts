@@ -98,9 +98,9 @@ describe('offline plan: --dry-run --assume mysql-8.4.3 --method clone', () => {
       'BS> wait until BS has restarted and accepts connections (at most 1200 s)   -- replaces all data on BS with GS’s InnoDB data (accounts and grants become GS’s); BS restarts itself',
       'BS> SELECT STATE AS state, ERROR_NO AS error_no, ERROR_MESSAGE AS error_message, BINLOG_FILE AS binlog_file, BINLOG_POSITION AS binlog_position, GTID_EXECUTED AS gtid_executed FROM performance_schema.clone_status   -- GS’s coordinates at the clone’s point: file, position',
       'BS> SELECT @@GLOBAL.server_uuid AS server_uuid   -- BS keeps its own server_uuid (auto.cnf is not cloned)',
+      'BS> SET GLOBAL offline_mode = ON   -- the restart cleared what step 1 set',
       'BS> SET GLOBAL read_only = ON   -- the restart cleared what step 1 set',
       'BS> SET GLOBAL super_read_only = ON   -- the restart cleared what step 1 set',
-      'BS> SET GLOBAL offline_mode = ON   -- the restart cleared what step 1 set',
       'BS> SET GLOBAL super_read_only = ON   -- back on',
     ]);
     expect(r.stderr).not.toMatch(/FLUSH TABLES WITH READ LOCK/);

@@ -201,7 +201,7 @@ const MYSQL_REPLICA: ReplicaColumns = {
 const MARIADB: ReplicaColumns = { ...LEGACY, gtidMode: 'Using_Gtid', lastIoErrorTime: null, lastSqlErrorTime: null, channel: 'Connection_name' };
 
 describe('replicaColumns and fenceVariables per version', () => {
-  const MYSQL_FENCE = ['read_only', 'super_read_only', 'offline_mode'];
+  const MYSQL_FENCE = ['offline_mode', 'read_only', 'super_read_only'];
   const table: Array<[string, ReplicaColumns, string[]]> = [
     ['5.7.44', LEGACY, MYSQL_FENCE],
     ['8.0.21', LEGACY, MYSQL_FENCE],
@@ -224,8 +224,33 @@ describe('replicaColumns and fenceVariables per version', () => {
 
   it('fences older MySQL with what it has', () => {
     expect(d('5.7.4').fenceVariables).toEqual(['read_only']);
-    expect(d('5.7.5').fenceVariables).toEqual(['read_only', 'offline_mode']);
-    expect(d('5.7.8').fenceVariables).toEqual(['read_only', 'super_read_only', 'offline_mode']);
+    expect(d('5.7.5').fenceVariables).toEqual(['offline_mode', 'read_only']);
+    expect(d('5.7.8').fenceVariables).toEqual(['offline_mode', 'read_only', 'super_read_only']);
+  });
+});
+
+describe('the fence bounded by lock_wait_timeout (issue 25 item 3; golden: MySQL cannot run here)', () => {
+  it('MariaDB bounds read_only in the statement itself (SET STATEMENT, checked live on 10.11: ER 1205 after N s)', () => {
+    const m = d('10.11.19-MariaDB-0+deb12u1');
+    expect(m.fenceOn('read_only', 5).sql).toBe('SET STATEMENT lock_wait_timeout=5 FOR SET GLOBAL read_only = ON');
+    expect(m.sessionLockWait(5)).toBeUndefined();
+    expect(d('10.4.34-MariaDB').fenceOn('read_only', 7).sql).toBe('SET STATEMENT lock_wait_timeout=7 FOR SET GLOBAL read_only = ON');
+  });
+  for (const raw of ['5.7.44', '8.0.36', '8.4.3', '9.1.0'])
+    it(`MySQL ${raw}: offline_mode first and unbounded (it waits for no lock), read_only and super_read_only under the session's bound`, () => {
+      const m = d(raw);
+      expect(m.fenceVariables.map((v) => m.fenceOn(v, 5).sql)).toEqual([
+        'SET GLOBAL offline_mode = ON',
+        'SET GLOBAL read_only = ON',
+        'SET GLOBAL super_read_only = ON',
+      ]);
+      expect(m.fenceVariables.filter((v) => m.fenceWaitsForLocks(v))).toEqual(['read_only', 'super_read_only']);
+      const bound = m.sessionLockWait(5)!;
+      expect([bound.set.sql, bound.reset.sql]).toEqual(['SET SESSION lock_wait_timeout = 5', 'SET SESSION lock_wait_timeout = DEFAULT']);
+    });
+  it('refuses a bound that is not a whole number of seconds', () => {
+    expect(() => d('10.11.19-MariaDB').fenceOn('read_only', 0)).toThrow();
+    expect(() => d('8.0.36').sessionLockWait(1.5)).toThrow();
   });
 });
 

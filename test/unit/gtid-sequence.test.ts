@@ -26,9 +26,13 @@ describe('MySQL GTID path (golden: MySQL cannot run here)', () => {
     // As after step 1 fenced BS (the plans of steps 4 and 11 follow what step 1 changed).
     const fence = ['read_only', 'super_read_only', 'offline_mode'].map((variable) => ({ variable, before: '0' }));
     expect(await sequence(context('8.4.3', { fence }))).toEqual([
+      // offline_mode first (it cuts clients and waits for no lock), then (the client list, not a statement of this
+      // sequence) the lock-waiting fence under the session's bound, put back after (issue 25 item 3)
+      '1 BS> SET GLOBAL offline_mode = ON',
+      '1 BS> SET SESSION lock_wait_timeout = 5',
       '1 BS> SET GLOBAL read_only = ON',
       '1 BS> SET GLOBAL super_read_only = ON',
-      '1 BS> SET GLOBAL offline_mode = ON',
+      '1 BS> SET SESSION lock_wait_timeout = DEFAULT',
       '2 BS> STOP REPLICA',
       '3 GS> STOP REPLICA',
       '3 GS> SET SESSION lock_wait_timeout = 5',

@@ -16,10 +16,13 @@ const privileges =
 const BASE = ['SELECT', 'RELOAD', 'LOCK TABLES', 'SHOW VIEW', 'EVENT', 'TRIGGER', 'PROCESS', 'REPLICATION SLAVE', 'REPLICATION CLIENT'];
 
 describe('privileges by version', () => {
-  it('MariaDB 11.0+: SUPER alone no longer writes on a read_only BS; READ ONLY ADMIN is required', async () => {
+  it('MariaDB 10.11.1+: SUPER alone no longer writes on a read_only BS; READ ONLY ADMIN is required (MDEV-29596, seen live on 10.11.19)', async () => {
     expect(await missingPrivileges(withReads('11.4.2-MariaDB', privileges(...BASE, 'SUPER')), 'BS')).toEqual(['READ_ONLY ADMIN or READ ONLY ADMIN']);
     expect(await missingPrivileges(withReads('11.4.2-MariaDB', privileges(...BASE, 'SUPER', 'READ ONLY ADMIN')), 'BS')).toEqual([]);
-    expect(await missingPrivileges(withReads('10.11.19-MariaDB', privileges(...BASE, 'SUPER')), 'BS')).toEqual([]);
+    expect(await missingPrivileges(withReads('10.11.19-MariaDB', privileges(...BASE, 'SUPER')), 'BS')).toEqual(['READ_ONLY ADMIN or READ ONLY ADMIN']);
+    expect(await missingPrivileges(withReads('10.11.1-MariaDB', privileges(...BASE, 'SUPER', 'READ_ONLY ADMIN')), 'BS')).toEqual([]);
+    expect(await missingPrivileges(withReads('10.11.0-MariaDB', privileges(...BASE, 'SUPER')), 'BS')).toEqual([]);
+    expect(await missingPrivileges(withReads('10.6.18-MariaDB', privileges(...BASE, 'SUPER')), 'BS')).toEqual([]);
   });
   it('MySQL: CONNECTION_ADMIN or SUPER (read_only and offline_mode let only those through)', async () => {
     expect(await missingPrivileges(withReads('8.0.36', privileges(...BASE, 'REPLICATION_SLAVE_ADMIN')), 'BS')).toEqual(['SUPER or CONNECTION_ADMIN']);

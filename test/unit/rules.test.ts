@@ -91,6 +91,10 @@ const BREAKS: Record<string, { profile: Profile; trace: TraceEntry[] }> = {
     profile: profile('8.0.36', { gtidMode: true, autoPosition: false }, CLIENTS['mysqldump-8.0']),
     trace: [sql(6, 'BS', "CHANGE REPLICATION SOURCE TO SOURCE_HOST='db1', SOURCE_LOG_FILE='b.000001', SOURCE_LOG_POS=4, GET_SOURCE_PUBLIC_KEY=1")],
   },
+  'fence-bounded-after-client-list': {
+    profile: profile('10.11.19-MariaDB', { readOnly: false }, CLIENTS['mariadb-dump']),
+    trace: [sql(1, 'BS', 'SET GLOBAL read_only = ON')],
+  },
   'caching-sha2-needs-key-or-tls': {
     profile: profile('8.4.3'),
     trace: [sql(6, 'BS', "CHANGE REPLICATION SOURCE TO SOURCE_HOST='db1', SOURCE_LOG_FILE='b.000001', SOURCE_LOG_POS=4")],
@@ -143,6 +147,8 @@ describe('plugins, components and loadable functions are writes (issue 25, item 
       expect(fenced(text), text).toEqual(['super-read-only-refuses-writes']);
   });
   it('the clone plan before the fix (BS’s INSTALL PLUGIN before super_read_only is lifted) breaks it; lifted first it does not', () => {
+    // Step 1 as it is now: the clients listed, the fence under the session's bound (issue 25 item 3).
+    const step1: TraceEntry[] = [sql(1, 'BS', LIST), sql(1, 'BS', 'SET SESSION lock_wait_timeout = 5')];
     const before: TraceEntry[] = [
       sql(1, 'BS', 'SET GLOBAL read_only = ON'),
       sql(1, 'BS', 'SET GLOBAL super_read_only = ON'),
@@ -152,19 +158,66 @@ describe('plugins, components and loadable functions are writes (issue 25, item 
       sql(4, 'BS', 'SET GLOBAL super_read_only = OFF'),
     ];
     const start = profile('8.0.40');
-    expect(checkTrace(before, start).map((v) => `${v.rule} ${v.action}`)).toEqual([
+    expect(checkTrace([...step1, ...before], start).map((v) => `${v.rule} ${v.action}`)).toEqual([
       "super-read-only-refuses-writes 4 BS> INSTALL PLUGIN clone SONAME 'mysql_clone.so'",
     ]);
     const after = [before[0], before[1], before[2], before[5], before[3], before[4]];
-    expect(checkTrace(after, start)).toEqual([]);
+    expect(checkTrace([...step1, ...after], start)).toEqual([]);
+  });
+});
+
+const LIST = 'SELECT ID, USER, HOST, DB, COMMAND, TIME, LEFT(INFO, 100) AS INFO FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() ORDER BY ID';
+
+describe('the fence waits for other sessions’ locks: listed and offered a KILL first, bounded (issue 25 item 3)', () => {
+  const rules = (p: Profile, trace: TraceEntry[]) => checkTrace(trace, p).map((v) => `${v.rule} ${v.action}`);
+  const maria = profile('10.11.19-MariaDB', { readOnly: false }, CLIENTS['mariadb-dump']);
+  const mysql = profile('8.0.36', { readOnly: false, superReadOnly: false });
+  const bounded = 'SET STATEMENT lock_wait_timeout=5 FOR SET GLOBAL read_only = ON';
+  it('MariaDB: read_only set before the list (the order before issue 25), or without a bound, breaks it', () => {
+    expect(rules(maria, [sql(1, 'BS', bounded), sql(1, 'BS', LIST)])).toEqual([`fence-bounded-after-client-list 1 BS> ${bounded}`]);
+    expect(rules(maria, [sql(1, 'BS', LIST), sql(1, 'BS', 'SET GLOBAL read_only = ON')])).toEqual([
+      'fence-bounded-after-client-list 1 BS> SET GLOBAL read_only = ON',
+    ]);
+    expect(rules(maria, [sql(1, 'BS', LIST), sql(1, 'BS', bounded)])).toEqual([]);
+  });
+  it('MySQL: the session bound holds until it is put back to DEFAULT; offline_mode waits for no lock and may go first', () => {
+    const ok = [
+      sql(1, 'BS', 'SET GLOBAL offline_mode = ON'),
+      sql(1, 'BS', LIST),
+      sql(1, 'BS', 'SET SESSION lock_wait_timeout = 5'),
+      sql(1, 'BS', 'SET GLOBAL read_only = ON'),
+      sql(1, 'BS', 'SET GLOBAL super_read_only = ON'),
+      sql(1, 'BS', 'SET SESSION lock_wait_timeout = DEFAULT'),
+    ];
+    expect(rules(mysql, ok)).toEqual([]);
+    // The order before issue 25: read_only, super_read_only, offline_mode, then the list; no bound.
+    const old = [
+      sql(1, 'BS', 'SET GLOBAL read_only = ON'),
+      sql(1, 'BS', 'SET GLOBAL super_read_only = ON'),
+      sql(1, 'BS', 'SET GLOBAL offline_mode = ON'),
+      sql(1, 'BS', LIST),
+    ];
+    expect(rules(mysql, old)).toEqual(['fence-bounded-after-client-list 1 BS> SET GLOBAL read_only = ON']);
+    const reset = [
+      sql(1, 'BS', LIST),
+      sql(1, 'BS', 'SET SESSION lock_wait_timeout = 5'),
+      sql(1, 'BS', 'SET SESSION lock_wait_timeout = DEFAULT'),
+      sql(1, 'BS', 'SET GLOBAL read_only = ON'),
+    ];
+    expect(rules(mysql, reset)).toEqual(['fence-bounded-after-client-list 1 BS> SET GLOBAL read_only = ON']);
+  });
+  it('a fence that is already on takes no lock: super_read_only back on over read_only (steps 4, 10) is not a wait', () => {
+    expect(rules(profile('8.0.36', { readOnly: true }), [sql(4, 'BS', 'SET GLOBAL super_read_only = ON')])).toEqual([]);
+    expect(rules(profile('10.11.19-MariaDB', { readOnly: true }, CLIENTS['mariadb-dump']), [sql(1, 'BS', 'SET GLOBAL read_only = ON')])).toEqual([]);
   });
 });
 
 describe('the sequences before issue 14 fail the checker (fixtures from commit ab9bde6)', () => {
   const expected: Record<string, string[]> = {
-    'offline-mode-8.4.3': ['offline-mode-refuses-logins'],
+    // fence-bounded-after-client-list: step 1 set read_only without a bound, before listing BS's clients (issue 25).
+    'offline-mode-8.4.3': ['fence-bounded-after-client-list', 'offline-mode-refuses-logins'],
     'super-read-only-passive-8.0.36': ['super-read-only-refuses-writes'],
-    'super-read-only-drop-8.0.36': ['super-read-only-refuses-writes'],
+    'super-read-only-drop-8.0.36': ['fence-bounded-after-client-list', 'super-read-only-refuses-writes'],
     'file-on-gtid-pair-8.0.36': ['file-position-needs-auto-position-off', 'file-positioning-on-gtid-server', 'gtid-purged-needs-empty-history'],
     'mysqldump-on-mariadb-gtid-10.11': ['column-statistics-needs-mysql-8', 'dump-client-of-server-vendor', 'set-gtid-purged-on-needs-gtid-mode'],
     'mysqldump-8-on-5.7': ['column-statistics-needs-mysql-8'],

@@ -113,7 +113,7 @@ function eventsOf(e: TraceEntry, w: World): RuleEvent[] {
   switch (e.kind) {
     case 'sql':
     case 'poll': {
-      const out: RuleEvent[] = [{ type: 'statement', on: e.role, text: e.text, by: 'tool' }];
+      const out: RuleEvent[] = [{ type: 'statement', on: e.role, text: e.text, by: 'tool', step: e.step }];
       if (e.kind === 'sql' && WRITE_STATEMENT.test(e.text)) out.push({ type: 'write', on: e.role, what: e.text.slice(0, 60) });
       if (e.kind === 'sql' && /^START (REPLICA|SLAVE)\s*$/.test(e.text))
         out.push({ type: 'login', on: other(e.role), account: 'repl', who: `${e.role}'s replica (IO thread)` });
@@ -146,7 +146,11 @@ function apply(ev: RuleEvent, w: World): void {
   if (ev.type === 'write' && ev.on === 'BS' && ev.what.startsWith('the import')) w.servers.BS.gtidHistory ||= w.servers.BS.gtidMode;
   if (ev.type !== 'statement' || ev.by !== 'tool') return;
   const s = w.servers[ev.on];
-  const set = /^SET GLOBAL (\w+) = (ON|OFF)$/.exec(ev.text);
+  // MariaDB bounds one statement's lock wait with SET STATEMENT lock_wait_timeout=N FOR …: the same SET GLOBAL.
+  const set = /^(?:SET STATEMENT lock_wait_timeout=\d+ FOR )?SET GLOBAL (\w+) = (ON|OFF)$/.exec(ev.text);
+  const session = /^SET SESSION lock_wait_timeout = (\d+|DEFAULT)$/.exec(ev.text);
+  if (session) s.sessionLockWait = session[1] !== 'DEFAULT';
+  if (/\bFROM information_schema\.PROCESSLIST\b/i.test(ev.text)) s.clientsListed = true;
   if (set && VARIABLES[set[1]]) {
     const on = set[2] === 'ON';
     s[VARIABLES[set[1]]] = on;

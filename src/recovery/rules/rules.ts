@@ -9,8 +9,8 @@ import { atLeast, isMariadb, isMysql, type ClientInfo, type Place, type World } 
 
 /** What happens on a server when a plan runs, as the rules see it. */
 export type RuleEvent =
-  /** A statement sent to `on`, by the tool or by a client program it runs (`by`). */
-  | { type: 'statement'; on: Place; text: string; by: string }
+  /** A statement sent to `on`, by the tool or by a client program it runs (`by`), in step `step` where known. */
+  | { type: 'statement'; on: Place; text: string; by: string; step?: number }
   /** A change to data or schemas on `on` by the tool's admin account (a DROP, the import, a marker row). */
   | { type: 'write'; on: Place; what: string }
   /** An account logs in to `on`: the admin (the tool, its clients) or `repl` (the other server's replica). */
@@ -108,7 +108,8 @@ export const RULES: readonly Rule[] = [
   {
     id: 'read-only-admin',
     says: 'from MariaDB 10.11.1, read_only refuses writes from accounts without READ ONLY ADMIN: SUPER no longer implies it (MDEV-29596)',
-    versions: 'MariaDB 10.11.1+ (the GRANT page files it under 11.0.1; the 10.11 release notes and the 10.11.1 changelog carry it)',
+    versions:
+      'MariaDB 10.11.1+ (the GRANT page files it under 11.0.1; the 10.11 release notes and the 10.11.1 changelog carry it, and on 10.11.19 SUPER alone is refused live; src/dialect holds the same 10.11.1)',
     sources: [
       {
         url: 'https://mariadb.com/kb/en/what-is-mariadb-1011/',
@@ -133,6 +134,51 @@ export const RULES: readonly Rule[] = [
       if (e.type !== 'write' || !atLeast(v(w, e.on), 'mariadb', '10.11.1') || !w.servers[e.on].readOnly) return;
       if (w.profile.start.adminReadOnlyAdmin) return;
       return `${e.what} on ${e.on} while read_only=ON, by an admin account without READ ONLY ADMIN (ER_OPTION_PREVENTS_STATEMENT, 1290)`;
+    },
+  },
+  {
+    id: 'fence-bounded-after-client-list',
+    says: 'SET GLOBAL read_only (or super_read_only) = ON waits for other sessions’ table locks (MySQL: and open transactions) and queues new writes behind it: the clients are listed and offered a KILL first (step 1), and the wait is bounded by lock_wait_timeout',
+    versions: 'MySQL 5.7+ and MariaDB (every version this tool supports; MariaDB bounds one statement with SET STATEMENT from 10.1.2)',
+    sources: [
+      {
+        url: 'https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_read_only',
+        quote:
+          'If you attempt to enable read_only while other clients hold explicit table locks or have pending transactions, the attempt blocks until the locks are released and the transactions end. While the attempt to enable read_only is pending, requests by other clients for table locks or to begin transactions also block until read_only has been set.',
+      },
+      {
+        url: 'https://mariadb.com/kb/en/read-only-replicas/',
+        quote:
+          'Attempting to set the read_only variable to 1 will fail if the current session has table locks or transactions pending. The statement will wait for other sessions that hold table locks. While the attempt to set read_only is waiting, other requests for table locks or transactions will also wait until read_only has been set.',
+      },
+      {
+        url: 'https://dev.mysql.com/worklog/task/?id=3602',
+        quote:
+          'WL#3602: SET GLOBAL READ_ONLY — the fix for BUG#11733 and BUG#22009: acquiring the global read lock in SET GLOBAL READONLY (paraphrase of its change list)',
+      },
+      {
+        url: 'https://mariadb.com/kb/en/set-statement/',
+        quote: '(paraphrase) SET STATEMENT var=value FOR statement sets a session variable for the duration of one statement only (MariaDB 10.1.2+).',
+      },
+      {
+        url: 'https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_offline_mode',
+        quote:
+          '(paraphrase) When offline_mode is enabled, connected clients without CONNECTION_ADMIN (or SUPER) are disconnected, which terminates their running statements and releases their locks; so on MySQL it goes on before read_only waits on them.',
+      },
+    ],
+    check(e, w) {
+      if (e.type !== 'statement' || e.by !== 'tool' || e.on !== 'BS') return;
+      const m = /^(SET STATEMENT lock_wait_timeout=\d+ FOR )?SET GLOBAL (read_only|super_read_only) = ON$/.exec(e.text);
+      if (!m) return;
+      const s = w.servers.BS;
+      // Already on: the server takes no lock to set what it has. super_read_only takes the global read lock only to
+      // switch read_only on with it: with read_only already ON it is set at once (MySQL's fix_super_read_only).
+      if (m[2] === 'read_only' ? s.readOnly : s.superReadOnly || s.readOnly) return;
+      if (!m[1] && !s.sessionLockWait)
+        return `${e.text} on BS without a lock_wait_timeout bound: it waits for every session holding a table lock (the server default is a year) while new writes queue behind it`;
+      if (e.step === 1 && !s.clientsListed)
+        return `${e.text} on BS before BS's client connections were listed and offered a KILL: a client holding a lock makes it wait the whole bound`;
+      return;
     },
   },
   {

@@ -24,7 +24,7 @@ export interface StartingState {
   autoPosition: boolean;
   /** MySQL 8.0.27+: the channels were created with GTID_ONLY=1. */
   gtidOnly: boolean;
-  /** The admin account holds READ ONLY ADMIN (MariaDB 11.0+ needs it to write on a read_only server). */
+  /** The admin account holds READ ONLY ADMIN (MariaDB 10.11.1+ needs it to write on a read_only server). */
   adminReadOnlyAdmin: boolean;
   /** BS holds schemas or transactions GS does not (so step 2 keeps a backup and step 4 drops BS-only schemas). */
   bsOnly: boolean;
@@ -50,6 +50,10 @@ export interface ServerState {
   /** gtid_executed is not empty. */
   gtidHistory: boolean;
   channel: { autoPosition: boolean; gtidOnly: boolean };
+  /** The tool's session has a lock_wait_timeout of its own (SET SESSION lock_wait_timeout = N, not DEFAULT). */
+  sessionLockWait?: boolean;
+  /** The tool listed the server's client connections (and offered to KILL them) in this run. */
+  clientsListed?: boolean;
 }
 
 export interface World {
