@@ -9,6 +9,7 @@ import { registerLabCommand } from './lab-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerCheckCommand } from './check-command.js';
 import { registerReportCommand } from './report-command.js';
+import { registerSalvageCommand } from './salvage-command.js';
 import { disposeAllOptionFilesSync, sweepStaleOptionFiles } from '../adapters/shell/option-file.js';
 import type { CliIo } from './io.js';
 
@@ -82,6 +83,7 @@ export async function main(argv: string[]): Promise<void> {
   registerStatusCommand(program, io);
   registerCheckCommand(program, io);
   registerReportCommand(program, io);
+  registerSalvageCommand(program, io);
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, 'mmrecover: ')) });
 
   try {

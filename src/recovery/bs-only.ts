@@ -116,7 +116,7 @@ function extras(b: BsOnly): string[] {
 }
 
 /** "shop.orders: 40 rows only on BS, 100 that differ, 25 only on GS". */
-function describeTable(t: DataTable, boundSeconds: number): string {
+export function describeTable(t: DataTable, boundSeconds: number): string {
   const counts = `GS ${plural(t.gsRows ?? 0, 'row')}, BS ${plural(t.bsRows ?? 0, 'row')}`;
   const d = t.detail;
   switch (d.kind) {
@@ -190,7 +190,7 @@ export function describeBsOnly(b: BsOnly): string {
   const logTellsNothing = b.from !== undefined && b.own !== undefined && b.own.transactions === 0;
   if (verdict === 'none') return logTellsNothing ? `nothing only on BS: ${logClause(b)}, and ${dataClause(b)}` : `${dataClause(b)}; ${logClause(b)}`;
   if (!latest(b) && pendingData(b) && !b.conflict && !(b.own?.transactions ?? 0) && !extras(b).length && !b.extrasError)
-    return `${logTellsNothing ? 'nothing only on BS in its binary log: ' : ''}${logClause(b)}; ${dataClause(b)}`;
+    return `${logClause(b)}; ${dataClause(b)}`;
   const ownEvents = (b.own?.transactions ?? 0) > 0;
   const parts: string[] = [];
   if (ownEvents) parts.push(logClause(b));
@@ -447,7 +447,8 @@ export function backupRoot(ctx: RecoveryContext): string {
 /** Preflight lines: what only BS holds (from what costs no read of the data), what the data comparison will cost, and whether what is kept fits. */
 export async function bsOnlyChecks(ctx: RecoveryContext, add: (v: 'ok' | 'warn' | 'stop' | 'not-made', check: string, detail: string) => void): Promise<void> {
   const b = (ctx.state.bsOnly = await measureBsOnly(ctx));
-  add(bsOnlyVerdict(b) === 'some' || b.extrasError ? 'warn' : 'ok', 'only on BS', describeBsOnly(b));
+  // Before step 2 compares, 'ok' says only that no source read so far shows anything: the data may still.
+  add(bsOnlyVerdict(b) === 'some' || b.logGap || b.extrasError ? 'warn' : 'ok', 'only on BS', describeBsOnly(b));
   const [gs, bs] = await Promise.all([tableSizes(q(ctx, 'GS')), tableSizes(q(ctx, 'BS'))]);
   const sum = (t: Array<{ bytes: number }>) => t.reduce((n, x) => n + x.bytes, 0);
   const [gsBytes, bsBytes] = [sum(gs), sum(bs)];
@@ -458,7 +459,7 @@ export async function bsOnlyChecks(ctx: RecoveryContext, add: (v: 'ok' | 'warn' 
     'ok',
     'data comparison',
     b.dataAt === 'datadir'
-      ? `none before the copy: the physical method renames BS’s datadir aside whole (${physicalPaths(ctx.identity.BS!.datadir.replace(/\/+$/, '')).kept.replace(/-[^-]*$/, '-<time>')}), so nothing BS held (${formatBytes(bsBytes)} in ${plural(bs.length, 'table')}) is lost, and no comparison delays the outage`
+      ? `none before the copy: the physical method renames BS’s datadir aside whole (${physicalPaths(ctx.identity.BS!.datadir.replace(/\/+$/, '')).kept.replace(/-kept-.*$/, '-kept-<time>')}), so nothing BS held (${formatBytes(bsBytes)} in ${plural(bs.length, 'table')}) is lost, and no comparison delays the outage`
       : b.dataAt === 'dump'
         ? `none: --backup all keeps BS’s data whole in a dump at step 2 (${formatBytes(bsBytes)} in ${plural(bs.length, 'table')} before gzip, about ${formatDuration(Math.ceil(bsBytes / COMPARE_RATE_BYTES))} at ${rate}), without comparing`
         : `not made here (the preflight reads no data): step 2 compares BS’s data with GS’s once, with BS fenced and stopped, chunk by chunk by primary key (each chunk about ${ctx.settings.chunkTime}s a statement, --chunk-time), then row by row in the chunks that differ for at most ${ctx.settings.compareTimeout}s (--compare-timeout): ${plural(bs.length, 'table')}, ${formatBytes(bsBytes)} on BS and ${formatBytes(gsBytes)} on GS (information_schema), about ${formatDuration(Math.ceil(seconds))} at ${rate}, BS out of service meanwhile. Instead: --backup all keeps a full dump of BS’s data whole (about ${formatBytes(bsBytes)} before gzip) without comparing, or answer No before step 2`,

@@ -277,6 +277,7 @@ class HumanRenderer implements Renderer {
         if (k?.rows)
           this.write(`  Kept BS’s rows that GS lacked (${k.rows.inserts}) or held otherwise (${k.rows.replaces}), to replay on the pair: ${k.rows.file}`);
         if (k?.skipped) this.write(c.yellow('  What only BS held was not kept (--no-backup).'));
+        if (e.keptDatadir) this.write(`  BS’s previous datadir, kept whole: ${e.keptDatadir.path}; what it held that GS lacks: ${e.keptDatadir.salvage}`);
         const v = e.verification;
         if (v)
           this.write(
