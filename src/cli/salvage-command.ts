@@ -13,7 +13,8 @@ import { ServerSession } from '../adapters/mysql/session.js';
 import { LazyTextFile } from '../adapters/shell/text-file.js';
 import { notADatadir, startTempServer } from '../adapters/shell/temp-server.js';
 import { PASSWORD_ENV } from '../config/load.js';
-import { differingTables, type Query } from '../recovery/compare.js';
+import { differingTables, listUserTables, type Query } from '../recovery/compare.js';
+import { MARKER_SCHEMA } from '../recovery/proof.js';
 import { ROWS_PREAMBLE, rowStatements } from '../recovery/bs-rows.js';
 import { bsSideTables, describeTable, summarizeData } from '../recovery/bs-only.js';
 import type { CliIo } from './io.js';
@@ -82,7 +83,9 @@ async function salvage(flags: SalvageFlags, io: CliIo): Promise<number> {
   try {
     const [first, second]: Query[] = [(s) => against.query(s), (s) => temp.session.query(s)];
     io.err(`Comparing every user table of ${datadir} with ${name}, chunk by chunk by primary key…`);
-    const cmp = await differingTables(first, second, { rowsWithinMs: bound * 1000, keys: true, signal: io.signal });
+    // The tool's own markers (mmrecover.proof) are rewritten by every recovery's proof: not data the kept directory lost.
+    const tables = [...new Set([...(await listUserTables(first)), ...(await listUserTables(second))])].filter((t) => !t.startsWith(`${MARKER_SCHEMA}.`));
+    const cmp = await differingTables(first, second, { only: tables, rowsWithinMs: bound * 1000, keys: true, signal: io.signal });
     const data = summarizeData(cmp, bound);
     const mine = bsSideTables(data);
     const dir = resolve(io.cwd, flags.output ?? `salvage-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);

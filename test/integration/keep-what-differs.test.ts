@@ -46,8 +46,8 @@ async function generalLogs(lab: Lab, tag: string, fn: () => Promise<void>): Prom
   return files.map((f) => (existsSync(f) ? readFileSync(f, 'utf8') : ''));
 }
 
-/** Split the pair and write, on BS alone and unlogged, one customer and one row of a table without a key. */
-async function breakWithOneRow(lab: Lab, name: string): Promise<void> {
+/** Split the pair and write, on BS alone and unlogged, one customer and (unless told not to) one row of a table without a key. */
+async function breakWithOneRow(lab: Lab, name: string, nokey = true): Promise<void> {
   await withSessions(lab, async (gs) => {
     await gs.query('CREATE TABLE IF NOT EXISTS shop.nokey (x INT, note VARCHAR(64))');
     await gs.query("INSERT INTO shop.nokey VALUES (1, 'on both')");
@@ -59,7 +59,7 @@ async function breakWithOneRow(lab: Lab, name: string): Promise<void> {
     await Promise.all([gs.query('STOP SLAVE'), bs.query('STOP SLAVE')]);
     await bs.query('SET SESSION sql_log_bin = 0');
     await bs.query(`INSERT INTO shop.customers (name, email) VALUES ('${name}', '${name}@example.com')`);
-    await bs.query(`INSERT INTO shop.nokey VALUES (2, '${name}')`);
+    if (nokey) await bs.query(`INSERT INTO shop.nokey VALUES (2, '${name}')`);
     await bs.query('SET SESSION sql_log_bin = 1');
     await gs.query("INSERT INTO shop.orders (customer_id, amount, note) VALUES (1, 1.00, 'GS own row')");
   });
@@ -127,10 +127,10 @@ describe('what is kept is the size of what differs; one read before the copy', (
     await expectPairHealthy(lab);
   });
 
-  it('--method physical: no comparison before the copy, BS’s datadir kept whole; the plan says so', async () => {
+  it('--method physical: no comparison before the copy, BS’s datadir kept whole; salvage reads what it held, and stops its server', async () => {
     const lab = shared.get();
     const env = { ...lab.env(), ...privateState() };
-    await breakWithOneRow(lab, 'physical row');
+    await breakWithOneRow(lab, 'physical row', false);
     const r = await runCli(yesArgs(lab, [...physicalArgs(lab), '--json']), env);
     expect(r.code, r.stderr.slice(-4000)).toBe(0);
     const ev = events(r.stdout);
@@ -153,6 +153,34 @@ describe('what is kept is the size of what differs; one read before the copy', (
     expect(readJournal(env.XDG_STATE_HOME).data.state.backup?.rows).toBeUndefined();
     const kept = ev.map((e) => (e.event === 'note' ? /previous datadir is kept at (\S+) \(/.exec(String(e.text))?.[1] : undefined)).find(Boolean);
     expect(kept!.startsWith(`${lab.b.datadir}.mmrecover-kept-`)).toBe(true);
+
+    // The summary prints the command that reads the kept directory; run, it keeps exactly the row BS alone held.
+    const summary = ev.find((e) => e.event === 'summary') as { keptDatadir?: { path: string; salvage: string } };
+    expect(summary.keptDatadir).toEqual({ path: kept, salvage: `mmrecover salvage --datadir ${kept} --against 127.0.0.1:${lab.a.port}` });
+    const out = join(env.XDG_STATE_HOME, 'salvaged');
+    const s = await runCli(['salvage', '--datadir', kept!, '--against', `127.0.0.1:${lab.a.port}`, '--output', out], lab.env());
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toMatch(/Kept \S+\/bs-only-rows\.sql: 1 row\(s\) only in the kept directory \(INSERT\), 0 that differ \(REPLACE\), in shop\.customers/);
+    const rows = readFileSync(join(out, 'bs-only-rows.sql'), 'utf8');
+    expect(rows.match(/^(INSERT|REPLACE) INTO/gm)).toEqual(['INSERT INTO']);
+    expect(rows.match(/^\(.*\)[,;]$/gm)).toHaveLength(1);
+    expect(rows).toContain("'physical row'");
+    // No mariadbd is left running on the kept directory.
+    const onKept = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`--datadir=${kept}`);
+        } catch {
+          return false;
+        }
+      });
+    expect(onKept).toEqual([]);
+    // A directory that is not a data directory: one line, exit 2.
+    const bad = await runCli(['salvage', '--datadir', lab.dir, '--against', `127.0.0.1:${lab.a.port}`], lab.env());
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toEqual([expect.stringMatching(/salvage: --datadir \S+ is not a data directory/)]);
+    // Last: the health check writes rows of its own on both sides, which the kept directory would then differ from.
     await expectPairHealthy(lab);
   });
 });
