@@ -10,6 +10,7 @@ import { registerStatusCommand } from './status-command.js';
 import { registerCheckCommand } from './check-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerVerifyCommand } from './verify-command.js';
+import { registerSalvageCommand } from './salvage-command.js';
 import { disposeAllOptionFilesSync, sweepStaleOptionFiles } from '../adapters/shell/option-file.js';
 import type { CliIo } from './io.js';
 
@@ -84,6 +85,7 @@ export async function main(argv: string[]): Promise<void> {
   registerCheckCommand(program, io);
   registerReportCommand(program, io);
   registerVerifyCommand(program, io);
+  registerSalvageCommand(program, io);
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, 'mmrecover: ')) });
 
   try {

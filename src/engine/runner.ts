@@ -15,6 +15,7 @@ import type { RecoveryContext } from '../recovery/context.js';
 import type { Emit, RunEvent, StepSummary } from '../recovery/events.js';
 import { closeSpans, spanSeconds, trackSpans } from './spans.js';
 import { runPreflight } from '../recovery/preflight.js';
+import { shellQuote } from '../config/shell-quote.js';
 import { confirmedBy, refencePlan, resumeAt, serverStates, type Step, type StepPlan } from '../recovery/procedure.js';
 import { downstreamState, stepsFor } from '../recovery/ring/procedure.js';
 import { ringChecks } from '../recovery/ring/preflight.js';
@@ -434,6 +435,14 @@ function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolea
     ...(journal?.data.gsLocks ? { gsLockedSeconds: journal.data.gsLocks.reduce((t, x) => t + spanSeconds(x), 0) } : {}),
     ...(journal ? outOfService(journal.data) : {}),
     backup: s.backup,
+    ...(s.physical?.kept
+      ? {
+          keptDatadir: {
+            path: s.physical.kept,
+            salvage: `mmrecover salvage --datadir ${shellQuote(s.physical.kept)} --against ${ctx.settings.good.host}:${ctx.settings.good.port}`,
+          },
+        }
+      : {}),
     verification: s.verification,
     verify: ctx.settings.verify,
     journal: journal?.path,

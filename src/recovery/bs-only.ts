@@ -1,7 +1,11 @@
 // Nothing is lost without the operator knowing: before step 4 overwrites BS, measure what BS holds that GS does not,
 // from every source (its own binary log events GS never executed, the row its replication stopped on, and its data
 // compared with GS's, every table, row by row where there is a primary key), say so in plain words, and keep a copy:
-// the events as replayable SQL, the rows as INSERT/REPLACE statements, and a gzip'd dump of the schemas concerned.
+// the events as replayable SQL, the rows as INSERT/REPLACE statements, and a gzip'd dump of the tables that cannot be
+// kept by key (no primary key, columns that differ, only on BS), named: what is kept is the size of what differs,
+// never a schema's dump because one of its tables differs. The data are read once before the copy, at step 2, with BS
+// fenced and stopped; the preflight reads none (it says what that comparison will cost), and the physical method,
+// which keeps BS's datadir whole, reads none at all.
 import { statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ownEventsArgs, readOwnEvents, type OwnEvents } from '../adapters/shell/binlog-reader.js';
@@ -15,19 +19,22 @@ import { ident, stmt, type Statement } from '../dialect/statement.js';
 import { optionFileArg, optionFileSlot, type Action, type Branch, type KeepRowsAction } from './actions.js';
 import { reachable, type RecoveryContext, type Role } from './context.js';
 import { unmeasured } from './fence.js';
+import { copyMethod } from './copy-method.js';
+import { physicalPaths } from './physical/plan.js';
 import type { BackupRecord, BsOnly, DataDetail, DataSummary, DataTable, RecoveryState } from './state.js';
 import {
   CHUNK_TIME_MS,
-  dataSizeBytes,
   differingTables,
   listUserSchemas,
   lockBounded,
+  tableSizes,
+  tablesWithoutKeyComparison,
   type DataComparison,
   type DifferingTable,
   type Query,
 } from './compare.js';
 import { ROWS_PREAMBLE, rowStatements } from './bs-rows.js';
-import { formatBytes } from '../base/format.js';
+import { formatBytes, formatDuration } from '../base/format.js';
 import {
   accountsFile,
   bsSideObjects,
@@ -109,7 +116,7 @@ function extras(b: BsOnly): string[] {
 }
 
 /** "shop.orders: 40 rows only on BS, 100 that differ, 25 only on GS". */
-function describeTable(t: DataTable, boundSeconds: number): string {
+export function describeTable(t: DataTable, boundSeconds: number): string {
   const counts = `GS ${plural(t.gsRows ?? 0, 'row')}, BS ${plural(t.bsRows ?? 0, 'row')}`;
   const d = t.detail;
   switch (d.kind) {
@@ -130,11 +137,11 @@ function describeTable(t: DataTable, boundSeconds: number): string {
     case 'columns':
       return `${t.table}: differs (${counts}); its columns differ between GS and BS, so not compared row by row`;
     case 'not-in-time':
-      return `${t.table}: differs (${counts}); too large to compare row by row within --compare-timeout ${boundSeconds}s, kept whole`;
+      return `${t.table}: differs (${counts}); too large to compare row by row within --compare-timeout ${boundSeconds}s`;
     case 'failed':
       return `${t.table}: differs (${counts}); comparing it row by row failed (${d.error})`;
     case 'not-compared':
-      return `${t.table}: could not be compared (${d.error}), kept whole`;
+      return `${t.table}: could not be compared (${d.error})`;
   }
 }
 
@@ -155,10 +162,18 @@ function logClause(b: BsOnly): string {
   return `its binary log cannot tell what is BS’s own: ${b.logGap ?? 'where GS last applied it is unknown'}`;
 }
 
+/** How BS's data are kept when no comparison has been made yet (the preflight reads none), as a clause. */
+function pendingData(b: BsOnly): string | undefined {
+  if (b.dataAt === 'step-2') return 'its data are not read before the copy: step 2 compares them with GS’s once, BS fenced and stopped, and keeps what differs';
+  if (b.dataAt === 'dump') return 'its data are not compared: step 2 keeps them whole in a dump (--backup all)';
+  if (b.dataAt === 'datadir') return 'its data are not compared: the physical method keeps BS’s datadir whole, so nothing it held is lost';
+  return undefined;
+}
+
 /** What the data comparison says, as a clause. */
 function dataClause(b: BsOnly): string {
   const d = latest(b);
-  if (!d) return `its data could not be compared with GS’s (${b.dataError ?? 'not measured'})`;
+  if (!d) return pendingData(b) ?? `its data could not be compared with GS’s (${b.dataError ?? 'not measured'})`;
   const mine = bsSideTables(d);
   if (mine.length === 0)
     return `its data, compared with GS’s table by table, show no row that GS lacks or holds otherwise (${plural(d.compared, 'table')} compared${d.tables.length ? `; ${describeTables(d)}` : ''})`;
@@ -174,6 +189,8 @@ export function describeBsOnly(b: BsOnly): string {
   const verdict = bsOnlyVerdict(b);
   const logTellsNothing = b.from !== undefined && b.own !== undefined && b.own.transactions === 0;
   if (verdict === 'none') return logTellsNothing ? `nothing only on BS: ${logClause(b)}, and ${dataClause(b)}` : `${dataClause(b)}; ${logClause(b)}`;
+  if (!latest(b) && pendingData(b) && !b.conflict && !(b.own?.transactions ?? 0) && !extras(b).length && !b.extrasError)
+    return `${logClause(b)}; ${dataClause(b)}`;
   const ownEvents = (b.own?.transactions ?? 0) > 0;
   const parts: string[] = [];
   if (ownEvents) parts.push(logClause(b));
@@ -210,7 +227,14 @@ function compactRows(b: BsOnly): string {
   if (b.conflict) parts.push(`the row BS's replication stopped on${b.conflict.table ? ` (${b.conflict.table})` : ''}`);
   if (parts.length) return parts.join(' and ');
   const d = latest(b);
-  if (!d) return 'whatever only BS holds (its data could not be compared)';
+  if (!d)
+    return b.dataAt === 'step-2'
+      ? 'whatever differs from GS (compared at step 2)'
+      : b.dataAt === 'dump'
+        ? 'BS’s data (not compared: dumped whole, --backup all)'
+        : b.dataAt === 'datadir'
+          ? 'BS’s data (not compared: its datadir is kept whole)'
+          : 'whatever only BS holds (its data could not be compared)';
   const tables = bsSideTables(d);
   const sum = (f: (x: Extract<DataDetail, { kind: 'rows' }>) => number) => tables.reduce((n, t) => n + (t.detail.kind === 'rows' ? f(t.detail) : 0), 0);
   const [rows, differ] = [sum((x) => x.onlyOnBs), sum((x) => x.differ)];
@@ -229,11 +253,13 @@ export function bsOnlySources(b: BsOnly): string {
         : `cannot tell (${b.logGap ?? 'where GS last applied it is unknown'})`;
   const d = latest(b);
   const data = !d
-    ? `not compared (${b.dataError ?? 'not measured'})`
+    ? b.dataAt
+      ? pendingData(b)!.replace(/^its data are /, '')
+      : `not compared (${b.dataError ?? 'not measured'})`
     : d.tables.length === 0
       ? `all ${plural(d.compared, 'table')} match GS’s`
       : `${describeTables(d, d.tables, 3)}${bsSideTables(d).length ? '' : ' (nothing GS lacks or holds otherwise)'}`;
-  return `BS’s binary log: ${log}. Its data${b.afterFence ? ' (again, BS fenced)' : ''}: ${data}.`;
+  return `BS’s binary log: ${log}. Its data${b.afterFence ? ' (compared at step 2, BS fenced)' : ''}: ${data}.`;
 }
 
 /** Where GS's replication from BS had got to in BS's binary log, or why that cannot be known. */
@@ -320,18 +346,38 @@ function compareWithGs(
   });
 }
 
-/** The schemas a backup keeps in auto mode: those of BS's own events, of the row it stopped on, of every table where BS differs. */
-function schemasOf(b: BsOnly): string[] {
-  const d = latest(b);
-  const tables = [...(b.own?.tables ?? []), ...(b.conflict?.table ? [b.conflict.table] : []), ...(d ? bsSideTables(d).map((t) => t.table) : [])];
-  return [...new Set(tables.map(schemaOf))].sort();
+/** How BS's data are kept before the copy: compared at step 2, dumped whole (--backup all), or kept in its datadir (physical). */
+export function dataPlan(ctx: RecoveryContext): NonNullable<BsOnly['dataAt']> {
+  if (ctx.settings.backup === 'all') return 'dump';
+  return copyMethod(ctx).keepsBsDatadir ? 'datadir' : 'step-2';
 }
 
 /**
- * Measure what only BS holds (read-only: SELECTs, SHOW, and the binlog reader), from every source: BS's binary log
- * since the point GS last applied (when that point is known and the log still covers it), the row its replication
- * stopped on, and its data compared with GS's, every table, every time: what no log shows (written with
- * sql_log_bin=0 or binary logging off, logs purged, GS's replication reset, non-transactional tables) is in the data.
+ * The rate the preflight's estimate of step 2's comparison assumes, per server, both read side by side: a stated,
+ * conservative figure, not a measurement (the chunked comparison of the lab's 1 GB table reads at 300+ MB/s; a busy
+ * disk reads slower), so that the outage it announces is an upper bound rather than a hope.
+ */
+export const COMPARE_RATE_BYTES = 100 * 1024 * 1024;
+
+/** Tables step 2 keeps whole, by schema: those that cannot be compared by key, and those a stopped step 2 could not keep by key. */
+export async function wholeTables(ctx: RecoveryContext): Promise<Array<{ table: string; why: string }>> {
+  const found = await tablesWithoutKeyComparison(q(ctx, 'GS'), q(ctx, 'BS'));
+  const b = ctx.state.bsOnly;
+  // A step 2 that stopped recorded what it found but could not keep by key (checkKeptEverything): whole this time.
+  for (const t of b?.data ? bsSideTables(b.data) : [])
+    if (!found.some((f) => f.table === t.table) && t.detail.kind !== 'only-on-gs') found.push({ table: t.table, why: describeTable(t, b!.data!.boundSeconds) });
+  return found.sort((x, y) => x.table.localeCompare(y.table));
+}
+
+/** A file name's part for a schema: its name where it is plain, other characters as _. */
+const fileSafe = (name: string) => name.replace(/[^A-Za-z0-9_.-]/g, '_');
+
+/**
+ * Measure what only BS holds before step 1 (read-only: SELECTs, SHOW, and the binlog reader), from the sources that
+ * cost no read of the data: BS's binary log since the point GS last applied (when that point is known and the log
+ * still covers it), the row its replication stopped on, its accounts and objects. Its data, where what no log shows
+ * is (written with sql_log_bin=0 or binary logging off, logs purged, GS's replication reset), are compared at step 2,
+ * every table, once BS is fenced and stopped: reading them here too would read every table twice before the copy.
  */
 export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
   const out: BsOnly = { schemas: [] };
@@ -358,12 +404,8 @@ export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
     out.conflict = { errno: bsRepl.lastSqlErrno, error: bsRepl.lastSqlError, table };
     if (table && key !== undefined && bsRepl.lastSqlErrno === 1062) out.conflict.row = await conflictRow(ctx, table, key).catch(() => undefined);
   }
-  try {
-    out.data = { ...summarizeData(await compareWithGs(ctx, ctx.read), ctx.settings.compareTimeout), chunkSeconds: ctx.settings.chunkTime };
-  } catch (err) {
-    if (ctx.signal.aborted) throw err;
-    out.dataError = (err as Error).message.split('\n')[0];
-  }
+  // The data are not read here: once, at step 2 (BS fenced and stopped), or not at all (see dataAt).
+  out.dataAt = dataPlan(ctx);
   try {
     const [accounts, objects] = await compareExtras(ctx, ctx.read);
     out.accounts = accounts.map(({ name, kind }) => ({ name, kind }));
@@ -372,7 +414,7 @@ export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
     if (ctx.signal.aborted) throw err;
     out.extrasError = (err as Error).message.split('\n')[0];
   }
-  out.schemas = schemasOf(out);
+  out.schemas = [];
   return out;
 }
 
@@ -393,8 +435,7 @@ export function describeComparison(d: DataSummary): string {
     `${plural(d.compared, 'table')} on both servers compared in ${d.seconds}s: chunk by chunk by primary key (a count and a checksum per chunk on each ` +
     `side, each chunk sized to about ${d.chunkSeconds ?? CHUNK_TIME_MS / 1000}s a statement, --chunk-time), then in the chunks that differ row by row, for at most ${d.boundSeconds}s ` +
     `(--compare-timeout)` +
-    (d.readWhole?.length ? `; read whole, in one statement (no primary key or different columns): ${d.readWhole.join(', ')}` : '') +
-    `. Measured before step 1 fences BS: step 2 compares again once BS is fenced and stopped, and keeps what it finds then`
+    (d.readWhole?.length ? `; read whole, in one statement (no primary key or different columns): ${d.readWhole.join(', ')}` : '')
   );
 }
 
@@ -403,47 +444,64 @@ export function backupRoot(ctx: RecoveryContext): string {
   return ctx.settings.backupDir ?? join(dirname(ctx.journalPath ?? '.'), 'backups');
 }
 
-async function schemasToKeep(ctx: RecoveryContext, b: BsOnly): Promise<string[]> {
-  // Nothing could be compared: every schema, since any of them may hold what only BS has.
-  if (ctx.settings.backup === 'all' || bsOnlyVerdict(b) === 'unknown') return listUserSchemas(q(ctx, 'BS'));
-  return hasBsOnly(b) ? b.schemas : [];
-}
-
-/** Preflight lines: what only BS holds, how the data were compared, and whether the backup fits. */
+/** Preflight lines: what only BS holds (from what costs no read of the data), what the data comparison will cost, and whether what is kept fits. */
 export async function bsOnlyChecks(ctx: RecoveryContext, add: (v: 'ok' | 'warn' | 'stop' | 'not-made', check: string, detail: string) => void): Promise<void> {
   const b = (ctx.state.bsOnly = await measureBsOnly(ctx));
-  add(hasBsOnly(b) ? 'warn' : 'ok', 'only on BS', describeBsOnly(b));
-  if (b.data) add('ok', 'data compared', describeComparison(b.data));
-  else add('not-made', 'data compared', `not made: ${b.dataError ?? 'unknown error'}; every schema of BS is kept (auto)`);
+  // Before step 2 compares, 'ok' says only that no source read so far shows anything: the data may still.
+  add(bsOnlyVerdict(b) === 'some' || b.logGap || b.extrasError ? 'warn' : 'ok', 'only on BS', describeBsOnly(b));
+  const [gs, bs] = await Promise.all([tableSizes(q(ctx, 'GS')), tableSizes(q(ctx, 'BS'))]);
+  const sum = (t: Array<{ bytes: number }>) => t.reduce((n, x) => n + x.bytes, 0);
+  const [gsBytes, bsBytes] = [sum(gs), sum(bs)];
+  const seconds = Math.max(gsBytes, bsBytes) / COMPARE_RATE_BYTES;
+  const rate = `${formatBytes(COMPARE_RATE_BYTES)}/s per server, a conservative rate, not measured`;
+  if (b.dataAt === 'step-2') b.cost = { tables: bs.length, gsBytes, bsBytes, seconds: Math.round(seconds * 10) / 10, rateBytes: COMPARE_RATE_BYTES };
+  add(
+    'ok',
+    'data comparison',
+    b.dataAt === 'datadir'
+      ? `none before the copy: the physical method renames BS’s datadir aside whole (${physicalPaths(ctx.identity.BS!.datadir.replace(/\/+$/, '')).kept.replace(/-kept-.*$/, '-kept-<time>')}), so nothing BS held (${formatBytes(bsBytes)} in ${plural(bs.length, 'table')}) is lost, and no comparison delays the outage`
+      : b.dataAt === 'dump'
+        ? `none: --backup all keeps BS’s data whole in a dump at step 2 (${formatBytes(bsBytes)} in ${plural(bs.length, 'table')} before gzip, about ${formatDuration(Math.ceil(bsBytes / COMPARE_RATE_BYTES))} at ${rate}), without comparing`
+        : `not made here (the preflight reads no data): step 2 compares BS’s data with GS’s once, with BS fenced and stopped, chunk by chunk by primary key (each chunk about ${ctx.settings.chunkTime}s a statement, --chunk-time), then row by row in the chunks that differ for at most ${ctx.settings.compareTimeout}s (--compare-timeout): ${plural(bs.length, 'table')}, ${formatBytes(bsBytes)} on BS and ${formatBytes(gsBytes)} on GS (information_schema), about ${formatDuration(Math.ceil(seconds))} at ${rate}, BS out of service meanwhile. Instead: --backup all keeps a full dump of BS’s data whole (about ${formatBytes(bsBytes)} before gzip) without comparing, or answer No before step 2`,
+  );
   if (ctx.settings.backup === 'none') {
     if (hasBsOnly(b)) add('warn', 'backup', '--no-backup: what only BS holds will NOT be kept (you will be asked to confirm)');
     return;
   }
-  const schemas = await schemasToKeep(ctx, b);
   const events = (b.own?.transactions ?? 0) > 0;
-  const files = [b.accounts?.length ? 'bs-accounts.sql' : '', (b.objects ?? []).some((o) => o.kind !== 'only-on-gs') ? 'bs-objects.sql' : ''].filter(Boolean);
-  if (!schemas.length && !events)
-    return add('ok', 'backup', files.length ? `BS’s own accounts and objects → ${files.join(', ')} in ${backupRoot(ctx)}` : 'nothing to keep');
   if (events && !(await findBinlogReader().catch(() => undefined)))
     add('stop', 'backup', 'the binlog reader (mariadb-binlog or mysqlbinlog) is not installed, so BS’s own events cannot be exported');
-  // The dump, and bs-only-rows.sql, which holds at most the rows of the tables it dumps.
-  const need = (schemas.length ? 2 * (await dataSizeBytes(q(ctx, 'BS'), schemas)) : 0) + 1024 * 1024;
+  // What is kept is the size of what differs: the tables kept whole (sized by information_schema), the rows that
+  // differ (unknown until step 2 compares: bounded here by a margin, and by BS's own events, whose decoded text is
+  // larger than the rows they wrote), and a dump of everything only with --backup all.
+  const bsSize = new Map(bs.map((t) => [t.table, t.bytes]));
+  const whole = b.dataAt === 'step-2' ? await wholeTables(ctx) : [];
+  const wholeBytes = whole.reduce((n, t) => n + (bsSize.get(t.table) ?? 0), 0);
+  const need = (b.dataAt === 'dump' ? bsBytes : wholeBytes) + 1024 * 1024;
   const root = backupRoot(ctx);
   const free = await freeBytes(root);
-  if (free !== undefined && free < need) {
-    add(
+  const what = [
+    events ? `BS’s ${b.own!.transactions} own transaction(s) as SQL` : '',
+    b.dataAt === 'step-2' ? 'the rows that differ from GS (by key, in bs-only-rows.sql; how many is known once step 2 has compared)' : '',
+    whole.length
+      ? `whole, as they cannot be compared by key: ${whole.map((t) => `${t.table} (${t.why}, ${formatBytes(bsSize.get(t.table) ?? 0)})`).join(', ')}`
+      : '',
+    b.dataAt === 'dump' ? `every schema of BS, whole (${formatBytes(bsBytes)} before gzip)` : '',
+    b.dataAt === 'datadir' ? 'BS’s data in its datadir, renamed aside whole by the copy (no file here)' : '',
+    b.accounts?.length ? 'BS’s own accounts (bs-accounts.sql)' : '',
+    (b.objects ?? []).some((o) => o.kind !== 'only-on-gs') ? 'BS’s own objects (bs-objects.sql)' : '',
+  ].filter(Boolean);
+  if (free !== undefined && free < need)
+    return add(
       'stop',
       'backup space',
       `the backup needs up to ${formatBytes(need)} in ${root}, only ${formatBytes(free)} is free: free some space, choose --backup-dir, or run with --no-backup`,
     );
-  } else {
-    const what = [events ? `BS’s ${b.own!.transactions} own transaction(s)` : '', schemas.length ? `schemas ${schemas.join(', ')}` : ''].filter(Boolean);
-    add(
-      'ok',
-      'backup',
-      `${what.join(' and ')}, and the rows that differ → ${root} (${free === undefined ? 'free space unknown' : `${formatBytes(free)} free`})`,
-    );
-  }
+  add(
+    'ok',
+    'backup',
+    `${what.join('; ')} → ${root} (up to about ${formatBytes(need)}; ${free === undefined ? 'free space unknown' : `${formatBytes(free)} free`})`,
+  );
 }
 
 async function freeBytes(dir: string): Promise<number | undefined> {
@@ -487,33 +545,38 @@ async function offlineBackupActions(ctx: RecoveryContext): Promise<Action[]> {
       note: 'BS’s own events GS never executed, as replayable SQL',
     });
   const c = await ctx.clients().catch(() => undefined);
-  if (c)
+  const all = ctx.settings.backup === 'all';
+  // Physical: BS's datadir is kept whole by the copy; nothing of its data is dumped.
+  if (c && (all || !copyMethod(ctx).keepsBsDatadir))
     actions.push({
       kind: 'export',
       role: 'BS',
       tool: 'dump-gzip',
-      branch: ctx.settings.backup === 'all' ? { text: `every schema on BS (${unmeasured(ctx)})`, all: [] } : branch,
+      branch: all
+        ? { text: `every schema on BS (${unmeasured(ctx)})`, all: [] }
+        : { text: `for each schema holding tables that cannot be compared by key (no primary key, other columns, only on BS) (${unmeasured(ctx)})`, all: [] },
       command: {
         program: c.dump.command,
         args: dumpArgs(c, {
           optionFile: optionFileSlot('BS'),
           consistency: 'lock-all-tables',
-          databases: [ctx.settings.backup === 'all' ? '<every schema on BS>' : '<schemas only BS holds>'],
+          ...(all ? { databases: ['<every schema on BS>'] } : { tables: { schema: '<schema>', names: ['<tables that cannot be compared by key>'] } }),
           server: ctx.dialect.BS.version,
           purpose: 'backup',
         }),
       },
-      file: join(dir, 'bs-data.sql.gz'),
-      note: 'BS’s data before the copy (BS is fenced: its lock stalls no one)',
+      file: join(dir, all ? 'bs-data.sql.gz' : 'bs-tables-<schema>.sql.gz'),
+      note: all
+        ? 'BS’s data before the copy, every schema whole, not compared (--backup all)'
+        : 'those tables kept whole (BS is fenced: its lock stalls no one)',
     });
   return actions;
 }
 
 /**
- * Step 2 compares BS with GS again, after STOP REPLICA, and writes what it finds to bs-only-rows.sql. Why again: the
- * preflight measured before step 1 fenced BS, while clients and GS's replication could still change BS; from here
- * BS is static (fenced, not replicating), so what this comparison finds is exactly what the copy would overwrite.
- * GS is not locked yet: comparing stalls no one.
+ * Step 2 compares BS with GS, after STOP REPLICA, and writes what it finds to bs-only-rows.sql: the one read of the
+ * data before the copy (the preflight reads none). BS is static from here (fenced, not replicating), so what this
+ * comparison finds is exactly what the copy would overwrite. GS is not locked yet: comparing stalls no one.
  */
 function keepRowsAction(ctx: RecoveryContext, dir: string, record: (state: RecoveryState) => BackupRecord): KeepRowsAction {
   const file = join(dir, 'bs-only-rows.sql');
@@ -525,31 +588,35 @@ function keepRowsAction(ctx: RecoveryContext, dir: string, record: (state: Recov
     role: 'BS',
     compares: `every user table of BS with GS’s (chunk by chunk by primary key, a count and a checksum per chunk; row by row in the chunks that differ, for at most ${bound}s)`,
     file,
-    note: 'again, BS fenced and stopped now: rows only on BS (INSERT) and rows that differ (REPLACE, BS’s version), to replay after the recovery; written only if there are any',
+    note: 'once, BS fenced and stopped: rows only on BS (INSERT) and rows that differ (REPLACE, BS’s version), to replay after the recovery; written only if there are any',
     collect: async (io) => {
       const cmp = await compareWithGs(ctx, io.read, { keys: true, progress: io.progress, signal: io.signal });
-      const data = summarizeData(cmp, bound);
+      const data = { ...summarizeData(cmp, bound), chunkSeconds: ctx.settings.chunkTime };
       const mine = bsSideTables(data);
       const counts = { inserts: 0, replaces: 0, tables: [] as string[] };
+      let written = 0;
+      const write = (t: string) => ((written += Buffer.byteLength(t)), io.write(t));
       for (const t of mine) {
         const k = cmp.keys?.get(t.table);
         if (!k || (k.onlyOnSecond.length === 0 && k.differ.length === 0)) continue;
-        if (counts.tables.length === 0) await io.write(rowsHeader(bsName, ctx.identity.BS?.serverId, gsName));
+        if (counts.tables.length === 0) await write(rowsHeader(bsName, ctx.identity.BS?.serverId, gsName));
         counts.tables.push(t.table);
-        await io.write(`\n-- ${describeTable(t, bound)}\n`);
+        await write(`\n-- ${describeTable(t, bound)}\n`);
         for await (const s of rowStatements(boundedRead(ctx, io.read, 'BS'), t.table, k)) {
           counts[s.verb === 'INSERT' ? 'inserts' : 'replaces'] += s.rows;
-          await io.write(s.text);
+          await write(s.text);
         }
       }
       const whole = mine.filter((t) => !counts.tables.includes(t.table) && t.detail.kind !== 'rows');
       if (counts.tables.length && whole.length)
-        await io.write(`\n-- Not listed row by row here, kept whole in bs-data.sql.gz:\n${whole.map((t) => `--   ${describeTable(t, bound)}\n`).join('')}`);
+        await write(
+          `\n-- Not listed row by row here (kept whole in bs-tables-<schema>.sql.gz when they cannot be compared by key):\n${whole.map((t) => `--   ${describeTable(t, bound)}\n`).join('')}`,
+        );
       const text = counts.tables.length
-        ? `Kept ${file}: ${plural(counts.inserts, 'row')} only on BS (INSERT), ${counts.replaces} that differ (REPLACE), in ${counts.tables.join(', ')}`
+        ? `Kept ${file} (${formatBytes(written)}): ${plural(counts.inserts, 'row')} only on BS (INSERT), ${counts.replaces} that differ (REPLACE), in ${counts.tables.join(', ')}; ${describeComparison(data)}`
         : mine.length
-          ? `Compared again: no row to list by key; ${mine.map((t) => t.table).join(', ')} kept whole`
-          : `Compared again (BS fenced): no row that GS lacks or holds otherwise (${plural(data.compared, 'table')})`;
+          ? `Compared (BS fenced and stopped): no row to list by key; ${mine.map((t) => t.table).join(', ')} differ otherwise; ${describeComparison(data)}`
+          : `Compared (BS fenced and stopped): no row that GS lacks or holds otherwise; ${describeComparison(data)}`;
       return { data, ...counts, text };
     },
     capture: (o, state) => {
@@ -657,9 +724,10 @@ function rowsHeader(bsName: string, bsId: number | undefined, gsName: string): s
 }
 
 /**
- * Step 2's backup, after STOP REPLICA: the data compared again and the rows that differ written out, BS's own events
- * as replayable SQL, and a gzip'd dump of the schemas concerned (BS is fenced: the dump's lock stalls no one). With
- * --no-backup, a question first: overwrite it without a copy?
+ * Step 2's backup, after STOP REPLICA: the data compared once (BS fenced and stopped) and the rows that differ written
+ * out by key, the tables that cannot be compared by key dumped whole (named), BS's own events as replayable SQL, its
+ * own accounts and objects; with --backup all, a dump of every schema instead of the comparison; with the physical
+ * method, no data read at all (its datadir is kept whole). With --no-backup, a question first: overwrite it without a copy?
  */
 export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
   const b = ctx.state.bsOnly;
@@ -681,10 +749,9 @@ export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
   const dir = join(backupRoot(ctx), `${ctx.settings.bad.host}_${ctx.settings.bad.port}-${stamp}`);
   // A resumed step 2 keeps everything again, in a directory of its own.
   const record = (state: RecoveryState) => (state.backup?.dir === dir ? state.backup : (state.backup = { dir }));
-  const actions: Action[] = [keepRowsAction(ctx, dir, record), ...keepExtrasActions(ctx, dir, record)];
-  if (!b) return actions; // nothing measured (servers down, a rehearsal): what else to keep is not known
-  const schemas = await schemasToKeep(ctx, b);
-  const events = (b.own?.transactions ?? 0) > 0 && b.from !== undefined;
+  const dataAt = b?.dataAt ?? dataPlan(ctx);
+  const actions: Action[] = [...(dataAt === 'step-2' ? [keepRowsAction(ctx, dir, record)] : []), ...keepExtrasActions(ctx, dir, record)];
+  const events = b !== undefined && (b.own?.transactions ?? 0) > 0 && b.from !== undefined;
   const bsName = `BS ${ctx.settings.bad.host}:${ctx.settings.bad.port}`;
   const bsId = ctx.identity.BS?.serverId ?? 0;
   if (events) {
@@ -707,58 +774,73 @@ export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
       capture: (o, state) => void (record(state).events = { file, transactions: o.transactions ?? 0 }),
     });
   }
-  if (schemas.length) {
-    const c = await ctx.clients();
+  if (dataAt === 'datadir') return actions;
+  const c = await ctx.clients();
+  const dump = (databases: string[] | undefined, tables?: { schema: string; names: string[] }) =>
+    dumpArgs(c, {
+      optionFile: optionFileSlot('BS'),
+      consistency: 'lock-all-tables',
+      ...(databases ? { databases } : {}),
+      ...(tables ? { tables } : {}),
+      server: ctx.dialect.BS.version,
+      purpose: 'backup',
+    });
+  if (dataAt === 'dump') {
+    const schemas = await listUserSchemas(q(ctx, 'BS'));
     const file = join(dir, 'bs-data.sql.gz');
+    if (schemas.length)
+      actions.push({
+        kind: 'export',
+        role: 'BS',
+        tool: 'dump-gzip',
+        command: { program: c.dump.command, args: dump(schemas) },
+        file,
+        note: 'BS’s data before the copy, every schema whole, not compared (--backup all; BS is fenced: its lock stalls no one)',
+        capture: (o, state) => void (record(state).dump = { file, schemas, bytes: o.bytes, fileBytes: o.fileBytes ?? 0 }),
+      });
+    return actions;
+  }
+  // The tables that cannot be kept row by row, whole and named: one dump per schema (mysqldump db_name tbl_name …).
+  const whole = await wholeTables(ctx);
+  const bySchema = new Map<string, Array<{ table: string; why: string }>>();
+  for (const t of whole) bySchema.set(schemaOf(t.table), [...(bySchema.get(schemaOf(t.table)) ?? []), t]);
+  for (const [schema, tables] of bySchema) {
+    const names = tables.map((t) => t.table.slice(schema.length + 1));
+    const file = join(dir, `bs-tables-${fileSafe(schema)}.sql.gz`);
     actions.push({
       kind: 'export',
       role: 'BS',
       tool: 'dump-gzip',
-      command: {
-        program: c.dump.command,
-        args: dumpArgs(c, {
-          optionFile: optionFileSlot('BS'),
-          consistency: 'lock-all-tables',
-          databases: schemas,
-          server: ctx.dialect.BS.version,
-          purpose: 'backup',
-        }),
-      },
+      command: { program: c.dump.command, args: dump(undefined, { schema, names }) },
       file,
-      note: 'BS’s data before the copy (BS is fenced: its lock stalls no one)',
-      capture: (o, state) => void (record(state).dump = { file, schemas, bytes: o.bytes, fileBytes: o.fileBytes ?? 0 }),
+      note: `kept whole, as ${tables.length === 1 ? 'it cannot' : 'they cannot'} be compared by key: ${tables.map((t) => `${t.table} (${t.why})`).join(', ')}`,
+      capture: (o, state) => void (record(state).tables ??= []).push({ file, schema, names, bytes: o.bytes, fileBytes: o.fileBytes ?? 0 }),
     });
   }
   return actions;
 }
 
 /**
- * After step 2's actions: everything BS would lose must be kept. BS may have changed between the preflight and the
- * fence (and GS goes on writing): a table where BS differs now is kept if its schema is in the dump, or if it was
- * told apart row by row and its rows are in bs-only-rows.sql (the copy then gives back the rest of it). One that is
- * neither stops the run here, before anything is overwritten, with what was measured recorded, so that --resume
- * plans step 2's backup from it. Returns why it stops, and notes for what is kept in the rows file only.
+ * After step 2's actions: everything BS would lose must be kept. A table where BS differs is kept if it was told apart
+ * row by row and its rows are in bs-only-rows.sql (the copy then gives back the rest of it), or if it was dumped whole
+ * (it cannot be compared by key, or --backup all). One that is neither (out of --compare-timeout, locked, created
+ * after step 2 was planned) stops the run here, before anything is overwritten, with what was measured recorded, so
+ * that --resume plans step 2 to keep that table whole. Returns why it stops.
  */
 export function checkKeptEverything(ctx: RecoveryContext): { stop?: string; notes: string[] } {
   const b = ctx.state.bsOnly;
   const after = b?.afterFence;
   if (!b || !after || ctx.settings.backup === 'none') return { notes: [] };
   const dumped = new Set(ctx.state.backup?.dump?.schemas ?? []);
+  const whole = new Set((ctx.state.backup?.tables ?? []).flatMap((t) => t.names.map((n) => `${t.schema}.${n}`)));
   const listed = new Set(ctx.state.backup?.rows?.tables ?? []);
-  const outside = bsSideTables(after).filter((t) => !dumped.has(schemaOf(t.table)));
-  const inRowsFile = outside.filter((t) => listed.has(t.table));
-  const notes = inRowsFile.map(
-    (t) =>
-      `${describeTable(t, after.boundSeconds)}: it differs only since the preflight; its rows are kept in ${ctx.state.backup!.rows!.file}, not in the dump`,
-  );
-  const missing = outside.filter((t) => !listed.has(t.table));
-  if (!missing.length) return { notes };
+  const missing = bsSideTables(after).filter((t) => !dumped.has(schemaOf(t.table)) && !whole.has(t.table) && !listed.has(t.table));
+  if (!missing.length) return { notes: [] };
   b.data = after;
   b.afterFence = undefined;
-  b.schemas = schemasOf(b);
   ctx.state.backup = undefined;
   return {
-    notes,
-    stop: `BS changed after the preflight measured it (before step 1 fenced it): ${missing.map((t) => describeTable(t, after.boundSeconds)).join('; ')}; step 2 did not keep ${missing.length === 1 ? 'that table' : 'those tables'}`,
+    notes: [],
+    stop: `step 2 found what it could not keep by key: ${missing.map((t) => describeTable(t, after.boundSeconds)).join('; ')}; step 2 did not keep ${missing.length === 1 ? 'that table' : 'those tables'}`,
   };
 }

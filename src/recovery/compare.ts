@@ -27,6 +27,71 @@ export async function listUserSchemas(q: Query): Promise<string[]> {
   return rows.map((r) => String(r.SCHEMA_NAME));
 }
 
+/** A user table's size as information_schema estimates it (data and indexes), and its rows (an estimate too). */
+export interface TableSize {
+  table: string;
+  bytes: number;
+  rows: number;
+}
+
+/** Every user table's estimated size: what a comparison reads, what keeping it whole costs (metadata only, no data read). */
+export async function tableSizes(q: Query): Promise<TableSize[]> {
+  const rows = await q(
+    stmt(
+      `SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0) AS bytes, COALESCE(TABLE_ROWS, 0) AS n FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA NOT IN (${systemList}) ORDER BY TABLE_SCHEMA, TABLE_NAME`,
+    ),
+  );
+  return rows.map((r) => ({ table: `${r.TABLE_SCHEMA}.${r.TABLE_NAME}`, bytes: Number(r.bytes), rows: Number(r.n) }));
+}
+
+/** Every user table's columns and primary key in two statements (information_schema), for tables that cannot be compared by key. */
+export async function tableShapes(q: Query): Promise<Map<string, TableShape>> {
+  const where = `TABLE_SCHEMA NOT IN (${systemList})`;
+  const [cols, keys] = await Promise.all([
+    q(
+      stmt(
+        `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, EXTRA FROM information_schema.COLUMNS WHERE ${where} ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`,
+      ),
+    ),
+    q(
+      stmt(
+        `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.STATISTICS WHERE ${where} AND INDEX_NAME = 'PRIMARY' ORDER BY TABLE_SCHEMA, TABLE_NAME, SEQ_IN_INDEX`,
+      ),
+    ),
+  ]);
+  const out = new Map<string, TableShape>();
+  const of = (r: Row) => {
+    const t = `${r.TABLE_SCHEMA}.${r.TABLE_NAME}`;
+    if (!out.has(t)) out.set(t, { columns: [], key: [] });
+    return out.get(t)!;
+  };
+  for (const c of cols)
+    of(c).columns.push({
+      name: String(c.COLUMN_NAME),
+      type: String(c.DATA_TYPE).toLowerCase(),
+      generated: /\b(VIRTUAL|STORED|PERSISTENT)\b/i.test(String(c.EXTRA ?? '')),
+    });
+  for (const k of keys) of(k).key.push(String(k.COLUMN_NAME));
+  return out;
+}
+
+/**
+ * The tables of the second side that cannot be compared with the first's by primary key, from metadata alone: only
+ * on the second side, no primary key there, or columns that differ between the sides. Each with why.
+ */
+export async function tablesWithoutKeyComparison(first: Query, second: Query): Promise<Array<{ table: string; why: string }>> {
+  const [tables, a, b] = await Promise.all([listUserTables(second), tableShapes(first), tableShapes(second)]);
+  const out: Array<{ table: string; why: string }> = [];
+  for (const t of tables) {
+    const sb = b.get(t) ?? { columns: [], key: [] };
+    const sa = a.get(t);
+    if (!sa) out.push({ table: t, why: 'only on BS' });
+    else if (!sameShape(sa, sb)) out.push({ table: t, why: 'its columns differ between GS and BS' });
+    else if (sb.key.length === 0) out.push({ table: t, why: 'no primary key' });
+  }
+  return out;
+}
+
 /** Bytes of data and indexes outside the system schemas (or in `schemas` only), as information_schema estimates them. */
 export async function dataSizeBytes(q: Query, schemas?: string[]): Promise<number> {
   const where = schemas

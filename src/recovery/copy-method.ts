@@ -18,6 +18,8 @@ export interface CopyMethod {
   noLockNote?: string;
   /** What happens to BS that the question before steps 3–5 must say (it is restarted on the copy). */
   bsRestart?: string;
+  /** BS's datadir is renamed aside, whole, by the copy: what BS held is kept by construction, with no read of its data. */
+  keepsBsDatadir?: boolean;
 }
 
 const METHODS: Record<CopyMethod['name'], CopyMethod> = {
@@ -40,6 +42,7 @@ const METHODS: Record<CopyMethod['name'], CopyMethod> = {
     noLockNote:
       'Physical method: no read lock of the tool’s own; mariadb-backup blocks GS’s commits only for its BLOCK_COMMIT stage and writes GS’s coordinates into the copy.',
     bsRestart: 'BS is stopped and started on the copy, its datadir kept under a dated name',
+    keepsBsDatadir: true,
   },
   // CLONE INSTANCE takes no lock that blocks DML on the donor; the coordinates come from clone_status.
   clone: {

@@ -85,6 +85,8 @@ export type RunEvent =
       journal?: string;
       /** A ring: BS's downstream D and where it replicates from BS (GS replicates from its own upstream, not BS). */
       ring?: { downstream: string; dFromBs?: Coordinates };
+      /** The physical method: BS's previous datadir, kept whole, and the command that reads what it held that GS lacks. */
+      keptDatadir?: { path: string; salvage: string };
     }
   | { event: 'stop'; step: number; reason: string; next?: string; states?: { GS: string; BS: string; D?: string }; resume?: string; interrupted: boolean }
   | {

@@ -377,7 +377,10 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   ctx.state.positioning = decision.positioning;
   // A resumed run keeps what the first run measured (and kept): by now BS may hold a partial copy of GS.
   if (ctx.settings.resume) add('ok', 'only on BS', 'as measured (and kept) by the run being resumed');
-  else await bsOnlyChecks(ctx, add).catch((err: Error) => add('warn', 'only on BS', `could not tell (${err.message}); --backup all keeps every schema`));
+  else
+    await bsOnlyChecks(ctx, add).catch((err: Error) =>
+      add('warn', 'only on BS', `could not tell (${err.message}); step 2 still compares BS’s data with GS’s; --backup all keeps every schema whole instead`),
+    );
   await serverStateChecks(ctx, add).catch((err: Error) =>
     add('warn', 'server state', `could not compare GS’s and BS’s settings, events and plugins: ${err.message}`),
   );

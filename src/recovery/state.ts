@@ -124,6 +124,14 @@ export interface BsOnly {
   data?: DataSummary;
   /** Why the data could not be compared. */
   dataError?: string;
+  /**
+   * How BS's data are kept before the copy, as the preflight planned it: compared with GS's once, at step 2 (BS fenced
+   * and stopped), what differs kept by key; dumped whole without a comparison (--backup all); or not read at all,
+   * since the physical method keeps BS's datadir whole. The preflight itself reads no data.
+   */
+  dataAt?: 'step-2' | 'dump' | 'datadir';
+  /** What the comparison at step 2 reads, estimated by the preflight from information_schema (no data read). */
+  cost?: { tables: number; gsBytes: number; bsBytes: number; seconds: number; rateBytes: number };
   /** The same comparison made again by step 2, once BS was fenced and its replication stopped: what was kept. */
   afterFence?: DataSummary;
   /** Schemas a backup keeps (auto mode). */
@@ -175,6 +183,8 @@ export interface BackupRecord {
   dir?: string;
   events?: { file: string; transactions: number };
   dump?: { file: string; schemas: string[]; bytes: number; fileBytes: number };
+  /** Tables kept whole (they cannot be kept row by row: no primary key, columns that differ, only on BS), one dump per schema. */
+  tables?: Array<{ file: string; schema: string; names: string[]; bytes: number; fileBytes: number }>;
   /** bs-only-rows.sql: rows only on BS (INSERT) and rows that differ (REPLACE), by table. */
   rows?: { file: string; inserts: number; replaces: number; tables: string[] };
   /** bs-accounts.sql: statements that recreate BS's own accounts (0600: it holds password hashes). */

@@ -111,6 +111,8 @@ export function buildReport(d: JournalData, opts: { journal?: string } = {}): Re
   if (k?.rows) kept.push({ what: `rows only on BS (${k.rows.inserts}) and rows that differ (${k.rows.replaces}), to replay`, file: k.rows.file });
   if (k?.events) kept.push({ what: `BS’s own events (${k.events.transactions} transactions) as replayable SQL`, file: k.events.file });
   if (k?.dump) kept.push({ what: `BS’s data before the copy (${k.dump.schemas.join(', ')})`, file: k.dump.file });
+  for (const t of k?.tables ?? [])
+    kept.push({ what: `BS’s tables kept whole (no comparison by key): ${t.names.map((n) => `${t.schema}.${n}`).join(', ')}`, file: t.file });
   return {
     kind: 'mmrecover-report',
     version: 1,

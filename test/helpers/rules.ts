@@ -175,6 +175,12 @@ function simulatedRead(world: World, c: Case) {
     }
     if (/information_schema\.SCHEMATA/.test(sql))
       return (role === 'BS' && c.start.bsOnly ? ['extra', 'shop'] : ['shop']).map((SCHEMA_NAME) => ({ SCHEMA_NAME }));
+    // User tables: shop.orders (keyed) on both; a table only on BS when BS holds a schema of its own (kept whole at step 2).
+    const tables = [{ TABLE_SCHEMA: 'shop', TABLE_NAME: 'orders' }, ...(role === 'BS' && c.start.bsOnly ? [{ TABLE_SCHEMA: 'extra', TABLE_NAME: 't' }] : [])];
+    if (/TABLE_ROWS/.test(sql) && /DATA_LENGTH/.test(sql)) return tables.map((t) => ({ ...t, bytes: 1_000_000, n: 1000 }));
+    if (/SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema\.TABLES/.test(sql)) return tables;
+    if (/information_schema\.COLUMNS/.test(sql)) return tables.map((t) => ({ ...t, COLUMN_NAME: 'id', DATA_TYPE: 'int', EXTRA: '' }));
+    if (/information_schema\.STATISTICS/.test(sql)) return tables.map((t) => ({ ...t, COLUMN_NAME: 'id' }));
     if (/DATA_LENGTH/.test(sql)) return [{ bytes: 1_000_000 }];
     if (/information_schema\.PROCESSLIST/.test(sql)) return [];
     // Routines, views, triggers and events: the same on both servers (none only on BS to drop before the copy).

@@ -1,11 +1,11 @@
-// Issue 10: what only BS holds is reported before it is overwritten and kept: its own events as replayable SQL and a
-// dump of its data; both are restored on a scratch server to prove they hold what BS had.
+// Issue 10: what only BS holds is reported before it is overwritten and kept: its own events as replayable SQL and
+// the rows that differ (issue 26: by key, not a dump of their schema); both are replayed on a scratch server to prove
+// they hold what BS had.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { checksumTables, listUserTables } from '../../src/recovery/compare.js';
 import { breakLab } from '../../src/lab/break.js';
 import type { Lab, Which } from '../../src/lab/lab.js';
@@ -25,7 +25,7 @@ async function shopChecksums(lab: Lab, which: Which): Promise<Map<string, string
 describe('keeping what only BS holds', () => {
   const shared = useLab();
 
-  it('diverged: the plan and the question name BS’s own transactions and tables; the kept events and dump restore what BS had', async () => {
+  it('diverged: the plan and the question name BS’s own transactions and tables; the kept events and rows restore what BS had', async () => {
     const lab = shared.get();
     const env = { ...lab.env(), ...privateState() };
     await breakLab(lab, 'diverged');
@@ -43,7 +43,8 @@ describe('keeping what only BS holds', () => {
     const kept = readJournal(env.XDG_STATE_HOME).data.state.backup!;
     expect(kept.events!.transactions).toBe(8);
     expect(r.stderr).toContain(kept.events!.file);
-    expect(r.stderr).toContain(kept.dump!.file);
+    expect(r.stderr).toContain(kept.rows!.file);
+    expect(kept.dump).toBeUndefined();
     const events = readFileSync(kept.events!.file, 'utf8');
     expect(events).toMatch(/^-- mmrecover: events BS 127\.0\.0\.1:\d+ \(server_id 2\) wrote itself/);
     expect(events).toMatch(/### INSERT INTO `shop`\.`orders`/);
@@ -51,8 +52,8 @@ describe('keeping what only BS holds', () => {
     const scratch = await newLab();
     try {
       await withSessions(scratch, (a, b) => Promise.all([a.query('STOP SLAVE'), b.query('STOP SLAVE')]));
-      // The dump restores BS's pre-recovery data exactly.
-      await applySql(scratch, 'a', gunzipSync(readFileSync(kept.dump!.file)));
+      // The rows kept, replayed on a server with the lab's original data, make it BS's pre-recovery data exactly.
+      await applySql(scratch, 'a', readFileSync(kept.rows!.file, 'utf8'));
       expect(await shopChecksums(scratch, 'a')).toEqual(bsBefore);
       // The events, replayed on a server with the lab's original data, reproduce BS's own rows.
       await applySql(scratch, 'b', events);
@@ -74,23 +75,25 @@ describe('keeping what only BS holds', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/only on BS\s+BS stopped replicating on error 1062 on shop\.customers, a row GS does not have: id=\d+, name="written on BS only"/);
     const kept = readJournal(env.XDG_STATE_HOME).data.state.backup!;
-    expect(gunzipSync(readFileSync(kept.dump!.file)).toString()).toContain('written on BS only');
+    expect(readFileSync(kept.rows!.file, 'utf8')).toContain('written on BS only');
+    expect(kept.dump).toBeUndefined();
     await expectPairHealthy(lab);
   });
 
-  it('a stopped BS with nothing of its own: "nothing only on BS", no backup unless asked (--backup all)', async () => {
+  it('a stopped BS with nothing of its own: nothing only on BS at step 2, no backup unless asked (--backup all)', async () => {
     const lab = shared.get();
     const env = { ...lab.env(), ...privateState() };
     await breakLab(lab, 'stopped');
     const dir = join(env.XDG_STATE_HOME, 'backups-here');
     const r = await runCli(yesArgs(lab, ['--backup-dir', dir]), env);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/ok\s+only on BS\s+nothing only on BS/);
-    // Said from both sources: BS's binary log since GS last applied it, and its data compared with GS's (GS is ahead).
+    // Said from both sources: BS's binary log since GS last applied it (the preflight), and its data compared with
+    // GS's at step 2 (GS is ahead), before the question for the copy.
     expect(r.stderr).toMatch(
-      /nothing only on BS: its binary log shows no transaction of its own since GS last applied it \([^)]+\), and its data, compared with GS’s table by table, show no row that GS lacks or holds otherwise \(\d+ tables compared; shop\.orders: 25 only on GS\)/,
+      /ok\s+only on BS\s+its binary log shows no transaction of its own since GS last applied it \([^)]+\); its data are not read before the copy/,
     );
-    expect(r.stderr).toMatch(/ok\s+backup\s+nothing to keep/);
+    expect(r.stderr).toMatch(/Compared \(BS fenced and stopped\): no row that GS lacks or holds otherwise; \d+ tables on both servers compared/);
+    expect(r.stderr).toMatch(/Its data \(compared at step 2, BS fenced\): shop\.orders: 25 only on GS \(nothing GS lacks or holds otherwise\)\. /);
     expect(r.stderr).not.toMatch(/Kept BS/);
     expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
 

@@ -26,6 +26,20 @@ const plan = (c: Pick<Clients, 'dump'>, server: string, o: { online?: boolean; g
 const tail = (p: { args: string[] }) => p.args.slice(p.args.indexOf('--max-allowed-packet=1G') + 1);
 
 describe('dump flags from the client and the server', () => {
+  it('a backup of named tables (issue 26): the schema and its tables last, after --, no routine or event, no --databases', () => {
+    for (const c of [MARIADB_DUMP, MYSQLDUMP_80]) {
+      const args = dumpPlan(c, {
+        optionFile: 'F',
+        consistency: 'lock-all-tables',
+        server: parseVersion('10.11.19-MariaDB'),
+        purpose: 'backup',
+        tables: { schema: 'shop', names: ['nokey', 'log'] },
+      }).args;
+      expect(args.slice(-4)).toEqual(['--', 'shop', 'nokey', 'log']);
+      expect(args).toEqual(expect.arrayContaining(['--skip-routines', '--skip-events', '--triggers', '--lock-all-tables']));
+      expect(args.some((a) => a === '--databases' || a === '--all-databases' || a === '--flush-privileges')).toBe(false);
+    }
+  });
   it('--dump-history where the client, GS and BS are MariaDB 10.11+ (a copy, never a backup)', () => {
     const history = (dump: Pick<Clients, 'dump'>, server: string, target?: string, purpose: 'copy' | 'backup' = 'copy') =>
       dumpPlan(dump, {

@@ -42,6 +42,8 @@ export interface DumpOptions {
   gtid?: boolean;
   /** Only these schemas (default: all). */
   databases?: string[];
+  /** Only these tables of one schema (a backup of the tables that cannot be kept row by row): no routine, no event. */
+  tables?: { schema: string; names: string[] };
 }
 
 export interface DumpPlan {
@@ -88,7 +90,9 @@ export function dumpPlan(c: Pick<Clients, 'dump'>, o: DumpOptions): DumpPlan {
   const problems: string[] = [];
   const some = (o.databases?.length ?? 0) > 0;
   const args = [`--defaults-extra-file=${o.optionFile}`];
-  args.push(...(some ? ['--databases', ...o.databases!] : ['--all-databases']));
+  // mysqldump [options] db_name [tbl_name ...]: https://dev.mysql.com/doc/refman/8.0/en/mysqldump.html#mysqldump-syntax
+  // Named tables: the schema and the tables come last (mysqldump [options] db_name [tbl_name ...]).
+  if (!o.tables) args.push(...(some ? ['--databases', ...o.databases!] : ['--all-databases']));
   // --quick: row by row, never a whole table in the dump's memory.
   args.push('--quick');
   if (o.consistency === 'lock-all-tables') args.push('--lock-all-tables');
@@ -111,10 +115,11 @@ export function dumpPlan(c: Pick<Clients, 'dump'>, o: DumpOptions): DumpPlan {
   else if (o.part === 'data') args.push('--no-create-info', '--no-create-db', '--skip-triggers', '--skip-routines', '--skip-events', '--no-tablespaces');
   else if (o.part === 'post') args.push('--no-data', '--no-create-info', '--no-create-db', '--triggers', '--events', '--skip-routines');
   else if (o.part === 'system') args.push('--skip-triggers', '--skip-routines', '--skip-events', '--no-tablespaces');
+  else if (o.tables) args.push('--skip-routines', '--skip-events', '--triggers');
   else args.push('--routines', '--events', '--triggers');
   for (const t of o.ignoreTables ?? []) args.push(`--ignore-table=${t}`);
   // The mysql schema is server state as well as accounts: a copy into BS leaves out what is BS's own.
-  const withMysql = !some || o.databases!.includes('mysql');
+  const withMysql = o.tables ? o.tables.schema === 'mysql' : !some || o.databases!.includes('mysql');
   if ((o.purpose ?? 'copy') === 'copy' && withMysql && o.part !== 'schema' && o.part !== 'post')
     for (const t of serverStateTables(server?.flavor ?? p.flavor)) {
       args.push(`--ignore-table=${t.table}`);
@@ -132,7 +137,7 @@ export function dumpPlan(c: Pick<Clients, 'dump'>, o: DumpOptions): DumpPlan {
   // 20 s" while the other moved at 16 MB/s, and one big table gained nothing from streams).
   if (o.where !== undefined) args.push(`--where=${o.where}`, '--skip-add-locks');
   // Accounts and grants travel with the mysql schema; reload them once imported.
-  if (!some || o.part === 'system') args.push('--flush-privileges');
+  if ((!some && !o.tables) || o.part === 'system') args.push('--flush-privileges');
   args.push('--hex-blob', '--max-allowed-packet=1G');
 
   const copyByGtid = (o.purpose ?? 'copy') === 'copy' && o.gtid === true;
@@ -164,6 +169,7 @@ export function dumpPlan(c: Pick<Clients, 'dump'>, o: DumpOptions): DumpPlan {
     args.push('--column-statistics=0');
     reasons.push(`--column-statistics=0: ${versionLabel(server)} has no information_schema.COLUMN_STATISTICS`);
   }
+  if (o.tables) args.push('--', o.tables.schema, ...o.tables.names);
   return { args, reasons, problems };
 }
 

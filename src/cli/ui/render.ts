@@ -274,9 +274,12 @@ class HumanRenderer implements Renderer {
         const k = e.backup;
         if (k?.events) this.write(`  Kept BS’s own events (${k.events.transactions} transactions): ${k.events.file}`);
         if (k?.dump) this.write(`  Kept BS’s data before the copy (${k.dump.schemas.join(', ')}): ${k.dump.file}`);
+        for (const t of k?.tables ?? [])
+          this.write(`  Kept BS’s tables whole (no comparison by key): ${t.names.map((n) => `${t.schema}.${n}`).join(', ')}: ${t.file}`);
         if (k?.rows)
           this.write(`  Kept BS’s rows that GS lacked (${k.rows.inserts}) or held otherwise (${k.rows.replaces}), to replay on the pair: ${k.rows.file}`);
         if (k?.skipped) this.write(c.yellow('  What only BS held was not kept (--no-backup).'));
+        if (e.keptDatadir) this.write(`  BS’s previous datadir, kept whole: ${e.keptDatadir.path}; what it held that GS lacks: ${e.keptDatadir.salvage}`);
         const v = e.verification;
         if (v?.verified && unverifiedText(v))
           this.write(

@@ -24,7 +24,12 @@ function lossNotice(ctx: RecoveryContext): string {
   const b = ctx.state.bsOnly;
   if (!b || !hasBsOnly(b)) return '';
   const kept = ctx.state.backup;
-  const where = kept?.skipped || (!kept && ctx.settings.backup === 'none') ? 'NOT kept (--no-backup)' : 'kept by step 2';
+  const where =
+    kept?.skipped || (!kept && ctx.settings.backup === 'none')
+      ? 'NOT kept (--no-backup)'
+      : b.dataAt === 'datadir' && !kept?.rows
+        ? 'kept in BS’s datadir, renamed aside whole'
+        : 'kept by step 2';
   return ` (overwriting ${compactBsOnly(b)}, ${where})`;
 }
 
