@@ -56,6 +56,12 @@ if ! command -v pt-table-checksum >/dev/null 2>&1; then
     exit 1
   fi
 fi
+# The bench's reference for the logical copy (issue 29: mydumper/myloader, 2 threads): optional, the bench says
+# "not installed" without it, so a failed install does not stop the setup. No service in the package.
+if ! command -v mydumper >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup: installing mydumper (the bench's reference for the logical copy)…" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mydumper >/dev/null || echo "setup: mydumper not installed; the bench skips its reference" >&2
+fi
 # The Debian package may start a system server; the lab never uses it, and tests must not depend on it.
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 npm run --silent build

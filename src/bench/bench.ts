@@ -5,7 +5,8 @@
 // the copy, the tool's peak RSS, whether the pair was verified, and how long comparing BS's data with GS's took (the
 // preflight's and step 2's, from the run's journal). One JSON object per line on stdout.
 //   node dist/bench/bench.js [--rows 1000000[,200000...]] [--methods classic,online] [--write-rate 500] [--dir <lab dir>]
-//                            [--parallel 1,2,4] [--parallel-rows 1000000]   (--methods '' or --parallel '' skips a part)
+//                            [--parallel 1,2,4] [--parallel-rows 1000000] [--import-rows 1000000]
+//                            (--methods '', --parallel '' or --import-rows '' skips a part)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,6 +23,7 @@ import { loadOrders } from '../lab/load.js';
 import type { JournalData } from '../engine/journal.js';
 import { BENCH_METHODS, methodArgs, physicalFigures, rawConsistency, type BenchMethod } from './physical.js';
 import { parallelBench } from './parallel-bench.js';
+import { importBench } from './import-bench.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mmrecover');
 
@@ -169,7 +171,8 @@ export async function rawPipeSeconds(lab: Lab, method: 'classic' | 'online'): Pr
     const dump = spawn(c.dump.command, dumpArgs(c, { optionFile: gs.path, consistency: method === 'classic' ? 'lock-all-tables' : 'snapshot' }), {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const load = spawn(c.load.command, loadArgs(c, { optionFile: bs.path }), { stdio: ['pipe', 'ignore', 'inherit'] });
+    // Unlogged, as the tool imports where no replica of BS needs the binary log (recovery/import-binlog.ts).
+    const load = spawn(c.load.command, loadArgs(c, { optionFile: bs.path, unlogged: true }), { stdio: ['pipe', 'ignore', 'inherit'] });
     dump.stdout.pipe(load.stdin);
     const codes = await Promise.all([dump, load].map((p) => new Promise<number | null>((r) => p.on('close', r))));
     if (codes.some((x) => x !== 0)) throw new Error(`raw pipe failed: exit codes ${codes.join(', ')}`);
@@ -204,6 +207,8 @@ async function main(): Promise<void> {
       // Issue 18: --parallel 1,2,4 side by side with the raw pipe (parallel-bench.ts); '' skips it.
       parallel: { type: 'string', default: '1,2,4' },
       'parallel-rows': { type: 'string', default: '1000000' },
+      // Issue 29: where the import's time goes (import-bench.ts); '' skips it.
+      'import-rows': { type: 'string', default: '1000000' },
       dir: { type: 'string' },
     },
   });
@@ -273,6 +278,7 @@ async function main(): Promise<void> {
       await lab.stop();
     }
   }
+  if (values['import-rows']) await importBench({ rows: Number(values['import-rows']), dir: values.dir });
   if (streams.length)
     await parallelBench(
       { streams, rows: Number(values['parallel-rows']), writeRate, dir: values.dir },

@@ -187,6 +187,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     assume: v.assume,
     clientVersion: v.clientVersion,
     acceptFilePositioningOnGtid: v.acceptFilePositioningOnGtid ?? false,
+    logImport: v.logImport ?? false,
     yes: v.yes,
     confirmBad: v.confirmBad,
     json: v.json,

@@ -373,6 +373,17 @@ export const OPTIONS = [
     commands: ['recover'],
     file: false,
   },
+  // The import without BS's binary log unless BS has replicas of its own (recovery/import-binlog.ts).
+  {
+    key: 'logImport',
+    flag: '--log-import',
+    help: 'write the import into BS’s binary log even when no replica of BS needs it (default: the import is logged only when BS serves replicas other than GS; the pair itself never replays it)',
+    kind: { type: 'flag' },
+    default: false,
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
   // MySQL, gtid_mode=ON, --positioning file: the import is logged under BS's own server_uuid (see positioning.ts).
   {
     key: 'acceptFilePositioningOnGtid',

@@ -73,6 +73,8 @@ export interface Settings {
   assume?: string;
   /** --client-version (with --assume): the client programs rehearsed with, "8.0.36" or "mysql-8.0.36". */
   clientVersion?: string;
+  /** --log-import: the import is written to BS's binary log even when no replica of BS needs it. */
+  logImport: boolean;
   /** MySQL with gtid_mode=ON and --positioning file: the operator accepts that the import is logged under BS's uuid. */
   acceptFilePositioningOnGtid: boolean;
   /** Prove the result after step 10 (catch-up, marker rows, checksums). */

@@ -202,6 +202,12 @@ export interface Dialect {
    */
   showAllReplicasStatus(): Statement;
   resetReplicaAll(): Statement;
+  /**
+   * The replicas registered with this server as their source (columns Server_id/Server_Id, Host, Port): MySQL's SHOW
+   * REPLICAS from 8.0.22 (https://dev.mysql.com/doc/refman/8.0/en/show-replicas.html), MariaDB's SHOW REPLICA HOSTS
+   * from 10.5.1 (https://mariadb.com/kb/en/show-replica-hosts/), SHOW SLAVE HOSTS before.
+   */
+  showReplicaHosts(): Statement;
   /** Binary log coordinates of this server as a source (columns File, Position). */
   showBinlogStatus(): Statement;
   resetBinlogs(): Statement;
@@ -271,6 +277,7 @@ export function dialectFor(v: ServerVersion, q: Quoting = DEFAULT_QUOTING): Dial
     showAllReplicasStatus: () =>
       stmt(v.flavor === 'mariadb' ? (replica ? 'SHOW ALL REPLICAS STATUS' : 'SHOW ALL SLAVES STATUS') : replica ? 'SHOW REPLICA STATUS' : 'SHOW SLAVE STATUS'),
     resetReplicaAll: () => stmt(replica ? 'RESET REPLICA ALL' : 'RESET SLAVE ALL'),
+    showReplicaHosts: () => stmt(replica ? (v.flavor === 'mysql' ? 'SHOW REPLICAS' : 'SHOW REPLICA HOSTS') : 'SHOW SLAVE HOSTS'),
     showBinlogStatus: () => stmt(has(v, 'binaryLogStatus') ? 'SHOW BINARY LOG STATUS' : has(v, 'binlogStatus') ? 'SHOW BINLOG STATUS' : 'SHOW MASTER STATUS'),
     resetBinlogs: () => stmt(has(v, 'resetBinaryLogsAndGtids') ? 'RESET BINARY LOGS AND GTIDS' : 'RESET MASTER'),
     changeSource: (o) => changeSource(v, newSource, o, q),

@@ -259,7 +259,13 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       checkSameServers(journal.data.servers, sessions.GS!, sessions.BS!, journalPath, sessions.D);
       // The journal's positioning wins: a resumed run must finish the path it started on.
       const j = journal.data.state;
-      ctx.state = { ...j, positioning: j.positioning ?? ctx.state.positioning, fence: j.fence ?? [], killed: j.killed ?? [] };
+      ctx.state = {
+        ...j,
+        positioning: j.positioning ?? ctx.state.positioning,
+        importBinlog: j.importBinlog ?? ctx.state.importBinlog,
+        fence: j.fence ?? [],
+        killed: j.killed ?? [],
+      };
       startAt = firstIncompleteStep(journal, STEPS);
       if (deps.invocation) (journal.data.invocations ??= []).push({ at: new Date().toISOString(), ...deps.invocation, resume: true });
       journal.data.finished = false;

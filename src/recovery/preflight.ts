@@ -20,6 +20,7 @@ import type { Clients } from '../adapters/shell/clients.js';
 import { bsOnlyChecks } from './bs-only.js';
 import { physicalChecks } from './physical/preflight.js';
 import { serverStateChecks } from './server-state.js';
+import { decideImportBinlog } from './import-binlog.js';
 
 export type { Check, Verdict };
 
@@ -235,6 +236,9 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
       checks.push(...(await dumpChecks(ctx)));
       checks.push(...assumedVersionNotes(ctx));
     }
+    const imported = await decideImportBinlog(ctx);
+    ctx.state.importBinlog = imported.decision;
+    if (['lock', 'dump'].includes(copyMethod(ctx).coordinatesFrom)) checks.push(imported.check);
     checks.push(...(await physicalChecks(ctx)));
     return checks;
   }
@@ -391,6 +395,9 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
     ...(decision.missingFlag ? { missingFlag: decision.missingFlag } : {}),
   });
   for (const c of await dumpChecks(ctx)) checks.push(c);
+  const imported = await decideImportBinlog(ctx);
+  ctx.state.importBinlog = imported.decision;
+  if (['lock', 'dump'].includes(copyMethod(ctx).coordinatesFrom)) checks.push(imported.check);
   if (decision.positioning === 'gtid' && g.version.flavor === 'mariadb') {
     const domains = await Promise.all(
       (['GS', 'BS'] as Role[]).map((r) =>

@@ -66,6 +66,8 @@ export interface RecoveryState {
   ring?: RingRecord;
   /** BS's server state and GS's settings, measured by the preflight before anything changed (server-state.ts). */
   serverState?: ServerStateRecord;
+  /** Whether the import is written to BS's binary log, decided by the preflight (import-binlog.ts; kept across --resume). */
+  importBinlog?: { logged: boolean; why: string; readers?: string[] };
   /** BS global variables step 4 changed for the import and has not put back yet, with their values before. */
   bsSettings?: Array<{ variable: string; before: string }>;
 }

@@ -142,6 +142,11 @@ describe('at a real terminal', () => {
       const steps = overview.split('\n').filter((l) => /^\s*\d+\. /.test(l));
       expect(steps.length, overview).toBe(11);
       for (const l of steps) expect(l, overview).toMatch(/^ {2}[ \d]\d\. \S/);
+      // Every answered question keeps its answer whole: no "Y" ending one screen line with "es" starting the next.
+      const rows = screen.split('\n');
+      const split = rows.filter((l, i) => /\bY\s*$/.test(l) && /^\s*es\b/.test(rows[i + 1] ?? ''));
+      expect(split, screen).toEqual([]);
+      expect((screen.match(/\bYes\b/g) ?? []).length, screen).toBeGreaterThanOrEqual(QUESTIONS.length);
       expect(screen).toMatch(/VERIFIED/);
     },
     240_000,

@@ -45,6 +45,16 @@ describe('RecentRate', () => {
     expect(r.eta(50, 100)).toBeCloseTo(2, 5);
   });
 
+  it('past the estimate the time left is unknown, not 0 (a key range with more rows than the statistics said)', () => {
+    let now = 0;
+    const r = new RecentRate(10_000, () => now);
+    r.add(90);
+    now = 1000;
+    r.add(110);
+    expect(r.eta(110, 100)).toBeNull();
+    expect(r.eta(100, 100)).toBeNull();
+  });
+
   it('forgets samples older than its window', () => {
     let now = 0;
     const r = new RecentRate(2000, () => now);

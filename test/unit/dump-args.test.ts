@@ -1,7 +1,7 @@
 // The dump's flags follow the client program and the server together; what no flag can make work is a problem the
 // preflight stops on. Golden argv tails per client × server.
 import { describe, expect, it } from 'vitest';
-import { dumpPlan } from '../../src/adapters/shell/dump-args.js';
+import { dumpPlan, loadArgs } from '../../src/adapters/shell/dump-args.js';
 import { dumpFeatures, type Clients } from '../../src/adapters/shell/clients.js';
 import { parseVersion } from '../../src/dialect/version.js';
 
@@ -85,5 +85,16 @@ describe('dump flags from the client and the server', () => {
     expect(plan(MARIADB_DUMP, '8.0.36', { gtid: true }).problems[0]).toMatch(/cannot write gtid_purged/);
     expect(plan(MYSQLDUMP_80, '10.11.19-MariaDB', { gtid: true, online: true }).problems[0]).toMatch(/GTID position/);
     expect(plan(MYSQLDUMP_80, '10.11.19-MariaDB', { gtid: true }).problems).toEqual([]);
+  });
+
+  it('the import: unlogged by --init-command (its session only, run again on a reconnect), logged without it', () => {
+    const c = { load: { command: 'mariadb', path: '/usr/bin/mariadb', version: '10.11.19', flavor: 'mariadb' as const } };
+    expect(loadArgs(c, { optionFile: 'F' })).toEqual(['--defaults-extra-file=F', '--max-allowed-packet=1G', '--batch']);
+    expect(loadArgs(c, { optionFile: 'F', unlogged: true })).toEqual([
+      '--defaults-extra-file=F',
+      '--max-allowed-packet=1G',
+      '--batch',
+      '--init-command=SET SESSION sql_log_bin = 0',
+    ]);
   });
 });

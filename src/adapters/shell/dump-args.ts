@@ -201,7 +201,12 @@ export function dumpArgs(c: Pick<Clients, 'dump'>, o: DumpOptions): string[] {
   return dumpPlan(c, o).args;
 }
 
-export function loadArgs(_c: Pick<Clients, 'load'>, o: { optionFile: string }): string[] {
+/** The import's session without the binary log (recovery/import-binlog.ts decides when). */
+export const UNLOGGED_IMPORT = 'SET SESSION sql_log_bin = 0';
+
+export function loadArgs(_c: Pick<Clients, 'load'>, o: { optionFile: string; unlogged?: boolean }): string[] {
   // No --force: the first error must stop the import, and the copy must count as failed.
-  return [`--defaults-extra-file=${o.optionFile}`, '--max-allowed-packet=1G', '--batch'];
+  // --init-command runs on the client's connection before the stream, and again on any reconnect
+  // (https://mariadb.com/kb/en/mariadb-command-line-client/#options, https://dev.mysql.com/doc/refman/8.0/en/mysql-command-options.html#option_mysql_init-command).
+  return [`--defaults-extra-file=${o.optionFile}`, '--max-allowed-packet=1G', '--batch', ...(o.unlogged ? [`--init-command=${UNLOGGED_IMPORT}`] : [])];
 }

@@ -15,6 +15,7 @@ import { copyMethod } from '../copy-method.js';
 import { otherCopyPlan } from '../physical/method-plan.js';
 import { physicalDuring } from '../physical/plan.js';
 import { parallelChoice, parallelCopyAction } from '../parallel/streams-plan.js';
+import { importBinlog } from '../import-binlog.js';
 import { afterImport, beforeImport, restorePacket, settingsLeft } from '../server-state.js';
 
 /** What the copy leaves of BS's own server state, for the plan: the tables it does not copy, the plugins BS keeps. */
@@ -89,7 +90,7 @@ export async function copyCommands(ctx: RecoveryContext): Promise<{ dump: Comman
         purpose: 'copy',
       }),
     },
-    load: { program: c.load.command, args: loadArgs(c, { optionFile: optionFileSlot('BS') }) },
+    load: { program: c.load.command, args: loadArgs(c, { optionFile: optionFileSlot('BS'), unlogged: !importBinlog(ctx).logged }) },
   };
 }
 
@@ -125,7 +126,7 @@ export const copyData: Step = {
     const { dump, load } = await copyCommands(ctx);
     const b = ctx.state.bsOnly;
     const fromDump = copyMethod(ctx).coordinatesFrom === 'dump';
-    const replaces = `replaces all data on BS, including the mysql schema (accounts and grants become GS’s; ${keptOnBs(ctx)})${b && hasBsOnly(b) ? `; ${describeBsOnly(b)}` : ''}`;
+    const replaces = `replaces all data on BS, including the mysql schema (accounts and grants become GS’s; ${keptOnBs(ctx)})${b && hasBsOnly(b) ? `; ${describeBsOnly(b)}` : ''}; the import is ${importBinlog(ctx).why}`;
     // --parallel: the copy in streams (parallel/streams-plan.ts), when GS's tables split into more than one.
     const choice = await parallelChoice(ctx);
     const parallel = choice.streams > 1 && reachable(ctx, 'GS') ? await parallelCopyAction(ctx, choice, load, `${replaces}; ${choice.why}`) : undefined;
