@@ -7,7 +7,7 @@ import { loadOrders } from '../../src/lab/load.js';
 import type { Check } from '../../src/recovery/events.js';
 import { runCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
-import { recoverArgs, withSessions } from '../helpers/pair.js';
+import { privateState, recoverArgs, withSessions, yesArgs } from '../helpers/pair.js';
 import type { ServerSession } from '../../src/adapters/mysql/session.js';
 import { differingTables, type Query } from '../../src/recovery/compare.js';
 
@@ -103,5 +103,18 @@ describe('comparing a table of 1M rows', () => {
       expect(cmp.differing.find((d) => d.table === 'shop.twins')?.detail).toEqual({ kind: 'rows', onlyOnFirst: 0, onlyOnSecond: 0, differ: 2 });
       for (const s of [a, b]) await s.query('DROP TABLE shop.twins');
     });
+  });
+
+  it('--verify-time 1: the recovery completes, says how much was verified, and the printed verify line compares the rest (exit 0)', async () => {
+    const lab = shared.get();
+    // Chunks of 20 ms: the 1M-row table cannot be compared within the second, as a 1 TB one within the default 10 min.
+    const r = await runCli(yesArgs(lab, ['--verify-time', '1', '--chunk-time', '0.02']), { ...lab.env(), ...privateState() });
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    expect(r.stderr).toMatch(/Pair verified in part: [^\n]*table\(s\) not compared within --verify-time \(about \d+ % of rows read\): [^\n]*shop\.orders/);
+    const line = /VERIFIED IN PART: [^\n]*Continue with: (mmrecover verify [^\n]+)/.exec(r.stderr)?.[1];
+    expect(line, r.stderr.slice(-2000)).toMatch(/^mmrecover verify --a 127\.0\.0\.1:\d+ --b 127\.0\.0\.1:\d+ --tables \S*shop\.orders/);
+    // The pair is in production again (step 11 ran): the rest is compared on the live pair.
+    const v = await runCli([...line!.split(' ').slice(1), '--user', lab.state.adminUser], lab.env());
+    expect(v.code, v.stderr.slice(-2000)).toBe(0);
   });
 });
