@@ -196,28 +196,55 @@ function forget(st: RecoveryState, variable: string): void {
   if (!st.bsSettings.length) delete st.bsSettings;
 }
 
+/** Each of GS's events whose status on BS must differ from GS's, altered on BS alone (not binary-logged). */
+async function eventStatusActions(ctx: RecoveryContext): Promise<SqlAction[]> {
+  const d = ctx.dialect.BS;
+  const events = await eventsExpected(ctx);
+  // The copy writes each event with GS's status: only those whose status on BS must differ are altered.
+  const alter = events.filter((e) => e.expected !== e.status);
+  if (!alter.length) return [];
+  return [
+    { kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 0'), note: 'the status of BS’s copy of an event is BS’s alone' },
+    ...alter.map((e): SqlAction => ({
+      kind: 'sql',
+      role: 'BS',
+      statement: d.alterEventStatus(e.schema, e.name, e.expected === 'ENABLED' ? 'enable' : 'replica-disabled', e.definer),
+      note:
+        e.expected === 'ENABLED'
+          ? `BS runs it (${e.originator === ctx.identity.BS!.serverId ? 'created on BS' : 'BS ran it before the copy'}); GS holds it as ${e.status}`
+          : `GS runs it (${e.status} there): BS keeps it off, as a replica does, so that it does not run twice`,
+    })),
+    { kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 1'), cleanup: true },
+  ];
+}
+
+/**
+ * The physical method, once BS runs on GS's data files: mysql.event is GS's, so GS's events are ENABLED on BS, and
+ * the restart started BS's scheduler from BS's configuration. The scheduler is stopped first thing (ahead of the
+ * fence; only the moments between the start and this statement remain), each event gets BS's status, and the
+ * scheduler goes back to what it was before the copy. A scheduler started DISABLED cannot be switched at run time
+ * (https://mariadb.com/kb/en/server-system-variables/#event_scheduler): then none runs, and nothing is switched.
+ */
+export async function scheduleAfterPhysicalCopy(ctx: RecoveryContext): Promise<{ first: SqlAction[]; last: SqlAction[] }> {
+  const s = ctx.state.serverState;
+  if (!s || !bothReachable(ctx) || s.bs.eventScheduler === 'DISABLED') return { first: [], last: [] };
+  const first = [
+    setGlobal(
+      'event_scheduler',
+      'OFF',
+      'BS restarted on GS’s data files, where GS’s events are enabled: no event runs on BS until each has BS’s status',
+      undefined,
+    ),
+  ];
+  const was = s.bs.eventScheduler === '1' ? 'ON' : s.bs.eventScheduler;
+  const last = [...(await eventStatusActions(ctx)), setGlobal('event_scheduler', was, 'as it was on BS before the copy', undefined)];
+  return { first, last };
+}
+
 /** Step 4, after the import: each copied event's status on BS, the scheduler and the packet limit put back. */
 export async function afterImport(ctx: RecoveryContext, pre: SqlAction[]): Promise<SqlAction[]> {
   if (!ctx.state.serverState || !bothReachable(ctx)) return [];
-  const out: SqlAction[] = [];
-  const d = ctx.dialect.BS;
-  const events = await eventsExpected(ctx);
-  // The import writes each event with GS's status: only those whose status on BS must differ are altered.
-  const alter = events.filter((e) => e.expected !== e.status);
-  if (alter.length) {
-    out.push({ kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 0'), note: 'the status of BS’s copy of an event is BS’s alone' });
-    for (const e of alter)
-      out.push({
-        kind: 'sql',
-        role: 'BS',
-        statement: d.alterEventStatus(e.schema, e.name, e.expected === 'ENABLED' ? 'enable' : 'replica-disabled', e.definer),
-        note:
-          e.expected === 'ENABLED'
-            ? `BS runs it (${e.originator === ctx.identity.BS!.serverId ? 'created on BS' : 'BS ran it before the copy'}); GS holds it as ${e.status}`
-            : `GS runs it (${e.status} there): BS keeps it off, as a replica does, so that it does not run twice`,
-      });
-    out.push({ kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 1'), cleanup: true });
-  }
+  const out: SqlAction[] = await eventStatusActions(ctx);
   // Switched off by this plan's beforeImport, or left off by the run being resumed.
   const offHere = pre.some((a) => a.statement.sql === 'SET GLOBAL event_scheduler = OFF');
   const sched = before(ctx, 'event_scheduler') ?? (offHere ? 'ON' : undefined);
