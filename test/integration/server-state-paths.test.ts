@@ -55,8 +55,8 @@ describe('server state on the physical and parallel copies (lab, file/position)'
       if (method === 'parallel') {
         expect(ran.filter((t) => t.includes('--no-create-info --no-create-db --skip-triggers')).length).toBeGreaterThanOrEqual(2);
         expect(all).toMatch(/--ignore-table=mysql\.gtid_slave_pos/);
-      }
-      else expect(JSON.stringify(ev)).toMatch(/BS’s mysql\.gtid_slave_pos becomes GS’s table with the data files; BS starts on it and reads its GTID counter/);
+      } else
+        expect(JSON.stringify(ev)).toMatch(/BS’s mysql\.gtid_slave_pos becomes GS’s table with the data files; BS starts on it and reads its GTID counter/);
       expect(all).toMatch(/ALTER DEFINER = '[^']+'@'[^']+' EVENT `shop`\.`tick` DISABLE ON SLAVE/);
 
       await withSessions(l, async (a, b) => {
