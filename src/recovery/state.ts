@@ -12,6 +12,8 @@ export interface Verification {
   tablesCompared: number;
   mismatched: string[];
   verified: boolean;
+  /** What the proof says beside its verdict (BS's own accounts: kept or dropped). */
+  said?: string[];
   /** A ring: each marker's journey, "U→BS" etc.: whether it arrived. */
   ringMarkers?: Record<string, boolean>;
 }

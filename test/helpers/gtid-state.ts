@@ -21,28 +21,21 @@ export const MARGIN = 300;
 /**
  * BS writes until GS's highest sub_id stands MARGIN above BS's (GS applies each of BS's transactions with one new
  * sub_id): the copy of GS's rows into BS would then collide within MARGIN of BS's next applied transactions.
- * Returns GS's highest sub_id once it has applied them.
+ * Returns how many transactions of GS's BS must then apply to pass GS's highest sub_id from its own counter, with
+ * room: had the copy carried GS's rows, BS would stop on "Duplicate entry '0-<GS's sub_id>'" within these.
  */
 export async function primeCollision(a: ServerSession, b: ServerSession, note: string): Promise<number> {
   // BS's counter moves too (GS's own writes, an event's, reach BS meanwhile): a few rounds until the margin holds.
   let written = 0;
   for (let round = 0; round < 5; round++) {
     const [gs, bs] = [await maxSubId(a), await maxSubId(b)];
-    if (gs - bs >= MARGIN) return gs;
+    if (gs - bs >= MARGIN) return gs - bs + 200;
     const n = bs - gs + MARGIN + 100;
     await transactions(b, n, note);
     written += n;
     await eventually(async () => (await countNote(a, note)) === written, 60_000, `GS to apply ${written} transactions from BS`);
   }
   throw new Error(`GS's gtid_slave_pos sub_ids never stood ${MARGIN} above BS's (GS ${await maxSubId(a)}, BS ${await maxSubId(b)})`);
-}
-
-/**
- * How many transactions GS must write for BS to reach `gsSubId` from its present counter, with room: had the copy
- * carried GS's rows, BS would stop on "Duplicate entry '0-<gsSubId>'" within these.
- */
-export async function collisionCount(b: ServerSession, gsSubId: number): Promise<number> {
-  return Math.max(0, gsSubId - (await maxSubId(b))) + 200;
 }
 
 /** BS applies everything GS wrote with `note` (n rows) and its replication has no error. */

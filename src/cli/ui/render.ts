@@ -249,7 +249,9 @@ class HumanRenderer implements Renderer {
             : '';
         const line = `caught up: ${v.caughtUp ? 'yes' : 'NO'}${markers}, ${v.tablesCompared} tables compared, ${v.mismatched.length} differ${v.mismatched.length ? `: ${v.mismatched.join(', ')}` : ''}`;
         const what = v.ringMarkers ? 'Ring' : 'Pair';
-        return this.write(v.verified ? `${c.green('✔')} ${what} verified: ${line}` : `${c.red('✖')} ${what} NOT verified: ${line}`);
+        this.write(v.verified ? `${c.green('✔')} ${what} verified: ${line}` : `${c.red('✖')} ${what} NOT verified: ${line}`);
+        for (const said of v.said ?? []) this.write(`    ${said}`);
+        return;
       }
       case 'step_end':
         return;
