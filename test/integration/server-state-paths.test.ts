@@ -3,14 +3,13 @@
 // until GS's gtid_slave_pos sub_ids stand MARGIN above BS's (had BS kept GS's rows with its own lower counter, it would
 // stop on "Duplicate entry '0-N'" within MARGIN + 200 of GS's transactions); after each, GS writes that many and BS
 // applies them all, then again after BS restarts. GS's event stays off on BS (SLAVESIDE_DISABLED) and only GS runs it.
+// Each recovery is rehearsed first: the dry run shows the plan the run then runs (plan-check.ts).
 import { describe, expect, it } from 'vitest';
-import { breakLab } from '../../src/lab/break.js';
 import type { ServerSession } from '../../src/adapters/mysql/session.js';
-import { runCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
-import { eventually, expectPairHealthy, privateState, withSessions, yesArgs } from '../helpers/pair.js';
+import { eventually, withSessions } from '../helpers/pair.js';
 import { physicalArgs } from '../helpers/physical.js';
-import { jsonEvents } from '../helpers/parallel.js';
+import { recoverAndCompare } from '../helpers/plan-check.js';
 import { bsApplies, primeCollision, transactions } from '../helpers/gtid-state.js';
 
 /** Over a few seconds, only GS runs the event: its rows reach BS, and no row carries BS's server_id. */
@@ -43,28 +42,28 @@ describe('server state on the physical and parallel copies (lab, file/position)'
     it(`${method}: BS applies GS's transactions past GS's gtid_slave_pos sub_ids, before and after a restart; the event stays off on BS`, async () => {
       const l = lab.get();
       const n = await withSessions(l, (a, b) => primeCollision(a, b, `${method} from bs`));
-      await breakLab(l, 'stopped');
       const args = method === 'physical' ? physicalArgs(l) : ['--parallel', '2'];
-      const r = await runCli(yesArgs(l, [...args, '--json']), { ...l.env(), ...privateState() });
-      expect(r.code, r.stderr.slice(-3000)).toBe(0);
-      const ev = jsonEvents(r.stdout);
-      expect(ev.at(-1)).toMatchObject({ event: 'result', status: 'recovered', verified: true });
-      // What ran says what becomes of BS's gtid_slave_pos and shows the event's status put back on BS.
-      const ran = ev.filter((e) => e.event === 'action').map((e) => String(e.text));
-      const all = ran.join('\n');
-      if (method === 'parallel') {
-        expect(ran.filter((t) => t.includes('--no-create-info --no-create-db --skip-triggers')).length).toBeGreaterThanOrEqual(2);
-        expect(all).toMatch(/--ignore-table=mysql\.gtid_slave_pos/);
-      } else
-        expect(JSON.stringify(ev)).toMatch(/BS’s mysql\.gtid_slave_pos becomes GS’s table with the data files; BS starts on it and reads its GTID counter/);
-      expect(all).toMatch(/ALTER DEFINER = '[^']+'@'[^']+' EVENT `shop`\.`tick` DISABLE ON SLAVE/);
+      // The rehearsal shows the plan the run then runs, step by step (plan-check.ts); both say what becomes of BS's
+      // gtid_slave_pos and show the event's status put back on BS.
+      const { dry, live } = await recoverAndCompare(l, 'stopped', args);
+      expect(live.stderr).toMatch(/VERIFIED/);
+      for (const out of [dry.stdout, live.stderr]) {
+        expect(out).toMatch(/ALTER DEFINER = '[^']+'@'[^']+' EVENT `shop`\.`tick` DISABLE ON SLAVE/);
+        if (method === 'parallel') {
+          expect(out.split('--no-create-info --no-create-db --skip-triggers').length - 1).toBeGreaterThanOrEqual(2);
+          expect(out).toMatch(/--ignore-table=mysql\.gtid_slave_pos/);
+        } else {
+          expect(out).toMatch(/BS’s mysql\.gtid_slave_pos becomes GS’s table with the data files; BS starts on it and reads its GTID counter/);
+          expect(out).toMatch(/SET GLOBAL event_scheduler = OFF/);
+        }
+      }
+      expect(live.stderr).toMatch(/BS stands at [^\n]*its mysql\.gtid_slave_pos holds no row past its position/);
 
       await withSessions(l, async (a, b) => {
         await onlyGsTicks(a, b);
         await transactions(a, n, `after ${method} 1`);
         await bsApplies(b, `after ${method} 1`, n);
       });
-      await expectPairHealthy(l);
       await l.restart('b');
       await withSessions(l, async (a, b) => {
         await b.query('START SLAVE').catch(() => undefined);
