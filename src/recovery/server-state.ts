@@ -308,10 +308,11 @@ export interface GtidSlavePosRow {
 }
 
 /**
- * The proof (MariaDB): rows of BS's mysql.gtid_slave_pos that its replica does not know. The server keeps its
- * position in memory and allocates each new row's sub_id from a counter read from the table when it starts
- * (https://mariadb.com/kb/en/mysqlgtid_slave_pos-table/); the newest row it wrote is the one for its position
- * (@@gtid_slave_pos) in each domain. A row with a greater sub_id that is not that position was written behind the
+ * The proof (MariaDB): rows of BS's mysql.gtid_slave_pos that its replica does not know. "At any instant, the
+ * replication state corresponds to records with largest sub_id for each domain_id", and the table carries that state
+ * across restarts (https://mariadb.com/kb/en/mysqlgtid_slave_pos-table/): the server reads it when it starts (MDEV-12179,
+ * https://github.com/MariaDB/server/commit/d3837c69a2), keeps the position in memory (@@gtid_slave_pos) and gives each
+ * new row the next sub_id of a counter set from the rows it read; the newest row it wrote is its position's. A row with a greater sub_id that is not that position was written behind the
  * server's back (a copy of GS's table: MDEV-15393, https://jira.mariadb.org/browse/MDEV-15393): the counter reaches
  * it later and the replica stops on "Duplicate entry" (error 1942). Read while BS's SQL thread stands still.
  * Returns the stray rows, empty when the table and the position agree.
@@ -324,8 +325,8 @@ export function strayGtidSlavePosRows(rows: GtidSlavePosRow[], slavePos: string)
     .map((m) => ({ domain: Number(m[1]), serverId: Number(m[2]), seqNo: Number(m[3]) }));
   const isPos = (r: GtidSlavePosRow) => pos.some((p) => p.domain === r.domain && p.serverId === r.serverId && p.seqNo === r.seqNo);
   const known = rows.filter(isPos);
-  // No position known, or none of its rows in the table (another run's SET gtid_slave_pos in between): nothing to
-  // compare against, unless the position is empty and the table is not (the server read none of these rows).
+  // No position known, or none of its rows in this table (gtid_pos_auto_engines keeps them in per-engine tables, or a
+  // SET gtid_slave_pos in between): nothing to compare against, unless the position is empty and the table is not (the server read none of these rows).
   if (!known.length) return pos.length ? [] : rows;
   const newest = Math.max(...known.map((r) => r.subId));
   return rows.filter((r) => r.subId > newest && !isPos(r));

@@ -166,8 +166,9 @@ export async function physicalCopyPlan(ctx: RecoveryContext): Promise<{ actions:
   const notes = [
     `Physical method: GS’s data files are streamed to BS’s host and prepared beside BS’s datadir (${incoming}); BS is stopped only for the swap, and its previous datadir is kept as ${kept}.`,
     // MDEV-15393 (https://jira.mariadb.org/browse/MDEV-15393): a gtid_slave_pos table whose sub_ids lie past the
-    // server's counter collides later. A server reads its counter from the table when it starts
-    // (https://mariadb.com/kb/en/mysqlgtid_slave_pos-table/), and BS starts on the copied table: no collision.
+    // server's counter collides later. A server reads the table when it starts (https://mariadb.com/kb/en/mysqlgtid_slave_pos-table/,
+    // MDEV-12179: https://github.com/MariaDB/server/commit/d3837c69a2), and BS starts on the copied table: no collision
+    // (measured: test/integration/server-state-paths.test.ts). The proof checks the table against BS's position.
     `BS’s mysql.gtid_slave_pos becomes GS’s table with the data files; BS starts on it and reads its GTID counter from it, so the sub_ids it writes next lie past GS’s rows${gtid ? '; step 6 sets gtid_slave_pos to GS’s position' : ''}.`,
   ];
   return { actions, notes };
