@@ -12,7 +12,7 @@ import { describeReplica, replicaStatusOf, sleep } from './replica-wait.js';
 import { aroundOwnWrites } from './fence.js';
 import type { RecoveryState } from './state.js';
 import { compareDefinitions, compareHistory } from './bs-objects.js';
-import { eventMismatches } from './server-state.js';
+import { accountsCheck, eventMismatches, gtidSlavePosMismatches } from './server-state.js';
 
 /** The schema the tool writes its marker rows in (documented in the README; --no-marker opts out). */
 export const MARKER_SCHEMA = 'mmrecover';
@@ -124,6 +124,8 @@ function recordComparison(ctx: RecoveryContext, state: RecoveryState, cmp: Table
  * position and checksums, then applies on. GS is never locked.
  */
 function compareAtSnapshot(ctx: RecoveryContext): Action[] {
+  // MariaDB keeps a replica's GTID state in mysql.gtid_slave_pos (MySQL has no such table).
+  const gtidTable = ctx.dialect.BS.version.flavor === 'mariadb';
   const file = 'GS snapshot File';
   const pos = 'GS snapshot Position';
   return [
@@ -148,7 +150,7 @@ function compareAtSnapshot(ctx: RecoveryContext): Action[] {
     {
       kind: 'wait',
       role: 'BS',
-      condition: `BS stands at ${slot(file, 'file')}:${slot(pos, 'int')}, then every user table on GS (in the snapshot) and BS compared chunk by chunk by primary key (count and checksum of each, about 0.5 s a statement), and each system-versioned table's row versions (FOR SYSTEM_TIME ALL: a count and a checksum); they must match`,
+      condition: `BS stands at ${slot(file, 'file')}:${slot(pos, 'int')}, then every user table on GS (in the snapshot) and BS compared chunk by chunk by primary key (count and checksum of each, about 0.5 s a statement), and each system-versioned table's row versions (FOR SYSTEM_TIME ALL: a count and a checksum); they must match${gtidTable ? '. While BS stands still, its mysql.gtid_slave_pos holds no row past its position (@@gtid_slave_pos): such a row, copied from GS, would stop BS later on "Duplicate entry" (error 1942)' : ''}`,
       async probe(io) {
         const at = { file: io.bindings[file], position: Number(io.bindings[pos]) };
         if (!(await bsAt(ctx, io, at))) {
@@ -159,6 +161,7 @@ function compareAtSnapshot(ctx: RecoveryContext): Action[] {
         recordComparison(ctx, io.state, await compareTables(q(io, 'GS'), q(io, 'BS'), chunked(ctx, io)));
         // The chunks read current rows only: the history of a system-versioned table is compared on its own.
         verification(io.state).mismatched.push(...(await compareHistory(q(io, 'GS'), q(io, 'BS'))));
+        if (gtidTable) verification(io.state).mismatched.push(...(await gtidSlavePosMismatches((role, sql) => io.read(role, stmt(sql)))));
       },
     },
     { kind: 'sql', role: 'GS', statement: stmt('COMMIT'), cleanup: true, note: 'ends the snapshot' },
@@ -261,6 +264,17 @@ export async function proofActions(ctx: RecoveryContext): Promise<Action[]> {
       const wrong = await eventMismatches(ctx, (role, sql) => io.read(role, stmt(sql)));
       const v = verification(io.state);
       v.mismatched = [...v.mismatched, ...wrong];
+    },
+  });
+  actions.push({
+    kind: 'wait',
+    role: 'BS',
+    condition: `BS’s accounts are GS’s (mysql.user), except those only BS had${ctx.settings.keepBsAccounts ? ', which --keep-bs-accounts put back on BS alone' : ', which the copy dropped (step 2 kept them)'}; the proof names each of BS’s own`,
+    async probe(io) {
+      const r = await accountsCheck(ctx, (role, sql) => io.read(role, stmt(sql)));
+      const v = verification(io.state);
+      v.mismatched = [...v.mismatched, ...r.mismatched];
+      v.said = [...(v.said ?? []), ...r.said];
     },
   });
   return actions;

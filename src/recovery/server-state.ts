@@ -6,7 +6,7 @@
 // - max_allowed_packet: a row bigger than BS's limit fails the import ("Server has gone away"): raised on the fenced
 //   BS for the import and put back after, even when the import fails.
 import { formatBytes } from '../base/format.js';
-import { stmt } from '../dialect/statement.js';
+import { ident, stmt } from '../dialect/statement.js';
 import type { Row } from '../adapters/mysql/session.js';
 import type { SqlAction } from './actions.js';
 import { bothReachable, reachable, type RecoveryContext, type Role } from './context.js';
@@ -196,28 +196,55 @@ function forget(st: RecoveryState, variable: string): void {
   if (!st.bsSettings.length) delete st.bsSettings;
 }
 
+/** Each of GS's events whose status on BS must differ from GS's, altered on BS alone (not binary-logged). */
+async function eventStatusActions(ctx: RecoveryContext): Promise<SqlAction[]> {
+  const d = ctx.dialect.BS;
+  const events = await eventsExpected(ctx);
+  // The copy writes each event with GS's status: only those whose status on BS must differ are altered.
+  const alter = events.filter((e) => e.expected !== e.status);
+  if (!alter.length) return [];
+  return [
+    { kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 0'), note: 'the status of BS’s copy of an event is BS’s alone' },
+    ...alter.map((e): SqlAction => ({
+      kind: 'sql',
+      role: 'BS',
+      statement: d.alterEventStatus(e.schema, e.name, e.expected === 'ENABLED' ? 'enable' : 'replica-disabled', e.definer),
+      note:
+        e.expected === 'ENABLED'
+          ? `BS runs it (${e.originator === ctx.identity.BS!.serverId ? 'created on BS' : 'BS ran it before the copy'}); GS holds it as ${e.status}`
+          : `GS runs it (${e.status} there): BS keeps it off, as a replica does, so that it does not run twice`,
+    })),
+    { kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 1'), cleanup: true },
+  ];
+}
+
+/**
+ * The physical method, once BS runs on GS's data files: mysql.event is GS's, so GS's events are ENABLED on BS, and
+ * the restart started BS's scheduler from BS's configuration. The scheduler is stopped first thing (ahead of the
+ * fence; only the moments between the start and this statement remain), each event gets BS's status, and the
+ * scheduler goes back to what it was before the copy. A scheduler started DISABLED cannot be switched at run time
+ * (https://mariadb.com/kb/en/server-system-variables/#event_scheduler): then none runs, and nothing is switched.
+ */
+export async function scheduleAfterPhysicalCopy(ctx: RecoveryContext): Promise<{ first: SqlAction[]; last: SqlAction[] }> {
+  const s = ctx.state.serverState;
+  if (!s || !bothReachable(ctx) || s.bs.eventScheduler === 'DISABLED') return { first: [], last: [] };
+  const first = [
+    setGlobal(
+      'event_scheduler',
+      'OFF',
+      'BS restarted on GS’s data files, where GS’s events are enabled: no event runs on BS until each has BS’s status',
+      undefined,
+    ),
+  ];
+  const was = s.bs.eventScheduler === '1' ? 'ON' : s.bs.eventScheduler;
+  const last = [...(await eventStatusActions(ctx)), setGlobal('event_scheduler', was, 'as it was on BS before the copy', undefined)];
+  return { first, last };
+}
+
 /** Step 4, after the import: each copied event's status on BS, the scheduler and the packet limit put back. */
 export async function afterImport(ctx: RecoveryContext, pre: SqlAction[]): Promise<SqlAction[]> {
   if (!ctx.state.serverState || !bothReachable(ctx)) return [];
-  const out: SqlAction[] = [];
-  const d = ctx.dialect.BS;
-  const events = await eventsExpected(ctx);
-  // The import writes each event with GS's status: only those whose status on BS must differ are altered.
-  const alter = events.filter((e) => e.expected !== e.status);
-  if (alter.length) {
-    out.push({ kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 0'), note: 'the status of BS’s copy of an event is BS’s alone' });
-    for (const e of alter)
-      out.push({
-        kind: 'sql',
-        role: 'BS',
-        statement: d.alterEventStatus(e.schema, e.name, e.expected === 'ENABLED' ? 'enable' : 'replica-disabled', e.definer),
-        note:
-          e.expected === 'ENABLED'
-            ? `BS runs it (${e.originator === ctx.identity.BS!.serverId ? 'created on BS' : 'BS ran it before the copy'}); GS holds it as ${e.status}`
-            : `GS runs it (${e.status} there): BS keeps it off, as a replica does, so that it does not run twice`,
-      });
-    out.push({ kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 1'), cleanup: true });
-  }
+  const out: SqlAction[] = await eventStatusActions(ctx);
   // Switched off by this plan's beforeImport, or left off by the run being resumed.
   const offHere = pre.some((a) => a.statement.sql === 'SET GLOBAL event_scheduler = OFF');
   const sched = before(ctx, 'event_scheduler') ?? (offHere ? 'ON' : undefined);
@@ -270,4 +297,112 @@ export async function eventMismatches(ctx: RecoveryContext, read: (role: Role, s
     else if (b.status !== want) out.push(`event ${e.event}: ${b.status} on BS, expected ${want} (${e.status} on GS)`);
   }
   return out;
+}
+
+/** A row of MariaDB's mysql.gtid_slave_pos. */
+export interface GtidSlavePosRow {
+  domain: number;
+  subId: number;
+  serverId: number;
+  seqNo: number;
+}
+
+/**
+ * The proof (MariaDB): rows of BS's mysql.gtid_slave_pos that its replica does not know. "At any instant, the
+ * replication state corresponds to records with largest sub_id for each domain_id", and the table carries that state
+ * across restarts (https://mariadb.com/kb/en/mysqlgtid_slave_pos-table/): the server reads it when it starts (MDEV-12179,
+ * https://github.com/MariaDB/server/commit/d3837c69a2), keeps the position in memory (@@gtid_slave_pos) and gives each
+ * new row the next sub_id of a counter set from the rows it read; the newest row it wrote is its position's. A row with a greater sub_id that is not that position was written behind the
+ * server's back (a copy of GS's table: MDEV-15393, https://jira.mariadb.org/browse/MDEV-15393): the counter reaches
+ * it later and the replica stops on "Duplicate entry" (error 1942). Read while BS's SQL thread stands still.
+ * Returns the stray rows, empty when the table and the position agree.
+ */
+export function strayGtidSlavePosRows(rows: GtidSlavePosRow[], slavePos: string): GtidSlavePosRow[] {
+  const pos = slavePos
+    .split(',')
+    .map((g) => /^\s*(\d+)-(\d+)-(\d+)\s*$/.exec(g))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ domain: Number(m[1]), serverId: Number(m[2]), seqNo: Number(m[3]) }));
+  const isPos = (r: GtidSlavePosRow) => pos.some((p) => p.domain === r.domain && p.serverId === r.serverId && p.seqNo === r.seqNo);
+  const known = rows.filter(isPos);
+  // No position known, or none of its rows in this table (gtid_pos_auto_engines keeps them in per-engine tables, or a
+  // SET gtid_slave_pos in between): nothing to compare against, unless the position is empty and the table is not (the server read none of these rows).
+  if (!known.length) return pos.length ? [] : rows;
+  const newest = Math.max(...known.map((r) => r.subId));
+  return rows.filter((r) => r.subId > newest && !isPos(r));
+}
+
+/** The proof's line for stray rows, as the operator needs it: what, on which server, what to do. */
+export function describeStrayRows(stray: GtidSlavePosRow[], slavePos: string): string {
+  const top = Math.max(...stray.map((r) => r.subId));
+  return `BS’s mysql.gtid_slave_pos holds ${stray.length} row(s) its replica does not know (sub_id up to ${top}; its position is ${slavePos || 'empty'}): BS would stop later on "Duplicate entry" (error 1942); restart BS (it reads its counter from the table) or delete those rows with sql_log_bin=0`;
+}
+
+/** The proof (MariaDB): BS's gtid_slave_pos table against its position; [] when they agree. */
+export async function gtidSlavePosMismatches(read: (role: Role, sql: string) => Promise<Row[]>): Promise<string[]> {
+  const rows = (await read('BS', 'SELECT domain_id, sub_id, server_id, seq_no FROM mysql.gtid_slave_pos')).map((r) => ({
+    domain: Number(r.domain_id),
+    subId: Number(r.sub_id),
+    serverId: Number(r.server_id),
+    seqNo: Number(r.seq_no),
+  }));
+  const [p] = await read('BS', 'SELECT @@GLOBAL.gtid_slave_pos AS pos');
+  const pos = String(p?.pos ?? '');
+  const stray = strayGtidSlavePosRows(rows, pos);
+  return stray.length ? [describeStrayRows(stray, pos)] : [];
+}
+
+/**
+ * The proof: BS's accounts against GS's and against what BS held before the copy. The copy makes BS's accounts GS's;
+ * the accounts BS alone had (or held otherwise) were named by the preflight and kept by step 2: with
+ * --keep-bs-accounts they are back on BS, otherwise they are gone from BS and only the kept file holds them. Returns
+ * what differs (the proof fails on it) and what the proof says of BS's own accounts.
+ */
+export function accountsVerdict(o: {
+  gs: string[];
+  bs: string[];
+  /** BS's own accounts as the run measured them before the copy. */
+  own: Array<{ name: string; kind: 'only-on-bs' | 'differs' }>;
+  keep: boolean;
+  file?: string;
+}): { mismatched: string[]; said: string[] } {
+  const show = (n: string) => n.replace(/`/g, "'");
+  const onGs = new Set(o.gs);
+  const onBs = new Set(o.bs);
+  const own = new Map(o.own.map((a) => [a.name, a.kind]));
+  const mismatched: string[] = [];
+  const said: string[] = [];
+  for (const n of o.gs) if (!onBs.has(n)) mismatched.push(`account ${show(n)}: on GS, missing on BS`);
+  for (const n of o.bs)
+    if (!onGs.has(n) && !(o.keep && own.get(n) === 'only-on-bs'))
+      mismatched.push(
+        `account ${show(n)}: on BS only, ${own.has(n) ? 'not put back by this run (--keep-bs-accounts was not given)' : 'not there before the copy'}`,
+      );
+  const where = o.file ? ` (kept in ${o.file})` : '';
+  for (const [n, kind] of own) {
+    if (o.keep && kind === 'only-on-bs') {
+      if (onBs.has(n)) said.push(`account ${show(n)}: BS’s own, kept on BS alone (--keep-bs-accounts)`);
+      else mismatched.push(`account ${show(n)}: BS’s own, to be kept by --keep-bs-accounts, missing on BS`);
+    } else if (o.keep) said.push(`account ${show(n)}: BS’s own password or grants put back on BS alone (--keep-bs-accounts)`);
+    else if (kind === 'only-on-bs') said.push(`account ${show(n)}: BS’s own, dropped by the copy${where}`);
+    else said.push(`account ${show(n)}: BS’s other password or grants replaced by GS’s${where}`);
+  }
+  return { mismatched, said };
+}
+
+/** The proof's accounts check on the servers (names from mysql.user, roles included on both sides alike). */
+export async function accountsCheck(
+  ctx: RecoveryContext,
+  read: (role: Role, sql: string) => Promise<Row[]>,
+): Promise<{ mismatched: string[]; said: string[] }> {
+  const names = async (role: Role) =>
+    (await read(role, 'SELECT User, Host FROM mysql.user')).map((r) => `${ident(String(r.User ?? r.user))}@${ident(String(r.Host ?? r.host))}`).sort();
+  const [gs, bs] = await Promise.all([names('GS'), names('BS')]);
+  return accountsVerdict({
+    gs,
+    bs,
+    own: ctx.state.bsOnly?.accounts ?? [],
+    keep: ctx.settings.keepBsAccounts,
+    ...(ctx.state.backup?.accounts?.file ? { file: ctx.state.backup.accounts.file } : {}),
+  });
 }

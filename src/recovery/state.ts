@@ -18,6 +18,8 @@ export interface Verification {
   /** With unverified tables: the command that compares them on the live pair. */
   verifyCommand?: string;
   verified: boolean;
+  /** What the proof says beside its verdict (BS's own accounts: kept or dropped). */
+  said?: string[];
   /** A ring: each marker's journey, "U→BS" etc.: whether it arrived. */
   ringMarkers?: Record<string, boolean>;
 }

@@ -8,7 +8,7 @@ import { lineMatches, type PlanLine } from '../../src/recovery/actions.js';
 import type { JournalData } from '../../src/engine/journal.js';
 import type { Lab } from '../../src/lab/lab.js';
 import { breakLab, type BreakMode } from '../../src/lab/break.js';
-import { runCli } from './cli.js';
+import { runCli, type CliResult } from './cli.js';
 import { expectPairHealthy, recoverArgs, yesArgs } from './pair.js';
 
 /**
@@ -45,6 +45,8 @@ export function normalize(text: string): string {
       .replace(/gtid_slave_pos = '[^']*'/g, 'gtid_slave_pos = <v>')
       .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
       .replace(/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d/g, '<time>')
+      // The physical method's kept datadir is named after the minute it is kept.
+      .replace(/(mmrecover-kept-)\d{8}-\d{6}/g, '$1<time>')
       .replace(/(--start-position=)\d+/g, '$1<v>')
       .replace(/ID NOT IN \([\d, ]+\)/g, 'ID NOT IN (<our session ids>)')
       .replace(/ [A-Za-z0-9._-]*bin\.\d+ /g, ' <v> ')
@@ -66,8 +68,11 @@ export interface CompareHow {
 
 const PAIR: CompareHow = { dryArgs: (lab, extra) => recoverArgs(lab, extra), liveArgs: (lab, extra) => yesArgs(lab, extra), healthy: expectPairHealthy };
 
-/** Break the lab, rehearse, recover; then check each step ran as shown and the rehearsal showed the same plan. */
-export async function recoverAndCompare(lab: Lab, mode: BreakMode, extra: string[], how: CompareHow = PAIR): Promise<void> {
+/**
+ * Break the lab, rehearse, recover; then check each step ran as shown and the rehearsal showed the same plan. Returns
+ * both runs' output (the rehearsal's in --json).
+ */
+export async function recoverAndCompare(lab: Lab, mode: BreakMode, extra: string[], how: CompareHow = PAIR): Promise<{ dry: CliResult; live: CliResult }> {
   await breakLab(lab, mode);
   const state = mkdtempSync(join(tmpdir(), 'mmrecover-plan-'));
   const env = { ...lab.env(), XDG_STATE_HOME: state };
@@ -95,4 +100,5 @@ export async function recoverAndCompare(lab: Lab, mode: BreakMode, extra: string
     ).toEqual(dryPlans.get(s.id));
   }
   await how.healthy(lab);
+  return { dry, live };
 }

@@ -58,6 +58,8 @@ describe('what only BS held beyond rows: accounts, objects, history', () => {
     const r = await runCli(yesArgs(lab, ['--keep-bs-accounts']), env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/VERIFIED/);
+    // The proof checked BS's accounts against GS's and says what became of BS's own.
+    expect(r.stderr).toContain("account 'monitor'@'localhost': BS’s own, kept on BS alone (--keep-bs-accounts)");
     // The preflight names each of them (no longer "nothing only on BS").
     const preflight = r.stderr.slice(0, r.stderr.indexOf('Step 1/11'));
     expect(preflight).toMatch(/only on BS[^\n]*'monitor'@'localhost' \(only on BS\)/);

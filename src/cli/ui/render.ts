@@ -250,8 +250,10 @@ class HumanRenderer implements Renderer {
         const left = unverifiedText(v);
         const line = `caught up: ${v.caughtUp ? 'yes' : 'NO'}${markers}, ${v.tablesCompared} tables compared, ${v.mismatched.length} differ${v.mismatched.length ? `: ${v.mismatched.join(', ')}` : ''}${left ? `; ${left}` : ''}`;
         const what = v.ringMarkers ? 'Ring' : 'Pair';
-        if (v.verified && left) return this.write(`${c.yellow('✔')} ${what} verified in part: ${line}`);
-        return this.write(v.verified ? `${c.green('✔')} ${what} verified: ${line}` : `${c.red('✖')} ${what} NOT verified: ${line}`);
+        if (v.verified && left) this.write(`${c.yellow('✔')} ${what} verified in part: ${line}`);
+        else this.write(v.verified ? `${c.green('✔')} ${what} verified: ${line}` : `${c.red('✖')} ${what} NOT verified: ${line}`);
+        for (const said of v.said ?? []) this.write(`    ${said}`);
+        return;
       }
       case 'step_end':
         return;

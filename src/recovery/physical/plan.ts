@@ -14,6 +14,7 @@ import { mariadbGtid } from '../positioning.js';
 import type { Coordinates } from '../state.js';
 import type { Settings } from '../../config/settings.js';
 import { copyMethod } from '../copy-method.js';
+import { scheduleAfterPhysicalCopy } from '../server-state.js';
 
 export const BACKUP_PROGRAM = 'mariadb-backup';
 export const STREAM_PROGRAM = 'mbstream';
@@ -149,6 +150,8 @@ export async function physicalCopyPlan(ctx: RecoveryContext): Promise<{ actions:
       },
     },
   ];
+  const schedule = await scheduleAfterPhysicalCopy(ctx);
+  actions.push(...schedule.first);
   // read_only does not survive a restart: what step 1 switched on goes back on before anything else reaches BS.
   for (const f of ctx.state.fence)
     actions.push({
@@ -159,8 +162,14 @@ export async function physicalCopyPlan(ctx: RecoveryContext): Promise<{ actions:
       // Also after a failure or an interrupt: BS came back (on the copy or on its previous datadir) unfenced.
       cleanup: true,
     });
+  actions.push(...schedule.last);
   const notes = [
     `Physical method: GS’s data files are streamed to BS’s host and prepared beside BS’s datadir (${incoming}); BS is stopped only for the swap, and its previous datadir is kept as ${kept}.`,
+    // MDEV-15393 (https://jira.mariadb.org/browse/MDEV-15393): a gtid_slave_pos table whose sub_ids lie past the
+    // server's counter collides later. A server reads the table when it starts (https://mariadb.com/kb/en/mysqlgtid_slave_pos-table/,
+    // MDEV-12179: https://github.com/MariaDB/server/commit/d3837c69a2), and BS starts on the copied table: no collision
+    // (measured: test/integration/server-state-paths.test.ts). The proof checks the table against BS's position.
+    `BS’s mysql.gtid_slave_pos becomes GS’s table with the data files; BS starts on it and reads its GTID counter from it, so the sub_ids it writes next lie past GS’s rows${gtid ? '; step 6 sets gtid_slave_pos to GS’s position' : ''}.`,
   ];
   return { actions, notes };
 }

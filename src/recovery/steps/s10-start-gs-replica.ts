@@ -34,9 +34,9 @@ export const startGsReplica: Step = {
       if (r) ctx.emit({ event: 'note', level: 'warn', step: 10, text: `${role} replicating from ${role === 'BS' ? 'GS' : 'BS'}: ${describeReplica(r)}` });
     }
     throw new StepFailed(
-      `replication runs both ways but the pair is NOT verified${v.mismatched.length ? `: tables differ: ${v.mismatched.join(', ')}` : ''}${v.caughtUp ? '' : ' (a marker row did not arrive)'}`,
+      `replication runs both ways but the pair is NOT verified${v.mismatched.length ? `: the proof found: ${v.mismatched.join(', ')}` : ''}${v.caughtUp ? '' : ' (a marker row did not arrive)'}`,
       10,
-      'Compare the listed tables by hand; BS stays fenced (step 11 not run).',
+      'Look into each finding listed: tables and objects by hand; the lines on BS’s gtid_slave_pos and accounts say what to do. BS stays fenced (step 11 not run).',
     );
   },
 };

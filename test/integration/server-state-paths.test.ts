@@ -1,0 +1,76 @@
+// Issue 24 on the other copy paths of a file/position pair: the physical method (mariadb-backup carries GS's
+// mysql.gtid_slave_pos file) and the parallel logical copy. One lab, two recoveries in sequence; before each, BS writes
+// until GS's gtid_slave_pos sub_ids stand MARGIN above BS's (had BS kept GS's rows with its own lower counter, it would
+// stop on "Duplicate entry '0-N'" within MARGIN + 200 of GS's transactions); after each, GS writes that many and BS
+// applies them all, then again after BS restarts. GS's event stays off on BS (SLAVESIDE_DISABLED) and only GS runs it.
+// Each recovery is rehearsed first: the dry run shows the plan the run then runs (plan-check.ts).
+import { describe, expect, it } from 'vitest';
+import type { ServerSession } from '../../src/adapters/mysql/session.js';
+import { useLab } from '../helpers/lab.js';
+import { eventually, withSessions } from '../helpers/pair.js';
+import { physicalArgs } from '../helpers/physical.js';
+import { recoverAndCompare } from '../helpers/plan-check.js';
+import { bsApplies, primeCollision, transactions } from '../helpers/gtid-state.js';
+
+/** Over a few seconds, only GS runs the event: its rows reach BS, and no row carries BS's server_id. */
+async function onlyGsTicks(a: ServerSession, b: ServerSession): Promise<void> {
+  expect((await b.query("SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_NAME = 'tick'"))[0]?.STATUS).toBe('SLAVESIDE_DISABLED');
+  expect(String(await b.value('SELECT @@GLOBAL.event_scheduler'))).toBe('ON');
+  const gsId = Number(await a.value('SELECT @@server_id'));
+  const from = Number(await a.value('SELECT COALESCE(MAX(id), 0) FROM shop.ticks'));
+  await eventually(async () => Number(await b.value(`SELECT COUNT(*) FROM shop.ticks WHERE id > ${from}`)) >= 3, 20_000, 'three ticks on BS');
+  expect(await a.query('SELECT DISTINCT sid FROM shop.ticks')).toEqual([{ sid: gsId }]);
+  expect(await b.query('SELECT DISTINCT sid FROM shop.ticks')).toEqual([{ sid: gsId }]);
+}
+
+describe('server state on the physical and parallel copies (lab, file/position)', () => {
+  const lab = useLab();
+
+  it('setup: an event every second on GS, event_scheduler ON on both', async () => {
+    await withSessions(lab.get(), async (a, b) => {
+      await a.query('SET GLOBAL event_scheduler = ON');
+      await b.query('SET GLOBAL event_scheduler = ON');
+      await a.query('CREATE TABLE shop.ticks (id INT AUTO_INCREMENT PRIMARY KEY, sid INT NOT NULL) ENGINE=InnoDB');
+      await a.query('CREATE EVENT shop.tick ON SCHEDULE EVERY 1 SECOND DO INSERT INTO shop.ticks (sid) VALUES (@@server_id)');
+      await eventually(
+        async () => (await b.query("SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_NAME = 'tick'"))[0]?.STATUS === 'SLAVESIDE_DISABLED',
+      );
+    });
+  });
+
+  for (const method of ['physical', 'parallel'] as const)
+    it(`${method}: BS applies GS's transactions past GS's gtid_slave_pos sub_ids, before and after a restart; the event stays off on BS`, async () => {
+      const l = lab.get();
+      const n = await withSessions(l, (a, b) => primeCollision(a, b, `${method} from bs`));
+      const args = method === 'physical' ? physicalArgs(l) : ['--parallel', '2'];
+      // The rehearsal shows the plan the run then runs, step by step (plan-check.ts); both say what becomes of BS's
+      // gtid_slave_pos and show the event's status put back on BS.
+      const { dry, live } = await recoverAndCompare(l, 'stopped', args);
+      expect(live.stderr).toMatch(/VERIFIED/);
+      for (const out of [dry.stdout, live.stderr]) {
+        expect(out).toMatch(/ALTER DEFINER = '[^']+'@'[^']+' EVENT `shop`\.`tick` DISABLE ON SLAVE/);
+        if (method === 'parallel') {
+          expect(out.split('--no-create-info --no-create-db --skip-triggers').length - 1).toBeGreaterThanOrEqual(2);
+          expect(out).toMatch(/--ignore-table=mysql\.gtid_slave_pos/);
+        } else {
+          expect(out).toMatch(/BS’s mysql\.gtid_slave_pos becomes GS’s table with the data files; BS starts on it and reads its GTID counter/);
+          expect(out).toMatch(/SET GLOBAL event_scheduler = OFF/);
+        }
+      }
+      expect(live.stderr).toMatch(/BS stands at [^\n]*its mysql\.gtid_slave_pos holds no row past its position/);
+
+      await withSessions(l, async (a, b) => {
+        await onlyGsTicks(a, b);
+        await transactions(a, n, `after ${method} 1`);
+        await bsApplies(b, `after ${method} 1`, n);
+      });
+      await l.restart('b');
+      await withSessions(l, async (a, b) => {
+        await b.query('START SLAVE').catch(() => undefined);
+        await transactions(a, n, `after ${method} 2`);
+        await bsApplies(b, `after ${method} 2`, n);
+        // The restart left BS's scheduler at its configured OFF: on again for the next round.
+        await b.query('SET GLOBAL event_scheduler = ON');
+      });
+    });
+});
