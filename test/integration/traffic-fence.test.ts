@@ -118,6 +118,46 @@ function clientLoop() {
 
 const state = () => mkdtempSync(join(tmpdir(), 'mmrecover-fence-'));
 
+/**
+ * A whole recovery with the client loop running through HAProxy: the loop's phase follows the run (fenced after step 1,
+ * after from step 11's question). HAProxy's own counter for b must not move while it is fenced, no connection begun
+ * and ended then may reach b, and clients reach b again after step 11.
+ */
+async function recoverUnderClients(flags: Record<string, unknown>, dir: string) {
+  const clients = clientLoop();
+  try {
+    await eventually(async () => clients.seen.some((c) => c.port === lab.b.port), 20_000, 'a client reaching b through HAProxy before the run');
+    let fencedTotal = -1;
+    let atStep11 = -1;
+    const r = await recover(flags, {
+      state: dir,
+      afterStep: async (id) => {
+        if (id !== 1) return;
+        clients.phase = 'fenced';
+        fencedTotal = await totalOnB();
+      },
+      answer: async (q) => {
+        if (!/Undo step 1/.test(q)) return true;
+        atStep11 = await totalOnB();
+        expect(await stateOfB()).toBe('maint');
+        clients.phase = 'after';
+        return true;
+      },
+    });
+    expect(r.exitCode, JSON.stringify(r.events.find((e) => e.event === 'stop'))).toBe(0);
+    expect(fencedTotal).toBeGreaterThanOrEqual(0);
+    expect(atStep11).toBe(fencedTotal);
+    const fenced = clients.seen.filter((c) => c.began === 'fenced' && c.ended === 'fenced');
+    expect(fenced.length).toBeGreaterThan(5);
+    expect(fenced.filter((c) => c.port === lab.b.port)).toEqual([]);
+    expect(await stateOfB()).toBe('ready');
+    await eventually(async () => clients.seen.some((c) => c.began === 'after' && c.port === lab.b.port), 20_000, 'a client reaching b after step 11');
+    return r;
+  } finally {
+    await clients.stop();
+  }
+}
+
 describe('bad input: one line, exit 2, nothing changed', () => {
   const cases: Array<[string, () => string, RegExp]> = [
     ['a socket that is not HAProxy’s (the MariaDB port)', () => `haproxy:127.0.0.1:${lab.b.port}:${BACKEND()}/b`, /does not answer as HAProxy|did not answer/],
@@ -218,83 +258,17 @@ describe('a whole recovery behind HAProxy', () => {
 
     // 2. HAProxy restarted meanwhile would have forgotten: set it ready, as a restart would, and resume with clients on.
     await setServerState(sock, BACKEND(), 'b', 'ready', 5000);
-    const clients = clientLoop();
-    try {
-      await eventually(async () => clients.seen.some((c) => c.port === lab.b.port), 20_000, 'a client reaching b through HAProxy before the run');
-      let fencedTotal = -1;
-      const r2 = await recover(
-        { resume: true, fenceWatch: 1 },
-        {
-          state: dir,
-          afterStep: async (id) => {
-            if (id !== 1) return;
-            clients.phase = 'fenced';
-            fencedTotal = await totalOnB();
-          },
-          answer: async (q) => {
-            if (!/Undo step 1/.test(q)) return true;
-            // At step 11's question: HAProxy has sent BS nothing since step 1 ended, and BS has no client but ours.
-            expect(await totalOnB()).toBe(fencedTotal);
-            expect(await stateOfB()).toBe('maint');
-            clients.phase = 'after';
-            return true;
-          },
-        },
-      );
-      expect(r2.exitCode, JSON.stringify(r2.events.find((e) => e.event === 'stop'))).toBe(0);
-      expect(r2.executed.map((e) => e.text)).toContain(`[haproxy ${lab.state.haproxy!.socket}] set server ${BACKEND()}/b state maint`);
-      expect(r2.executed.filter((e) => e.step === 11).map((e) => e.text)).toContain(
-        `[haproxy ${lab.state.haproxy!.socket}] set server ${BACKEND()}/b state ready`,
-      );
-      expect(fencedTotal).toBeGreaterThanOrEqual(0);
-      const fenced = clients.seen.filter((c) => c.began === 'fenced' && c.ended === 'fenced');
-      expect(fenced.length).toBeGreaterThan(5);
-      expect(fenced.filter((c) => c.port === lab.b.port)).toEqual([]);
-      expect(await stateOfB()).toBe('ready');
-      await eventually(async () => clients.seen.some((c) => c.began === 'after' && c.port === lab.b.port), 20_000, 'a client reaching b after step 11');
-    } finally {
-      await clients.stop();
-    }
+    const r2 = await recoverUnderClients({ resume: true, fenceWatch: 1 }, dir);
+    expect(r2.executed.map((e) => e.text)).toContain(`[haproxy ${lab.state.haproxy!.socket}] set server ${BACKEND()}/b state maint`);
+    expect(r2.executed.filter((e) => e.step === 11).map((e) => e.text)).toContain(
+      `[haproxy ${lab.state.haproxy!.socket}] set server ${BACKEND()}/b state ready`,
+    );
     await expectPairHealthy(lab);
   });
 
   it('online: a client loop through HAProxy the whole recovery; none reaches BS from the end of step 1 to step 11', async () => {
     await breakLab(lab, 'stopped');
-    const clients = clientLoop();
-    try {
-      await eventually(async () => clients.seen.some((c) => c.port === lab.b.port), 20_000, 'a client reaching b through HAProxy before the run');
-      let fencedTotal = -1;
-      let atStep11 = -1;
-      const r = await recover(
-        { method: 'online' },
-        {
-          state: state(),
-          afterStep: async (id) => {
-            if (id !== 1) return;
-            clients.phase = 'fenced';
-            fencedTotal = await totalOnB();
-          },
-          answer: async (q) => {
-            if (!/Undo step 1/.test(q)) return true;
-            atStep11 = await totalOnB();
-            expect(await stateOfB()).toBe('maint');
-            clients.phase = 'after';
-            return true;
-          },
-        },
-      );
-      expect(r.exitCode, JSON.stringify(r.events.find((e) => e.event === 'stop'))).toBe(0);
-      // HAProxy's own counter for b did not move while it was fenced, and no connection that began and ended then reached b.
-      expect(fencedTotal).toBeGreaterThanOrEqual(0);
-      expect(atStep11).toBe(fencedTotal);
-      const fenced = clients.seen.filter((c) => c.began === 'fenced' && c.ended === 'fenced');
-      expect(fenced.length).toBeGreaterThan(5);
-      expect(fenced.filter((c) => c.port === lab.b.port)).toEqual([]);
-      expect(await stateOfB()).toBe('ready');
-      await eventually(async () => clients.seen.some((c) => c.began === 'after' && c.port === lab.b.port), 20_000, 'a client reaching b after step 11');
-    } finally {
-      await clients.stop();
-    }
+    await recoverUnderClients({ method: 'online' }, state());
     await expectPairHealthy(lab);
   });
 
