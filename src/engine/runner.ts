@@ -303,6 +303,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     for (const step of todo) {
       if (signal.aborted) throw new Interrupted(`interrupted before step ${step.id}`);
       current = step;
+      await runLock?.at(step.id);
       const plan = await step.plan(ctx);
       const actions = [...(step.id === startAt && preamble ? preamble.actions : []), ...plan.actions];
       const lines = actions.flatMap((a) => renderAction(a));

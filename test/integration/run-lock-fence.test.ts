@@ -30,7 +30,7 @@ describe('one run per pair', () => {
     expect(second.code).not.toBe(0);
     const out = second.stdout + second.stderr;
     expect(out).toMatch(
-      /another mmrecover run is already recovering this pair: GS [^ ]+ has its lock mmrecover:[0-9a-f]{40} \(connection #\d+ \S+@\S+, holding it for \d+ s\)/,
+      /another mmrecover run is already recovering this pair, at step \d+: GS [^ ]+ has its lock mmrecover:[0-9a-f]{40} \(connection #\d+ \S+@\S+, holding it for \d+ s\)/,
     );
     expect(out).not.toMatch(/SET GLOBAL read_only|Step 1/);
     const r = await first.result;

@@ -136,9 +136,10 @@ describe('an interrupt while step 2 keeps what only BS holds', () => {
     const env = { ...lab.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) };
     try {
       await withSessions(lab, (a) => loadOrders(a, 300_000));
-      await breakLab(lab, 'conflict'); // BS holds a row GS lacks: step 2 keeps a dump of its schema
+      await breakLab(lab, 'conflict'); // BS holds a row GS lacks
       const gsBefore = await replicaSource(lab, 'a');
-      const run = startCli(yesArgs(lab), env);
+      // --backup all: step 2 keeps a dump of every schema of BS (the interruptible backup), not the rows by key.
+      const run = startCli(yesArgs(lab, ['--backup', 'all']), env);
       await waitForText(run.output, /Keeping .*bs-data\.sql\.gz/);
       await eventually(async () => childPids(run.child.pid!, 'mariadb-dump').length > 0, 10_000, 'the backup dump');
       run.child.kill('SIGINT');
@@ -151,7 +152,7 @@ describe('an interrupt while step 2 keeps what only BS holds', () => {
       expect({ io: gsAfter.io, sql: gsAfter.sql }).toEqual({ io: gsBefore.io, sql: gsBefore.sql });
       expect(await takesWrite(lab, 'a')).toBe(true);
       expect(readJournal(env.XDG_STATE_HOME).data.outcome).toBe('interrupted');
-      const resumed = await runCli(yesArgs(lab, ['--resume']), env);
+      const resumed = await runCli(yesArgs(lab, ['--resume', '--backup', 'all']), env);
       expect(resumed.code, resumed.stderr).toBe(0);
       expect(resumed.stderr).toMatch(/Resuming from step 2/);
       expect(resumed.stderr).toMatch(/VERIFIED/);
@@ -205,13 +206,14 @@ describe('preflight and step 1 guards', () => {
     const lab = await newLab();
     const env = { ...lab.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) };
     // An open transaction (what preflight warns about) and a session holding LOCK TABLES ... WRITE, which MariaDB's
-    // FLUSH TABLES WITH READ LOCK must wait for (as it waits for a long write or DDL): a real blocker, not a mock.
+    // FLUSH TABLES WITH READ LOCK must wait for (as it waits for a long write or DDL): a real blocker, not a mock. The
+    // locked table is a system one: step 2 compares the user tables and would stop on a locked one before step 3.
     const [trx, locker] = await Promise.all([lab.connect('a'), lab.connect('a')]);
     try {
       await breakLab(lab, 'stopped');
       await trx.query('BEGIN');
       await trx.query('UPDATE shop.orders SET note = note WHERE id = 1');
-      await locker.query('LOCK TABLES shop.customers WRITE');
+      await locker.query('LOCK TABLES mysql.help_topic WRITE');
       await new Promise((r) => setTimeout(r, 1500));
       const r = await runCli(yesArgs(lab, ['--lock-wait-timeout', '1']), env);
       expect(r.stderr).toMatch(/warn\s+GS long transactions\s+\d+ open for/);

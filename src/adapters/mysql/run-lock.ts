@@ -22,8 +22,32 @@ export class RunLockHeld extends Error {
   }
 }
 
+/** The step a run is at, told to other runs by a second named lock per step ("<name>:step:<n>", at most 64 characters). */
+const stepLock = (name: string, step: number) => `${name}:step:${step}`;
+const STEPS = 11;
+
 export class RunLock {
-  private constructor(private readonly sessions: ServerSession[]) {}
+  private step = 0;
+  private constructor(
+    private readonly name: string,
+    private readonly sessions: ServerSession[],
+  ) {}
+
+  /**
+   * The run is at `step` now: its step lock is taken before the last one is released, so that a second run always
+   * finds one (MariaDB 10.0.2+ and MySQL 5.7+ hold several named locks per session). Best effort: the run lock itself
+   * is what keeps a second run out.
+   */
+  async at(step: number): Promise<void> {
+    const [prev, next] = [this.step, step];
+    this.step = step;
+    await Promise.all(
+      this.sessions.map(async (s) => {
+        await s.value(`SELECT GET_LOCK(${s.dialect.literal(stepLock(this.name, next))}, 0) AS got`);
+        if (prev && prev !== next) await s.value(`SELECT RELEASE_LOCK(${s.dialect.literal(stepLock(this.name, prev))}) AS released`);
+      }),
+    ).catch(() => undefined);
+  }
 
   /** Each lock session's id, per label (GS, BS): the tool's own, never a client to KILL. */
   get threadIds(): Record<string, number> {
@@ -42,12 +66,15 @@ export class RunLock {
         if (got === 1) continue;
         const rows = await s.query(`SELECT p.ID, p.USER, p.HOST, p.TIME FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK(${q})`);
         const r = rows[0];
+        const steps = Array.from({ length: STEPS }, (_x, i) => `IS_USED_LOCK(${s.dialect.literal(stepLock(name, i + 1))}) AS s${i + 1}`);
+        const [used] = await s.query(`SELECT ${steps.join(', ')}`).catch(() => [undefined]);
+        const at = Array.from({ length: STEPS }, (_x, i) => i + 1).find((n) => used?.[`s${n}`] !== null && used?.[`s${n}`] !== undefined);
         const who = r ? `connection #${String(r.ID)} ${String(r.USER)}@${String(r.HOST)}, holding it for ${String(r.TIME)} s` : 'a session that has just ended';
         throw new RunLockHeld(
-          `another mmrecover run is already recovering this pair: ${s.label} ${e.host}:${e.port} has its lock ${name} (${who}). Nothing was changed. Wait for it to finish, or stop it; if its process is gone, the lock goes with its session.`,
+          `another mmrecover run is already recovering this pair${at ? `, at step ${at}` : ''}: ${s.label} ${e.host}:${e.port} has its lock ${name} (${who}). Nothing was changed. Wait for it to finish, or stop it; if its process is gone, the lock goes with its session.`,
         );
       }
-      return new RunLock(held);
+      return new RunLock(name, held);
     } catch (err) {
       for (const s of held) s.destroy();
       throw err;
