@@ -59,7 +59,9 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** How often `role> text` is shown as a whole line's statement (a note, a "+N", an ellipsis or the line's end after it). */
 function shownCount(screen: string, role: string, text: string): number {
-  return screen.match(new RegExp(`${role}> ${escape(text)}(?=[ \\t]+(--|\\(\\+\\d)|[ \\t]*(\\r?\\n|$))`, 'gm'))?.length ?? 0;
+  // A statement longer than the terminal wraps with a hanging indent: any space of it may be a line break there.
+  const words = text.split(' ').map(escape).join('\\s+');
+  return screen.match(new RegExp(`${role}> ${words}(?=[ \\t]+(--|\\(\\+\\d)|[ \\t]*(\\r?\\n|$))`, 'gm'))?.length ?? 0;
 }
 
 describe('at a real terminal', () => {
