@@ -43,7 +43,9 @@ describe('comparing a table of 1M rows', () => {
       .find((e) => e.event === 'preflight')!.checks!;
     const detail = (name: string) => checks.find((c) => c.check === name)!.detail;
     expect(detail('only on BS')).toMatch(/its data are not read before the copy: step 2 compares them with GS’s once/);
-    expect(detail('data comparison')).toMatch(/\d+ tables, [\d.]+ [KMGT]?B on BS and [\d.]+ [KMGT]?B on GS \(information_schema\), about \S+ at 100 MB\/s per server/);
+    expect(detail('data comparison')).toMatch(
+      /\d+ tables, [\d.]+ [KMGT]?B on BS and [\d.]+ [KMGT]?B on GS \(information_schema\), about \S+ at 100 MB\/s per server/,
+    );
     // The comparison step 2 makes, BS (second) against GS (first), bound as --compare-timeout bounds it.
     const started = Date.now();
     const cmp = await withSessions(lab, (a, b) =>
