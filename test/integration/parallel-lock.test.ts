@@ -67,11 +67,14 @@ describe('GS’s write stall with --parallel', () => {
     const events = await recoverUnderWriter('online two streams', ['--parallel', '2', '--method', 'online']);
     const unlocked = events.find((e) => e.event === 'note' && /GS unlocked after (\d+) ms/.test(String(e.text)));
     const lockMs = Number(/after (\d+) ms/.exec(String(unlocked?.text))?.[1]);
-    console.log(`online --parallel 2: GS locked ${lockMs} ms by the tool; writer's longest stall ${stalls['online two streams']} ms`);
-    expect(lockMs).toBeLessThan(1500);
-    // Generous: two shared cores run both servers, the clients, the writer and the tool (the bench measures ≤ 300 ms).
-    expect(stalls['online two streams']).toBeLessThan(2000);
-    expect(stalls['online two streams']).toBeLessThan(1000);
+    const copyMs = 1000 * Number(events.find((e) => e.event === 'copy_complete')?.seconds);
+    console.log(`online --parallel 2: GS locked ${lockMs} ms by the tool, writer's longest stall ${stalls['online two streams']} ms, copy ${copyMs} ms`);
+    // Behaviour, whatever the machine's load: GS is locked, and the writer waits, for a small part of the copy only
+    // (the streams opening their snapshots), never for the copy as the classic method is. The figures (≤ 300 ms on an
+    // idle machine) are the bench's to measure, side by side with the classic lock.
+    expect(copyMs).toBeGreaterThan(0);
+    expect(lockMs).toBeLessThan(copyMs / 2);
+    expect(stalls['online two streams']).toBeLessThan(copyMs / 2);
   });
 
   it('the plan says how many streams and why (default from the cores and the size), every stream’s argv, and how long GS is locked', async () => {
