@@ -444,12 +444,6 @@ const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integ
 
 class OutOfTime extends Error {}
 
-/**
- * Off: a chunk that differs is matched key by key whole (it is sized to --chunk-time, so bounded). Splitting it by value
- * found 3 of 5 differing rows once in CI at the default chunk time; until that is understood, the plain match stands.
- */
-const SPLIT_BY_VALUE = false;
-
 /** Aim of one chunk statement, on the slower side: pt-table-checksum's --chunk-time default. */
 export const CHUNK_TIME_MS = 500;
 
@@ -683,9 +677,8 @@ function reportWalk(o: DataCompareOptions, table: string, at: WalkPosition, rows
 }
 
 /**
- * Tell a table that differs apart row by row, within its differing chunks only: a single integer key split further by
- * value, all parts of a chunk in one GROUP BY per side (a part that differs is split again, down to CHUNK_ROWS); any
- * other key each row's key and MD5 of the chunk, matched here, as pt-table-sync does.
+ * Tell a table that differs apart row by row, within its differing chunks only: each row's key and MD5 of the chunk
+ * from both sides, matched here, as pt-table-sync does. A chunk is sized to --chunk-time, so this is bounded too.
  */
 async function compareRows(
   first: Query,
@@ -736,44 +729,10 @@ async function compareRows(
     }
     counts.onlyOnFirst += onFirst.size;
   };
-  const hash = chunkHash(row);
-  const same = (x?: Row, y?: Row) => String(x?.n ?? 0) === String(y?.n ?? 0) && String(x?.h ?? 0) === String(y?.h ?? 0);
-  const integer = key.length === 1 && INTEGER_TYPES.has(key[0].type) ? ident(key[0].name) : undefined;
-  /**
-   * [from, to] (either end open: rows beyond it too), about `rows` rows: small enough, read row by row; else split by
-   * value into parts, all compared in one GROUP BY per side, and a part that differs split again.
-   */
-  const range = async (k: string, from: bigint, to: bigint, open: [boolean, boolean], rows: number): Promise<void> => {
-    step();
-    const where = [open[0] ? '' : `${k} >= ${from}`, open[1] ? '' : `${k} <= ${to}`].filter(Boolean).join(' AND ') || '1 = 1';
-    if (rows <= CHUNK_ROWS || from === to) return diffRows(where);
-    const parts = BigInt(Math.min(1000, Math.ceil(rows / CHUNK_ROWS)));
-    const width = (to - from + 1n + parts - 1n) / parts;
-    const lastPart = (to - from) / width;
-    // Rows past an open end fall into the first or the last part.
-    const part = `LEAST(${lastPart}, GREATEST(0, (${k} - ${from}) DIV ${width}))`;
-    const chunks = stmt(`SELECT ${part} AS c, ${hash} FROM ${t} WHERE ${where} GROUP BY c`);
-    const [ca, cb] = await Promise.all([first(chunks), second(chunks)]);
-    const [ma, mb] = [new Map(ca.map((r) => [String(r.c), r])), new Map(cb.map((r) => [String(r.c), r]))];
-    for (const c of new Set([...ma.keys(), ...mb.keys()])) {
-      const [x, y] = [ma.get(c), mb.get(c)];
-      if (same(x, y)) {
-        progress(Number(y?.n ?? 0));
-        continue;
-      }
-      const i = BigInt(c);
-      const start = from + i * width;
-      const end = i === lastPart ? to : start + width - 1n;
-      await range(k, start, end, [open[0] && i === 0n, open[1] && i === lastPart], Math.max(Number(x?.n ?? 0), Number(y?.n ?? 0)));
-      progress(Number(y?.n ?? 0));
-    }
-  };
   try {
     for (const c of walk.differing) {
-      if (integer && c.from !== undefined && c.to !== undefined && SPLIT_BY_VALUE)
-        await range(integer, c.from, c.to, c.open ?? [false, false], Math.max(...c.rows));
-      else await diffRows(c.where);
-      progress(0);
+      await diffRows(c.where);
+      progress(Math.max(c.rows[0], c.rows[1]));
     }
     return { detail: { kind: 'rows', ...counts }, keys };
   } catch (err) {
