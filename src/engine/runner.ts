@@ -394,7 +394,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     return { exitCode: code, journalPath: journal?.path, executed, ctx };
   } finally {
     await exec.releaseLock();
-    runLock?.release();
+    await runLock?.release();
     // A server that stopped answering must not hold the exit: a polite close gets a second, then the socket goes.
     await Promise.all(
       [sessions.GS, sessions.BS, sessions.D].map((s) => s && Promise.race([s.close().catch(() => undefined), delay(1000)]).finally(() => s.destroy())),

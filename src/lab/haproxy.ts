@@ -29,6 +29,9 @@ export function haproxyBinary(): string {
 export function haproxyConfig(h: LabHaproxy, servers: Array<{ name: string; port: number }>): string {
   return [
     'global',
+    // Without it HAProxy binds with SO_REUSEPORT, and two labs' HAProxies given the same free port both listen on it:
+    // the kernel then hands this lab's clients to the other lab's servers. A clash now fails the start (retried).
+    '  noreuseport',
     `  stats socket ${h.socket} mode 600 level admin`,
     `  pidfile ${h.pidFile}`,
     '  daemon',

@@ -277,11 +277,19 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     });
     await configureReplication(lab);
     if (opts.haproxy) {
-      lab.state.haproxy = await startHaproxy(
-        dir,
-        await freePort(),
-        lab.members.map((w) => ({ name: w, port: lab.server(w).port })),
-      );
+      // The free port may be taken before HAProxy binds it (another lab starting): a few tries, each on a new port.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          lab.state.haproxy = await startHaproxy(
+            dir,
+            await freePort(),
+            lab.members.map((w) => ({ name: w, port: lab.server(w).port })),
+          );
+          break;
+        } catch (err) {
+          if (attempt >= 3) throw err;
+        }
+      }
     }
     lab.save();
     mkdirSync(dirname(pointerFile(opts.env ?? host().env)), { recursive: true });

@@ -67,7 +67,12 @@ export function command(sock: HaproxySocket, cmd: string, timeoutMs: number, sig
 
 /** `show info`: HAProxy's name and version; anything else on that socket is not HAProxy's runtime API. */
 export async function showInfo(sock: HaproxySocket, timeoutMs: number, signal?: AbortSignal): Promise<{ version: string }> {
-  const out = await command(sock, 'show info', timeoutMs, signal);
+  const out = await command(sock, 'show info', timeoutMs, signal).catch((err: Error) => {
+    // Another server on that port (MariaDB's, say) may reset the connection on a line it does not expect.
+    if (/ECONNRESET|EPIPE/.test(err.message))
+      throw new HaproxyError(`${socketText(sock)} does not answer as HAProxy's runtime API (it reset the connection on "show info")`);
+    throw err;
+  });
   const fields = new Map(
     out
       .split('\n')

@@ -25,6 +25,8 @@ export class RunLockHeld extends Error {
 /** The step a run is at, told to other runs by a second named lock per step ("<name>:step:<n>", at most 64 characters). */
 const stepLock = (name: string, step: number) => `${name}:step:${step}`;
 const STEPS = 11;
+/** How long a second run waits for the lock before it refuses (a run that just ended releases it within that). */
+const ACQUIRE_WAIT_SECONDS = 3;
 
 export class RunLock {
   private step = 0;
@@ -62,7 +64,8 @@ export class RunLock {
         const s = await ServerSession.connect(e, opts);
         held.push(s);
         const q = s.dialect.literal(name);
-        const got = Number(await s.value(`SELECT GET_LOCK(${q}, 0) AS got`));
+        // A few seconds' wait, not none: a run that has just ended may still hold it until the server reaps its session.
+        const got = Number(await s.value(`SELECT GET_LOCK(${q}, ${ACQUIRE_WAIT_SECONDS}) AS got`));
         if (got === 1) continue;
         const rows = await s.query(`SELECT p.ID, p.USER, p.HOST, p.TIME FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK(${q})`);
         const r = rows[0];
@@ -81,7 +84,23 @@ export class RunLock {
     }
   }
 
-  release(): void {
-    for (const s of this.sessions) s.destroy();
+  /**
+   * Give the locks back explicitly, then close: a run that starts right after this one ends (a --resume, the next
+   * test) must not find them held by a session the server has not yet reaped. Bounded: a server that does not answer
+   * gets its socket closed after a second, and drops the locks with the session.
+   */
+  async release(): Promise<void> {
+    await Promise.all(
+      this.sessions.map((s) =>
+        Promise.race([
+          s
+            .value('SELECT RELEASE_ALL_LOCKS() AS released')
+            .catch(() => undefined)
+            .then(() => s.close())
+            .catch(() => undefined),
+          new Promise((r) => setTimeout(r, 1000)),
+        ]).finally(() => s.destroy()),
+      ),
+    );
   }
 }
