@@ -61,18 +61,20 @@ export function command(sock: HaproxySocket, cmd: string, timeoutMs: number, sig
     });
     conn.on('end', () => done());
     conn.on('close', () => done());
-    conn.on('error', (err: NodeJS.ErrnoException) => done(new HaproxyError(`cannot reach ${where}: ${err.code ?? err.message}`)));
+    conn.on('error', (err: NodeJS.ErrnoException) =>
+      done(
+        // Another server on that port (MariaDB's, say) resets the connection on a line it does not expect.
+        err.code === 'ECONNRESET' || err.code === 'EPIPE'
+          ? new HaproxyError(`${where} does not answer as HAProxy's runtime API (it reset the connection on "${cmd}")`)
+          : new HaproxyError(`cannot reach ${where}: ${err.code ?? err.message}`),
+      ),
+    );
   });
 }
 
 /** `show info`: HAProxy's name and version; anything else on that socket is not HAProxy's runtime API. */
 export async function showInfo(sock: HaproxySocket, timeoutMs: number, signal?: AbortSignal): Promise<{ version: string }> {
-  const out = await command(sock, 'show info', timeoutMs, signal).catch((err: Error) => {
-    // Another server on that port (MariaDB's, say) may reset the connection on a line it does not expect.
-    if (/ECONNRESET|EPIPE/.test(err.message))
-      throw new HaproxyError(`${socketText(sock)} does not answer as HAProxy's runtime API (it reset the connection on "show info")`);
-    throw err;
-  });
+  const out = await command(sock, 'show info', timeoutMs, signal);
   const fields = new Map(
     out
       .split('\n')
