@@ -199,10 +199,12 @@ function compareWhenCaughtUp(ctx: RecoveryContext): WaitAction {
     condition: 'both sides have caught up, then every user table on GS and BS compared chunk by chunk by primary key; they must match (up to 3 tries)',
     async probe(io) {
       let cmp: TableComparison | undefined;
+      // One --verify-time for the whole proof, whatever the number of tries.
+      const bounds = chunked(ctx, io);
       for (let attempt = 1; attempt <= 3 && !io.signal.aborted; attempt++) {
         await caughtUp(ctx, io, 'BS');
         await caughtUp(ctx, io, 'GS');
-        cmp = await compareTables(q(io, 'GS'), q(io, 'BS'), chunked(ctx, io));
+        cmp = await compareTables(q(io, 'GS'), q(io, 'BS'), bounds);
         if (cmp.mismatched.length === 0) break;
         await sleep(1000, io.signal);
       }
