@@ -52,8 +52,8 @@ if ! command -v pt-table-checksum >/dev/null 2>&1; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends percona-toolkit >/dev/null
   else
-    echo "setup: percona-toolkit is not installed. Run: sudo apt-get install -y --no-install-recommends percona-toolkit" >&2
-    exit 1
+    # Optional: verify's test then says it skipped the comparison with pt-table-checksum, and why.
+    echo "setup: percona-toolkit is not installed (verify's test skips its pt-table-checksum comparison). Run: sudo apt-get install -y --no-install-recommends percona-toolkit" >&2
   fi
 fi
 # The bench's reference for the logical copy (issue 29: mydumper/myloader, 2 threads): optional, the bench says
