@@ -54,6 +54,22 @@ describe('runCopyPipe', () => {
     expect((err as Error).message).toMatch(/exited 1: ERROR 1064/);
   });
 
+  it('a dump that failed writing because the import had gone is a consequence, even when its exit is seen first', async () => {
+    // As in CI: BS killed the import's connection; the import closed its input and exits late (after printing its
+    // error), while the dump, writing into a closed socket, says "Got errno 104 on write" and exits 5 first.
+    const load: Command = {
+      command: 'sh',
+      args: ['-c', "head -c 100 >/dev/null; exec 0<&-; echo 'ERROR 2013 (HY000) at line 40: Lost connection to server during query' >&2; sleep 0.7; exit 1"],
+    };
+    const writer = node(
+      `process.stdout.on('error',()=>{console.error('mariadb-dump: Got errno 104 on write');process.exit(5)});const w=()=>{while(process.stdout.write('INSERT INTO t VALUES (1);\\n'));process.stdout.once('drain',w)};w();`,
+    );
+    const err = await runCopyPipe({ dump: writer, load }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CopyFailed);
+    expect((err as CopyFailed).side).toBe('load');
+    expect((err as Error).message).toMatch(/the import side, writing to BS, lost its connection: sh exited 1: ERROR 2013/);
+  });
+
   it('a dump whose server went away names that server, whichever side the tool saw fail first', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'pipe-')), 'out.sql');
     const lost = node(

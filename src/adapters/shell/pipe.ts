@@ -242,6 +242,9 @@ function sideOf(side: Side, servers: CopyOptions['servers']): string {
   return side === 'dump' ? `the dump side, reading ${servers?.dump ?? 'GS'}` : `the import side, writing to ${servers?.load ?? 'BS'}`;
 }
 
+// The dump client's words for an output it could not write to: EPIPE (32) or ECONNRESET (104) on its stdout.
+const WRITE_FAILED = /Got errno (32|104) on write|Broken pipe|Connection reset by peer/i;
+
 // The client's words for a server that went away under it (CR_SERVER_LOST 2013, CR_SERVER_GONE_ERROR 2006).
 const LOST = /\b(2013|2006)\b|Lost connection|server has gone away/i;
 
@@ -290,6 +293,9 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
   const dump = start('dump', o.dump, 'ignore');
   o.onSpawn?.({ dump: dump.child.pid, load: load.child.pid });
 
+  // A dump that failed writing into a pipe whose reader had gone ("Got errno 104 on write": Node's end of the pipe is a
+  // socket, closed when the import died) failed because of the import, whichever exit reached us first.
+  const wroteIntoNothing = (p: Proc) => p.side === 'dump' && failed(p) && WRITE_FAILED.test(p.stderr.text);
   const kill = (p: Proc, signal: NodeJS.Signals) => {
     if (!running(p)) return;
     p.killedByUs = true;
@@ -322,6 +328,12 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
   };
   void dump.exited.then(() => {
     dump.seq = ++seq;
+    if (wroteIntoNothing(dump)) {
+      // The import stopped reading first: it is the cause, and is given the grace to exit with its own error.
+      guard?.stop();
+      timers.push(setTimeout(() => terminate(load), grace));
+      return;
+    }
     failedOnItsOwn(dump);
     if (failed(dump)) {
       guard?.stop();
@@ -404,15 +416,17 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
   const fail = (msg: string, p?: Proc) => new CopyFailed(msg, p?.side, p?.status);
   if (meter.error) throw fail(`the stream between ${dump.name} and ${load.name} failed: ${redact(meter.error.message, secrets)}`);
 
-  // The cause is the side that failed on its own, first; a side we killed, or a dump killed by SIGPIPE because the
-  // import had gone, is a consequence.
-  const consequence = (p: Proc) => p.killedByUs || (p.side === 'dump' && p.status?.signal === 'SIGPIPE');
+  // The cause is the side that failed on its own, first; a side we killed, a dump killed by SIGPIPE or failing to write
+  // because the import had gone, is a consequence (its exit can reach us before the import's).
+  const consequence = (p: Proc) =>
+    p.killedByUs || (p.side === 'dump' && (p.status?.signal === 'SIGPIPE' || (wroteIntoNothing(p) && (failed(load) || flowError !== undefined))));
   const failures = [dump, load].filter(failed).sort((a, b) => a.seq - b.seq);
   const cause = failures.find((p) => !consequence(p));
   if (cause) throw fail(describeExit(cause, secrets, o.servers), cause);
   if (failures.length > 0) {
-    // Only consequences: the import ended (exit 0) while the dump was still writing.
-    throw fail(`${load.name} exited 0 before the dump ended, so ${dump.name} was stopped; the copy is incomplete (${sideOf('load', o.servers)})`, load);
+    // Only consequences: the import ended (exit 0) or stopped reading while the dump was still writing.
+    const how = failed(load) ? 'stopped reading its input' : 'exited 0';
+    throw fail(`${load.name} ${how} before the dump ended, so ${dump.name} was stopped; the copy is incomplete (${sideOf('load', o.servers)})`, load);
   }
   if (flowError) {
     throw fail(
