@@ -15,6 +15,7 @@ import {
   assertPortFree,
   freePort,
   initDatadir,
+  labTemplate,
   isRunning,
   mariadbdPath,
   serverArgs,
@@ -189,10 +190,13 @@ export class Lab {
     this.save();
   }
 
-  /** Stop every server and remove the lab's data (unless the operator gave the directory and asked to keep it). */
-  async stop(opts: { keep?: boolean } = {}): Promise<void> {
+  /**
+   * Stop every server and remove the lab's data (unless the operator gave the directory and asked to keep it).
+   * `discard`: the data is thrown away, so the servers are SIGKILLed instead of shut down cleanly (tests).
+   */
+  async stop(opts: { keep?: boolean; discard?: boolean } = {}): Promise<void> {
     if (this.state.haproxy) await stopHaproxy(this.state.haproxy);
-    await Promise.all(this.members.map((w) => stopServer(this.server(w).pid)));
+    await Promise.all(this.members.map((w) => stopServer(this.server(w).pid, opts.discard && !opts.keep ? 0 : undefined)));
     if (!opts.keep) rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -241,7 +245,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   for (const n of names) ports.push(requested[n] ?? (await freePort()));
   const started: LabServer[] = [];
   try {
-    await initDatadir(join(dir, 'a', 'data'));
+    // A template datadir (MMRECOVER_LAB_TEMPLATE: the test run installs one) spares each lab mariadb-install-db.
+    await initDatadir(join(dir, 'a', 'data'), labTemplate(host().env));
     for (const n of names.slice(1)) await initDatadir(join(dir, n, 'data'), join(dir, 'a', 'data'));
     const servers = await Promise.all(
       names.map(async (n, i) => {

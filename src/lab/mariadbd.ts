@@ -77,6 +77,12 @@ export interface LabServer {
   serverId: number;
 }
 
+/** A freshly installed datadir to copy instead of installing again: MMRECOVER_LAB_TEMPLATE, when it holds one. */
+export function labTemplate(env: NodeJS.ProcessEnv): string | undefined {
+  const t = env.MMRECOVER_LAB_TEMPLATE;
+  return t && existsSync(join(t, 'mysql')) ? t : undefined;
+}
+
 /** Initialise a datadir once; later servers copy it (much faster than a second install). */
 export async function initDatadir(datadir: string, template?: string): Promise<void> {
   if (template && existsSync(template)) {
@@ -187,11 +193,11 @@ export function isRunning(pid: number): boolean {
   }
 }
 
-/** SIGTERM, wait, then SIGKILL: the lab must never leave a server behind. */
+/** SIGTERM, wait, then SIGKILL: the lab must never leave a server behind. A timeout of 0 kills at once. */
 export async function stopServer(pid: number, timeoutMs = 20_000): Promise<void> {
   if (!isRunning(pid)) return;
   try {
-    host().kill(pid, 'SIGTERM');
+    host().kill(pid, timeoutMs > 0 ? 'SIGTERM' : 'SIGKILL');
   } catch {
     return;
   }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import './host.js';
-import { findProgram, INSTALL_COMMAND } from '../../src/lab/mariadbd.js';
+import { findProgram, initDatadir, INSTALL_COMMAND } from '../../src/lab/mariadbd.js';
 
 let root: string | undefined;
 
@@ -18,13 +18,17 @@ function killLeftovers(dir: string): void {
   }
 }
 
-export function setup(): void {
+export async function setup(): Promise<void> {
   if (!findProgram('mariadbd') && !findProgram('mysqld'))
     throw new Error(`mariadbd is not installed; integration tests need it. Install it with: ${INSTALL_COMMAND}`);
   root = mkdtempSync(join(tmpdir(), 'mmrecover-test-'));
   process.env.TMPDIR = root;
   // Tests keep their journals and lab pointers away from the developer's own state directory.
   process.env.XDG_STATE_HOME = mkdtempSync(join(root, 'state-'));
+  // One mariadb-install-db for the whole run: every lab copies this datadir (about 60 labs, seconds each).
+  const template = join(root, 'lab-template', 'data');
+  await initDatadir(template);
+  process.env.MMRECOVER_LAB_TEMPLATE = template;
 }
 
 export function teardown(): void {
