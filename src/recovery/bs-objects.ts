@@ -171,11 +171,23 @@ const OBJECT_QUERIES: Array<{ type: (r: Record<string, unknown>) => ObjectType; 
 
 const key = (o: Pick<DbObject, 'type' | 'schema' | 'name'>) => `${o.type} ${o.schema}.${o.name}`;
 
-/** Every routine, view, trigger and event outside the system schemas, with its definition. */
-export async function readObjects(q: Query): Promise<Map<string, DbObject>> {
+/**
+ * Every routine, view, trigger and event outside the system schemas, with its definition. With `unreadable`, a kind
+ * whose query fails is left out and its query's error collected there instead of thrown: a resumed run may find BS
+ * with a partial copy of GS's mysql schema (its mysql.event or mysql.proc not yet imported).
+ */
+export async function readObjects(q: Query, unreadable?: string[]): Promise<Map<string, DbObject>> {
   const out = new Map<string, DbObject>();
   for (const oq of OBJECT_QUERIES) {
-    for (const r of await q(stmt(oq.sql))) {
+    let rows: Awaited<ReturnType<Query>>;
+    try {
+      rows = await q(stmt(oq.sql));
+    } catch (err) {
+      if (!unreadable) throw err;
+      unreadable.push((err as Error).message);
+      continue;
+    }
+    for (const r of rows) {
       const o: DbObject = { type: oq.type(r), schema: str(r.s), name: str(r.n), definition: str(r.d) };
       out.set(key(o), o);
     }

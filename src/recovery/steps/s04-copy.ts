@@ -59,7 +59,14 @@ async function dropBsOnlySchemas(ctx: RecoveryContext): Promise<SqlAction[]> {
  */
 async function dropBsOnlyObjects(ctx: RecoveryContext): Promise<SqlAction[]> {
   if (!bothReachable(ctx)) return [];
-  const [gs, bs, bsOnlySchemaList] = await Promise.all([readObjects((s) => ctx.read('GS', s)), readObjects((s) => ctx.read('BS', s)), bsOnlySchemas(ctx)]);
+  // A resumed run may find BS's mysql schema half imported (routines and events unreadable): those kinds are GS's
+  // after the copy anyway (it replaces the mysql schema), and step 2 of the first run kept BS's own.
+  const unreadable = ctx.settings.resume ? [] : undefined;
+  const [gs, bs, bsOnlySchemaList] = await Promise.all([
+    readObjects((s) => ctx.read('GS', s)),
+    readObjects((s) => ctx.read('BS', s), unreadable),
+    bsOnlySchemas(ctx),
+  ]);
   const gone = new Set(bsOnlySchemaList);
   const drops = diffObjects(gs, bs).filter((o) => o.kind === 'only-on-bs' && !gone.has(o.object.slice(0, o.object.indexOf('.'))));
   if (!drops.length) return [];
