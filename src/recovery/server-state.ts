@@ -13,6 +13,7 @@ import { bothReachable, reachable, type RecoveryContext, type Role } from './con
 import type { Verdict } from './events.js';
 import type { EventStatus, RecoveryState, ServerStateRecord } from './state.js';
 import { copyMethod } from './copy-method.js';
+import { accountDefinition, readAccounts } from './bs-objects.js';
 
 /** The clients' own --max-allowed-packet, and the most a server accepts: BS's import limit while it runs. */
 export const IMPORT_MAX_ALLOWED_PACKET = 1024 * 1024 * 1024;
@@ -365,6 +366,8 @@ export function accountsVerdict(o: {
   own: Array<{ name: string; kind: 'only-on-bs' | 'differs' }>;
   keep: boolean;
   file?: string;
+  /** Each account's definition (accountDefinition: SHOW CREATE USER and SHOW GRANTS, normalised), by name. */
+  defs?: { gs: Map<string, string>; bs: Map<string, string> };
 }): { mismatched: string[]; said: string[] } {
   const show = (n: string) => n.replace(/`/g, "'");
   const onGs = new Set(o.gs);
@@ -378,6 +381,15 @@ export function accountsVerdict(o: {
       mismatched.push(
         `account ${show(n)}: on BS only, ${own.has(n) ? 'not put back by this run (--keep-bs-accounts was not given)' : 'not there before the copy'}`,
       );
+  // Same name on both, other definition: only BS's own account put back by --keep-bs-accounts may differ from GS's.
+  if (o.defs)
+    for (const n of o.gs) {
+      const g = o.defs.gs.get(n);
+      const b = o.defs.bs.get(n);
+      if (g === undefined || b === undefined || g === b) continue;
+      if (o.keep && own.get(n) === 'differs') continue;
+      mismatched.push(`account ${show(n)}: on GS and BS with another password, plugin or grants (SHOW CREATE USER, SHOW GRANTS)`);
+    }
   const where = o.file ? ` (kept in ${o.file})` : '';
   for (const [n, kind] of own) {
     if (o.keep && kind === 'only-on-bs') {
@@ -398,9 +410,12 @@ export async function accountsCheck(
   const names = async (role: Role) =>
     (await read(role, 'SELECT User, Host FROM mysql.user')).map((r) => `${ident(String(r.User ?? r.user))}@${ident(String(r.Host ?? r.host))}`).sort();
   const [gs, bs] = await Promise.all([names('GS'), names('BS')]);
+  const defs = async (role: Role) => new Map([...(await readAccounts((s) => read(role, s.sql))).entries()].map(([n, a]) => [n, accountDefinition(a)] as const));
+  const [gsDefs, bsDefs] = await Promise.all([defs('GS'), defs('BS')]);
   return accountsVerdict({
     gs,
     bs,
+    defs: { gs: gsDefs, bs: bsDefs },
     own: ctx.state.bsOnly?.accounts ?? [],
     keep: ctx.settings.keepBsAccounts,
     ...(ctx.state.backup?.accounts?.file ? { file: ctx.state.backup.accounts.file } : {}),
