@@ -11,16 +11,13 @@ import { eventually, withSessions } from '../helpers/pair.js';
 import { physicalArgs } from '../helpers/physical.js';
 import { recoverAndCompare } from '../helpers/plan-check.js';
 import { bsApplies, primeCollision, transactions } from '../helpers/gtid-state.js';
+import { watchTicks } from '../helpers/ticks.js';
 
-/** Over a few seconds, only GS runs the event: its rows reach BS, and no row carries BS's server_id. */
-async function onlyGsTicks(a: ServerSession, b: ServerSession): Promise<void> {
+/** The event is off on BS; starts the 10 s watch in which only GS runs it (watchTicks: `end` checks it). */
+async function onlyGsTicks(a: ServerSession, b: ServerSession): Promise<{ end: () => Promise<void> }> {
   expect((await b.query("SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_NAME = 'tick'"))[0]?.STATUS).toBe('SLAVESIDE_DISABLED');
   expect(String(await b.value('SELECT @@GLOBAL.event_scheduler'))).toBe('ON');
-  const gsId = Number(await a.value('SELECT @@server_id'));
-  const from = Number(await a.value('SELECT COALESCE(MAX(id), 0) FROM shop.ticks'));
-  await eventually(async () => Number(await b.value(`SELECT COUNT(*) FROM shop.ticks WHERE id > ${from}`)) >= 3, 20_000, 'three ticks on BS');
-  expect(await a.query('SELECT DISTINCT sid FROM shop.ticks')).toEqual([{ sid: gsId }]);
-  expect(await b.query('SELECT DISTINCT sid FROM shop.ticks')).toEqual([{ sid: gsId }]);
+  return watchTicks(a, b);
 }
 
 describe('server state on the physical and parallel copies (lab, file/position)', () => {
@@ -60,9 +57,10 @@ describe('server state on the physical and parallel copies (lab, file/position)'
       expect(live.stderr).toMatch(/BS stands at [^\n]*its mysql\.gtid_slave_pos holds no row past its position/);
 
       await withSessions(l, async (a, b) => {
-        await onlyGsTicks(a, b);
+        const watch = await onlyGsTicks(a, b);
         await transactions(a, n, `after ${method} 1`);
         await bsApplies(b, `after ${method} 1`, n);
+        await watch.end();
       });
       await l.restart('b');
       await withSessions(l, async (a, b) => {
