@@ -242,6 +242,27 @@ export async function scheduleAfterPhysicalCopy(ctx: RecoveryContext): Promise<{
   return { first, last };
 }
 
+/**
+ * The physical copy brings GS's mysql.plugin: a plugin BS alone had (INSTALL SONAME on BS, e.g. server_audit) would
+ * not load at BS's next restart. Installed again on BS alone (not binary-logged) after BS starts on the copy;
+ * IF NOT EXISTS (MariaDB 10.4+, https://mariadb.com/kb/en/install-plugin/) leaves one BS's configuration loads alone.
+ */
+export function reinstallBsPlugins(ctx: RecoveryContext): SqlAction[] {
+  const plugins = (ctx.state.serverState?.bsOnlyPlugins ?? []).map((p) => /^(\S+) \((.+)\)$/.exec(p)).filter((m) => m !== null);
+  if (!plugins.length) return [];
+  const note = 'only BS had it; the copied mysql.plugin is GS’s: registered again on BS alone, so it loads at BS’s next start too';
+  return [
+    { kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 0'), note: 'BS’s plugins are BS’s own configuration' },
+    ...plugins.map((m): SqlAction => ({
+      kind: 'sql',
+      role: 'BS',
+      statement: stmt(`INSTALL PLUGIN IF NOT EXISTS ${m[1]} SONAME '${m[2].replace(/'/g, "''")}'`),
+      note,
+    })),
+    { kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 1'), cleanup: true },
+  ];
+}
+
 /** Step 4, after the import: each copied event's status on BS, the scheduler and the packet limit put back. */
 export async function afterImport(ctx: RecoveryContext, pre: SqlAction[]): Promise<SqlAction[]> {
   if (!ctx.state.serverState || !bothReachable(ctx)) return [];

@@ -23,8 +23,14 @@ async function onlyGsTicks(a: ServerSession, b: ServerSession): Promise<{ end: (
 describe('server state on the physical and parallel copies (lab, file/position)', () => {
   const lab = useLab();
 
-  it('setup: an event every second on GS, event_scheduler ON on both', async () => {
+  it('setup: an event every second on GS, event_scheduler ON on both (in BS’s configuration too)', async () => {
+    // BS's configuration has the scheduler on: the physical method's start of BS on GS's files must not run GS's events.
+    await lab.get().restart('b', ['--event-scheduler=ON']);
     await withSessions(lab.get(), async (a, b) => {
+      await b.query('START SLAVE').catch(() => undefined);
+      // A plugin on BS alone (the physical copy brings GS's mysql.plugin).
+      await b.query('SET SESSION sql_log_bin = 0');
+      await b.query("INSTALL SONAME 'server_audit'");
       await a.query('SET GLOBAL event_scheduler = ON');
       await b.query('SET GLOBAL event_scheduler = ON');
       await a.query('CREATE TABLE shop.ticks (id INT AUTO_INCREMENT PRIMARY KEY, sid INT NOT NULL) ENGINE=InnoDB');
@@ -52,6 +58,9 @@ describe('server state on the physical and parallel copies (lab, file/position)'
         } else {
           expect(out).toMatch(/BS’s mysql\.gtid_slave_pos becomes GS’s table with the data files; BS starts on it and reads its GTID counter/);
           expect(out).toMatch(/SET GLOBAL event_scheduler = OFF/);
+          // BS starts on GS's files with its scheduler off from the first moment (its configuration says ON).
+          expect(out).toMatch(/MYSQLD_OPTS=--event-scheduler=OFF/);
+          expect(out).toMatch(/INSTALL PLUGIN IF NOT EXISTS SERVER_AUDIT SONAME 'server_audit\.so'/);
         }
       }
       expect(live.stderr).toMatch(/BS stands at [^\n]*its mysql\.gtid_slave_pos holds no row past its position/);
@@ -61,10 +70,13 @@ describe('server state on the physical and parallel copies (lab, file/position)'
         await transactions(a, n, `after ${method} 1`);
         await bsApplies(b, `after ${method} 1`, n);
         await watch.end();
+        expect(await b.value("SELECT PLUGIN_STATUS FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'SERVER_AUDIT'")).toBe('ACTIVE');
       });
       await l.restart('b');
       await withSessions(l, async (a, b) => {
         await b.query('START SLAVE').catch(() => undefined);
+        // BS's own plugin loads at its restart (registered in BS's mysql.plugin, not only loaded).
+        expect(await b.value("SELECT PLUGIN_STATUS FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'SERVER_AUDIT'")).toBe('ACTIVE');
         await transactions(a, n, `after ${method} 2`);
         await bsApplies(b, `after ${method} 2`, n);
         // The restart left BS's scheduler at its configured OFF: on again for the next round.
