@@ -6,6 +6,7 @@
 // Each recovery is rehearsed first: the dry run shows the plan the run then runs (plan-check.ts).
 import { describe, expect, it } from 'vitest';
 import type { ServerSession } from '../../src/adapters/mysql/session.js';
+import { compareDefinitions, compareHistory } from '../../src/recovery/bs-objects.js';
 import { useLab } from '../helpers/lab.js';
 import { eventually, withSessions } from '../helpers/pair.js';
 import { physicalArgs } from '../helpers/physical.js';
@@ -45,6 +46,23 @@ describe('server state on the physical and parallel copies (lab, file/position)'
     it(`${method}: BS applies GS's transactions past GS's gtid_slave_pos sub_ids, before and after a restart; the event stays off on BS`, async () => {
       const l = lab.get();
       const n = await withSessions(l, (a, b) => primeCollision(a, b, `${method} from bs`));
+      // Issue 24's accounts, objects and history cases on this method: an account, a procedure and a view on BS alone,
+      // and a system-versioned table whose history BS lacks (deleted there alone).
+      const mon = `'mon_${method}'@'localhost'`;
+      await withSessions(l, async (a, b) => {
+        await a.query(`CREATE TABLE shop.audit_${method} (id INT PRIMARY KEY, v VARCHAR(20)) WITH SYSTEM VERSIONING`);
+        await a.query(`INSERT INTO shop.audit_${method} VALUES (1, 'a'), (2, 'b')`);
+        await a.query(`UPDATE shop.audit_${method} SET v = 'c' WHERE id = 1`);
+        await a.query(`UPDATE shop.audit_${method} SET v = 'd' WHERE id = 1`);
+        await eventually(async () => Number(await b.value(`SELECT COUNT(*) FROM shop.audit_${method} FOR SYSTEM_TIME ALL`)) === 4, 30_000, 'history on BS');
+        await b.query('SET SESSION sql_log_bin = 0');
+        await b.query(`DELETE HISTORY FROM shop.audit_${method}`);
+        await b.query(`CREATE USER ${mon} IDENTIFIED BY 'mon-pw'`);
+        await b.query(`GRANT PROCESS ON *.* TO ${mon}`);
+        await b.query(`CREATE PROCEDURE shop.bs_proc_${method}() SELECT 1`);
+        await b.query(`CREATE VIEW shop.bs_view_${method} AS SELECT id FROM shop.customers`);
+        await b.query('SET SESSION sql_log_bin = 1');
+      });
       const args = method === 'physical' ? physicalArgs(l) : ['--parallel', '2'];
       // The rehearsal shows the plan the run then runs, step by step (plan-check.ts); both say what becomes of BS's
       // gtid_slave_pos and show the event's status put back on BS.
@@ -64,6 +82,18 @@ describe('server state on the physical and parallel copies (lab, file/position)'
         }
       }
       expect(live.stderr).toMatch(/BS stands at [^\n]*its mysql\.gtid_slave_pos holds no row past its position/);
+      // Named in the preflight; the proof names the account BS alone had (dropped by the copy, kept in the file).
+      expect(live.stderr).toMatch(new RegExp(`'mon_${method}'@'localhost' \\(only on BS\\)`));
+      expect(live.stderr).toMatch(new RegExp(`procedure shop\\.bs_proc_${method} \\(only on BS\\)`));
+      expect(live.stderr).toMatch(new RegExp(`view shop\\.bs_view_${method} \\(only on BS\\)`));
+      expect(live.stderr).toContain(`account 'mon_${method}'@'localhost': BS’s own, dropped by the copy`);
+      await withSessions(l, async (a, b) => {
+        const q = (x: ServerSession) => (st: Parameters<ServerSession['query']>[0]) => x.query(st);
+        expect(await compareDefinitions(q(a), q(b))).toEqual([]);
+        expect(await compareHistory(q(a), q(b))).toEqual([]);
+        expect(Number(await b.value(`SELECT COUNT(*) FROM shop.audit_${method} FOR SYSTEM_TIME ALL`))).toBe(4);
+        expect(Number(await b.value(`SELECT COUNT(*) FROM mysql.user WHERE User = 'mon_${method}'`))).toBe(0);
+      });
 
       await withSessions(l, async (a, b) => {
         const watch = await onlyGsTicks(a, b);
