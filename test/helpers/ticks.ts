@@ -8,12 +8,13 @@ import { eventually } from './pair.js';
 export const WATCH_MS = 10_000;
 
 /** Starts watching shop.ticks (an event every second on GS); `end` waits out the 10 s and checks the rows since. */
-export async function watchTicks(a: ServerSession, b: ServerSession): Promise<{ end: () => Promise<void> }> {
+export async function watchTicks(a0: ServerSession, b0: ServerSession): Promise<{ end: (a?: ServerSession, b?: ServerSession) => Promise<void> }> {
   const started = Date.now();
-  const gsId = Number(await a.value('SELECT @@server_id'));
-  const from = Number(await a.value('SELECT COALESCE(MAX(id), 0) FROM shop.ticks'));
+  const gsId = Number(await a0.value('SELECT @@server_id'));
+  const from = Number(await a0.value('SELECT COALESCE(MAX(id), 0) FROM shop.ticks'));
   return {
-    end: async () => {
+    // Sessions of the end may be new ones (the watch may span a restart of BS).
+    end: async (a: ServerSession = a0, b: ServerSession = b0) => {
       const left = started + WATCH_MS - Date.now();
       if (left > 0) await new Promise((r) => setTimeout(r, left));
       const to = Number(await a.value('SELECT COALESCE(MAX(id), 0) FROM shop.ticks'));

@@ -66,6 +66,7 @@ describe('server state the copy replaces (lab, file/position)', () => {
   for (const method of ['classic', 'online'] as const)
     it(`${method}: BS keeps its gtid_slave_pos and plugin, events stay off on BS, the big row copies, settings put back`, async () => {
       const l = lab.get();
+      let watch: Awaited<ReturnType<typeof watchTicks>> | undefined;
       await breakLab(l, 'stopped');
       const r = await runCli(yesArgs(l, ['--method', method]), { ...l.env(), ...privateState() });
       expect(r.code, r.stderr).toBe(0);
@@ -88,12 +89,11 @@ describe('server state the copy replaces (lab, file/position)', () => {
         expect(Number(await b.value('SELECT LENGTH(data) FROM shop.big WHERE id = 1'))).toBe(20 * MB);
         // Over 10 s, only GS runs the event (its rows reach BS; BS's own would carry BS's server_id); the watch
         // overlaps the 5000 transactions.
-        const watch = await watchTicks(a, b);
+        watch = await watchTicks(a, b);
 
         // 5000 transactions from GS: BS applies them all (GS's gtid_slave_pos rows would collide with BS's counter).
         await transactions(a, 5000, `after ${method} 1`);
         await bsApplies(b, `after ${method} 1`, 5000);
-        await watch.end();
       });
       await l.restart('b');
       await withSessions(l, async (a, b) => {
@@ -101,6 +101,8 @@ describe('server state the copy replaces (lab, file/position)', () => {
         expect(await b.value("SELECT PLUGIN_STATUS FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'SERVER_AUDIT'")).toBe('ACTIVE');
         await transactions(a, 5000, `after ${method} 2`);
         await bsApplies(b, `after ${method} 2`, 5000);
+        // The watch spans the restart too: BS's own scheduler never ran GS's event.
+        await watch!.end(a, b);
         // The restart left BS's scheduler at its configured OFF: on again for the next round.
         await b.query('SET GLOBAL event_scheduler = ON');
         await b.query(`SET GLOBAL max_allowed_packet = ${16 * MB}`);
