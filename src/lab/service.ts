@@ -34,7 +34,8 @@ export function writeServiceScripts(s: LabServer, args: string[]): void {
 # Start lab server ${s.name} as \`mmrecover lab up\` did (detached); returns once it answers, or fails with its log.
 cd ${q(s.dir)} || exit 1
 if [ -f ${q(pidFile(s))} ] && kill -0 "$(cat ${q(pidFile(s))})" 2>/dev/null; then echo "lab server ${s.name} is already running" >&2; exit 1; fi
-setsid ${[mariadbdPath(), ...args].map(q).join(' ')} >> ${q(join(s.dir, 'stdout.log'))} 2>&1 < /dev/null &
+# $MYSQLD_OPTS: extra options for this start, last on the line (mariadbd takes the last), as MariaDB's systemd unit does.
+setsid ${[mariadbdPath(), ...args].map(q).join(' ')} $MYSQLD_OPTS >> ${q(join(s.dir, 'stdout.log'))} 2>&1 < /dev/null &
 pid=$!
 i=0
 while [ $i -lt 1200 ]; do

@@ -60,6 +60,22 @@ export function diffAccounts(gs: Map<string, Account>, bs: Map<string, Account>)
   return out;
 }
 
+/**
+ * An account's definition in one comparable text: SHOW CREATE USER and SHOW GRANTS with quoting, spacing and grant
+ * order made alike, and MariaDB's two spellings of a native password hash (IDENTIFIED BY PASSWORD '*…' and
+ * IDENTIFIED VIA mysql_native_password USING '*…') made one, so that two servers' accounts compare by what they
+ * allow, not by how each server prints them.
+ */
+export function accountDefinition(a: Account): string {
+  const norm = (s: string) =>
+    s
+      .replace(/`/g, "'")
+      .replace(/\s+/g, ' ')
+      .replace(/IDENTIFIED (?:VIA|WITH) '?mysql_native_password'? (?:USING|AS) ('[^']*')/gi, 'IDENTIFIED BY PASSWORD $1')
+      .trim();
+  return [norm(a.create), ...a.grants.map(norm).sort()].join('\n');
+}
+
 /** The statements that recreate an account as BS had it (password hash or plugin, then its grants). */
 export function accountStatements(a: Account): string[] {
   return [`DROP USER IF EXISTS ${a.name}`, a.create, ...a.grants];

@@ -13,6 +13,7 @@ import { bothReachable, reachable, type RecoveryContext, type Role } from './con
 import type { Verdict } from './events.js';
 import type { EventStatus, RecoveryState, ServerStateRecord } from './state.js';
 import { copyMethod } from './copy-method.js';
+import { accountDefinition, readAccounts } from './bs-objects.js';
 
 /** The clients' own --max-allowed-packet, and the most a server accepts: BS's import limit while it runs. */
 export const IMPORT_MAX_ALLOWED_PACKET = 1024 * 1024 * 1024;
@@ -241,6 +242,27 @@ export async function scheduleAfterPhysicalCopy(ctx: RecoveryContext): Promise<{
   return { first, last };
 }
 
+/**
+ * The physical copy brings GS's mysql.plugin: a plugin BS alone had (INSTALL SONAME on BS, e.g. server_audit) would
+ * not load at BS's next restart. Installed again on BS alone (not binary-logged) after BS starts on the copy;
+ * IF NOT EXISTS (MariaDB 10.4+, https://mariadb.com/kb/en/install-plugin/) leaves one BS's configuration loads alone.
+ */
+export function reinstallBsPlugins(ctx: RecoveryContext): SqlAction[] {
+  const plugins = (ctx.state.serverState?.bsOnlyPlugins ?? []).map((p) => /^(\S+) \((.+)\)$/.exec(p)).filter((m) => m !== null);
+  if (!plugins.length) return [];
+  const note = 'only BS had it; the copied mysql.plugin is GS’s: registered again on BS alone, so it loads at BS’s next start too';
+  return [
+    { kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 0'), note: 'BS’s plugins are BS’s own configuration' },
+    ...plugins.map((m): SqlAction => ({
+      kind: 'sql',
+      role: 'BS',
+      statement: stmt(`INSTALL PLUGIN IF NOT EXISTS ${m[1]} SONAME '${m[2].replace(/'/g, "''")}'`),
+      note,
+    })),
+    { kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 1'), cleanup: true },
+  ];
+}
+
 /** Step 4, after the import: each copied event's status on BS, the scheduler and the packet limit put back. */
 export async function afterImport(ctx: RecoveryContext, pre: SqlAction[]): Promise<SqlAction[]> {
   if (!ctx.state.serverState || !bothReachable(ctx)) return [];
@@ -365,6 +387,8 @@ export function accountsVerdict(o: {
   own: Array<{ name: string; kind: 'only-on-bs' | 'differs' }>;
   keep: boolean;
   file?: string;
+  /** Each account's definition (accountDefinition: SHOW CREATE USER and SHOW GRANTS, normalised), by name. */
+  defs?: { gs: Map<string, string>; bs: Map<string, string> };
 }): { mismatched: string[]; said: string[] } {
   const show = (n: string) => n.replace(/`/g, "'");
   const onGs = new Set(o.gs);
@@ -378,6 +402,15 @@ export function accountsVerdict(o: {
       mismatched.push(
         `account ${show(n)}: on BS only, ${own.has(n) ? 'not put back by this run (--keep-bs-accounts was not given)' : 'not there before the copy'}`,
       );
+  // Same name on both, other definition: only BS's own account put back by --keep-bs-accounts may differ from GS's.
+  if (o.defs)
+    for (const n of o.gs) {
+      const g = o.defs.gs.get(n);
+      const b = o.defs.bs.get(n);
+      if (g === undefined || b === undefined || g === b) continue;
+      if (o.keep && own.get(n) === 'differs') continue;
+      mismatched.push(`account ${show(n)}: on GS and BS with another password, plugin or grants (SHOW CREATE USER, SHOW GRANTS)`);
+    }
   const where = o.file ? ` (kept in ${o.file})` : '';
   for (const [n, kind] of own) {
     if (o.keep && kind === 'only-on-bs') {
@@ -398,9 +431,12 @@ export async function accountsCheck(
   const names = async (role: Role) =>
     (await read(role, 'SELECT User, Host FROM mysql.user')).map((r) => `${ident(String(r.User ?? r.user))}@${ident(String(r.Host ?? r.host))}`).sort();
   const [gs, bs] = await Promise.all([names('GS'), names('BS')]);
+  const defs = async (role: Role) => new Map([...(await readAccounts((s) => read(role, s.sql))).entries()].map(([n, a]) => [n, accountDefinition(a)] as const));
+  const [gsDefs, bsDefs] = await Promise.all([defs('GS'), defs('BS')]);
   return accountsVerdict({
     gs,
     bs,
+    defs: { gs: gsDefs, bs: bsDefs },
     own: ctx.state.bsOnly?.accounts ?? [],
     keep: ctx.settings.keepBsAccounts,
     ...(ctx.state.backup?.accounts?.file ? { file: ctx.state.backup.accounts.file } : {}),

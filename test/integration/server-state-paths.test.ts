@@ -6,28 +6,32 @@
 // Each recovery is rehearsed first: the dry run shows the plan the run then runs (plan-check.ts).
 import { describe, expect, it } from 'vitest';
 import type { ServerSession } from '../../src/adapters/mysql/session.js';
+import { compareDefinitions, compareHistory } from '../../src/recovery/bs-objects.js';
 import { useLab } from '../helpers/lab.js';
 import { eventually, withSessions } from '../helpers/pair.js';
 import { physicalArgs } from '../helpers/physical.js';
 import { recoverAndCompare } from '../helpers/plan-check.js';
 import { bsApplies, primeCollision, transactions } from '../helpers/gtid-state.js';
+import { watchTicks } from '../helpers/ticks.js';
 
-/** Over a few seconds, only GS runs the event: its rows reach BS, and no row carries BS's server_id. */
-async function onlyGsTicks(a: ServerSession, b: ServerSession): Promise<void> {
+/** The event is off on BS; starts the 10 s watch in which only GS runs it (watchTicks: `end` checks it). */
+async function onlyGsTicks(a: ServerSession, b: ServerSession): Promise<{ end: () => Promise<void> }> {
   expect((await b.query("SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_NAME = 'tick'"))[0]?.STATUS).toBe('SLAVESIDE_DISABLED');
   expect(String(await b.value('SELECT @@GLOBAL.event_scheduler'))).toBe('ON');
-  const gsId = Number(await a.value('SELECT @@server_id'));
-  const from = Number(await a.value('SELECT COALESCE(MAX(id), 0) FROM shop.ticks'));
-  await eventually(async () => Number(await b.value(`SELECT COUNT(*) FROM shop.ticks WHERE id > ${from}`)) >= 3, 20_000, 'three ticks on BS');
-  expect(await a.query('SELECT DISTINCT sid FROM shop.ticks')).toEqual([{ sid: gsId }]);
-  expect(await b.query('SELECT DISTINCT sid FROM shop.ticks')).toEqual([{ sid: gsId }]);
+  return watchTicks(a, b);
 }
 
 describe('server state on the physical and parallel copies (lab, file/position)', () => {
   const lab = useLab();
 
-  it('setup: an event every second on GS, event_scheduler ON on both', async () => {
+  it('setup: an event every second on GS, event_scheduler ON on both (in BS’s configuration too)', async () => {
+    // BS's configuration has the scheduler on: the physical method's start of BS on GS's files must not run GS's events.
+    await lab.get().restart('b', ['--event-scheduler=ON']);
     await withSessions(lab.get(), async (a, b) => {
+      await b.query('START SLAVE').catch(() => undefined);
+      // A plugin on BS alone (the physical copy brings GS's mysql.plugin).
+      await b.query('SET SESSION sql_log_bin = 0');
+      await b.query("INSTALL SONAME 'server_audit'");
       await a.query('SET GLOBAL event_scheduler = ON');
       await b.query('SET GLOBAL event_scheduler = ON');
       await a.query('CREATE TABLE shop.ticks (id INT AUTO_INCREMENT PRIMARY KEY, sid INT NOT NULL) ENGINE=InnoDB');
@@ -41,7 +45,25 @@ describe('server state on the physical and parallel copies (lab, file/position)'
   for (const method of ['physical', 'parallel'] as const)
     it(`${method}: BS applies GS's transactions past GS's gtid_slave_pos sub_ids, before and after a restart; the event stays off on BS`, async () => {
       const l = lab.get();
+      let watch: Awaited<ReturnType<typeof watchTicks>> | undefined;
       const n = await withSessions(l, (a, b) => primeCollision(a, b, `${method} from bs`));
+      // Issue 24's accounts, objects and history cases on this method: an account, a procedure and a view on BS alone,
+      // and a system-versioned table whose history BS lacks (deleted there alone).
+      const mon = `'mon_${method}'@'localhost'`;
+      await withSessions(l, async (a, b) => {
+        await a.query(`CREATE TABLE shop.audit_${method} (id INT PRIMARY KEY, v VARCHAR(20)) WITH SYSTEM VERSIONING`);
+        await a.query(`INSERT INTO shop.audit_${method} VALUES (1, 'a'), (2, 'b')`);
+        await a.query(`UPDATE shop.audit_${method} SET v = 'c' WHERE id = 1`);
+        await a.query(`UPDATE shop.audit_${method} SET v = 'd' WHERE id = 1`);
+        await eventually(async () => Number(await b.value(`SELECT COUNT(*) FROM shop.audit_${method} FOR SYSTEM_TIME ALL`)) === 4, 30_000, 'history on BS');
+        await b.query('SET SESSION sql_log_bin = 0');
+        await b.query(`DELETE HISTORY FROM shop.audit_${method}`);
+        await b.query(`CREATE USER ${mon} IDENTIFIED BY 'mon-pw'`);
+        await b.query(`GRANT PROCESS ON *.* TO ${mon}`);
+        await b.query(`CREATE PROCEDURE shop.bs_proc_${method}() SELECT 1`);
+        await b.query(`CREATE VIEW shop.bs_view_${method} AS SELECT id FROM shop.customers`);
+        await b.query('SET SESSION sql_log_bin = 1');
+      });
       const args = method === 'physical' ? physicalArgs(l) : ['--parallel', '2'];
       // The rehearsal shows the plan the run then runs, step by step (plan-check.ts); both say what becomes of BS's
       // gtid_slave_pos and show the event's status put back on BS.
@@ -55,20 +77,40 @@ describe('server state on the physical and parallel copies (lab, file/position)'
         } else {
           expect(out).toMatch(/BS’s mysql\.gtid_slave_pos becomes GS’s table with the data files; BS starts on it and reads its GTID counter/);
           expect(out).toMatch(/SET GLOBAL event_scheduler = OFF/);
+          // BS starts on GS's files with its scheduler off from the first moment (its configuration says ON).
+          expect(out).toMatch(/MYSQLD_OPTS=--event-scheduler=OFF/);
+          expect(out).toMatch(/INSTALL PLUGIN IF NOT EXISTS SERVER_AUDIT SONAME 'server_audit\.so'/);
         }
       }
       expect(live.stderr).toMatch(/BS stands at [^\n]*its mysql\.gtid_slave_pos holds no row past its position/);
+      // Named in the preflight; the proof names the account BS alone had (dropped by the copy, kept in the file).
+      expect(live.stderr).toMatch(new RegExp(`'mon_${method}'@'localhost' \\(only on BS\\)`));
+      expect(live.stderr).toMatch(new RegExp(`procedure shop\\.bs_proc_${method} \\(only on BS\\)`));
+      expect(live.stderr).toMatch(new RegExp(`view shop\\.bs_view_${method} \\(only on BS\\)`));
+      expect(live.stderr).toContain(`account 'mon_${method}'@'localhost': BS’s own, dropped by the copy`);
+      await withSessions(l, async (a, b) => {
+        const q = (x: ServerSession) => (st: Parameters<ServerSession['query']>[0]) => x.query(st);
+        expect(await compareDefinitions(q(a), q(b))).toEqual([]);
+        expect(await compareHistory(q(a), q(b))).toEqual([]);
+        expect(Number(await b.value(`SELECT COUNT(*) FROM shop.audit_${method} FOR SYSTEM_TIME ALL`))).toBe(4);
+        expect(Number(await b.value(`SELECT COUNT(*) FROM mysql.user WHERE User = 'mon_${method}'`))).toBe(0);
+      });
 
       await withSessions(l, async (a, b) => {
-        await onlyGsTicks(a, b);
+        watch = await onlyGsTicks(a, b);
         await transactions(a, n, `after ${method} 1`);
         await bsApplies(b, `after ${method} 1`, n);
+        expect(await b.value("SELECT PLUGIN_STATUS FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'SERVER_AUDIT'")).toBe('ACTIVE');
       });
       await l.restart('b');
       await withSessions(l, async (a, b) => {
         await b.query('START SLAVE').catch(() => undefined);
+        // BS's own plugin loads at its restart (registered in BS's mysql.plugin, not only loaded).
+        expect(await b.value("SELECT PLUGIN_STATUS FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'SERVER_AUDIT'")).toBe('ACTIVE');
         await transactions(a, n, `after ${method} 2`);
         await bsApplies(b, `after ${method} 2`, n);
+        // The watch spans the restart too: BS's own scheduler never ran GS's event.
+        await watch!.end(a, b);
         // The restart left BS's scheduler at its configured OFF: on again for the next round.
         await b.query('SET GLOBAL event_scheduler = ON');
       });

@@ -130,11 +130,12 @@ describe('the step-4 plan of --method physical', () => {
       "BS> [ssh root@db2:2222] $ mv '<BS datadir>' '<BS datadir>.mmrecover-kept-<time>'",
       "BS> [ssh root@db2:2222] $ mv '<BS datadir>.mmrecover-new' '<BS datadir>'",
       "BS> [ssh root@db2:2222] $ chown -R '--reference=<BS datadir>.mmrecover-kept-<time>' '<BS datadir>'",
-      'BS> [ssh root@db2:2222] $ systemctl start mariadb',
+      // BS starts with its event scheduler off (MYSQLD_OPTS for this one start).
+      `BS> [ssh root@db2:2222] $ sh -c 'systemctl set-environment MYSQLD_OPTS=--event-scheduler=OFF && systemctl start "$1"; rc=$?; systemctl unset-environment MYSQLD_OPTS; exit $rc' sh mariadb`,
       'BS> wait until BS accepts connections (at most 120 s)',
       "BS> [ssh root@db2:2222] $ mv '<BS datadir>' '<BS datadir>.mmrecover-new.failed'   -- only only if BS does not accept connections on the copy: its previous datadir goes back",
       "BS> [ssh root@db2:2222] $ mv '<BS datadir>.mmrecover-kept-<time>' '<BS datadir>'   -- only only if BS does not accept connections on the copy: its previous datadir goes back",
-      'BS> [ssh root@db2:2222] $ systemctl start mariadb   -- only only if BS does not accept connections on the copy: its previous datadir goes back',
+      `BS> [ssh root@db2:2222] $ sh -c 'systemctl set-environment MYSQLD_OPTS=--event-scheduler=OFF && systemctl start "$1"; rc=$?; systemctl unset-environment MYSQLD_OPTS; exit $rc' sh mariadb   -- only only if BS does not accept connections on the copy: its previous datadir goes back`,
       'BS> SET GLOBAL read_only = ON',
     ]);
     // No read lock of the tool's own anywhere in the physical plan.

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { dialectFor } from '../../src/dialect/dialect.js';
 import { parseVersion } from '../../src/dialect/version.js';
+import { accountDefinition } from '../../src/recovery/bs-objects.js';
 import { accountsVerdict, describeStrayRows, expectedOnBs, strayGtidSlavePosRows, type EventRow } from '../../src/recovery/server-state.js';
 
 const ev = (status: EventRow['status'], originator: number): EventRow => ({ event: 's.e', schema: 's', name: 'e', status, originator, definer: 'app@%' });
@@ -81,6 +82,29 @@ describe('the proof: BS’s accounts against GS’s and what BS held before (iss
   it('an account of GS missing on BS, or one on BS that was not there before: the proof fails', () => {
     const r = accountsVerdict({ gs: [app, rep], bs: [app, '`x`@`%`'], own: [], keep: false });
     expect(r.mismatched).toEqual(["account 'repl'@'%': on GS, missing on BS", "account 'x'@'%': on BS only, not there before the copy"]);
+  });
+
+  it('same name, other grants or password on BS than GS: the proof names it, unless --keep-bs-accounts put BS’s own back', () => {
+    const def = (create: string, ...grants: string[]) => accountDefinition({ name: app, create, grants });
+    const gsDef = def("CREATE USER `app`@`%` IDENTIFIED BY PASSWORD '*AA'", 'GRANT SELECT ON *.* TO `app`@`%`', 'GRANT INSERT ON `shop`.* TO `app`@`%`');
+    // Quoting, spacing, grant order and MariaDB's two spellings of a native hash are the same definition.
+    const same = def(
+      "CREATE USER 'app'@'%'  IDENTIFIED VIA mysql_native_password USING '*AA'",
+      "GRANT INSERT ON 'shop'.* TO 'app'@'%'",
+      "GRANT SELECT ON *.* TO 'app'@'%'",
+    );
+    expect(same).toBe(gsDef);
+    const grants = def("CREATE USER `app`@`%` IDENTIFIED BY PASSWORD '*AA'", 'GRANT SELECT, DELETE ON *.* TO `app`@`%`');
+    const password = def("CREATE USER `app`@`%` IDENTIFIED BY PASSWORD '*BB'", 'GRANT SELECT ON *.* TO `app`@`%`', 'GRANT INSERT ON `shop`.* TO `app`@`%`');
+    for (const bsDef of [grants, password]) {
+      const defs = { gs: new Map([[app, gsDef]]), bs: new Map([[app, bsDef]]) };
+      const r = accountsVerdict({ gs: [app], bs: [app], own: [], keep: false, defs });
+      expect(r.mismatched).toEqual(["account 'app'@'%': on GS and BS with another password, plugin or grants (SHOW CREATE USER, SHOW GRANTS)"]);
+      expect(accountsVerdict({ gs: [app], bs: [app], own: [{ name: app, kind: 'differs' }], keep: true, defs }).mismatched).toEqual([]);
+    }
+    expect(
+      accountsVerdict({ gs: [app], bs: [app], own: [], keep: false, defs: { gs: new Map([[app, gsDef]]), bs: new Map([[app, same]]) } }).mismatched,
+    ).toEqual([]);
   });
 
   it('BS’s own account still on BS without --keep-bs-accounts: the copy did not replace the accounts', () => {

@@ -14,7 +14,7 @@ import { mariadbGtid } from '../positioning.js';
 import type { Coordinates } from '../state.js';
 import type { Settings } from '../../config/settings.js';
 import { copyMethod } from '../copy-method.js';
-import { scheduleAfterPhysicalCopy } from '../server-state.js';
+import { reinstallBsPlugins, scheduleAfterPhysicalCopy } from '../server-state.js';
 
 export const BACKUP_PROGRAM = 'mariadb-backup';
 export const STREAM_PROGRAM = 'mbstream';
@@ -37,6 +37,30 @@ export function bsServiceCommands(
   if (s.badStopCommand && s.badStartCommand)
     return { stop: { program: 'sh', args: ['-c', s.badStopCommand] }, start: { program: 'sh', args: ['-c', s.badStartCommand] } };
   return undefined;
+}
+
+/**
+ * BS's start with its event scheduler off from the first moment: BS starts on GS's data files, where GS's events are
+ * enabled, and with event_scheduler=ON in BS's configuration they would run on BS before any statement reaches it.
+ * mariadbd takes the last of a repeated option, and MariaDB's systemd unit and the lab's start script add
+ * $MYSQLD_OPTS to its command line (https://mariadb.com/kb/en/systemd/: "ExecStart=/usr/sbin/mariadbd $MYSQLD_OPTS
+ * …"): a systemd service gets it through the manager's environment for this one start, a start command through its
+ * own environment. The plan then sets the scheduler as BS's events need it.
+ */
+export const SCHEDULER_OFF_OPTS = 'MYSQLD_OPTS=--event-scheduler=OFF';
+export function startSchedulerOff(s: Pick<Settings, 'badService' | 'badStartCommand'>, start: CommandLine): CommandLine {
+  if (s.badService)
+    return {
+      program: 'sh',
+      args: [
+        '-c',
+        `systemctl set-environment ${SCHEDULER_OFF_OPTS} && systemctl start "$1"; rc=$?; systemctl unset-environment MYSQLD_OPTS; exit $rc`,
+        'sh',
+        s.badService,
+      ],
+    };
+  if (s.badStartCommand) return { program: 'env', args: [SCHEDULER_OFF_OPTS, start.program, ...start.args] };
+  return start;
 }
 
 /** BS's datadir as the server reports it (no trailing slash), or a placeholder offline. */
@@ -143,7 +167,7 @@ export async function physicalCopyPlan(ctx: RecoveryContext): Promise<{ actions:
       incoming,
       kept,
       stop: service.stop,
-      start: service.start,
+      start: startSchedulerOff(s, service.start),
       timeoutSeconds: Math.max(120, s.replicaTimeout),
       capture: (o, state) => {
         state.physical = { datadir, incoming, prepared: true, running: o.running, ...(o.kept ? { kept: o.kept } : {}) };
@@ -162,6 +186,7 @@ export async function physicalCopyPlan(ctx: RecoveryContext): Promise<{ actions:
       // Also after a failure or an interrupt: BS came back (on the copy or on its previous datadir) unfenced.
       cleanup: true,
     });
+  actions.push(...reinstallBsPlugins(ctx));
   actions.push(...schedule.last);
   const notes = [
     `Physical method: GS’s data files are streamed to BS’s host and prepared beside BS’s datadir (${incoming}); BS is stopped only for the swap, and its previous datadir is kept as ${kept}.`,
