@@ -222,6 +222,43 @@ describe('mmrecover verify', () => {
     expect((pt.code ?? 0) & 16, pt.out).toBe(16);
   });
 
+  it('--max-lag: while B lags behind A, verify waits and says so; once B catches up it goes on (exit 0)', async () => {
+    const l = lab.get();
+    await withSessions(l, async (a) => {
+      await a.query('CREATE TABLE shop.lag (id INT PRIMARY KEY, v INT NOT NULL) ENGINE=InnoDB');
+      await a.query('INSERT INTO shop.lag VALUES (1, 0)');
+    });
+    await eventually(
+      async () => withSessions(l, async (_a, b) => Number((await b.query('SELECT COUNT(*) AS n FROM shop.lag'))[0].n) === 1),
+      20_000,
+      'shop.lag on B',
+    );
+    // Real lag, its SQL thread running: a session on B holds shop.lag locked, so B's SQL thread waits on A's UPDATE of it
+    // and Seconds_Behind_Master grows by a second a second (a stopped SQL thread shows NULL, which is not a lag).
+    const hold = await l.connect('b');
+    await hold.query('LOCK TABLES shop.lag WRITE');
+    let run: ReturnType<typeof startCli> | undefined;
+    try {
+      await withSessions(l, async (a) => a.query('UPDATE shop.lag SET v = 1 WHERE id = 1'));
+      await withSessions(l, async (_a, b) =>
+        eventually(async () => Number((await b.query('SHOW SLAVE STATUS'))[0]?.Seconds_Behind_Master ?? 0) >= 2, 20_000, 'B lags 2 s'),
+      );
+      run = startCli(['verify', ...pairArgs(l), '--tables', 'shop.lag,shop.customers', '--max-lag', '1'], l.env());
+      await eventually(async () => /waiting: B 127\.0\.0\.1:\d+ is \d+ s behind A \(--max-lag 1\)/.test(run!.output()), 20_000, 'verify waits');
+      // Still waiting a second later: nothing compared while B lags.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(run.child.exitCode).toBeNull();
+      expect(run.output()).not.toMatch(/matched/);
+    } finally {
+      await hold.query('UNLOCK TABLES').catch(() => undefined);
+      await hold.close();
+    }
+    const done = await run.result;
+    expect(done.code, done.stdout + done.stderr).toBe(0);
+    expect(done.stdout).toMatch(/shop\.lag .* matched/);
+    await withSessions(l, async (a) => a.query('DROP TABLE shop.lag'));
+  }, 90_000);
+
   it('could not tell: a table without a primary key, replication A→B stopped: exit 3, saying which and why', async () => {
     const l = lab.get();
     await withSessions(l, async (a) => {
