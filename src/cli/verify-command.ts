@@ -97,6 +97,7 @@ async function verify(flags: RawFlags, io: CliIo): Promise<number> {
   registerSecret(password);
 
   const maxLag = own.data.maxLag ?? DEFAULT_MAX_LAG;
+  let lastLine = 0;
   const r = await verifyPair(pairEndpoints(s, password), {
     tables: own.data.tables,
     ignoreTables: own.data.ignoreTables,
@@ -108,6 +109,15 @@ async function verify(flags: RawFlags, io: CliIo): Promise<number> {
     signal: io.signal,
     progress: (t) => {
       if (/^(note|waiting|--resume)/.test(t)) io.err(`mmrecover: ${t}`);
+    },
+    // Progress on stderr (stdout keeps the result alone): every chunk as a JSON event, or a line at most every 2 s.
+    onChunk: (p) => {
+      if (json) return io.err(JSON.stringify({ event: 'verify-progress', ...p }));
+      if (Date.now() - lastLine < 2000) return;
+      lastLine = Date.now();
+      io.err(
+        `mmrecover: progress: table ${p.tableIndex}/${p.tables} ${p.table} · ${p.chunks} chunk(s) · ${p.rows} of ~${p.rowsEstimated} rows · ${p.elapsedSeconds} s${p.etaSeconds === null ? '' : ` · ETA ${p.etaSeconds} s`}`,
+      );
     },
   });
   const exitCode = r.outcome === 'matched' ? 0 : r.outcome === 'differs' ? 1 : r.outcome === 'unknown' ? 3 : 130;

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { Lab } from '../../src/lab/lab.js';
 import type { ServerSession } from '../../src/adapters/mysql/session.js';
-import type { VerifyResult } from '../../src/recovery/verify/run.js';
+import type { VerifyProgress, VerifyResult } from '../../src/recovery/verify/run.js';
 import { useLab } from '../helpers/lab.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { eventually, withSessions } from '../helpers/pair.js';
@@ -221,6 +221,73 @@ describe('mmrecover verify', () => {
     expect(pt.diffs.get('shop.orders'), pt.out).toBe(0);
     expect((pt.code ?? 0) & 16, pt.out).toBe(16);
   });
+
+  it('progress: a JSON event per chunk on stderr (tables, chunks, rows, ETA), monotonic, ending at the rows compared', async () => {
+    const l = lab.get();
+    const res = await runCli(['verify', ...pairArgs(l), '--tables', 'shop.*', '--format', 'json', '--chunk-size', '1000'], l.env());
+    // Exit 1: the row the test before changed on B only still differs; progress is the same either way.
+    expect([0, 1], res.stderr).toContain(res.code);
+    const r = JSON.parse(res.stdout) as VerifyResult;
+    const events = res.stderr
+      .split('\n')
+      .filter((x) => x.startsWith('{'))
+      .map((x) => JSON.parse(x) as { event: string } & VerifyProgress)
+      .filter((e) => e.event === 'verify-progress');
+    expect(events.length).toBeGreaterThanOrEqual(ITEMS / 1000);
+    events.forEach((e, i) => {
+      expect(e.chunks).toBe(i + 1);
+      expect(e.tables).toBe(r.tables.length);
+      expect(e.rowsEstimated).toBeGreaterThan(0);
+      expect(e.etaSeconds === null || e.etaSeconds >= 0).toBe(true);
+      if (i === 0) return;
+      const p = events[i - 1];
+      expect(e.tableIndex).toBeGreaterThanOrEqual(p.tableIndex);
+      expect(e.rows).toBeGreaterThanOrEqual(p.rows);
+      expect(e.elapsedSeconds).toBeGreaterThanOrEqual(p.elapsedSeconds);
+      if (e.table === p.table) expect(e.chunk).toBe(p.chunk + 1);
+    });
+    expect(events.at(-1)!.rows).toBe(r.tables.reduce((n, t) => n + t.rows.A, 0));
+    // Written as text, the same progress comes as a line (the first chunk's at least).
+    const text = await runCli(['verify', ...pairArgs(l), '--tables', 'shop.items', '--chunk-size', '1000'], l.env());
+    expect(text.stderr).toMatch(/mmrecover: progress: table 1\/1 shop\.items · \d+ chunk\(s\) · \d+ of ~\d+ rows · [\d.]+ s/);
+  });
+
+  it('--max-lag: while B lags behind A, verify waits and says so; once B catches up it goes on (exit 0)', async () => {
+    const l = lab.get();
+    await withSessions(l, async (a) => {
+      await a.query('CREATE TABLE shop.lag (id INT PRIMARY KEY, v INT NOT NULL) ENGINE=InnoDB');
+      await a.query('INSERT INTO shop.lag VALUES (1, 0)');
+    });
+    await eventually(
+      async () => withSessions(l, async (_a, b) => Number((await b.query('SELECT COUNT(*) AS n FROM shop.lag'))[0].n) === 1),
+      20_000,
+      'shop.lag on B',
+    );
+    // Real lag, its SQL thread running: a session on B holds shop.lag locked, so B's SQL thread waits on A's UPDATE of it
+    // and Seconds_Behind_Master grows by a second a second (a stopped SQL thread shows NULL, which is not a lag).
+    const hold = await l.connect('b');
+    await hold.query('LOCK TABLES shop.lag WRITE');
+    let run: ReturnType<typeof startCli> | undefined;
+    try {
+      await withSessions(l, async (a) => a.query('UPDATE shop.lag SET v = 1 WHERE id = 1'));
+      await withSessions(l, async (_a, b) =>
+        eventually(async () => Number((await b.query('SHOW SLAVE STATUS'))[0]?.Seconds_Behind_Master ?? 0) >= 2, 20_000, 'B lags 2 s'),
+      );
+      run = startCli(['verify', ...pairArgs(l), '--tables', 'shop.lag,shop.customers', '--max-lag', '1'], l.env());
+      await eventually(async () => /waiting: B 127\.0\.0\.1:\d+ is \d+ s behind A \(--max-lag 1\)/.test(run!.output()), 20_000, 'verify waits');
+      // Still waiting a second later: nothing compared while B lags.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(run.child.exitCode).toBeNull();
+      expect(run.output()).not.toMatch(/matched/);
+    } finally {
+      await hold.query('UNLOCK TABLES').catch(() => undefined);
+      await hold.close();
+    }
+    const done = await run.result;
+    expect(done.code, done.stdout + done.stderr).toBe(0);
+    expect(done.stdout).toMatch(/shop\.lag .* matched/);
+    await withSessions(l, async (a) => a.query('DROP TABLE shop.lag'));
+  }, 90_000);
 
   it('could not tell: a table without a primary key, replication A→B stopped: exit 3, saying which and why', async () => {
     const l = lab.get();

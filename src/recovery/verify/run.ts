@@ -6,7 +6,7 @@ import { describeEndpoint } from '../../adapters/mysql/endpoint.js';
 import { readReplicaStatus, replicaRunning, type ReplicaStatus } from '../../adapters/mysql/replication.js';
 import { ServerError, ServerSession } from '../../adapters/mysql/session.js';
 import type { Statement } from '../../dialect/statement.js';
-import { listUserTables, sameShape, tableShape, walkChunks, CHUNK_TIME_MS, type Key, type Query, type TableShape } from '../compare.js';
+import { listUserTables, tableSizes, sameShape, tableShape, walkChunks, CHUNK_TIME_MS, type Key, type Query, type TableShape } from '../compare.js';
 import {
   CHECKSUM_DDL,
   CHECKSUM_TABLE,
@@ -44,6 +44,25 @@ export interface VerifyOptions {
   rechecks?: number;
   signal?: AbortSignal;
   progress?: (text: string) => void;
+  /** After each chunk compared: where the run is (tables, chunks, rows) and an ETA from the rows compared so far. */
+  onChunk?: (p: VerifyProgress) => void;
+}
+
+/** One step of a verify run's progress (the live line and the JSON events). */
+export interface VerifyProgress {
+  table: string;
+  /** The table's place among the tables compared (1-based), and how many there are. */
+  tableIndex: number;
+  tables: number;
+  /** The table's chunk just compared, and how many chunks this run has compared in all. */
+  chunk: number;
+  chunks: number;
+  /** Rows this run has compared (A's counts), and the estimate for all its tables (information_schema TABLE_ROWS on A). */
+  rows: number;
+  rowsEstimated: number;
+  elapsedSeconds: number;
+  /** From the rows compared so far; null until there is a rate or when the estimate is already passed. */
+  etaSeconds: number | null;
 }
 
 export interface ChunkDifference {
@@ -134,6 +153,10 @@ class Verifier {
   /** Whether each side replicates from the other (B←A is required; A←B lets a differing chunk be checked from B). */
   private replicates: Record<Side, boolean> = { A: false, B: false };
   private lastLagCheck = 0;
+  private readonly started = Date.now();
+  private chunksDone = 0;
+  private rowsDone = 0;
+  private rowsEstimated = 0;
 
   constructor(
     private readonly s: Record<Side, ServerSession>,
@@ -212,6 +235,8 @@ class Verifier {
     const [sa, sb] = [new Set(ta.filter(wanted)), new Set(tb.filter(wanted))];
     const all = [...new Set([...sa, ...sb])].sort();
     for (const name of this.o.tables ?? []) if (!name.endsWith('.*') && !all.includes(name)) this.notCompared(name, `no such table on A or B`);
+    const est = new Map((await tableSizes(this.q.A)).map((t) => [t.table, t.rows]));
+    this.rowsEstimated = all.reduce((n, t) => n + (est.get(t) ?? 0), 0);
     for (let i = 0; i < all.length; i++) {
       const table = all[i];
       if (!sa.has(table) || !sb.has(table)) {
@@ -264,8 +289,23 @@ class Verifier {
           await this.throttle();
           chunk++;
           const row: ChunkRow = { db, tbl, chunk, lower: c.lower, upper: c.upper, last: c.last, where: c.where };
-          const ms = await this.checksum('A', row, shA);
+          const [ms, rows] = await this.checksum('A', row, shA);
           verdict.comparedNow.push(chunk);
+          this.chunksDone++;
+          this.rowsDone += rows;
+          const elapsed = (Date.now() - this.started) / 1000;
+          const left = this.rowsEstimated - this.rowsDone;
+          this.o.onChunk?.({
+            table,
+            tableIndex: index,
+            tables: of,
+            chunk,
+            chunks: this.chunksDone,
+            rows: this.rowsDone,
+            rowsEstimated: this.rowsEstimated,
+            elapsedSeconds: Math.round(elapsed * 10) / 10,
+            etaSeconds: this.rowsDone > 0 && left > 0 ? Math.ceil((elapsed * left) / this.rowsDone) : null,
+          });
           lastChunk = row;
           this.progress(
             `${table} (${index}/${of}): chunk ${chunk} checksummed on A in ${ms} ms (${Math.round((Date.now() - started) / 1000)} s on this table)`,
@@ -326,7 +366,7 @@ class Verifier {
   }
 
   /** One chunk's checksum computed on `side` and replicated to the other (REPLACE … SELECT, then master_* by UPDATE). */
-  private async checksum(side: Side, row: ChunkRow, shape: TableShape): Promise<number> {
+  private async checksum(side: Side, row: ChunkRow, shape: TableShape): Promise<[number, number]> {
     const s = this.s[side];
     for (let attempt = 1; ; attempt++) {
       const began = Date.now();
@@ -335,7 +375,7 @@ class Verifier {
         const ms = Date.now() - began;
         const own = (await s.query(readOwnChecksum(row)))[0];
         await s.query(recordMaster(row, Number(own?.this_cnt ?? 0), String(own?.this_crc ?? '0'), randomBytes(16).toString('hex')));
-        return ms;
+        return [ms, Number(own?.this_cnt ?? 0)];
       } catch (err) {
         // A writer holding a row of the chunk longer than innodb_lock_wait_timeout (1 s): try the chunk again.
         const errno = (err as ServerError).errno;
