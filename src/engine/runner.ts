@@ -25,6 +25,8 @@ import { checkFences } from './traffic-actions.js';
 import { Journal, defaultJournalPath, type JournalData, type ServerFingerprint } from './journal.js';
 import type { Prompter } from './prompter.js';
 import { resumeCommand } from './stop-report.js';
+import { Throttle } from '../adapters/shell/throttle.js';
+import { throttleHeader } from '../recovery/throttle-plan.js';
 
 /** Statements shown in an offline dry run use this dialect (the servers did not answer to tell theirs). */
 const OFFLINE_VERSION = parseVersion('10.11.0-MariaDB');
@@ -184,7 +186,11 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     if (journal) trackSpans(journal.data, e);
     emit(e);
   };
+  // The copy's throttle (--max-rate; --max-load and the control socket change it during the run): live runs only.
+  const throttle = dry ? undefined : new Throttle(settings.maxRate);
+  const controlSocketPath: string | undefined = undefined;
   const exec = new Executor({
+    throttle,
     live: !dry,
     settings,
     sessions,
@@ -294,7 +300,8 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       const p = await s.plan(ctx);
       overview.push({ step: s.id, title: s.title, on: s.on, lines: linesOf(p), question: p.question, confirmedBy: confirmedBy(s.id) });
     }
-    emit({ event: 'plan', steps: overview });
+    const header = throttleHeader(ctx, controlSocketPath);
+    emit({ event: 'plan', steps: overview, ...(header.length ? { header } : {}) });
 
     // BS may have restarted since the run stopped (read_only is not persistent): the fence step 1 set up goes back
     // on first, shown and journaled with the step the run resumes at.
@@ -393,6 +400,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     });
     return { exitCode: code, journalPath: journal?.path, executed, ctx };
   } finally {
+    throttle?.close();
     await exec.releaseLock();
     await runLock?.release();
     // A server that stopped answering must not hold the exit: a polite close gets a second, then the socket goes.
