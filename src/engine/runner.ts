@@ -26,6 +26,10 @@ import { Journal, defaultJournalPath, type JournalData, type ServerFingerprint }
 import type { Prompter } from './prompter.js';
 import { resumeCommand } from './stop-report.js';
 import { Throttle } from '../adapters/shell/throttle.js';
+import { ControlSocket } from '../adapters/shell/control-socket.js';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { throttleHeader } from '../recovery/throttle-plan.js';
 
 /** Statements shown in an offline dry run use this dialect (the servers did not answer to tell theirs). */
@@ -188,7 +192,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   };
   // The copy's throttle (--max-rate; --max-load and the control socket change it during the run): live runs only.
   const throttle = dry ? undefined : new Throttle(settings.maxRate);
-  const controlSocketPath: string | undefined = undefined;
+  let control: ControlSocket | undefined;
   const exec = new Executor({
     throttle,
     live: !dry,
@@ -293,6 +297,16 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       });
     }
     emit({ event: 'journal', path: journal?.path ?? null, ...(settings.resume ? { resumingAt: startAt } : {}) });
+    // The control socket beside the journal (a Unix socket path is at most ~107 bytes: else in the temp directory).
+    if (throttle && journal) {
+      const beside = journal.path.replace(/\.json$/, '') + '.sock';
+      control = await ControlSocket.listen(
+        Buffer.byteLength(beside) < 100 ? beside : join(tmpdir(), `mmrecover-${randomBytes(4).toString('hex')}.sock`),
+        throttle,
+      );
+      emit({ event: 'control_socket', path: control.path });
+    }
+    const controlSocketPath = control?.path;
 
     const todo = STEPS.filter((s) => s.id >= startAt);
     const overview: StepSummary[] = [];
@@ -401,6 +415,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     return { exitCode: code, journalPath: journal?.path, executed, ctx };
   } finally {
     throttle?.close();
+    await control?.close().catch(() => undefined);
     await exec.releaseLock();
     await runLock?.release();
     // A server that stopped answering must not hold the exit: a polite close gets a second, then the socket goes.

@@ -3,9 +3,24 @@
 import { describe, expect, it } from 'vitest';
 import { breakLab } from '../../src/lab/break.js';
 import { loadOrders } from '../../src/lab/load.js';
-import { runCli } from '../helpers/cli.js';
+import { existsSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { runCli, startCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
-import { privateState, withSessions, yesArgs } from '../helpers/pair.js';
+import { eventually, privateState, withSessions, yesArgs } from '../helpers/pair.js';
+
+/** One command to the control socket, its one answer line. */
+function ask(path: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = createConnection(path);
+    let out = '';
+    c.setEncoding('utf8');
+    c.on('data', (d: string) => (out += d));
+    c.on('end', () => resolve(out.trim()));
+    c.on('error', reject);
+    c.end(command + '\n');
+  });
+}
 
 const lab = useLab();
 
@@ -52,5 +67,33 @@ describe('throttle', () => {
     const plan = events.find((e) => e.event === 'plan')!;
     expect(JSON.stringify(plan.header)).toMatch(/--max-rate 256 KB\/s caps the copy stream/);
     expect(events.at(-1)).toMatchObject({ event: 'result', status: 'recovered' });
+  });
+
+  it('max-rate= through the control socket changes the rate mid-copy; the socket is gone after the run', async () => {
+    const l = lab.get();
+    await breakLab(l, 'diverged');
+    const run = startCli(yesArgs(l, ['--method', 'online', '--max-rate', '64K', '--json']), { ...l.env(), ...privateState() });
+    const events = () =>
+      eventsOf(
+        run
+          .output()
+          .split('\n')
+          .filter((x) => x.startsWith('{'))
+          .join('\n'),
+      );
+    const sock = await eventually(async () => events().find((e) => e.event === 'control_socket')?.path as string | undefined, 60_000, 'the control socket');
+    expect(existsSync(sock)).toBe(true);
+    await eventually(async () => events().some((e) => e.event === 'progress'), 60_000, 'the copy to start');
+    expect(await ask(sock, 'status')).toMatch(/^throttled: max-rate 64 KB\/s/);
+    expect(await ask(sock, 'max-rate=nonsense')).toMatch(/^error: /);
+    expect(await ask(sock, 'max-rate=8M')).toBe('max-rate: 8 MB/s');
+    const r = await run.result;
+    expect(r.code, r.stderr).toBe(0);
+    const all = eventsOf(r.stdout);
+    const done = all.find((e) => e.event === 'copy_complete')!;
+    // At 64 KB/s the whole copy would take bytes/64K; it took much less once the rate went up.
+    expect(Number(done.seconds)).toBeLessThan(Number(done.bytes) / (64 * 1024) / 2);
+    expect(all.some((e) => e.event === 'throttle' && e.reason === 'max-rate 8 MB/s')).toBe(true);
+    expect(existsSync(sock)).toBe(false);
   });
 });
