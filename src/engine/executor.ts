@@ -48,7 +48,7 @@ import type { ActionMode, Emit } from '../recovery/events.js';
 import type { RecoveryState } from '../recovery/state.js';
 import type { Prompter } from './prompter.js';
 import { HostActions } from './host-actions.js';
-import { watchThrottle } from './copy-watch.js';
+import { watchLoad, watchThrottle } from './copy-watch.js';
 import type { Throttle } from '../adapters/shell/throttle.js';
 import { TrafficActions } from './traffic-actions.js';
 
@@ -328,6 +328,9 @@ export class Executor {
     const files: OptionFile[] = [];
     const throttleWatch = watchThrottle(this.deps.throttle, step, this.deps.emit);
     const emit = throttleWatch.emit;
+    // --max-load: the copy's own dump is one running thread on GS, not counted.
+    const loadWatch =
+      this.deps.settings.method === 'online' ? watchLoad(this.deps.settings, this.deps.throttle, 1, (id) => this.deps.ownThreadIds?.GS.push(id)) : undefined;
     // The copy is only consistent while GS's read lock holds: losing that session aborts the copy.
     const lockLost = new AbortController();
     let lostReason: string | undefined;
@@ -365,6 +368,7 @@ export class Executor {
       throw copyIncomplete(err, step);
     } finally {
       throttleWatch.stop();
+      loadWatch?.stop();
       await Promise.all(files.map((f) => f.dispose()));
     }
   }
@@ -384,6 +388,8 @@ export class Executor {
     const throttleWatch = watchThrottle(this.deps.throttle, step, this.deps.emit);
     const emit = throttleWatch.emit;
     const settings = this.deps.settings;
+    const loadWatch =
+      settings.method === 'online' ? watchLoad(settings, this.deps.throttle, a.streams.length, (id) => this.deps.ownThreadIds?.GS.push(id)) : undefined;
     const lockLost = new AbortController();
     let lostReason: string | undefined;
     const watchLock = (lock: GlobalReadLock | undefined) =>
@@ -562,6 +568,7 @@ export class Executor {
       // Whatever happened, GS is not left locked by the snapshot lock.
       if (snapshotLock?.held) snapshotLock.releaseNow();
       throttleWatch.stop();
+      loadWatch?.stop();
       await Promise.all(files.map((f) => f.dispose()));
     }
   }

@@ -23,7 +23,7 @@ import {
 } from '../recovery/actions.js';
 import type { RecoveryState } from '../recovery/state.js';
 import type { ActionDeps } from './action-deps.js';
-import { watchThrottle } from './copy-watch.js';
+import { watchLoad, watchThrottle } from './copy-watch.js';
 import type { Throttle } from '../adapters/shell/throttle.js';
 
 export interface HostDeps extends ActionDeps<Role> {
@@ -89,6 +89,8 @@ export class HostActions {
     const files: PrivateFile[] = [];
     const throttleWatch = watchThrottle(this.d.throttle, step, this.d.emit);
     const emit = throttleWatch.emit;
+    // mariadb-backup reads GS's files, not through a running query: only the watcher's own thread is left out.
+    const loadWatch = watchLoad(this.d.settings, this.d.throttle, 0, (id) => this.d.onSession?.('GS', id));
     const started = Date.now();
     const estimate = a.estimateBytes ?? 0;
     try {
@@ -130,6 +132,7 @@ export class HostActions {
       );
     } finally {
       throttleWatch.stop();
+      loadWatch.stop();
       await Promise.all(files.map((f) => f.dispose()));
     }
   }

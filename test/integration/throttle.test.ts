@@ -96,4 +96,45 @@ describe('throttle', () => {
     expect(all.some((e) => e.event === 'throttle' && e.reason === 'max-rate 8 MB/s')).toBe(true);
     expect(existsSync(sock)).toBe(false);
   });
+
+  it('--max-load Threads_running=5: 20 busy sessions on GS pause the online copy; it resumes when they end', async () => {
+    const l = lab.get();
+    await breakLab(l, 'diverged');
+    const busy = await Promise.all(Array.from({ length: 20 }, () => l.connect('a')));
+    try {
+      // Busy from before the copy starts until they are killed below.
+      const sleeping = Promise.all(busy.map((s) => s.query('SELECT SLEEP(25)', { timeoutMs: 60_000 }).catch(() => undefined)));
+      const run = startCli(yesArgs(l, ['--method', 'online', '--max-load', 'Threads_running=5', '--max-rate', '1M', '--json']), {
+        ...l.env(),
+        ...privateState(),
+      });
+      const events = () =>
+        eventsOf(
+          run
+            .output()
+            .split('\n')
+            .filter((x) => x.startsWith('{'))
+            .join('\n'),
+        );
+      const paused = await eventually(
+        async () => events().find((e) => e.event === 'throttle' && /^Threads_running=\d+ > 5$/.test(String(e.reason))),
+        60_000,
+        'the copy to pause',
+      );
+      expect(paused.paused).toBe(true);
+      // The busy sessions end: the copy resumes.
+      await withSessions(l, async (a) => {
+        for (const s of busy) await a.query(`KILL ${s.threadId}`).catch(() => undefined);
+      });
+      await sleeping;
+      const r = await run.result;
+      expect(r.code, r.stderr).toBe(0);
+      const all = eventsOf(r.stdout);
+      const at = all.indexOf(all.find((e) => e.event === 'throttle' && e.paused === true)!);
+      expect(all.slice(at).some((e) => e.event === 'throttle' && e.paused === false)).toBe(true);
+      expect(all.at(-1)).toMatchObject({ event: 'result', status: 'recovered' });
+    } finally {
+      for (const s of busy) s.destroy();
+    }
+  });
 });
