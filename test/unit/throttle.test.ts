@@ -101,3 +101,21 @@ describe('parsers', () => {
     expect(() => parseMaxLoad('Threads_running=1,threads_running=2')).toThrow(/twice/);
   });
 });
+
+describe('control socket commands', () => {
+  it('status, throttle, no-throttle, max-rate=: one line each', async () => {
+    const { answer } = await import('../../src/adapters/shell/control-socket.js');
+    const t = new Throttle(10 * 1024 * 1024);
+    expect(answer(t, 'status')).toMatch(/^throttled: max-rate 10 MB\/s; max-rate 10 MB\/s; 0 bytes copied$/);
+    expect(answer(t, 'throttle')).toMatch(/^throttled/);
+    expect(t.paused).toBe(true);
+    expect(answer(t, 'no-throttle')).toMatch(/^no-throttle/);
+    expect(t.paused).toBe(false);
+    expect(answer(t, 'max-rate=512K')).toBe('max-rate: 512 KB/s');
+    expect(answer(t, 'max-rate=0')).toBe('max-rate: none');
+    expect(t.maxRate).toBeUndefined();
+    expect(answer(t, 'max-rate=x')).toMatch(/^error: /);
+    expect(answer(t, 'rm -rf')).toMatch(/^error: unknown command/);
+    t.close();
+  });
+});
