@@ -1,6 +1,6 @@
 // `mmrecover [recover]`: flags → validated settings → the step engine. The default command.
 import type { Command } from 'commander';
-import { loadSettings, PASSWORD_ENV, type RawFlags } from '../config/load.js';
+import { loadSettings, maxLoadRefusal, PASSWORD_ENV, type RawFlags } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
 import { parseHostPort } from '../adapters/mysql/endpoint.js';
 import { UsageError } from '../base/errors.js';
@@ -29,6 +29,8 @@ Examples:
 
 async function recover(flags: RawFlags, io: CliIo): Promise<number> {
   const partial = loadSettings({ flags, env: io.env, cwd: io.cwd });
+  const noMaxLoad = maxLoadRefusal(partial);
+  if (noMaxLoad) throw new UsageError(noMaxLoad);
   if (partial.yes && !partial.dryRun) {
     if (!partial.confirmBad)
       throw new UsageError(

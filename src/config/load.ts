@@ -21,6 +21,7 @@ import {
 import type { Settings } from './settings.js';
 import { isCovered, parseAssumedVersion } from '../dialect/version.js';
 import { parseHostPort } from '../adapters/mysql/endpoint.js';
+import { parseRate } from '../adapters/shell/throttle.js';
 
 /** The passwords: only ever from the environment (or .env), a private config file or an option file, never a flag. */
 export const PASSWORD_ENV = {
@@ -144,6 +145,12 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     throw new UsageError('--ring copies in one stream: --parallel is not yet proven for a ring (leave it out, or --parallel 1)');
   if (merged.parallel !== undefined && merged.parallel > 1 && (merged.method === 'physical' || merged.method === 'clone'))
     throw new UsageError(`--parallel splits a logical copy (--method classic or online); --method ${merged.method} copies data files`);
+  const maxRate = merged.maxRate !== undefined ? parseRate(merged.maxRate) : undefined;
+  if (merged.maxRate !== undefined && maxRate === undefined)
+    throw new UsageError(`--max-rate ${merged.maxRate}: must be bytes per second, at least 1K (10M, 512K)`);
+  const maxLoad = merged.maxLoad !== undefined ? parseMaxLoad(merged.maxLoad) : undefined;
+  if (maxRate !== undefined && merged.method === 'clone')
+    throw new UsageError('--max-rate caps a copy stream; --method clone copies inside the servers (CLONE INSTANCE): leave it out');
   if (merged.keepBsAccounts && merged.backup === 'none')
     throw new UsageError('--keep-bs-accounts replays the accounts step 2 keeps in bs-accounts.sql: leave out --no-backup');
   if (!merged.good) throw new UsageError('--good is required: the server to keep (host or host:port)');
@@ -196,6 +203,9 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     lockWaitTimeout: v.lockWaitTimeout,
     replicaTimeout: v.replicaTimeout,
     stallTimeout: v.stallTimeout,
+    ...(maxRate !== undefined ? { maxRate } : {}),
+    ...(maxLoad ? { maxLoad } : {}),
+    maxMdlWait: v.maxMdlWait,
     ...(v.fence?.length ? { fence: v.fence } : {}),
     fenceCommand: v.fenceCommand,
     unfenceCommand: v.unfenceCommand,
@@ -250,4 +260,24 @@ function ringOf(
       `--good ${good.host}:${good.port} is not the upstream of --bad in --ring (${u.host}:${u.port} is): in a ring the copy comes from the upstream`,
     );
   return { members, bad: b, upstream, downstream: (b + 1) % n };
+}
+
+/** --max-load Threads_running=25[,Threads_connected=500]: each variable once, each maximum at least 1. */
+export function parseMaxLoad(text: string): Array<{ variable: string; max: number }> {
+  const out: Array<{ variable: string; max: number }> = [];
+  for (const part of text.split(',')) {
+    const m = /^([A-Za-z_]+)=(\d+)$/.exec(part.trim());
+    if (!m) throw new UsageError(`--max-load ${text}: must be Variable=N[,Variable=N…] (Threads_running=25)`);
+    const max = Number(m[2]);
+    if (max < 1) throw new UsageError(`--max-load ${text}: ${m[1]} must be at least 1`);
+    if (out.some((x) => x.variable.toLowerCase() === m[1].toLowerCase())) throw new UsageError(`--max-load ${text}: ${m[1]} is given twice`);
+    out.push({ variable: m[1], max });
+  }
+  return out;
+}
+
+/** --max-load with a method that locks GS during the copy (classic) or has no stream (clone): one line, or undefined. */
+export function maxLoadRefusal(s: Pick<Settings, 'maxLoad' | 'method'>): string | undefined {
+  if (!s.maxLoad || s.method === 'online' || s.method === 'physical') return undefined;
+  return `--max-load pauses the copy while GS is busy; with --method ${s.method} ${s.method === 'classic' ? 'GS is locked during the copy, so a pause would lengthen the lock' : 'there is no copy stream to pause'}: use --method online or physical, or --max-rate`;
 }

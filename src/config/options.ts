@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseHostPort } from '../adapters/mysql/endpoint.js';
 import { tlsModes, type Settings, type TlsMode } from './settings.js';
 import { shellLine } from './shell-quote.js';
+import { rateText } from '../adapters/shell/throttle.js';
 
 /** check's default lag thresholds in seconds (WARNING, CRITICAL). */
 export const DEFAULT_THRESHOLDS = { warning: 60, critical: 300 } as const;
@@ -472,6 +473,39 @@ export const OPTIONS = [
     help: 'a server that stops answering is a fault after this long: the copy and the backup when no byte moves through them (a dump streams continuously; only an index build on a huge MyISAM table pauses it for minutes), and any single statement the tool sends; GS is released at once',
     kind: { type: 'seconds', max: 86_400 },
     default: 120,
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
+    key: 'maxRate',
+    flag: '--max-rate',
+    value: 'bytes/s',
+    help: 'cap the copy stream at this many bytes per second (10M, 512K; the total across a parallel copy\u2019s streams); with --method classic GS stays locked longer; changeable during the run through the control socket',
+    kind: { type: 'text', what: 'bytes per second: a number with an optional K, M or G (10M, 512K), at least 1K', pattern: /^\d+(?:\.\d+)?\s*[KMGkmg]?$/ },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+    read: (s: Settings) => (s.maxRate !== undefined ? rateText(s.maxRate) : undefined),
+  },
+  {
+    key: 'maxLoad',
+    flag: '--max-load',
+    value: 'Variable=N[,…]',
+    help: 'online and physical copies from GS: pause while a global status variable of GS exceeds N (Threads_running=25, the tool\u2019s own threads not counted), checked every second; resume when it does not (gh-ost\u2019s --max-load)',
+    kind: { type: 'text', what: 'Variable=N[,Variable=N…] (Threads_running=25)', pattern: /^[A-Za-z_]+=\d+(?:,[A-Za-z_]+=\d+)*$/ },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+    read: (s: Settings) => s.maxLoad?.map((x) => `${x.variable}=${x.max}`).join(','),
+  },
+  {
+    key: 'maxMdlWait',
+    flag: '--max-mdl-wait',
+    value: 'seconds',
+    help: 'online copy from GS: when a session on GS has waited this long for a metadata lock the copy holds (a DDL, and every query queued behind it), stop the copy and release GS; --resume copies again',
+    kind: { type: 'seconds', max: 3600 },
+    default: 3,
     commands: ['recover'],
     file: true,
     resume: true,

@@ -55,6 +55,12 @@ export interface Settings {
   replicaTimeout: number;
   /** Seconds without a byte through the copy, or without an answer to a statement, after which a server counts as frozen. */
   stallTimeout: number;
+  /** --max-rate: the copy stream's cap in bytes per second (all streams together); absent: no cap. */
+  maxRate?: number;
+  /** --max-load: pause an online or physical copy from GS while one of these global status variables exceeds its max. */
+  maxLoad?: Array<{ variable: string; max: number }>;
+  /** --max-mdl-wait: seconds a session on GS may wait for a metadata lock the online copy holds before the copy stops. */
+  maxMdlWait?: number;
   /** --fence: HAProxy entries of BS, each `haproxy:<socket>:<backend>/<server>` (see traffic-fence.ts). */
   fence?: string[];
   /** Run with sh -c in step 1 (before anything changes) and step 11 (after BS is unfenced). */

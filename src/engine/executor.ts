@@ -48,6 +48,8 @@ import type { ActionMode, Emit } from '../recovery/events.js';
 import type { RecoveryState } from '../recovery/state.js';
 import type { Prompter } from './prompter.js';
 import { HostActions } from './host-actions.js';
+import { watchLoad, watchThrottle } from './copy-watch.js';
+import type { Throttle } from '../adapters/shell/throttle.js';
 import { TrafficActions } from './traffic-actions.js';
 
 /** Statements that cannot change anything on a server. */
@@ -80,6 +82,8 @@ export interface ExecutorDeps {
   record: (r: Executed) => void;
   /** The session ids the tool holds (a session replaced after BS restarted is ours too). */
   ownThreadIds?: Record<Role, number[]>;
+  /** The run's throttle (--max-rate, --max-load, the control socket), for every copy stream; absent: none. */
+  throttle?: Throttle;
 }
 
 /** Copies, exports and connection lists act on GS or BS only: a ring's D gets statements and waits. */
@@ -111,7 +115,7 @@ export class Executor {
       signal: deps.signal,
       record: (step: number, role: Member, text: string, mode: ActionMode) => this.record(step, role, text, mode),
     };
-    this.hostActions = new HostActions({ ...base, onSession: (role, id) => deps.ownThreadIds?.[role].push(id) });
+    this.hostActions = new HostActions({ ...base, onSession: (role, id) => deps.ownThreadIds?.[role].push(id), throttle: deps.throttle });
     this.traffic = new TrafficActions({ ...base, ownThreadIds: deps.ownThreadIds });
   }
 
@@ -322,7 +326,11 @@ export class Executor {
     const text = renderAction(a)[0].text;
     if (!this.live) return this.record(step, a.role, text, 'would-run');
     const files: OptionFile[] = [];
-    const emit = this.deps.emit;
+    const throttleWatch = watchThrottle(this.deps.throttle, step, this.deps.emit);
+    const emit = throttleWatch.emit;
+    // --max-load: the copy's own dump is one running thread on GS, not counted.
+    const loadWatch =
+      this.deps.settings.method === 'online' ? watchLoad(this.deps.settings, this.deps.throttle, 1, (id) => this.deps.ownThreadIds?.GS.push(id)) : undefined;
     // The copy is only consistent while GS's read lock holds: losing that session aborts the copy.
     const lockLost = new AbortController();
     let lostReason: string | undefined;
@@ -348,6 +356,7 @@ export class Executor {
         stallTimeoutMs: this.deps.settings.stallTimeout * 1000,
         onIdle: (ms, side) => emit({ event: 'activity', id: 'copy', state: 'update', text: idleText(ms, side, this.deps.settings.stallTimeout) }),
         servers: { dump: serverLabel(this.deps.settings, 'GS'), load: serverLabel(this.deps.settings, 'BS') },
+        throttle: this.deps.throttle,
       });
       const seconds = (Date.now() - started) / 1000;
       const h = header?.finish();
@@ -358,6 +367,8 @@ export class Executor {
       this.copyFailed(err, step, state, started, lostReason);
       throw copyIncomplete(err, step);
     } finally {
+      throttleWatch.stop();
+      loadWatch?.stop();
       await Promise.all(files.map((f) => f.dispose()));
     }
   }
@@ -374,8 +385,11 @@ export class Executor {
       return;
     }
     const files: OptionFile[] = [];
-    const emit = this.deps.emit;
+    const throttleWatch = watchThrottle(this.deps.throttle, step, this.deps.emit);
+    const emit = throttleWatch.emit;
     const settings = this.deps.settings;
+    const loadWatch =
+      settings.method === 'online' ? watchLoad(settings, this.deps.throttle, a.streams.length, (id) => this.deps.ownThreadIds?.GS.push(id)) : undefined;
     const lockLost = new AbortController();
     let lostReason: string | undefined;
     const watchLock = (lock: GlobalReadLock | undefined) =>
@@ -393,6 +407,7 @@ export class Executor {
       secrets: [settings.password],
       stallTimeoutMs: settings.stallTimeout * 1000,
       servers: { dump: serverLabel(settings, 'GS'), load: serverLabel(settings, 'BS') },
+      throttle: this.deps.throttle,
     };
     try {
       const paths = { ...(await this.optionFiles(a.streams[0].dump, files)), ...(await this.optionFiles(a.streams[0].load, files)) };
@@ -552,6 +567,8 @@ export class Executor {
     } finally {
       // Whatever happened, GS is not left locked by the snapshot lock.
       if (snapshotLock?.held) snapshotLock.releaseNow();
+      throttleWatch.stop();
+      loadWatch?.stop();
       await Promise.all(files.map((f) => f.dispose()));
     }
   }

@@ -23,10 +23,14 @@ import {
 } from '../recovery/actions.js';
 import type { RecoveryState } from '../recovery/state.js';
 import type { ActionDeps } from './action-deps.js';
+import { watchLoad, watchThrottle } from './copy-watch.js';
+import type { Throttle } from '../adapters/shell/throttle.js';
 
 export interface HostDeps extends ActionDeps<Role> {
   /** A new session the tool opened on a server (BS after its restart). */
   onSession?: (role: Role, threadId: number) => void;
+  /** The run's throttle: it caps and pauses the stream between the hosts too. */
+  throttle?: Throttle;
 }
 
 const argvOf = (c: CommandLine, files: Partial<Record<Role, string>>) => [c.program, ...argvWith(c, files)];
@@ -83,7 +87,10 @@ export class HostActions {
     const text = renderAction(a)[0].text;
     if (!this.d.live) return this.d.record(step, a.role, text, 'would-run');
     const files: PrivateFile[] = [];
-    const emit = this.d.emit;
+    const throttleWatch = watchThrottle(this.d.throttle, step, this.d.emit);
+    const emit = throttleWatch.emit;
+    // mariadb-backup reads GS's files, not through a running query: only the watcher's own thread is left out.
+    const loadWatch = watchLoad(this.d.settings, this.d.throttle, 0, (id) => this.d.onSession?.('GS', id));
     const started = Date.now();
     const estimate = a.estimateBytes ?? 0;
     try {
@@ -101,6 +108,7 @@ export class HostActions {
         secrets: this.secrets,
         stallTimeoutMs: this.d.settings.stallTimeout * 1000,
         servers: { dump: `GS (${a.from.command.program} on ${describeHost(a.from.host)})`, load: `BS’s host (${describeHost(a.to.host)})` },
+        throttle: this.d.throttle,
       });
       if (!a.fromCompleted.test(result.dumpStderr.trimEnd()))
         throw new Error(`${a.from.command.program} exited 0 but did not report completion ("completed OK!")`);
@@ -123,6 +131,8 @@ export class HostActions {
         'Fix the cause, then run again with --resume: it restarts from step 3.',
       );
     } finally {
+      throttleWatch.stop();
+      loadWatch.stop();
       await Promise.all(files.map((f) => f.dispose()));
     }
   }

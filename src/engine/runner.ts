@@ -25,6 +25,12 @@ import { checkFences } from './traffic-actions.js';
 import { Journal, defaultJournalPath, type JournalData, type ServerFingerprint } from './journal.js';
 import type { Prompter } from './prompter.js';
 import { resumeCommand } from './stop-report.js';
+import { Throttle } from '../adapters/shell/throttle.js';
+import { ControlSocket } from '../adapters/shell/control-socket.js';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { throttleHeader } from '../recovery/throttle-plan.js';
 
 /** Statements shown in an offline dry run use this dialect (the servers did not answer to tell theirs). */
 const OFFLINE_VERSION = parseVersion('10.11.0-MariaDB');
@@ -184,7 +190,11 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     if (journal) trackSpans(journal.data, e);
     emit(e);
   };
+  // The copy's throttle (--max-rate; --max-load and the control socket change it during the run): live runs only.
+  const throttle = dry ? undefined : new Throttle(settings.maxRate);
+  let control: ControlSocket | undefined;
   const exec = new Executor({
+    throttle,
     live: !dry,
     settings,
     sessions,
@@ -287,6 +297,16 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       });
     }
     emit({ event: 'journal', path: journal?.path ?? null, ...(settings.resume ? { resumingAt: startAt } : {}) });
+    // The control socket beside the journal (a Unix socket path is at most ~107 bytes: else in the temp directory).
+    if (throttle && journal) {
+      const beside = journal.path.replace(/\.json$/, '') + '.sock';
+      control = await ControlSocket.listen(
+        Buffer.byteLength(beside) < 100 ? beside : join(tmpdir(), `mmrecover-${randomBytes(4).toString('hex')}.sock`),
+        throttle,
+      );
+      emit({ event: 'control_socket', path: control.path });
+    }
+    const controlSocketPath = control?.path;
 
     const todo = STEPS.filter((s) => s.id >= startAt);
     const overview: StepSummary[] = [];
@@ -294,7 +314,8 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       const p = await s.plan(ctx);
       overview.push({ step: s.id, title: s.title, on: s.on, lines: linesOf(p), question: p.question, confirmedBy: confirmedBy(s.id) });
     }
-    emit({ event: 'plan', steps: overview });
+    const header = throttleHeader(ctx, controlSocketPath);
+    emit({ event: 'plan', steps: overview, ...(header.length ? { header } : {}) });
 
     // BS may have restarted since the run stopped (read_only is not persistent): the fence step 1 set up goes back
     // on first, shown and journaled with the step the run resumes at.
@@ -393,6 +414,8 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     });
     return { exitCode: code, journalPath: journal?.path, executed, ctx };
   } finally {
+    throttle?.close();
+    await control?.close().catch(() => undefined);
     await exec.releaseLock();
     await runLock?.release();
     // A server that stopped answering must not hold the exit: a polite close gets a second, then the socket goes.

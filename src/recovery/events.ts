@@ -34,7 +34,7 @@ export type RunEvent =
   | { event: 'server'; role: Member; address: string; version?: string; serverId?: number; reachable: boolean; reason?: string }
   | { event: 'preflight'; checks: Check[] }
   | { event: 'journal'; path: string | null; resumingAt?: number }
-  | { event: 'plan'; steps: StepSummary[] }
+  | { event: 'plan'; steps: StepSummary[]; /** Run-wide lines above the steps (throttle, control socket, metadata locks). */ header?: string[] }
   | { event: 'step_start'; step: number; title: string; on: string; total: number; lines: PlanLine[] }
   | { event: 'checklist'; step: number; items: string[] }
   | { event: 'question'; steps: number[]; question: string; dryRun: boolean }
@@ -59,7 +59,13 @@ export type RunEvent =
       slowest?: string;
       /** While GS is under the read lock: for how long so far. */
       gsLockedSeconds?: number;
+      /** The throttle's reason while it caps or pauses the copy: "max-rate 10 MB/s", "Threads_running=23 > 5". */
+      throttled?: string;
     }
+  /** The copy's throttle changed (--max-rate, --max-load, the control socket): reason null = not throttled. */
+  | { event: 'throttle'; step: number; reason: string | null; maxRate?: number; paused: boolean }
+  /** The run's control socket (status, throttle, no-throttle, max-rate=<n>), from the start of the run to its end. */
+  | { event: 'control_socket'; path: string }
   | { event: 'copy_complete'; step: number; bytes: number; seconds: number }
   /** GS's global read lock taken or given back (at: ISO time): the span production could not write. */
   | { event: 'gs_lock'; state: 'held' | 'released'; at: string }

@@ -71,6 +71,10 @@ function sample(o: OptionSpec): unknown {
       return 'db-bad.example';
     case 'badService':
       return 'mariadb@main.service';
+    case 'maxRate':
+      return '10M';
+    case 'maxLoad':
+      return 'Threads_running=25,Threads_connected=500';
     // Repeatable: two entries, one on a unix socket, one on host:port.
     case 'fence':
       return ['haproxy:/run/haproxy/admin.sock:mysql_pair/db2', 'haproxy:lb2.example:9999:mysql/db2'];

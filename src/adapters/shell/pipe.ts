@@ -11,6 +11,7 @@ import { Transform, type Duplex, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { clientEnv } from './client-env.js';
 import { formatByteCount, formatSeconds, ioCounter, StallGuard, type Side } from './stall-guard.js';
+import { ThrottleTransform, type Throttle } from './throttle.js';
 
 export interface Command {
   command: string;
@@ -59,6 +60,12 @@ export interface CopyOptions {
    * been stopped and the promise settles: parallel streams stop each other on it.
    */
   onFailed?: (side: Side) => void;
+  /**
+   * --max-rate / --max-load / the control socket: the bytes pass the throttle between the meter and the import, so a
+   * cap or a pause holds the dump back (backpressure) without delaying what the meter watches (the dump's header, a
+   * parallel stream's first USE line). While the throttle holds a chunk, the stall guard does not count the time.
+   */
+  throttle?: Throttle;
 }
 
 export interface CopyResult {
@@ -348,6 +355,7 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
   });
 
   const meter = new Meter(o.endMarker ?? DEFAULT_END_MARKER, o.onProgress, o.onChunk);
+  const throttled = o.throttle ? new ThrottleTransform(o.throttle, o.signal) : undefined;
   const stdin = load.child.stdin;
   // Bytes between the dump and the import that the import has not taken yet: in the meter and in the writable to its
   // stdin (which counts a chunk until the kernel has accepted all of it, i.e. until the import read enough to make room).
@@ -369,6 +377,7 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
     guard = new StallGuard({
       timeoutMs: o.stallTimeoutMs,
       onIdle: o.onIdle,
+      held: throttled ? () => throttled.waiting : undefined,
       progress: () => meter.bytes + delivered() + loadIo(),
       idleSide,
       onStall: (idleMs, side) => {
@@ -391,13 +400,15 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
   load.child.stdin?.on('error', () => undefined);
   const flow =
     dump.child.stdout && load.child.stdin
-      ? pipeline(dump.child.stdout, meter, load.child.stdin).catch((err: NodeJS.ErrnoException) => {
-          flowError = err;
-          if (meter.error) {
-            terminate(dump);
-            terminate(load);
-          }
-        })
+      ? (throttled ? pipeline(dump.child.stdout, meter, throttled, load.child.stdin) : pipeline(dump.child.stdout, meter, load.child.stdin)).catch(
+          (err: NodeJS.ErrnoException) => {
+            flowError = err;
+            if (meter.error) {
+              terminate(dump);
+              terminate(load);
+            }
+          },
+        )
       : Promise.resolve();
 
   try {

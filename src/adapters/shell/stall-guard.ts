@@ -22,6 +22,8 @@ export interface StallGuardOptions {
   progress: () => number;
   /** Which side holds things up, from what can be observed right now. */
   idleSide: () => Side;
+  /** True while the copy is held on purpose (the throttle): that time is not idle. */
+  held?: () => boolean;
 }
 
 export class StallGuard {
@@ -45,7 +47,7 @@ export class StallGuard {
   private tick(): void {
     const now = Date.now();
     const p = this.o.progress();
-    if (p !== this.last) {
+    if (p !== this.last || this.o.held?.()) {
       this.last = p;
       this.lastMove = now;
       this.lastNotice = 0;

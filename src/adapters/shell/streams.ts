@@ -2,6 +2,7 @@
 // checks (both exits, stderr, the end marker, the stall guard); the first pair that fails stops all the others at
 // once (SIGKILL), so a failing stream never leaves the rest running against a copy that no longer counts.
 import { CopyAborted, runCopyPipe, type Command, type CopyResult, type Side } from './pipe.js';
+import type { Throttle } from './throttle.js';
 
 export interface StreamRun {
   /** Named in a failure's message: "shop.orders [1/2]". */
@@ -36,6 +37,8 @@ export interface StreamsOptions {
   onFailing?: (stream: number) => void;
   /** The children's pids of each stream once spawned. */
   onSpawn?: (stream: number, pids: { dump: number | undefined; load: number | undefined }) => void;
+  /** One throttle for every stream: --max-rate is the total across them. */
+  throttle?: Throttle;
 }
 
 /**
@@ -108,6 +111,7 @@ export async function runStreams(o: StreamsOptions): Promise<Array<CopyResult & 
         onSpawn: (pids) => o.onSpawn?.(i, pids),
         onChunk: (chunk) => watch.push(chunk),
         onProgress: (bytes) => o.onProgress?.(i, bytes, watch.rows),
+        throttle: o.throttle,
       });
       watch.open();
       const done = { ...r, rows: watch.rows };

@@ -157,6 +157,7 @@ class HumanRenderer implements Renderer {
         else if (e.path) this.write(`  Journal: ${e.path}`);
         return;
       case 'plan': {
+        for (const line of e.header ?? []) this.write(`  ${line}`);
         if (!this.live) return; // a dry run shows every step in full below
         // An overview: one line per step with the statement that matters; each step shows all of its lines when it comes.
         this.heading('The plan (each step shows its statements in full before it runs)');
@@ -224,7 +225,7 @@ class HumanRenderer implements Renderer {
         return this.activity(
           'copy',
           'update',
-          `${gs ? `${gs} · ` : ''}copied ${formatBytes(e.bytes)}${share} · ${formatBytes(e.rateBytesPerSecond)}/s · ${formatDuration(e.elapsedSeconds)}${eta}${streamsText(e)}`,
+          `${gs ? `${gs} · ` : ''}copied ${formatBytes(e.bytes)}${share} · ${formatBytes(e.rateBytesPerSecond)}/s · ${formatDuration(e.elapsedSeconds)}${eta}${streamsText(e)}${e.throttled ? ` · throttled: ${e.throttled}` : ''}`,
         );
       }
       case 'copy_complete':
@@ -327,6 +328,10 @@ class HumanRenderer implements Renderer {
       }
       case 'result':
         return;
+      case 'throttle':
+        return;
+      case 'control_socket':
+        return this.write(`  Control socket: ${e.path} (status, throttle, no-throttle, max-rate=<n>; e.g. echo status | nc -U ${e.path})`);
     }
   }
 }

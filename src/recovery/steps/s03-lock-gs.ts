@@ -9,6 +9,7 @@ import { bsOnlySources, compactBsOnly, hasBsOnly } from '../bs-only.js';
 import type { Step } from './step.js';
 import { copyMethod } from '../copy-method.js';
 import { parallelChoice } from '../parallel/streams-plan.js';
+import { lockedLongerNotice } from '../throttle-plan.js';
 
 /** Attempts at the read lock without a person to ask (--yes): an endless retry would just be a slower stall. */
 const UNATTENDED_LOCK_ATTEMPTS = 3;
@@ -74,7 +75,7 @@ export const lockGs: Step = {
     actions.push(...recordCoordinates(ctx, 'GS', 'gsCoords', { onLockSession: true, note: 'record File and Position under the lock' }));
     return {
       actions,
-      question: `${sources(ctx)}Lock ${gs}, copy all its data over ${bs}${lossNotice(ctx)}, then unlock (steps 3–5, no question in between)?`,
+      question: `${sources(ctx)}Lock ${gs}, copy all its data over ${bs}${lossNotice(ctx)}, then unlock${await lockedLongerNotice(ctx)} (steps 3–5, no question in between)?`,
     };
   },
 };

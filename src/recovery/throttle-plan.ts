@@ -1,0 +1,33 @@
+// What the plan says about the throttle and the metadata locks of an online copy: lines in the plan's header, and
+// the warning in step 3's question when a rate cap lengthens GS's read lock (classic method).
+import { formatRate } from '../adapters/shell/throttle.js';
+import { formatBytes } from '../base/format.js';
+import { reachable, type RecoveryContext } from './context.js';
+import { dataSizeBytes } from './compare.js';
+
+/** The plan's header lines: the cap, the load threshold, the metadata-lock watch, the control socket. */
+export function throttleHeader(ctx: RecoveryContext, controlSocket: string | undefined): string[] {
+  const s = ctx.settings;
+  const out: string[] = [];
+  if (controlSocket) out.push(`Control socket: ${controlSocket} (status, throttle, no-throttle, max-rate=<n>), removed at the end of the run`);
+  if (s.maxRate !== undefined)
+    out.push(
+      `Throttle: --max-rate ${formatRate(s.maxRate)} caps the copy stream${s.method === 'classic' ? '; with the classic method GS stays locked for the whole copy, so the cap lengthens GS’s lock' : ''}`,
+    );
+  if (s.maxLoad?.length)
+    out.push(`Throttle: --max-load ${s.maxLoad.map((x) => `${x.variable}=${x.max}`).join(',')}: the copy pauses while GS exceeds it (checked every second)`);
+  if (s.method === 'online')
+    out.push(
+      `Metadata locks: the online copy holds a metadata lock on each table it has read until its snapshot ends; a DDL on GS during the copy (ALTER TABLE …) waits for it and every query on that table queues behind the DDL. The copy is stopped and GS released once a session has waited ${s.maxMdlWait ?? 3} s (--max-mdl-wait); --resume copies again`,
+    );
+  return out;
+}
+
+/** Classic method with --max-rate: how long GS stays locked at least, for step 3's question ("" when no cap). */
+export async function lockedLongerNotice(ctx: RecoveryContext): Promise<string> {
+  const rate = ctx.settings.maxRate;
+  if (rate === undefined) return '';
+  const bytes = reachable(ctx, 'GS') ? await dataSizeBytes((q) => ctx.read('GS', q)) : 0;
+  const seconds = bytes > 0 ? Math.ceil(bytes / rate) : undefined;
+  return `; --max-rate ${formatRate(rate)} keeps GS locked for the whole throttled copy${seconds ? ` (about ${seconds} s or more for GS’s ~${formatBytes(bytes)} of data)` : ''}`;
+}
