@@ -144,6 +144,14 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     throw new UsageError('--ring copies in one stream: --parallel is not yet proven for a ring (leave it out, or --parallel 1)');
   if (merged.parallel !== undefined && merged.parallel > 1 && (merged.method === 'physical' || merged.method === 'clone'))
     throw new UsageError(`--parallel splits a logical copy (--method classic or online); --method ${merged.method} copies data files`);
+  if (merged.donor && merged.method === 'clone')
+    throw new UsageError(
+      '--donor does not work with --method clone: CLONE INSTANCE copies from the server BS clones (GS), not from a replica of it; leave out --donor or use --method classic, online or physical',
+    );
+  if (merged.donor && merged.method === 'physical')
+    throw new UsageError(
+      '--donor with --method physical is not built yet (mariadb-backup --slave-info on the donor’s host); use --method classic or online with --donor',
+    );
   if (merged.keepBsAccounts && merged.backup === 'none')
     throw new UsageError('--keep-bs-accounts replays the accounts step 2 keeps in bs-accounts.sql: leave out --no-backup');
   if (!merged.good) throw new UsageError('--good is required: the server to keep (host or host:port)');
@@ -196,6 +204,8 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     lockWaitTimeout: v.lockWaitTimeout,
     replicaTimeout: v.replicaTimeout,
     stallTimeout: v.stallTimeout,
+    ...(v.donor ? { donor: v.donor } : {}),
+    donorMaxLag: v.donorMaxLag,
     ...(v.fence?.length ? { fence: v.fence } : {}),
     fenceCommand: v.fenceCommand,
     unfenceCommand: v.unfenceCommand,

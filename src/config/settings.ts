@@ -55,6 +55,10 @@ export interface Settings {
   replicaTimeout: number;
   /** Seconds without a byte through the copy, or without an answer to a statement, after which a server counts as frozen. */
   stallTimeout: number;
+  /** --donor: a replica of GS the copy reads instead of GS (issue 28). */
+  donor?: { host: string; port: number };
+  /** --donor-max-lag: seconds the donor may be behind GS (preflight), and step 3's bound for it to catch up. */
+  donorMaxLag: number;
   /** --fence: HAProxy entries of BS, each `haproxy:<socket>:<backend>/<server>` (see traffic-fence.ts). */
   fence?: string[];
   /** Run with sh -c in step 1 (before anything changes) and step 11 (after BS is unfenced). */

@@ -15,7 +15,7 @@ import { StreamsProgress, streamProgress } from './copy-progress.js';
 import { DumpHeaderWatcher } from '../adapters/shell/dump-header.js';
 import { LazyTextFile } from '../adapters/shell/text-file.js';
 import type { Clients } from '../adapters/shell/clients.js';
-import { endpointFor } from '../config/endpoints.js';
+import { endpointFor, fileRoleEndpoint } from '../config/endpoints.js';
 import type { Settings } from '../config/settings.js';
 import type { Statement } from '../dialect/statement.js';
 import { Declined, Interrupted, StepFailed } from '../base/errors.js';
@@ -29,6 +29,7 @@ import {
   type Action,
   type Bindings,
   type CommandLine,
+  type FileRole,
   type ConnectionsAction,
   type CopyAction,
   type CopyStream,
@@ -84,7 +85,7 @@ export interface ExecutorDeps {
 
 /** Copies, exports and connection lists act on GS or BS only: a ring's D gets statements and waits. */
 function pairRole(role: Member): Role {
-  if (role === 'D') throw new Error('internal: a copy, export or connection list on D');
+  if (role === 'D' || role === 'R') throw new Error('internal: a copy, export or connection list on D');
   return role;
 }
 
@@ -301,14 +302,14 @@ export class Executor {
   }
 
   /** How a client program reaches `role`; whether the server offered TLS to our own session stands in for PREFERRED. */
-  private endpoint(role: Role) {
-    return { ...endpointFor(this.deps.settings, role), serverTls: Boolean(this.deps.sessions[role]?.identity.sslCipher) };
+  private endpoint(role: FileRole) {
+    return { ...fileRoleEndpoint(this.deps.settings, role), serverTls: Boolean(this.deps.sessions[role]?.identity.sslCipher) };
   }
 
   /** Option files for the roles a command line needs, removed by the caller on every exit path. */
-  private async optionFiles(c: CommandLine, files: OptionFile[]): Promise<Partial<Record<Role, string>>> {
+  private async optionFiles(c: CommandLine, files: OptionFile[]): Promise<Partial<Record<FileRole, string>>> {
     const clients = await this.deps.clients();
-    const out: Partial<Record<Role, string>> = {};
+    const out: Partial<Record<FileRole, string>> = {};
     for (const role of optionFileRoles(c)) {
       const program = c.program === clients.load.command ? clients.load : clients.dump;
       const f = await writeOptionFile(endpointCredentials(this.endpoint(role)), { flavor: program.flavor, version: program.version });
