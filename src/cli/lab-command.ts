@@ -156,6 +156,6 @@ export function registerLabCommand(program: Command, io: CliIo): void {
       const l = loadLab(o.dir, io.env);
       await l.stop();
       forgetLab(l, io.env);
-      io.err(`Lab down: ${l.members.length > 2 ? `all ${l.members.length}` : 'both'} servers stopped, ${l.dir} removed.`);
+      io.err(`Lab down: ${l.all.length > 2 ? `all ${l.all.length}` : 'both'} servers stopped, ${l.dir} removed.`);
     });
 }
