@@ -338,7 +338,7 @@ export class Executor {
     try {
       const paths = { ...(await this.optionFiles(a.dump, files)), ...(await this.optionFiles(a.load, files)) };
       this.record(step, a.role, text, 'run');
-      emit({ event: 'activity', id: 'copy', state: 'start', text: 'Copying GS → BS' });
+      emit({ event: 'activity', id: 'copy', state: 'start', text: `Copying ${dumpSide(a.dump)} → BS` });
       const result = await runCopyPipe({
         dump: { command: a.dump.program, args: argvWith(a.dump, paths) },
         load: { command: a.load.program, args: argvWith(a.load, paths) },
@@ -348,7 +348,7 @@ export class Executor {
         secrets: [this.deps.settings.password],
         stallTimeoutMs: this.deps.settings.stallTimeout * 1000,
         onIdle: (ms, side) => emit({ event: 'activity', id: 'copy', state: 'update', text: idleText(ms, side, this.deps.settings.stallTimeout) }),
-        servers: { dump: serverLabel(this.deps.settings, 'GS'), load: serverLabel(this.deps.settings, 'BS') },
+        servers: { dump: dumpServerLabel(this.deps.settings, a.dump), load: serverLabel(this.deps.settings, 'BS') },
       });
       const seconds = (Date.now() - started) / 1000;
       const h = header?.finish();
@@ -393,7 +393,7 @@ export class Executor {
     const common = {
       secrets: [settings.password],
       stallTimeoutMs: settings.stallTimeout * 1000,
-      servers: { dump: serverLabel(settings, 'GS'), load: serverLabel(settings, 'BS') },
+      servers: { dump: dumpServerLabel(settings, a.streams[0].dump), load: serverLabel(settings, 'BS') },
     };
     try {
       const paths = { ...(await this.optionFiles(a.streams[0].dump, files)), ...(await this.optionFiles(a.streams[0].load, files)) };
@@ -401,7 +401,7 @@ export class Executor {
         dump: { command: c.dump.program, args: argvWith(c.dump, paths) },
         load: { command: c.load.program, args: argvWith(c.load, paths) },
       });
-      emit({ event: 'activity', id: 'copy', state: 'start', text: `Copying GS → BS in ${a.streams.length} streams` });
+      emit({ event: 'activity', id: 'copy', state: 'start', text: `Copying ${dumpSide(a.streams[0].dump)} → BS in ${a.streams.length} streams` });
       const sequential = async (parts: CopyStream[]) => {
         for (const c of parts) {
           this.record(step, a.role, streamText(c), 'run');
@@ -722,6 +722,15 @@ export class Executor {
 }
 
 /** "GS 10.0.0.1:3306" for a stall's message. */
+/** Whom a dump reads: GS, or the donor R (--donor). */
+function dumpSide(c: CommandLine): string {
+  return optionFileRoles(c).includes('R') ? 'the donor R' : 'GS';
+}
+
+function dumpServerLabel(s: Settings, c: CommandLine): string {
+  return optionFileRoles(c).includes('R') && s.donor ? `the donor R ${s.donor.host}:${s.donor.port}` : serverLabel(s, 'GS');
+}
+
 function serverLabel(s: Settings, role: Role): string {
   const hp = role === 'GS' ? s.good : s.bad;
   return `${role} ${hp.host}:${hp.port}`;

@@ -90,6 +90,24 @@ describe('--donor', () => {
       await s.query('START SLAVE');
     });
     await eventually(async () => (await on(lab, 'r', (s) => readReplicaStatus(s))).sqlRunning === 'Yes', 10_000, 'r to replicate again');
+    // GS does not log what it applies from BS: the donor lacks BS's writes.
+    const rReplicates = () =>
+      eventually(
+        async () => {
+          const st = await on(lab, 'r', (s) => readReplicaStatus(s));
+          return st.ioRunning === 'Yes' && st.sqlRunning === 'Yes';
+        },
+        20_000,
+        'r to reconnect to a',
+      );
+    await lab.restart('a', ['--skip-log-slave-updates']);
+    try {
+      await rReplicates();
+      await refused(donorArg(lab), /GS has log_slave_updates off/);
+    } finally {
+      await lab.restart('a');
+      await rReplicates();
+    }
   });
 
   for (const [name, extra] of [
