@@ -171,8 +171,8 @@ export function freezeDonorActions(ctx: RecoveryContext): Action[] {
       statement: status,
       note: 'Relay_Master_Log_File / Exec_Master_Log_Pos: GS’s coordinates of the donor’s data, for BS',
       capture: (rows, state) => {
+        // STOP SLAVE SQL_THREAD returns once the thread has stopped (a dry run reads where the donor is now).
         const r = parseReplicaStatus(rows, d.dialect);
-        if (r.sqlRunning === 'Yes') throw new StepFailed('the donor’s SQL thread is still running after STOP SLAVE SQL_THREAD', 3, 'Run again with --resume.');
         state.gsCoords = { file: r.execFile, position: r.execPos };
         state.donor = { frozen: true, at: { file: r.execFile, position: r.execPos } };
       },
