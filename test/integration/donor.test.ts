@@ -173,6 +173,34 @@ describe('--donor', () => {
     });
 });
 
+describe('--donor that cannot catch up', () => {
+  const labs = useLab({ replica: true });
+
+  it('a donor whose SQL thread is blocked: step 3 gives up after --donor-max-lag, GS never locked, nothing copied', async () => {
+    const lab = labs.get();
+    await breakLab(lab, 'conflict');
+    // A row lock on r holds its SQL thread on GS's next update of that row.
+    const holder = await lab.connect('r');
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT * FROM shop.customers WHERE id = 1 FOR UPDATE');
+      await on(lab, 'a', (s) => s.query("UPDATE shop.customers SET name = 'blocked on r' WHERE id = 1"));
+      const res = await runCli(yesArgs(lab, [...donorArg(lab), '--donor-max-lag', '4']), { ...lab.env(), ...privateState() });
+      expect(res.code, res.stderr + res.stdout).toBe(1);
+      expect(res.stdout + res.stderr).toMatch(/the donor did not reach GS’s position .* within --donor-max-lag 4 s/);
+      expect(res.stdout + res.stderr).not.toMatch(/FLUSH TABLES WITH READ LOCK/);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.close();
+    }
+    await eventually(
+      async () => String(await on(lab, 'r', (s) => s.value('SELECT name FROM shop.customers WHERE id = 1'))) === 'blocked on r',
+      20_000,
+      'r to apply the update once the lock is gone',
+    );
+  });
+});
+
 describe('--donor on a GTID pair', () => {
   const labs = useLab({ replica: true, gtid: true });
 
