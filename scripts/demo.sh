@@ -5,14 +5,16 @@
 # With a third word `ring`: three servers in a ring a → b → c → a; the link a → b breaks, b is rebuilt from its upstream
 # a, and c (which got nothing from b meanwhile) is caught up from a, then pointed at b again.
 # With `haproxy`: the pair behind Debian's HAProxy; step 1 puts b's entry into maint (--fence), step 11 gives it back.
-#   bash scripts/demo.sh [conflict|diverged|stopped|wiped] [classic|online] [pair|ring|haproxy]
+# With `donor`: the pair plus r, a replica of a (lab up --replica); the copy reads r (--donor), so a is neither locked
+# nor read by it.
+#   bash scripts/demo.sh [conflict|diverged|stopped|wiped] [classic|online] [pair|ring|haproxy|donor]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-conflict}"
 method="${2:-classic}"
 shape="${3:-pair}"
 haproxy=()
-case "$shape" in pair) masters=2 ;; ring) masters=3 ;; haproxy) masters=2; haproxy=(--haproxy) ;; *) echo "demo: the third word is pair, ring or haproxy, not \"$shape\"" >&2; exit 2 ;; esac
+case "$shape" in pair) masters=2 ;; ring) masters=3 ;; haproxy) masters=2; haproxy=(--haproxy) ;; donor) masters=2; haproxy=(--replica) ;; *) echo "demo: the third word is pair, ring, haproxy or donor, not \"$shape\"" >&2; exit 2 ;; esac
 
 bash scripts/setup.sh
 mm() { node bin/mmrecover "$@"; }
@@ -45,6 +47,10 @@ else
   if [ "$shape" = haproxy ]; then
     fence="$(node -e 'const s=require(process.argv[1]);const h=s.haproxy;console.log(`haproxy:${h.socket}:${h.backend}/${h.servers.b}`)' "$work/lab/lab.json")"
     args+=(--fence "$fence")
+  fi
+  if [ "$shape" = donor ]; then
+    donor="$(node -e 'const s=require(process.argv[1]);console.log(`127.0.0.1:${s.r.port}`)' "$work/lab/lab.json")"
+    args+=(--donor "$donor")
   fi
 fi
 

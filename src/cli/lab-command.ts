@@ -53,34 +53,54 @@ export function registerLabCommand(program: Command, io: CliIo): void {
     .option('--port-a <port>', 'TCP port of server a (default: a free one)', port('--port-a'))
     .option('--port-b <port>', 'TCP port of server b (default: a free one)', port('--port-b'))
     .option('--port-c <port>', 'TCP port of server c, with --masters 3 (default: a free one)', port('--port-c'))
+    .option('--replica', 'add server r, a replica of a (file/position, or GTID with --gtid), to copy from with --donor')
+    .option('--port-r <port>', 'TCP port of server r, with --replica (default: a free one)', port('--port-r'))
     .addOption(new Option('--masters <n>', '2: a master-master pair; 3: a ring a → b → c → a').choices(['2', '3']).default('2'))
     .option('--haproxy', "Debian's HAProxy in front of the servers (TCP mode, one backend with all of them, its stats socket in the lab directory)")
-    .action(async (o: { dir?: string; gtid?: boolean; tls?: boolean; portA?: number; portB?: number; portC?: number; masters: string; haproxy?: boolean }) => {
-      const started = Date.now();
-      const l = await startLab({ ...o, masters: Number(o.masters), env: io.env });
-      const ring = l.members.length > 2;
-      io.err(
-        `Lab up in ${((Date.now() - started) / 1000).toFixed(1)}s: ${ring ? `a ring of ${l.members.length} MariaDB masters (${[...l.members, l.members[0]].join(' → ')})` : 'two MariaDB servers replicating master-master'}${l.gtid ? ' by GTID' : ''}${l.state.tls ? ' over TLS' : ''}.`,
-      );
-      for (const w of l.members) {
-        const s = l.server(w);
+    .action(
+      async (o: {
+        dir?: string;
+        gtid?: boolean;
+        tls?: boolean;
+        portA?: number;
+        portB?: number;
+        portC?: number;
+        portR?: number;
+        replica?: boolean;
+        masters: string;
+        haproxy?: boolean;
+      }) => {
+        const started = Date.now();
+        const l = await startLab({ ...o, masters: Number(o.masters), env: io.env });
+        const ring = l.members.length > 2;
         io.err(
-          `  ${w}: 127.0.0.1:${s.port} (socket ${s.socket}), server_id ${s.serverId}${ring ? `, gtid_domain_id ${s.serverId}, replicates from ${l.upstream(w)}` : ''}`,
+          `Lab up in ${((Date.now() - started) / 1000).toFixed(1)}s: ${ring ? `a ring of ${l.members.length} MariaDB masters (${[...l.members, l.members[0]].join(' → ')})` : 'two MariaDB servers replicating master-master'}${l.gtid ? ' by GTID' : ''}${l.state.tls ? ' over TLS' : ''}.`,
         );
-      }
-      io.err(`  admin ${l.state.adminUser}, replication ${l.state.replUser}; data in ${l.dir}`);
-      const hp = l.state.haproxy;
-      if (hp) io.err(`  haproxy: clients on 127.0.0.1:${hp.port} (backend ${hp.backend}: ${Object.values(hp.servers).join(', ')}), stats socket ${hp.socket}`);
-      io.err('');
-      io.err(`Break it (conflict | diverged | stopped | wiped), then recover b from ${ring ? 'its upstream a' : 'a'}:`);
-      io.err('  mmrecover lab break conflict');
-      io.err('  eval "$(mmrecover lab env)"');
-      io.err(`  ${labCommandLine(l)}`);
-      const svc = l.serviceCommands('b');
-      if (hp) io.err(`  (traffic fence: add --fence ${shellQuote(labFence(l, 'b'))})`);
-      io.err(`  (physical copy: add --method physical --bad-stop-command ${shellQuote(svc.stop)} --bad-start-command ${shellQuote(svc.start)})`);
-      io.err('Stop it: mmrecover lab down');
-    });
+        for (const w of l.members) {
+          const s = l.server(w);
+          io.err(
+            `  ${w}: 127.0.0.1:${s.port} (socket ${s.socket}), server_id ${s.serverId}${ring ? `, gtid_domain_id ${s.serverId}, replicates from ${l.upstream(w)}` : ''}`,
+          );
+        }
+        if (l.state.r) {
+          const r = l.server('r');
+          io.err(`  r: 127.0.0.1:${r.port} (socket ${r.socket}), server_id ${r.serverId}, a replica of a (copy from it: add --donor 127.0.0.1:${r.port})`);
+        }
+        io.err(`  admin ${l.state.adminUser}, replication ${l.state.replUser}; data in ${l.dir}`);
+        const hp = l.state.haproxy;
+        if (hp)
+          io.err(`  haproxy: clients on 127.0.0.1:${hp.port} (backend ${hp.backend}: ${Object.values(hp.servers).join(', ')}), stats socket ${hp.socket}`);
+        io.err('');
+        io.err(`Break it (conflict | diverged | stopped | wiped), then recover b from ${ring ? 'its upstream a' : 'a'}:`);
+        io.err('  mmrecover lab break conflict');
+        io.err('  eval "$(mmrecover lab env)"');
+        io.err(`  ${labCommandLine(l)}`);
+        const svc = l.serviceCommands('b');
+        if (hp) io.err(`  (traffic fence: add --fence ${shellQuote(labFence(l, 'b'))})`);
+        io.err(`  (physical copy: add --method physical --bad-stop-command ${shellQuote(svc.stop)} --bad-start-command ${shellQuote(svc.start)})`);
+        io.err('Stop it: mmrecover lab down');
+      },
+    );
 
   lab
     .command('env')
@@ -136,6 +156,6 @@ export function registerLabCommand(program: Command, io: CliIo): void {
       const l = loadLab(o.dir, io.env);
       await l.stop();
       forgetLab(l, io.env);
-      io.err(`Lab down: ${l.members.length > 2 ? `all ${l.members.length}` : 'both'} servers stopped, ${l.dir} removed.`);
+      io.err(`Lab down: ${l.all.length > 2 ? `all ${l.all.length}` : 'both'} servers stopped, ${l.dir} removed.`);
     });
 }

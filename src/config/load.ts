@@ -151,6 +151,14 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
   const maxLoad = merged.maxLoad !== undefined ? parseMaxLoad(merged.maxLoad) : undefined;
   if (maxRate !== undefined && merged.method === 'clone')
     throw new UsageError('--max-rate caps a copy stream; --method clone copies inside the servers (CLONE INSTANCE): leave it out');
+  if (merged.donor && merged.method === 'clone')
+    throw new UsageError(
+      '--donor does not work with --method clone: CLONE INSTANCE copies from the server BS clones (GS), not from a replica of it; leave out --donor or use --method classic, online or physical',
+    );
+  if (merged.donor && merged.method === 'physical')
+    throw new UsageError(
+      '--donor with --method physical is not built yet (mariadb-backup --slave-info on the donor’s host); use --method classic or online with --donor',
+    );
   if (merged.keepBsAccounts && merged.backup === 'none')
     throw new UsageError('--keep-bs-accounts replays the accounts step 2 keeps in bs-accounts.sql: leave out --no-backup');
   if (!merged.good) throw new UsageError('--good is required: the server to keep (host or host:port)');
@@ -205,7 +213,8 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     stallTimeout: v.stallTimeout,
     ...(maxRate !== undefined ? { maxRate } : {}),
     ...(maxLoad ? { maxLoad } : {}),
-    maxMdlWait: v.maxMdlWait,
+    ...(v.donor ? { donor: v.donor } : {}),
+    donorMaxLag: v.donorMaxLag,
     ...(v.fence?.length ? { fence: v.fence } : {}),
     fenceCommand: v.fenceCommand,
     unfenceCommand: v.unfenceCommand,

@@ -15,7 +15,7 @@ import { StreamsProgress, streamProgress } from './copy-progress.js';
 import { DumpHeaderWatcher } from '../adapters/shell/dump-header.js';
 import { LazyTextFile } from '../adapters/shell/text-file.js';
 import type { Clients } from '../adapters/shell/clients.js';
-import { endpointFor } from '../config/endpoints.js';
+import { endpointFor, fileRoleEndpoint } from '../config/endpoints.js';
 import type { Settings } from '../config/settings.js';
 import type { Statement } from '../dialect/statement.js';
 import { Declined, Interrupted, StepFailed } from '../base/errors.js';
@@ -29,6 +29,7 @@ import {
   type Action,
   type Bindings,
   type CommandLine,
+  type FileRole,
   type ConnectionsAction,
   type CopyAction,
   type CopyStream,
@@ -88,7 +89,7 @@ export interface ExecutorDeps {
 
 /** Copies, exports and connection lists act on GS or BS only: a ring's D gets statements and waits. */
 function pairRole(role: Member): Role {
-  if (role === 'D') throw new Error('internal: a copy, export or connection list on D');
+  if (role === 'D' || role === 'R') throw new Error('internal: a copy, export or connection list on D');
   return role;
 }
 
@@ -305,14 +306,14 @@ export class Executor {
   }
 
   /** How a client program reaches `role`; whether the server offered TLS to our own session stands in for PREFERRED. */
-  private endpoint(role: Role) {
-    return { ...endpointFor(this.deps.settings, role), serverTls: Boolean(this.deps.sessions[role]?.identity.sslCipher) };
+  private endpoint(role: FileRole) {
+    return { ...fileRoleEndpoint(this.deps.settings, role), serverTls: Boolean(this.deps.sessions[role]?.identity.sslCipher) };
   }
 
   /** Option files for the roles a command line needs, removed by the caller on every exit path. */
-  private async optionFiles(c: CommandLine, files: OptionFile[]): Promise<Partial<Record<Role, string>>> {
+  private async optionFiles(c: CommandLine, files: OptionFile[]): Promise<Partial<Record<FileRole, string>>> {
     const clients = await this.deps.clients();
-    const out: Partial<Record<Role, string>> = {};
+    const out: Partial<Record<FileRole, string>> = {};
     for (const role of optionFileRoles(c)) {
       const program = c.program === clients.load.command ? clients.load : clients.dump;
       const f = await writeOptionFile(endpointCredentials(this.endpoint(role)), { flavor: program.flavor, version: program.version });
@@ -345,7 +346,7 @@ export class Executor {
     try {
       const paths = { ...(await this.optionFiles(a.dump, files)), ...(await this.optionFiles(a.load, files)) };
       this.record(step, a.role, text, 'run');
-      emit({ event: 'activity', id: 'copy', state: 'start', text: 'Copying GS → BS' });
+      emit({ event: 'activity', id: 'copy', state: 'start', text: `Copying ${dumpSide(a.dump)} → BS` });
       const result = await runCopyPipe({
         dump: { command: a.dump.program, args: argvWith(a.dump, paths) },
         load: { command: a.load.program, args: argvWith(a.load, paths) },
@@ -355,7 +356,7 @@ export class Executor {
         secrets: [this.deps.settings.password],
         stallTimeoutMs: this.deps.settings.stallTimeout * 1000,
         onIdle: (ms, side) => emit({ event: 'activity', id: 'copy', state: 'update', text: idleText(ms, side, this.deps.settings.stallTimeout) }),
-        servers: { dump: serverLabel(this.deps.settings, 'GS'), load: serverLabel(this.deps.settings, 'BS') },
+        servers: { dump: dumpServerLabel(this.deps.settings, a.dump), load: serverLabel(this.deps.settings, 'BS') },
         throttle: this.deps.throttle,
       });
       const seconds = (Date.now() - started) / 1000;
@@ -406,7 +407,7 @@ export class Executor {
     const common = {
       secrets: [settings.password],
       stallTimeoutMs: settings.stallTimeout * 1000,
-      servers: { dump: serverLabel(settings, 'GS'), load: serverLabel(settings, 'BS') },
+      servers: { dump: dumpServerLabel(settings, a.streams[0].dump), load: serverLabel(settings, 'BS') },
       throttle: this.deps.throttle,
     };
     try {
@@ -415,7 +416,7 @@ export class Executor {
         dump: { command: c.dump.program, args: argvWith(c.dump, paths) },
         load: { command: c.load.program, args: argvWith(c.load, paths) },
       });
-      emit({ event: 'activity', id: 'copy', state: 'start', text: `Copying GS → BS in ${a.streams.length} streams` });
+      emit({ event: 'activity', id: 'copy', state: 'start', text: `Copying ${dumpSide(a.streams[0].dump)} → BS in ${a.streams.length} streams` });
       const sequential = async (parts: CopyStream[]) => {
         for (const c of parts) {
           this.record(step, a.role, streamText(c), 'run');
@@ -738,6 +739,15 @@ export class Executor {
 }
 
 /** "GS 10.0.0.1:3306" for a stall's message. */
+/** Whom a dump reads: GS, or the donor R (--donor). */
+function dumpSide(c: CommandLine): string {
+  return optionFileRoles(c).includes('R') ? 'the donor R' : 'GS';
+}
+
+function dumpServerLabel(s: Settings, c: CommandLine): string {
+  return optionFileRoles(c).includes('R') && s.donor ? `the donor R ${s.donor.host}:${s.donor.port}` : serverLabel(s, 'GS');
+}
+
 function serverLabel(s: Settings, role: Role): string {
   const hp = role === 'GS' ? s.good : s.bad;
   return `${role} ${hp.host}:${hp.port}`;

@@ -7,7 +7,7 @@ import { optionFileText, endpointCredentials, writeOptionFile } from '../adapter
 import { checkOnHost, describeHost, onHost, runOnHost, writePrivateFile, type HostAccess, type PrivateFile } from '../adapters/shell/host-exec.js';
 import { runCopyPipe } from '../adapters/shell/pipe.js';
 import { streamProgress } from './copy-progress.js';
-import { endpointFor } from '../config/endpoints.js';
+import { endpointFor, fileRoleEndpoint } from '../config/endpoints.js';
 import { Interrupted, StepFailed } from '../base/errors.js';
 import {
   argvWith,
@@ -15,6 +15,7 @@ import {
   renderAction,
   type CloneAction,
   type CommandLine,
+  type FileRole,
   type HostAction,
   type Role,
   type StreamAction,
@@ -43,10 +44,10 @@ export class HostActions {
   }
 
   /** Option files for the roles `c` needs, on the host it runs on. */
-  private async optionFiles(c: CommandLine, host: HostAccess, files: PrivateFile[]): Promise<Partial<Record<Role, string>>> {
-    const out: Partial<Record<Role, string>> = {};
+  private async optionFiles(c: CommandLine, host: HostAccess, files: PrivateFile[]): Promise<Partial<Record<FileRole, string>>> {
+    const out: Partial<Record<FileRole, string>> = {};
     for (const role of optionFileRoles(c)) {
-      const endpoint = endpointFor(this.d.settings, role);
+      const endpoint = fileRoleEndpoint(this.d.settings, role);
       // A socket path is this machine's: over ssh the server is reached by its address.
       const creds = endpointCredentials(host.kind === 'ssh' ? { ...endpoint, socket: undefined } : endpoint);
       // Here: the tool's own option files (swept on every exit, even a forced one). There: through ssh's stdin.

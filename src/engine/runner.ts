@@ -19,6 +19,7 @@ import { shellQuote } from '../config/shell-quote.js';
 import { confirmedBy, refencePlan, resumeAt, serverStates, type Step, type StepPlan } from '../recovery/procedure.js';
 import { downstreamState, stepsFor } from '../recovery/ring/procedure.js';
 import { ringChecks } from '../recovery/ring/preflight.js';
+import { donorChecks, donorLeftText, donorName, releaseDonorAction } from '../recovery/donor.js';
 import { emptyState } from '../recovery/state.js';
 import { Executor, type Executed } from './executor.js';
 import { checkFences } from './traffic-actions.js';
@@ -138,6 +139,21 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   const assumed = settings.assume ? parseAssumedVersion(settings.assume) : undefined;
   const offlineVersion = assumed ?? OFFLINE_VERSION;
   const sessions: Sessions = assumed ? {} : await connectBoth(settings, dry, emit);
+  // --donor: the replica of GS the copy reads (R), with the pair's account and TLS.
+  if (settings.donor && !assumed) {
+    try {
+      sessions.R = await ServerSession.connect(memberEndpoint(settings, settings.donor, 'R'), {
+        connectTimeoutMs: settings.connectTimeout * 1000,
+        queryTimeoutMs: settings.stallTimeout * 1000,
+      });
+    } catch (err) {
+      if (!dry) {
+        await Promise.all([sessions.GS, sessions.BS, sessions.D].map((x) => x?.close().catch(() => undefined)));
+        throw new StepFailed(`donor: ${(err as Error).message}`, 0, 'Nothing was changed. Check --donor and the account, then run again.');
+      }
+      emit({ event: 'note', level: 'warn', text: `${(err as Error).message} — the dry run goes on; what needs the donor is shown, not measured.` });
+    }
+  }
   // One run per pair: the lock is taken before the preflight, so a second run refuses before anything changes.
   let runLock: RunLock | undefined;
   // GS and BS one server (a wrong port, a VIP): the preflight says so; two lock sessions there would only refuse each other.
@@ -227,12 +243,19 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       read: (s) => exec.read('D', s),
       ownThreadIds: [...(sessions.D ? [sessions.D.threadId] : []), ...(lockIds.D ? [lockIds.D] : [])],
     };
+  if (settings.donor)
+    ctx.donor = {
+      address: settings.donor,
+      identity: sessions.R?.identity,
+      dialect: sessions.R?.dialect ?? dialectFor(offlineVersion),
+      read: (s) => exec.read('R', s),
+    };
   const STEPS = stepsFor(Boolean(ring));
 
   try {
-    for (const role of (ring ? ['GS', 'BS', 'D'] : ['GS', 'BS']) as Member[]) {
+    for (const role of (ring ? ['GS', 'BS', 'D'] : settings.donor ? ['GS', 'BS', 'R'] : ['GS', 'BS']) as Member[]) {
       const s = sessions[role];
-      const hp = role === 'GS' ? settings.good : role === 'BS' ? settings.bad : ring!.members[ring!.downstream];
+      const hp = role === 'GS' ? settings.good : role === 'BS' ? settings.bad : role === 'R' ? settings.donor! : ring!.members[ring!.downstream];
       emit(
         s
           ? { event: 'server', role, address: address(hp), reachable: true, version: versionLabel(s.identity.version), serverId: s.identity.serverId }
@@ -249,11 +272,11 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     }
 
     for (const text of [...fences.errors, ...fences.warnings]) emit({ event: 'note', level: 'warn', text });
-    const checks = [...(await runPreflight(ctx)), ...(await ringChecks(ctx))];
+    const checks = [...(await runPreflight(ctx)), ...(await ringChecks(ctx)), ...(await donorChecks(ctx))];
     emit({ event: 'preflight', checks });
     const stops = checks.filter((c) => c.verdict === 'stop');
     // A stop only a flag lifts is bad input: one line, exit 2 (nothing was changed).
-    const missingFlag = stops.find((c) => c.missingFlag);
+    const missingFlag = stops.find((c) => c.missingFlag || c.refusal);
     if (missingFlag && !dry) throw new UsageError(`${missingFlag.check}: ${missingFlag.detail}`);
     if (stops.length && !dry)
       throw new StepFailed(
@@ -382,6 +405,15 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     return { exitCode: 0, journalPath: journal?.path, executed, ctx };
   } catch (err) {
     if (await exec.releaseLock()) emit({ event: 'note', level: 'warn', text: 'GS read lock released: GS accepts writes again.' });
+    // --donor: a stop never leaves the donor frozen (its SQL thread stopped by step 3); a failure to start it is said.
+    if (ctx.state.donor?.frozen && ctx.donor && !dry) {
+      try {
+        await exec.run(current?.id ?? 0, releaseDonorAction(ctx, true), ctx.state, {});
+        emit({ event: 'note', level: 'warn', text: `The donor ${donorName(ctx)} replicates again (START SLAVE SQL_THREAD).` });
+      } catch (e) {
+        emit({ event: 'note', level: 'warn', text: `${donorLeftText(ctx)} (${(e as Error).message})` });
+      }
+    }
     if (journal) closeSpans(journal.data);
     const reason = (err as Error).message;
     const outcome = err instanceof Interrupted ? 'interrupted' : err instanceof Declined ? 'declined' : 'failed';
@@ -420,7 +452,9 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     await runLock?.release();
     // A server that stopped answering must not hold the exit: a polite close gets a second, then the socket goes.
     await Promise.all(
-      [sessions.GS, sessions.BS, sessions.D].map((s) => s && Promise.race([s.close().catch(() => undefined), delay(1000)]).finally(() => s.destroy())),
+      [sessions.GS, sessions.BS, sessions.D, sessions.R].map(
+        (s) => s && Promise.race([s.close().catch(() => undefined), delay(1000)]).finally(() => s.destroy()),
+      ),
     );
   }
 }

@@ -29,6 +29,8 @@ import { makeCertificates, type LabTls } from './tls.js';
 import { startHaproxy, stopHaproxy, type LabHaproxy } from './haproxy.js';
 
 export type Which = 'a' | 'b' | 'c';
+/** A lab server: a member, or the replica r. */
+export type LabName = Which | 'r';
 
 export interface LabOptions {
   dir?: string;
@@ -37,6 +39,9 @@ export interface LabOptions {
   portA?: number;
   portB?: number;
   portC?: number;
+  /** `lab up --replica`: server r, a replica of a (not a master: nothing replicates from it), for --donor. */
+  replica?: boolean;
+  portR?: number;
   /** 2: a master-master pair (default); 3: a ring a → b → c → a. */
   masters?: number;
   adminPassword?: string;
@@ -68,6 +73,8 @@ export interface LabState {
   b: LabServer;
   /** The third master of a ring (absent in a pair). */
   c?: LabServer;
+  /** Server r, a replica of a (`lab up --replica`), absent otherwise. */
+  r?: LabServer;
   /** 2 (a pair; absent in labs saved before rings) or 3. */
   masters?: number;
   /** `lab up --haproxy`: where HAProxy listens and its stats socket. */
@@ -111,8 +118,12 @@ export class Lab {
   get members(): Which[] {
     return this.state.c ? ['a', 'b', 'c'] : ['a', 'b'];
   }
+  /** Every server of the lab: the members, then the replica r when there is one. */
+  get all(): LabName[] {
+    return this.state.r ? [...this.members, 'r'] : this.members;
+  }
   /** The server, with the pid it runs under now (its service script may have restarted it: see service.ts). */
-  server(which: Which): LabServer {
+  server(which: LabName): LabServer {
     const s = this.state[which];
     if (!s) throw new UsageError(`lab: no server ${which} in a lab of ${this.masters} masters`);
     return { ...s, pid: currentPid(s) };
@@ -133,7 +144,7 @@ export class Lab {
   }
 
   /** How mmrecover connects to a lab server over TCP (as an operator would). */
-  endpoint(which: Which, label = which.toUpperCase()): Endpoint {
+  endpoint(which: LabName, label = which.toUpperCase()): Endpoint {
     const s = this.server(which);
     return {
       label,
@@ -146,7 +157,7 @@ export class Lab {
   }
 
   /** An admin session over the server's socket. */
-  connect(which: Which, label = which.toUpperCase()): Promise<ServerSession> {
+  connect(which: LabName, label = which.toUpperCase()): Promise<ServerSession> {
     return ServerSession.connect({ ...this.endpoint(which, label), socket: this.server(which).socket, tls: undefined });
   }
 
@@ -160,27 +171,27 @@ export class Lab {
   }
 
   /** Crash a server (SIGKILL), for fault injection. */
-  kill(which: Which): void {
+  kill(which: LabName): void {
     const pid = this.server(which).pid;
     if (isRunning(pid)) host().kill(pid, 'SIGKILL');
   }
 
   /** Freeze a server (SIGSTOP): its disk stalls, its host swaps, a network path drops packets. thaw() undoes it. */
-  freeze(which: Which): void {
+  freeze(which: LabName): void {
     host().kill(this.server(which).pid, 'SIGSTOP');
   }
 
-  thaw(which: Which): void {
+  thaw(which: LabName): void {
     const pid = this.server(which).pid;
     if (isRunning(pid)) host().kill(pid, 'SIGCONT');
   }
 
-  isUp(which: Which): boolean {
+  isUp(which: LabName): boolean {
     return isRunning(this.server(which).pid);
   }
 
   /** Restart a server, optionally with extra mariadbd options (e.g. --skip-log-bin to make it no master). */
-  async restart(which: Which, extraArgs: string[] = []): Promise<void> {
+  async restart(which: LabName, extraArgs: string[] = []): Promise<void> {
     await stopServer(this.server(which).pid);
     const s = this.server(which);
     const base = spec(s.name, s.dir, s.port, s.serverId, { ...this.state, masters: this.masters });
@@ -196,14 +207,14 @@ export class Lab {
    */
   async stop(opts: { keep?: boolean; discard?: boolean } = {}): Promise<void> {
     if (this.state.haproxy) await stopHaproxy(this.state.haproxy);
-    await Promise.all(this.members.map((w) => stopServer(this.server(w).pid, opts.discard && !opts.keep ? 0 : undefined)));
+    await Promise.all(this.all.map((w) => stopServer(this.server(w).pid, opts.discard && !opts.keep ? 0 : undefined)));
     if (!opts.keep) rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
 type SpecState = Pick<LabState, 'gtid' | 'tls' | 'sqlMode' | 'masters'>;
 
-function spec(name: Which, dir: string, port: number, serverId: number, st: SpecState): ServerSpec {
+function spec(name: LabName, dir: string, port: number, serverId: number, st: SpecState): ServerSpec {
   return {
     name,
     dir,
@@ -226,11 +237,13 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   if (opts.portA) await assertPortFree(opts.portA, '--port-a');
   if (opts.portB) await assertPortFree(opts.portB, '--port-b');
   if (opts.portC) await assertPortFree(opts.portC, '--port-c');
+  if (opts.portR) await assertPortFree(opts.portR, '--port-r');
+  if (opts.portR && !opts.replica) throw new UsageError('--port-r needs --replica');
   const masters = opts.masters ?? 2;
   if (masters !== 2 && masters !== 3) throw new UsageError(`--masters must be 2 (a pair) or 3 (a ring), not ${masters}`);
   if (opts.portC && masters !== 3) throw new UsageError('--port-c needs --masters 3');
-  const given = [opts.portA, opts.portB, opts.portC].filter((p) => p !== undefined);
-  if (new Set(given).size !== given.length) throw new UsageError('--port-a, --port-b and --port-c must differ');
+  const given = [opts.portA, opts.portB, opts.portC, opts.portR].filter((p) => p !== undefined);
+  if (new Set(given).size !== given.length) throw new UsageError('--port-a, --port-b, --port-c and --port-r must differ');
   const ownsDir = !opts.dir;
   const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'mmrecover-lab-'));
   if (opts.dir) {
@@ -239,8 +252,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   }
   const tls = opts.tls ? await makeCertificates(join(dir, 'tls')) : undefined;
   const st: SpecState = { gtid: Boolean(opts.gtid), tls, sqlMode: opts.sqlMode, ...(masters === 3 ? { masters } : {}) };
-  const names: Which[] = masters === 3 ? ['a', 'b', 'c'] : ['a', 'b'];
-  const requested: Record<Which, number | undefined> = { a: opts.portA, b: opts.portB, c: opts.portC };
+  const names: LabName[] = masters === 3 ? ['a', 'b', 'c'] : ['a', 'b'];
+  // The replica r comes last, with server_id 9 (no member's id) and the same options as a member.
+  if (opts.replica) names.push('r');
+  const requested: Record<LabName, number | undefined> = { a: opts.portA, b: opts.portB, c: opts.portC, r: opts.portR };
   const ports: number[] = [];
   for (const n of names) ports.push(requested[n] ?? (await freePort()));
   const started: LabServer[] = [];
@@ -253,7 +268,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         // A port found free may be taken before the server binds it (any client connection's ephemeral port can land
         // on it): a port the lab chose itself is chosen again; one the operator asked for is not.
         for (let attempt = 1; ; attempt++) {
-          const sp = spec(n, join(dir, n), ports[i], i + 1, st);
+          const sp = spec(n, join(dir, n), ports[i], n === 'r' ? 9 : i + 1, st);
           try {
             const s = await startServer(sp);
             writeServiceScripts(s, serverArgs(sp));
@@ -266,6 +281,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         }
       }),
     );
+    const r = opts.replica ? servers.pop() : undefined;
     const [a, b, c] = servers;
     const lab = new Lab({
       dir,
@@ -278,6 +294,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       a,
       b,
       ...(c ? { c } : {}),
+      ...(r ? { r } : {}),
       createdAt: new Date().toISOString(),
     });
     await configureReplication(lab);
@@ -328,7 +345,7 @@ async function configureReplication(lab: Lab): Promise<void> {
   const st = lab.state;
   const members = lab.members;
   const sessions = await Promise.all(
-    members.map((w) => {
+    lab.all.map((w) => {
       const srv = lab.server(w);
       return ServerSession.connect({ label: w.toUpperCase(), host: '127.0.0.1', port: srv.port, socket: srv.socket, user: 'root', password: '' });
     }),
@@ -357,7 +374,8 @@ async function configureReplication(lab: Lab): Promise<void> {
     // Each server replicates from its upstream (the other one, in a pair), starting at its current end of binary log.
     const coords = await Promise.all(sessions.map((s) => readCoordinates(s)));
     for (const [i, s] of sessions.entries()) {
-      const up = members.indexOf(lab.upstream(members[i]));
+      // The replica r replicates from a; nothing replicates from r.
+      const up = i >= members.length ? 0 : members.indexOf(lab.upstream(members[i]));
       const source = lab.server(members[up]);
       const c = coords[up];
       if (st.gtid) await s.query(s.dialect.setGtidSlavePos(''));

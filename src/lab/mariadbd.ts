@@ -55,7 +55,7 @@ export async function assertPortFree(port: number, flag: string): Promise<void> 
 }
 
 export interface ServerSpec {
-  name: 'a' | 'b' | 'c';
+  name: 'a' | 'b' | 'c' | 'r';
   dir: string;
   port: number;
   serverId: number;
@@ -67,7 +67,7 @@ export interface ServerSpec {
 }
 
 export interface LabServer {
-  name: 'a' | 'b' | 'c';
+  name: 'a' | 'b' | 'c' | 'r';
   host: '127.0.0.1';
   port: number;
   socket: string;

@@ -1,23 +1,23 @@
 // What the lab's two servers are doing, for `mmrecover lab status`.
 import { readReplicaStatus } from '../adapters/mysql/replication.js';
-import type { Lab, Which } from './lab.js';
+import type { Lab, LabName } from './lab.js';
 
 export interface LabServerStatus {
-  name: Which;
+  name: LabName;
   port: number;
   socket: string;
   up: boolean;
   /** The member it replicates from. */
-  upstream: Which;
+  upstream: LabName;
   replication?: { io: string; sql: string; lastIoErrno: number; lastIoError: string; lastSqlErrno: number; lastSqlError: string; lag: number | null };
   error?: string;
 }
 
 export async function labStatus(lab: Lab): Promise<{ dir: string; gtid: boolean; tls: boolean; masters: number; servers: LabServerStatus[] }> {
   const servers = await Promise.all(
-    lab.members.map(async (w): Promise<LabServerStatus> => {
+    lab.all.map(async (w): Promise<LabServerStatus> => {
       const s = lab.server(w);
-      const base = { name: w, port: s.port, socket: s.socket, up: lab.isUp(w), upstream: lab.upstream(w) };
+      const base = { name: w, port: s.port, socket: s.socket, up: lab.isUp(w), upstream: w === 'r' ? ('a' as LabName) : lab.upstream(w) };
       if (!base.up) return base;
       try {
         const session = await lab.connect(w);

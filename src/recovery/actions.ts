@@ -9,8 +9,13 @@ import { shellQuote } from '../config/shell-quote.js';
 import type { DataSummary, RecoveryState } from './state.js';
 
 export type Role = 'GS' | 'BS';
-/** Who an action runs on: GS or BS, or in a ring only D, the member that replicated from BS (its downstream). */
-export type Member = Role | 'D';
+/**
+ * Who an action runs on: GS or BS, or in a ring only D, the member that replicated from BS (its downstream), or R,
+ * the donor (--donor: a replica of GS that the copy reads instead of GS).
+ */
+export type Member = Role | 'D' | 'R';
+/** Whose credentials a client program may need: GS, BS, or the donor R. */
+export type FileRole = Role | 'R';
 export type Bindings = Record<string, string>;
 
 // A control character marks a slot: it never occurs in SQL text the tool writes, so a slot cannot be forged by a value.
@@ -50,10 +55,10 @@ export function fillStatement(s: Statement, b: Bindings): Statement {
 }
 
 /** Stands for the path of a 0600 option file with the credentials of `role`, created when the command runs. */
-export const optionFileSlot = (role: Role) => `${SLOT}optfile:${role}${SLOT}`;
-export const optionFileArg = (role: Role) => `--defaults-extra-file=${optionFileSlot(role)}`;
+export const optionFileSlot = (role: FileRole) => `${SLOT}optfile:${role}${SLOT}`;
+export const optionFileArg = (role: FileRole) => `--defaults-extra-file=${optionFileSlot(role)}`;
 // eslint-disable-next-line no-control-regex -- the slot marker, as above
-const OPTION_FILE_RE = /\u0001optfile:(GS|BS)\u0001/;
+const OPTION_FILE_RE = /\u0001optfile:(GS|BS|R)\u0001/;
 export const OPTION_FILE_SHOWN = '<0600 option file>';
 
 /** A command line: argv, no shell. */
@@ -63,9 +68,9 @@ export interface CommandLine {
 }
 
 /** argv with the option-file argument pointing at `path` (the executor creates the file). */
-export function argvWith(c: CommandLine, files: Partial<Record<Role, string>>): string[] {
+export function argvWith(c: CommandLine, files: Partial<Record<FileRole, string>>): string[] {
   return c.args.map((a) =>
-    a.replace(OPTION_FILE_RE, (_m, role: Role) => {
+    a.replace(OPTION_FILE_RE, (_m, role: FileRole) => {
       const p = files[role];
       if (!p) throw new Error(`internal: no option file for ${role}`);
       return p;
@@ -74,8 +79,8 @@ export function argvWith(c: CommandLine, files: Partial<Record<Role, string>>): 
 }
 
 /** Roles whose credentials a command line needs. */
-export function optionFileRoles(c: CommandLine): Role[] {
-  return [...new Set(c.args.map((a) => OPTION_FILE_RE.exec(a)?.[1]).filter((r): r is Role => r !== undefined))];
+export function optionFileRoles(c: CommandLine): FileRole[] {
+  return [...new Set(c.args.map((a) => OPTION_FILE_RE.exec(a)?.[1]).filter((r): r is FileRole => r !== undefined))];
 }
 
 export function renderCommand(c: CommandLine): string {

@@ -34,6 +34,8 @@ export interface RecoveryContext {
   ownThreadIds: Record<Role, number[]>;
   /** A ring (--ring): BS's downstream D and the members; absent for a pair. */
   ring?: RingContext;
+  /** --donor: the replica of GS the copy reads (role R); identity absent when it did not answer (a dry run only). */
+  donor?: { address: { host: string; port: number }; identity?: ServerIdentity; dialect: Dialect; read: (s: Statement) => Promise<Row[]> };
 }
 
 export const reachable = (ctx: RecoveryContext, role: Role): boolean => ctx.identity[role] !== undefined;

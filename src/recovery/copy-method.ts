@@ -9,9 +9,12 @@ export interface CopyMethod {
    * Where GS's coordinates come from: recorded under the lock, read from the dump's own header, from the physical
    * copy's binlog info file (mariadb-backup), or from performance_schema.clone_status (MySQL CLONE).
    */
-  coordinatesFrom: 'lock' | 'dump' | 'backup' | 'clone';
-  /** How the dump reads a consistent state (mysqldump --lock-all-tables, or --single-transaction). */
-  dump: 'lock-all-tables' | 'snapshot';
+  coordinatesFrom: 'lock' | 'dump' | 'backup' | 'clone' | 'donor';
+  /**
+   * How the dump reads a consistent state (mysqldump --lock-all-tables, or --single-transaction with the coordinates,
+   * or --single-transaction alone: a frozen donor, whose point step 3 recorded).
+   */
+  dump: 'lock-all-tables' | 'snapshot' | 'transaction';
   /** Consistent only when every copied table is transactional and no DDL runs on GS (checked by the preflight). */
   needsTransactionalTables: boolean;
   /** Step 3's line when GS is not locked: how the copy is consistent without it. */
@@ -57,4 +60,22 @@ const METHODS: Record<CopyMethod['name'], CopyMethod> = {
   },
 };
 
-export const copyMethod = (ctx: Pick<RecoveryContext, 'settings'>): CopyMethod => METHODS[ctx.settings.method];
+/**
+ * --donor (classic, online): the copy reads a replica of GS whose SQL thread step 3 stops at a recorded point; that point
+ * is GS's coordinates for BS. GS is neither locked nor read by the copy, whatever the method.
+ */
+function fromDonor(m: CopyMethod): CopyMethod {
+  return {
+    ...m,
+    locksGs: false,
+    coordinatesFrom: 'donor',
+    dump: 'transaction',
+    needsTransactionalTables: false,
+    noLockNote: `${m.name[0].toUpperCase()}${m.name.slice(1)} method from the donor: GS is neither locked nor read; the donor’s SQL thread is stopped at GS’s position, so the donor is a snapshot that does not move, and its point is GS’s coordinates.`,
+  };
+}
+
+export const copyMethod = (ctx: Pick<RecoveryContext, 'settings'>): CopyMethod => {
+  const m = METHODS[ctx.settings.method];
+  return ctx.settings.donor && (m.name === 'classic' || m.name === 'online') ? fromDonor(m) : m;
+};

@@ -15,6 +15,8 @@ export interface Check {
   detail: string;
   /** A stop that only a flag lifts (bad input): a real run ends with exit 2 and this line. */
   missingFlag?: string;
+  /** A stop caused by what the operator chose (a --donor that cannot serve): a real run ends with exit 2 and this line. */
+  refusal?: boolean;
 }
 
 export type ActionMode = 'run' | 'would-run' | 'read' | 'wait' | 'would-wait' | 'ask' | 'would-ask';

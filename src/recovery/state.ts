@@ -33,6 +33,8 @@ export function unverifiedText(v: Verification): string {
 }
 
 export interface RecoveryState {
+  /** --donor: its SQL thread stopped by step 3 (frozen) and where (GS's coordinates); started again after the copy. */
+  donor?: { frozen: boolean; at?: Coordinates };
   /** How replication resumes, decided by the preflight (kept across --resume). */
   positioning?: 'file' | 'gtid';
   /** GS binary log coordinates recorded in step 3 (or read from the dump in the online method). */

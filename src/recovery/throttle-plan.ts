@@ -18,7 +18,7 @@ export function throttleHeader(ctx: RecoveryContext, controlSocket: string | und
     out.push(`Throttle: --max-load ${s.maxLoad.map((x) => `${x.variable}=${x.max}`).join(',')}: the copy pauses while GS exceeds it (checked every second)`);
   if (s.method === 'online')
     out.push(
-      `Metadata locks: the online copy holds a metadata lock on each table it has read until its snapshot ends; a DDL on GS during the copy (ALTER TABLE …) waits for it and every query on that table queues behind the DDL. The copy is stopped and GS released once a session has waited ${s.maxMdlWait ?? 3} s (--max-mdl-wait); --resume copies again`,
+      `Metadata locks: the online copy holds a metadata lock on each table it has read until its snapshot ends; a DDL on GS during the copy (ALTER TABLE …) waits for it and every query on that table queues behind the DDL. Run DDL on GS after the recovery, or use --donor (GS is then not read)`,
     );
   return out;
 }

@@ -10,7 +10,7 @@ const live = new Set<Lab>();
 process.once('exit', () => {
   for (const lab of live) {
     const hp = lab.state.haproxy ? haproxyPid(lab.state.haproxy) : undefined;
-    for (const pid of [...lab.members.map((w) => lab.server(w).pid), ...(hp ? [hp] : [])]) {
+    for (const pid of [...lab.all.map((w) => lab.server(w).pid), ...(hp ? [hp] : [])]) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {

@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { dumpArgs } from '../../adapters/shell/dump-args.js';
 import { ident, literal, stmt } from '../../dialect/statement.js';
+import { donorName, sourceRead } from '../donor.js';
 import { optionFileSlot, type CommandLine, type CopyStream, type ParallelCopyAction } from '../actions.js';
 import { dataSizeBytes, listUserSchemas, SYSTEM_SCHEMAS } from '../compare.js';
 import { reachable, type RecoveryContext } from '../context.js';
@@ -51,7 +52,9 @@ const systemList = SYSTEM_SCHEMAS.map((s) => literal(s)).join(', ');
 
 /** GS's user base tables (system-versioned ones too: left out, every stream of their schema dumped them) with their sizes, and the single-column integer primary key of those that have one. */
 export async function gsTables(ctx: RecoveryContext, streams: number): Promise<TableInfo[]> {
-  const read = (sql: string) => ctx.read('GS', stmt(sql));
+  // --donor: the tables and key ranges are read on the donor: GS is not read.
+  const src = sourceRead(ctx);
+  const read = (sql: string) => src(stmt(sql));
   const rows = await read(
     `SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0) AS bytes, COALESCE(TABLE_ROWS, 0) AS n FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA NOT IN (${systemList}) ORDER BY TABLE_SCHEMA, TABLE_NAME`,
   );
@@ -84,11 +87,12 @@ export async function parallelCopyAction(
   const tables = await gsTables(ctx, choice.streams);
   const parts = splitStreams(tables, choice.streams);
   if (parts.length < 2) return undefined;
-  const schemas = await listUserSchemas((s) => ctx.read('GS', s));
+  const schemas = await listUserSchemas(sourceRead(ctx));
+  const fromDonor = copyMethod(ctx).coordinatesFrom === 'donor';
   const dump = (o: Partial<Parameters<typeof dumpArgs>[1]>): CommandLine => ({
     program: c.dump.command,
     args: dumpArgs(c, {
-      optionFile: optionFileSlot('GS'),
+      optionFile: optionFileSlot(fromDonor ? 'R' : 'GS'),
       consistency: 'transaction',
       gtid: false,
       server: ctx.dialect.GS.version,
@@ -102,13 +106,14 @@ export async function parallelCopyAction(
     ? [pair('every user schema’s tables, views and routines, no data, no trigger', dump({ part: 'schema', databases: schemas }))]
     : [];
   // The mysql schema whole, side by side with the data (nothing of the users' schemas depends on it).
-  const systemBytes = await dataSizeBytes((s) => ctx.read('GS', s), ['mysql']);
+  const systemBytes = await dataSizeBytes(sourceRead(ctx), ['mysql']);
   const streams = [
     ...parts.map((p) => pair(p.label, dump({ part: 'data', databases: p.schemas, ignoreTables: p.ignore, where: p.where }), p.estimateBytes, p.estimateRows)),
     pair('the mysql schema whole (accounts and grants become GS’s)', dump({ part: 'system', databases: ['mysql'] }), systemBytes),
   ];
   const after = schemas.length ? [pair('triggers and events', dump({ part: 'post', databases: schemas }))] : [];
-  const online = !copyMethod(ctx).locksGs;
+  // From a frozen donor every stream reads the same point with no lock at all: no snapshot lock.
+  const online = !copyMethod(ctx).locksGs && !fromDonor;
   const n = streams.length - 1;
   return {
     kind: 'parallel-copy',
@@ -117,9 +122,11 @@ export async function parallelCopyAction(
     before,
     streams,
     after,
-    lockSays: online
-      ? `GS is locked only while the ${streams.length} streams open their snapshots (a fraction of a second; released at once, and the copy stopped, if that takes over ${Math.max(ctx.settings.lockWaitTimeout, 5)} s)`
-      : `GS stays locked (since step 3) until the slowest of the ${n} streams ends: about 1/${Math.min(n, choice.streams)} of one stream’s time`,
+    lockSays: fromDonor
+      ? `GS is neither locked nor read: the ${streams.length} streams read the frozen donor ${donorName(ctx)}`
+      : online
+        ? `GS is locked only while the ${streams.length} streams open their snapshots (a fraction of a second; released at once, and the copy stopped, if that takes over ${Math.max(ctx.settings.lockWaitTimeout, 5)} s)`
+        : `GS stays locked (since step 3) until the slowest of the ${n} streams ends: about 1/${Math.min(n, choice.streams)} of one stream’s time`,
     ...(online
       ? {
           snapshotLock: {

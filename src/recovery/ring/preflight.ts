@@ -3,7 +3,10 @@
 // every member (a ring relays every event); on MariaDB GTID, a distinct gtid_domain_id per member.
 import { parseReplicaStatus, type ReplicaStatus } from '../../adapters/mysql/replication.js';
 import { stmt } from '../../dialect/statement.js';
-import type { Member } from '../actions.js';
+import type { Member as AnyMember } from '../actions.js';
+
+/** A ring's members (the donor R is a pair's, not a ring's). */
+type Member = Exclude<AnyMember, 'R'>;
 import type { RecoveryContext } from '../context.js';
 import type { Check } from '../events.js';
 import { mariadbGtid } from '../positioning.js';

@@ -4,7 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { stmt } from '../../dialect/statement.js';
 import { parseReplicaStatus } from '../../adapters/mysql/replication.js';
-import type { Action, Member, ProbeIo, SqlAction, WaitAction } from '../actions.js';
+import type { Action, Member as AnyMember, ProbeIo, SqlAction, WaitAction } from '../actions.js';
+
+/** A ring's members (the donor R is a pair's, not a ring's). */
+type Member = Exclude<AnyMember, 'R'>;
 import type { RecoveryContext } from '../context.js';
 import { compareTables, type Query } from '../compare.js';
 import { coordinatesFrom } from '../coordinates.js';

@@ -10,6 +10,7 @@ import type { Step } from './step.js';
 import { copyMethod } from '../copy-method.js';
 import { parallelChoice } from '../parallel/streams-plan.js';
 import { lockedLongerNotice } from '../throttle-plan.js';
+import { donorLeftText, donorName, freezeDonorActions } from '../donor.js';
 
 /** Attempts at the read lock without a person to ask (--yes): an endless retry would just be a slower stall. */
 const UNATTENDED_LOCK_ATTEMPTS = 3;
@@ -39,12 +40,20 @@ export const lockGs: Step = {
   title: 'Lock the good server and record its coordinates',
   on: 'GS',
   covers: [4, 5],
-  after: () => ({ GS: 'replication from BS stopped' }),
-  during: () => ({ GS: 'not locked (the read lock was released)' }),
+  after: (ctx) => ({ GS: `replication from BS stopped${ctx.state.donor?.frozen ? `; ${donorLeftText(ctx)}` : ''}` }),
+  during: (ctx) => ({ GS: `not locked (the read lock was released)${ctx.state.donor?.frozen ? `; ${donorLeftText(ctx)}` : ''}` }),
   async plan(ctx) {
     const gs = serverName(ctx, 'GS');
     const bs = serverName(ctx, 'BS');
     const actions: Action[] = [{ kind: 'sql', role: 'GS', statement: ctx.dialect.GS.stopReplica() }];
+    if (copyMethod(ctx).coordinatesFrom === 'donor' && ctx.donor) {
+      const streams = (await parallelChoice(ctx)).streams;
+      return {
+        actions: [...actions, ...freezeDonorActions(ctx)],
+        notes: [copyMethod(ctx).noLockNote ?? ''],
+        question: `${sources(ctx)}Stop replication on ${gs}, stop the donor ${donorName(ctx)}’s SQL thread once it has reached GS’s position, and copy all its data over ${bs}${lossNotice(ctx)}${streams > 1 ? ` in ${streams} streams` : ''}, without locking or reading GS; the donor’s SQL thread is started again after the copy (steps 3–5)?`,
+      };
+    }
     if (!copyMethod(ctx).locksGs) {
       // --parallel: the streams open their snapshots under a read lock of a moment (step 4); one stream takes none.
       const streams = (await parallelChoice(ctx)).streams;

@@ -17,6 +17,7 @@ import { physicalDuring } from '../physical/plan.js';
 import { parallelChoice, parallelCopyAction } from '../parallel/streams-plan.js';
 import { importBinlog } from '../import-binlog.js';
 import { afterImport, beforeImport, restorePacket, settingsLeft } from '../server-state.js';
+import { donorName, sourceRead } from '../donor.js';
 
 /** What the copy leaves of BS's own server state, for the plan: the tables it does not copy, the plugins BS keeps. */
 function keptOnBs(ctx: RecoveryContext): string {
@@ -85,13 +86,15 @@ async function dropBsOnlyObjects(ctx: RecoveryContext): Promise<SqlAction[]> {
 
 export async function copyCommands(ctx: RecoveryContext): Promise<{ dump: CommandLine; load: CommandLine }> {
   const c = await ctx.clients();
+  // --donor: the dump reads the frozen donor (R), with no lock and no coordinates of its own (step 3 recorded them).
+  const donor = copyMethod(ctx).coordinatesFrom === 'donor';
   return {
     dump: {
       program: c.dump.command,
       args: dumpArgs(c, {
-        optionFile: optionFileSlot('GS'),
+        optionFile: optionFileSlot(donor ? 'R' : 'GS'),
         consistency: copyMethod(ctx).dump,
-        gtid: usesGtidPositioning(ctx),
+        gtid: !donor && usesGtidPositioning(ctx),
         server: ctx.dialect.GS.version,
         target: ctx.dialect.BS.version,
         purpose: 'copy',
@@ -136,7 +139,8 @@ export const copyData: Step = {
     const replaces = `replaces all data on BS, including the mysql schema (accounts and grants become GS’s; ${keptOnBs(ctx)})${b && hasBsOnly(b) ? `; ${describeBsOnly(b)}` : ''}; the import is ${importBinlog(ctx).why}`;
     // --parallel: the copy in streams (parallel/streams-plan.ts), when GS's tables split into more than one.
     const choice = await parallelChoice(ctx);
-    const parallel = choice.streams > 1 && reachable(ctx, 'GS') ? await parallelCopyAction(ctx, choice, load, `${replaces}; ${choice.why}`) : undefined;
+    const donor = copyMethod(ctx).coordinatesFrom === 'donor' ? ` from the donor ${donorName(ctx)} (frozen; GS is not read)` : '';
+    const parallel = choice.streams > 1 && reachable(ctx, 'GS') ? await parallelCopyAction(ctx, choice, load, `${replaces}${donor}; ${choice.why}`) : undefined;
     if (parallel) {
       actions.push(parallel, ...post, ...restore);
       return { actions };
@@ -147,8 +151,8 @@ export const copyData: Step = {
       dump,
       load,
       watchHeader: fromDump,
-      estimateBytes: reachable(ctx, 'GS') ? await dataSizeBytes((s) => ctx.read('GS', s)) : undefined,
-      note: `${replaces}; ${choice.streams > 1 ? `one stream: GS’s tables do not split (${choice.why})` : choice.why}`,
+      estimateBytes: reachable(ctx, 'GS') ? await dataSizeBytes(sourceRead(ctx)) : undefined,
+      note: `${replaces}${donor}; ${choice.streams > 1 ? `one stream: GS’s tables do not split (${choice.why})` : choice.why}`,
       capture: (o, state) => {
         state.copy = { bytes: o.bytes, seconds: o.seconds, complete: true };
         if (!fromDump) return;

@@ -2,6 +2,7 @@
 import { stmt } from '../../dialect/statement.js';
 import type { Step } from './step.js';
 import { copyMethod } from '../copy-method.js';
+import { donorName, releaseDonorAction } from '../donor.js';
 
 export const unlockGs: Step = {
   id: 5,
@@ -11,6 +12,11 @@ export const unlockGs: Step = {
   after: () => ({ GS: 'not locked: accepting writes' }),
   async plan(ctx) {
     const m = copyMethod(ctx);
+    if (m.coordinatesFrom === 'donor' && ctx.donor)
+      return {
+        actions: [releaseDonorAction(ctx)],
+        notes: [`GS was never locked nor read by the copy; the donor ${donorName(ctx)} replicates again.`],
+      };
     if (!m.locksGs) return { actions: [], notes: [`${m.name[0].toUpperCase()}${m.name.slice(1)} method: GS was never locked; nothing to release.`] };
     return { actions: [{ kind: 'unlock', role: 'GS', statement: stmt('UNLOCK TABLES'), note: 'on the session that holds the lock; GS accepts writes again' }] };
   },

@@ -1,0 +1,211 @@
+// --donor (issue 28): a replica of GS that the copy reads instead of GS. Step 3 waits until the donor has applied GS's
+// binary log up to GS's position then (BS is fenced and GS no longer replicates from it, so nothing of BS's is missing
+// past that point), stops the donor's SQL thread and records where it stopped: Relay_Master_Log_File /
+// Exec_Master_Log_Pos of SHOW SLAVE STATUS are GS's coordinates of the donor's data ("the coordinates in the source's
+// binary log of the last event the replica executed", https://mariadb.com/kb/en/show-replica-status/), and on a MariaDB
+// GTID pair its gtid_slave_pos. The frozen donor is a snapshot that does not move: the dump reads it with
+// --single-transaction and no lock, GS is neither locked nor read. The donor's SQL thread is started again after the copy.
+import { parseReplicaStatus, type ReplicaStatus } from '../adapters/mysql/replication.js';
+import type { Row } from '../adapters/mysql/session.js';
+import { StepFailed } from '../base/errors.js';
+import { stmt, type Statement } from '../dialect/statement.js';
+import type { Action, SqlAction, WaitAction } from './actions.js';
+import { reachable, type RecoveryContext } from './context.js';
+import { coordinatesFrom } from './coordinates.js';
+import type { Check } from './events.js';
+import { mariadbGtid, usesGtidPositioning } from './positioning.js';
+
+const FILTERS = [
+  'Replicate_Do_DB',
+  'Replicate_Ignore_DB',
+  'Replicate_Do_Table',
+  'Replicate_Ignore_Table',
+  'Replicate_Wild_Do_Table',
+  'Replicate_Wild_Ignore_Table',
+];
+
+/** "R 10.0.0.3:3306" for messages. */
+export function donorName(ctx: Pick<RecoveryContext, 'settings'>): string {
+  const d = ctx.settings.donor;
+  return d ? `R ${d.host}:${d.port}` : 'R';
+}
+
+/** How the step that reads the data reads: the donor's session with --donor, GS's otherwise. */
+export function sourceRead(ctx: RecoveryContext): (s: Statement) => Promise<Row[]> {
+  return ctx.donor?.identity ? ctx.donor.read : (s) => ctx.read('GS', s);
+}
+
+/** Binary log positions compared: the file's numeric suffix first, then the position. */
+export function reached(at: { file: string; position: number }, target: { file: string; position: number }): boolean {
+  const n = (f: string) => Number(/\.(\d+)$/.exec(f)?.[1] ?? 0);
+  return n(at.file) > n(target.file) || (n(at.file) === n(target.file) && at.position >= target.position);
+}
+
+async function donorStatus(ctx: RecoveryContext): Promise<ReplicaStatus> {
+  const d = ctx.donor!;
+  return parseReplicaStatus(await d.read(d.dialect.showReplicaStatus()), d.dialect);
+}
+
+/** The preflight's donor lines: each refusal is one line, and a real run ends with exit 2 before anything changed. */
+export async function donorChecks(ctx: RecoveryContext): Promise<Check[]> {
+  const address = ctx.settings.donor;
+  if (!address) return [];
+  const name = donorName(ctx);
+  const refuse = (check: string, detail: string): Check[] => [{ verdict: 'stop', check, detail, refusal: true }];
+  if (ctx.settings.ring) return refuse('donor', '--donor is not yet proven for a ring; leave it out with --ring');
+  const d = ctx.donor;
+  if (!d?.identity) return [{ verdict: 'not-made', check: 'donor', detail: `${name} did not answer: the donor’s replication could not be checked` }];
+  const id = d.identity;
+  for (const role of ['GS', 'BS'] as const) {
+    const other = ctx.identity[role];
+    if (other && (other.serverId === id.serverId || (id.serverUuid && other.serverUuid === id.serverUuid)))
+      return refuse('donor', `${name} is ${role} itself (same server_id ${id.serverId}): the donor must be a third server, a replica of GS`);
+  }
+  const gs = ctx.dialect.GS.version;
+  if (d.dialect.version.flavor !== gs.flavor)
+    return refuse(
+      'donor',
+      `${name} is ${d.dialect.version.flavor} and GS ${gs.flavor}: the donor’s point cannot be translated into GS’s binary log across flavors`,
+    );
+  if (gs.flavor === 'mysql' && usesGtidPositioning(ctx))
+    return refuse(
+      'donor',
+      `a MySQL GTID pair: translating the donor’s gtid_executed into GS’s position is not built; leave out --donor or use --positioning file`,
+    );
+  const r = await donorStatus(ctx);
+  const gsId = ctx.identity.GS?.serverId;
+  if (!r.configured || (gsId !== undefined && r.sourceServerId !== gsId))
+    return refuse(
+      'donor',
+      `${name} does not replicate from GS (${r.configured ? `its source is ${r.sourceHost}:${r.sourcePort}, server_id ${r.sourceServerId}` : 'no replication configured'}); the donor must be a replica of GS`,
+    );
+  const filters = FILTERS.filter((f) => String(r.raw[f] ?? '') !== '');
+  if (filters.length)
+    return refuse('donor', `${name} replicates with filters (${filters.map((f) => `${f}=${String(r.raw[f])}`).join(', ')}): it does not hold all of GS’s data`);
+  if (r.lastSqlErrno)
+    return refuse('donor', `${name}’s SQL thread stopped with error ${r.lastSqlErrno}: ${r.lastSqlError.slice(0, 200)}; fix its replication first`);
+  const frozenForResume = ctx.settings.resume && ctx.state.donor?.frozen;
+  if (!frozenForResume && (r.ioRunning !== 'Yes' || r.sqlRunning !== 'Yes'))
+    return refuse(
+      'donor',
+      `${name} is not replicating (IO ${r.ioRunning || 'No'}, SQL ${r.sqlRunning || 'No'}): it cannot catch up with GS; START SLAVE on it first`,
+    );
+  if (!frozenForResume && (r.lagSeconds === null || r.lagSeconds > ctx.settings.donorMaxLag))
+    return refuse(
+      'donor',
+      `${name} is ${r.lagSeconds === null ? 'an unknown time' : `${r.lagSeconds} s`} behind GS, more than --donor-max-lag ${ctx.settings.donorMaxLag} s: it may not catch up in time; wait for it, or raise --donor-max-lag`,
+    );
+  if (reachable(ctx, 'GS')) {
+    const [row] = await ctx.read('GS', stmt('SELECT @@GLOBAL.log_slave_updates AS v'));
+    const on = ['1', 'ON'].includes(String(row?.v ?? '').toUpperCase());
+    if (!on)
+      return refuse(
+        'donor',
+        'GS has log_slave_updates off: what GS applied from BS is not in its binary log, so the donor lacks BS’s writes; copy from GS (leave out --donor)',
+      );
+  }
+  return [
+    {
+      verdict: 'ok',
+      check: 'donor',
+      detail: `${name} replicates from GS, no filter, no error, ${r.lagSeconds ?? 0} s behind; the copy reads it, GS is neither locked nor read by the copy`,
+    },
+  ];
+}
+
+/**
+ * Step 3's donor actions: GS's position now (its replication from BS is stopped already), a wait until the donor has
+ * applied up to it, its SQL thread stopped, and where it stopped recorded as GS's coordinates.
+ */
+export function freezeDonorActions(ctx: RecoveryContext): Action[] {
+  const d = ctx.donor!;
+  const show = ctx.dialect.GS.showBinlogStatus();
+  const status = d.dialect.showReplicaStatus();
+  const bound = ctx.settings.donorMaxLag;
+  const wait: WaitAction = {
+    kind: 'wait',
+    role: 'R',
+    condition: `the donor has applied GS’s binary log up to GS’s position (at most --donor-max-lag ${bound} s)`,
+    polls: status,
+    probe: async (io) => {
+      const target = { file: io.bindings['GS target file'], position: Number(io.bindings['GS target position']) };
+      const deadline = Date.now() + bound * 1000;
+      for (;;) {
+        const r = parseReplicaStatus(await io.read('R', status), d.dialect);
+        if (r.lastSqlErrno)
+          throw new StepFailed(`the donor’s SQL thread stopped with error ${r.lastSqlErrno}: ${r.lastSqlError}`, 3, 'Fix the donor, or leave out --donor.');
+        if (reached({ file: r.execFile, position: r.execPos }, target)) return;
+        if (Date.now() > deadline)
+          throw new StepFailed(
+            `the donor did not reach GS’s position ${target.file}:${target.position} within --donor-max-lag ${bound} s (it is at ${r.execFile}:${r.execPos})`,
+            3,
+            'GS was not locked and nothing was copied. Wait for the donor to catch up, or raise --donor-max-lag, and run the same command again.',
+          );
+        io.progress(`donor at ${r.execFile}:${r.execPos}, GS at ${target.file}:${target.position}`);
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    },
+  };
+  const actions: Action[] = [
+    {
+      kind: 'sql',
+      role: 'GS',
+      statement: show,
+      note: 'GS’s position now: the donor must have applied this far (everything BS wrote is before it)',
+      capture: (rows) => {
+        const c = coordinatesFrom(rows, 'GS', show.shown);
+        return { 'GS target file': c.file, 'GS target position': String(c.position) };
+      },
+    },
+    wait,
+    {
+      kind: 'sql',
+      role: 'R',
+      statement: d.dialect.stopReplicaSqlThread(),
+      note: 'the donor stops applying: a snapshot of GS that does not move',
+      effect: (state) => void (state.donor = { frozen: true }),
+    },
+    {
+      kind: 'sql',
+      role: 'R',
+      statement: status,
+      note: 'Relay_Master_Log_File / Exec_Master_Log_Pos: GS’s coordinates of the donor’s data, for BS',
+      capture: (rows, state) => {
+        // STOP SLAVE SQL_THREAD returns once the thread has stopped (a dry run reads where the donor is now).
+        const r = parseReplicaStatus(rows, d.dialect);
+        state.gsCoords = { file: r.execFile, position: r.execPos };
+        state.donor = { frozen: true, at: { file: r.execFile, position: r.execPos } };
+      },
+    },
+  ];
+  if (mariadbGtid(ctx))
+    actions.push({
+      kind: 'sql',
+      role: 'R',
+      statement: stmt('SELECT @@GLOBAL.gtid_slave_pos AS gtid_slave_pos'),
+      note: 'the GTID position of the same point (what the donor applied from GS)',
+      capture: (rows, state) => {
+        const g = String(rows[0]?.gtid_slave_pos ?? '');
+        if (state.gsCoords) state.gsCoords.gtid = g;
+        if (state.donor?.at) state.donor.at.gtid = g;
+      },
+    });
+  return actions;
+}
+
+/** START SLAVE SQL_THREAD on the donor: it applies GS's binary log again from where it stopped. */
+export function releaseDonorAction(ctx: RecoveryContext, cleanup = false): SqlAction {
+  return {
+    kind: 'sql',
+    role: 'R',
+    statement: ctx.donor!.dialect.startReplicaSqlThread(),
+    note: 'the donor applies GS’s binary log again from where it stopped',
+    effect: (state) => void (state.donor = { frozen: false }),
+    ...(cleanup ? { cleanup: true } : {}),
+  };
+}
+
+/** What a stop says of the donor when its SQL thread is still stopped. */
+export function donorLeftText(ctx: RecoveryContext): string {
+  return `the donor ${donorName(ctx)} is left with its SQL thread stopped; start it with START SLAVE SQL_THREAD on it`;
+}

@@ -1,0 +1,232 @@
+// Issue 28 (donor parts): the lab's replica r as --donor. Refusals stop in the preflight with one line and exit 2,
+// servers unchanged; a classic and an online parallel copy from r under a writer on GS: the pair and r match, r
+// replicates again with no error and holds every writer row, and GS's general log shows no read lock and no dump read.
+import { describe, expect, it } from 'vitest';
+import { breakLab } from '../../src/lab/break.js';
+import type { Lab } from '../../src/lab/lab.js';
+import type { ServerSession } from '../../src/adapters/mysql/session.js';
+import { readReplicaStatus } from '../../src/adapters/mysql/replication.js';
+import { compareTables } from '../../src/recovery/compare.js';
+import { runCli } from '../helpers/cli.js';
+import { useLab } from '../helpers/lab.js';
+import { eventually, expectSameData, privateState, snapshot, yesArgs } from '../helpers/pair.js';
+
+function startWriter(lab: Lab) {
+  let stop = false;
+  const acknowledged: string[] = [];
+  const done = (async () => {
+    const s = await lab.connect('a');
+    try {
+      for (let i = 0; !stop; i++) {
+        const note = `donor writer ${Date.now()}-${i}`;
+        await s.query(`INSERT INTO shop.orders (customer_id, amount, note) VALUES (${1 + (i % 40)}, 1.00, '${note}')`);
+        acknowledged.push(note);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    } finally {
+      await s.close();
+    }
+  })();
+  return {
+    acknowledged,
+    async stop() {
+      stop = true;
+      await done;
+    },
+  };
+}
+
+async function on<T>(lab: Lab, which: 'a' | 'b' | 'r', fn: (s: ServerSession) => Promise<T>): Promise<T> {
+  const s = await lab.connect(which);
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+const donorArg = (lab: Lab, which: 'a' | 'b' | 'r' = 'r') => ['--donor', `127.0.0.1:${lab.server(which).port}`];
+
+describe('--donor', () => {
+  const labs = useLab({ replica: true });
+
+  it('lab up --replica: r replicates from a', async () => {
+    const lab = labs.get();
+    const r = await on(lab, 'r', (s) => readReplicaStatus(s));
+    expect(r.sqlRunning).toBe('Yes');
+    expect(r.sourcePort).toBe(lab.server('a').port);
+  });
+
+  it('refuses in the preflight, one line, exit 2, nothing changed', async () => {
+    const lab = labs.get();
+    await breakLab(lab, 'conflict');
+    const refused = async (args: string[], pattern: RegExp) => {
+      const before = await snapshot(lab);
+      const res = await runCli(yesArgs(lab, args), { ...lab.env(), ...privateState() });
+      expect(res.code, res.stderr + res.stdout).toBe(2);
+      expect(res.stderr).toMatch(pattern);
+      expect(await snapshot(lab)).toEqual(before);
+    };
+    await refused(donorArg(lab, 'a'), /donor: R .* is GS itself/);
+    await refused(donorArg(lab, 'b'), /donor: R .* is BS itself/);
+    await refused([...donorArg(lab), '--method', 'clone'], /--donor does not work with --method clone/);
+    // Not replicating, then replicating with a filter.
+    await on(lab, 'r', (s) => s.query('STOP SLAVE'));
+    await refused(donorArg(lab), /is not replicating/);
+    await on(lab, 'r', (s) => s.query("SET GLOBAL replicate_do_db = 'shop'"));
+    await on(lab, 'r', (s) => s.query('START SLAVE'));
+    await refused(donorArg(lab), /replicates with filters \(Replicate_Do_DB=shop\)/);
+    await on(lab, 'r', (s) => s.query('STOP SLAVE'));
+    await on(lab, 'r', (s) => s.query("SET GLOBAL replicate_do_db = ''"));
+    // An SQL error on the donor: a row r holds that GS then writes.
+    await on(lab, 'r', (s) => s.query("INSERT INTO shop.customers (id, name) VALUES (7001, 'only on r')"));
+    await on(lab, 'r', (s) => s.query('START SLAVE'));
+    await on(lab, 'a', (s) => s.query("INSERT INTO shop.customers (id, name) VALUES (7001, 'on GS')"));
+    await eventually(async () => (await on(lab, 'r', (s) => readReplicaStatus(s))).lastSqlErrno !== 0, 10_000, 'r to stop on the duplicate');
+    await refused(donorArg(lab), /SQL thread stopped with error 1062/);
+    await on(lab, 'r', async (s) => {
+      await s.query('SET SESSION sql_log_bin = 0');
+      await s.query('DELETE FROM shop.customers WHERE id = 7001');
+      await s.query('START SLAVE');
+    });
+    await eventually(async () => (await on(lab, 'r', (s) => readReplicaStatus(s))).sqlRunning === 'Yes', 10_000, 'r to replicate again');
+    // GS does not log what it applies from BS: the donor lacks BS's writes.
+    const rReplicates = () =>
+      eventually(
+        async () => {
+          const st = await on(lab, 'r', (s) => readReplicaStatus(s));
+          return st.ioRunning === 'Yes' && st.sqlRunning === 'Yes';
+        },
+        20_000,
+        'r to reconnect to a',
+      );
+    await lab.restart('a', ['--skip-log-slave-updates']);
+    try {
+      await rReplicates();
+      await refused(donorArg(lab), /GS has log_slave_updates off/);
+    } finally {
+      await lab.restart('a');
+      await rReplicates();
+    }
+  });
+
+  for (const [name, extra] of [
+    ['classic', ['--method', 'classic']],
+    ['online, 2 streams', ['--method', 'online', '--parallel', '2']],
+  ] as const)
+    it(`${name} from the donor under a writer on GS: a, b and r match, r replicates, GS neither locked nor read`, async () => {
+      const lab = labs.get();
+      await breakLab(lab, 'conflict');
+      for (const w of ['a', 'r'] as const)
+        await on(lab, w, async (s) => {
+          await s.query("SET GLOBAL log_output = 'TABLE'");
+          await s.query('SET GLOBAL general_log = 1');
+        });
+      const since = await on(lab, 'a', (s) => s.value('SELECT NOW(6)'));
+      const writer = startWriter(lab);
+      let res;
+      try {
+        await eventually(async () => writer.acknowledged.length > 10, 10_000, 'the writer to start');
+        res = await runCli(yesArgs(lab, [...donorArg(lab), ...extra, '--no-verify']), { ...lab.env(), ...privateState() });
+      } finally {
+        await writer.stop();
+      }
+      expect(res.code, res.stderr + res.stdout).toBe(0);
+      expect(res.stdout + res.stderr).toMatch(/GS is neither locked nor read/);
+      await on(lab, 'a', (s) => s.query('SET GLOBAL general_log = 0'));
+      const log = await on(lab, 'a', (s) =>
+        s.query(
+          `SELECT argument FROM mysql.general_log WHERE event_time >= '${String(since)}' AND (argument LIKE '%FLUSH TABLES WITH READ LOCK%' OR argument LIKE '%SQL_NO_CACHE%')`,
+        ),
+      );
+      expect(log.map((r) => String(r.argument))).toEqual([]);
+      // The same query on r's general log finds the dump's reads: the check above is not vacuous.
+      await on(lab, 'r', (s) => s.query('SET GLOBAL general_log = 0'));
+      const onR = await on(lab, 'r', (s) =>
+        s.query(`SELECT argument FROM mysql.general_log WHERE event_time >= '${String(since)}' AND argument LIKE '%SQL_NO_CACHE%'`),
+      );
+      expect(onR.length).toBeGreaterThan(0);
+      await expectSameData(lab);
+      // r: replicating with no error, every writer row, and the same data as a.
+      await eventually(
+        async () => {
+          const st = await on(lab, 'r', (s) => readReplicaStatus(s));
+          expect(st.lastSqlErrno).toBe(0);
+          const n = Number(await on(lab, 'r', (s) => s.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'donor writer %'")));
+          const onA = Number(await on(lab, 'a', (s) => s.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'donor writer %'")));
+          return st.sqlRunning === 'Yes' && n === onA && n >= writer.acknowledged.length;
+        },
+        20_000,
+        'r to catch up with every writer row',
+      );
+      const a = await lab.connect('a');
+      const r = await lab.connect('r');
+      try {
+        const cmp = await compareTables(
+          (s) => a.query(s),
+          (s) => r.query(s),
+        );
+        expect(cmp.mismatched).toEqual([]);
+      } finally {
+        await Promise.all([a.close(), r.close()]);
+      }
+    });
+});
+
+describe('--donor that cannot catch up', () => {
+  const labs = useLab({ replica: true });
+
+  it('a donor whose SQL thread is blocked: step 3 gives up after --donor-max-lag, GS never locked, nothing copied', async () => {
+    const lab = labs.get();
+    await breakLab(lab, 'conflict');
+    // A row lock on r holds its SQL thread on GS's next update of that row.
+    const holder = await lab.connect('r');
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT * FROM shop.customers WHERE id = 1 FOR UPDATE');
+      await on(lab, 'a', (s) => s.query("UPDATE shop.customers SET name = 'blocked on r' WHERE id = 1"));
+      const res = await runCli(yesArgs(lab, [...donorArg(lab), '--donor-max-lag', '4']), { ...lab.env(), ...privateState() });
+      expect(res.code, res.stderr + res.stdout).toBe(1);
+      expect(res.stdout + res.stderr).toMatch(/the donor did not reach GS’s position .* within --donor-max-lag 4 s/);
+      expect(res.stdout + res.stderr).not.toMatch(/FLUSH TABLES WITH READ LOCK/);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.close();
+    }
+    await eventually(
+      async () => String(await on(lab, 'r', (s) => s.value('SELECT name FROM shop.customers WHERE id = 1'))) === 'blocked on r',
+      20_000,
+      'r to apply the update once the lock is gone',
+    );
+  });
+});
+
+describe('--donor on a GTID pair', () => {
+  const labs = useLab({ replica: true, gtid: true });
+
+  it('classic from the donor: BS starts from the donor’s gtid_slave_pos; a, b and r match', async () => {
+    const lab = labs.get();
+    await breakLab(lab, 'conflict');
+    const writer = startWriter(lab);
+    let res;
+    try {
+      await eventually(async () => writer.acknowledged.length > 10, 10_000, 'the writer to start');
+      res = await runCli(yesArgs(lab, [...donorArg(lab), '--no-verify']), { ...lab.env(), ...privateState() });
+    } finally {
+      await writer.stop();
+    }
+    expect(res.code, res.stderr + res.stdout).toBe(0);
+    expect(res.stdout + res.stderr).toMatch(/MASTER_USE_GTID=slave_pos|gtid_slave_pos/);
+    await expectSameData(lab);
+    await eventually(
+      async () => {
+        const st = await on(lab, 'r', (s) => readReplicaStatus(s));
+        expect(st.lastSqlErrno).toBe(0);
+        const n = Number(await on(lab, 'r', (s) => s.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'donor writer %'")));
+        return st.sqlRunning === 'Yes' && n >= writer.acknowledged.length;
+      },
+      20_000,
+      'r to catch up',
+    );
+  });
+});
