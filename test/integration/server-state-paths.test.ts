@@ -21,6 +21,8 @@ async function onlyGsTicks(a: ServerSession, b: ServerSession): Promise<{ end: (
   return watchTicks(a, b);
 }
 
+const MB = 1024 * 1024;
+
 describe('server state on the physical and parallel copies (lab, file/position)', () => {
   const lab = useLab();
 
@@ -64,6 +66,18 @@ describe('server state on the physical and parallel copies (lab, file/position)'
         await b.query(`CREATE VIEW shop.bs_view_${method} AS SELECT id FROM shop.customers`);
         await b.query('SET SESSION sql_log_bin = 1');
       });
+      if (method === 'parallel') {
+        // The big-row case on the streams: GS allows 64 MB packets and holds a 20 MB row, BS runs the default 16 MB.
+        await withSessions(l, async (a, b) => {
+          await a.query(`SET GLOBAL max_allowed_packet = ${64 * MB}`);
+          await b.query(`SET GLOBAL max_allowed_packet = ${16 * MB}`);
+        });
+        await withSessions(l, async (a, b) => {
+          await a.query('CREATE TABLE shop.big (id INT PRIMARY KEY, data LONGBLOB) ENGINE=InnoDB');
+          await a.query(`INSERT INTO shop.big VALUES (1, REPEAT('x', ${20 * MB}))`);
+          await eventually(async () => Number(await b.value('SELECT COUNT(*) FROM shop.big')) === 1, 60_000, 'the big row on BS');
+        });
+      }
       const args = method === 'physical' ? physicalArgs(l) : ['--parallel', '2'];
       // The rehearsal shows the plan the run then runs, step by step (plan-check.ts); both say what becomes of BS's
       // gtid_slave_pos and show the event's status put back on BS.
@@ -88,6 +102,13 @@ describe('server state on the physical and parallel copies (lab, file/position)'
       expect(live.stderr).toMatch(new RegExp(`procedure shop\\.bs_proc_${method} \\(only on BS\\)`));
       expect(live.stderr).toMatch(new RegExp(`view shop\\.bs_view_${method} \\(only on BS\\)`));
       expect(live.stderr).toContain(`account 'mon_${method}'@'localhost': BS’s own, dropped by the copy`);
+      if (method === 'parallel') {
+        expect(live.stderr).toMatch(/max_allowed_packet\s+GS allows 64\.0 MB packets, BS 16\.0 MB/);
+        await withSessions(l, async (_a, b) => {
+          expect(Number(await b.value('SELECT @@GLOBAL.max_allowed_packet'))).toBe(16 * MB);
+          expect(Number(await b.value('SELECT LENGTH(data) FROM shop.big WHERE id = 1'))).toBe(20 * MB);
+        });
+      }
       await withSessions(l, async (a, b) => {
         const q = (x: ServerSession) => (st: Parameters<ServerSession['query']>[0]) => x.query(st);
         expect(await compareDefinitions(q(a), q(b))).toEqual([]);
