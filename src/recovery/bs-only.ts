@@ -453,12 +453,11 @@ export async function bsOnlyChecks(ctx: RecoveryContext, add: (v: 'ok' | 'warn' 
   const [gs, bs] = await Promise.all([tableSizes(q(ctx, 'GS')), tableSizes(q(ctx, 'BS'))]);
   const sum = (t: Array<{ bytes: number }>) => t.reduce((n, x) => n + x.bytes, 0);
   const [gsBytes, bsBytes] = [sum(gs), sum(bs)];
-  // The rate measured on the first chunks of the largest table (a second or so of reads, with the comparison's own
-  // statement, both servers side by side); the stated rate only where nothing could be measured, and said so.
+  // The rate measured on the first chunks of GS's largest table (a second or so of reads, with the comparison's own
+  // statement); the stated rate only where nothing could be measured, and said so. GS only: BS is not fenced yet, and a
+  // client's LOCK TABLES there (which step 1 offers to KILL) would hold the preflight's read until the stall bound.
   const measured =
-    b.dataAt === 'step-2'
-      ? await measureCompareRate([q(ctx, 'GS'), q(ctx, 'BS')], bs, { chunkTimeMs: ctx.settings.chunkTime * 1000 }).catch(() => undefined)
-      : undefined;
+    b.dataAt === 'step-2' ? await measureCompareRate([q(ctx, 'GS')], gs, { chunkTimeMs: ctx.settings.chunkTime * 1000 }).catch(() => undefined) : undefined;
   const rateBytes = measured ? Math.max(1, Math.round(measured.bytesPerSecond)) : COMPARE_RATE_BYTES;
   const seconds = Math.max(gsBytes, bsBytes) / rateBytes;
   const rate = measured
