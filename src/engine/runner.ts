@@ -30,7 +30,7 @@ import { Throttle } from '../adapters/shell/throttle.js';
 import { ControlSocket } from '../adapters/shell/control-socket.js';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { throttleHeader } from '../recovery/throttle-plan.js';
 
 /** Statements shown in an offline dry run use this dialect (the servers did not answer to tell theirs). */
@@ -320,13 +320,13 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       });
     }
     emit({ event: 'journal', path: journal?.path ?? null, ...(settings.resume ? { resumingAt: startAt } : {}) });
-    // The control socket beside the journal (a Unix socket path is at most ~107 bytes: else in the temp directory).
+    // The control socket beside the journal (a Unix socket path is at most ~107 bytes: else in the temp directory,
+    // named after the journal, so that the --resume of a run that was SIGKILLed, which could remove nothing, replaces
+    // and then removes the socket it left).
     if (throttle && journal) {
       const beside = journal.path.replace(/\.json$/, '') + '.sock';
-      control = await ControlSocket.listen(
-        Buffer.byteLength(beside) < 100 ? beside : join(tmpdir(), `mmrecover-${randomBytes(4).toString('hex')}.sock`),
-        throttle,
-      );
+      const inTmp = join(tmpdir(), `mmrecover-ctl-${createHash('sha256').update(journal.path).digest('hex').slice(0, 12)}.sock`);
+      control = await ControlSocket.listen(Buffer.byteLength(beside) < 100 ? beside : inTmp, throttle);
       emit({ event: 'control_socket', path: control.path });
     }
     const controlSocketPath = control?.path;
