@@ -108,6 +108,24 @@ describe('--donor', () => {
       await lab.restart('a');
       await rReplicates();
     }
+    // A replica of another server (here BS), not of GS: r pointed at b, then back at a where it stood.
+    const was = await on(lab, 'r', (s) => readReplicaStatus(s));
+    const [bLog] = await on(lab, 'b', (s) => s.query('SHOW MASTER STATUS'));
+    const bId = Number(await on(lab, 'b', (s) => s.value('SELECT @@server_id')));
+    const pointR = (port: number, file: string, pos: number) =>
+      on(lab, 'r', async (s) => {
+        await s.query('STOP SLAVE');
+        await s.query(`CHANGE MASTER TO MASTER_PORT = ${port}, MASTER_LOG_FILE = '${file}', MASTER_LOG_POS = ${pos}`);
+        await s.query('START SLAVE');
+      });
+    await pointR(lab.server('b').port, String(bLog!.File), Number(bLog!.Position));
+    try {
+      await eventually(async () => (await on(lab, 'r', (s) => readReplicaStatus(s))).sourceServerId === bId, 20_000, 'r to connect to b');
+      await refused(donorArg(lab), new RegExp(`does not replicate from GS \\(its source is [^,]+:${lab.server('b').port}, server_id ${bId}\\)`));
+    } finally {
+      await pointR(lab.server('a').port, was.execFile, was.execPos);
+      await rReplicates();
+    }
   });
 
   for (const [name, extra] of [
@@ -176,7 +194,7 @@ describe('--donor', () => {
 describe('--donor that cannot catch up', () => {
   const labs = useLab({ replica: true });
 
-  it('a donor whose SQL thread is blocked: step 3 gives up after --donor-max-lag, GS never locked, nothing copied', async () => {
+  it('a donor whose SQL thread is blocked: step 3 gives up after --donor-max-lag, GS never locked, nothing copied; once it lags, the preflight refuses', async () => {
     const lab = labs.get();
     await breakLab(lab, 'conflict');
     // A row lock on r holds its SQL thread on GS's next update of that row.
@@ -189,6 +207,13 @@ describe('--donor that cannot catch up', () => {
       expect(res.code, res.stderr + res.stdout).toBe(1);
       expect(res.stdout + res.stderr).toMatch(/the donor did not reach GS’s position .* within --donor-max-lag 4 s/);
       expect(res.stdout + res.stderr).not.toMatch(/FLUSH TABLES WITH READ LOCK/);
+      // Still held: r is now seconds behind GS, and a run that allows 1 s is refused in the preflight, nothing changed.
+      await eventually(async () => ((await on(lab, 'r', (s) => readReplicaStatus(s))).lagSeconds ?? 0) >= 2, 20_000, 'r to lag 2 s');
+      const before = await snapshot(lab);
+      const late = await runCli(yesArgs(lab, [...donorArg(lab), '--donor-max-lag', '1']), { ...lab.env(), ...privateState() });
+      expect(late.code, late.stderr + late.stdout).toBe(2);
+      expect(late.stderr).toMatch(/s behind GS, more than --donor-max-lag 1 s: it may not catch up in time/);
+      expect(await snapshot(lab)).toEqual(before);
     } finally {
       await holder.query('ROLLBACK').catch(() => undefined);
       await holder.close();
