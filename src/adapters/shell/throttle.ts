@@ -256,4 +256,20 @@ export class ThrottleTransform extends Transform {
       },
     );
   }
+
+  // The last chunk was granted into debt: the stream ends once that debt is paid, so that the copy as a whole never
+  // runs faster than the cap (bytes ≤ burst + rate × its time), the last chunk included.
+  override _flush(cb: TransformCallback): void {
+    this.waiting = true;
+    this.throttle.acquire(0, this.signal).then(
+      () => {
+        this.waiting = false;
+        cb();
+      },
+      (err: Error) => {
+        this.waiting = false;
+        cb(err);
+      },
+    );
+  }
 }
