@@ -220,7 +220,7 @@ export class Executor {
       case 'hook':
         return this.traffic.hook(step, a, state);
       case 'fence-watch':
-        return this.traffic.watch(step, a);
+        return this.traffic.watch(step, a, state);
       case 'ask': {
         const text = renderAction(a)[0].text;
         if (!this.live) {
@@ -711,6 +711,11 @@ export class Executor {
     for (let round = 0; round < 5; round++) {
       this.record(step, a.role, a.list.shown, 'read');
       const foreign = parseConnections(await session.query(a.list));
+      if (a.role === 'BS') {
+        // What the operator was shown; a rerun of step 1 (--resume) starts the list again.
+        const seen = round === 0 ? [] : (state.listedConnections ?? []);
+        state.listedConnections = [...seen, ...foreign.filter((c) => !seen.some((s) => s.id === c.id)).map((c) => ({ id: c.id, user: c.user, host: c.host }))];
+      }
       if (foreign.length === 0) {
         emit({ event: 'note', level: 'ok', step, text: `No client connections on ${a.role} other than ours and replication.` });
         return;

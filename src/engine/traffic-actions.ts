@@ -103,7 +103,7 @@ export class TrafficActions {
     }
   }
 
-  async watch(step: number, a: FenceWatchAction): Promise<void> {
+  async watch(step: number, a: FenceWatchAction, state: RecoveryState): Promise<void> {
     const text = renderAction(a)[0].text;
     const session = this.d.sessions[a.role];
     if (!this.d.live || !session) return this.d.record(step, a.role, text, 'would-wait');
@@ -113,12 +113,16 @@ export class TrafficActions {
     const own = () => new Set(this.d.ownThreadIds?.[a.role === 'GS' ? 'GS' : 'BS'] ?? []);
     const list = async () => parseConnections(await session.query(a.list)).filter((c) => !own().has(c.id));
     emit({ event: 'activity', id, state: 'start', text: `${bsLabel(this.d.settings)}: watching client connections for ${a.seconds} s (${a.when})` });
-    // What was there when the watch began the operator has already seen (step 1 listed it): only a new one counts.
-    const known = new Set((await list()).map((c) => c.id));
+    // Only a connection step 1 did not list counts: one made between step 1's list and the watch's start is a breach
+    // too (the fence was set before the list). A journal without the list (a run begun before it was recorded) falls
+    // back to what is there when the watch begins. Same id, user and host: a restarted BS reuses ids.
+    const listed = state.listedConnections;
+    const key = (c: { id: number; user: string; host: string }) => `${c.id} ${c.user}@${c.host}`;
+    const known = new Set((listed ?? (await list())).map(key));
     const end = Date.now() + a.seconds * 1000;
     while (Date.now() < end) {
       if (this.d.signal.aborted) throw new Interrupted(`interrupted during step ${step} (fence watch)`);
-      const fresh = (await list()).filter((c) => !known.has(c.id));
+      const fresh = (await list()).filter((c) => !known.has(key(c)));
       if (fresh.length) {
         emit({ event: 'activity', id, state: 'fail', text: `${bsLabel(this.d.settings)}: a client connected during the fence watch` });
         emit({ event: 'foreign_connections', role: 'BS', connections: fresh });

@@ -55,6 +55,11 @@ export interface RecoveryState {
   fenceHookRan?: boolean;
   /** Step 10 switched offline_mode off so that GS's replica can log in to BS (whether step 1 had switched it on). */
   offlineModeLifted?: { setByStep1: boolean };
+  /**
+   * Client connections step 1 listed on BS (killed or kept by the operator): the fence watch counts only others, so a
+   * client that connects after step 1's list, even before the watch starts, is a breach.
+   */
+  listedConnections?: Array<{ id: number; user: string; host: string }>;
   /** Foreign connections step 1 killed on BS (ids and users), for the record. */
   killed: Array<{ id: number; user: string; host: string }>;
   /** streams: a parallel copy's data streams (--parallel); GS's coordinates were then recorded by step 4 on the online method. */
