@@ -432,7 +432,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       step: stoppedAt,
       reason,
       next: err instanceof StepFailed ? err.nextAction : undefined,
-      states: stoppedAt > 0 ? { ...serverStates(ctx, stoppedAt), ...(ctx.ring ? { D: downstreamState(stoppedAt) } : {}) } : undefined,
+      states: stoppedAt > 0 ? { ...serverStates(ctx, stoppedAt, STEPS), ...(ctx.ring ? { D: downstreamState(stoppedAt) } : {}) } : undefined,
       resume: journal && stoppedAt > 0 ? resumeCommand(settings, journal.path) : undefined,
       interrupted: err instanceof Interrupted,
     });

@@ -33,12 +33,13 @@ export function resumeAt(firstIncomplete: number): number {
 }
 
 /** What each server is in when a run stops at `stoppedAt` (the steps before it done, it possibly half done). */
-export function serverStates(ctx: RecoveryContext, stoppedAt: number): Record<Role, string> {
+export function serverStates(ctx: RecoveryContext, stoppedAt: number, steps: readonly Step[] = STEPS): Record<Role, string> {
   const facts: Record<Role, string[]> = { GS: [], BS: [] };
   const add = (states: Partial<Record<Role, string>> | undefined) => {
     for (const role of ['GS', 'BS'] as Role[]) if (states?.[role]) facts[role].push(states[role]!);
   };
-  for (const s of STEPS) {
+  // The run's own steps: a ring's steps 9 and 10 leave GS replicating from its upstream, not from BS.
+  for (const s of steps) {
     if (s.id < stoppedAt) add(s.after?.(ctx));
     if (s.id === stoppedAt) add(s.during?.(ctx));
   }

@@ -3,7 +3,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseReplicaStatus, replicaRunning, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import { StepFailed } from '../base/errors.js';
-import type { Role, WaitAction } from './actions.js';
+import type { Dialect } from '../dialect/dialect.js';
+import type { Member, Role, WaitAction } from './actions.js';
 import type { Read, RecoveryContext } from './context.js';
 
 export function describeReplica(r: ReplicaStatus): string {
@@ -23,9 +24,15 @@ export async function replicaStatusOf(ctx: RecoveryContext, io: { read: Read }, 
   return parseReplicaStatus(await io.read(role, ctx.dialect[role].showReplicaStatus()), ctx.dialect[role]);
 }
 
-/** Wait until `role`'s replica threads both run, without error, with zero lag (or applying steadily). */
-export function waitForReplica(ctx: RecoveryContext, role: Role, stepId: number): WaitAction {
-  const show = ctx.dialect[role].showReplicaStatus();
+/**
+ * Wait until a member's replica threads both run, without error, with zero lag (or applying steadily). One judgement
+ * for every replica the procedure starts: BS (step 7), GS (step 10), and a ring's D (step 10), whose dialect is its own.
+ */
+export function waitForReplica(ctx: RecoveryContext, role: Role, stepId: number): WaitAction;
+export function waitForReplica(ctx: RecoveryContext, role: Member, stepId: number, dialect: Dialect): WaitAction;
+export function waitForReplica(ctx: RecoveryContext, role: Member, stepId: number, dialect?: Dialect): WaitAction {
+  const d = dialect ?? ctx.dialect[role as Role];
+  const show = d.showReplicaStatus();
   return {
     kind: 'wait',
     role,
@@ -37,7 +44,7 @@ export function waitForReplica(ctx: RecoveryContext, role: Role, stepId: number)
       let errorSince: number | undefined;
       let firstExec: { file: string; position: number; at: number } | undefined;
       for (;;) {
-        const status = await replicaStatusOf(ctx, io, role);
+        const status = parseReplicaStatus(await io.read(role, show), d);
         io.progress(`${role}: ${describeReplica(status)}`);
         const erroring = status.lastIoErrno !== 0 || status.lastSqlErrno !== 0 || status.sqlRunning === 'No';
         // Under heavy production writes a replica may stay behind for long; once it has been running without error

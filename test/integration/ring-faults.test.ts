@@ -44,6 +44,12 @@ describe('ring: Ctrl-C at each question', () => {
       expect(pty.screen()).toMatch(/Stopped at step \d+: interrupted/);
       // The stop says what D (c) is left in, beside GS and BS.
       expect(pty.screen()).toMatch(/\n\s+D:\s+\S/);
+      // GS (U) replicates from its own upstream in a ring, never from BS: the stop says so at every step (issue 27).
+      const gsLine = pty.screen().match(/\n\s+GS: ([^\n]*)/)?.[1] ?? '';
+      expect(gsLine).not.toMatch(/from BS/);
+      if (n >= 3) expect(gsLine).toMatch(/replication from its upstream stopped/);
+      if (n === 6) expect(gsLine).toMatch(/its upstream again if step 10 started it/);
+      if (n === 7) expect(gsLine).toMatch(/replicating from its upstream again/);
       expect(await takesWrite(lab, 'a')).toBe(true);
       const r = await runCli(ringYesArgs(lab, n > 0 ? ['--resume'] : []), env);
       expect(r.code, r.stderr.slice(-3000)).toBe(0);

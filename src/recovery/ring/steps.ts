@@ -259,40 +259,13 @@ export const ringCatchUpD: Step = {
   },
 };
 
-/** Wait until D's replica runs without error (the same judgement as steps 7 and 10, on D's session). */
-function waitForD(ctx: RecoveryContext): WaitAction {
-  const ring = ringOf(ctx);
-  const show = ring.dialect.showReplicaStatus();
-  return {
-    kind: 'wait',
-    role: 'D',
-    condition: `D's IO and SQL threads run with no error (at most ${ctx.settings.replicaTimeout}s)`,
-    polls: show,
-    async probe(io) {
-      const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
-      for (;;) {
-        const r = await dStatus(ring, io);
-        io.progress(`D: ${describeReplica(r)}`);
-        if (r.ioRunning === 'Yes' && r.sqlRunning === 'Yes' && !r.lastIoErrno && !r.lastSqlErrno) return;
-        if (Date.now() > deadline || (r.lastSqlErrno && r.sqlRunning !== 'Yes'))
-          throw new StepFailed(
-            `D replication did not start cleanly: ${describeReplica(r)}`,
-            10,
-            `Inspect ${show.shown} on D, fix the cause, then resume with --resume.`,
-          );
-        if (io.signal.aborted) return;
-        await sleep(200, io.signal);
-      }
-    },
-  };
-}
-
 /** Step 10 in a ring: D and U start replicating (U from its own upstream, as before step 3), then the ring's proof. */
 export const ringStartReplicas: Step = {
   id: 10,
   title: 'Start replication on the downstream and the good server, and prove the ring',
   on: 'D, GS',
   after: () => ({ GS: 'replicating from its upstream again' }),
+  during: () => ({ GS: 'replicating from its upstream again if step 10 started it (START REPLICA), otherwise still stopped; --resume starts it' }),
   async plan(ctx) {
     const ring = ringOf(ctx);
     const marker = ctx.settings.verify && ctx.settings.marker;
@@ -300,7 +273,7 @@ export const ringStartReplicas: Step = {
       actions: [
         ...(await offlineModeLift(ctx)),
         { kind: 'sql', role: 'D', statement: ring.dialect.startReplica(), note: 'D replicates from BS' },
-        waitForD(ctx),
+        waitForReplica(ctx, 'D', 10, ring.dialect),
         { kind: 'sql', role: 'GS', statement: ctx.dialect.GS.startReplica(), note: 'GS replicates from its upstream, as before step 3' },
         waitForReplica(ctx, 'GS', 10),
         ...(await ringProofActions(ctx)),

@@ -40,7 +40,8 @@ export const lockGs: Step = {
   title: 'Lock the good server and record its coordinates',
   on: 'GS',
   covers: [4, 5],
-  after: (ctx) => ({ GS: `replication from BS stopped${ctx.state.donor?.frozen ? `; ${donorLeftText(ctx)}` : ''}` }),
+  // In a ring GS (BS's upstream U) replicates from its own upstream, which step 3 stops all the same.
+  after: (ctx) => ({ GS: `replication from ${ctx.ring ? 'its upstream' : 'BS'} stopped${ctx.state.donor?.frozen ? `; ${donorLeftText(ctx)}` : ''}` }),
   during: (ctx) => ({ GS: `not locked (the read lock was released)${ctx.state.donor?.frozen ? `; ${donorLeftText(ctx)}` : ''}` }),
   async plan(ctx) {
     const gs = serverName(ctx, 'GS');

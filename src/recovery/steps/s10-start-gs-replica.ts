@@ -11,6 +11,7 @@ export const startGsReplica: Step = {
   title: 'Start replication on the good server and prove both directions',
   on: 'GS',
   after: () => ({ GS: 'replicating from BS' }),
+  during: () => ({ GS: 'replicating from BS if step 10 started it (START REPLICA), otherwise configured and not started; --resume starts it' }),
   async plan(ctx) {
     const marker = ctx.settings.verify && ctx.settings.marker;
     return {
