@@ -217,6 +217,8 @@ export class Executor {
         return this.hostActions.clone(step, a);
       case 'haproxy':
         return this.traffic.haproxy(step, a, state);
+      case 'haproxy-traffic':
+        return this.traffic.trafficBack(step, a);
       case 'hook':
         return this.traffic.hook(step, a, state);
       case 'fence-watch':

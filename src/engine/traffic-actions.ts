@@ -2,12 +2,20 @@
 // --unfence-command) and the watch that proves the fence holds (--fence-watch). Each is recorded (screen and journal)
 // as the plan shows it, before it is sent; every call is bounded by --stall-timeout.
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseSocket, serverState, setServerState, showInfo, type HaproxySocket } from '../adapters/haproxy/runtime-api.js';
+import { backendServers, backendStats, parseSocket, serverState, setServerState, showInfo, type HaproxySocket } from '../adapters/haproxy/runtime-api.js';
 import { lastLine, runOnHost, LOCAL } from '../adapters/shell/host-exec.js';
 import type { Settings } from '../config/settings.js';
 import { parseFence } from '../config/traffic-fence.js';
 import { Interrupted, StepFailed } from '../base/errors.js';
-import { haproxyText, renderAction, type FenceWatchAction, type HaproxyAction, type HookAction, type Role } from '../recovery/actions.js';
+import {
+  haproxyText,
+  renderAction,
+  type FenceWatchAction,
+  type HaproxyAction,
+  type HaproxyTrafficAction,
+  type HookAction,
+  type Role,
+} from '../recovery/actions.js';
 import { describeConnection, parseConnections } from '../recovery/connections.js';
 import type { RecoveryState } from '../recovery/state.js';
 import type { ActionDeps } from './action-deps.js';
@@ -60,6 +68,86 @@ export class TrafficActions {
         step,
         `Check HAProxy (echo "show servers state ${a.backend}" | socat stdio ${a.socket}), set ${a.server}'s state by hand if needed, then run again with --resume.`,
       );
+    }
+  }
+
+  /**
+   * After step 11 gave an entry back its ready state: HAProxy's own counters say whether it gives BS connections again.
+   * Only what was seen is said; a stuck entry is set maint and ready once more (shown in the plan); nothing here stops
+   * the run, since BS is recovered whatever HAProxy does.
+   */
+  async trafficBack(step: number, a: HaproxyTrafficAction): Promise<void> {
+    const text = renderAction(a)[0].text;
+    if (!this.d.live) return this.d.record(step, 'BS', text, 'would-wait');
+    this.d.record(step, 'BS', text, 'wait');
+    const sock = socketOf(a.socket);
+    const where = `HAProxy ${a.backend}/${a.server}`;
+    const emit = (level: 'ok' | 'warn', t: string) => this.d.emit({ event: 'note', level, step, text: t });
+    const counts = async () => {
+      const rows = await backendStats(sock, a.backend, this.timeoutMs, this.d.signal);
+      const mine = rows.find((r) => r.server === a.server)?.total ?? 0;
+      return { mine, others: rows.filter((r) => r.server !== a.server).reduce((n, r) => n + r.total, 0) };
+    };
+    try {
+      // Round robin gives each server its weight's share of every round: three rounds elsewhere and none to BS is not
+      // a round's luck (HAProxy places a server that comes back a few picks ahead).
+      const servers = await backendServers(sock, a.backend, this.timeoutMs, this.d.signal);
+      const own = servers.find((x) => x.server === a.server)?.weight;
+      // Weight 0 is HAProxy's own "no new connection" (an operator's choice, kept by step 11): nothing to watch for.
+      if (own === 0)
+        return emit(
+          'ok',
+          `${where} is ready with weight 0: HAProxy gives it no new connection until its weight is raised (set weight ${a.backend}/${a.server} …).`,
+        );
+      const mineWeight = Math.max(1, own ?? 1);
+      const totalWeight = servers.filter((x) => x.admin === 'ready' && x.weight > 0).reduce((n, x) => n + x.weight, 0);
+      const stuckAfter = Math.max(10, 3 * Math.ceil(totalWeight / mineWeight));
+      let base = await counts();
+      let cycled = false;
+      const started = Date.now();
+      const end = started + a.seconds * 1000;
+      for (;;) {
+        if (this.d.signal.aborted) throw new Interrupted(`interrupted during step ${step} (watching ${where})`);
+        const now = await counts();
+        const mine = now.mine - base.mine;
+        const others = now.others - base.others;
+        if (mine > 0)
+          return emit(
+            'ok',
+            `${where} is given connections again (${mine} of the ${mine + others} HAProxy sent to ${a.backend} in ${((Date.now() - started) / 1000).toFixed(1)} s)${cycled ? ', after it was set maint and ready once more' : ''}.`,
+          );
+        if (others >= stuckAfter && !cycled) {
+          emit(
+            'warn',
+            `${where} is ready but HAProxy gave it none of ${others} new connections (the other servers took them all): setting it maint and ready once more.`,
+          );
+          for (const st of ['maint', 'ready'] as const) {
+            this.d.record(step, 'BS', haproxyText({ ...a, state: st }), 'run');
+            await setServerState(sock, a.backend, a.server, st, this.timeoutMs, this.d.signal);
+          }
+          cycled = true;
+          base = await counts();
+          continue;
+        }
+        if (Date.now() >= end) {
+          if (others >= stuckAfter)
+            return emit(
+              'warn',
+              `${where} is ready but HAProxy gave it none of ${others} new connections in ${a.seconds} s${cycled ? ', even after maint and ready once more' : ''}: check "show stat" and "show servers state ${a.backend}" on ${a.socket}; a reload of HAProxy puts it back in the rotation.`,
+            );
+          return emit(
+            'ok',
+            others
+              ? `${where} is ready; HAProxy gave the ${others} connection(s) it took in ${a.seconds} s to the other servers (too few to tell whether it will give it any).`
+              : `${where} is ready; whether HAProxy sends it connections was not observed (no connection went through ${a.backend} in ${a.seconds} s).`,
+          );
+        }
+        await delay(Math.min(200, Math.max(0, end - Date.now())));
+      }
+    } catch (err) {
+      if (err instanceof Interrupted) throw err;
+      // BS is recovered and its entry is ready (read back): a failure to read the counters is said, not fatal.
+      emit('warn', `${where}: whether HAProxy sends it connections again could not be checked (${(err as Error).message}).`);
     }
   }
 

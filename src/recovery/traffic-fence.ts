@@ -7,7 +7,7 @@
 // A stop leaves the fence in place (as step 1's read_only): the stop report says each entry's state, and --resume
 // puts the entries back into maint first (HAProxy may have been restarted or reloaded meanwhile).
 import { fenceText, parseFence, type HaproxyFence } from '../config/traffic-fence.js';
-import type { Action, FenceWatchAction, HaproxyAction, HookAction } from './actions.js';
+import type { Action, FenceWatchAction, HaproxyAction, HaproxyTrafficAction, HookAction } from './actions.js';
 import { foreignConnectionsQuery } from './connections.js';
 import { serverName, type RecoveryContext } from './context.js';
 import type { ServerStates, Step, StepPlan } from './steps/step.js';
@@ -39,6 +39,20 @@ function hookAction(ctx: RecoveryContext, option: HookAction['option'], command:
     },
     timeoutSeconds: s.stallTimeout,
     ...(option === '--fence-command' ? { effect: (st) => void (st.fenceHookRan = true) } : { effect: (st) => void (st.fenceHookRan = false) }),
+  };
+}
+
+/** Long enough for a busy backend to show whether BS is in the rotation again (or the fence watch's time, if longer). */
+const TRAFFIC_BACK_SECONDS = 3;
+
+function trafficBackAction(ctx: RecoveryContext, e: Entry): HaproxyTrafficAction {
+  return {
+    kind: 'haproxy-traffic',
+    role: 'BS',
+    socket: e.socket,
+    backend: e.backend,
+    server: e.server,
+    seconds: Math.max(TRAFFIC_BACK_SECONDS, ctx.settings.fenceWatch ?? 0),
   };
 }
 
@@ -117,12 +131,13 @@ function wrapRestore(step: Step): Step {
     ...step,
     async plan(ctx): Promise<StepPlan> {
       const inner = await step.plan(ctx);
-      const restore: Action[] = (ctx.state.traffic ?? []).map((e) =>
+      const restore: Action[] = (ctx.state.traffic ?? []).flatMap((e) => [
         haproxyAction(e, e.before, {
           note: 'the state step 1 found',
           effect: (st) => void (st.traffic = (st.traffic ?? []).filter((x) => !same(x, e))),
         }),
-      );
+        ...(e.before === 'ready' ? [trafficBackAction(ctx, e)] : []),
+      ]);
       const hook = ctx.settings.unfenceCommand ? [hookAction(ctx, '--unfence-command', ctx.settings.unfenceCommand, 11)] : [];
       const extra = [...restore, ...hook];
       if (!extra.length) return inner;

@@ -94,6 +94,8 @@ export interface ServerState {
   port?: number;
   /** srv_op_state: 0 stopped, 1 starting, 2 running, 3 stopping. */
   operational: number;
+  /** srv_uweight: the weight the server has now (round robin gives it that share). */
+  weight: number;
   /** srv_admin_state, HAProxy's bit field (0x01 forced maint, 0x08 forced drain, …). */
   adminBits: number;
   /** What those bits mean, in the words `set server … state` takes. */
@@ -128,6 +130,7 @@ export function parseServersState(text: string): ServerState[] {
       address: f[at('srv_addr')],
       ...(at('srv_port') >= 0 && /^\d+$/.test(f[at('srv_port')] ?? '') ? { port: Number(f[at('srv_port')]) } : {}),
       operational: Number(f[at('srv_op_state')]),
+      weight: Number(f[at('srv_uweight')]),
       adminBits: bits,
       admin: adminStateOf(bits),
     });
@@ -136,10 +139,15 @@ export function parseServersState(text: string): ServerState[] {
 }
 
 /** The state of one server; a backend or server HAProxy does not know is an error naming it. */
-export async function serverState(sock: HaproxySocket, backend: string, server: string, timeoutMs: number, signal?: AbortSignal): Promise<ServerState> {
+/** Every server of a backend, as `show servers state` gives them. */
+export async function backendServers(sock: HaproxySocket, backend: string, timeoutMs: number, signal?: AbortSignal): Promise<ServerState[]> {
   const out = await command(sock, `show servers state ${backend}`, timeoutMs, signal);
   if (/can't find backend/i.test(out)) throw new HaproxyError(`HAProxy at ${socketText(sock)} has no backend "${backend}"`);
-  const found = parseServersState(out).find((s) => s.backend === backend && s.server === server);
+  return parseServersState(out).filter((s) => s.backend === backend);
+}
+
+export async function serverState(sock: HaproxySocket, backend: string, server: string, timeoutMs: number, signal?: AbortSignal): Promise<ServerState> {
+  const found = (await backendServers(sock, backend, timeoutMs, signal)).find((s) => s.server === server);
   if (!found) throw new HaproxyError(`HAProxy at ${socketText(sock)} has no server "${server}" in backend "${backend}"`);
   return found;
 }
@@ -157,20 +165,34 @@ export async function setServerState(
   if (out) throw new HaproxyError(`HAProxy at ${socketText(sock)} refused "set server ${backend}/${server} state ${state}": ${out.split('\n')[0]}`);
 }
 
-/** `show stat`: per server, the sessions now (scur) and since HAProxy started (stot). */
+interface StatRow {
+  server: string;
+  current: number;
+  total: number;
+  status: string;
+}
+
+/** `show stat` for one backend: per server, the sessions now (scur), since HAProxy started (stot), and its status. */
+export async function backendStats(sock: HaproxySocket, backend: string, timeoutMs: number, signal?: AbortSignal): Promise<StatRow[]> {
+  const out = await command(sock, 'show stat', timeoutMs, signal);
+  const lines = out.split('\n').filter((l) => l.trim());
+  const header = lines[0]?.replace(/^#\s*/, '').split(',') ?? [];
+  const col = (f: string[], name: string) => f[header.indexOf(name)];
+  return lines
+    .slice(1)
+    .map((l) => l.split(','))
+    .filter((f) => col(f, 'pxname') === backend && !['FRONTEND', 'BACKEND'].includes(col(f, 'svname')))
+    .map((f) => ({ server: col(f, 'svname'), current: Number(col(f, 'scur')), total: Number(col(f, 'stot')), status: col(f, 'status') }));
+}
+
+/** `show stat`: one server's sessions now (scur) and since HAProxy started (stot). */
 export async function serverCounters(
   sock: HaproxySocket,
   backend: string,
   server: string,
   timeoutMs: number,
 ): Promise<{ current: number; total: number; status: string }> {
-  const out = await command(sock, 'show stat', timeoutMs);
-  const lines = out.split('\n').filter((l) => l.trim());
-  const header = lines[0]?.replace(/^#\s*/, '').split(',') ?? [];
-  const row = lines
-    .slice(1)
-    .map((l) => l.split(','))
-    .find((f) => f[header.indexOf('pxname')] === backend && f[header.indexOf('svname')] === server);
+  const row = (await backendStats(sock, backend, timeoutMs)).find((r) => r.server === server);
   if (!row) throw new HaproxyError(`HAProxy at ${socketText(sock)} has no server "${server}" in backend "${backend}"`);
-  return { current: Number(row[header.indexOf('scur')]), total: Number(row[header.indexOf('stot')]), status: row[header.indexOf('status')] };
+  return { current: row.current, total: row.total, status: row.status };
 }

@@ -85,6 +85,7 @@ export function traceAction(step: number, a: Action, extra: Partial<Common> = {}
     case 'fence-watch':
       return [{ ...base, kind: 'poll', text: renderText(a.list.shown) }];
     case 'haproxy':
+    case 'haproxy-traffic':
     case 'hook':
       // The traffic layer (HAProxy, the operator's hooks): nothing a server could refuse.
       return [];
