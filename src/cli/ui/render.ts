@@ -267,7 +267,7 @@ class HumanRenderer implements Renderer {
         const pad = Math.min(64, Math.max(...e.steps.map((s) => s.title.length)));
         for (const s of e.steps)
           this.write(`  ${String(s.step).padStart(2)}. ${s.title.padEnd(pad)} ${s.status}${s.ms !== undefined ? ` in ${formatDuration(s.ms / 1000)}` : ''}`, 6);
-        if (e.donor) this.write(`  ${sentence(donorCopyText(e.donor.address, e.donor.classic, 'did'))}.`);
+        if (e.donor) this.write(`  ${sentence(donorCopyText(e.donor.address, e.donor.classic, e.dryRun ? 'will' : 'did'))}.`);
         if (e.gsCoords) this.write(`  BS replicates from GS starting at ${coords(e.gsCoords)}${e.donor ? ` (${DONOR_POINT})` : ''}`);
         if (e.bsCoords) this.write(`  GS replicates from BS starting at ${coords(e.bsCoords)}`);
         if (e.ring)
