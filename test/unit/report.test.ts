@@ -125,6 +125,7 @@ describe('report', () => {
     expect(md).toMatch(/BS replicates from GS at: mysql-bin\.000001 \/ 3608 \(the donor’s recorded point: where step 3 stopped its SQL thread/);
     expect(html).toContain('<b>Copy read from:</b> the donor R 10.0.0.1:3309');
     expect(html).toContain('<td>R (donor, the copy’s source)</td><td>10.0.0.1:3309</td>');
+    expect(checkHtml(html).svgs).toBe(1);
     expect(html).toMatch(/BS replicates from GS at: mysql-bin\.000001 \/ 3608 \(the donor’s recorded point/);
     // The online method does not lock GS either way: its sentence does not boast of it.
     d.method = 'online';
