@@ -3,7 +3,9 @@
 // same data, then run the tool as a separate process while a writer inserts on GS without pause, and report the
 // longest gap between the writer's acknowledged inserts (GS's write stall), the copy time, the tool's overhead outside
 // the copy, the tool's peak RSS, whether the pair was verified, and how long comparing BS's data with GS's took (the
-// preflight's and step 2's, from the run's journal). One JSON object per line on stdout.
+// preflight's and step 2's, from the run's journal), the time outside the copy in parts and how many full reads of
+// each server the run made (reads.ts); then, per size, the chunked comparison's rate against CHECKSUM TABLE's on
+// shop.orders (compare-rate.ts). One JSON object per line on stdout.
 //   node dist/bench/bench.js [--rows 1000000[,200000...]] [--methods classic,online] [--write-rate 500] [--dir <lab dir>]
 //                            [--parallel 1,2,4] [--parallel-rows 1000000] [--import-rows 1000000]
 //                            (--methods '', --parallel '' or --import-rows '' skips a part)
@@ -24,6 +26,8 @@ import type { JournalData } from '../engine/journal.js';
 import { BENCH_METHODS, methodArgs, physicalFigures, rawConsistency, type BenchMethod } from './physical.js';
 import { parallelBench } from './parallel-bench.js';
 import { importBench } from './import-bench.js';
+import { fullReads, outsideCopy, type FullReads } from './reads.js';
+import { compareRateFigures } from './compare-rate.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mmrecover');
 
@@ -40,6 +44,9 @@ interface ToolRun {
   recompareSeconds: number | null;
   /** How long the tool says GS was locked (its summary), to set beside the writer's longest stall. */
   gsLockedSeconds: number | null;
+  /** Issue 26: full reads of each server (from the journal) and the time outside the copy in parts. */
+  fullReads: FullReads | null;
+  outsideCopySeconds: Record<string, number> | null;
 }
 
 /**
@@ -135,11 +142,13 @@ export async function runTool(lab: Lab, method: BenchMethod, extra: string[] = [
   const copy = events.find((e) => e.event === 'copy_complete');
   const result = events.find((e) => e.event === 'result');
   if (exitCode !== 0) process.stderr.write(`bench: mmrecover exited ${exitCode}:\n${err}\n`);
-  const bsOnly = readJournalState(journal)?.bsOnly;
+  const data = readJournal(journal);
+  const bsOnly = data?.state.bsOnly;
+  const copySeconds = Number(copy?.seconds ?? 0);
   return {
     exitCode,
     totalSeconds,
-    copySeconds: Number(copy?.seconds ?? 0),
+    copySeconds,
     copyBytes: Number(copy?.bytes ?? 0),
     peakRssMb: Math.round(peakKb / 102.4) / 10,
     verified: result?.verified === true,
@@ -147,13 +156,15 @@ export async function runTool(lab: Lab, method: BenchMethod, extra: string[] = [
     compareSeconds: bsOnly?.data?.seconds ?? null,
     recompareSeconds: bsOnly?.afterFence?.seconds ?? null,
     gsLockedSeconds: ((s) => (typeof s === 'number' ? Math.round(s * 100) / 100 : null))(events.find((e) => e.event === 'summary')?.gsLockedSeconds),
+    fullReads: data ? fullReads(data) : null,
+    outsideCopySeconds: data ? outsideCopy(data, totalSeconds, copySeconds) : null,
   };
 }
 
-/** The state the run's journal ended with (what it measured), or undefined when there is none. */
-function readJournalState(path: string): JournalData['state'] | undefined {
+/** The run's journal as it ended (what it measured and ran), or undefined when there is none. */
+function readJournal(path: string): JournalData | undefined {
   try {
-    return (JSON.parse(readFileSync(path, 'utf8')) as JournalData).state;
+    return JSON.parse(readFileSync(path, 'utf8')) as JournalData;
   } catch {
     return undefined;
   }
@@ -270,10 +281,17 @@ async function main(): Promise<void> {
           compareSeconds: run.compareSeconds,
           stepTwoCompareSeconds: run.recompareSeconds,
           stepsMs: run.stepsMs,
+          // Issue 26: the time outside the copy in parts, and the full reads of each server before the copy (target:
+          // at most one of each, none for physical), by the copy and by the proof (target: one of each).
+          outsideCopySeconds: run.outsideCopySeconds,
+          fullReads: run.fullReads,
           ...physicalFigures(method, run.stepsMs, raw),
         };
         process.stdout.write(JSON.stringify(line) + '\n');
       }
+      // Issue 26: the chunked comparison's rate against CHECKSUM TABLE's, on the pair the last run recovered.
+      process.stderr.write(`bench: ${rows} rows: chunked comparison against CHECKSUM TABLE…\n`);
+      process.stdout.write(JSON.stringify(await compareRateFigures(lab, rows)) + '\n');
     } finally {
       await lab.stop();
     }

@@ -65,8 +65,8 @@ export interface JournalData {
   outcome?: 'completed' | 'failed' | 'interrupted' | 'declined';
   stoppedAt?: { step: number; reason: string };
   method: string;
-  /** D: a ring's downstream of BS (absent for a pair). */
-  servers: { GS: ServerFingerprint; BS: ServerFingerprint; D?: ServerFingerprint };
+  /** D: a ring's downstream of BS (absent for a pair). R: the donor the copy read instead of GS (--donor; absent otherwise). */
+  servers: { GS: ServerFingerprint; BS: ServerFingerprint; D?: ServerFingerprint; R?: ServerFingerprint };
   steps: JournalStep[];
   state: RecoveryState;
   /** Each start and resume of this run, for the post-incident report. */

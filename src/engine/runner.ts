@@ -19,7 +19,8 @@ import { shellQuote } from '../config/shell-quote.js';
 import { confirmedBy, refencePlan, resumeAt, serverStates, type Step, type StepPlan } from '../recovery/procedure.js';
 import { downstreamState, stepsFor } from '../recovery/ring/procedure.js';
 import { ringChecks } from '../recovery/ring/preflight.js';
-import { donorChecks, donorLeftText, donorName, releaseDonorAction } from '../recovery/donor.js';
+import { donorChecks, donorHeader, donorLeftText, donorName, releaseDonorAction } from '../recovery/donor.js';
+import { copyMethod } from '../recovery/copy-method.js';
 import { emptyState } from '../recovery/state.js';
 import { Executor, type Executed } from './executor.js';
 import { checkFences } from './traffic-actions.js';
@@ -311,6 +312,8 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
           GS: fingerprint(sessions.GS!, settings.good),
           BS: fingerprint(sessions.BS!, settings.bad),
           ...(ring && sessions.D ? { D: fingerprint(sessions.D, ring.members[ring.downstream]) } : {}),
+          // The donor the copy reads: the report names it from the journal alone.
+          ...(settings.donor && sessions.R && copyMethod(ctx).coordinatesFrom === 'donor' ? { R: fingerprint(sessions.R, settings.donor) } : {}),
         },
         steps: STEPS.map((s) => ({ id: s.id, title: s.title, status: 'pending', plan: [], executed: [] })),
         state: ctx.state,
@@ -337,7 +340,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       const p = await s.plan(ctx);
       overview.push({ step: s.id, title: s.title, on: s.on, lines: linesOf(p), question: p.question, confirmedBy: confirmedBy(s.id) });
     }
-    const header = throttleHeader(ctx, controlSocketPath);
+    const header = [...donorHeader(ctx), ...throttleHeader(ctx, controlSocketPath)];
     emit({ event: 'plan', steps: overview, ...(header.length ? { header } : {}) });
 
     // BS may have restarted since the run stopped (read_only is not persistent): the fence step 1 set up goes back
@@ -495,6 +498,9 @@ function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolea
       ? { ring: { downstream: address(ctx.ring.members[ctx.ring.downstream]), ...(s.ring?.bsAfterImport ? { dFromBs: s.ring.bsAfterImport } : {}) } }
       : {}),
     copy: s.copy?.complete ? { bytes: s.copy.bytes, seconds: s.copy.seconds } : undefined,
+    ...(ctx.settings.donor && copyMethod(ctx).coordinatesFrom === 'donor'
+      ? { donor: { address: address(ctx.settings.donor), classic: ctx.settings.method === 'classic', ...(s.donor?.at ? { at: s.donor.at } : {}) } }
+      : {}),
     // Absent when the journal began before mmrecover recorded the lock (an older version's run, resumed).
     ...(journal?.data.gsLocks ? { gsLockedSeconds: journal.data.gsLocks.reduce((t, x) => t + spanSeconds(x), 0) } : {}),
     ...(journal ? outOfService(journal.data) : {}),

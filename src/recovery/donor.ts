@@ -12,6 +12,7 @@ import { stmt, type Statement } from '../dialect/statement.js';
 import type { Action, SqlAction, WaitAction } from './actions.js';
 import { reachable, type RecoveryContext } from './context.js';
 import { coordinatesFrom } from './coordinates.js';
+import { copyMethod } from './copy-method.js';
 import type { Check } from './events.js';
 import { mariadbGtid, usesGtidPositioning } from './positioning.js';
 
@@ -28,6 +29,29 @@ const FILTERS = [
 export function donorName(ctx: Pick<RecoveryContext, 'settings'>): string {
   const d = ctx.settings.donor;
   return d ? `R ${d.host}:${d.port}` : 'R';
+}
+
+/**
+ * Which server the copy reads and what that means for GS, for the overview before step 1 (will), the summary at the
+ * end and the report (did). `address` is "host:port"; `classic`: the method that otherwise locks GS for the copy.
+ */
+export function donorCopyText(address: string, classic: boolean, tense: 'will' | 'did'): string {
+  const [reads, isNot] = tense === 'will' ? ['reads', 'is'] : ['read', 'was'];
+  return `the copy ${reads} the donor R ${address}, a replica of GS, not GS: GS ${isNot} not read by the copy${classic ? ` and not locked (the classic method locks GS only when it copies from GS)` : ''}`;
+}
+
+/** Where GS's coordinates for BS come from with --donor, beside them (summary, report). */
+export const DONOR_POINT =
+  'the donor’s recorded point: where step 3 stopped its SQL thread (Relay_Master_Log_File / Exec_Master_Log_Pos of SHOW SLAVE STATUS on R), not read from GS';
+
+/** The overview's donor line before step 1 (empty without --donor). */
+export function donorHeader(ctx: Pick<RecoveryContext, 'settings'>): string[] {
+  const d = ctx.settings.donor;
+  if (!d || copyMethod(ctx).coordinatesFrom !== 'donor') return [];
+  const text = donorCopyText(`${d.host}:${d.port}`, ctx.settings.method === 'classic', 'will');
+  return [
+    `Donor: ${text}. Step 3 stops R’s SQL thread once it has applied GS’s binary log up to GS’s position; where it stopped is GS’s coordinates for BS. R replicates again after the copy`,
+  ];
 }
 
 /** How the step that reads the data reads: the donor's session with --donor, GS's otherwise. */
@@ -200,7 +224,8 @@ export function releaseDonorAction(ctx: RecoveryContext, cleanup = false): SqlAc
     role: 'R',
     statement: ctx.donor!.dialect.startReplicaSqlThread(),
     note: 'the donor applies GS’s binary log again from where it stopped',
-    effect: (state) => void (state.donor = { frozen: false }),
+    // Where it stopped stays recorded: the summary and the report name the donor's point as the source of GS's coordinates.
+    effect: (state) => void (state.donor = { frozen: false, ...(state.donor?.at ? { at: state.donor.at } : {}) }),
     ...(cleanup ? { cleanup: true } : {}),
   };
 }

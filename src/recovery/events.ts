@@ -83,6 +83,8 @@ export type RunEvent =
       gsCoords?: Coordinates;
       bsCoords?: Coordinates;
       copy?: { bytes: number; seconds: number };
+      /** --donor: the replica of GS the copy read (GS was not read by it), and where its SQL thread stopped (GS's coordinates). */
+      donor?: { address: string; classic: boolean; at?: Coordinates };
       /** How long GS could not write (its read lock, every span of this run added up); absent: never locked. */
       gsLockedSeconds?: number;
       /** From step 1 fencing BS to step 11 giving it back (or to now, when step 11 has not run). */

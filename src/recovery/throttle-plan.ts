@@ -16,7 +16,8 @@ export function throttleHeader(ctx: RecoveryContext, controlSocket: string | und
     );
   if (s.maxLoad?.length)
     out.push(`Throttle: --max-load ${s.maxLoad.map((x) => `${x.variable}=${x.max}`).join(',')}: the copy pauses while GS exceeds it (checked every second)`);
-  if (s.method === 'online')
+  // With --donor the online copy reads R, not GS: a DDL on GS does not wait for the copy's metadata locks.
+  if (s.method === 'online' && !s.donor)
     out.push(
       `Metadata locks: the online copy holds a metadata lock on each table it has read until its snapshot ends; a DDL on GS during the copy (ALTER TABLE …) waits for it and every query on that table queues behind the DDL. Run DDL on GS after the recovery, or use --donor (GS is then not read)`,
     );

@@ -6,6 +6,7 @@ import { describeBsOnly } from '../recovery/bs-only.js';
 import { unverifiedText, type Coordinates, type Verification } from '../recovery/state.js';
 import type { Invocation, JournalData, JournalStep } from '../engine/journal.js';
 import { STEPS } from '../recovery/procedure.js';
+import { DONOR_POINT, donorCopyText } from '../recovery/donor.js';
 
 export type ReportStepStatus = 'done' | 'failed' | 'interrupted' | 'declined' | 'not run' | 'running';
 
@@ -43,6 +44,11 @@ export interface Report {
   method: string;
   invocations: Invocation[];
   servers: Record<'GS' | 'BS', { address: string; serverId: number; version: string }>;
+  /**
+   * --donor: the replica of GS the copy read instead of GS (role R), where its SQL thread stopped (GS's coordinates for
+   * BS), and the sentences the report shows. Absent when the copy read GS.
+   */
+  donor?: { address: string; serverId: number; version: string; at?: Coordinates; text: string; coordinatesFrom: string };
   steps: ReportStep[];
   coordinates: { gs?: Coordinates; bs?: Coordinates; positioning?: string };
   verification: { made: boolean; result?: Verification; text: string };
@@ -129,6 +135,18 @@ export function buildReport(d: JournalData, opts: { journal?: string } = {}): Re
       GS: { address: `${d.servers.GS.host}:${d.servers.GS.port}`, serverId: d.servers.GS.serverId, version: d.servers.GS.version },
       BS: { address: `${d.servers.BS.host}:${d.servers.BS.port}`, serverId: d.servers.BS.serverId, version: d.servers.BS.version },
     },
+    ...(d.servers.R
+      ? {
+          donor: {
+            address: `${d.servers.R.host}:${d.servers.R.port}`,
+            serverId: d.servers.R.serverId,
+            version: d.servers.R.version,
+            ...(st.donor?.at ? { at: st.donor.at } : {}),
+            text: donorCopyText(`${d.servers.R.host}:${d.servers.R.port}`, d.method === 'classic', 'did'),
+            coordinatesFrom: DONOR_POINT,
+          },
+        }
+      : {}),
     steps,
     coordinates: { gs: st.gsCoords, bs: st.bsCoords, positioning: st.positioning },
     verification: { made: Boolean(v), ...(v ? { result: v } : {}), text: verificationText },

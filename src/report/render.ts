@@ -31,6 +31,7 @@ function outcomeLine(r: Report): string {
 /** The figures that matter most after an incident, each as a sentence. */
 function keyFigures(r: Report): string[] {
   const out: string[] = [];
+  if (r.donor) out.push(sentence(r.donor.text));
   out.push(
     r.gsLockedSeconds === undefined
       ? 'GS’s lock time: not recorded (the journal was begun by an older mmrecover)'
@@ -42,10 +43,15 @@ function keyFigures(r: Report): string[] {
     out.push(`BS out of service: ${formatDuration(r.bsOutOfService.seconds)}${r.steps.at(-1)?.status === 'done' ? '' : ' (so far: step 11 did not run)'}`);
   for (const c of r.copies)
     out.push(
-      `Copy GS → BS: ${c.complete ? 'complete' : 'did not complete'}${c.bytes !== undefined ? `, ${formatBytes(c.bytes)}` : ''} in ${formatDuration(c.seconds)}${c.rateBytesPerSecond !== undefined ? ` (${formatBytes(c.rateBytesPerSecond)}/s)` : ''}`,
+      `Copy ${r.donor ? 'R' : 'GS'} → BS: ${c.complete ? 'complete' : 'did not complete'}${c.bytes !== undefined ? `, ${formatBytes(c.bytes)}` : ''} in ${formatDuration(c.seconds)}${c.rateBytesPerSecond !== undefined ? ` (${formatBytes(c.rateBytesPerSecond)}/s)` : ''}`,
     );
   return out;
 }
+
+/** A clause as a sentence: its first letter upper case. */
+const sentence = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
+/** Where BS's coordinates on GS came from: with --donor, the donor's point. */
+const gsCoordsFrom = (r: Report) => (r.donor ? ` (${r.donor.coordinatesFrom})` : '');
 
 const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /** A fenced block that no line of `text` can close. */
@@ -61,6 +67,7 @@ export function renderMarkdown(r: Report, svgFile: string): string {
   o.push(`- **Outcome:** ${mdCell(outcomeLine(r))}`);
   o.push(`- **When:** ${when(r.startedAt)} → ${when(r.endedAt)} (${formatDuration(r.seconds)})`);
   o.push(`- **Method:** ${r.method}${r.coordinates.positioning ? `, positioning by ${r.coordinates.positioning === 'gtid' ? 'GTID' : 'file/position'}` : ''}`);
+  if (r.donor) o.push(`- **Copy read from:** the donor R ${r.donor.address}, a replica of GS; GS was not read by the copy`);
   o.push(`- **Run:** ${r.runId}${r.journal ? ` (journal \`${r.journal}\`)` : ''}`);
   o.push('', '## Who ran what', '');
   if (!r.invocations.length) o.push('The journal does not record who started this run (written by an older mmrecover).');
@@ -68,6 +75,7 @@ export function renderMarkdown(r: Report, svgFile: string): string {
   o.push('', '## Servers', '', '| role | address | server_id | version |', '|---|---|---|---|');
   for (const role of ['GS', 'BS'] as const)
     o.push(`| ${role} | ${r.servers[role].address} | ${r.servers[role].serverId} | ${mdCell(r.servers[role].version)} |`);
+  if (r.donor) o.push(`| R (donor, the copy’s source) | ${r.donor.address} | ${r.donor.serverId} | ${mdCell(r.donor.version)} |`);
   o.push('', '## Key figures', '', ...keyFigures(r).map((l) => `- ${l}`));
   o.push('', '## Timeline', '', `![Timeline: one bar per step that ran; GS's lock span shaded, the copy outlined](${encodeURI(svgFile)})`);
   o.push('', '## Steps', '', '| step | on | status | duration | started |', '|---|---|---|---|---|');
@@ -81,7 +89,7 @@ export function renderMarkdown(r: Report, svgFile: string): string {
     o.push(mdFence(s.executed.map((x) => `${x.mode.padEnd(5)} ${x.role}> ${x.text}`).join('\n')));
   }
   o.push('', '## Coordinates', '');
-  o.push(`- BS replicates from GS at: ${coords(r.coordinates.gs)}`);
+  o.push(`- BS replicates from GS at: ${coords(r.coordinates.gs)}${mdCell(gsCoordsFrom(r))}`);
   o.push(`- GS replicates from BS at: ${coords(r.coordinates.bs)}`);
   o.push('', '## Verification', '', mdCell(r.verification.text));
   o.push('', '## What only BS held', '', mdCell(r.bsOnly.text), '');
@@ -138,12 +146,12 @@ tr.not-run { color: #888; }
 <body>
 <h1>${h(title)}</h1>
 <p class="outcome-${h(r.outcome)}"><b>Outcome:</b> ${h(outcomeLine(r))}</p>
-<p><b>When:</b> ${h(when(r.startedAt))} → ${h(when(r.endedAt))} (${h(formatDuration(r.seconds))}). <b>Method:</b> ${h(r.method)}. <b>Run:</b> ${h(r.runId)}${r.journal ? ` (journal <code>${h(r.journal)}</code>)` : ''}</p>
+<p><b>When:</b> ${h(when(r.startedAt))} → ${h(when(r.endedAt))} (${h(formatDuration(r.seconds))}). <b>Method:</b> ${h(r.method)}.${r.donor ? ` <b>Copy read from:</b> the donor R ${h(r.donor.address)}, a replica of GS; GS was not read by the copy.` : ''} <b>Run:</b> ${h(r.runId)}${r.journal ? ` (journal <code>${h(r.journal)}</code>)` : ''}</p>
 <h2>Who ran what</h2>
 ${who}
 <h2>Servers</h2>
 <table><tr><th>role</th><th>address</th><th>server_id</th><th>version</th></tr>
-${(['GS', 'BS'] as const).map((role) => `<tr><td>${role}</td><td>${h(r.servers[role].address)}</td><td>${r.servers[role].serverId}</td><td>${h(r.servers[role].version)}</td></tr>`).join('\n')}
+${(['GS', 'BS'] as const).map((role) => `<tr><td>${role}</td><td>${h(r.servers[role].address)}</td><td>${r.servers[role].serverId}</td><td>${h(r.servers[role].version)}</td></tr>`).join('\n')}${r.donor ? `\n<tr><td>R (donor, the copy’s source)</td><td>${h(r.donor.address)}</td><td>${r.donor.serverId}</td><td>${h(r.donor.version)}</td></tr>` : ''}
 </table>
 <h2>Key figures</h2>
 <ul>${keyFigures(r)
@@ -160,7 +168,7 @@ ${rows}
 </table>
 ${details}
 <h2>Coordinates</h2>
-<ul><li>BS replicates from GS at: ${h(coords(r.coordinates.gs))}</li><li>GS replicates from BS at: ${h(coords(r.coordinates.bs))}</li></ul>
+<ul><li>BS replicates from GS at: ${h(coords(r.coordinates.gs) + gsCoordsFrom(r))}</li><li>GS replicates from BS at: ${h(coords(r.coordinates.bs))}</li></ul>
 <h2>Verification</h2>
 <p>${h(r.verification.text)}</p>
 <h2>What only BS held</h2>

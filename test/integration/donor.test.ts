@@ -2,11 +2,14 @@
 // servers unchanged; a classic and an online parallel copy from r under a writer on GS: the pair and r match, r
 // replicates again with no error and holds every writer row, and GS's general log shows no read lock and no dump read.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { breakLab } from '../../src/lab/break.js';
 import type { Lab } from '../../src/lab/lab.js';
 import type { ServerSession } from '../../src/adapters/mysql/session.js';
 import { readReplicaStatus } from '../../src/adapters/mysql/replication.js';
 import { compareTables } from '../../src/recovery/compare.js';
+import type { Report } from '../../src/report/model.js';
 import { runCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
 import { eventually, expectSameData, privateState, snapshot, yesArgs } from '../helpers/pair.js';
@@ -142,15 +145,44 @@ describe('--donor', () => {
         });
       const since = await on(lab, 'a', (s) => s.value('SELECT NOW(6)'));
       const writer = startWriter(lab);
+      const state = privateState();
       let res;
       try {
         await eventually(async () => writer.acknowledged.length > 10, 10_000, 'the writer to start');
-        res = await runCli(yesArgs(lab, [...donorArg(lab), ...extra, '--no-verify']), { ...lab.env(), ...privateState() });
+        res = await runCli(yesArgs(lab, [...donorArg(lab), ...extra, '--no-verify']), { ...lab.env(), ...state });
       } finally {
         await writer.stop();
       }
       expect(res.code, res.stderr + res.stdout).toBe(0);
-      expect(res.stdout + res.stderr).toMatch(/GS is neither locked nor read/);
+      const said = res.stdout + res.stderr;
+      expect(said).toMatch(/GS is neither locked nor read/);
+      // Issue 28: the overview before step 1, the summary at the end and the report name the donor and say GS is not read.
+      const donorR = `R 127.0.0.1:${lab.server('r').port}`;
+      const classic = name === 'classic';
+      const notLocked = classic ? ' and not locked' : '';
+      const overview = said.indexOf(`Donor: the copy reads the donor ${donorR}, a replica of GS, not GS: GS is not read by the copy${notLocked}`);
+      expect(overview, said).toBeGreaterThanOrEqual(0);
+      expect(overview).toBeLessThan(said.indexOf('Step 1/'));
+      expect(said).toContain(`The copy read the donor ${donorR}, a replica of GS, not GS: GS was not read by the copy${notLocked}`);
+      expect(said).toMatch(/BS replicates from GS starting at \S+ \/ \d+.* \(the donor’s recorded point: where step 3 stopped its SQL thread/);
+      expect(said).toContain('GS was never locked by this run.');
+      const report = await runCli(['report', '--format', 'json'], { ...state, MMRECOVER_PASSWORD: undefined });
+      expect(report.code, report.stderr).toBe(0);
+      const rep = JSON.parse(report.stdout) as Report;
+      expect(rep.donor).toMatchObject({
+        address: `127.0.0.1:${lab.server('r').port}`,
+        serverId: Number(await on(lab, 'r', (s) => s.value('SELECT @@server_id'))),
+      });
+      // GS's coordinates for BS are where the donor stopped: the same point, recorded once.
+      expect(rep.donor?.at).toEqual(rep.coordinates.gs);
+      expect(rep.gsLockedSeconds).toBe(0);
+      const md = await runCli(['report', '--format', 'md', '--output', join(state.XDG_STATE_HOME, 'report.md')], { ...state, MMRECOVER_PASSWORD: undefined });
+      expect(md.code, md.stderr).toBe(0);
+      const text = readFileSync(join(state.XDG_STATE_HOME, 'report.md'), 'utf8');
+      expect(text).toContain(`- **Copy read from:** the donor ${donorR}, a replica of GS; GS was not read by the copy`);
+      expect(text).toContain(`GS was not read by the copy${notLocked}`);
+      expect(text).toMatch(/Copy R → BS: complete/);
+      expect(text).toMatch(/BS replicates from GS at: \S+ \/ \d+.* \(the donor’s recorded point/);
       await on(lab, 'a', (s) => s.query('SET GLOBAL general_log = 0'));
       const log = await on(lab, 'a', (s) =>
         s.query(

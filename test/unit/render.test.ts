@@ -92,6 +92,30 @@ describe('the summary', () => {
     expect(r.text()).toContain('BS out of service (fenced until step 11): 1m35s');
     expect(r.text()).toContain('Copy: 120 MB in 12s (10.0 MB/s)');
   });
+
+  it('a run from a donor: the summary names R, says GS was not read by the copy (nor locked, classic) and where GS’s coordinates came from; a dry run says what would be', () => {
+    const summary = (dryRun: boolean) => {
+      const r = renderer();
+      r.emit(start('classic'));
+      r.emit({
+        event: 'summary',
+        dryRun,
+        steps: [{ step: 4, title: 'Copy', status: 'done', ms: 12_000 }],
+        gsCoords: { file: 'mysql-bin.000003', position: 4242 },
+        copy: { bytes: 120 * 1024 * 1024, seconds: 12 },
+        donor: { address: '10.0.0.3:3306', classic: true, at: { file: 'mysql-bin.000003', position: 4242 } },
+        gsLockedSeconds: 0,
+        verify: true,
+      });
+      return r.text();
+    };
+    const live = summary(false);
+    expect(live).toContain('The copy read the donor R 10.0.0.3:3306, a replica of GS, not GS: GS was not read by the copy and not locked');
+    expect(live).toMatch(/BS replicates from GS starting at mysql-bin\.000003 \/ 4242 \(the donor’s recorded point: where step 3 stopped its SQL thread/);
+    expect(live).toContain('Copy R → BS: 120 MB in 12s');
+    expect(live).toContain('GS was never locked by this run.');
+    expect(summary(true)).toContain('The copy reads the donor R 10.0.0.3:3306, a replica of GS, not GS: GS is not read by the copy and not locked');
+  });
 });
 
 describe('layout helpers', () => {

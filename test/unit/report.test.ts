@@ -109,6 +109,34 @@ describe('report', () => {
     checkSteps(r.r, r.md, r.html, r.json);
   });
 
+  it('a run from a donor (--donor): the copy’s source R named, GS not read by the copy nor locked, its coordinates the donor’s point', () => {
+    const d = journal(11);
+    d.servers.R = fp(3309, 3);
+    d.gsLocks = [];
+    d.state.donor = { frozen: false, at: { file: 'mysql-bin.000001', position: 3608 } };
+    const { r, md, html, json } = all(d);
+    checkSteps(r, md, html, json);
+    expect(r.donor).toMatchObject({ address: '10.0.0.1:3309', serverId: 3, at: { file: 'mysql-bin.000001', position: 3608 } });
+    expect(md).toContain('- **Copy read from:** the donor R 10.0.0.1:3309, a replica of GS; GS was not read by the copy');
+    expect(md).toContain('| R (donor, the copy’s source) | 10.0.0.1:3309 | 3 |');
+    expect(md).toContain('- The copy read the donor R 10.0.0.1:3309, a replica of GS, not GS: GS was not read by the copy and not locked');
+    expect(md).toContain('Copy R → BS: complete');
+    expect(md).toContain('GS was never locked by this run');
+    expect(md).toMatch(/BS replicates from GS at: mysql-bin\.000001 \/ 3608 \(the donor’s recorded point: where step 3 stopped its SQL thread/);
+    expect(html).toContain('<b>Copy read from:</b> the donor R 10.0.0.1:3309');
+    expect(html).toContain('<td>R (donor, the copy’s source)</td><td>10.0.0.1:3309</td>');
+    expect(checkHtml(html).svgs).toBe(1);
+    expect(html).toMatch(/BS replicates from GS at: mysql-bin\.000001 \/ 3608 \(the donor’s recorded point/);
+    // The online method does not lock GS either way: its sentence does not boast of it.
+    d.method = 'online';
+    expect(all(d).md).toContain('GS was not read by the copy\n');
+    // A run without a donor says none of it.
+    const plain = all(journal(11));
+    expect(plain.r.donor).toBeUndefined();
+    expect(plain.md).not.toMatch(/donor/);
+    expect(plain.md).toContain('Copy GS → BS: complete');
+  });
+
   it('the HTML check catches a resource loaded from elsewhere', () => {
     const { html } = all(journal(11));
     expect(() => checkHtml(html.replace('</head>', '<link rel="stylesheet" href="https://example.com/x.css"></head>'))).toThrow();

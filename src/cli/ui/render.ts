@@ -8,9 +8,13 @@ import { redact } from '../../base/redact.js';
 import type { PlanLine } from '../../recovery/actions.js';
 import { unverifiedText, type Coordinates } from '../../recovery/state.js';
 import type { RunEvent } from '../../recovery/events.js';
+import { DONOR_POINT, donorCopyText } from '../../recovery/donor.js';
 import type { Verdict } from '../../recovery/preflight.js';
 import { makeChalk } from './colors.js';
 import { fitLine, stringWidth, wrapHanging } from './layout.js';
+
+/** A clause as a sentence: its first letter upper case. */
+const sentence = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
 
 export interface Renderer {
   emit(e: RunEvent): void;
@@ -263,7 +267,8 @@ class HumanRenderer implements Renderer {
         const pad = Math.min(64, Math.max(...e.steps.map((s) => s.title.length)));
         for (const s of e.steps)
           this.write(`  ${String(s.step).padStart(2)}. ${s.title.padEnd(pad)} ${s.status}${s.ms !== undefined ? ` in ${formatDuration(s.ms / 1000)}` : ''}`, 6);
-        if (e.gsCoords) this.write(`  BS replicates from GS starting at ${coords(e.gsCoords)}`);
+        if (e.donor) this.write(`  ${sentence(donorCopyText(e.donor.address, e.donor.classic, e.dryRun ? 'will' : 'did'))}.`);
+        if (e.gsCoords) this.write(`  BS replicates from GS starting at ${coords(e.gsCoords)}${e.donor ? ` (${DONOR_POINT})` : ''}`);
         if (e.bsCoords) this.write(`  GS replicates from BS starting at ${coords(e.bsCoords)}`);
         if (e.ring)
           this.write(`  D ${e.ring.downstream} replicates from BS${e.ring.dFromBs ? ` starting at ${coords(e.ring.dFromBs)}` : ''}; GS from its own upstream`);
@@ -272,7 +277,7 @@ class HumanRenderer implements Renderer {
         if (e.bsOutOfServiceSeconds !== undefined) this.write(`  BS out of service (fenced until step 11): ${formatDuration(e.bsOutOfServiceSeconds)}`);
         if (e.copy)
           this.write(
-            `  Copy: ${formatBytes(e.copy.bytes)} in ${formatDuration(e.copy.seconds)}${e.copy.seconds > 0 ? ` (${formatBytes(e.copy.bytes / e.copy.seconds)}/s)` : ''}`,
+            `  Copy${e.donor ? ' R → BS' : ''}: ${formatBytes(e.copy.bytes)} in ${formatDuration(e.copy.seconds)}${e.copy.seconds > 0 ? ` (${formatBytes(e.copy.bytes / e.copy.seconds)}/s)` : ''}`,
           );
         const k = e.backup;
         if (k?.events) this.write(`  Kept BS’s own events (${k.events.transactions} transactions): ${k.events.file}`);
