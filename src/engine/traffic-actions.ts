@@ -72,9 +72,9 @@ export class TrafficActions {
   }
 
   /**
-   * After step 11 gave an entry back its ready state: HAProxy's own counters say whether it gives BS connections again.
-   * Only what was seen is said; a stuck entry is set maint and ready once more (shown in the plan); nothing here stops
-   * the run, since BS is recovered whatever HAProxy does.
+   * After step 11 gave an entry back its ready state: HAProxy's own session counters say whether it gives BS
+   * connections again. Only what was seen is said; nothing here stops the run, since BS is recovered whatever the
+   * traffic layer does next.
    */
   async trafficBack(step: number, a: HaproxyTrafficAction): Promise<void> {
     const text = renderAction(a)[0].text;
@@ -89,21 +89,20 @@ export class TrafficActions {
       return { mine, others: rows.filter((r) => r.server !== a.server).reduce((n, r) => n + r.total, 0) };
     };
     try {
-      // Round robin gives each server its weight's share of every round: three rounds elsewhere and none to BS is not
-      // a round's luck (HAProxy places a server that comes back a few picks ahead).
       const servers = await backendServers(sock, a.backend, this.timeoutMs, this.d.signal);
       const own = servers.find((x) => x.server === a.server)?.weight;
-      // Weight 0 is HAProxy's own "no new connection" (an operator's choice, kept by step 11): nothing to watch for.
+      // Weight 0 is HAProxy's own "no new connection" (an operator's choice, kept by step 11): nothing to wait for.
       if (own === 0)
         return emit(
           'ok',
           `${where} is ready with weight 0: HAProxy gives it no new connection until its weight is raised (set weight ${a.backend}/${a.server} …).`,
         );
+      // Round robin gives each server its weight's share of every round: three rounds elsewhere and none to BS is not a
+      // round's luck, and is worth the operator's look (a health check failing, another layer in front).
       const mineWeight = Math.max(1, own ?? 1);
       const totalWeight = servers.filter((x) => x.admin === 'ready' && x.weight > 0).reduce((n, x) => n + x.weight, 0);
-      const stuckAfter = Math.max(10, 3 * Math.ceil(totalWeight / mineWeight));
-      let base = await counts();
-      let cycled = false;
+      const many = Math.max(10, 3 * Math.ceil(totalWeight / mineWeight));
+      const base = await counts();
       const started = Date.now();
       const end = started + a.seconds * 1000;
       for (;;) {
@@ -111,37 +110,20 @@ export class TrafficActions {
         const now = await counts();
         const mine = now.mine - base.mine;
         const others = now.others - base.others;
-        if (mine > 0)
+        const took = ((Date.now() - started) / 1000).toFixed(1);
+        if (mine > 0) return emit('ok', `${where} is given connections again (${mine} of the ${mine + others} HAProxy sent to ${a.backend} in ${took} s).`);
+        if (others >= many)
           return emit(
-            'ok',
-            `${where} is given connections again (${mine} of the ${mine + others} HAProxy sent to ${a.backend} in ${((Date.now() - started) / 1000).toFixed(1)} s)${cycled ? ', after it was set maint and ready once more' : ''}.`,
-          );
-        if (others >= stuckAfter && !cycled) {
-          emit(
             'warn',
-            `${where} is ready but HAProxy gave it none of ${others} new connections (the other servers took them all): setting it maint and ready once more.`,
+            `${where} is ready but HAProxy gave it none of the ${others} connections it sent to ${a.backend} in ${took} s: check "show stat" and "show servers state ${a.backend}" on ${a.socket} (a failing health check, its weight).`,
           );
-          for (const st of ['maint', 'ready'] as const) {
-            this.d.record(step, 'BS', haproxyText({ ...a, state: st }), 'run');
-            await setServerState(sock, a.backend, a.server, st, this.timeoutMs, this.d.signal);
-          }
-          cycled = true;
-          base = await counts();
-          continue;
-        }
-        if (Date.now() >= end) {
-          if (others >= stuckAfter)
-            return emit(
-              'warn',
-              `${where} is ready but HAProxy gave it none of ${others} new connections in ${a.seconds} s${cycled ? ', even after maint and ready once more' : ''}: check "show stat" and "show servers state ${a.backend}" on ${a.socket}; a reload of HAProxy puts it back in the rotation.`,
-            );
+        if (Date.now() >= end)
           return emit(
             'ok',
             others
-              ? `${where} is ready; HAProxy gave the ${others} connection(s) it took in ${a.seconds} s to the other servers (too few to tell whether it will give it any).`
+              ? `${where} is ready; HAProxy sent the ${others} connection(s) it took in ${a.seconds} s to the other servers (too few to tell whether it gives it any).`
               : `${where} is ready; whether HAProxy sends it connections was not observed (no connection went through ${a.backend} in ${a.seconds} s).`,
           );
-        }
         await delay(Math.min(200, Math.max(0, end - Date.now())));
       }
     } catch (err) {

@@ -411,11 +411,8 @@ export interface FenceWatchAction extends Base {
 }
 
 /**
- * Step 11, after an HAProxy entry is given back its ready state: watch HAProxy's own session counters until it gives BS a
- * connection. HAProxy 2.6's round robin was seen on the lab to leave a server out for good after it came back from
- * maint (haproxy/haproxy#2424 reports the same with leastconn): when the backend's other servers get three rounds of
- * connections (by the servers' weights, at least 10) and BS none, BS is set maint and ready once more, which put it
- * back in the rotation every time it was tried on the lab.
+ * Step 11, after an HAProxy entry is given back its ready state: watch HAProxy's own session counters until it gives BS
+ * a connection, so that the operator hears that traffic reaches BS again (or that it was not seen, and why).
  */
 export interface HaproxyTrafficAction extends Base {
   kind: 'haproxy-traffic';
@@ -514,7 +511,7 @@ export function renderAction(a: Action, b: Bindings = {}): PlanLine[] {
     case 'haproxy-traffic':
       return [
         line(`[haproxy ${a.socket}] show stat: watch ${a.backend}/${a.server} for up to ${a.seconds} s until HAProxy gives it a connection`, {
-          note: 'if the other servers get three rounds of connections (by weight, at least 10) and it none, set it maint and ready once more; said as not observed if no connection goes through the backend',
+          note: 'a warning if the other servers get three rounds of connections (by weight, at least 10) and it none; said as not observed if no connection goes through the backend',
         }),
       ];
     case 'fence-watch':
