@@ -1,7 +1,7 @@
 // The executor's part for commands on the servers' hosts (--method physical): a command on one host, a stream between
 // two, and BS's datadir swap. Each is shown with the host it runs on; credentials reach mariadb-backup in a 0600
 // option file created on that host (through ssh's standard input when remote) and removed on every exit path.
-import { setTimeout as delay } from 'node:timers/promises';
+import { pollUntil } from '../base/poll.js';
 import { ServerSession } from '../adapters/mysql/session.js';
 import { optionFileText, endpointCredentials, writeOptionFile } from '../adapters/shell/option-file.js';
 import { checkOnHost, describeHost, onHost, runOnHost, writePrivateFile, type HostAccess, type PrivateFile } from '../adapters/shell/host-exec.js';
@@ -143,21 +143,23 @@ export class HostActions {
     const endpoint = endpointFor(this.d.settings, 'BS');
     const opts = { connectTimeoutMs: 2000, queryTimeoutMs: this.d.settings.stallTimeout * 1000 };
     let last: Error | undefined;
-    while (Date.now() < deadline) {
-      try {
-        const s = await ServerSession.connect(endpoint, opts);
-        const old = this.d.sessions.BS;
-        this.d.sessions.BS = s;
-        this.d.onSession?.('BS', s.threadId);
-        old?.destroy();
-        return;
-      } catch (err) {
-        last = err as Error;
-        if ((err as { code?: string }).code === 'ER_ACCESS_DENIED_ERROR') break;
-        await delay(250);
-      }
-    }
-    throw new Error(`BS did not accept connections${last ? ` (${last.message})` : ''}`);
+    // null: a refused login will not heal by waiting.
+    const s = await pollUntil<ServerSession | null>(
+      async () => {
+        try {
+          return await ServerSession.connect(endpoint, opts);
+        } catch (err) {
+          last = err as Error;
+          return (err as { code?: string }).code === 'ER_ACCESS_DENIED_ERROR' ? null : undefined;
+        }
+      },
+      { everyMs: 250, timeoutMs: Math.max(0, deadline - Date.now()) },
+    );
+    if (!s) throw new Error(`BS did not accept connections${last ? ` (${last.message})` : ''}`);
+    const old = this.d.sessions.BS;
+    this.d.sessions.BS = s;
+    this.d.onSession?.('BS', s.threadId);
+    old?.destroy();
   }
 
   /** Run one of the swap's commands on BS's host, shown as it runs; never aborted half-way (BS must come back). */

@@ -1,12 +1,12 @@
 // The executor's part for the traffic layer: HAProxy's runtime API (--fence), the operator's hooks (--fence-command,
 // --unfence-command) and the watch that proves the fence holds (--fence-watch). Each is recorded (screen and journal)
 // as the plan shows it, before it is sent; every call is bounded by --stall-timeout.
-import { setTimeout as delay } from 'node:timers/promises';
 import { backendServers, backendStats, parseSocket, serverState, setServerState, showInfo, type HaproxySocket } from '../adapters/haproxy/runtime-api.js';
 import { lastLine, runOnHost, LOCAL } from '../adapters/shell/host-exec.js';
 import type { Settings } from '../config/settings.js';
 import { parseFence } from '../config/traffic-fence.js';
 import { Interrupted, StepFailed } from '../base/errors.js';
+import { pollUntil } from '../base/poll.js';
 import {
   haproxyText,
   renderAction,
@@ -104,28 +104,35 @@ export class TrafficActions {
       const many = Math.max(10, 3 * Math.ceil(totalWeight / mineWeight));
       const base = await counts();
       const started = Date.now();
-      const end = started + a.seconds * 1000;
-      for (;;) {
-        if (this.d.signal.aborted) throw new Interrupted(`interrupted during step ${step} (watching ${where})`);
-        const now = await counts();
-        const mine = now.mine - base.mine;
-        const others = now.others - base.others;
-        const took = ((Date.now() - started) / 1000).toFixed(1);
-        if (mine > 0) return emit('ok', `${where} is given connections again (${mine} of the ${mine + others} HAProxy sent to ${a.backend} in ${took} s).`);
-        if (others >= many)
-          return emit(
-            'warn',
-            `${where} is ready but HAProxy gave it none of the ${others} connections it sent to ${a.backend} in ${took} s: check "show stat" and "show servers state ${a.backend}" on ${a.socket} (a failing health check, its weight).`,
-          );
-        if (Date.now() >= end)
-          return emit(
-            'ok',
-            others
-              ? `${where} is ready; HAProxy sent the ${others} connection(s) it took in ${a.seconds} s to the other servers (too few to tell whether it gives it any).`
-              : `${where} is ready; whether HAProxy sends it connections was not observed (no connection went through ${a.backend} in ${a.seconds} s).`,
-          );
-        await delay(Math.min(200, Math.max(0, end - Date.now())));
-      }
+      let elsewhere = 0;
+      const seen = await pollUntil(
+        async () => {
+          const now = await counts();
+          const mine = now.mine - base.mine;
+          elsewhere = now.others - base.others;
+          const took = ((Date.now() - started) / 1000).toFixed(1);
+          if (mine > 0)
+            return {
+              level: 'ok' as const,
+              text: `${where} is given connections again (${mine} of the ${mine + elsewhere} HAProxy sent to ${a.backend} in ${took} s).`,
+            };
+          if (elsewhere >= many)
+            return {
+              level: 'warn' as const,
+              text: `${where} is ready but HAProxy gave it none of the ${elsewhere} connections it sent to ${a.backend} in ${took} s: check "show stat" and "show servers state ${a.backend}" on ${a.socket} (a failing health check, its weight).`,
+            };
+          return undefined;
+        },
+        { everyMs: 200, timeoutMs: a.seconds * 1000, signal: this.d.signal },
+      );
+      if (this.d.signal.aborted) throw new Interrupted(`interrupted during step ${step} (watching ${where})`);
+      if (seen) return emit(seen.level, seen.text);
+      emit(
+        'ok',
+        elsewhere
+          ? `${where} is ready; HAProxy sent the ${elsewhere} connection(s) it took in ${a.seconds} s to the other servers (too few to tell whether it gives it any).`
+          : `${where} is ready; whether HAProxy sends it connections was not observed (no connection went through ${a.backend} in ${a.seconds} s).`,
+      );
     } catch (err) {
       if (err instanceof Interrupted) throw err;
       // BS is recovered and its entry is ready (read back): a failure to read the counters is said, not fatal.
@@ -190,22 +197,26 @@ export class TrafficActions {
     const key = (c: { id: number; user: string; host: string }) => `${c.id} ${c.user}@${c.host}`;
     const known = new Set((listed ?? (await list())).map(key));
     const end = Date.now() + a.seconds * 1000;
-    while (Date.now() < end) {
-      if (this.d.signal.aborted) throw new Interrupted(`interrupted during step ${step} (fence watch)`);
-      const fresh = (await list()).filter((c) => !known.has(key(c)));
-      if (fresh.length) {
-        emit({ event: 'activity', id, state: 'fail', text: `${bsLabel(this.d.settings)}: a client connected during the fence watch` });
-        emit({ event: 'foreign_connections', role: 'BS', connections: fresh });
-        throw new StepFailed(
-          `a client reached ${bsLabel(this.d.settings)} ${a.when} although it is fenced: ${fresh.map(describeConnection).join('; ')}; nothing on BS was overwritten`,
-          step,
-          `Find what connects as ${fresh.map((c) => `${c.user}@${c.host.replace(/:\d+$/, '')}`).join(', ')} and stop it reaching BS (load balancer, VIP, firewall, application config), then run again with --resume.`,
-        );
-      }
-      const left = Math.ceil((end - Date.now()) / 1000);
-      emit({ event: 'activity', id, state: 'update', text: `${bsLabel(this.d.settings)}: no new client connection; ${left} s left` });
-      await delay(Math.min(200, Math.max(0, end - Date.now())));
-    }
+    // The watch's normal end is its bound: only a new connection (thrown) or Ctrl-C ends it sooner.
+    await pollUntil(
+      async () => {
+        const fresh = (await list()).filter((c) => !known.has(key(c)));
+        if (fresh.length) {
+          emit({ event: 'activity', id, state: 'fail', text: `${bsLabel(this.d.settings)}: a client connected during the fence watch` });
+          emit({ event: 'foreign_connections', role: 'BS', connections: fresh });
+          throw new StepFailed(
+            `a client reached ${bsLabel(this.d.settings)} ${a.when} although it is fenced: ${fresh.map(describeConnection).join('; ')}; nothing on BS was overwritten`,
+            step,
+            `Find what connects as ${fresh.map((c) => `${c.user}@${c.host.replace(/:\d+$/, '')}`).join(', ')} and stop it reaching BS (load balancer, VIP, firewall, application config), then run again with --resume.`,
+          );
+        }
+        const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+        emit({ event: 'activity', id, state: 'update', text: `${bsLabel(this.d.settings)}: no new client connection; ${left} s left` });
+        return undefined;
+      },
+      { everyMs: 200, timeoutMs: a.seconds * 1000, signal: this.d.signal },
+    );
+    if (this.d.signal.aborted) throw new Interrupted(`interrupted during step ${step} (fence watch)`);
     emit({ event: 'activity', id, state: 'succeed', text: `${bsLabel(this.d.settings)}: no new client connection for ${a.seconds} s (${a.when})` });
   }
 }

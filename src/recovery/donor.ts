@@ -8,6 +8,7 @@
 import { parseReplicaStatus, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import type { Row } from '../adapters/mysql/session.js';
 import { StepFailed } from '../base/errors.js';
+import { pollUntil } from '../base/poll.js';
 import { stmt, type Statement } from '../dialect/statement.js';
 import type { Action, SqlAction, WaitAction } from './actions.js';
 import { reachable, type RecoveryContext } from './context.js';
@@ -153,21 +154,25 @@ export function freezeDonorActions(ctx: RecoveryContext): Action[] {
     polls: status,
     probe: async (io) => {
       const target = { file: io.bindings['GS target file'], position: Number(io.bindings['GS target position']) };
-      const deadline = Date.now() + bound * 1000;
-      for (;;) {
-        const r = parseReplicaStatus(await io.read('R', status), d.dialect);
-        if (r.lastSqlErrno)
-          throw new StepFailed(`the donor’s SQL thread stopped with error ${r.lastSqlErrno}: ${r.lastSqlError}`, 3, 'Fix the donor, or leave out --donor.');
-        if (reached({ file: r.execFile, position: r.execPos }, target)) return;
-        if (Date.now() > deadline)
-          throw new StepFailed(
-            `the donor did not reach GS’s position ${target.file}:${target.position} within --donor-max-lag ${bound} s (it is at ${r.execFile}:${r.execPos})`,
-            3,
-            'GS was not locked and nothing was copied. Wait for the donor to catch up, or raise --donor-max-lag, and run the same command again.',
-          );
-        io.progress(`donor at ${r.execFile}:${r.execPos}, GS at ${target.file}:${target.position}`);
-        await new Promise((res) => setTimeout(res, 200));
-      }
+      let last: ReplicaStatus | undefined;
+      const done = await pollUntil(
+        async () => {
+          const r = (last = parseReplicaStatus(await io.read('R', status), d.dialect));
+          if (r.lastSqlErrno)
+            throw new StepFailed(`the donor’s SQL thread stopped with error ${r.lastSqlErrno}: ${r.lastSqlError}`, 3, 'Fix the donor, or leave out --donor.');
+          if (reached({ file: r.execFile, position: r.execPos }, target)) return true;
+          io.progress(`donor at ${r.execFile}:${r.execPos}, GS at ${target.file}:${target.position}`);
+          return undefined;
+        },
+        // Ctrl-C ends the wait at once (the executor then stops the run): a hand-made sleep held it to the bound.
+        { everyMs: 200, timeoutMs: bound * 1000, signal: io.signal },
+      );
+      if (!done && !io.signal.aborted && last)
+        throw new StepFailed(
+          `the donor did not reach GS’s position ${target.file}:${target.position} within --donor-max-lag ${bound} s (it is at ${last.execFile}:${last.execPos})`,
+          3,
+          'GS was not locked and nothing was copied. Wait for the donor to catch up, or raise --donor-max-lag, and run the same command again.',
+        );
     },
   };
   const actions: Action[] = [

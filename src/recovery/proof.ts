@@ -8,6 +8,7 @@ import { slot, type Action, type ProbeIo, type Role, type SqlAction, type WaitAc
 import type { RecoveryContext } from './context.js';
 import { compareTables, type Query, type TableComparison } from './compare.js';
 import { coordinatesFrom } from './coordinates.js';
+import { pollUntil } from '../base/poll.js';
 import { describeReplica, replicaStatusOf, sleep } from './replica-wait.js';
 import { aroundOwnWrites } from './fence.js';
 import type { RecoveryState } from './state.js';
@@ -62,27 +63,31 @@ function waitForMarker(ctx: RecoveryContext, replica: Role, serverId: number | s
     onStall,
     stallNote: `once, if ${replica} applies nothing for ${STALL_MS / 1000}s while the marker waits`,
     async probe(io) {
-      const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
       let lastExec = '';
       let movedAt = Date.now();
       let nudged = false;
       const v = verification(io.state);
       v[key] = false;
-      while (Date.now() < deadline && !io.signal.aborted) {
-        const rows = await io.read(replica, stmt(`SELECT token FROM ${MARKER_SCHEMA}.proof WHERE server_id = ${serverId}`)).catch(() => []);
-        if (rows[0]?.token === token) return void (v[key] = true);
-        const r = await replicaStatusOf(ctx, io, replica).catch(() => undefined);
-        if (r) {
-          const at = `${r.execFile}:${r.execPos}`;
-          if (at !== lastExec) [lastExec, movedAt] = [at, Date.now()];
-          if (!nudged && !r.lastSqlErrno && !r.lastIoErrno && Date.now() - movedAt > STALL_MS) {
-            nudged = true;
-            io.warn(`${replica} has applied nothing for ${STALL_MS / 1000}s while the marker waits (${describeReplica(r)}); restarting its replication once.`);
-            for (const a of onStall) await io.run(a);
+      await pollUntil(
+        async () => {
+          const rows = await io.read(replica, stmt(`SELECT token FROM ${MARKER_SCHEMA}.proof WHERE server_id = ${serverId}`)).catch(() => []);
+          if (rows[0]?.token === token) return (v[key] = true);
+          const r = await replicaStatusOf(ctx, io, replica).catch(() => undefined);
+          if (r) {
+            const at = `${r.execFile}:${r.execPos}`;
+            if (at !== lastExec) [lastExec, movedAt] = [at, Date.now()];
+            if (!nudged && !r.lastSqlErrno && !r.lastIoErrno && Date.now() - movedAt > STALL_MS) {
+              nudged = true;
+              io.warn(
+                `${replica} has applied nothing for ${STALL_MS / 1000}s while the marker waits (${describeReplica(r)}); restarting its replication once.`,
+              );
+              for (const a of onStall) await io.run(a);
+            }
           }
-        }
-        await sleep(100, io.signal);
-      }
+          return undefined;
+        },
+        { everyMs: 100, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+      );
     },
   };
 }
@@ -92,13 +97,14 @@ async function caughtUp(ctx: RecoveryContext, io: ProbeIo, replica: Role): Promi
   const source = other(replica);
   const show = ctx.dialect[source].showBinlogStatus();
   const target = coordinatesFrom(await io.read(source, show), source, show.shown);
-  const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
-  while (Date.now() < deadline && !io.signal.aborted) {
-    const r = await replicaStatusOf(ctx, io, replica);
-    if (reached({ file: r.execFile, position: r.execPos }, target)) return true;
-    await sleep(250, io.signal);
-  }
-  return false;
+  const caught = await pollUntil(
+    async () => {
+      const r = await replicaStatusOf(ctx, io, replica);
+      return reached({ file: r.execFile, position: r.execPos }, target) ? true : undefined;
+    },
+    { everyMs: 250, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+  );
+  return caught ?? false;
 }
 
 const q =
@@ -182,13 +188,15 @@ const chunked = (ctx: RecoveryContext, io: ProbeIo) => ({
 
 /** Wait until BS's SQL thread stopped exactly at `at` (START … UNTIL); false on an error, a timeout or an abort. */
 async function bsAt(ctx: RecoveryContext, io: ProbeIo, at: Coordinates): Promise<boolean> {
-  const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
-  for (;;) {
-    const r = await replicaStatusOf(ctx, io, 'BS');
-    if (r.sqlRunning !== 'Yes' && reached({ file: r.execFile, position: r.execPos }, at)) return true;
-    if (r.lastSqlErrno || Date.now() > deadline || io.signal.aborted) return false;
-    await sleep(100, io.signal);
-  }
+  const stopped = await pollUntil(
+    async () => {
+      const r = await replicaStatusOf(ctx, io, 'BS');
+      if (r.sqlRunning !== 'Yes' && reached({ file: r.execFile, position: r.execPos }, at)) return true;
+      return r.lastSqlErrno ? false : undefined;
+    },
+    { everyMs: 100, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+  );
+  return stopped ?? false;
 }
 
 /** MySQL reports no snapshot position: catch up and compare, a few times (exact only when writes pause). */

@@ -3,6 +3,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseReplicaStatus, replicaRunning, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import { StepFailed } from '../base/errors.js';
+import { pollUntil } from '../base/poll.js';
 import type { Dialect } from '../dialect/dialect.js';
 import type { Member, Role, WaitAction } from './actions.js';
 import type { Read, RecoveryContext } from './context.js';
@@ -40,36 +41,39 @@ export function waitForReplica(ctx: RecoveryContext, role: Member, stepId: numbe
     polls: show,
     async probe(io) {
       const started = Date.now();
-      const deadline = started + ctx.settings.replicaTimeout * 1000;
       let errorSince: number | undefined;
       let firstExec: { file: string; position: number; at: number } | undefined;
-      for (;;) {
-        const status = parseReplicaStatus(await io.read(role, show), d);
-        io.progress(`${role}: ${describeReplica(status)}`);
-        const erroring = status.lastIoErrno !== 0 || status.lastSqlErrno !== 0 || status.sqlRunning === 'No';
-        // Under heavy production writes a replica may stay behind for long; once it has been running without error
-        // and applying for a few seconds, go on: the proof after step 10 waits for the catch-up.
-        const applying = firstExec !== undefined && (status.execFile !== firstExec.file || status.execPos !== firstExec.position);
-        if (replicaRunning(status) && !erroring) firstExec ??= { file: status.execFile, position: status.execPos, at: Date.now() };
-        else firstExec = undefined;
-        const behindButApplying = applying && Date.now() - firstExec!.at >= CATCH_UP_GRACE_MS;
-        if (replicaRunning(status) && !erroring && (status.lagSeconds === 0 || behindButApplying)) {
-          if (status.lagSeconds !== 0)
-            io.warn(`${role} is ${status.lagSeconds ?? '?'}s behind and applying; the proof after step 10 waits for it to catch up.`);
-          return;
-        }
-        if (erroring) errorSince ??= Date.now();
-        else errorSince = undefined;
-        if ((errorSince !== undefined && Date.now() - errorSince > PERSISTENT_ERROR_MS) || Date.now() > deadline) {
-          throw new StepFailed(
-            `${role} replication did not start cleanly within ${Math.round((Date.now() - started) / 1000)}s: ${describeReplica(status)}`,
-            stepId,
-            `Inspect ${show.shown} on ${role}, fix the cause, then resume with --resume.`,
-          );
-        }
-        if (io.signal.aborted) return;
-        await sleep(200, io.signal);
-      }
+      let last: ReplicaStatus | undefined;
+      const fail = (status: ReplicaStatus) =>
+        new StepFailed(
+          `${role} replication did not start cleanly within ${Math.round((Date.now() - started) / 1000)}s: ${describeReplica(status)}`,
+          stepId,
+          `Inspect ${show.shown} on ${role}, fix the cause, then resume with --resume.`,
+        );
+      const done = await pollUntil(
+        async () => {
+          const status = (last = parseReplicaStatus(await io.read(role, show), d));
+          io.progress(`${role}: ${describeReplica(status)}`);
+          const erroring = status.lastIoErrno !== 0 || status.lastSqlErrno !== 0 || status.sqlRunning === 'No';
+          // Under heavy production writes a replica may stay behind for long; once it has been running without error
+          // and applying for a few seconds, go on: the proof after step 10 waits for the catch-up.
+          const applying = firstExec !== undefined && (status.execFile !== firstExec.file || status.execPos !== firstExec.position);
+          if (replicaRunning(status) && !erroring) firstExec ??= { file: status.execFile, position: status.execPos, at: Date.now() };
+          else firstExec = undefined;
+          const behindButApplying = applying && Date.now() - firstExec!.at >= CATCH_UP_GRACE_MS;
+          if (replicaRunning(status) && !erroring && (status.lagSeconds === 0 || behindButApplying)) {
+            if (status.lagSeconds !== 0)
+              io.warn(`${role} is ${status.lagSeconds ?? '?'}s behind and applying; the proof after step 10 waits for it to catch up.`);
+            return true;
+          }
+          if (erroring) errorSince ??= Date.now();
+          else errorSince = undefined;
+          if (errorSince !== undefined && Date.now() - errorSince > PERSISTENT_ERROR_MS) throw fail(status);
+          return undefined;
+        },
+        { everyMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+      );
+      if (!done && !io.signal.aborted && last) throw fail(last);
     },
   };
 }

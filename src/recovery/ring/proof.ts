@@ -13,6 +13,7 @@ import { compareTables, type Query } from '../compare.js';
 import { coordinatesFrom } from '../coordinates.js';
 import { aroundOwnWrites } from '../fence.js';
 import { MARKER_SCHEMA, markerSetup, markerWrite, reached } from '../proof.js';
+import { pollUntil } from '../../base/poll.js';
 import { sleep } from '../replica-wait.js';
 import type { RecoveryState, Verification } from '../state.js';
 import type { RingContext } from './topology.js';
@@ -38,12 +39,13 @@ function waitForMarker(ctx: RecoveryContext, from: Member, to: Member, serverId:
     async probe(io) {
       const v = verification(io.state);
       (v.ringMarkers ??= {})[key] = false;
-      const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
-      while (Date.now() < deadline && !io.signal.aborted) {
-        const rows = await io.read(to, poll).catch(() => []);
-        if (rows[0]?.token === token) return void (v.ringMarkers[key] = true);
-        await sleep(100, io.signal);
-      }
+      await pollUntil(
+        async () => {
+          const rows = await io.read(to, poll).catch(() => []);
+          return rows[0]?.token === token ? (v.ringMarkers![key] = true) : undefined;
+        },
+        { everyMs: 100, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+      );
     },
   };
 }
@@ -54,14 +56,15 @@ async function allCaughtUp(ctx: RecoveryContext, ring: RingContext, io: ProbeIo)
     const source = SOURCE[m];
     const show = dialectOf(ctx, ring, source).showBinlogStatus();
     const target = coordinatesFrom(await io.read(source, show), source, show.shown);
-    const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
-    for (;;) {
-      const d = dialectOf(ctx, ring, m);
-      const r = parseReplicaStatus(await io.read(m, d.showReplicaStatus()), d);
-      if (reached({ file: r.execFile, position: r.execPos }, target)) break;
-      if (Date.now() > deadline || io.signal.aborted) return false;
-      await sleep(200, io.signal);
-    }
+    const d = dialectOf(ctx, ring, m);
+    const caught = await pollUntil(
+      async () => {
+        const r = parseReplicaStatus(await io.read(m, d.showReplicaStatus()), d);
+        return reached({ file: r.execFile, position: r.execPos }, target) ? true : undefined;
+      },
+      { everyMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+    );
+    if (!caught) return false;
   }
   return true;
 }

@@ -8,6 +8,7 @@
 //  10: D and U start replicating, then the proof goes round the ring.
 import { parseReplicaStatus, type ReplicaStatus } from '../../adapters/mysql/replication.js';
 import { StepFailed } from '../../base/errors.js';
+import { pollUntil } from '../../base/poll.js';
 import type { Statement } from '../../dialect/statement.js';
 import { channelVerify } from '../../dialect/dialect.js';
 import { slot, type Action, type ProbeIo, type SqlAction, type WaitAction } from '../actions.js';
@@ -16,7 +17,7 @@ import { coordinatesFrom, readGtidBinlogPos } from '../coordinates.js';
 import { offlineModeLift } from '../fence.js';
 import { mariadbGtid, mysqlGtid, usesGtidPositioning } from '../positioning.js';
 import { reached } from '../proof.js';
-import { describeReplica, replicaStatusOf, sleep, waitForReplica } from '../replica-wait.js';
+import { describeReplica, replicaStatusOf, waitForReplica } from '../replica-wait.js';
 import type { Coordinates, RecoveryState, RingRecord } from '../state.js';
 import { stopBsReplica } from '../steps/s02-stop-bs-replica.js';
 import { pointBsAtGs } from '../steps/s06-point-bs-at-gs.js';
@@ -54,21 +55,25 @@ export const ringStopBsReplica: Step = {
       polls: showD,
       async probe(io) {
         const target = coordinatesFrom(await io.read('BS', bsLog), 'BS', bsLog.shown);
-        const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
-        for (;;) {
-          const r = await dStatus(ring, io);
-          io.progress(`D: ${describeReplica(r)}`);
-          if (reached(executed(r), target)) return;
-          // A D that is not applying (stopped, or an error) will not get there by waiting.
-          if (r.lastSqlErrno || r.lastIoErrno || r.sqlRunning !== 'Yes' || r.ioRunning === 'No' || Date.now() > deadline)
-            throw new StepFailed(
-              `${d} has not applied all of BS's binary log (BS at ${target.file}:${target.position}; D: ${describeReplica(r)}): its catch-up from U would start at the wrong place`,
-              2,
-              `Let D catch up with BS (fix the error on D), then run again with --resume. Nothing on BS was overwritten.`,
-            );
-          if (io.signal.aborted) return;
-          await sleep(200, io.signal);
-        }
+        const fail = (r: ReplicaStatus) =>
+          new StepFailed(
+            `${d} has not applied all of BS's binary log (BS at ${target.file}:${target.position}; D: ${describeReplica(r)}): its catch-up from U would start at the wrong place`,
+            2,
+            `Let D catch up with BS (fix the error on D), then run again with --resume. Nothing on BS was overwritten.`,
+          );
+        let last: ReplicaStatus | undefined;
+        const done = await pollUntil(
+          async () => {
+            const r = (last = await dStatus(ring, io));
+            io.progress(`D: ${describeReplica(r)}`);
+            if (reached(executed(r), target)) return true;
+            // A D that is not applying (stopped, or an error) will not get there by waiting.
+            if (r.lastSqlErrno || r.lastIoErrno || r.sqlRunning !== 'Yes' || r.ioRunning === 'No') throw fail(r);
+            return undefined;
+          },
+          { everyMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+        );
+        if (!done && !io.signal.aborted && last) throw fail(last);
       },
     };
     const actions: Action[] = [
@@ -186,20 +191,24 @@ export const ringCatchUpD: Step = {
       async probe(io) {
         const target = io.state.gsCoords;
         if (!target) throw new StepFailed('no copy coordinates recorded: D cannot be caught up', 9, 'Run again with --resume from step 3.');
-        const deadline = Date.now() + ctx.settings.replicaTimeout * 1000;
-        for (;;) {
-          const r = await dStatus(ring, io);
-          io.progress(`D: ${describeReplica(r)}`);
-          if (reached(executed(r), target) && !r.lastSqlErrno) return void (record(io.state).dCaughtUp = true);
-          if (r.lastSqlErrno || (r.sqlRunning !== 'Yes' && !reached(executed(r), target)) || Date.now() > deadline)
-            throw new StepFailed(
-              `${dName} did not catch up from GS to ${target.file}:${target.position}: ${describeReplica(r)}`,
-              9,
-              'Fix the cause on D (SHOW REPLICA STATUS), then run again with --resume: the catch-up is planned again.',
-            );
-          if (io.signal.aborted) return;
-          await sleep(200, io.signal);
-        }
+        const fail = (r: ReplicaStatus) =>
+          new StepFailed(
+            `${dName} did not catch up from GS to ${target.file}:${target.position}: ${describeReplica(r)}`,
+            9,
+            'Fix the cause on D (SHOW REPLICA STATUS), then run again with --resume: the catch-up is planned again.',
+          );
+        let last: ReplicaStatus | undefined;
+        const done = await pollUntil(
+          async () => {
+            const r = (last = await dStatus(ring, io));
+            io.progress(`D: ${describeReplica(r)}`);
+            if (reached(executed(r), target) && !r.lastSqlErrno) return (record(io.state).dCaughtUp = true);
+            if (r.lastSqlErrno || (r.sqlRunning !== 'Yes' && !reached(executed(r), target))) throw fail(r);
+            return undefined;
+          },
+          { everyMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+        );
+        if (!done && !io.signal.aborted && last) throw fail(last);
       },
     };
     const bsIgnored = [bsId ?? slot('BS server_id', 'int')];

@@ -1,0 +1,29 @@
+// The one wait of the tool: poll until a check has an answer, at most a bound, or until the run is interrupted. Every
+// wait on a server (a replica catching up, a marker arriving, BS coming back, HAProxy's counters) is this loop; what it
+// waits for, what it says meanwhile and what a timeout means stay with the caller.
+import { setTimeout as delay } from 'node:timers/promises';
+
+export interface PollBounds {
+  /** Between two checks. */
+  everyMs: number;
+  /** From the first check; the last check is made at or after it. */
+  timeoutMs: number;
+  /** Ctrl-C or a stop: the wait ends at once, without an answer. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Call `check` every `everyMs` until it answers (anything but undefined, returned at once), `timeoutMs` has passed, or
+ * `signal` aborts: undefined then, and the caller says what it waited for and what it last saw. A check that throws
+ * ends the wait with its error (a replica's SQL error will not heal by waiting).
+ */
+export async function pollUntil<T>(check: () => Promise<T | undefined> | T | undefined, b: PollBounds): Promise<T | undefined> {
+  const deadline = Date.now() + b.timeoutMs;
+  for (;;) {
+    const answer = await check();
+    if (answer !== undefined) return answer;
+    if (b.signal?.aborted || Date.now() >= deadline) return undefined;
+    // timers/promises removes its abort listener when the timer fires (a hand-made one leaked one per poll).
+    await delay(Math.min(b.everyMs, Math.max(0, deadline - Date.now())), undefined, { signal: b.signal }).catch(() => undefined);
+  }
+}
