@@ -66,6 +66,22 @@ export type RunEvent =
     }
   /** The copy's throttle changed (--max-rate, --max-load, the control socket): reason null = not throttled. */
   | { event: 'throttle'; step: number; reason: string | null; maxRate?: number; paused: boolean }
+  /**
+   * The metadata-lock watch (--max-mdl-wait): sessions on GS waiting for a table metadata lock the copy holds (table
+   * null: none waits any more). At maxWaitSeconds the copy is stopped.
+   */
+  | {
+      event: 'mdl_wait';
+      step: number;
+      table: string | null;
+      waiting: number;
+      longestSeconds: number;
+      attribution?: 'measured' | 'probably';
+      maxWaitSeconds: number;
+      /** The session waiting longest: its id, account and statement (truncated). */
+      session?: { id: number; user: string; host: string; statement: string };
+      text: string;
+    }
   /** The run's control socket (status, throttle, no-throttle, max-rate=<n>), from the start of the run to its end. */
   | { event: 'control_socket'; path: string }
   | { event: 'copy_complete'; step: number; bytes: number; seconds: number }
