@@ -129,8 +129,8 @@ export async function watchMetadataLocks(
     level: 'info',
     step,
     text: holdersReadable
-      ? `Metadata-lock watch on GS: every ${plan.pollMs / 1000} s; GS shows who holds metadata locks, so only a wait on the copy's own lock stops the copy (after ${plan.maxWaitSeconds} s).`
-      : `Metadata-lock watch on GS: every ${plan.pollMs / 1000} s; GS does not show who holds metadata locks (no METADATA_LOCK_INFO plugin / performance_schema.metadata_locks), so a wait on a table of the copied schemas is taken as the copy's; the copy stops after ${plan.maxWaitSeconds} s.`,
+      ? `Metadata-lock watch on GS: every ${plan.pollMs / 1000} s; GS shows who holds metadata locks, so only a wait on the copy’s own lock stops the copy (after ${plan.maxWaitSeconds} s).`
+      : `Metadata-lock watch on GS: every ${plan.pollMs / 1000} s; GS does not show who holds metadata locks (no METADATA_LOCK_INFO plugin / performance_schema.metadata_locks), so a wait on a table of the copied schemas is taken as the copy’s; the copy stops after ${plan.maxWaitSeconds} s.`,
   });
   const copyIds = async () => {
     const own = new Set([session.threadId, ...o.ownIds()]);

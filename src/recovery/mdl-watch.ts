@@ -202,7 +202,7 @@ export function truncateStatement(info: string, max = 120): string {
 
 const whose = (p: MdlPileUp) =>
   p.attribution === 'measured'
-    ? `held by the copy's dump (session #${p.holders.join(', #')} on GS)`
+    ? `held by the copy’s ${p.holders.length > 1 ? 'dumps (sessions' : 'dump (session'} #${p.holders.join(', #')} on GS)`
     : 'probably held by the copy’s snapshot (GS does not show who holds metadata locks: no METADATA_LOCK_INFO plugin / performance_schema.metadata_locks)';
 
 /** The live line and the JSON event's text: which table, how many wait, how long the longest, and when the copy stops. */
@@ -213,7 +213,7 @@ export function pileUpText(p: MdlPileUp, maxWaitSeconds: number): string {
 /** The stop: what waited, on what, for how long; that GS was released and nothing on it changed; what to do next. */
 export function pileUpStop(p: MdlPileUp, maxWaitSeconds: number, released: boolean): { reason: string; next: string } {
   const w = p.first;
-  const others = p.waiting > 1 ? ` and ${p.waiting - 1} other session(s) queued behind it` : '';
+  const others = p.waiting > 1 ? ` (${p.waiting - 1} other session(s) queued behind it)` : '';
   return {
     reason:
       `metadata lock pile-up on GS: "${truncateStatement(w.info)}" (session #${w.id} ${w.user}@${w.host}) waited ${p.longestSeconds.toFixed(1)} s for the metadata lock on ${p.table}${others}, ${whose(p)}; ` +
@@ -230,5 +230,5 @@ export function pileUpStop(p: MdlPileUp, maxWaitSeconds: number, released: boole
 
 /** The plan's header line for the watch. */
 export function watchHeaderLine(p: MdlWatchPlan): string {
-  return `Metadata-lock watch: every ${p.pollMs / 1000} s, on a session of its own, GS's sessions waiting for a table metadata lock held by the copy; one waiting ${p.maxWaitSeconds} s (--max-mdl-wait) stops the copy at once (GS released, nothing changed on it) and the run; --resume copies again`;
+  return `Metadata-lock watch: every ${p.pollMs / 1000} s, on a session of its own, GS’s sessions waiting for a table metadata lock held by the copy; one waiting ${p.maxWaitSeconds} s (--max-mdl-wait) stops the copy at once (GS released, nothing changed on it) and the run; --resume copies again`;
 }

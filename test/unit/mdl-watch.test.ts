@@ -53,7 +53,9 @@ describe('attribute', () => {
       { id: 41, db: 'shop', tbl: 'orders' }, // the ALTER's own upgradable lock
       { id: 77, db: 'shop', tbl: 'orders' }, // the dump
     ]);
-    expect(attribute(waiters, holders, new Set([77]), Date.now())[0]).toMatchObject({ attribution: 'measured', holders: [77] });
+    const [p] = attribute(waiters, holders, new Set([77]), Date.now());
+    expect(p).toMatchObject({ attribution: 'measured', holders: [77] });
+    expect(pileUpStop(p, 3, true).reason).toMatch(/held by the copy’s dump \(session #77 on GS\)/);
     expect(attribute(waiters, holders, new Set([78]), Date.now())).toEqual([]);
   });
 
@@ -78,7 +80,7 @@ describe('the stop and the plan', () => {
     expect(t.reason).toMatch(
       /metadata lock pile-up on GS: "ALTER TABLE shop\.orders ADD COLUMN x INT, [^"]{50,}…" \(session #41 app@10\.0\.0\.7:51234\) waited 2\.5 s/,
     );
-    expect(t.reason).toMatch(/and 1 other session\(s\) queued behind it, probably held by the copy’s snapshot/);
+    expect(t.reason).toMatch(/\(1 other session\(s\) queued behind it\), probably held by the copy’s snapshot/);
     expect(t.reason).toMatch(/GS was released .* nothing on GS was changed/);
     expect(t.next).toMatch(/--resume.*--donor <a replica of GS>/);
     expect(truncateStatement(long).length).toBeLessThanOrEqual(120);
