@@ -5,7 +5,7 @@ import type { Emit, RunEvent } from '../recovery/events.js';
 import { ServerSession } from '../adapters/mysql/session.js';
 import { endpointFor } from '../config/endpoints.js';
 import type { Settings } from '../config/settings.js';
-import { attribute, parseHolders, parseWaiters, pileUpText, truncateStatement, type MdlPileUp, type MdlWatchPlan } from '../recovery/mdl-watch.js';
+import { attribute, parseHolders, parseWaiters, pileUpShort, pileUpText, truncateStatement, type MdlPileUp, type MdlWatchPlan } from '../recovery/mdl-watch.js';
 
 export interface CopyWatch {
   /** The executor's emit for the copy: progress events carry `throttled` while the throttle holds or caps the copy. */
@@ -86,8 +86,10 @@ export function watchLoad(settings: Settings, throttle: Throttle | undefined, ow
 export interface MdlWatch {
   /** The pile-up that stopped the copy, once it has; undefined while none has. */
   readonly stopped: MdlPileUp | undefined;
-  /** After the copy's programs ended: wait at most `timeoutMs` until no connection of the copy is left on GS. */
+  /** After the copy's programs ended: wait at most `timeoutMs` until the session the stop names no longer waits for the lock. */
   released(timeoutMs: number): Promise<boolean>;
+  /** The copy's emit, its progress events carrying `mdlWait` while sessions wait (the live line says it beside the progress). */
+  progress(emit: Emit): Emit;
   stop(): void;
 }
 
@@ -140,6 +142,7 @@ export async function watchMetadataLocks(
   let ended = false;
   let timer: NodeJS.Timeout | undefined;
   let saying: string | undefined;
+  let short: string | undefined;
   const waitedSince = new Map<number, number>();
   const poll = async () => {
     try {
@@ -152,6 +155,7 @@ export async function watchMetadataLocks(
         : [];
       if (ended) return;
       if (!piles.length) {
+        short = undefined;
         if (saying)
           emit({
             event: 'mdl_wait',
@@ -168,6 +172,7 @@ export async function watchMetadataLocks(
       const p = piles[0];
       saying = p.table;
       const text = pileUpText(p, plan.maxWaitSeconds);
+      short = pileUpShort(p, plan.maxWaitSeconds);
       emit({
         event: 'mdl_wait',
         step,
@@ -179,7 +184,7 @@ export async function watchMetadataLocks(
         session: { id: p.first.id, user: p.first.user, host: p.first.host, statement: truncateStatement(p.first.info) },
         text,
       });
-      emit({ event: 'activity', id: 'copy', state: 'update', text });
+      emit({ event: 'activity', id: 'copy', state: 'update', text: short });
       if (p.longestSeconds >= plan.maxWaitSeconds) {
         stopped = p;
         ended = true;
@@ -197,13 +202,22 @@ export async function watchMetadataLocks(
       return stopped;
     },
     async released(timeoutMs: number) {
+      // Measured by the waiter, not by the copy's connections: the tool's account may well be the application's too.
+      const first = stopped?.first.id;
+      if (first === undefined) return true;
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const left = await copyIds().catch(() => undefined);
-        if (left && left.size === 0) return true;
+        const waits = await session.query(plan.waiters).then(
+          (rows) => parseWaiters(rows).some((w) => w.id === first),
+          () => undefined,
+        );
+        if (waits === false) return true;
         if (Date.now() > deadline) return false;
         await new Promise((r) => setTimeout(r, 100));
       }
+    },
+    progress(inner: Emit): Emit {
+      return (e) => inner(e.event === 'progress' && short ? { ...e, mdlWait: short } : e);
     },
     stop() {
       ended = true;

@@ -355,7 +355,7 @@ export class Executor {
       const result = await runCopyPipe({
         dump: { command: a.dump.program, args: argvWith(a.dump, paths) },
         load: { command: a.load.program, args: argvWith(a.load, paths) },
-        onProgress: streamProgress(step, estimate, emit),
+        onProgress: streamProgress(step, estimate, mdl?.progress(emit) ?? emit),
         onChunk: header ? (chunk) => header.push(chunk) : undefined,
         signal,
         secrets: [this.deps.settings.password],
@@ -421,7 +421,7 @@ export class Executor {
         event: 'note',
         level: 'ok',
         step,
-        text: `GS released: no connection of the copy is left on GS; the sessions waiting on ${pile.table} go on.`,
+        text: `GS released: session #${pile.first.id} no longer waits for the metadata lock on ${pile.table}.`,
       });
     const t = pileUpStop(pile, plan.maxWaitSeconds, released);
     throw new StepFailed(t.reason, step, t.next);
@@ -488,7 +488,7 @@ export class Executor {
       };
       await sequential(a.before);
 
-      const progress = new StreamsProgress(a.streams, step, emit, bytesBefore);
+      const progress = new StreamsProgress(a.streams, step, mdl?.progress(emit) ?? emit, bytesBefore);
       if (this.lock?.held) progress.lockedSince = this.lockedAt;
       // Online: the imports start (and connect to BS) first; then the lock, the coordinates under it, and only then
       // the dumps, released once each has opened its snapshot. Classic: everything at once, under step 3's lock.

@@ -63,6 +63,8 @@ export type RunEvent =
       gsLockedSeconds?: number;
       /** The throttle's reason while it caps or pauses the copy: "max-rate 10 MB/s", "Threads_running=23 > 5". */
       throttled?: string;
+      /** While sessions on GS wait for a metadata lock the copy holds: "metadata lock: 2 waiting on shop.orders, …". */
+      mdlWait?: string;
     }
   /** The copy's throttle changed (--max-rate, --max-load, the control socket): reason null = not throttled. */
   | { event: 'throttle'; step: number; reason: string | null; maxRate?: number; paused: boolean }

@@ -210,6 +210,11 @@ export function pileUpText(p: MdlPileUp, maxWaitSeconds: number): string {
   return `metadata lock on GS: ${p.waiting} session(s) waiting on ${p.table}, longest ${p.longestSeconds.toFixed(1)} s, ${whose(p)}; the copy stops at ${maxWaitSeconds} s (--max-mdl-wait)`;
 }
 
+/** The live line's words while sessions wait (the copy's progress line carries them, as it carries the throttle's). */
+export function pileUpShort(p: MdlPileUp, maxWaitSeconds: number): string {
+  return `metadata lock: ${p.waiting} waiting on ${p.table}, longest ${p.longestSeconds.toFixed(1)} s; the copy stops at ${maxWaitSeconds} s`;
+}
+
 /** The stop: what waited, on what, for how long; that GS was released and nothing on it changed; what to do next. */
 export function pileUpStop(p: MdlPileUp, maxWaitSeconds: number, released: boolean): { reason: string; next: string } {
   const w = p.first;
@@ -219,8 +224,8 @@ export function pileUpStop(p: MdlPileUp, maxWaitSeconds: number, released: boole
       `metadata lock pile-up on GS: "${truncateStatement(w.info)}" (session #${w.id} ${w.user}@${w.host}) waited ${p.longestSeconds.toFixed(1)} s for the metadata lock on ${p.table}${others}, ${whose(p)}; ` +
       `the copy was stopped after --max-mdl-wait ${maxWaitSeconds} s so that production can use ${p.table}: ` +
       (released
-        ? 'GS was released (the copy’s connections on GS are gone) and nothing on GS was changed by the tool'
-        : 'the copy’s programs were ended, but GS still showed one of its connections; check SHOW PROCESSLIST on GS; nothing on GS was changed by the tool') +
+        ? `GS was released (session #${w.id} no longer waits for the lock) and nothing on GS was changed by the tool`
+        : `the copy’s programs were ended, but session #${w.id} still waited for the lock 5 s later: look in SHOW PROCESSLIST on GS for a connection of the copy still reading ${p.table} and KILL it; nothing on GS was changed by the tool`) +
       '. BS holds a partial copy; replication was NOT configured on it.',
     next:
       'Let the statement on GS finish (a DDL is best run after the recovery), then run again with --resume: it copies again from step 3. ' +

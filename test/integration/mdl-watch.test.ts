@@ -87,11 +87,17 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
     });
   });
 
-  // One stream, GS showing no lock holders: the wait is "probably" the copy's. Two streams with MariaDB's
-  // METADATA_LOCK_INFO plugin on GS: the holder is measured to be one of the copy's dumps.
+  // One stream, GS showing no lock holders: the wait is "probably" the copy's (what the operator reads). Two streams
+  // with MariaDB's METADATA_LOCK_INFO plugin on GS: the holder is measured to be the copy's dumps (the JSON events).
   for (const v of [
-    { name: 'one stream, holders not shown', extra: [], plugin: false, says: /probably held by the copy’s snapshot/ },
-    { name: '--parallel 2, holders shown', extra: ['--parallel', '2'], plugin: true, says: /held by the copy’s dumps? \(sessions? #\d+(, #\d+)* on GS\)/ },
+    { name: 'one stream, holders not shown', extra: [], plugin: false, json: false, says: /probably held by the copy’s snapshot/ },
+    {
+      name: '--parallel 2, holders shown, JSON',
+      extra: ['--parallel', '2'],
+      plugin: true,
+      json: true,
+      says: /held by the copy’s dumps? \(sessions? #\d+(, #\d+)* on GS\)/,
+    },
   ])
     it(`${v.name}: an ALTER on the table the copy reads stops the copy after 3 s, the INSERT behind it goes through, --resume completes`, async () => {
       const lab = labs.get();
@@ -108,7 +114,7 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
         const env = { ...lab.env(), ...privateState() };
         // 400k rows of ~150 bytes at 8 MB/s: several seconds on shop.orders.
         const args = ['--method', 'online', '--max-rate', '8M', ...v.extra];
-        const run = startCli(yesArgs(lab, args), env);
+        const run = startCli(yesArgs(lab, [...args, ...(v.json ? ['--json'] : [])]), env);
         await eventually(async () => /Copying GS → BS/.test(run.output()), 120_000, 'the copy to start');
         const copyStarted = Date.now();
         await dumpReadsOrders(lab, 'a');
@@ -120,22 +126,49 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
         const [ins, alt] = await Promise.all([insert, alter]);
         const r = await run.result;
         console.log(
-          `${v.name}: INSERT waited ${ins.ms} ms, ALTER ${alt.ms} ms; ALTER sent ${((alterSent - copyStarted) / 1000).toFixed(1)} s into the copy; the run ended ${((Date.now() - copyStarted) / 1000).toFixed(1)} s after the copy started\n${r.stderr.slice(r.stderr.indexOf('Metadata-lock watch on GS'))}`,
+          `${v.name}: INSERT waited ${ins.ms} ms, ALTER ${alt.ms} ms; ALTER sent ${((alterSent - copyStarted) / 1000).toFixed(1)} s into the copy; the run ended ${((Date.now() - copyStarted) / 1000).toFixed(1)} s after the copy started\n${v.json ? '' : r.stderr.slice(r.stderr.indexOf('Metadata-lock watch on GS'))}`,
         );
         expect(ins.error).toBeUndefined();
         expect(alt.error).toBeUndefined();
         expect(ins.ms, 'the INSERT completes within 5 s of being sent').toBeLessThan(5000);
         expect(r.code, r.stderr.slice(-3000)).toBe(1);
-        expect(r.stderr).toMatch(/! metadata lock on GS: \d session\(s\) waiting on shop\.orders/);
-        expect(r.stderr).toMatch(
+        // What the operator reads, or the same words from the JSON events.
+        const events = v.json ? eventsOf(r.stdout) : [];
+        const stop = events.find((e) => e.event === 'stop');
+        const said = v.json
+          ? [
+              ...events.filter((e) => e.event === 'mdl_wait' && e.table).map((e) => `! ${String(e.text)}`),
+              `Stopped at step ${String(stop?.step)}: ${String(stop?.reason)}`,
+              `Next: ${String(stop?.next)}`,
+              `To continue: ${String(stop?.resume)}`,
+            ].join('\n')
+          : r.stderr;
+        if (v.json) {
+          const waits = events.filter((e) => e.event === 'mdl_wait' && e.table === 'shop.orders');
+          expect(waits.length).toBeGreaterThan(1);
+          expect(waits.at(-1)).toMatchObject({
+            attribution: 'measured',
+            maxWaitSeconds: 3,
+            session: { statement: `ALTER TABLE shop.orders ADD COLUMN ${column} INT NULL` },
+          });
+          expect(Number(waits.at(-1)!.waiting)).toBeGreaterThanOrEqual(2);
+          expect(Number(waits.at(-1)!.longestSeconds)).toBeGreaterThanOrEqual(3);
+          expect(
+            events.some(
+              (e) => e.event === 'progress' && /^metadata lock: \d waiting on shop\.orders, longest \d+\.\d s; the copy stops at 3 s$/.test(String(e.mdlWait)),
+            ),
+          ).toBe(true);
+        }
+        expect(said).toMatch(/! metadata lock on GS: \d session\(s\) waiting on shop\.orders/);
+        expect(said).toMatch(
           new RegExp(
             `Stopped at step 4: metadata lock pile-up on GS: "ALTER TABLE shop\\.orders ADD COLUMN ${column} INT NULL" \\(session #\\d+ \\S+@\\S+\\) waited \\d+\\.\\d s for the metadata lock on shop\\.orders`,
           ),
         );
-        expect(r.stderr).toMatch(v.says);
-        expect(r.stderr).toMatch(/GS was released .* and nothing on GS was changed by the tool/);
-        expect(r.stderr).toMatch(/Next: .*--resume.*--donor/);
-        expect(r.stderr).toMatch(new RegExp(`To continue: mmrecover recover .*${v.extra.join(' ')}.* --resume`));
+        expect(said).toMatch(v.says);
+        expect(said).toMatch(/GS was released \(session #\d+ no longer waits for the lock\) and nothing on GS was changed by the tool/);
+        expect(said).toMatch(/Next: .*--resume.*--donor/);
+        expect(said).toMatch(new RegExp(`To continue: mmrecover recover .*${v.extra.join(' ')}.* --resume`));
         // Nothing of the copy is left on GS.
         expect(
           await on(lab, 'a', (s) => s.query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SQL_NO_CACHE%' AND ID <> CONNECTION_ID()")),

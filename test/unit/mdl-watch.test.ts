@@ -81,7 +81,8 @@ describe('the stop and the plan', () => {
       /metadata lock pile-up on GS: "ALTER TABLE shop\.orders ADD COLUMN x INT, [^"]{50,}…" \(session #41 app@10\.0\.0\.7:51234\) waited 2\.5 s/,
     );
     expect(t.reason).toMatch(/\(1 other session\(s\) queued behind it\), probably held by the copy’s snapshot/);
-    expect(t.reason).toMatch(/GS was released .* nothing on GS was changed/);
+    expect(t.reason).toMatch(/GS was released \(session #41 no longer waits for the lock\) and nothing on GS was changed/);
+    expect(pileUpStop(p, 3, false).reason).toMatch(/session #41 still waited for the lock 5 s later: look in SHOW PROCESSLIST on GS .* KILL it/);
     expect(t.next).toMatch(/--resume.*--donor <a replica of GS>/);
     expect(truncateStatement(long).length).toBeLessThanOrEqual(120);
   });

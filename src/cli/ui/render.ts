@@ -228,7 +228,7 @@ class HumanRenderer implements Renderer {
         return this.activity(
           'copy',
           'update',
-          `${gs ? `${gs} · ` : ''}copied ${formatBytes(e.bytes)}${share} · ${formatBytes(e.rateBytesPerSecond)}/s · ${formatDuration(e.elapsedSeconds)}${eta}${streamsText(e)}${e.throttled ? ` · throttled: ${e.throttled}` : ''}`,
+          `${gs ? `${gs} · ` : ''}copied ${formatBytes(e.bytes)}${share} · ${formatBytes(e.rateBytesPerSecond)}/s · ${formatDuration(e.elapsedSeconds)}${eta}${streamsText(e)}${e.throttled ? ` · throttled: ${e.throttled}` : ''}${e.mdlWait ? ` · ${e.mdlWait}` : ''}`,
         );
       }
       case 'copy_complete':
