@@ -90,18 +90,21 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
   // One stream, GS showing no lock holders: the wait is "probably" the copy's (what the operator reads). Two streams
   // with MariaDB's METADATA_LOCK_INFO plugin on GS: the holder is measured to be the copy's dumps (the JSON events).
   for (const v of [
-    { name: 'one stream, holders not shown', extra: [], plugin: false, json: false, says: /probably held by the copy’s snapshot/ },
+    { name: 'one stream, holders not shown', extra: [], plugin: false, json: false, donorResume: false, says: /probably held by the copy’s snapshot/ },
     {
       name: '--parallel 2, holders shown, JSON',
       extra: ['--parallel', '2'],
       plugin: true,
       json: true,
+      donorResume: false,
       says: /held by the copy’s dumps? \(sessions? #\d+(, #\d+)* on GS\)/,
     },
+    // The stop's other way on: --resume --donor, which copies again without reading GS.
+    { name: 'one stream, resumed with --donor', extra: [], plugin: false, json: false, donorResume: true, says: /probably held by the copy’s snapshot/ },
   ])
     it(`${v.name}: an ALTER on the table the copy reads stops the copy after 3 s, the INSERT behind it goes through, --resume completes`, async () => {
       const lab = labs.get();
-      const column = `mdl_probe_${v.plugin ? 'measured' : 'probably'}`;
+      const column = `mdl_probe_${v.plugin ? 'measured' : v.donorResume ? 'donor_resume' : 'probably'}`;
       const note = `mdl watch: the application write (${v.name})`;
       await breakLab(lab, 'stopped');
       // Not binary-logged: the plugin is GS's alone.
@@ -174,9 +177,11 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
           await on(lab, 'a', (s) => s.query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SQL_NO_CACHE%' AND ID <> CONNECTION_ID()")),
         ).toEqual([]);
 
-        const resumed = await runCli(yesArgs(lab, [...args, '--resume']), env);
+        const donor = v.donorResume ? ['--donor', `127.0.0.1:${lab.server('r').port}`] : [];
+        const resumed = await runCli(yesArgs(lab, [...args, ...donor, '--resume']), env);
         expect(resumed.code, resumed.stderr.slice(-3000)).toBe(0);
         expect(resumed.stderr).toMatch(/Resuming from step 3/);
+        if (v.donorResume) expect(resumed.stderr).toMatch(/GS is neither locked nor read/);
         expect(resumed.stderr).toMatch(/VERIFIED/);
         await expectPairHealthy(lab);
         expect(Number(await on(lab, 'b', (s) => s.value(`SELECT COUNT(*) FROM shop.orders WHERE note = '${note}'`)))).toBe(1);
