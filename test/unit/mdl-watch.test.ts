@@ -1,6 +1,10 @@
 // Issue 28, the metadata-lock watch's pure part: which table a waiting statement is about, which waits are the copy's
 // (measured through the holders GS shows, or "probably" without them), the words of the stop, and when it is planned.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config/load.js';
 import { attribute, mdlWatchPlan, parseHolders, parseWaiters, pileUpStop, statementTable, truncateStatement } from '../../src/recovery/mdl-watch.js';
 
 describe('statementTable', () => {
@@ -95,5 +99,25 @@ describe('the stop and the plan', () => {
     expect(mdlWatchPlan({ method: 'classic', maxMdlWait: 3 }, 'mariadb')).toBeUndefined();
     expect(mdlWatchPlan({ method: 'physical', maxMdlWait: 3 }, 'mariadb')).toBeUndefined();
     expect(mdlWatchPlan({ method: 'online', maxMdlWait: 0 }, 'mariadb')).toBeUndefined();
+  });
+});
+
+describe('--max-mdl-wait', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'mmrecover-mdl-'));
+  const load = (maxMdlWait?: unknown) =>
+    loadSettings({ flags: { good: 'db1', bad: 'db2', ...(maxMdlWait !== undefined ? { maxMdlWait } : {}) }, env: {}, cwd });
+
+  it('3 s by default; 0 turns the watch off', () => {
+    expect(load().maxMdlWait).toBe(3);
+    expect(load('0').maxMdlWait).toBe(0);
+    expect(load('10').maxMdlWait).toBe(10);
+  });
+
+  it.each([
+    ['abc', /--max-mdl-wait must be a number of seconds/],
+    ['-1', /--max-mdl-wait must be at least 0/],
+    ['1.5', /--max-mdl-wait must be a whole number of seconds/],
+  ])('%s: one line naming the option', (value, says) => {
+    expect(() => load(value)).toThrow(says);
   });
 });
