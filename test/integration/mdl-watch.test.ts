@@ -32,7 +32,13 @@ async function on<T>(lab: Lab, which: 'a' | 'b' | 'r', fn: (s: ServerSession) =>
 const dumpReadsOrders = (lab: Lab, which: 'a' | 'r') =>
   eventually(
     () =>
-      on(lab, which, async (s) => (await s.query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SQL_NO_CACHE%FROM `orders`%'")).length > 0),
+      on(
+        lab,
+        which,
+        async (s) =>
+          (await s.query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%/*!40001 SQL_NO_CACHE */%FROM `orders`%' AND ID <> CONNECTION_ID()"))
+            .length > 0,
+      ),
     60_000,
     `a dump on ${which} reading shop.orders`,
   );
@@ -53,7 +59,7 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
   it('bad --max-mdl-wait values: one line naming the option, exit 2, nothing changed', async () => {
     const lab = labs.get();
     const before = await snapshot(lab);
-    for (const extra of [['--max-mdl-wait', 'abc'], ['--max-mdl-wait=-1'], ['--max-mdl-wait', '1.5']]) {
+    for (const extra of [['--max-mdl-wait', 'abc'], ['--max-mdl-wait=-1'], ['--max-mdl-wait', '-1'], ['--max-mdl-wait', '1.5']]) {
       const r = await runCli(yesArgs(lab, ['--method', 'online', ...extra]), { ...lab.env(), ...privateState() });
       expect(r.code, `${extra.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr.trim().split('\n'), extra.join(' ')).toHaveLength(1);
@@ -194,11 +200,40 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
       }
     });
 
+  it('a wait shorter than --max-mdl-wait (the ALTER killed after 1 s) is said, then said to be over, and the copy completes', async () => {
+    const lab = labs.get();
+    await breakLab(lab, 'stopped');
+    const run = startCli(yesArgs(lab, ['--method', 'online', '--max-rate', '8M', '--max-mdl-wait', '30', '--json']), { ...lab.env(), ...privateState() });
+    await eventually(async () => /Copying GS → BS/.test(run.output()), 120_000, 'the copy to start');
+    await dumpReadsOrders(lab, 'a');
+    const alterSession = await lab.connect('a');
+    try {
+      const alter = alterSession.query('ALTER TABLE shop.orders ADD COLUMN mdl_probe_killed INT NULL', { timeoutMs: 60_000 }).then(
+        () => 'done',
+        (err: Error) => err.message,
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+      await on(lab, 'a', (s) => s.query(`KILL QUERY ${alterSession.threadId}`));
+      expect(await alter).toMatch(/interrupted/i);
+    } finally {
+      await alterSession.close();
+    }
+    const r = await run.result;
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const events = eventsOf(r.stdout);
+    const waits = events.filter((e) => e.event === 'mdl_wait');
+    expect(waits.some((e) => e.table === 'shop.orders' && e.maxWaitSeconds === 30)).toBe(true);
+    expect(waits.at(-1)).toMatchObject({ table: null, text: 'no session on GS waits on shop.orders any more' });
+    expect(events.at(-1)).toMatchObject({ event: 'result', status: 'recovered' });
+    await expectPairHealthy(lab);
+  });
+
   it('--donor: the ALTER on GS does not wait for the copy, and the run completes', async () => {
     const lab = labs.get();
     await breakLab(lab, 'stopped');
     const env = { ...lab.env(), ...privateState() };
     const run = startCli(yesArgs(lab, ['--method', 'online', '--max-rate', '8M', '--donor', `127.0.0.1:${lab.server('r').port}`, '--json']), env);
+    await eventually(async () => /Copying the donor R → BS/.test(run.output()), 120_000, 'the copy to start');
     await dumpReadsOrders(lab, 'r');
     const alter = await timed(lab, 'ALTER TABLE shop.orders ADD COLUMN mdl_probe_donor INT NULL');
     const insert = await timed(lab, "INSERT INTO shop.orders (customer_id, amount, note) VALUES (1, 1.00, 'mdl watch: donor write')");
