@@ -395,8 +395,8 @@ export class Executor {
 
   /**
    * A copy the metadata-lock watch stopped (and nothing else: Ctrl-C and a lost lock session are said as themselves):
-   * once no connection of the copy is left on GS, the stop that names the table, the waiting statement, its session
-   * and how long it waited, and what to do next.
+   * once the waiting session it names no longer waits (at most 5 s), the stop that names the table, the waiting
+   * statement, its session and how long it waited, whether GS was seen released, and what to do next.
    */
   private async mdlStopped(
     mdl: MdlWatch | undefined,

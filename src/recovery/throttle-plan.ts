@@ -25,7 +25,7 @@ export function throttleHeader(ctx: RecoveryContext, controlSocket: string | und
       `Metadata locks: the online copy holds a metadata lock on each table it has read until its snapshot ends; a DDL on GS during the copy (ALTER TABLE …) waits for it and every query on that table queues behind the DDL. ${
         watch
           ? `The copy stops after --max-mdl-wait ${watch.maxWaitSeconds} s of such a wait (GS released; --resume copies again)`
-          : 'Not watched (--max-mdl-wait 0): they wait until the copy has read the table'
+          : 'Not watched (--max-mdl-wait 0): they wait as long as the copy holds the lock'
       }. Run DDL on GS after the recovery, or use --donor (GS is then not read)`,
     );
   return out;
