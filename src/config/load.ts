@@ -213,6 +213,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     stallTimeout: v.stallTimeout,
     ...(maxRate !== undefined ? { maxRate } : {}),
     ...(maxLoad ? { maxLoad } : {}),
+    maxMdlWait: v.maxMdlWait,
     ...(v.donor ? { donor: v.donor } : {}),
     donorMaxLag: v.donorMaxLag,
     ...(v.fence?.length ? { fence: v.fence } : {}),

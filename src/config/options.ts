@@ -27,8 +27,8 @@ export type OptionKind =
   | { readonly type: 'path'; readonly what: string; readonly mustExist?: boolean }
   /** one of `choices`; with negation, --no-<flag> sets negation.value */
   | { readonly type: 'enum'; readonly choices: readonly string[]; readonly negation?: { readonly value: string; readonly help: string } }
-  /** a whole number of seconds, 1..max */
-  | { readonly type: 'seconds'; readonly max: number }
+  /** a whole number of seconds, 1..max (min 0: 0 turns something off) */
+  | { readonly type: 'seconds'; readonly max: number; readonly min?: 0 }
   /** seconds with a fraction, min..max (a time aimed at, not a timeout) */
   | { readonly type: 'fraction'; readonly min: number; readonly max: number }
   /** a whole number 1..max (a count: streams, threads) */
@@ -500,6 +500,17 @@ export const OPTIONS = [
     read: (s: Settings) => s.maxLoad?.map((x) => `${x.variable}=${x.max}`).join(','),
   },
   {
+    key: 'maxMdlWait',
+    flag: '--max-mdl-wait',
+    value: 'seconds',
+    help: 'online copies from GS: a session on GS waiting this long for a table metadata lock the copy holds (a DDL such as ALTER TABLE, and every query queued behind it) stops the copy at once, releasing GS, and the run (--resume copies again); checked every 0.5 s; 0: not watched',
+    kind: { type: 'seconds', max: 86_400, min: 0 },
+    default: 3,
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
     key: 'donor',
     flag: '--donor',
     value: 'host[:port]',
@@ -835,11 +846,11 @@ const nonEmpty = (what: string) =>
     .string({ error: `must be ${what}` })
     .trim()
     .min(1, { error: 'must not be empty' });
-const seconds = (max: number) =>
+const seconds = (max: number, min: 0 | 1 = 1) =>
   z.coerce
     .number({ error: 'must be a number of seconds' })
     .int({ error: 'must be a whole number of seconds' })
-    .min(1, { error: 'must be at least 1' })
+    .min(min, { error: `must be at least ${min}` })
     .max(max, { error: `must be at most ${max}` });
 const orList = (words: readonly string[]) => (words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`);
 
@@ -855,7 +866,7 @@ function valueSchema(o: OptionSpec): z.ZodType {
     case 'enum':
       return z.enum(k.choices as [string, ...string[]], { error: `must be ${orList(k.choices)}` });
     case 'seconds':
-      return seconds(k.max);
+      return seconds(k.max, k.min);
     case 'fraction':
       return z.coerce
         .number({ error: 'must be a number of seconds' })

@@ -59,6 +59,8 @@ export interface Settings {
   maxRate?: number;
   /** --max-load: pause an online or physical copy from GS while one of these global status variables exceeds its max. */
   maxLoad?: Array<{ variable: string; max: number }>;
+  /** --max-mdl-wait: seconds a session on GS may wait for a metadata lock the online copy holds before the copy stops; 0: no watch. */
+  maxMdlWait: number;
   /** --donor: a replica of GS the copy reads instead of GS (issue 28). */
   donor?: { host: string; port: number };
   /** --donor-max-lag: seconds the donor may be behind GS (preflight), and step 3's bound for it to catch up. */

@@ -49,7 +49,8 @@ import type { ActionMode, Emit } from '../recovery/events.js';
 import type { RecoveryState } from '../recovery/state.js';
 import type { Prompter } from './prompter.js';
 import { HostActions } from './host-actions.js';
-import { watchLoad, watchThrottle } from './copy-watch.js';
+import { watchLoad, watchMetadataLocks, watchThrottle, type MdlWatch } from './copy-watch.js';
+import { pileUpStop, type MdlWatchPlan } from '../recovery/mdl-watch.js';
 import type { Throttle } from '../adapters/shell/throttle.js';
 import { TrafficActions } from './traffic-actions.js';
 
@@ -341,18 +342,22 @@ export class Executor {
       lostReason = err.message;
       lockLost.abort();
     });
-    const signal = AbortSignal.any([this.deps.signal, lockLost.signal]);
+    // The metadata-lock watch (online from GS): a pile-up behind the copy's snapshot ends the copy at once.
+    const mdlStop = new AbortController();
+    const signal = AbortSignal.any([this.deps.signal, lockLost.signal, mdlStop.signal]);
     const header = a.watchHeader ? new DumpHeaderWatcher() : undefined;
     const started = Date.now();
     const estimate = a.estimateBytes ?? 0;
+    let mdl: MdlWatch | undefined;
     try {
+      mdl = await this.watchMdl(a.mdlWatch, step, emit, mdlStop);
       const paths = { ...(await this.optionFiles(a.dump, files)), ...(await this.optionFiles(a.load, files)) };
       this.record(step, a.role, text, 'run');
       emit({ event: 'activity', id: 'copy', state: 'start', text: `Copying ${dumpSide(a.dump)} → BS` });
       const result = await runCopyPipe({
         dump: { command: a.dump.program, args: argvWith(a.dump, paths) },
         load: { command: a.load.program, args: argvWith(a.load, paths) },
-        onProgress: streamProgress(step, estimate, emit),
+        onProgress: streamProgress(step, estimate, mdl?.progress(emit) ?? emit),
         onChunk: header ? (chunk) => header.push(chunk) : undefined,
         signal,
         secrets: [this.deps.settings.password],
@@ -367,13 +372,61 @@ export class Executor {
       emit({ event: 'activity', id: 'copy', state: 'succeed', text: 'Copy complete: both programs exited 0 and the dump ended with its completion marker.' });
       emit({ event: 'copy_complete', step, bytes: result.bytes, seconds });
     } catch (err) {
+      await this.mdlStopped(mdl, a.mdlWatch, step, state, started, lostReason);
       this.copyFailed(err, step, state, started, lostReason);
       throw copyIncomplete(err, step);
     } finally {
       throttleWatch.stop();
       loadWatch?.stop();
+      mdl?.stop();
       await Promise.all(files.map((f) => f.dispose()));
     }
+  }
+
+  /** Start the metadata-lock watch of a copy that reads GS online (absent from the plan: none). */
+  private watchMdl(plan: MdlWatchPlan | undefined, step: number, emit: Emit, stop: AbortController): Promise<MdlWatch | undefined> {
+    return watchMetadataLocks(plan, {
+      settings: this.deps.settings,
+      step,
+      emit,
+      onSession: (id) => this.deps.ownThreadIds?.GS.push(id),
+      ownIds: () => this.deps.ownThreadIds?.GS ?? [],
+      onPileUp: () => stop.abort(),
+    });
+  }
+
+  /**
+   * A copy the metadata-lock watch stopped (and nothing else: Ctrl-C and a lost lock session are said as themselves):
+   * once the waiting session it names no longer waits (at most 5 s), the stop that names the table, the waiting
+   * statement, its session and how long it waited, whether GS was seen released, and what to do next.
+   */
+  private async mdlStopped(
+    mdl: MdlWatch | undefined,
+    plan: MdlWatchPlan | undefined,
+    step: number,
+    state: RecoveryState,
+    started: number,
+    lostReason: string | undefined,
+  ): Promise<void> {
+    const pile = mdl?.stopped;
+    if (!pile || !plan || lostReason || this.deps.signal.aborted) return;
+    this.deps.emit({
+      event: 'activity',
+      id: 'copy',
+      state: 'fail',
+      text: `Copy stopped: sessions on GS waited ${pile.longestSeconds.toFixed(1)} s on ${pile.table}`,
+    });
+    state.copy = { bytes: 0, seconds: (Date.now() - started) / 1000, complete: false };
+    const released = await mdl.released(5000);
+    if (released)
+      this.deps.emit({
+        event: 'note',
+        level: 'ok',
+        step,
+        text: `GS released: session #${pile.first.id} no longer waits for the metadata lock on ${pile.table}.`,
+      });
+    const t = pileUpStop(pile, plan.maxWaitSeconds, released);
+    throw new StepFailed(t.reason, step, t.next);
   }
 
   /**
@@ -401,8 +454,10 @@ export class Executor {
         lockLost.abort();
       });
     watchLock(this.lock);
-    const signal = AbortSignal.any([this.deps.signal, lockLost.signal]);
+    const mdlStop = new AbortController();
+    const signal = AbortSignal.any([this.deps.signal, lockLost.signal, mdlStop.signal]);
     const started = Date.now();
+    let mdl: MdlWatch | undefined;
     let snapshotLock: GlobalReadLock | undefined;
     let snapshotLockMs: number | undefined;
     let bytesBefore = 0;
@@ -413,6 +468,7 @@ export class Executor {
       throttle: this.deps.throttle,
     };
     try {
+      mdl = await this.watchMdl(a.mdlWatch, step, emit, mdlStop);
       const paths = { ...(await this.optionFiles(a.streams[0].dump, files)), ...(await this.optionFiles(a.streams[0].load, files)) };
       const command = (c: CopyStream) => ({
         dump: { command: c.dump.program, args: argvWith(c.dump, paths) },
@@ -434,7 +490,7 @@ export class Executor {
       };
       await sequential(a.before);
 
-      const progress = new StreamsProgress(a.streams, step, emit, bytesBefore);
+      const progress = new StreamsProgress(a.streams, step, mdl?.progress(emit) ?? emit, bytesBefore);
       if (this.lock?.held) progress.lockedSince = this.lockedAt;
       // Online: the imports start (and connect to BS) first; then the lock, the coordinates under it, and only then
       // the dumps, released once each has opened its snapshot. Classic: everything at once, under step 3's lock.
@@ -559,6 +615,8 @@ export class Executor {
       });
       emit({ event: 'copy_complete', step, bytes: bytesBefore, seconds });
     } catch (err) {
+      if (snapshotLock?.held) snapshotLock.releaseNow();
+      await this.mdlStopped(mdl, a.mdlWatch, step, state, started, lostReason);
       this.copyFailed(err, step, state, started, lostReason);
       if (err instanceof LockNotGranted)
         throw new StepFailed(
@@ -572,6 +630,7 @@ export class Executor {
       if (snapshotLock?.held) snapshotLock.releaseNow();
       throttleWatch.stop();
       loadWatch?.stop();
+      mdl?.stop();
       await Promise.all(files.map((f) => f.dispose()));
     }
   }

@@ -2,6 +2,7 @@
 // the journal) is rendered from that list, and the executors interpret the very same list. A value known only when
 // an action runs (coordinates, a snapshot position, a connection id) is a named slot: shown as <name>, filled from
 // the bindings an earlier action captured, and checked against its pattern before anything is sent.
+import type { MdlWatchPlan } from './mdl-watch.js';
 import type { Row } from '../adapters/mysql/session.js';
 import { describeHost, type HostAccess } from '../adapters/shell/host-exec.js';
 import type { Statement } from '../dialect/statement.js';
@@ -174,6 +175,8 @@ export interface CopyAction extends Base {
   load: CommandLine;
   estimateBytes?: number;
   watchHeader: boolean;
+  /** The metadata-lock watch on GS while the copy reads it (online, not --donor); absent: none. */
+  mdlWatch?: MdlWatchPlan;
   capture?: (o: CopyOutcome, state: RecoveryState) => void;
 }
 
@@ -208,6 +211,8 @@ export interface ParallelCopyAction extends Base {
   snapshotLock?: { statements: Statement[]; timeoutSeconds: number; record: SqlAction[]; release: Statement };
   /** How long GS is locked, and why, in the plan's words. */
   lockSays: string;
+  /** The metadata-lock watch on GS while the streams read it (online, not --donor); absent: none. */
+  mdlWatch?: MdlWatchPlan;
   capture?: (o: ParallelCopyOutcome, state: RecoveryState) => void;
 }
 

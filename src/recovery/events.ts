@@ -63,9 +63,27 @@ export type RunEvent =
       gsLockedSeconds?: number;
       /** The throttle's reason while it caps or pauses the copy: "max-rate 10 MB/s", "Threads_running=23 > 5". */
       throttled?: string;
+      /** While sessions on GS wait for a metadata lock the copy holds: "metadata lock: 2 waiting on shop.orders, …". */
+      mdlWait?: string;
     }
   /** The copy's throttle changed (--max-rate, --max-load, the control socket): reason null = not throttled. */
   | { event: 'throttle'; step: number; reason: string | null; maxRate?: number; paused: boolean }
+  /**
+   * The metadata-lock watch (--max-mdl-wait): sessions on GS waiting for a table metadata lock the copy holds (table
+   * null: none waits any more). At maxWaitSeconds the copy is stopped.
+   */
+  | {
+      event: 'mdl_wait';
+      step: number;
+      table: string | null;
+      waiting: number;
+      longestSeconds: number;
+      attribution?: 'measured' | 'probably';
+      maxWaitSeconds: number;
+      /** The session waiting longest: its id, account and statement (truncated). */
+      session?: { id: number; user: string; host: string; statement: string };
+      text: string;
+    }
   /** The run's control socket (status, throttle, no-throttle, max-rate=<n>), from the start of the run to its end. */
   | { event: 'control_socket'; path: string }
   | { event: 'copy_complete'; step: number; bytes: number; seconds: number }

@@ -4,6 +4,7 @@ import { formatRate } from '../adapters/shell/throttle.js';
 import { formatBytes } from '../base/format.js';
 import { reachable, type RecoveryContext } from './context.js';
 import { dataSizeBytes } from './compare.js';
+import { copyReadsGsOnline, mdlWatchPlan, watchHeaderLine } from './mdl-watch.js';
 
 /** The plan's header lines: the cap, the load threshold, the metadata-lock watch, the control socket. */
 export function throttleHeader(ctx: RecoveryContext, controlSocket: string | undefined): string[] {
@@ -16,10 +17,17 @@ export function throttleHeader(ctx: RecoveryContext, controlSocket: string | und
     );
   if (s.maxLoad?.length)
     out.push(`Throttle: --max-load ${s.maxLoad.map((x) => `${x.variable}=${x.max}`).join(',')}: the copy pauses while GS exceeds it (checked every second)`);
-  // With --donor the online copy reads R, not GS: a DDL on GS does not wait for the copy's metadata locks.
-  if (s.method === 'online' && !s.donor)
+  // The copy reads GS without locking it (online, no donor): the watch, and what a DDL on GS meets meanwhile. With
+  // --donor the copy reads R, not GS: a DDL on GS does not wait for the copy's metadata locks.
+  const watch = mdlWatchPlan(s, ctx.dialect.GS.version.flavor);
+  if (watch) out.push(watchHeaderLine(watch));
+  if (copyReadsGsOnline(s))
     out.push(
-      `Metadata locks: the online copy holds a metadata lock on each table it has read until its snapshot ends; a DDL on GS during the copy (ALTER TABLE …) waits for it and every query on that table queues behind the DDL. Run DDL on GS after the recovery, or use --donor (GS is then not read)`,
+      `Metadata locks: the online copy holds a metadata lock on each table it has read until its snapshot ends; a DDL on GS during the copy (ALTER TABLE …) waits for it and every query on that table queues behind the DDL. ${
+        watch
+          ? `The copy stops after --max-mdl-wait ${watch.maxWaitSeconds} s of such a wait (GS released; --resume copies again)`
+          : 'Not watched (--max-mdl-wait 0): they wait as long as the copy holds the lock'
+      }. Run DDL on GS after the recovery, or use --donor (GS is then not read)`,
     );
   return out;
 }

@@ -99,6 +99,9 @@ class HumanRenderer implements Renderer {
     for (const line of lines) this.write(line, 0);
   }
 
+  /** The table the metadata-lock watch last said sessions wait on (said once, not at every check). */
+  private mdlTable?: string;
+
   /** How GS stands during the copy, first on the live line: locked for how long, or writable (online method). */
   private gsState(): string {
     if (this.lockedAt !== undefined) return `GS locked ${Math.round((Date.now() - this.lockedAt) / 1000)} s`;
@@ -229,7 +232,7 @@ class HumanRenderer implements Renderer {
         return this.activity(
           'copy',
           'update',
-          `${gs ? `${gs} · ` : ''}copied ${formatBytes(e.bytes)}${share} · ${formatBytes(e.rateBytesPerSecond)}/s · ${formatDuration(e.elapsedSeconds)}${eta}${streamsText(e)}${e.throttled ? ` · throttled: ${e.throttled}` : ''}`,
+          `${gs ? `${gs} · ` : ''}copied ${formatBytes(e.bytes)}${share} · ${formatBytes(e.rateBytesPerSecond)}/s · ${formatDuration(e.elapsedSeconds)}${eta}${streamsText(e)}${e.throttled ? ` · throttled: ${e.throttled}` : ''}${e.mdlWait ? ` · ${e.mdlWait}` : ''}`,
         );
       }
       case 'copy_complete':
@@ -335,6 +338,14 @@ class HumanRenderer implements Renderer {
         return;
       case 'throttle':
         return;
+      case 'mdl_wait': {
+        // Said once per table on its own line (the live line follows the wait), and once when nobody waits any more.
+        const was = this.mdlTable;
+        this.mdlTable = e.table ?? undefined;
+        if (e.table === null) return this.write(`  ${e.text}`);
+        if (e.table !== was) this.write(`${c.yellow('!')} ${c.yellow(e.text)}`);
+        return;
+      }
       case 'control_socket':
         return this.write(`  Control socket: ${e.path} (status, throttle, no-throttle, max-rate=<n>; e.g. echo status | nc -U ${e.path})`);
     }

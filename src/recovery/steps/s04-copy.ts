@@ -18,6 +18,7 @@ import { parallelChoice, parallelCopyAction } from '../parallel/streams-plan.js'
 import { importBinlog } from '../import-binlog.js';
 import { afterImport, beforeImport, restorePacket, settingsLeft } from '../server-state.js';
 import { donorName, sourceRead } from '../donor.js';
+import { mdlWatchPlan } from '../mdl-watch.js';
 
 /** What the copy leaves of BS's own server state, for the plan: the tables it does not copy, the plugins BS keeps. */
 function keptOnBs(ctx: RecoveryContext): string {
@@ -141,8 +142,10 @@ export const copyData: Step = {
     const choice = await parallelChoice(ctx);
     const donor = copyMethod(ctx).coordinatesFrom === 'donor' ? ` from the donor ${donorName(ctx)} (frozen; GS is not read)` : '';
     const parallel = choice.streams > 1 && reachable(ctx, 'GS') ? await parallelCopyAction(ctx, choice, load, `${replaces}${donor}; ${choice.why}`) : undefined;
+    // The metadata-lock watch runs beside the copy that reads GS online (the plan's header says it: throttle-plan.ts).
+    const mdlWatch = mdlWatchPlan(ctx.settings, ctx.dialect.GS.version.flavor);
     if (parallel) {
-      actions.push(parallel, ...post, ...restore);
+      actions.push({ ...parallel, ...(mdlWatch ? { mdlWatch } : {}) }, ...post, ...restore);
       return { actions };
     }
     actions.push({
@@ -151,6 +154,7 @@ export const copyData: Step = {
       dump,
       load,
       watchHeader: fromDump,
+      ...(mdlWatch ? { mdlWatch } : {}),
       estimateBytes: reachable(ctx, 'GS') ? await dataSizeBytes(sourceRead(ctx)) : undefined,
       note: `${replaces}${donor}; ${choice.streams > 1 ? `one stream: GS’s tables do not split (${choice.why})` : choice.why}`,
       capture: (o, state) => {
