@@ -4,7 +4,7 @@ import type { Throttle, ThrottleState } from '../adapters/shell/throttle.js';
 import type { Emit, RunEvent } from '../recovery/events.js';
 import { ServerSession } from '../adapters/mysql/session.js';
 import { pollUntil } from '../base/poll.js';
-import { endpointFor } from '../config/endpoints.js';
+import { endpointFor, fileRoleEndpoint } from '../config/endpoints.js';
 import type { Settings } from '../config/settings.js';
 import { attribute, parseHolders, parseWaiters, pileUpShort, pileUpText, truncateStatement, type MdlPileUp, type MdlWatchPlan } from '../recovery/mdl-watch.js';
 
@@ -37,7 +37,8 @@ export function watchThrottle(throttle: Throttle | undefined, step: number, emit
 }
 
 /**
- * --max-load (gh-ost's model): once a second, on a session of its own on GS, read the global status variables; while
+ * --max-load (gh-ost's model): once a second, on a session of its own on the server the copy reads (GS, or the donor R
+ * with --donor: GS is not read then, and R may serve reads of its own), read the global status variables; while
  * one exceeds its maximum the throttle pauses the copy (the dump is not read: backpressure), resuming when none does.
  * Threads_running leaves out the tool's own running threads: this session (running the SHOW) and the copy's dumps.
  */
@@ -51,8 +52,12 @@ export function watchLoad(settings: Settings, throttle: Throttle | undefined, ow
   const poll = async () => {
     try {
       if (!session) {
-        session = await ServerSession.connect(endpointFor(settings, 'GS'), { connectTimeoutMs: settings.connectTimeout * 1000, queryTimeoutMs: 5000 });
-        onSession?.(session.threadId);
+        session = await ServerSession.connect(fileRoleEndpoint(settings, settings.donor ? 'R' : 'GS'), {
+          connectTimeoutMs: settings.connectTimeout * 1000,
+          queryTimeoutMs: 5000,
+        });
+        // A session on R is not one of GS's: GS's own-thread list would hide a client of GS with the same id.
+        if (!settings.donor) onSession?.(session.threadId);
       }
       if (stopped) return;
       const rows = await session.query(`SHOW GLOBAL STATUS WHERE Variable_name IN (${names})`);
@@ -65,7 +70,7 @@ export function watchLoad(settings: Settings, throttle: Throttle | undefined, ow
           return v > l.max ? `${l.variable}=${v} > ${l.max}` : undefined;
         })
         .filter((x): x is string => x !== undefined);
-      if (over.length) throttle.pause('max-load', over.join(', '));
+      if (over.length) throttle.pause('max-load', `${settings.donor ? 'the donor R: ' : ''}${over.join(', ')}`);
       else throttle.resume('max-load');
     } catch {
       // A check that could not be made does not pause the copy; the next second tries again.

@@ -16,7 +16,9 @@ export function throttleHeader(ctx: RecoveryContext, controlSocket: string | und
       `Throttle: --max-rate ${formatRate(s.maxRate)} caps the copy stream${s.method === 'classic' ? '; with the classic method GS stays locked for the whole copy, so the cap lengthens GS’s lock' : ''}`,
     );
   if (s.maxLoad?.length)
-    out.push(`Throttle: --max-load ${s.maxLoad.map((x) => `${x.variable}=${x.max}`).join(',')}: the copy pauses while GS exceeds it (checked every second)`);
+    out.push(
+      `Throttle: --max-load ${s.maxLoad.map((x) => `${x.variable}=${x.max}`).join(',')}: the copy pauses while ${s.donor ? 'the donor R (the server it reads; GS is not read)' : 'GS'} exceeds it (checked every second)`,
+    );
   // The copy reads GS without locking it (online, no donor): the watch, and what a DDL on GS meets meanwhile. With
   // --donor the copy reads R, not GS: a DDL on GS does not wait for the copy's metadata locks.
   const watch = mdlWatchPlan(s, ctx.dialect.GS.version.flavor);

@@ -60,6 +60,16 @@ describe('--donor', () => {
     expect(r.sourcePort).toBe(lab.server('a').port);
   });
 
+  it('--max-load with --donor watches the donor, the server the copy reads (GS is not read): the plan says so', async () => {
+    const lab = labs.get();
+    const r = await runCli(
+      yesArgs(lab, ['--dry-run', '--method', 'online', '--donor', `127.0.0.1:${lab.server('r').port}`, '--max-load', 'Threads_running=50']),
+      { ...lab.env(), ...privateState() },
+    );
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(r.stderr).toMatch(/--max-load Threads_running=50: the copy pauses while the donor R \(the server it reads; GS is not read\) exceeds it/);
+  });
+
   it('refuses in the preflight, one line, exit 2, nothing changed', async () => {
     const lab = labs.get();
     await breakLab(lab, 'conflict');
