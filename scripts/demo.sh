@@ -68,4 +68,5 @@ fi
 step "After recovery"
 mm lab status --dir "$work/lab"
 echo
-echo "Demo finished: the $shape was broken ($mode), rebuilt ($method) and proven; the lab is being torn down."
+case "$shape" in ring) what="ring" ;; haproxy) what="pair behind HAProxy" ;; donor) what="pair (copied from r, a replica of a)" ;; *) what="pair" ;; esac
+echo "Demo finished: the $what was broken ($mode), rebuilt ($method) and proven; the lab is being torn down."
