@@ -19,7 +19,7 @@ import { shellQuote } from '../config/shell-quote.js';
 import { confirmedBy, refencePlan, resumeAt, serverStates, type Step, type StepPlan } from '../recovery/procedure.js';
 import { downstreamState, stepsFor } from '../recovery/ring/procedure.js';
 import { ringChecks } from '../recovery/ring/preflight.js';
-import { donorChecks, donorHeader, donorLeftText, donorName, releaseDonorAction } from '../recovery/donor.js';
+import { donorChecks, donorHeader, donorKeptText, donorLeftText, donorName, releaseDonorAction } from '../recovery/donor.js';
 import { copyMethod } from '../recovery/copy-method.js';
 import { emptyState } from '../recovery/state.js';
 import { Executor, type Executed } from './executor.js';
@@ -205,6 +205,8 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   // The executor's events also tell the journal when GS was locked and when the copy ran (the report's timeline).
   const track: Emit = (e) => {
     if (journal) trackSpans(journal.data, e);
+    // A unit of a copy from a frozen donor completed: on disk at once, so that even a killed run resumes after it.
+    if (journal && e.event === 'copy_unit') journal.save();
     emit(e);
   };
   // The copy's throttle (--max-rate; --max-load and the control socket change it during the run): live runs only.
@@ -273,11 +275,20 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     }
 
     for (const text of [...fences.errors, ...fences.warnings]) emit({ event: 'note', level: 'warn', text });
+    // --resume: the donor as the interrupted run left it (frozen, where, what was copied), for the preflight's check.
+    if (journal && journal.data.state.donor) ctx.state.donor = journal.data.state.donor;
     const checks = [...(await runPreflight(ctx)), ...(await ringChecks(ctx)), ...(await donorChecks(ctx))];
     emit({ event: 'preflight', checks });
     const stops = checks.filter((c) => c.verdict === 'stop');
     // A stop only a flag lifts is bad input: one line, exit 2 (nothing was changed).
     const missingFlag = stops.find((c) => c.missingFlag || c.refusal);
+    // A donor that moved since the interrupted copy: what was copied no longer counts (said in the refusal), so the
+    // next --resume copies from scratch, freezing the donor again; only the journal changes, no server.
+    if (missingFlag?.voidsDonorCopy && journal && !dry) {
+      const d = journal.data.state.donor;
+      journal.data.state.donor = { frozen: false, ...(d?.at ? { at: d.at } : {}) };
+      journal.save();
+    }
     if (missingFlag && !dry) throw new UsageError(`${missingFlag.check}: ${missingFlag.detail}`);
     if (stops.length && !dry)
       throw new StepFailed(
@@ -408,8 +419,14 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     return { exitCode: 0, journalPath: journal?.path, executed, ctx };
   } catch (err) {
     if (await exec.releaseLock()) emit({ event: 'note', level: 'warn', text: 'GS read lock released: GS accepts writes again.' });
-    // --donor: a stop never leaves the donor frozen (its SQL thread stopped by step 3); a failure to start it is said.
-    if (ctx.state.donor?.frozen && ctx.donor && !dry) {
+    // --donor: a copy from the frozen donor that stops before it completed leaves it frozen, so that --resume copies
+    // only what is missing (its point and the units copied are in the journal). Any other stop starts it again: a No,
+    // a stop before the copy began or after it completed, or a copy not recorded in units (one stream: --resume
+    // copies it all again anyway, from a donor frozen anew).
+    const d = ctx.state.donor;
+    const keepFrozen = !dry && ctx.donor && d?.frozen && d.at && d.copy && !ctx.state.copy?.complete && !(err instanceof Declined);
+    if (keepFrozen) emit({ event: 'note', level: 'warn', text: donorKeptText(ctx) });
+    else if (ctx.state.donor?.frozen && ctx.donor && !dry) {
       try {
         await exec.run(current?.id ?? 0, releaseDonorAction(ctx, true), ctx.state, {});
         emit({ event: 'note', level: 'warn', text: `The donor ${donorName(ctx)} replicates again (START SLAVE SQL_THREAD).` });

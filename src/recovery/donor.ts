@@ -16,6 +16,7 @@ import { coordinatesFrom } from './coordinates.js';
 import { copyMethod } from './copy-method.js';
 import type { Check } from './events.js';
 import { mariadbGtid, usesGtidPositioning } from './positioning.js';
+import { donorMovedText, point, resumeText, sameDonorPoint } from './parallel/resume.js';
 
 const FILTERS = [
   'Replicate_Do_DB',
@@ -109,6 +110,21 @@ export async function donorChecks(ctx: RecoveryContext): Promise<Check[]> {
     return refuse('donor', `${name} replicates with filters (${filters.map((f) => `${f}=${String(r.raw[f])}`).join(', ')}): it does not hold all of GS’s data`);
   if (r.lastSqlErrno)
     return refuse('donor', `${name}’s SQL thread stopped with error ${r.lastSqlErrno}: ${r.lastSqlError.slice(0, 200)}; fix its replication first`);
+  // --resume of a copy that stopped part-way: the donor must still be where that copy read it, or what was copied
+  // is of another point (the runner then voids the journal's record of the units copied; nothing else changes).
+  const left = ctx.settings.resume ? ctx.state.donor : undefined;
+  if (left?.frozen && left.at && left.copy) {
+    const gtid = left.at.gtid !== undefined ? String((await d.read(stmt('SELECT @@GLOBAL.gtid_slave_pos AS g')))[0]?.g ?? '') : undefined;
+    const now = { sqlRunning: r.sqlRunning, execFile: r.execFile, execPos: r.execPos, ...(gtid !== undefined ? { gtid } : {}) };
+    if (!sameDonorPoint(now, left.at)) return [{ ...refuse('donor', donorMovedText(name, now, left.at))[0], voidsDonorCopy: true }];
+    return [
+      {
+        verdict: 'ok',
+        check: 'donor',
+        detail: `${name} is still stopped at ${point(left.at)}, where the interrupted copy read it: ${resumeText(left.copy, left.at)}`,
+      },
+    ];
+  }
   const frozenForResume = ctx.settings.resume && ctx.state.donor?.frozen;
   if (!frozenForResume && (r.ioRunning !== 'Yes' || r.sqlRunning !== 'Yes'))
     return refuse(
@@ -238,4 +254,10 @@ export function releaseDonorAction(ctx: RecoveryContext, cleanup = false): SqlAc
 /** What a stop says of the donor when its SQL thread is still stopped. */
 export function donorLeftText(ctx: RecoveryContext): string {
   return `the donor ${donorName(ctx)} is left with its SQL thread stopped; start it with START SLAVE SQL_THREAD on it`;
+}
+
+/** What a stop says of a donor left frozen for --resume (a copy from it stopped part-way). */
+export function donorKeptText(ctx: RecoveryContext): string {
+  const at = ctx.state.donor?.at;
+  return `the donor ${donorName(ctx)} is left stopped at ${at ? point(at) : 'the recorded point'} so that --resume copies only what is missing; START SLAVE SQL_THREAD on it if you give up`;
 }
