@@ -115,6 +115,16 @@ function openJournal(settings: Settings, journalPath: string): Journal | undefin
   return undefined;
 }
 
+/** An unfinished run's journal for a dry run's --resume, if there is one (a dry run says nothing is to resume otherwise). */
+function readableJournal(path: string): Journal | undefined {
+  try {
+    const j = Journal.load(path);
+    return j.data.finished ? undefined : j;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A step's plan lines, for the overview and the question. */
 const linesOf = (plan: StepPlan) => plan.actions.flatMap((a) => renderAction(a));
 
@@ -136,6 +146,10 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
 
   const journalPath = settings.journal ?? defaultJournalPath(deps.env, settings.good, settings.bad);
   let journal = dry ? undefined : openJournal(settings, journalPath);
+  // A dry run with --resume reads the journal (never writes it): its plan is the resumed run's, from the step it
+  // resumes at, with what that run would copy again.
+  const rehearsed = dry && settings.resume ? readableJournal(journalPath) : undefined;
+  const resumed = journal ?? rehearsed;
   // --assume (dry run only): the plans that version needs, without even trying to connect.
   const assumed = settings.assume ? parseAssumedVersion(settings.assume) : undefined;
   const offlineVersion = assumed ?? OFFLINE_VERSION;
@@ -276,7 +290,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
 
     for (const text of [...fences.errors, ...fences.warnings]) emit({ event: 'note', level: 'warn', text });
     // --resume: the donor as the interrupted run left it (frozen, where, what was copied), for the preflight's check.
-    if (journal && journal.data.state.donor) ctx.state.donor = journal.data.state.donor;
+    if (resumed?.data.state.donor) ctx.state.donor = structuredClone(resumed.data.state.donor);
     const checks = [...(await runPreflight(ctx)), ...(await ringChecks(ctx)), ...(await donorChecks(ctx))];
     emit({ event: 'preflight', checks });
     const stops = checks.filter((c) => c.verdict === 'stop');
@@ -300,10 +314,10 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       emit({ event: 'note', level: 'warn', text: `A real run would stop here (${stops.length} STOP line(s)); the dry run goes on to show the plan.` });
 
     let startAt = 1;
-    if (journal) {
-      checkSameServers(journal.data.servers, sessions.GS!, sessions.BS!, journalPath, sessions.D);
+    if (resumed && (journal || (sessions.GS && sessions.BS))) {
+      checkSameServers(resumed.data.servers, sessions.GS!, sessions.BS!, journalPath, sessions.D);
       // The journal's positioning wins: a resumed run must finish the path it started on.
-      const j = journal.data.state;
+      const j = dry ? (structuredClone(resumed.data.state) as typeof resumed.data.state) : resumed.data.state;
       ctx.state = {
         ...j,
         positioning: j.positioning ?? ctx.state.positioning,
@@ -311,11 +325,13 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
         fence: j.fence ?? [],
         killed: j.killed ?? [],
       };
-      startAt = firstIncompleteStep(journal, STEPS);
-      if (deps.invocation) (journal.data.invocations ??= []).push({ at: new Date().toISOString(), ...deps.invocation, resume: true });
-      journal.data.finished = false;
-      journal.data.outcome = undefined;
-      journal.data.stoppedAt = undefined;
+      startAt = firstIncompleteStep(resumed, STEPS);
+      if (journal) {
+        if (deps.invocation) (journal.data.invocations ??= []).push({ at: new Date().toISOString(), ...deps.invocation, resume: true });
+        journal.data.finished = false;
+        journal.data.outcome = undefined;
+        journal.data.stoppedAt = undefined;
+      }
     } else if (!dry) {
       journal = Journal.create(journalPath, {
         method: settings.method,
@@ -356,7 +372,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
 
     // BS may have restarted since the run stopped (read_only is not persistent): the fence step 1 set up goes back
     // on first, shown and journaled with the step the run resumes at.
-    const preamble = journal && settings.resume && startAt > 1 && startAt <= STEPS.length ? await refencePlan(ctx) : undefined;
+    const preamble = resumed && settings.resume && startAt > 1 && startAt <= STEPS.length ? await refencePlan(ctx) : undefined;
 
     for (const step of todo) {
       if (signal.aborted) throw new Interrupted(`interrupted before step ${step.id}`);
