@@ -1,7 +1,7 @@
 // Issue 28, a copy that resumes: a parallel copy from the frozen donor r, interrupted once two of its five tables are
 // in, leaves r stopped at the recorded point; --resume reads only the three tables left from r (its general log says
 // so) and the pair ends healthy. A donor started again by hand before --resume: refused in one line, a and b unchanged,
-// and the next --resume copies everything from scratch.
+// and the next --resume copies everything from scratch. Without --donor, --resume copies again and says why.
 import { describe, expect, it } from 'vitest';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import type { ServerSession } from '../../src/adapters/mysql/session.js';
 import { readReplicaStatus } from '../../src/adapters/mysql/replication.js';
 import { SCHEMA_UNIT } from '../../src/recovery/parallel/resume.js';
 import { startCli, runCli } from '../helpers/cli.js';
-import { readJournal } from '../helpers/faults.js';
+import { readJournal, waitForText } from '../helpers/faults.js';
 import { useLab } from '../helpers/lab.js';
 import { eventually, expectPairHealthy, privateState, snapshot, yesArgs } from '../helpers/pair.js';
 
@@ -151,6 +151,23 @@ describe('--donor --parallel: a copy that resumes', () => {
     const res = await runCli(args(lab, ['--resume']), env);
     expect(res.code, res.stdout + res.stderr).toBe(0);
     expect(res.stdout + res.stderr).toMatch(/Resuming: the copy starts again from zero, from the donor frozen anew/);
+    await expectPairHealthy(lab);
+  });
+
+  it('without --donor: --resume copies again from zero and says why (GS moved on)', async () => {
+    const lab = labs.get();
+    await breakLab(lab, 'stopped');
+    const env = { ...lab.env(), ...privateState() };
+    const gsArgs = (extra: string[] = []) => yesArgs(lab, ['--parallel', '5', '--max-rate', '3M', ...extra]);
+    const run = startCli(gsArgs(), env);
+    await waitForText(run.output, /Copying GS → BS/);
+    run.child.kill('SIGINT');
+    expect((await run.result).code).toBe(130);
+    const res = await runCli(gsArgs(['--resume']), env);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout + res.stderr).toMatch(
+      /Resuming at step 3: the copy starts again from zero\. GS accepted writes since the interrupted run stopped, so whatever it had copied is not of one point of GS/,
+    );
     await expectPairHealthy(lab);
   });
 });
