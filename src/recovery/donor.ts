@@ -16,7 +16,7 @@ import { coordinatesFrom } from './coordinates.js';
 import { copyMethod } from './copy-method.js';
 import type { Check } from './events.js';
 import { mariadbGtid, usesGtidPositioning } from './positioning.js';
-import { donorMovedText, point, resumeText, sameDonorPoint } from './parallel/resume.js';
+import { donorMovedText, point, resumeText, sameDonorPoint, type DonorCopyRecord } from './parallel/resume.js';
 
 const FILTERS = [
   'Replicate_Do_DB',
@@ -46,11 +46,25 @@ export function donorCopyText(address: string, classic: boolean, tense: 'will' |
 export const DONOR_POINT =
   'the donor’s recorded point: where step 3 stopped its SQL thread (Relay_Master_Log_File / Exec_Master_Log_Pos of SHOW SLAVE STATUS on R), not read from GS';
 
+/**
+ * The record of an interrupted copy from the donor that this --resume continues: the donor was left frozen where the
+ * copy read it (the preflight refused the run had it moved), so the units recorded complete hold that point's data.
+ */
+export function resumingDonorCopy(ctx: Pick<RecoveryContext, 'settings' | 'state' | 'donor'>): DonorCopyRecord | undefined {
+  const d = ctx.state.donor;
+  return ctx.settings.resume && ctx.donor && d?.frozen && d.at && d.copy ? d.copy : undefined;
+}
+
 /** The overview's donor line before step 1 (empty without --donor). */
-export function donorHeader(ctx: Pick<RecoveryContext, 'settings'>): string[] {
+export function donorHeader(ctx: Pick<RecoveryContext, 'settings' | 'state' | 'donor'>): string[] {
   const d = ctx.settings.donor;
   if (!d || copyMethod(ctx).coordinatesFrom !== 'donor') return [];
   const text = donorCopyText(`${d.host}:${d.port}`, ctx.settings.method === 'classic', 'will');
+  const at = ctx.state.donor?.at;
+  if (resumingDonorCopy(ctx) && at)
+    return [
+      `Donor: ${text}. R is still stopped at ${point(at)}, where the interrupted copy read it: step 3 does not stop it again, that point stays GS’s coordinates for BS, and only what did not complete is copied. R replicates again after the copy`,
+    ];
   return [
     `Donor: ${text}. Step 3 stops R’s SQL thread once it has applied GS’s binary log up to GS’s position; where it stopped is GS’s coordinates for BS. R replicates again after the copy`,
   ];
@@ -121,7 +135,7 @@ export async function donorChecks(ctx: RecoveryContext): Promise<Check[]> {
       {
         verdict: 'ok',
         check: 'donor',
-        detail: `${name} is still stopped at ${point(left.at)}, where the interrupted copy read it: ${resumeText(left.copy, left.at)}`,
+        detail: `${name}, its SQL thread stopped where the interrupted copy read it: ${resumeText(left.copy, left.at)}`,
       },
     ];
   }

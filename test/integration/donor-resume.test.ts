@@ -118,6 +118,7 @@ describe('--donor --parallel: a copy that resumes', () => {
     expect(said).toMatch(
       /Stop replication on .* and, resuming the copy from the donor, still stopped at \S+: 3 of 5 tables left: shop\.big1, shop\.big2, shop\.big3/,
     );
+    expect(said).toMatch(/Donor: .* R is still stopped at \S+, where the interrupted copy read it: step 3 does not stop it again/);
     await expectPairHealthy(lab);
 
     expect(existsSync(logFile)).toBe(true);

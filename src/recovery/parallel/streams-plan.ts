@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { dumpArgs } from '../../adapters/shell/dump-args.js';
 import { ident, literal, stmt } from '../../dialect/statement.js';
-import { donorName, sourceRead } from '../donor.js';
+import { donorName, resumingDonorCopy, sourceRead } from '../donor.js';
 import { optionFileSlot, type CommandLine, type CopyStream, type ParallelCopyAction } from '../actions.js';
 import { dataSizeBytes, listUserSchemas, SYSTEM_SCHEMAS } from '../compare.js';
 import { reachable, type RecoveryContext } from '../context.js';
@@ -10,7 +10,7 @@ import { copyMethod } from '../copy-method.js';
 import { recordCoordinates } from '../coordinates.js';
 import { mysqlGtid } from '../positioning.js';
 import { splitStreams, type TableInfo } from './split.js';
-import { POST_UNIT, remainingUnits, SCHEMA_UNIT, SYSTEM_UNIT, type DonorCopyRecord } from './resume.js';
+import { POST_UNIT, remainingUnits, SCHEMA_UNIT, SYSTEM_UNIT } from './resume.js';
 import type { RecoveryState } from '../state.js';
 
 /** Below this, the default is one stream: splitting costs more (three phases, more clients) than it saves. */
@@ -47,15 +47,6 @@ export async function parallelChoice(ctx: RecoveryContext): Promise<ParallelChoi
   if (size < PARALLEL_DEFAULT_MIN_BYTES)
     return { streams: 1, why: `one stream (default: the copy, ~${mb(size)}, is under ${mb(PARALLEL_DEFAULT_MIN_BYTES)}; --parallel ${cores} to split it)` };
   return { streams: cores, why: `${cores} streams (default: the cores of this machine, at most ${PARALLEL_DEFAULT_MAX}; --parallel to choose)` };
-}
-
-/**
- * The record of an interrupted copy from the donor that this --resume continues: the donor was left frozen where the
- * copy read it (the preflight refused the run had it moved), so the units recorded complete hold that point's data.
- */
-export function resumingDonorCopy(ctx: Pick<RecoveryContext, 'settings' | 'state' | 'donor'>): DonorCopyRecord | undefined {
-  const d = ctx.state.donor;
-  return ctx.settings.resume && ctx.donor && d?.frozen && d.at && d.copy ? d.copy : undefined;
 }
 
 const INTEGER_TYPES = ['tinyint', 'smallint', 'mediumint', 'int', 'bigint'];

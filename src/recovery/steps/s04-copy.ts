@@ -14,11 +14,11 @@ import type { Step } from './step.js';
 import { copyMethod } from '../copy-method.js';
 import { otherCopyPlan } from '../physical/method-plan.js';
 import { physicalDuring } from '../physical/plan.js';
-import { parallelChoice, parallelCopyAction, resumingDonorCopy } from '../parallel/streams-plan.js';
+import { parallelChoice, parallelCopyAction } from '../parallel/streams-plan.js';
 import { clearStatements, remainingUnits, resumeText, type DonorCopyRecord } from '../parallel/resume.js';
 import { importBinlog } from '../import-binlog.js';
 import { afterImport, beforeImport, restorePacket, settingsLeft } from '../server-state.js';
-import { donorName, sourceRead } from '../donor.js';
+import { donorName, resumingDonorCopy, sourceRead } from '../donor.js';
 import { mdlWatchPlan } from '../mdl-watch.js';
 
 /** What the copy leaves of BS's own server state, for the plan: the tables it does not copy, the plugins BS keeps. */
