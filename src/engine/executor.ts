@@ -440,6 +440,12 @@ export class Executor {
       for (const l of lines) this.record(step, a.role, l.text, 'would-run');
       return;
     }
+    // A resumed copy may have no data stream left (only the parts after the data, say): any pair tells the servers.
+    const first = a.streams[0] ?? a.before[0] ?? a.after[0];
+    if (!first) {
+      a.capture?.({ bytes: 0, seconds: 0, streams: [] }, state);
+      return;
+    }
     const files: OptionFile[] = [];
     const throttleWatch = watchThrottle(this.deps.throttle, step, this.deps.emit);
     const emit = throttleWatch.emit;
@@ -464,17 +470,24 @@ export class Executor {
     const common = {
       secrets: [settings.password],
       stallTimeoutMs: settings.stallTimeout * 1000,
-      servers: { dump: dumpServerLabel(settings, a.streams[0].dump), load: serverLabel(settings, 'BS') },
+      servers: { dump: dumpServerLabel(settings, first.dump), load: serverLabel(settings, 'BS') },
       throttle: this.deps.throttle,
     };
     try {
       mdl = await this.watchMdl(a.mdlWatch, step, emit, mdlStop);
-      const paths = { ...(await this.optionFiles(a.streams[0].dump, files)), ...(await this.optionFiles(a.streams[0].load, files)) };
+      const paths = { ...(await this.optionFiles(first.dump, files)), ...(await this.optionFiles(first.load, files)) };
       const command = (c: CopyStream) => ({
         dump: { command: c.dump.program, args: argvWith(c.dump, paths) },
         load: { command: c.load.program, args: argvWith(c.load, paths) },
       });
-      emit({ event: 'activity', id: 'copy', state: 'start', text: `Copying ${dumpSide(a.streams[0].dump)} → BS in ${a.streams.length} streams` });
+      // A copy from a frozen donor records its split, then each pair as it completes (the runner saves the journal).
+      a.onStart?.(state);
+      const unitDone = (label: string) => {
+        if (!a.onUnit) return;
+        a.onUnit(label, state);
+        emit({ event: 'copy_unit', step, label });
+      };
+      emit({ event: 'activity', id: 'copy', state: 'start', text: `Copying ${dumpSide(first.dump)} → BS in ${a.streams.length} streams` });
       const sequential = async (parts: CopyStream[]) => {
         for (const c of parts) {
           this.record(step, a.role, streamText(c), 'run');
@@ -486,6 +499,7 @@ export class Executor {
             onIdle: (ms, side) => emit({ event: 'activity', id: 'copy', state: 'update', text: idleText(ms, side, settings.stallTimeout) }),
           });
           bytesBefore += r.bytes;
+          unitDone(c.label);
         }
       };
       await sequential(a.before);
@@ -521,7 +535,10 @@ export class Executor {
           snapshotLock?.releaseNow();
         },
         onProgress: (i, bytes, rows) => progress.update(i, bytes, rows),
-        onDone: (i, r) => progress.done(i, r.bytes, r.rows),
+        onDone: (i, r) => {
+          progress.done(i, r.bytes, r.rows);
+          unitDone(a.streams[i].label);
+        },
         onIdle: (_i, ms, side) => emit({ event: 'activity', id: 'copy', state: 'update', text: idleText(ms, side, settings.stallTimeout) }),
       });
       // Settled below in every path; this only keeps a rejection from counting as unhandled meanwhile.

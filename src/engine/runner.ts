@@ -19,7 +19,7 @@ import { shellQuote } from '../config/shell-quote.js';
 import { confirmedBy, refencePlan, resumeAt, serverStates, type Step, type StepPlan } from '../recovery/procedure.js';
 import { downstreamState, stepsFor } from '../recovery/ring/procedure.js';
 import { ringChecks } from '../recovery/ring/preflight.js';
-import { donorChecks, donorHeader, donorLeftText, donorName, releaseDonorAction } from '../recovery/donor.js';
+import { donorChecks, donorHeader, donorKeptText, donorLeftText, donorName, releaseDonorAction } from '../recovery/donor.js';
 import { copyMethod } from '../recovery/copy-method.js';
 import { emptyState } from '../recovery/state.js';
 import { Executor, type Executed } from './executor.js';
@@ -115,6 +115,16 @@ function openJournal(settings: Settings, journalPath: string): Journal | undefin
   return undefined;
 }
 
+/** An unfinished run's journal for a dry run's --resume, if there is one (a dry run says nothing is to resume otherwise). */
+function readableJournal(path: string): Journal | undefined {
+  try {
+    const j = Journal.load(path);
+    return j.data.finished ? undefined : j;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A step's plan lines, for the overview and the question. */
 const linesOf = (plan: StepPlan) => plan.actions.flatMap((a) => renderAction(a));
 
@@ -136,6 +146,10 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
 
   const journalPath = settings.journal ?? defaultJournalPath(deps.env, settings.good, settings.bad);
   let journal = dry ? undefined : openJournal(settings, journalPath);
+  // A dry run with --resume reads the journal (never writes it): its plan is the resumed run's, from the step it
+  // resumes at, with what that run would copy again.
+  const rehearsed = dry && settings.resume ? readableJournal(journalPath) : undefined;
+  const resumed = journal ?? rehearsed;
   // --assume (dry run only): the plans that version needs, without even trying to connect.
   const assumed = settings.assume ? parseAssumedVersion(settings.assume) : undefined;
   const offlineVersion = assumed ?? OFFLINE_VERSION;
@@ -205,6 +219,8 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   // The executor's events also tell the journal when GS was locked and when the copy ran (the report's timeline).
   const track: Emit = (e) => {
     if (journal) trackSpans(journal.data, e);
+    // A unit of a copy from a frozen donor completed: on disk at once, so that even a killed run resumes after it.
+    if (journal && e.event === 'copy_unit') journal.save();
     emit(e);
   };
   // The copy's throttle (--max-rate; --max-load and the control socket change it during the run): live runs only.
@@ -273,11 +289,20 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     }
 
     for (const text of [...fences.errors, ...fences.warnings]) emit({ event: 'note', level: 'warn', text });
+    // --resume: the donor as the interrupted run left it (frozen, where, what was copied), for the preflight's check.
+    if (resumed?.data.state.donor) ctx.state.donor = structuredClone(resumed.data.state.donor);
     const checks = [...(await runPreflight(ctx)), ...(await ringChecks(ctx)), ...(await donorChecks(ctx))];
     emit({ event: 'preflight', checks });
     const stops = checks.filter((c) => c.verdict === 'stop');
     // A stop only a flag lifts is bad input: one line, exit 2 (nothing was changed).
     const missingFlag = stops.find((c) => c.missingFlag || c.refusal);
+    // A donor that moved since the interrupted copy: what was copied no longer counts (said in the refusal), so the
+    // next --resume copies from scratch, freezing the donor again; only the journal changes, no server.
+    if (missingFlag?.voidsDonorCopy && journal && !dry) {
+      const d = journal.data.state.donor;
+      journal.data.state.donor = { frozen: false, ...(d?.at ? { at: d.at } : {}) };
+      journal.save();
+    }
     if (missingFlag && !dry) throw new UsageError(`${missingFlag.check}: ${missingFlag.detail}`);
     if (stops.length && !dry)
       throw new StepFailed(
@@ -289,10 +314,10 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       emit({ event: 'note', level: 'warn', text: `A real run would stop here (${stops.length} STOP line(s)); the dry run goes on to show the plan.` });
 
     let startAt = 1;
-    if (journal) {
-      checkSameServers(journal.data.servers, sessions.GS!, sessions.BS!, journalPath, sessions.D);
+    if (resumed && (journal || (sessions.GS && sessions.BS))) {
+      checkSameServers(resumed.data.servers, sessions.GS!, sessions.BS!, journalPath, sessions.D);
       // The journal's positioning wins: a resumed run must finish the path it started on.
-      const j = journal.data.state;
+      const j = dry ? (structuredClone(resumed.data.state) as typeof resumed.data.state) : resumed.data.state;
       ctx.state = {
         ...j,
         positioning: j.positioning ?? ctx.state.positioning,
@@ -300,11 +325,13 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
         fence: j.fence ?? [],
         killed: j.killed ?? [],
       };
-      startAt = firstIncompleteStep(journal, STEPS);
-      if (deps.invocation) (journal.data.invocations ??= []).push({ at: new Date().toISOString(), ...deps.invocation, resume: true });
-      journal.data.finished = false;
-      journal.data.outcome = undefined;
-      journal.data.stoppedAt = undefined;
+      startAt = firstIncompleteStep(resumed, STEPS);
+      if (journal) {
+        if (deps.invocation) (journal.data.invocations ??= []).push({ at: new Date().toISOString(), ...deps.invocation, resume: true });
+        journal.data.finished = false;
+        journal.data.outcome = undefined;
+        journal.data.stoppedAt = undefined;
+      }
     } else if (!dry) {
       journal = Journal.create(journalPath, {
         method: settings.method,
@@ -345,7 +372,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
 
     // BS may have restarted since the run stopped (read_only is not persistent): the fence step 1 set up goes back
     // on first, shown and journaled with the step the run resumes at.
-    const preamble = journal && settings.resume && startAt > 1 && startAt <= STEPS.length ? await refencePlan(ctx) : undefined;
+    const preamble = resumed && settings.resume && startAt > 1 && startAt <= STEPS.length ? await refencePlan(ctx) : undefined;
 
     for (const step of todo) {
       if (signal.aborted) throw new Interrupted(`interrupted before step ${step.id}`);
@@ -408,8 +435,14 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     return { exitCode: 0, journalPath: journal?.path, executed, ctx };
   } catch (err) {
     if (await exec.releaseLock()) emit({ event: 'note', level: 'warn', text: 'GS read lock released: GS accepts writes again.' });
-    // --donor: a stop never leaves the donor frozen (its SQL thread stopped by step 3); a failure to start it is said.
-    if (ctx.state.donor?.frozen && ctx.donor && !dry) {
+    // --donor: a copy from the frozen donor that stops before it completed leaves it frozen, so that --resume copies
+    // only what is missing (its point and the units copied are in the journal). Any other stop starts it again: a No,
+    // a stop before the copy began or after it completed, or a copy not recorded in units (one stream: --resume
+    // copies it all again anyway, from a donor frozen anew).
+    const d = ctx.state.donor;
+    const keepFrozen = !dry && ctx.donor && d?.frozen && d.at && d.copy && !ctx.state.copy?.complete && !(err instanceof Declined);
+    if (keepFrozen) emit({ event: 'note', level: 'warn', text: donorKeptText(ctx) });
+    else if (ctx.state.donor?.frozen && ctx.donor && !dry) {
       try {
         await exec.run(current?.id ?? 0, releaseDonorAction(ctx, true), ctx.state, {});
         emit({ event: 'note', level: 'warn', text: `The donor ${donorName(ctx)} replicates again (START SLAVE SQL_THREAD).` });

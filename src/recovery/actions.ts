@@ -214,6 +214,10 @@ export interface ParallelCopyAction extends Base {
   /** The metadata-lock watch on GS while the streams read it (online, not --donor); absent: none. */
   mdlWatch?: MdlWatchPlan;
   capture?: (o: ParallelCopyOutcome, state: RecoveryState) => void;
+  /** Before the first pair runs (a live run): a copy from a frozen donor records how it is split. */
+  onStart?: (state: RecoveryState) => void;
+  /** As each pair (before, stream or after) completes, by its label: a copy from a frozen donor records it (--resume). */
+  onUnit?: (label: string, state: RecoveryState) => void;
 }
 
 export interface ExportOutcome {

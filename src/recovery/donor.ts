@@ -16,6 +16,7 @@ import { coordinatesFrom } from './coordinates.js';
 import { copyMethod } from './copy-method.js';
 import type { Check } from './events.js';
 import { mariadbGtid, usesGtidPositioning } from './positioning.js';
+import { donorMovedText, point, resumeText, sameDonorPoint, type DonorCopyRecord } from './parallel/resume.js';
 
 const FILTERS = [
   'Replicate_Do_DB',
@@ -45,11 +46,25 @@ export function donorCopyText(address: string, classic: boolean, tense: 'will' |
 export const DONOR_POINT =
   'the donor’s recorded point: where step 3 stopped its SQL thread (Relay_Master_Log_File / Exec_Master_Log_Pos of SHOW SLAVE STATUS on R), not read from GS';
 
+/**
+ * The record of an interrupted copy from the donor that this --resume continues: the donor was left frozen where the
+ * copy read it (the preflight refused the run had it moved), so the units recorded complete hold that point's data.
+ */
+export function resumingDonorCopy(ctx: Pick<RecoveryContext, 'settings' | 'state' | 'donor'>): DonorCopyRecord | undefined {
+  const d = ctx.state.donor;
+  return ctx.settings.resume && ctx.donor && d?.frozen && d.at && d.copy ? d.copy : undefined;
+}
+
 /** The overview's donor line before step 1 (empty without --donor). */
-export function donorHeader(ctx: Pick<RecoveryContext, 'settings'>): string[] {
+export function donorHeader(ctx: Pick<RecoveryContext, 'settings' | 'state' | 'donor'>): string[] {
   const d = ctx.settings.donor;
   if (!d || copyMethod(ctx).coordinatesFrom !== 'donor') return [];
   const text = donorCopyText(`${d.host}:${d.port}`, ctx.settings.method === 'classic', 'will');
+  const at = ctx.state.donor?.at;
+  if (resumingDonorCopy(ctx) && at)
+    return [
+      `Donor: ${text}. R is still stopped at ${point(at)}, where the interrupted copy read it: step 3 does not stop it again, that point stays GS’s coordinates for BS, and only what did not complete is copied. R replicates again after the copy`,
+    ];
   return [
     `Donor: ${text}. Step 3 stops R’s SQL thread once it has applied GS’s binary log up to GS’s position; where it stopped is GS’s coordinates for BS. R replicates again after the copy`,
   ];
@@ -109,6 +124,21 @@ export async function donorChecks(ctx: RecoveryContext): Promise<Check[]> {
     return refuse('donor', `${name} replicates with filters (${filters.map((f) => `${f}=${String(r.raw[f])}`).join(', ')}): it does not hold all of GS’s data`);
   if (r.lastSqlErrno)
     return refuse('donor', `${name}’s SQL thread stopped with error ${r.lastSqlErrno}: ${r.lastSqlError.slice(0, 200)}; fix its replication first`);
+  // --resume of a copy that stopped part-way: the donor must still be where that copy read it, or what was copied
+  // is of another point (the runner then voids the journal's record of the units copied; nothing else changes).
+  const left = ctx.settings.resume ? ctx.state.donor : undefined;
+  if (left?.frozen && left.at && left.copy) {
+    const gtid = left.at.gtid !== undefined ? String((await d.read(stmt('SELECT @@GLOBAL.gtid_slave_pos AS g')))[0]?.g ?? '') : undefined;
+    const now = { sqlRunning: r.sqlRunning, execFile: r.execFile, execPos: r.execPos, ...(gtid !== undefined ? { gtid } : {}) };
+    if (!sameDonorPoint(now, left.at)) return [{ ...refuse('donor', donorMovedText(name, now, left.at))[0], voidsDonorCopy: true }];
+    return [
+      {
+        verdict: 'ok',
+        check: 'donor',
+        detail: `${name}, its SQL thread stopped where the interrupted copy read it: ${resumeText(left.copy, left.at)}`,
+      },
+    ];
+  }
   const frozenForResume = ctx.settings.resume && ctx.state.donor?.frozen;
   if (!frozenForResume && (r.ioRunning !== 'Yes' || r.sqlRunning !== 'Yes'))
     return refuse(
@@ -238,4 +268,10 @@ export function releaseDonorAction(ctx: RecoveryContext, cleanup = false): SqlAc
 /** What a stop says of the donor when its SQL thread is still stopped. */
 export function donorLeftText(ctx: RecoveryContext): string {
   return `the donor ${donorName(ctx)} is left with its SQL thread stopped; start it with START SLAVE SQL_THREAD on it`;
+}
+
+/** What a stop says of a donor left frozen for --resume (a copy from it stopped part-way). */
+export function donorKeptText(ctx: RecoveryContext): string {
+  const at = ctx.state.donor?.at;
+  return `the donor ${donorName(ctx)} is left stopped at ${at ? point(at) : 'the recorded point'} so that --resume copies only what is missing; START SLAVE SQL_THREAD on it if you give up`;
 }

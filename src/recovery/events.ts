@@ -17,6 +17,8 @@ export interface Check {
   missingFlag?: string;
   /** A stop caused by what the operator chose (a --donor that cannot serve): a real run ends with exit 2 and this line. */
   refusal?: boolean;
+  /** A --resume refused because the donor moved since the interrupted copy: the journal stops counting what was copied. */
+  voidsDonorCopy?: boolean;
 }
 
 export type ActionMode = 'run' | 'would-run' | 'read' | 'wait' | 'would-wait' | 'ask' | 'would-ask';
@@ -87,6 +89,8 @@ export type RunEvent =
   /** The run's control socket (status, throttle, no-throttle, max-rate=<n>), from the start of the run to its end. */
   | { event: 'control_socket'; path: string }
   | { event: 'copy_complete'; step: number; bytes: number; seconds: number }
+  /** A parallel copy from a frozen donor: one unit (a pair: tables, a key range, the schemas' structure…) completed and is recorded for --resume. */
+  | { event: 'copy_unit'; step: number; label: string }
   /** GS's global read lock taken or given back (at: ISO time): the span production could not write. */
   | { event: 'gs_lock'; state: 'held' | 'released'; at: string }
   | { event: 'coordinates'; role: Role; coordinates: Coordinates; from: string }

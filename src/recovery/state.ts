@@ -2,6 +2,7 @@
 import type { Coordinates } from '../adapters/mysql/replication.js';
 import type { OwnEvents } from '../adapters/shell/binlog-reader.js';
 import type { ObjectDiff } from './bs-objects.js';
+import type { DonorCopyRecord } from './parallel/resume.js';
 
 export type { Coordinates };
 
@@ -33,8 +34,12 @@ export function unverifiedText(v: Verification): string {
 }
 
 export interface RecoveryState {
-  /** --donor: its SQL thread stopped by step 3 (frozen) and where (GS's coordinates); started again after the copy. */
-  donor?: { frozen: boolean; at?: Coordinates };
+  /**
+   * --donor: its SQL thread stopped by step 3 (frozen) and where (GS's coordinates); started again after the copy.
+   * copy: a parallel copy from it, how it was split and which units completed; a copy that stops part-way leaves the
+   * donor frozen, so that --resume copies only the rest (parallel/resume.ts).
+   */
+  donor?: { frozen: boolean; at?: Coordinates; copy?: DonorCopyRecord };
   /** How replication resumes, decided by the preflight (kept across --resume). */
   positioning?: 'file' | 'gtid';
   /** GS binary log coordinates recorded in step 3 (or read from the dump in the online method). */

@@ -235,6 +235,8 @@ class HumanRenderer implements Renderer {
           `${gs ? `${gs} · ` : ''}copied ${formatBytes(e.bytes)}${share} · ${formatBytes(e.rateBytesPerSecond)}/s · ${formatDuration(e.elapsedSeconds)}${eta}${streamsText(e)}${e.throttled ? ` · throttled: ${e.throttled}` : ''}${e.mdlWait ? ` · ${e.mdlWait}` : ''}`,
         );
       }
+      case 'copy_unit':
+        return this.write(`  ${c.green('✔')} ${e.label}: copied from the donor, recorded (a --resume does not copy it again)`);
       case 'copy_complete':
         return this.write(`${c.green('✔')} Copied ${formatBytes(e.bytes)} in ${formatDuration(e.seconds)}.`);
       case 'coordinates':

@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { dumpArgs } from '../../adapters/shell/dump-args.js';
 import { ident, literal, stmt } from '../../dialect/statement.js';
-import { donorName, sourceRead } from '../donor.js';
+import { donorName, resumingDonorCopy, sourceRead } from '../donor.js';
 import { optionFileSlot, type CommandLine, type CopyStream, type ParallelCopyAction } from '../actions.js';
 import { dataSizeBytes, listUserSchemas, SYSTEM_SCHEMAS } from '../compare.js';
 import { reachable, type RecoveryContext } from '../context.js';
@@ -10,6 +10,8 @@ import { copyMethod } from '../copy-method.js';
 import { recordCoordinates } from '../coordinates.js';
 import { mysqlGtid } from '../positioning.js';
 import { splitStreams, type TableInfo } from './split.js';
+import { POST_UNIT, remainingUnits, SCHEMA_UNIT, SYSTEM_UNIT } from './resume.js';
+import type { RecoveryState } from '../state.js';
 
 /** Below this, the default is one stream: splitting costs more (three phases, more clients) than it saves. */
 export const PARALLEL_DEFAULT_MIN_BYTES = 256 * 1024 * 1024;
@@ -84,11 +86,13 @@ export async function parallelCopyAction(
   note: string,
 ): Promise<ParallelCopyAction | undefined> {
   const c = await ctx.clients();
-  const tables = await gsTables(ctx, choice.streams);
-  const parts = splitStreams(tables, choice.streams);
-  if (parts.length < 2) return undefined;
-  const schemas = await listUserSchemas(sourceRead(ctx));
   const fromDonor = copyMethod(ctx).coordinatesFrom === 'donor';
+  // --resume from a donor still frozen where the interrupted copy read it: the same split, only what did not complete.
+  const resumed = resumingDonorCopy(ctx);
+  const parts = resumed ? resumed.parts : splitStreams(await gsTables(ctx, choice.streams), choice.streams);
+  if (parts.length < 2 && !resumed) return undefined;
+  const rest = resumed ? remainingUnits(resumed) : undefined;
+  const schemas = await listUserSchemas(sourceRead(ctx));
   const dump = (o: Partial<Parameters<typeof dumpArgs>[1]>): CommandLine => ({
     program: c.dump.command,
     args: dumpArgs(c, {
@@ -102,16 +106,16 @@ export async function parallelCopyAction(
     }),
   });
   const pair = (label: string, d: CommandLine, estimateBytes = 0, estimateRows = 0): CopyStream => ({ label, dump: d, load, estimateBytes, estimateRows });
-  const before = schemas.length
-    ? [pair('every user schema’s tables, views and routines, no data, no trigger', dump({ part: 'schema', databases: schemas }))]
-    : [];
+  const before = schemas.length && (rest?.schema ?? true) ? [pair(SCHEMA_UNIT, dump({ part: 'schema', databases: schemas }))] : [];
   // The mysql schema whole, side by side with the data (nothing of the users' schemas depends on it).
   const systemBytes = await dataSizeBytes(sourceRead(ctx), ['mysql']);
   const streams = [
-    ...parts.map((p) => pair(p.label, dump({ part: 'data', databases: p.schemas, ignoreTables: p.ignore, where: p.where }), p.estimateBytes, p.estimateRows)),
-    pair('the mysql schema whole (accounts and grants become GS’s)', dump({ part: 'system', databases: ['mysql'] }), systemBytes),
+    ...(rest?.parts ?? parts).map((p) =>
+      pair(p.label, dump({ part: 'data', databases: p.schemas, ignoreTables: p.ignore, where: p.where }), p.estimateBytes, p.estimateRows),
+    ),
+    ...((rest?.system ?? true) ? [pair(SYSTEM_UNIT, dump({ part: 'system', databases: ['mysql'] }), systemBytes)] : []),
   ];
-  const after = schemas.length ? [pair('triggers and events', dump({ part: 'post', databases: schemas }))] : [];
+  const after = schemas.length && (rest?.post ?? true) ? [pair(POST_UNIT, dump({ part: 'post', databases: schemas }))] : [];
   // From a frozen donor every stream reads the same point with no lock at all: no snapshot lock.
   const online = !copyMethod(ctx).locksGs && !fromDonor;
   const n = streams.length - 1;
@@ -141,6 +145,18 @@ export async function parallelCopyAction(
               note: 'GS’s coordinates, under the lock: the point every stream’s snapshot reads',
             }),
             release: stmt('UNLOCK TABLES'),
+          },
+        }
+      : {}),
+    // From a frozen donor: the split and each unit as it completes go to the journal, for a --resume (resume.ts).
+    ...(fromDonor
+      ? {
+          onStart: (state: RecoveryState) => {
+            if (state.donor && !state.donor.copy) state.donor.copy = { parts, done: [] };
+          },
+          onUnit: (label: string, state: RecoveryState) => {
+            const copy = state.donor?.copy;
+            if (copy && !copy.done.includes(label)) copy.done.push(label);
           },
         }
       : {}),

@@ -10,7 +10,10 @@ import type { Step } from './step.js';
 import { copyMethod } from '../copy-method.js';
 import { parallelChoice } from '../parallel/streams-plan.js';
 import { lockedLongerNotice } from '../throttle-plan.js';
-import { donorLeftText, donorName, freezeDonorActions } from '../donor.js';
+import { donorKeptText, donorLeftText, donorName, freezeDonorActions, releaseDonorAction, resumingDonorCopy } from '../donor.js';
+import { donorMovedText, point, resumeText, sameDonorPoint } from '../parallel/resume.js';
+import { parseReplicaStatus } from '../../adapters/mysql/replication.js';
+import { StepFailed } from '../../base/errors.js';
 
 /** Attempts at the read lock without a person to ask (--yes): an endless retry would just be a slower stall. */
 const UNATTENDED_LOCK_ATTEMPTS = 3;
@@ -35,23 +38,67 @@ function lossNotice(ctx: RecoveryContext): string {
   return ` (overwriting ${compactBsOnly(b)}, ${where})`;
 }
 
+/**
+ * On --resume, why the copy starts again from zero: what it read is of a point that no longer exists (GS took writes
+ * since, or the donor replicated on), so a new point is recorded and everything is copied from it.
+ */
+function restartNote(ctx: RecoveryContext, from: 'GS' | 'the donor'): string[] {
+  if (!ctx.settings.resume) return [];
+  return [
+    from === 'GS'
+      ? 'Resuming at step 3: the copy starts again from zero. GS accepted writes since the interrupted run stopped, so whatever it had copied is not of one point of GS; a new point is recorded and everything is copied from it.'
+      : 'Resuming: the copy starts again from zero, from the donor frozen anew. The interrupted copy recorded no part it completed from a donor still stopped at its point (one stream, or the donor was started again), so everything is copied from the new point.',
+  ];
+}
+
+/** What the donor is when a run stops: left frozen for --resume (a copy from it stopped part-way), or still stopped. */
+const donorStopped = (ctx: RecoveryContext) => (ctx.state.donor?.copy && !ctx.state.copy?.complete ? donorKeptText(ctx) : donorLeftText(ctx));
+
 export const lockGs: Step = {
   id: 3,
   title: 'Lock the good server and record its coordinates',
   on: 'GS',
   covers: [4, 5],
   // In a ring GS (BS's upstream U) replicates from its own upstream, which step 3 stops all the same.
-  after: (ctx) => ({ GS: `replication from ${ctx.ring ? 'its upstream' : 'BS'} stopped${ctx.state.donor?.frozen ? `; ${donorLeftText(ctx)}` : ''}` }),
-  during: (ctx) => ({ GS: `not locked (the read lock was released)${ctx.state.donor?.frozen ? `; ${donorLeftText(ctx)}` : ''}` }),
+  after: (ctx) => ({ GS: `replication from ${ctx.ring ? 'its upstream' : 'BS'} stopped${ctx.state.donor?.frozen ? `; ${donorStopped(ctx)}` : ''}` }),
+  during: (ctx) => ({ GS: `not locked (the read lock was released)${ctx.state.donor?.frozen ? `; ${donorStopped(ctx)}` : ''}` }),
   async plan(ctx) {
     const gs = serverName(ctx, 'GS');
     const bs = serverName(ctx, 'BS');
     const actions: Action[] = [{ kind: 'sql', role: 'GS', statement: ctx.dialect.GS.stopReplica() }];
+    const resumed = copyMethod(ctx).coordinatesFrom === 'donor' ? resumingDonorCopy(ctx) : undefined;
+    const at = ctx.state.donor?.at;
+    if (resumed && at && ctx.donor) {
+      // The donor is still frozen where the interrupted copy read it (the preflight checked): no new point, GS's
+      // coordinates for BS stay the recorded ones, and step 4 copies only what did not complete.
+      const text = resumeText(resumed, at);
+      return {
+        actions: [
+          ...actions,
+          {
+            kind: 'sql',
+            role: 'R',
+            statement: ctx.donor.dialect.showReplicaStatus(),
+            note: `${text}; GS’s coordinates for BS stay ${point(at)}`,
+            capture: (rows) => {
+              const r = parseReplicaStatus(rows, ctx.donor!.dialect);
+              const now = { sqlRunning: r.sqlRunning, execFile: r.execFile, execPos: r.execPos };
+              if (!sameDonorPoint(now, { file: at.file, position: at.position }))
+                throw new StepFailed(donorMovedText(donorName(ctx), now, at), 3, 'Nothing was copied by this run.');
+            },
+          },
+        ],
+        notes: [`${text[0].toUpperCase()}${text.slice(1)}.`],
+        question: `${sources(ctx)}Stop replication on ${gs} and, ${text}, copy them over ${bs} from the donor ${donorName(ctx)}, without locking or reading GS; the donor’s SQL thread is started again after the copy (steps 3–5)?`,
+      };
+    }
     if (copyMethod(ctx).coordinatesFrom === 'donor' && ctx.donor) {
       const streams = (await parallelChoice(ctx)).streams;
+      // A donor left frozen by a run killed before it recorded what it copied: it replicates again, then is frozen anew.
+      const thaw = ctx.settings.resume && ctx.state.donor?.frozen ? [releaseDonorAction(ctx)] : [];
       return {
-        actions: [...actions, ...freezeDonorActions(ctx)],
-        notes: [copyMethod(ctx).noLockNote ?? ''],
+        actions: [...actions, ...thaw, ...freezeDonorActions(ctx)],
+        notes: [copyMethod(ctx).noLockNote ?? '', ...restartNote(ctx, 'the donor')].filter(Boolean),
         question: `${sources(ctx)}Stop replication on ${gs}, stop the donor ${donorName(ctx)}’s SQL thread once it has reached GS’s position, and copy all its data over ${bs}${lossNotice(ctx)}${streams > 1 ? ` in ${streams} streams` : ''}, without locking or reading GS; the donor’s SQL thread is started again after the copy (steps 3–5)?`,
       };
     }
@@ -64,6 +111,7 @@ export const lockGs: Step = {
           streams > 1
             ? `Online method, --parallel ${streams}: no lock here; step 4 locks GS only while its streams open their consistent snapshots, and records GS coordinates under that lock.`
             : (copyMethod(ctx).noLockNote ?? ''),
+          ...restartNote(ctx, 'GS'),
         ],
         question: `${sources(ctx)}Stop replication on ${gs} and copy all its data over ${bs}${lossNotice(ctx)} from a consistent snapshot, ${streams > 1 ? `locking GS only while the ${streams} copy streams open their snapshots` : 'without locking GS'}${copyMethod(ctx).bsRestart ? `; ${copyMethod(ctx).bsRestart}` : ''} (steps 3–5)?`,
       };
@@ -85,6 +133,7 @@ export const lockGs: Step = {
     actions.push(...recordCoordinates(ctx, 'GS', 'gsCoords', { onLockSession: true, note: 'record File and Position under the lock' }));
     return {
       actions,
+      ...(ctx.settings.resume ? { notes: restartNote(ctx, 'GS') } : {}),
       question: `${sources(ctx)}Lock ${gs}, copy all its data over ${bs}${lossNotice(ctx)}, then unlock${await lockedLongerNotice(ctx)} (steps 3–5, no question in between)?`,
     };
   },

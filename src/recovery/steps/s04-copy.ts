@@ -15,9 +15,10 @@ import { copyMethod } from '../copy-method.js';
 import { otherCopyPlan } from '../physical/method-plan.js';
 import { physicalDuring } from '../physical/plan.js';
 import { parallelChoice, parallelCopyAction } from '../parallel/streams-plan.js';
+import { clearStatements, remainingUnits, resumeText, type DonorCopyRecord } from '../parallel/resume.js';
 import { importBinlog } from '../import-binlog.js';
 import { afterImport, beforeImport, restorePacket, settingsLeft } from '../server-state.js';
-import { donorName, sourceRead } from '../donor.js';
+import { donorName, resumingDonorCopy, sourceRead } from '../donor.js';
 import { mdlWatchPlan } from '../mdl-watch.js';
 
 /** What the copy leaves of BS's own server state, for the plan: the tables it does not copy, the plugins BS keeps. */
@@ -85,6 +86,27 @@ async function dropBsOnlyObjects(ctx: RecoveryContext): Promise<SqlAction[]> {
   ];
 }
 
+/**
+ * A resumed copy's data units that did not complete, emptied on BS first: one killed part-way left some of its rows,
+ * and its stream inserts without dropping the table. Unlogged like the import when the import is; no foreign-key check,
+ * like the import. Nothing to clear when the schema unit runs again (it drops and recreates every table).
+ */
+function clearLeftUnits(ctx: RecoveryContext, record: DonorCopyRecord): SqlAction[] {
+  const rest = remainingUnits(record);
+  if (rest.schema || !rest.parts.length) return [];
+  const unlogged = !importBinlog(ctx).logged;
+  const note = 'copied part-way (or not at all) by the interrupted copy: emptied, then copied again whole';
+  return [
+    ...(unlogged
+      ? [{ kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 0'), note: 'like the import: not in BS’s binary log' } as SqlAction]
+      : []),
+    { kind: 'sql', role: 'BS', statement: stmt('SET SESSION foreign_key_checks = 0'), note: 'like the import' },
+    ...rest.parts.flatMap((p) => clearStatements(p).map((statement): SqlAction => ({ kind: 'sql', role: 'BS', statement, note }))),
+    { kind: 'sql', role: 'BS', statement: stmt('SET SESSION foreign_key_checks = 1'), cleanup: true },
+    ...(unlogged ? [{ kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 1'), cleanup: true } as SqlAction] : []),
+  ];
+}
+
 export async function copyCommands(ctx: RecoveryContext): Promise<{ dump: CommandLine; load: CommandLine }> {
   const c = await ctx.clients();
   // --donor: the dump reads the frozen donor (R), with no lock and no coordinates of its own (step 3 recorded them).
@@ -141,10 +163,17 @@ export const copyData: Step = {
     // --parallel: the copy in streams (parallel/streams-plan.ts), when GS's tables split into more than one.
     const choice = await parallelChoice(ctx);
     const donor = copyMethod(ctx).coordinatesFrom === 'donor' ? ` from the donor ${donorName(ctx)} (frozen; GS is not read)` : '';
-    const parallel = choice.streams > 1 && reachable(ctx, 'GS') ? await parallelCopyAction(ctx, choice, load, `${replaces}${donor}; ${choice.why}`) : undefined;
+    // --resume from a donor still frozen where the interrupted copy read it: only the units that did not complete.
+    const resumed = resumingDonorCopy(ctx);
+    const resumeNote = resumed && ctx.state.donor?.at ? `; ${resumeText(resumed, ctx.state.donor.at)}` : '';
+    const parallel =
+      (choice.streams > 1 || resumed) && reachable(ctx, 'GS')
+        ? await parallelCopyAction(ctx, choice, load, `${replaces}${donor}; ${choice.why}${resumeNote}`)
+        : undefined;
     // The metadata-lock watch runs beside the copy that reads GS online (the plan's header says it: throttle-plan.ts).
     const mdlWatch = mdlWatchPlan(ctx.settings, ctx.dialect.GS.version.flavor);
     if (parallel) {
+      if (resumed) actions.push(...clearLeftUnits(ctx, resumed));
       actions.push({ ...parallel, ...(mdlWatch ? { mdlWatch } : {}) }, ...post, ...restore);
       return { actions };
     }

@@ -1,0 +1,91 @@
+// A copy that resumes (issue 28): from a frozen donor, the parallel copy records each unit (a stream: whole tables or
+// one key range of one table, and the parts before and after the data) as it completes; a --resume that finds the
+// donor still stopped at the same point copies only the units not recorded complete. Pure: the record in, what is
+// left, what BS must clear first and the sentences out.
+import { ident, stmt, type Statement } from '../../dialect/statement.js';
+import type { Coordinates } from '../../adapters/mysql/replication.js';
+import type { StreamPart } from './split.js';
+
+/** The labels of the parallel copy's units other than the data streams (also shown in the plan). */
+export const SCHEMA_UNIT = 'every user schema’s tables, views and routines, no data, no trigger';
+export const SYSTEM_UNIT = 'the mysql schema whole (accounts and grants become GS’s)';
+export const POST_UNIT = 'triggers and events';
+
+/** What the journal keeps of a copy from a frozen donor: how it was split, and which units completed. */
+export interface DonorCopyRecord {
+  parts: StreamPart[];
+  done: string[];
+}
+
+export interface Remaining {
+  /** The user schemas' structure must be created again (it drops and recreates every table: nothing else counts then). */
+  schema: boolean;
+  parts: StreamPart[];
+  system: boolean;
+  post: boolean;
+}
+
+/**
+ * What a resumed copy still copies. Once the schema unit is done, each data unit not recorded complete is copied again
+ * whole (BS clears it first, see clearStatements); before it is done, every table is dropped and created again by it,
+ * so every data unit is copied again.
+ */
+export function remainingUnits(r: DonorCopyRecord): Remaining {
+  const done = new Set(r.done);
+  const schema = !done.has(SCHEMA_UNIT);
+  return {
+    schema,
+    parts: schema ? r.parts : r.parts.filter((p) => !done.has(p.label)),
+    system: !done.has(SYSTEM_UNIT),
+    post: !done.has(POST_UNIT),
+  };
+}
+
+/** A data unit's names for people: its tables, or its key range's label. */
+const unitNames = (p: StreamPart): string[] => (p.where ? [p.label] : p.tables);
+
+/** "3 of 5 tables left: shop.a, shop.b, shop.c" (key ranges are named as such when there are any). */
+export function leftText(r: DonorCopyRecord): string {
+  const left = remainingUnits(r).parts.flatMap(unitNames);
+  const all = r.parts.flatMap(unitNames);
+  const what = r.parts.some((p) => p.where) ? 'tables or key ranges' : 'tables';
+  return `${left.length} of ${all.length} ${what} left${left.length ? `: ${left.join(', ')}` : ''}`;
+}
+
+/** The plan's and the question's sentence on a resume from the donor. */
+export function resumeText(r: DonorCopyRecord, at: Coordinates): string {
+  const rest = remainingUnits(r);
+  const also = [rest.schema ? 'the user schemas’ structure' : '', rest.system ? 'the mysql schema' : '', rest.post ? 'triggers and events' : ''].filter(
+    Boolean,
+  );
+  return `resuming the copy from the donor, still stopped at ${point(at)}: ${leftText(r)}${also.length ? `; and ${also.join(', ')}` : ''}`;
+}
+
+/**
+ * What BS clears before a data unit is copied again: a unit killed part-way may have left some of its rows, and the
+ * data streams carry no DROP/CREATE (--no-create-info), so the same rows would be inserted twice. Whole tables are
+ * emptied, a key range has its range deleted.
+ */
+export function clearStatements(p: StreamPart): Statement[] {
+  const name = (t: string) => {
+    const dot = t.indexOf('.');
+    return `${ident(t.slice(0, dot))}.${ident(t.slice(dot + 1))}`;
+  };
+  if (p.where) return [stmt(`DELETE FROM ${name(p.tables[0])} WHERE ${p.where}`)];
+  return p.tables.map((t) => stmt(`TRUNCATE TABLE ${name(t)}`));
+}
+
+export const point = (c: Coordinates): string => `${c.file}:${c.position}${c.gtid ? ` (GTID ${c.gtid})` : ''}`;
+
+/** Is the donor where the interrupted copy read it: its SQL thread stopped, at the same executed point? */
+export function sameDonorPoint(now: { sqlRunning: string; execFile: string; execPos: number; gtid?: string }, at: Coordinates): boolean {
+  if (now.sqlRunning === 'Yes') return false;
+  if (now.execFile !== at.file || now.execPos !== at.position) return false;
+  return at.gtid === undefined || now.gtid === undefined || now.gtid === at.gtid;
+}
+
+/** The one-line refusal of a --resume whose donor moved. */
+export function donorMovedText(name: string, now: { sqlRunning: string; execFile: string; execPos: number; gtid?: string }, at: Coordinates): string {
+  const where = `${now.execFile}:${now.execPos}${now.gtid ? ` (GTID ${now.gtid})` : ''}${now.sqlRunning === 'Yes' ? ', its SQL thread running' : ''}`;
+  return `the donor ${name} moved since the interrupted copy (now at ${where}, the copy was of ${point(at)}): its data is no longer the copy’s point; the journal no longer counts the tables copied, so run the same command with --resume again to copy everything from scratch`;
+}
