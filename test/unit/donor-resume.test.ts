@@ -54,10 +54,11 @@ describe('remainingUnits', () => {
     expect(remainingUnits({ ...r, done: [...r.done, POST_UNIT] }).post).toBe(false);
   });
 
-  it('key ranges are named by their label', () => {
+  it('key ranges are named by their label; what is left is listed by name, whatever the streams’ order', () => {
     const ranged = splitStreams([t('orders', 200e6, [1, 1000]), t('customers', 10)], 2);
     const r = { parts: ranged, done: [SCHEMA_UNIT, 'shop.orders [1/2]'] };
-    expect(leftText(r)).toBe('2 of 3 tables or key ranges left: shop.orders [2/2], shop.customers');
+    expect(leftText(r)).toBe('2 of 3 tables or key ranges left: shop.customers, shop.orders [2/2]');
+    expect(leftText({ ...r, parts: [...ranged].reverse() })).toBe(leftText(r));
   });
 });
 

@@ -46,7 +46,10 @@ const unitNames = (p: StreamPart): string[] => (p.where ? [p.label] : p.tables);
 
 /** "3 of 5 tables left: shop.a, shop.b, shop.c" (key ranges are named as such when there are any). */
 export function leftText(r: DonorCopyRecord): string {
-  const left = remainingUnits(r).parts.flatMap(unitNames);
+  // By name: the streams' order follows the tables' sizes, which information_schema only estimates.
+  const left = remainingUnits(r)
+    .parts.flatMap(unitNames)
+    .sort((x, y) => x.localeCompare(y));
   const all = r.parts.flatMap(unitNames);
   const what = r.parts.some((p) => p.where) ? 'tables or key ranges' : 'tables';
   return `${left.length} of ${all.length} ${what} left${left.length ? `: ${left.join(', ')}` : ''}`;
