@@ -2,6 +2,7 @@
 // socket only (--skip-networking), no replication started (--skip-slave-start), no binary log, no event fired, its
 // own temporary directory for the socket, pid file and error log; stopped whatever happens (the caller's finally,
 // and its signal handlers through kill(), which needs no await).
+import { pollUntil } from '../../base/poll.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,27 +90,30 @@ export async function startTempServer(datadir: string, opts: { timeoutMs?: numbe
     await session?.close().catch(() => undefined);
     if (pid > 0 && alive(pid)) {
       host().kill(pid, 'SIGTERM');
-      const deadline = Date.now() + 30_000;
-      while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const gone = () => (alive(pid) ? undefined : true);
+      await pollUntil(gone, { everyMs: 50, timeoutMs: 30_000 });
       if (alive(pid)) host().kill(pid, 'SIGKILL');
-      while (alive(pid)) await new Promise((r) => setTimeout(r, 20));
+      await pollUntil(gone, { everyMs: 20, timeoutMs: 10_000 });
     }
     rmSync(tmp, { recursive: true, force: true });
   };
-  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   try {
-    for (;;) {
-      if (exited || Date.now() > deadline) {
-        const log = existsSync(errorLog) ? readFileSync(errorLog, 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
-        throw new Error(`the temporary mariadbd on ${datadir} did not start${exited ? '' : ' in time'}: ${log || 'no error log'}`);
-      }
-      try {
-        session = await ServerSession.connect({ label: 'KEPT', host: 'localhost', port: 0, socket, user: 'root', password: '' }, { connectTimeoutMs: 1000 });
-        return { pid, socket, session, stop, kill };
-      } catch {
-        await new Promise((r) => setTimeout(r, 200));
-      }
+    // null: the server exited, and waiting longer will not bring it up.
+    const started = await pollUntil<ServerSession | null>(
+      async () => {
+        if (exited) return null;
+        return ServerSession.connect({ label: 'KEPT', host: 'localhost', port: 0, socket, user: 'root', password: '' }, { connectTimeoutMs: 1000 }).catch(
+          () => undefined,
+        );
+      },
+      { everyMs: 200, timeoutMs: opts.timeoutMs ?? 120_000 },
+    );
+    if (!started) {
+      const log = existsSync(errorLog) ? readFileSync(errorLog, 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
+      throw new Error(`the temporary mariadbd on ${datadir} did not start${exited ? '' : ' in time'}: ${log || 'no error log'}`);
     }
+    session = started;
+    return { pid, socket, session, stop, kill };
   } catch (err) {
     await stop();
     throw err;
