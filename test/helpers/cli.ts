@@ -4,6 +4,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { shellLine } from '../../src/config/shell-quote.js';
 
+/** One event of `--json` output. */
+export interface JsonEvent {
+  event: string;
+  [k: string]: unknown;
+}
+
+/** The events of a run's `--json` stdout: every line is one (a line that is not JSON fails the test). */
+export const jsonEvents = (stdout: string): JsonEvent[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as JsonEvent);
+
 export const BIN = fileURLToPath(new URL('../../bin/mmrecover', import.meta.url));
 
 export interface CliResult {

@@ -9,7 +9,7 @@ import { writeOptionFile } from '../../src/adapters/shell/option-file.js';
 import { readCoordinates, readReplicaStatus, type ReplicaStatus } from '../../src/adapters/mysql/replication.js';
 import type { ServerSession } from '../../src/adapters/mysql/session.js';
 import { compareTables } from '../../src/recovery/compare.js';
-import type { Lab, Which } from '../../src/lab/lab.js';
+import type { Lab, LabName, Which } from '../../src/lab/lab.js';
 
 export async function withSessions<T>(lab: Lab, fn: (a: ServerSession, b: ServerSession) => Promise<T>): Promise<T> {
   const [a, b] = await Promise.all([lab.connect('a'), lab.connect('b')]);
@@ -17,6 +17,16 @@ export async function withSessions<T>(lab: Lab, fn: (a: ServerSession, b: Server
     return await fn(a, b);
   } finally {
     await Promise.all([a.close(), b.close()]);
+  }
+}
+
+/** One session on one lab server (a, b, or a replica r / ring member), closed whatever `fn` does. */
+export async function withServer<T>(lab: Lab, which: LabName, fn: (s: ServerSession) => Promise<T>): Promise<T> {
+  const s = await lab.connect(which);
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
   }
 }
 

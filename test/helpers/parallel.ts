@@ -103,15 +103,3 @@ export async function firedOn(lab: Lab, which: Which): Promise<number> {
     await s.close();
   }
 }
-
-export interface JsonEvent {
-  event: string;
-  [k: string]: unknown;
-}
-
-export const jsonEvents = (stdout: string): JsonEvent[] =>
-  stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as JsonEvent);

@@ -7,22 +7,12 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { breakLab } from '../../src/lab/break.js';
 import type { Lab } from '../../src/lab/lab.js';
-import type { ServerSession } from '../../src/adapters/mysql/session.js';
 import { readReplicaStatus } from '../../src/adapters/mysql/replication.js';
 import { SCHEMA_UNIT } from '../../src/recovery/parallel/resume.js';
 import { startCli, runCli } from '../helpers/cli.js';
 import { readJournal, waitForText } from '../helpers/faults.js';
 import { useLab } from '../helpers/lab.js';
-import { eventually, expectPairHealthy, privateState, snapshot, yesArgs } from '../helpers/pair.js';
-
-async function on<T>(lab: Lab, which: 'a' | 'b' | 'r', fn: (s: ServerSession) => Promise<T>): Promise<T> {
-  const s = await lab.connect(which);
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
+import { eventually, expectPairHealthy, privateState, snapshot, withServer, yesArgs } from '../helpers/pair.js';
 
 /** The five tables: two small (done at once), three big ones that cannot be split (no integer key) and take seconds. */
 const SMALL = ['shop.customers', 'shop.orders'];
@@ -30,15 +20,15 @@ const BIG = ['shop.big1', 'shop.big2', 'shop.big3'];
 const TABLES = [...SMALL, ...BIG];
 
 async function fill(lab: Lab): Promise<void> {
-  await on(lab, 'a', async (s) => {
+  await withServer(lab, 'a', async (s) => {
     for (const t of BIG) {
       await s.query(`CREATE TABLE ${t} (id INT NOT NULL, k CHAR(4) NOT NULL, note VARCHAR(200) NOT NULL, PRIMARY KEY (id, k)) ENGINE=InnoDB`);
       for (let i = 0; i < 3; i++) await s.query(`INSERT INTO ${t} SELECT seq + ${i * 20_000}, 'k', REPEAT('x', 150) FROM shop.seq_1_to_20000`);
     }
   });
   // r and b hold them too before anything breaks.
-  await eventually(async () => Number(await on(lab, 'r', (s) => s.value('SELECT COUNT(*) FROM shop.big3'))) === 60_000, 30_000, 'r to hold big3');
-  await eventually(async () => Number(await on(lab, 'b', (s) => s.value('SELECT COUNT(*) FROM shop.big3'))) === 60_000, 30_000, 'b to hold big3');
+  await eventually(async () => Number(await withServer(lab, 'r', (s) => s.value('SELECT COUNT(*) FROM shop.big3'))) === 60_000, 30_000, 'r to hold big3');
+  await eventually(async () => Number(await withServer(lab, 'b', (s) => s.value('SELECT COUNT(*) FROM shop.big3'))) === 60_000, 30_000, 'b to hold big3');
 }
 
 const args = (lab: Lab, extra: string[] = []) =>
@@ -70,7 +60,7 @@ async function interruptedCopy(lab: Lab, env: Record<string, string>) {
   // A big table half imported, whatever the kill left (the import holds LOCK TABLES while it runs, so it cannot be
   // watched): its first rows, as the dump writes them. Its stream inserts without dropping the table, so the resume
   // must empty it first, or the import stops on a duplicate key.
-  await on(lab, 'b', async (s) => {
+  await withServer(lab, 'b', async (s) => {
     await s.query('SET SESSION sql_log_bin = 0');
     await s.query("INSERT IGNORE INTO shop.big1 SELECT seq, 'k', REPEAT('x', 150) FROM shop.seq_1_to_100");
   });
@@ -95,13 +85,13 @@ describe('--donor --parallel: a copy that resumes', () => {
       `the donor ${rName} is left stopped at ${at.file}:${at.position} so that --resume copies only what is missing; START SLAVE SQL_THREAD on it if you give up`,
     );
     // Right after the interruption: r's SQL thread stopped where the copy read it.
-    const st = await on(lab, 'r', (s) => readReplicaStatus(s));
+    const st = await withServer(lab, 'r', (s) => readReplicaStatus(s));
     expect(st.sqlRunning).toBe('No');
     expect({ file: st.execFile, position: st.execPos }).toEqual({ file: at.file, position: at.position });
 
     // What --resume reads from r: its general log, on r only, in the lab's directory.
     const logFile = join(lab.dir, 'r-general.log');
-    await on(lab, 'r', async (s) => {
+    await withServer(lab, 'r', async (s) => {
       await s.query(`SET GLOBAL general_log_file = '${logFile}'`);
       await s.query("SET GLOBAL log_output = 'FILE'");
       await s.query('SET GLOBAL general_log = ON');
@@ -111,7 +101,7 @@ describe('--donor --parallel: a copy that resumes', () => {
     expect(plan.stdout + plan.stderr).toMatch(/resuming the copy from the donor, still stopped at \S+: 3 of 5 tables left: shop\.big1, shop\.big2, shop\.big3/);
     expect(plan.stdout + plan.stderr).toMatch(/TRUNCATE TABLE `shop`\.`big1`/);
     const res = await runCli(args(lab, ['--resume']), env);
-    await on(lab, 'r', (s) => s.query('SET GLOBAL general_log = OFF'));
+    await withServer(lab, 'r', (s) => s.query('SET GLOBAL general_log = OFF'));
     const said = res.stdout + res.stderr;
     expect(res.code, said).toBe(0);
     expect(said).toMatch(/VERIFIED/);
@@ -138,7 +128,7 @@ describe('--donor --parallel: a copy that resumes', () => {
     const lastRead = log.lastIndexOf('SQL_NO_CACHE');
     const started = log.search(/START (SLAVE|REPLICA)/i);
     expect(started).toBeGreaterThan(lastRead);
-    await eventually(async () => (await on(lab, 'r', (s) => readReplicaStatus(s))).sqlRunning === 'Yes', 10_000, 'r to replicate again');
+    await eventually(async () => (await withServer(lab, 'r', (s) => readReplicaStatus(s))).sqlRunning === 'Yes', 10_000, 'r to replicate again');
   });
 
   it('r started again by hand before --resume: refused in one line, a and b unchanged; the next --resume copies from scratch', async () => {
@@ -146,9 +136,9 @@ describe('--donor --parallel: a copy that resumes', () => {
     await breakLab(lab, 'stopped');
     const env = { ...lab.env(), ...privateState() };
     const { at } = await interruptedCopy(lab, env);
-    await on(lab, 'r', (s) => s.query('START SLAVE SQL_THREAD'));
-    await on(lab, 'a', (s) => s.query("INSERT INTO shop.customers (name) VALUES ('after the interrupted copy')"));
-    await eventually(async () => (await on(lab, 'r', (s) => readReplicaStatus(s))).execPos !== at.position, 10_000, 'r to move');
+    await withServer(lab, 'r', (s) => s.query('START SLAVE SQL_THREAD'));
+    await withServer(lab, 'a', (s) => s.query("INSERT INTO shop.customers (name) VALUES ('after the interrupted copy')"));
+    await eventually(async () => (await withServer(lab, 'r', (s) => readReplicaStatus(s))).execPos !== at.position, 10_000, 'r to move');
     const before = await snapshot(lab);
     const refused = await runCli(args(lab, ['--resume']), env);
     expect(refused.code, refused.stdout + refused.stderr).toBe(2);

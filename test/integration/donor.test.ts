@@ -6,13 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { breakLab } from '../../src/lab/break.js';
 import type { Lab } from '../../src/lab/lab.js';
-import type { ServerSession } from '../../src/adapters/mysql/session.js';
 import { readReplicaStatus } from '../../src/adapters/mysql/replication.js';
 import { compareTables } from '../../src/recovery/compare.js';
 import type { Report } from '../../src/report/model.js';
 import { runCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
-import { eventually, expectSameData, privateState, snapshot, yesArgs } from '../helpers/pair.js';
+import { eventually, expectSameData, privateState, snapshot, withServer, yesArgs } from '../helpers/pair.js';
 
 function startWriter(lab: Lab) {
   let stop = false;
@@ -39,15 +38,6 @@ function startWriter(lab: Lab) {
   };
 }
 
-async function on<T>(lab: Lab, which: 'a' | 'b' | 'r', fn: (s: ServerSession) => Promise<T>): Promise<T> {
-  const s = await lab.connect(which);
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
-
 const donorArg = (lab: Lab, which: 'a' | 'b' | 'r' = 'r') => ['--donor', `127.0.0.1:${lab.server(which).port}`];
 
 describe('--donor', () => {
@@ -55,7 +45,7 @@ describe('--donor', () => {
 
   it('lab up --replica: r replicates from a', async () => {
     const lab = labs.get();
-    const r = await on(lab, 'r', (s) => readReplicaStatus(s));
+    const r = await withServer(lab, 'r', (s) => readReplicaStatus(s));
     expect(r.sqlRunning).toBe('Yes');
     expect(r.sourcePort).toBe(lab.server('a').port);
   });
@@ -84,30 +74,30 @@ describe('--donor', () => {
     await refused(donorArg(lab, 'b'), /donor: R .* is BS itself/);
     await refused([...donorArg(lab), '--method', 'clone'], /--donor does not work with --method clone/);
     // Not replicating, then replicating with a filter.
-    await on(lab, 'r', (s) => s.query('STOP SLAVE'));
+    await withServer(lab, 'r', (s) => s.query('STOP SLAVE'));
     await refused(donorArg(lab), /is not replicating/);
-    await on(lab, 'r', (s) => s.query("SET GLOBAL replicate_do_db = 'shop'"));
-    await on(lab, 'r', (s) => s.query('START SLAVE'));
+    await withServer(lab, 'r', (s) => s.query("SET GLOBAL replicate_do_db = 'shop'"));
+    await withServer(lab, 'r', (s) => s.query('START SLAVE'));
     await refused(donorArg(lab), /replicates with filters \(Replicate_Do_DB=shop\)/);
-    await on(lab, 'r', (s) => s.query('STOP SLAVE'));
-    await on(lab, 'r', (s) => s.query("SET GLOBAL replicate_do_db = ''"));
+    await withServer(lab, 'r', (s) => s.query('STOP SLAVE'));
+    await withServer(lab, 'r', (s) => s.query("SET GLOBAL replicate_do_db = ''"));
     // An SQL error on the donor: a row r holds that GS then writes.
-    await on(lab, 'r', (s) => s.query("INSERT INTO shop.customers (id, name) VALUES (7001, 'only on r')"));
-    await on(lab, 'r', (s) => s.query('START SLAVE'));
-    await on(lab, 'a', (s) => s.query("INSERT INTO shop.customers (id, name) VALUES (7001, 'on GS')"));
-    await eventually(async () => (await on(lab, 'r', (s) => readReplicaStatus(s))).lastSqlErrno !== 0, 10_000, 'r to stop on the duplicate');
+    await withServer(lab, 'r', (s) => s.query("INSERT INTO shop.customers (id, name) VALUES (7001, 'only on r')"));
+    await withServer(lab, 'r', (s) => s.query('START SLAVE'));
+    await withServer(lab, 'a', (s) => s.query("INSERT INTO shop.customers (id, name) VALUES (7001, 'on GS')"));
+    await eventually(async () => (await withServer(lab, 'r', (s) => readReplicaStatus(s))).lastSqlErrno !== 0, 10_000, 'r to stop on the duplicate');
     await refused(donorArg(lab), /SQL thread stopped with error 1062/);
-    await on(lab, 'r', async (s) => {
+    await withServer(lab, 'r', async (s) => {
       await s.query('SET SESSION sql_log_bin = 0');
       await s.query('DELETE FROM shop.customers WHERE id = 7001');
       await s.query('START SLAVE');
     });
-    await eventually(async () => (await on(lab, 'r', (s) => readReplicaStatus(s))).sqlRunning === 'Yes', 10_000, 'r to replicate again');
+    await eventually(async () => (await withServer(lab, 'r', (s) => readReplicaStatus(s))).sqlRunning === 'Yes', 10_000, 'r to replicate again');
     // GS does not log what it applies from BS: the donor lacks BS's writes.
     const rReplicates = () =>
       eventually(
         async () => {
-          const st = await on(lab, 'r', (s) => readReplicaStatus(s));
+          const st = await withServer(lab, 'r', (s) => readReplicaStatus(s));
           return st.ioRunning === 'Yes' && st.sqlRunning === 'Yes';
         },
         20_000,
@@ -122,18 +112,18 @@ describe('--donor', () => {
       await rReplicates();
     }
     // A replica of another server (here BS), not of GS: r pointed at b, then back at a where it stood.
-    const was = await on(lab, 'r', (s) => readReplicaStatus(s));
-    const [bLog] = await on(lab, 'b', (s) => s.query('SHOW MASTER STATUS'));
-    const bId = Number(await on(lab, 'b', (s) => s.value('SELECT @@server_id')));
+    const was = await withServer(lab, 'r', (s) => readReplicaStatus(s));
+    const [bLog] = await withServer(lab, 'b', (s) => s.query('SHOW MASTER STATUS'));
+    const bId = Number(await withServer(lab, 'b', (s) => s.value('SELECT @@server_id')));
     const pointR = (port: number, file: string, pos: number) =>
-      on(lab, 'r', async (s) => {
+      withServer(lab, 'r', async (s) => {
         await s.query('STOP SLAVE');
         await s.query(`CHANGE MASTER TO MASTER_PORT = ${port}, MASTER_LOG_FILE = '${file}', MASTER_LOG_POS = ${pos}`);
         await s.query('START SLAVE');
       });
     await pointR(lab.server('b').port, String(bLog!.File), Number(bLog!.Position));
     try {
-      await eventually(async () => (await on(lab, 'r', (s) => readReplicaStatus(s))).sourceServerId === bId, 20_000, 'r to connect to b');
+      await eventually(async () => (await withServer(lab, 'r', (s) => readReplicaStatus(s))).sourceServerId === bId, 20_000, 'r to connect to b');
       await refused(donorArg(lab), new RegExp(`does not replicate from GS \\(its source is [^,]+:${lab.server('b').port}, server_id ${bId}\\)`));
     } finally {
       await pointR(lab.server('a').port, was.execFile, was.execPos);
@@ -149,11 +139,11 @@ describe('--donor', () => {
       const lab = labs.get();
       await breakLab(lab, 'conflict');
       for (const w of ['a', 'r'] as const)
-        await on(lab, w, async (s) => {
+        await withServer(lab, w, async (s) => {
           await s.query("SET GLOBAL log_output = 'TABLE'");
           await s.query('SET GLOBAL general_log = 1');
         });
-      const since = await on(lab, 'a', (s) => s.value('SELECT NOW(6)'));
+      const since = await withServer(lab, 'a', (s) => s.value('SELECT NOW(6)'));
       const writer = startWriter(lab);
       const state = privateState();
       let res;
@@ -181,7 +171,7 @@ describe('--donor', () => {
       const rep = JSON.parse(report.stdout) as Report;
       expect(rep.donor).toMatchObject({
         address: `127.0.0.1:${lab.server('r').port}`,
-        serverId: Number(await on(lab, 'r', (s) => s.value('SELECT @@server_id'))),
+        serverId: Number(await withServer(lab, 'r', (s) => s.value('SELECT @@server_id'))),
       });
       // GS's coordinates for BS are where the donor stopped: the same point, recorded once.
       expect(rep.donor?.at).toEqual(rep.coordinates.gs);
@@ -193,16 +183,16 @@ describe('--donor', () => {
       expect(text).toContain(`GS was not read by the copy${notLocked}`);
       expect(text).toMatch(/Copy R → BS: complete/);
       expect(text).toMatch(/BS replicates from GS at: \S+ \/ \d+.* \(the donor’s recorded point/);
-      await on(lab, 'a', (s) => s.query('SET GLOBAL general_log = 0'));
-      const log = await on(lab, 'a', (s) =>
+      await withServer(lab, 'a', (s) => s.query('SET GLOBAL general_log = 0'));
+      const log = await withServer(lab, 'a', (s) =>
         s.query(
           `SELECT argument FROM mysql.general_log WHERE event_time >= '${String(since)}' AND (argument LIKE '%FLUSH TABLES WITH READ LOCK%' OR argument LIKE '%SQL_NO_CACHE%')`,
         ),
       );
       expect(log.map((r) => String(r.argument))).toEqual([]);
       // The same query on r's general log finds the dump's reads: the check above is not vacuous.
-      await on(lab, 'r', (s) => s.query('SET GLOBAL general_log = 0'));
-      const onR = await on(lab, 'r', (s) =>
+      await withServer(lab, 'r', (s) => s.query('SET GLOBAL general_log = 0'));
+      const onR = await withServer(lab, 'r', (s) =>
         s.query(`SELECT argument FROM mysql.general_log WHERE event_time >= '${String(since)}' AND argument LIKE '%SQL_NO_CACHE%'`),
       );
       expect(onR.length).toBeGreaterThan(0);
@@ -210,10 +200,10 @@ describe('--donor', () => {
       // r: replicating with no error, every writer row, and the same data as a.
       await eventually(
         async () => {
-          const st = await on(lab, 'r', (s) => readReplicaStatus(s));
+          const st = await withServer(lab, 'r', (s) => readReplicaStatus(s));
           expect(st.lastSqlErrno).toBe(0);
-          const n = Number(await on(lab, 'r', (s) => s.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'donor writer %'")));
-          const onA = Number(await on(lab, 'a', (s) => s.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'donor writer %'")));
+          const n = Number(await withServer(lab, 'r', (s) => s.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'donor writer %'")));
+          const onA = Number(await withServer(lab, 'a', (s) => s.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'donor writer %'")));
           return st.sqlRunning === 'Yes' && n === onA && n >= writer.acknowledged.length;
         },
         20_000,
@@ -244,13 +234,13 @@ describe('--donor that cannot catch up', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('SELECT * FROM shop.customers WHERE id = 1 FOR UPDATE');
-      await on(lab, 'a', (s) => s.query("UPDATE shop.customers SET name = 'blocked on r' WHERE id = 1"));
+      await withServer(lab, 'a', (s) => s.query("UPDATE shop.customers SET name = 'blocked on r' WHERE id = 1"));
       const res = await runCli(yesArgs(lab, [...donorArg(lab), '--donor-max-lag', '4']), { ...lab.env(), ...privateState() });
       expect(res.code, res.stderr + res.stdout).toBe(1);
       expect(res.stdout + res.stderr).toMatch(/the donor did not reach GS’s position .* within --donor-max-lag 4 s/);
       expect(res.stdout + res.stderr).not.toMatch(/FLUSH TABLES WITH READ LOCK/);
       // Still held: r is now seconds behind GS, and a run that allows 1 s is refused in the preflight, nothing changed.
-      await eventually(async () => ((await on(lab, 'r', (s) => readReplicaStatus(s))).lagSeconds ?? 0) >= 2, 20_000, 'r to lag 2 s');
+      await eventually(async () => ((await withServer(lab, 'r', (s) => readReplicaStatus(s))).lagSeconds ?? 0) >= 2, 20_000, 'r to lag 2 s');
       const before = await snapshot(lab);
       const late = await runCli(yesArgs(lab, [...donorArg(lab), '--donor-max-lag', '1']), { ...lab.env(), ...privateState() });
       expect(late.code, late.stderr + late.stdout).toBe(2);
@@ -261,7 +251,7 @@ describe('--donor that cannot catch up', () => {
       await holder.close();
     }
     await eventually(
-      async () => String(await on(lab, 'r', (s) => s.value('SELECT name FROM shop.customers WHERE id = 1'))) === 'blocked on r',
+      async () => String(await withServer(lab, 'r', (s) => s.value('SELECT name FROM shop.customers WHERE id = 1'))) === 'blocked on r',
       20_000,
       'r to apply the update once the lock is gone',
     );
@@ -287,9 +277,9 @@ describe('--donor on a GTID pair', () => {
     await expectSameData(lab);
     await eventually(
       async () => {
-        const st = await on(lab, 'r', (s) => readReplicaStatus(s));
+        const st = await withServer(lab, 'r', (s) => readReplicaStatus(s));
         expect(st.lastSqlErrno).toBe(0);
-        const n = Number(await on(lab, 'r', (s) => s.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'donor writer %'")));
+        const n = Number(await withServer(lab, 'r', (s) => s.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'donor writer %'")));
         return st.sqlRunning === 'Yes' && n >= writer.acknowledged.length;
       },
       20_000,

@@ -7,32 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { breakLab } from '../../src/lab/break.js';
 import { loadOrders } from '../../src/lab/load.js';
 import type { Lab } from '../../src/lab/lab.js';
-import type { ServerSession } from '../../src/adapters/mysql/session.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { jsonEvents, runCli, startCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
-import { eventually, expectPairHealthy, privateState, recoverArgs, snapshot, withSessions, yesArgs } from '../helpers/pair.js';
-
-type Ev = { event: string; [k: string]: unknown };
-const eventsOf = (out: string): Ev[] =>
-  out
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Ev);
-
-async function on<T>(lab: Lab, which: 'a' | 'b' | 'r', fn: (s: ServerSession) => Promise<T>): Promise<T> {
-  const s = await lab.connect(which);
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
+import { eventually, expectPairHealthy, privateState, recoverArgs, snapshot, withServer, withSessions, yesArgs } from '../helpers/pair.js';
 
 /** Wait until a dump on `which` reads shop.orders (its SELECT in the processlist). */
 const dumpReadsOrders = (lab: Lab, which: 'a' | 'r') =>
   eventually(
     () =>
-      on(
+      withServer(
         lab,
         which,
         async (s) =>
@@ -46,7 +29,7 @@ const dumpReadsOrders = (lab: Lab, which: 'a' | 'r') =>
 /** A statement on its own session, timed from the moment it is sent; never rejects (the error is the result). */
 function timed(lab: Lab, sql: string) {
   const sent = Date.now();
-  const done = on(lab, 'a', (s) => s.query(sql, { timeoutMs: 120_000 })).then(
+  const done = withServer(lab, 'a', (s) => s.query(sql, { timeoutMs: 120_000 })).then(
     () => ({ ms: Date.now() - sent, error: undefined as string | undefined }),
     (err: Error) => ({ ms: Date.now() - sent, error: err.message }),
   );
@@ -73,7 +56,7 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
     const header = async (extra: string[]) => {
       const r = await runCli(recoverArgs(lab, ['--dry-run', '--json', ...extra]), { ...lab.env(), ...privateState() });
       expect(r.code, r.stderr).toBe(0);
-      return ((eventsOf(r.stdout).find((e) => e.event === 'plan')?.header as string[] | undefined) ?? []).join('\n');
+      return ((jsonEvents(r.stdout).find((e) => e.event === 'plan')?.header as string[] | undefined) ?? []).join('\n');
     };
     const online = await header(['--method', 'online']);
     expect(online).toMatch(/Metadata-lock watch: every 0\.5 s, on a session of its own, .* one waiting 3 s \(--max-mdl-wait\) stops the copy at once/);
@@ -112,7 +95,7 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
       await breakLab(lab, 'stopped');
       // Not binary-logged: the plugin is GS's alone.
       if (v.plugin)
-        await on(lab, 'a', async (s) => {
+        await withServer(lab, 'a', async (s) => {
           await s.query('SET SESSION sql_log_bin = 0');
           await s.query("INSTALL SONAME 'metadata_lock_info'");
         });
@@ -139,7 +122,7 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
         expect(ins.ms, 'the INSERT completes within 5 s of being sent').toBeLessThan(5000);
         expect(r.code, r.stderr.slice(-3000)).toBe(1);
         // What the operator reads, or the same words from the JSON events.
-        const events = v.json ? eventsOf(r.stdout) : [];
+        const events = v.json ? jsonEvents(r.stdout) : [];
         const stop = events.find((e) => e.event === 'stop');
         const said = v.json
           ? [
@@ -177,7 +160,9 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
         expect(said).toMatch(new RegExp(`To continue: mmrecover recover .*${v.extra.join(' ')}.* --resume`));
         // Nothing of the copy is left on GS.
         expect(
-          await on(lab, 'a', (s) => s.query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SQL_NO_CACHE%' AND ID <> CONNECTION_ID()")),
+          await withServer(lab, 'a', (s) =>
+            s.query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SQL_NO_CACHE%' AND ID <> CONNECTION_ID()"),
+          ),
         ).toEqual([]);
 
         const resumed = await runCli(yesArgs(lab, [...args, '--resume']), env);
@@ -185,10 +170,10 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
         expect(resumed.stderr).toMatch(/Resuming from step 3/);
         expect(resumed.stderr).toMatch(/VERIFIED/);
         await expectPairHealthy(lab);
-        expect(Number(await on(lab, 'b', (s) => s.value(`SELECT COUNT(*) FROM shop.orders WHERE note = '${note}'`)))).toBe(1);
+        expect(Number(await withServer(lab, 'b', (s) => s.value(`SELECT COUNT(*) FROM shop.orders WHERE note = '${note}'`)))).toBe(1);
       } finally {
         if (v.plugin)
-          await on(lab, 'a', async (s) => {
+          await withServer(lab, 'a', async (s) => {
             await s.query('SET SESSION sql_log_bin = 0');
             await s.query("UNINSTALL SONAME 'metadata_lock_info'");
           });
@@ -208,14 +193,14 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
         (err: Error) => err.message,
       );
       await new Promise((r) => setTimeout(r, 1000));
-      await on(lab, 'a', (s) => s.query(`KILL QUERY ${alterSession.threadId}`));
+      await withServer(lab, 'a', (s) => s.query(`KILL QUERY ${alterSession.threadId}`));
       expect(await alter).toMatch(/interrupted/i);
     } finally {
       await alterSession.close();
     }
     const r = await run.result;
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
-    const events = eventsOf(r.stdout);
+    const events = jsonEvents(r.stdout);
     const waits = events.filter((e) => e.event === 'mdl_wait');
     expect(waits.some((e) => e.table === 'shop.orders' && e.maxWaitSeconds === 30)).toBe(true);
     expect(waits.at(-1)).toMatchObject({ table: null, text: 'no session on GS waits on shop.orders any more' });
@@ -238,7 +223,7 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
     expect(insert.ms).toBeLessThan(1000);
     const r = await run.result;
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
-    const events = eventsOf(r.stdout);
+    const events = jsonEvents(r.stdout);
     expect(events.some((e) => e.event === 'mdl_wait')).toBe(false);
     expect(events.at(-1)).toMatchObject({ event: 'result', status: 'recovered' });
     await expectPairHealthy(lab);

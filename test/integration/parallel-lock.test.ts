@@ -3,10 +3,10 @@
 // snapshots (bounded generously here; `npm run bench` gives the figures). Progress across the streams as JSON events.
 import { describe, expect, it } from 'vitest';
 import { breakLab } from '../../src/lab/break.js';
-import { runCli } from '../helpers/cli.js';
+import { jsonEvents, runCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
 import { eventually, privateState, withSessions, yesArgs } from '../helpers/pair.js';
-import { countWrites, jsonEvents, startWriter } from '../helpers/parallel.js';
+import { countWrites, startWriter } from '../helpers/parallel.js';
 
 describe('GS’s write stall with --parallel', () => {
   const labs = useLab();

@@ -4,10 +4,10 @@
 // on BS (it records the port it fired on), routines, events and views present.
 import { describe, expect, it } from 'vitest';
 import { breakLab } from '../../src/lab/break.js';
-import { runCli } from '../helpers/cli.js';
+import { jsonEvents, runCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
 import { expectPairHealthy, privateState, yesArgs } from '../helpers/pair.js';
-import { countWrites, EXPECTED_OBJECTS, firedOn, jsonEvents, loadParallelDataset, objectsOf, startWriter } from '../helpers/parallel.js';
+import { countWrites, EXPECTED_OBJECTS, firedOn, loadParallelDataset, objectsOf, startWriter } from '../helpers/parallel.js';
 
 const MODES = ['conflict', 'diverged', 'stopped', 'wiped'] as const;
 const METHODS = ['classic', 'online'] as const;

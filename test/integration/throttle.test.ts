@@ -5,7 +5,7 @@ import { breakLab } from '../../src/lab/break.js';
 import { loadOrders } from '../../src/lab/load.js';
 import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { runCli, startCli } from '../helpers/cli.js';
+import { jsonEvents, runCli, startCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
 import { eventually, privateState, withSessions, yesArgs } from '../helpers/pair.js';
 
@@ -23,14 +23,6 @@ function ask(path: string, command: string): Promise<string> {
 }
 
 const lab = useLab();
-
-type Ev = { event: string; [k: string]: unknown };
-const eventsOf = (stdout: string): Ev[] =>
-  stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Ev);
 
 describe('throttle', () => {
   it('bad --max-rate / --max-load values: one line, exit 2', async () => {
@@ -55,7 +47,7 @@ describe('throttle', () => {
     const rate = 256 * 1024;
     const r = await runCli(yesArgs(l, ['--method', 'online', '--max-rate', '256K', '--json']), { ...l.env(), ...privateState() });
     expect(r.code, r.stderr).toBe(0);
-    const events = eventsOf(r.stdout);
+    const events = jsonEvents(r.stdout);
     const done = events.find((e) => e.event === 'copy_complete')!;
     const bytes = Number(done.bytes);
     // At least 1 s of throttling, whatever the lab's data is: the bound below then means something.
@@ -74,7 +66,7 @@ describe('throttle', () => {
     await breakLab(l, 'diverged');
     const run = startCli(yesArgs(l, ['--method', 'online', '--max-rate', '64K', '--json']), { ...l.env(), ...privateState() });
     const events = () =>
-      eventsOf(
+      jsonEvents(
         run
           .output()
           .split('\n')
@@ -89,7 +81,7 @@ describe('throttle', () => {
     expect(await ask(sock, 'max-rate=8M')).toBe('max-rate: 8 MB/s');
     const r = await run.result;
     expect(r.code, r.stderr).toBe(0);
-    const all = eventsOf(r.stdout);
+    const all = jsonEvents(r.stdout);
     const done = all.find((e) => e.event === 'copy_complete')!;
     // At 64 KB/s the whole copy would take bytes/64K; it took much less once the rate went up.
     expect(Number(done.seconds)).toBeLessThan(Number(done.bytes) / (64 * 1024) / 2);
@@ -109,7 +101,7 @@ describe('throttle', () => {
         ...privateState(),
       });
       const events = () =>
-        eventsOf(
+        jsonEvents(
           run
             .output()
             .split('\n')
@@ -129,7 +121,7 @@ describe('throttle', () => {
       await sleeping;
       const r = await run.result;
       expect(r.code, r.stderr).toBe(0);
-      const all = eventsOf(r.stdout);
+      const all = jsonEvents(r.stdout);
       const at = all.indexOf(all.find((e) => e.event === 'throttle' && e.paused === true)!);
       expect(all.slice(at).some((e) => e.event === 'throttle' && e.paused === false)).toBe(true);
       expect(all.at(-1)).toMatchObject({ event: 'result', status: 'recovered' });
