@@ -16,7 +16,7 @@ export interface CopyWatch {
 }
 
 /** Say the throttle's state once at the start, then at every change, and on every progress event. */
-export function watchThrottle(throttle: Throttle | undefined, step: number, emit: Emit): CopyWatch {
+function watchThrottle(throttle: Throttle | undefined, step: number, emit: Emit): CopyWatch {
   if (!throttle) return { emit, stop: () => undefined };
   const say = (s: ThrottleState) => {
     emit({ event: 'throttle', step, reason: s.reason ?? null, ...(s.maxRate !== undefined ? { maxRate: s.maxRate } : {}), paused: s.pauses.length > 0 });
@@ -37,12 +37,33 @@ export function watchThrottle(throttle: Throttle | undefined, step: number, emit
 }
 
 /**
+ * What watches every copy stream: the throttle said on the copy's events and, where the copy may pause for it
+ * (`load`: the online and physical methods), --max-load; stopped together when the copy ends.
+ */
+export function watchCopy(
+  throttle: Throttle | undefined,
+  step: number,
+  emit: Emit,
+  load?: { settings: Settings; ownRunning: number; onSession?: (threadId: number) => void },
+): CopyWatch {
+  const said = watchThrottle(throttle, step, emit);
+  const paused = load ? watchLoad(load.settings, throttle, load.ownRunning, load.onSession) : undefined;
+  return {
+    emit: said.emit,
+    stop: () => {
+      said.stop();
+      paused?.stop();
+    },
+  };
+}
+
+/**
  * --max-load (gh-ost's model): once a second, on a session of its own on the server the copy reads (GS, or the donor R
  * with --donor: GS is not read then, and R may serve reads of its own), read the global status variables; while
  * one exceeds its maximum the throttle pauses the copy (the dump is not read: backpressure), resuming when none does.
  * Threads_running leaves out the tool's own running threads: this session (running the SHOW) and the copy's dumps.
  */
-export function watchLoad(settings: Settings, throttle: Throttle | undefined, ownRunning: number, onSession?: (threadId: number) => void): { stop(): void } {
+function watchLoad(settings: Settings, throttle: Throttle | undefined, ownRunning: number, onSession?: (threadId: number) => void): { stop(): void } {
   const limits = settings.maxLoad;
   if (!throttle || !limits?.length) return { stop: () => undefined };
   let stopped = false;

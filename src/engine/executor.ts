@@ -49,7 +49,7 @@ import type { ActionMode, Emit } from '../recovery/events.js';
 import type { RecoveryState } from '../recovery/state.js';
 import type { Prompter } from './prompter.js';
 import { HostActions } from './host-actions.js';
-import { watchLoad, watchMetadataLocks, watchThrottle, type MdlWatch } from './copy-watch.js';
+import { watchCopy, watchMetadataLocks, type MdlWatch } from './copy-watch.js';
 import { pileUpStop, type MdlWatchPlan } from '../recovery/mdl-watch.js';
 import type { Throttle } from '../adapters/shell/throttle.js';
 import { TrafficActions } from './traffic-actions.js';
@@ -330,11 +330,9 @@ export class Executor {
     const text = renderAction(a)[0].text;
     if (!this.live) return this.record(step, a.role, text, 'would-run');
     const files: OptionFile[] = [];
-    const throttleWatch = watchThrottle(this.deps.throttle, step, this.deps.emit);
-    const emit = throttleWatch.emit;
     // --max-load: the copy's own dump is one running thread on GS, not counted.
-    const loadWatch =
-      this.deps.settings.method === 'online' ? watchLoad(this.deps.settings, this.deps.throttle, 1, (id) => this.deps.ownThreadIds?.GS.push(id)) : undefined;
+    const watch = watchCopy(this.deps.throttle, step, this.deps.emit, this.loadWatchOf(1));
+    const emit = watch.emit;
     // The copy is only consistent while GS's read lock holds: losing that session aborts the copy.
     const lockLost = new AbortController();
     let lostReason: string | undefined;
@@ -376,11 +374,16 @@ export class Executor {
       this.copyFailed(err, step, state, started, lostReason);
       throw copyIncomplete(err, step);
     } finally {
-      throttleWatch.stop();
-      loadWatch?.stop();
+      watch.stop();
       mdl?.stop();
       await Promise.all(files.map((f) => f.dispose()));
     }
+  }
+
+  /** --max-load for a logical copy: the online method only (classic holds GS locked; a pause would lengthen it). */
+  private loadWatchOf(ownRunning: number) {
+    if (this.deps.settings.method !== 'online') return undefined;
+    return { settings: this.deps.settings, ownRunning, onSession: (id: number) => this.deps.ownThreadIds?.GS.push(id) };
   }
 
   /** Start the metadata-lock watch of a copy that reads GS online (absent from the plan: none). */
@@ -447,11 +450,9 @@ export class Executor {
       return;
     }
     const files: OptionFile[] = [];
-    const throttleWatch = watchThrottle(this.deps.throttle, step, this.deps.emit);
-    const emit = throttleWatch.emit;
+    const watch = watchCopy(this.deps.throttle, step, this.deps.emit, this.loadWatchOf(a.streams.length));
+    const emit = watch.emit;
     const settings = this.deps.settings;
-    const loadWatch =
-      settings.method === 'online' ? watchLoad(settings, this.deps.throttle, a.streams.length, (id) => this.deps.ownThreadIds?.GS.push(id)) : undefined;
     const lockLost = new AbortController();
     let lostReason: string | undefined;
     const watchLock = (lock: GlobalReadLock | undefined) =>
@@ -645,8 +646,7 @@ export class Executor {
     } finally {
       // Whatever happened, GS is not left locked by the snapshot lock.
       if (snapshotLock?.held) snapshotLock.releaseNow();
-      throttleWatch.stop();
-      loadWatch?.stop();
+      watch.stop();
       mdl?.stop();
       await Promise.all(files.map((f) => f.dispose()));
     }

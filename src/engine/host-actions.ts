@@ -24,7 +24,7 @@ import {
 } from '../recovery/actions.js';
 import type { RecoveryState } from '../recovery/state.js';
 import type { ActionDeps } from './action-deps.js';
-import { watchLoad, watchThrottle } from './copy-watch.js';
+import { watchCopy } from './copy-watch.js';
 import type { Throttle } from '../adapters/shell/throttle.js';
 
 export interface HostDeps extends ActionDeps<Role> {
@@ -88,10 +88,9 @@ export class HostActions {
     const text = renderAction(a)[0].text;
     if (!this.d.live) return this.d.record(step, a.role, text, 'would-run');
     const files: PrivateFile[] = [];
-    const throttleWatch = watchThrottle(this.d.throttle, step, this.d.emit);
-    const emit = throttleWatch.emit;
     // mariadb-backup reads GS's files, not through a running query: only the watcher's own thread is left out.
-    const loadWatch = watchLoad(this.d.settings, this.d.throttle, 0, (id) => this.d.onSession?.('GS', id));
+    const watch = watchCopy(this.d.throttle, step, this.d.emit, { settings: this.d.settings, ownRunning: 0, onSession: (id) => this.d.onSession?.('GS', id) });
+    const emit = watch.emit;
     const started = Date.now();
     const estimate = a.estimateBytes ?? 0;
     try {
@@ -132,8 +131,7 @@ export class HostActions {
         'Fix the cause, then run again with --resume: it restarts from step 3.',
       );
     } finally {
-      throttleWatch.stop();
-      loadWatch.stop();
+      watch.stop();
       await Promise.all(files.map((f) => f.dispose()));
     }
   }
