@@ -5,6 +5,13 @@
 // far as GS shows it, and stops the copy after --max-mdl-wait seconds (the executor runs it: src/engine/copy-watch.ts).
 // This file is the pure part: the plan's value, the statements, the reading of their rows, and the words.
 //
+// Where the statements come from (MySQL could not be run here; MariaDB 10.11 is tested live): the waiting state's text
+// is MySQL's and MariaDB's thread state "Waiting for table metadata lock"
+// (https://dev.mysql.com/doc/refman/8.0/en/general-thread-states.html); the holders are MySQL's
+// performance_schema.metadata_locks, joined to threads by OWNER_THREAD_ID, LOCK_STATUS 'GRANTED' for a held lock
+// (https://dev.mysql.com/doc/refman/8.0/en/performance-schema-metadata-locks-table.html), and MariaDB's
+// METADATA_LOCK_INFO plugin (https://mariadb.com/kb/en/metadata-lock-info-plugin/).
+//
 // Which copies are watched: the online method (one stream or --parallel), the only one that reads GS without locking
 // it. Not the classic method (GS is under FLUSH TABLES WITH READ LOCK for the whole copy by design: DDL waits anyway),
 // not --donor (the copy does not read GS), not clone (no dump on GS). The physical method is left out for now: its
