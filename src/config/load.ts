@@ -18,7 +18,7 @@ import {
   recoverFlagsSchema,
   type OptionValues,
 } from './options.js';
-import type { Settings } from './settings.js';
+import { RING_OTHER_LABELS, type Settings } from './settings.js';
 import { isCovered, parseAssumedVersion } from '../dialect/version.js';
 import { parseHostPort } from '../adapters/mysql/endpoint.js';
 import { parseRate } from '../adapters/shell/throttle.js';
@@ -254,9 +254,9 @@ function ringOf(
     }
   });
   if (members.length < 3) throw new UsageError(`--ring needs at least 3 members in replication order (got ${members.length}); for a pair use --good and --bad`);
-  // The proof and the order check read every member, and the tool connects to BS, its upstream and its downstream:
-  // in a ring of three those are all of them. Larger rings are refused rather than recovered with members unchecked.
-  if (members.length > 3) throw new UsageError(`--ring: rings of more than three masters are not supported yet (got ${members.length})`);
+  // The members after BS's downstream are labelled E, F, … in the plan and the messages (RING_OTHER_LABELS).
+  const most = 3 + RING_OTHER_LABELS.length;
+  if (members.length > most) throw new UsageError(`--ring: at most ${most} members (got ${members.length})`);
   for (const [i, m] of members.entries())
     if (members.findIndex((x) => sameHostPort(x, m)) !== i) throw new UsageError(`--ring names ${m.host}:${m.port} twice`);
   if (!bad) throw new UsageError('--bad is required with --ring: the member to rebuild (one of the --ring members)');

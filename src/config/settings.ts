@@ -5,6 +5,21 @@
 export const tlsModes = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'] as const;
 export type TlsMode = (typeof tlsModes)[number];
 
+/**
+ * The members of a ring of four and more after BS's downstream D, in replication order (D → E → F → … → GS). R (the
+ * donor) and U (how the docs name BS's upstream) are left out, so that a label means one thing.
+ */
+export const RING_OTHER_LABELS = ['E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O', 'P', 'Q', 'S', 'T', 'V', 'W', 'X', 'Y', 'Z'] as const;
+export type RingOther = (typeof RING_OTHER_LABELS)[number];
+
+/** The members after BS's downstream up to its upstream (exclusive), with their labels: none in a ring of three. */
+export function ringOthers(ring: NonNullable<Settings['ring']>): Array<{ label: RingOther; index: number }> {
+  const n = ring.members.length;
+  const out: Array<{ label: RingOther; index: number }> = [];
+  for (let i = (ring.downstream + 1) % n, k = 0; i !== ring.upstream; i = (i + 1) % n, k++) out.push({ label: RING_OTHER_LABELS[k], index: i });
+  return out;
+}
+
 export interface Settings {
   good: { host: string; port: number };
   bad: { host: string; port: number };

@@ -88,9 +88,9 @@ export interface ExecutorDeps {
   throttle?: Throttle;
 }
 
-/** Copies, exports and connection lists act on GS or BS only: a ring's D gets statements and waits. */
+/** Copies, exports and connection lists act on GS or BS only: a ring's other members get statements and waits. */
 function pairRole(role: Member): Role {
-  if (role === 'D' || role === 'R') throw new Error('internal: a copy, export or connection list on D');
+  if (role !== 'GS' && role !== 'BS') throw new Error(`internal: a copy, export or connection list on ${role}`);
   return role;
 }
 

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { stateDir } from '../config/paths.js';
 import { randomUUID } from 'node:crypto';
 import { redact } from '../base/redact.js';
-import type { Member, PlanLine } from '../recovery/actions.js';
+import type { Member, PlanLine, RingOther } from '../recovery/actions.js';
 import type { ActionMode } from '../recovery/events.js';
 import type { RecoveryState } from '../recovery/state.js';
 import { UsageError } from '../base/errors.js';
@@ -65,8 +65,8 @@ export interface JournalData {
   outcome?: 'completed' | 'failed' | 'interrupted' | 'declined';
   stoppedAt?: { step: number; reason: string };
   method: string;
-  /** D: a ring's downstream of BS (absent for a pair). R: the donor the copy read instead of GS (--donor; absent otherwise). */
-  servers: { GS: ServerFingerprint; BS: ServerFingerprint; D?: ServerFingerprint; R?: ServerFingerprint };
+  /** D: a ring's downstream of BS, E, F, …: the members after it (absent for a pair). R: the donor the copy read instead of GS (--donor; absent otherwise). */
+  servers: { GS: ServerFingerprint; BS: ServerFingerprint; D?: ServerFingerprint; R?: ServerFingerprint } & Partial<Record<RingOther, ServerFingerprint>>;
   steps: JournalStep[];
   state: RecoveryState;
   /** Each start and resume of this run, for the post-incident report. */

@@ -6,7 +6,7 @@ import { ServerSession } from '../adapters/mysql/session.js';
 import { RunLock, RunLockHeld, runLockName } from '../adapters/mysql/run-lock.js';
 import { assumedClients, findClients, type Clients } from '../adapters/shell/clients.js';
 import { endpointFor, memberEndpoint } from '../config/endpoints.js';
-import type { Settings } from '../config/settings.js';
+import { ringOthers, type RingOther, type Settings } from '../config/settings.js';
 import { dialectFor } from '../dialect/dialect.js';
 import { parseAssumedVersion, parseClientChoice, parseVersion, versionLabel } from '../dialect/version.js';
 import { Declined, Interrupted, StepFailed, UsageError, exitCodeOf } from '../base/errors.js';
@@ -17,7 +17,7 @@ import { closeSpans, spanSeconds, trackSpans } from './spans.js';
 import { runPreflight } from '../recovery/preflight.js';
 import { shellQuote } from '../config/shell-quote.js';
 import { confirmedBy, refencePlan, resumeAt, serverStates, type Step, type StepPlan } from '../recovery/procedure.js';
-import { downstreamState, stepsFor } from '../recovery/ring/procedure.js';
+import { ringStates, stepsFor } from '../recovery/ring/procedure.js';
 import { ringChecks } from '../recovery/ring/preflight.js';
 import { donorChecks, donorHeader, donorKeptText, donorLeftText, donorName, releaseDonorAction } from '../recovery/donor.js';
 import { copyMethod } from '../recovery/copy-method.js';
@@ -61,14 +61,13 @@ type Sessions = Partial<Record<Member, ServerSession>>;
 async function connectBoth(settings: Settings, dryRun: boolean, emit: Emit): Promise<Sessions> {
   // Every statement on these sessions is bounded: a frozen server is reported, with its address, instead of hanging.
   const opts = { connectTimeoutMs: settings.connectTimeout * 1000, queryTimeoutMs: settings.stallTimeout * 1000 };
-  const ring = settings.ring;
-  const [gs, bs, d] = await Promise.allSettled([
+  const [gs, bs, ...rest] = await Promise.allSettled([
     ServerSession.connect(endpointFor(settings, 'GS'), opts),
     ServerSession.connect(endpointFor(settings, 'BS'), opts),
-    // A ring: BS's downstream D too.
-    ...(ring ? [ServerSession.connect(memberEndpoint(settings, ring.members[ring.downstream], 'D'), opts)] : []),
+    // A ring: BS's downstream D, and the members after it (read by the preflight and the proof).
+    ...ringExtras(settings).map((m) => ServerSession.connect(memberEndpoint(settings, m.address, m.label), opts)),
   ]);
-  const all = d ? [gs, bs, d] : [gs, bs];
+  const all = [gs, bs, ...rest];
   const failed = all.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length && !dryRun) {
     for (const r of all) if (r.status === 'fulfilled') await r.value.close();
@@ -80,11 +79,22 @@ async function connectBoth(settings: Settings, dryRun: boolean, emit: Emit): Pro
   }
   for (const f of failed)
     emit({ event: 'note', level: 'warn', text: `${(f.reason as Error).message} — the dry run goes on; what needs that server is shown, not measured.` });
-  return {
+  const sessions: Sessions = {
     GS: gs.status === 'fulfilled' ? gs.value : undefined,
     BS: bs.status === 'fulfilled' ? bs.value : undefined,
-    ...(d?.status === 'fulfilled' ? { D: d.value } : {}),
   };
+  for (const [i, m] of ringExtras(settings).entries()) if (rest[i].status === 'fulfilled') sessions[m.label] = rest[i].value;
+  return sessions;
+}
+
+/** A ring's members besides GS and BS, with their labels: D, then E, F, … (none for a pair). */
+function ringExtras(settings: Settings): Array<{ label: 'D' | RingOther; address: { host: string; port: number } }> {
+  const ring = settings.ring;
+  if (!ring) return [];
+  return [
+    { label: 'D' as const, address: ring.members[ring.downstream] },
+    ...ringOthers(ring).map((o) => ({ label: o.label, address: ring.members[o.index] })),
+  ];
 }
 
 function fingerprint(s: ServerSession, hp: { host: string; port: number }): ServerFingerprint {
@@ -163,7 +173,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       });
     } catch (err) {
       if (!dry) {
-        await Promise.all([sessions.GS, sessions.BS, sessions.D].map((x) => x?.close().catch(() => undefined)));
+        await Promise.all(Object.values(sessions).map((x) => x?.close().catch(() => undefined)));
         throw new StepFailed(`donor: ${(err as Error).message}`, 0, 'Nothing was changed. Check --donor and the account, then run again.');
       }
       emit({ event: 'note', level: 'warn', text: `${(err as Error).message} — the dry run goes on; what needs the donor is shown, not measured.` });
@@ -187,7 +197,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
         { connectTimeoutMs: settings.connectTimeout * 1000, queryTimeoutMs: settings.stallTimeout * 1000 },
       );
     } catch (err) {
-      await Promise.all([sessions.GS, sessions.BS, sessions.D].map((s) => s?.close().catch(() => undefined)));
+      await Promise.all(Object.values(sessions).map((s) => s?.close().catch(() => undefined)));
       if (err instanceof RunLockHeld) throw new StepFailed(err.message, 0, 'Nothing was changed by this run.');
       throw err;
     }
@@ -257,8 +267,12 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       ...ring,
       dialect: sessions.D?.dialect ?? dialectFor(offlineVersion),
       identity: sessions.D?.identity,
-      read: (s) => exec.read('D', s),
-      ownThreadIds: [...(sessions.D ? [sessions.D.threadId] : []), ...(lockIds.D ? [lockIds.D] : [])],
+      read: (m, s) => exec.read(m, s),
+      bystanders: ringOthers(ring).map((o) => ({
+        ...o,
+        dialect: sessions[o.label]?.dialect ?? dialectFor(offlineVersion),
+        identity: sessions[o.label]?.identity,
+      })),
     };
   if (settings.donor)
     ctx.donor = {
@@ -270,9 +284,14 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   const STEPS = stepsFor(Boolean(ring));
 
   try {
-    for (const role of (ring ? ['GS', 'BS', 'D'] : settings.donor ? ['GS', 'BS', 'R'] : ['GS', 'BS']) as Member[]) {
+    const shown: Array<{ role: Member; hp: { host: string; port: number } }> = [
+      { role: 'GS', hp: settings.good },
+      { role: 'BS', hp: settings.bad },
+      ...ringExtras(settings).map((m) => ({ role: m.label, hp: m.address })),
+      ...(settings.donor && !ring ? [{ role: 'R' as const, hp: settings.donor }] : []),
+    ];
+    for (const { role, hp } of shown) {
       const s = sessions[role];
-      const hp = role === 'GS' ? settings.good : role === 'BS' ? settings.bad : role === 'R' ? settings.donor! : ring!.members[ring!.downstream];
       emit(
         s
           ? { event: 'server', role, address: address(hp), reachable: true, version: versionLabel(s.identity.version), serverId: s.identity.serverId }
@@ -315,7 +334,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
 
     let startAt = 1;
     if (resumed && (journal || (sessions.GS && sessions.BS))) {
-      checkSameServers(resumed.data.servers, sessions.GS!, sessions.BS!, journalPath, sessions.D);
+      checkSameServers(resumed.data.servers, sessions, journalPath);
       // The journal's positioning wins: a resumed run must finish the path it started on.
       const j = dry ? (structuredClone(resumed.data.state) as typeof resumed.data.state) : resumed.data.state;
       ctx.state = {
@@ -338,7 +357,8 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
         servers: {
           GS: fingerprint(sessions.GS!, settings.good),
           BS: fingerprint(sessions.BS!, settings.bad),
-          ...(ring && sessions.D ? { D: fingerprint(sessions.D, ring.members[ring.downstream]) } : {}),
+          // A ring's D and the members after it: a --resume against another ring is refused.
+          ...Object.fromEntries(ringExtras(settings).flatMap((m) => (sessions[m.label] ? [[m.label, fingerprint(sessions[m.label]!, m.address)]] : []))),
           // The donor the copy reads: the report names it from the journal alone.
           ...(settings.donor && sessions.R && copyMethod(ctx).coordinatesFrom === 'donor' ? { R: fingerprint(sessions.R, settings.donor) } : {}),
         },
@@ -468,7 +488,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       step: stoppedAt,
       reason,
       next: err instanceof StepFailed ? err.nextAction : undefined,
-      states: stoppedAt > 0 ? { ...serverStates(ctx, stoppedAt, STEPS), ...(ctx.ring ? { D: downstreamState(stoppedAt) } : {}) } : undefined,
+      states: stoppedAt > 0 ? { ...serverStates(ctx, stoppedAt, STEPS), ...(ctx.ring ? ringStates(ctx.ring, stoppedAt) : {}) } : undefined,
       resume: journal && stoppedAt > 0 ? resumeCommand(settings, journal.path) : undefined,
       interrupted: err instanceof Interrupted,
     });
@@ -487,11 +507,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     await exec.releaseLock();
     await runLock?.release();
     // A server that stopped answering must not hold the exit: a polite close gets a second, then the socket goes.
-    await Promise.all(
-      [sessions.GS, sessions.BS, sessions.D, sessions.R].map(
-        (s) => s && Promise.race([s.close().catch(() => undefined), delay(1000)]).finally(() => s.destroy()),
-      ),
-    );
+    await Promise.all(Object.values(sessions).map((s) => s && Promise.race([s.close().catch(() => undefined), delay(1000)]).finally(() => s.destroy())));
   }
 }
 
@@ -500,17 +516,16 @@ export function firstIncompleteStep(j: Journal, steps: readonly Step[] = stepsFo
   return resumeAt(j.data.steps.find((s) => s.status !== 'done')?.id ?? steps.length + 1);
 }
 
-function checkSameServers(
-  servers: { GS: ServerFingerprint; BS: ServerFingerprint; D?: ServerFingerprint },
-  gs: ServerSession,
-  bs: ServerSession,
-  path: string,
-  d?: ServerSession,
-): void {
+function checkSameServers(servers: JournalData['servers'], sessions: Sessions, path: string): void {
   const differs = (f: ServerFingerprint, s: ServerSession) => f.serverId !== s.identity.serverId || f.serverUuid !== s.identity.serverUuid;
-  // A ring's journal names D; a pair's does not: resuming one as the other is refused too.
-  const dDiffers = servers.D ? !d || differs(servers.D, d) : d !== undefined;
-  if (differs(servers.GS, gs) || differs(servers.BS, bs) || dDiffers)
+  // A ring's journal names D and the members after it; a pair's does not: resuming one as the other is refused too.
+  const members = new Set([...Object.keys(servers), ...Object.keys(sessions)].filter((m) => m !== 'R')) as Set<Exclude<Member, 'R'>>;
+  const other = [...members].some((m) => {
+    const f = servers[m];
+    const s = sessions[m];
+    return !f || !s || differs(f, s);
+  });
+  if (other)
     throw new UsageError(
       `--resume: the journal ${path} belongs to other servers (GS server_id ${servers.GS.serverId}, BS server_id ${servers.BS.serverId}); refusing to continue it here`,
     );

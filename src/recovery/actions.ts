@@ -7,14 +7,17 @@ import type { Row } from '../adapters/mysql/session.js';
 import { describeHost, type HostAccess } from '../adapters/shell/host-exec.js';
 import type { Statement } from '../dialect/statement.js';
 import { shellQuote } from '../config/shell-quote.js';
+import type { RingOther } from '../config/settings.js';
 import type { DataSummary, RecoveryState } from './state.js';
 
 export type Role = 'GS' | 'BS';
+export type { RingOther } from '../config/settings.js';
 /**
- * Who an action runs on: GS or BS, or in a ring only D, the member that replicated from BS (its downstream), or R,
- * the donor (--donor: a replica of GS that the copy reads instead of GS).
+ * Who an action runs on: GS or BS; in a ring D, the member that replicated from BS (its downstream), and E, F, … the
+ * members after D (only read, and the proof's marker row); or R, the donor (--donor: a replica of GS that the copy
+ * reads instead of GS).
  */
-export type Member = Role | 'D' | 'R';
+export type Member = Role | 'D' | 'R' | RingOther;
 /** Whose credentials a client program may need: GS, BS, or the donor R. */
 export type FileRole = Role | 'R';
 export type Bindings = Record<string, string>;

@@ -120,7 +120,15 @@ export type RunEvent =
       /** The physical method: BS's previous datadir, kept whole, and the command that reads what it held that GS lacks. */
       keptDatadir?: { path: string; salvage: string };
     }
-  | { event: 'stop'; step: number; reason: string; next?: string; states?: { GS: string; BS: string; D?: string }; resume?: string; interrupted: boolean }
+  | {
+      event: 'stop';
+      step: number;
+      reason: string;
+      next?: string;
+      states?: { GS: string; BS: string } & Record<string, string>;
+      resume?: string;
+      interrupted: boolean;
+    }
   | {
       event: 'result';
       status: 'recovered' | 'dry-run-complete' | 'failed' | 'stopped' | 'declined';

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../src/config/load.js';
+import { ringOthers } from '../../src/config/settings.js';
 import { UsageError } from '../../src/base/errors.js';
 import { dialectFor } from '../../src/dialect/dialect.js';
 import { parseVersion } from '../../src/dialect/version.js';
@@ -46,13 +47,23 @@ describe('--ring settings', () => {
       upstream: 0,
       downstream: 2,
     });
+    // A ring of five: the members after D (db4, db5) are labelled E and F, up to GS (db1).
+    const five = load({ ring: 'db1,db2,db3,db4,db5', bad: 'db2' });
+    expect(five.ring).toMatchObject({ bad: 1, upstream: 0, downstream: 2 });
+    expect(ringOthers(five.ring!)).toEqual([
+      { label: 'E', index: 3 },
+      { label: 'F', index: 4 },
+    ]);
+    expect(ringOthers(load({ ring: 'db1,db2,db3,db4', bad: 'db1' }).ring!)).toEqual([{ label: 'E', index: 2 }]);
+    expect(ringOthers(s.ring!)).toEqual([]);
     // The first member's upstream is the last.
     expect(load({ ring: 'db1,db2,db3', bad: 'db1' })).toMatchObject({ good: { host: 'db3' }, ring: { upstream: 2, downstream: 1 } });
   });
 
   it('refuses what it cannot recover, in one line', () => {
     expect(usage({ ring: 'db1,db2', bad: 'db2' })).toMatch(/--ring needs at least 3 members .* for a pair use --good and --bad/);
-    expect(usage({ ring: 'db1,db2,db3,db4', bad: 'db2' })).toMatch(/rings of more than three masters are not supported yet/);
+    const many = Array.from({ length: 24 }, (_, i) => `db${i + 1}`).join(',');
+    expect(usage({ ring: many, bad: 'db2' })).toMatch(/^--ring: at most 23 members \(got 24\)$/);
     expect(usage({ ring: 'db1,db2,db3', bad: 'db9' })).toMatch(/--bad db9:3306 is not a member of --ring db1,db2,db3/);
     expect(usage({ ring: 'db1,db2,db3' })).toMatch(/--bad is required with --ring/);
     expect(usage({ ring: 'db1,db2,db1', bad: 'db2' })).toMatch(/--ring names db1:3306 twice/);
@@ -141,7 +152,7 @@ describe('step 9 of a ring, planned again on --resume', () => {
   const ringCtx = (state: Partial<RecoveryContext['state']>, version = '10.11.6-MariaDB') => {
     const ctx = offlineContext(version, { positioning: 'file', ...state }, { ring: 'db1,db2,db3', bad: 'db2' });
     const d = dialectFor(parseVersion(version));
-    ctx.ring = { ...ctx.settings.ring!, dialect: d, read: () => Promise.reject(new Error('offline')), ownThreadIds: [] };
+    ctx.ring = { ...ctx.settings.ring!, dialect: d, read: () => Promise.reject(new Error('offline')), bystanders: [] };
     return ctx;
   };
   const lines = async (ctx: RecoveryContext) => (await ringCatchUpD.plan(ctx)).actions.flatMap((a) => renderAction(a)).map((l) => `${l.role}> ${l.text}`);

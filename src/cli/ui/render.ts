@@ -325,7 +325,8 @@ class HumanRenderer implements Renderer {
         if (e.states) {
           out(`  GS: ${e.states.GS}`);
           out(`  BS: ${e.states.BS}`);
-          if (e.states.D) out(`  D:  ${e.states.D}`);
+          // A ring: D, then the members after it (E, F, …).
+          for (const [m, state] of Object.entries(e.states)) if (m !== 'GS' && m !== 'BS') out(`  ${`${m}:`.padEnd(3)} ${state}`);
         }
         if (e.next) out(`  Next: ${e.next}`);
         if (e.resume) {

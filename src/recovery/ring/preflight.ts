@@ -1,77 +1,73 @@
-// The ring's own preflight lines (read-only, also in a dry run): D answered; the order given in --ring is the order
-// the members replicate in (read from each member's replica status, said where it differs); log_slave_updates on
-// every member (a ring relays every event); on MariaDB GTID, a distinct gtid_domain_id per member.
+// The ring's own preflight lines (read-only, also in a dry run): every member answered; the order given in --ring is
+// the order the members replicate in (read from each member's replica status, said where it differs);
+// log_slave_updates on every member (a ring relays every event); on MariaDB GTID, a distinct gtid_domain_id per member.
 import { parseReplicaStatus, type ReplicaStatus } from '../../adapters/mysql/replication.js';
 import { stmt } from '../../dialect/statement.js';
-import type { Member as AnyMember } from '../actions.js';
-
-/** A ring's members (the donor R is a pair's, not a ring's). */
-type Member = Exclude<AnyMember, 'R'>;
 import type { RecoveryContext } from '../context.js';
 import type { Check } from '../events.js';
 import { mariadbGtid } from '../positioning.js';
-import { hostPortText, type HostPort, type RingContext } from './topology.js';
+import { dialectOf, identityOf } from './members.js';
+import { addressOf, hostPortText, memberName, ringOrder, sourceOf, type RingContext, type RingMember } from './topology.js';
 
-/** Whom each connected member should replicate from, in a ring of three. */
-const EXPECTED_SOURCE: Record<Member, Member> = { BS: 'GS', D: 'BS', GS: 'D' };
-
-function addressOf(ctx: RecoveryContext, ring: RingContext, m: Member): HostPort {
-  return ring.members[m === 'GS' ? ring.upstream : m === 'BS' ? ring.bad : ring.downstream];
+async function statusOf(ctx: RecoveryContext, ring: RingContext, m: RingMember): Promise<ReplicaStatus> {
+  const d = dialectOf(ctx, ring, m);
+  return parseReplicaStatus(await ring.read(m, d.showReplicaStatus()), d);
 }
 
-async function statusOf(ctx: RecoveryContext, ring: RingContext, m: Member): Promise<ReplicaStatus> {
-  if (m === 'D') return parseReplicaStatus(await ring.read(ring.dialect.showReplicaStatus()), ring.dialect);
-  return parseReplicaStatus(await ctx.read(m, ctx.dialect[m].showReplicaStatus()), ctx.dialect[m]);
-}
+/** "GS 1, BS 2, D 3, E 4" */
+const perMember = (values: Partial<Record<RingMember, number | undefined>>, order: RingMember[]) => order.map((m) => `${m} ${values[m] ?? '?'}`).join(', ');
 
 /** The check lines; a ring line that cannot be made is said as not made. */
 export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
   const ring = ctx.ring;
   if (!ring) return [];
   const checks: Check[] = [];
-  const ids: Partial<Record<Member, number>> = { GS: ctx.identity.GS?.serverId, BS: ctx.identity.BS?.serverId, D: ring.identity?.serverId };
-  const name = (m: Member) => `${m} ${hostPortText(addressOf(ctx, ring, m))}`;
-  if (!ring.identity) {
+  const order = ringOrder(ring);
+  const name = (m: RingMember) => memberName(ring, m);
+  // D and the members after it are read by the steps and the proof: a live run needs every one.
+  const silent = order.filter((m) => m !== 'GS' && m !== 'BS' && !identityOf(ctx, ring, m));
+  if (silent.length) {
     checks.push({
       verdict: 'stop',
-      check: 'ring downstream',
-      detail: `${name('D')} did not answer: it must be stopped before the copy and caught up after it`,
+      check: 'ring members',
+      detail: `${silent.map(name).join(', ')} did not answer: ${silent.includes('D') ? 'D must be stopped before the copy and caught up after it, and ' : ''}the proof reads every member`,
     });
     return checks;
   }
+  const ids: Partial<Record<RingMember, number>> = Object.fromEntries(order.map((m) => [m, identityOf(ctx, ring, m)?.serverId]));
   const known = Object.values(ids).filter((x): x is number => x !== undefined);
-  if (new Set(known).size !== known.length)
-    checks.push({
-      verdict: 'stop',
-      check: 'ring members',
-      detail: `two members share a server_id (GS ${ids.GS}, BS ${ids.BS}, D ${ids.D}): every master of a ring needs its own`,
-    });
-  else
-    checks.push({
-      verdict: 'ok',
-      check: 'ring members',
-      detail: `GS (BS's upstream) ${ids.GS ?? '?'}, BS ${ids.BS ?? '?'}, D (BS's downstream) ${ids.D}: distinct server_ids`,
-    });
+  checks.push(
+    new Set(known).size !== known.length
+      ? {
+          verdict: 'stop',
+          check: 'ring members',
+          detail: `two members share a server_id (${perMember(ids, order)}): every master of a ring needs its own`,
+        }
+      : {
+          verdict: 'ok',
+          check: 'ring members',
+          detail: `distinct server_ids (${perMember(ids, order)}; GS is BS's upstream, D its downstream)`,
+        },
+  );
 
-  const reachableMembers: Member[] = (['GS', 'BS', 'D'] as Member[]).filter((m) => m === 'D' || ctx.identity[m] !== undefined);
+  const reachableMembers = order.filter((m) => identityOf(ctx, ring, m) !== undefined);
   const differs: string[] = [];
-  let dStatus: ReplicaStatus | undefined;
+  const statuses: Partial<Record<RingMember, ReplicaStatus>> = {};
   for (const m of reachableMembers) {
-    const source = EXPECTED_SOURCE[m];
+    const source = sourceOf(ring, m);
     let r: ReplicaStatus;
     try {
-      r = await statusOf(ctx, ring, m);
-      if (m === 'D') dStatus = r;
+      r = statuses[m] = await statusOf(ctx, ring, m);
     } catch (err) {
       differs.push(`${name(m)}: replica status unreadable (${(err as Error).message})`);
       continue;
     }
     // A resumed run may find D pointed at GS: its catch-up (step 9) is the tool's own doing.
-    const allowed = ctx.settings.resume && m === 'D' ? [source, 'GS' as Member] : [source];
+    const allowed: RingMember[] = ctx.settings.resume && m === 'D' ? [source, 'GS'] : [source];
     // The address as given, or the source's server_id (another name for the same host). Master_Server_Id is the
     // source last connected to: stale right after a CHANGE MASTER, so an address that matches wins.
-    const matches = (src: Member) => {
-      const want = addressOf(ctx, ring, src);
+    const matches = (src: RingMember) => {
+      const want = addressOf(ring, src);
       return (r.sourceHost === want.host && r.sourcePort === want.port) || (r.sourceServerId !== 0 && r.sourceServerId === ids[src]);
     };
     if (!r.configured) differs.push(`${name(m)} replicates from nothing (--ring says from ${name(source)})`);
@@ -90,29 +86,42 @@ export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
         },
   );
 
-  // Step 2 lets D apply all of BS's log before stopping it: a D that does not apply it (a second broken link) would
-  // stop the run there, after BS was fenced. A resumed run finds D stopped by the tool itself.
-  if (dStatus && !ctx.settings.resume) {
-    const r = dStatus;
-    const applying = r.ioRunning !== 'No' && r.sqlRunning === 'Yes' && !r.lastSqlErrno;
-    checks.push(
-      applying
-        ? { verdict: 'ok', check: 'ring downstream', detail: `${name('D')} applies what BS sends (IO ${r.ioRunning}, SQL ${r.sqlRunning})` }
-        : {
-            verdict: 'stop',
-            check: 'ring downstream',
-            detail: `${name('D')} does not apply what BS sends (IO ${r.ioRunning}, SQL ${r.sqlRunning}${r.lastSqlErrno ? `, SQL error ${r.lastSqlErrno}` : ''}${r.lastIoErrno ? `, IO error ${r.lastIoErrno}` : ''}): a second broken link; D must apply all of BS's log before the copy. Repair that link first (status --ring)`,
-          },
-    );
-  }
+  // Every link but the broken one into BS must carry what it is sent: step 2 lets D apply all of BS's log, then waits
+  // until BS's writes have gone round the ring to GS (a BS write that reached GS only after the copy would come back to
+  // every member but BS, which skips its own server_id). A second broken link would stop the run there, after BS was
+  // fenced. A resumed run finds D and GS stopped by the tool itself.
+  if (!ctx.settings.resume)
+    for (const m of order) {
+      const r = statuses[m];
+      if (m === 'BS' || !r) continue;
+      const applying = r.ioRunning !== 'No' && r.sqlRunning === 'Yes' && !r.lastSqlErrno;
+      const what = `${name(m)} ${applying ? 'applies' : 'does not apply'} what ${m === 'D' ? 'BS' : name(sourceOf(ring, m))} sends (IO ${r.ioRunning}, SQL ${r.sqlRunning}${r.lastSqlErrno ? `, SQL error ${r.lastSqlErrno}` : ''}${r.lastIoErrno ? `, IO error ${r.lastIoErrno}` : ''})`;
+      const check = m === 'D' ? 'ring downstream' : 'ring link';
+      if (applying) {
+        if (m === 'D') checks.push({ verdict: 'ok', check, detail: what });
+        continue;
+      }
+      const why =
+        m === 'D'
+          ? "D must apply all of BS's log before the copy"
+          : "BS's writes that reached D must go round the ring to GS before the copy, or they would come back afterwards to every member but BS";
+      checks.push({ verdict: 'stop', check, detail: `${what}: a second broken link; ${why}. Repair that link first (status --ring)` });
+    }
+  if (!ctx.settings.resume && order.every((m) => m === 'BS' || m === 'D' || statuses[m]))
+    if (!checks.some((c) => c.check === 'ring link'))
+      checks.push({
+        verdict: 'ok',
+        check: 'ring link',
+        detail: `every other link applies what it is sent (${order.filter((m) => m !== 'BS' && m !== 'D').join(', ')})`,
+      });
 
-  const noRelay = reachableMembers.filter((m) => !(m === 'D' ? ring.identity?.logSlaveUpdates : ctx.identity[m as 'GS' | 'BS']?.logSlaveUpdates));
+  const noRelay = reachableMembers.filter((m) => !identityOf(ctx, ring, m)?.logSlaveUpdates);
   checks.push(
     noRelay.length
       ? {
           verdict: 'stop',
           check: 'ring relay',
-          detail: `log_slave_updates is OFF on ${noRelay.join(', ')}: a ring needs every member to pass on what it applies`,
+          detail: `log_slave_updates is OFF on ${noRelay.map(name).join(', ')}: a ring needs every member to pass on what it applies`,
         }
       : { verdict: 'ok', check: 'ring relay', detail: 'log_slave_updates is ON on every member' },
   );
@@ -126,20 +135,17 @@ export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
     });
   if (mariadbGtid(ctx)) {
     const domain = stmt('SELECT @@GLOBAL.gtid_domain_id AS d');
-    const domains: Partial<Record<Member, number>> = {};
-    for (const m of reachableMembers) {
-      const rows = m === 'D' ? await ring.read(domain) : await ctx.read(m, domain);
-      domains[m] = Number(rows[0]?.d);
-    }
+    const domains: Partial<Record<RingMember, number>> = {};
+    for (const m of reachableMembers) domains[m] = Number((await ring.read(m, domain))[0]?.d);
     const values = Object.values(domains);
     checks.push(
       new Set(values).size !== values.length
         ? {
             verdict: 'stop',
             check: 'gtid_domain_id',
-            detail: `members share a gtid_domain_id (GS ${domains.GS}, BS ${domains.BS}, D ${domains.D}): MariaDB GTID in a ring needs a distinct one per master`,
+            detail: `members share a gtid_domain_id (${perMember(domains, reachableMembers)}): MariaDB GTID in a ring needs a distinct one per master`,
           }
-        : { verdict: 'ok', check: 'gtid_domain_id', detail: `distinct per member (GS ${domains.GS}, BS ${domains.BS}, D ${domains.D})` },
+        : { verdict: 'ok', check: 'gtid_domain_id', detail: `distinct per member (${perMember(domains, reachableMembers)})` },
     );
   }
   return checks;

@@ -2,6 +2,7 @@
 // Ids, questions and resume points are the pair's, so the runner walks either list the same way.
 import { STEPS } from '../procedure.js';
 import type { Step } from '../steps/step.js';
+import { hostPortText, sourceOf, type RingContext } from './topology.js';
 import { ringCatchUpD, ringPointBsAtGs, ringStartReplicas, ringStopBsReplica } from './steps.js';
 
 const RING_FORM = new Map<number, Step>([ringStopBsReplica, ringPointBsAtGs, ringCatchUpD, ringStartReplicas].map((s) => [s.id, s]));
@@ -15,6 +16,18 @@ export function downstreamState(stoppedAt: number): string {
   if (stoppedAt === 9) return 'stopped, or replicating from GS up to the copy’s coordinates (its catch-up); --resume does the catch-up again';
   if (stoppedAt === 10) return 'pointed at BS after the import; started only if step 10 got that far';
   return 'replicating from BS';
+}
+
+/**
+ * What D and the members after it are left in (said with GS's and BS's states). The members after D are never
+ * changed by a step; only the proof (step 10) writes a marker row on each.
+ */
+export function ringStates(ring: RingContext, stoppedAt: number): Record<string, string> {
+  const out: Record<string, string> = { D: downstreamState(stoppedAt) };
+  for (const b of ring.bystanders)
+    out[b.label] =
+      `${hostPortText(ring.members[b.index])}: not changed by the run${stoppedAt >= 10 ? ' (apart from the proof’s marker row)' : ''}; replicating from ${sourceOf(ring, b.label)} as before`;
+  return out;
 }
 
 /** The steps a run walks: the pair's, or the ring's when --ring was given. */

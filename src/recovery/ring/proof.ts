@@ -4,10 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { stmt } from '../../dialect/statement.js';
 import { parseReplicaStatus } from '../../adapters/mysql/replication.js';
-import type { Action, Member as AnyMember, ProbeIo, SqlAction, WaitAction } from '../actions.js';
-
-/** A ring's members (the donor R is a pair's, not a ring's). */
-type Member = Exclude<AnyMember, 'R'>;
+import type { Action, ProbeIo, SqlAction, WaitAction } from '../actions.js';
 import type { RecoveryContext } from '../context.js';
 import { compareTables, type Query } from '../compare.js';
 import { coordinatesFrom } from '../coordinates.js';
@@ -16,19 +13,12 @@ import { MARKER_SCHEMA, markerSetup, markerWrite, reached } from '../proof.js';
 import { pollUntil } from '../../base/poll.js';
 import { sleep } from '../replica-wait.js';
 import type { RecoveryState, Verification } from '../state.js';
-import type { RingContext } from './topology.js';
-
-const MEMBERS: Member[] = ['GS', 'BS', 'D'];
-/** Whom each member replicates from in a ring of three: BS from GS (U), D from BS, GS from D. */
-const SOURCE: Record<Member, Member> = { BS: 'GS', D: 'BS', GS: 'D' };
+import { dialectOf, identityOf } from './members.js';
+import { ringOrder, sourceOf, type RingContext, type RingMember } from './topology.js';
 
 const verification = (state: RecoveryState): Verification => (state.verification ??= { caughtUp: false, tablesCompared: 0, mismatched: [], verified: false });
 
-function dialectOf(ctx: RecoveryContext, ring: RingContext, m: Member) {
-  return m === 'D' ? ring.dialect : ctx.dialect[m];
-}
-
-function waitForMarker(ctx: RecoveryContext, from: Member, to: Member, serverId: number | string, token: string): WaitAction {
+function waitForMarker(ctx: RecoveryContext, from: RingMember, to: RingMember, serverId: number | string, token: string): WaitAction {
   const poll = stmt(`SELECT token FROM ${MARKER_SCHEMA}.proof WHERE server_id = ${serverId}`);
   const key = `${from}→${to}`;
   return {
@@ -52,8 +42,8 @@ function waitForMarker(ctx: RecoveryContext, from: Member, to: Member, serverId:
 
 /** Every member has executed its source's binary log as it was when we looked. */
 async function allCaughtUp(ctx: RecoveryContext, ring: RingContext, io: ProbeIo): Promise<boolean> {
-  for (const m of MEMBERS) {
-    const source = SOURCE[m];
+  for (const m of ringOrder(ring)) {
+    const source = sourceOf(ring, m);
     const show = dialectOf(ctx, ring, source).showBinlogStatus();
     const target = coordinatesFrom(await io.read(source, show), source, show.shown);
     const d = dialectOf(ctx, ring, m);
@@ -70,24 +60,30 @@ async function allCaughtUp(ctx: RecoveryContext, ring: RingContext, io: ProbeIo)
 }
 
 const q =
-  (io: ProbeIo, m: Member): Query =>
+  (io: ProbeIo, m: RingMember): Query =>
   (s) =>
     io.read(m, s);
 
 function compareRound(ctx: RecoveryContext, ring: RingContext): WaitAction {
+  const others = ringOrder(ring).filter((m) => m !== 'GS');
   return {
     kind: 'wait',
     role: 'GS',
-    condition:
-      'every member has executed its upstream’s binary log, then every user table on GS, BS and D compared chunk by chunk by primary key; they must match (up to 3 tries)',
+    condition: `every member has executed its upstream’s binary log, then every user table on GS, ${others.slice(0, -1).join(', ')} and ${others.at(-1)} compared chunk by chunk by primary key; they must match (up to 3 tries)`,
     async probe(io) {
       const v = verification(io.state);
       for (let attempt = 1; attempt <= 3 && !io.signal.aborted; attempt++) {
         const caught = await allCaughtUp(ctx, ring, io);
         if (!ctx.settings.marker) v.caughtUp = caught;
-        const [withBs, withD] = [await compareTables(q(io, 'GS'), q(io, 'BS')), await compareTables(q(io, 'GS'), q(io, 'D'))];
-        v.tablesCompared = Math.max(withBs.compared, withD.compared);
-        v.mismatched = [...withBs.mismatched.map((t) => `${t} (GS≠BS)`), ...withD.mismatched.map((t) => `${t} (GS≠D)`)];
+        let compared = 0;
+        const mismatched: string[] = [];
+        for (const m of others) {
+          const r = await compareTables(q(io, 'GS'), q(io, m));
+          compared = Math.max(compared, r.compared);
+          mismatched.push(...r.mismatched.map((t) => `${t} (GS≠${m})`));
+        }
+        v.tablesCompared = compared;
+        v.mismatched = mismatched;
         if (v.mismatched.length === 0) return;
         await sleep(1000, io.signal);
       }
@@ -101,18 +97,15 @@ export async function ringProofActions(ctx: RecoveryContext): Promise<Action[]> 
   if (!ctx.settings.verify || !ring) return [];
   const actions: Action[] = [];
   if (ctx.settings.marker) {
-    const ids: Record<Member, number | string> = {
-      GS: ctx.identity.GS?.serverId ?? '@@server_id',
-      BS: ctx.identity.BS?.serverId ?? '@@server_id',
-      D: ring.identity?.serverId ?? '@@server_id',
-    };
+    const order = ringOrder(ring);
+    const idOf = (m: RingMember) => identityOf(ctx, ring, m)?.serverId ?? '@@server_id';
     actions.push(...markerSetup().map((statement): SqlAction => ({ kind: 'sql', role: 'GS', statement, note: 'proof: marker rows (round the ring)' })));
-    for (const from of MEMBERS) {
+    for (const from of order) {
       const token = randomUUID();
       const write: SqlAction = {
         kind: 'sql',
         role: from,
-        statement: markerWrite(ids[from], token, dialectOf(ctx, ring, from).literal),
+        statement: markerWrite(idOf(from), token, dialectOf(ctx, ring, from).literal),
         note: 'must arrive on every other member',
       };
       if (from === 'BS') {
@@ -120,7 +113,7 @@ export async function ringProofActions(ctx: RecoveryContext): Promise<Action[]> 
         const { lift, restore } = await aroundOwnWrites(ctx, 'the marker write');
         actions.push(...lift, write, ...restore);
       } else actions.push(write);
-      for (const to of MEMBERS) if (to !== from) actions.push(waitForMarker(ctx, from, to, ids[from], token));
+      for (const to of order) if (to !== from) actions.push(waitForMarker(ctx, from, to, idOf(from), token));
     }
   }
   actions.push(compareRound(ctx, ring));
@@ -128,10 +121,11 @@ export async function ringProofActions(ctx: RecoveryContext): Promise<Action[]> 
 }
 
 /** The ring proof's verdict from what its actions measured; undefined when it did not run (a dry run). */
-export function ringVerdict(state: RecoveryState): Verification | undefined {
+export function ringVerdict(state: RecoveryState, members: number): Verification | undefined {
   const v = state.verification;
   if (!v) return undefined;
-  if (v.ringMarkers) v.caughtUp = Object.values(v.ringMarkers).every(Boolean) && Object.keys(v.ringMarkers).length === 6;
+  // Every member's marker on every other member: a journey never started (a wait not reached) counts as not made.
+  if (v.ringMarkers) v.caughtUp = Object.values(v.ringMarkers).every(Boolean) && Object.keys(v.ringMarkers).length === members * (members - 1);
   v.verified = v.caughtUp && v.mismatched.length === 0;
   return v;
 }

@@ -23,7 +23,8 @@ import { stopBsReplica } from '../steps/s02-stop-bs-replica.js';
 import { pointBsAtGs } from '../steps/s06-point-bs-at-gs.js';
 import type { Step } from '../steps/step.js';
 import { ringProofActions, ringVerdict } from './proof.js';
-import { downstreamName, type RingContext } from './topology.js';
+import { dialectOf } from './members.js';
+import { downstreamName, memberName, ringOrder, type RingContext, type RingMember } from './topology.js';
 
 const ringOf = (ctx: RecoveryContext): RingContext => {
   if (!ctx.ring) throw new Error('internal: a ring step in a pair');
@@ -103,6 +104,7 @@ export const ringStopBsReplica: Step = {
         note: 'record where D stopped in BS’s binary log',
         capture: (rows, state) => void (record(state).dFromBs = executed(parseReplicaStatus(rows, ring.dialect))),
       },
+      roundToGs(ctx, ring),
       ...backup,
     ];
     return {
@@ -112,6 +114,57 @@ export const ringStopBsReplica: Step = {
     };
   },
 };
+
+/**
+ * Every write of BS that D applied has gone round the ring to GS, hop by hop (D's log as it stands once D stopped, then
+ * each member's log once it has applied that much). GS copies to BS only what it holds: a BS write still on its way
+ * would reach GS after the copy and then every member but BS, which skips its own server_id. Reads only.
+ */
+function roundToGs(ctx: RecoveryContext, ring: RingContext): WaitAction {
+  const hops = ringOrder(ring).slice(2); // D, E, …, then GS last
+  const path = [...hops.slice(1), 'GS'];
+  return {
+    kind: 'wait',
+    role: 'GS',
+    condition: `BS's writes that D applied have gone round the ring to GS (${['D', ...path].join(' → ')}: each member has applied its upstream's binary log up to where it stood once it held them all; at most ${ctx.settings.replicaTimeout}s)`,
+    async probe(io) {
+      let from: RingMember = 'D';
+      let target = await binlogEnd(ctx, ring, io, from);
+      for (const m of path as RingMember[]) {
+        const d = dialectOf(ctx, ring, m);
+        const fail = (r: ReplicaStatus) =>
+          new StepFailed(
+            `${memberName(ring, m)} has not applied ${memberName(ring, from)}'s binary log up to ${target.file}:${target.position} (${describeReplica(r)}): BS's last writes have not gone round the ring to GS, and would come back after the copy to every member but BS`,
+            2,
+            `Let the ring catch up (fix replication on ${m}: status --ring), then run again with --resume. Nothing on BS was overwritten.`,
+          );
+        let last: ReplicaStatus | undefined;
+        const done = await pollUntil(
+          async () => {
+            const r = (last = parseReplicaStatus(await io.read(m, d.showReplicaStatus()), d));
+            io.progress(`${m}: ${describeReplica(r)}`);
+            if (reached(executed(r), target)) return true;
+            if (r.lastSqlErrno || r.lastIoErrno || r.sqlRunning !== 'Yes' || r.ioRunning === 'No') throw fail(r);
+            return undefined;
+          },
+          { everyMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+        );
+        if (!done) {
+          if (io.signal.aborted || !last) return;
+          throw fail(last);
+        }
+        if (m === 'GS') return;
+        from = m;
+        target = await binlogEnd(ctx, ring, io, m);
+      }
+    },
+  };
+}
+
+async function binlogEnd(ctx: RecoveryContext, ring: RingContext, io: Pick<ProbeIo, 'read'>, m: RingMember): Promise<Coordinates> {
+  const show = dialectOf(ctx, ring, m).showBinlogStatus();
+  return coordinatesFrom(await io.read(m, show), m, show.shown);
+}
 
 /** Step 6 in a ring: BS's log position after the import, before it applies anything from U, then the pair's step. */
 export const ringPointBsAtGs: Step = {
@@ -217,7 +270,7 @@ export const ringCatchUpD: Step = {
     // resumes from its own gtid_slave_pos anyway), never from where BS stopped again: D would apply events twice.
     let start = s.ring?.bsFromU;
     if (ring.identity && !usesGtidPositioning(ctx) && start && !s.ring?.dCaughtUp) {
-      const r = parseReplicaStatus(await ring.read(d.showReplicaStatus()), d);
+      const r = parseReplicaStatus(await ring.read('D', d.showReplicaStatus()), d);
       const gs = ctx.settings.goodAddress;
       // By address only: Master_Server_Id names the source last connected to, stale right after a CHANGE MASTER.
       if (r.sourceHost === gs.host && r.sourcePort === gs.port && r.execFile && reached(executed(r), start)) {
@@ -291,7 +344,7 @@ export const ringStartReplicas: Step = {
     };
   },
   async conclude(ctx) {
-    const v = ringVerdict(ctx.state);
+    const v = ringVerdict(ctx.state, ringOf(ctx).members.length);
     if (!v) return;
     ctx.emit({ event: 'verification', verification: v });
     if (v.verified) return;

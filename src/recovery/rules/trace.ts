@@ -34,8 +34,8 @@ const command = (c: { program: string; args: string[] }): TraceCommand => ({ pro
 
 /** The trace entries of one action of step `step`. */
 export function traceAction(step: number, a: Action, extra: Partial<Common> = {}): TraceEntry[] {
-  // The rules are the MySQL manuals' word about a pair (GS, BS); a ring's downstream (D) and a donor (R) are MariaDB-tested only.
-  if (a.role === 'D' || a.role === 'R') return [];
+  // The rules are the MySQL manuals' word about a pair (GS, BS); a ring's other members and a donor (R) are MariaDB-tested only.
+  if (a.role !== 'GS' && a.role !== 'BS') return [];
   const base: Common = {
     step,
     role: a.role,
