@@ -1,8 +1,8 @@
-// `mmrecover lab up | status | break <mode> | down | env`: a local master-master pair (or a ring of three) to rehearse on.
-import { Command, Option } from 'commander';
+// `mmrecover lab up | status | break <mode> | down | env`: a local master-master pair (or a ring of 3 to 6) to rehearse on.
+import { Command } from 'commander';
 import { UsageError } from '../base/errors.js';
 import { BREAK_MODES, breakLab } from '../lab/break.js';
-import { forgetLab, loadLab, startLab, type Lab, type Which } from '../lab/lab.js';
+import { MAX_MASTERS, forgetLab, isMember, loadLab, parseMasters, startLab, type Lab, type Which } from '../lab/lab.js';
 import { labStatus } from '../lab/status.js';
 import { recoverLine } from '../config/options.js';
 import { shellQuote } from '../config/shell-quote.js';
@@ -42,20 +42,22 @@ export function labRingCommandLine(lab: Lab, bad: Which): string {
 }
 
 export function registerLabCommand(program: Command, io: CliIo): void {
-  const lab = program.command('lab').description('a local pair of MariaDB servers replicating master-master, to rehearse on');
+  const lab = program
+    .command('lab')
+    .description(`a local pair of MariaDB servers replicating master-master (or a ring of 3 to ${MAX_MASTERS}), to rehearse on`);
 
   lab
     .command('up')
-    .description('start two mariadbd servers (a and b) replicating master-master')
+    .description(`start two mariadbd servers (a and b) replicating master-master, or a ring of 3 to ${MAX_MASTERS} (--masters)`)
     .option('--dir <dir>', 'keep the lab in this directory (default: a new temp directory)')
     .option('--gtid', 'replicate with MASTER_USE_GTID=slave_pos')
     .option('--tls', 'TLS everywhere: a generated CA, require_secure_transport, replication over SSL')
     .option('--port-a <port>', 'TCP port of server a (default: a free one)', port('--port-a'))
     .option('--port-b <port>', 'TCP port of server b (default: a free one)', port('--port-b'))
-    .option('--port-c <port>', 'TCP port of server c, with --masters 3 (default: a free one)', port('--port-c'))
+    .option('--port-c <port>', 'TCP port of server c, with --masters 3 or more (default: a free one; d, e, f always get free ones)', port('--port-c'))
     .option('--replica', 'add server r, a replica of a (file/position, or GTID with --gtid), to copy from with --donor')
     .option('--port-r <port>', 'TCP port of server r, with --replica (default: a free one)', port('--port-r'))
-    .addOption(new Option('--masters <n>', '2: a master-master pair; 3: a ring a → b → c → a').choices(['2', '3']).default('2'))
+    .option('--masters <n>', `2: a master-master pair; 3 to ${MAX_MASTERS}: a ring a → b → … → a`, parseMasters, 2)
     .option('--haproxy', "Debian's HAProxy in front of the servers (TCP mode, one backend with all of them, its stats socket in the lab directory)")
     .action(
       async (o: {
@@ -67,11 +69,11 @@ export function registerLabCommand(program: Command, io: CliIo): void {
         portC?: number;
         portR?: number;
         replica?: boolean;
-        masters: string;
+        masters: number;
         haproxy?: boolean;
       }) => {
         const started = Date.now();
-        const l = await startLab({ ...o, masters: Number(o.masters), env: io.env });
+        const l = await startLab({ ...o, env: io.env });
         const ring = l.members.length > 2;
         io.err(
           `Lab up in ${((Date.now() - started) / 1000).toFixed(1)}s: ${ring ? `a ring of ${l.members.length} MariaDB masters (${[...l.members, l.members[0]].join(' → ')})` : 'two MariaDB servers replicating master-master'}${l.gtid ? ' by GTID' : ''}${l.state.tls ? ' over TLS' : ''}.`,
@@ -112,7 +114,7 @@ export function registerLabCommand(program: Command, io: CliIo): void {
 
   lab
     .command('status')
-    .description('show both lab servers and their replication')
+    .description('show every lab server and its replication')
     .option('--dir <dir>', 'the lab directory (default: the lab started last)')
     .option('--json', 'as JSON')
     .action(async (o: { dir?: string; json?: boolean }) => {
@@ -132,25 +134,29 @@ export function registerLabCommand(program: Command, io: CliIo): void {
 
   lab
     .command('break')
-    .description(`put the pair into a failed state: ${Object.keys(BREAK_MODES).join(' | ')}`)
+    .description(`put the pair, or the ring link into one member, into a failed state: ${Object.keys(BREAK_MODES).join(' | ')}`)
     .argument(
       '<mode>',
       Object.entries(BREAK_MODES)
         .map(([k, v]) => `${k}: ${v}`)
         .join('; '),
     )
-    .addOption(new Option('--bad <server>', 'which server ends up bad (in a ring: the link from its upstream breaks)').choices(['a', 'b', 'c']).default('b'))
+    .option('--bad <server>', 'which member ends up bad, a to f (in a ring: the link from its upstream breaks)', 'b')
     .option('--dir <dir>', 'the lab directory (default: the lab started last)')
-    .action(async (mode: string, o: { bad: Which; dir?: string }) => {
+    .action(async (mode: string, o: { bad: string; dir?: string }) => {
       if (!Object.hasOwn(BREAK_MODES, mode)) throw new UsageError(`lab break: unknown mode "${mode}"; choose one of ${Object.keys(BREAK_MODES).join(', ')}`);
       const l = loadLab(o.dir, io.env);
-      if (!l.members.includes(o.bad)) throw new UsageError(`lab break --bad ${o.bad}: this lab has only ${l.members.join(', ')}`);
-      io.err(`Broke the lab: ${await breakLab(l, mode, { bad: o.bad })}`);
+      const bad = o.bad;
+      if (!isMember(bad) || !l.members.includes(bad))
+        throw new UsageError(
+          `lab break --bad ${bad}: this lab's members are ${l.members.join(', ')}${l.state.r && bad === 'r' ? ' (r is a replica, not a member)' : ''}`,
+        );
+      io.err(`Broke the lab: ${await breakLab(l, mode, { bad })}`);
     });
 
   lab
     .command('down')
-    .description('stop both lab servers and remove their data')
+    .description('stop every lab server and remove their data')
     .option('--dir <dir>', 'the lab directory (default: the lab started last)')
     .action(async (o: { dir?: string }) => {
       const l = loadLab(o.dir, io.env);

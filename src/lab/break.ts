@@ -1,4 +1,4 @@
-// Put a lab pair into a realistic failed state, the kinds an operator meets at night.
+// Put a lab pair, or one link of a lab ring, into a realistic failed state, the kinds an operator meets at night.
 import { readReplicaStatus, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import type { ServerSession } from '../adapters/mysql/session.js';
 import { UsageError } from '../base/errors.js';
@@ -33,12 +33,13 @@ async function writeOrders(s: ServerSession, n: number, note: string): Promise<v
 }
 
 /**
- * Break the pair, or one link of a ring (the link from b's upstream into b); `bad` (default b) is the member that ends
+ * Break the pair, or one link of a ring (the link from `bad`'s upstream into `bad`); `bad` (default b) is the member that ends
  * up needing the rebuild, and its upstream plays GS (in a pair, the other side). Returns what was done.
  */
 export async function breakLab(lab: Lab, mode: string, opts: { bad?: Which } = {}): Promise<string> {
   if (!isBreakMode(mode)) throw new UsageError(`lab break: unknown mode "${mode}"; choose one of ${Object.keys(BREAK_MODES).join(', ')}`);
   const badName: Which = opts.bad ?? 'b';
+  if (!lab.members.includes(badName)) throw new UsageError(`lab break --bad ${badName}: this lab's members are ${lab.members.join(', ')}`);
   const [gs, bs] = await Promise.all([lab.connect(lab.upstream(badName), 'GS'), lab.connect(badName, 'BS')]);
   try {
     switch (mode) {

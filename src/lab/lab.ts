@@ -1,5 +1,6 @@
 // The lab: two real MariaDB servers replicating master-master, configured as the seed sets them up; or a ring of
-// three (a → b → c → a: each replicates from the one before it, log_slave_updates on, auto_increment_increment 3).
+// 3 to 6 masters (a → b → … → a: each replicates from the one before it, the first from the last, log_slave_updates
+// on, auto_increment_increment n with offsets 1..n).
 // Used by the tests, the demo and the benchmark, and by operators to rehearse (`mmrecover lab up`).
 import { host } from '../base/host.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,9 +29,9 @@ import { currentPid, serviceCommands, writeServiceScripts } from './service.js';
 import { makeCertificates, type LabTls } from './tls.js';
 import { startHaproxy, stopHaproxy, type LabHaproxy } from './haproxy.js';
 
-export type Which = 'a' | 'b' | 'c';
-/** A lab server: a member, or the replica r. */
-export type LabName = Which | 'r';
+import { MEMBERS, parseMasters, type LabName, type Which } from './members.js';
+
+export { MEMBERS, MAX_MASTERS, isMember, parseMasters, type LabName, type Which } from './members.js';
 
 export interface LabOptions {
   dir?: string;
@@ -38,11 +39,12 @@ export interface LabOptions {
   tls?: boolean;
   portA?: number;
   portB?: number;
+  /** Server c's port, in a ring (the other members beyond b get free ports). */
   portC?: number;
   /** `lab up --replica`: server r, a replica of a (not a master: nothing replicates from it), for --donor. */
   replica?: boolean;
   portR?: number;
-  /** 2: a master-master pair (default); 3: a ring a → b → c → a. */
+  /** 2: a master-master pair (default); 3 to 6: a ring a → b → … → a. */
   masters?: number;
   adminPassword?: string;
   replUser?: string;
@@ -71,11 +73,14 @@ export interface LabState {
   replPassword: string;
   a: LabServer;
   b: LabServer;
-  /** The third master of a ring (absent in a pair). */
+  /** The members beyond b, in a ring of 3 to 6 (absent in a pair). */
   c?: LabServer;
+  d?: LabServer;
+  e?: LabServer;
+  f?: LabServer;
   /** Server r, a replica of a (`lab up --replica`), absent otherwise. */
   r?: LabServer;
-  /** 2 (a pair; absent in labs saved before rings) or 3. */
+  /** The number of members: absent in a pair, 3 to 6 in a ring. */
   masters?: number;
   /** `lab up --haproxy`: where HAProxy listens and its stats socket. */
   haproxy?: LabHaproxy;
@@ -107,16 +112,16 @@ export class Lab {
     return this.state.gtid;
   }
   get masters(): number {
-    return this.state.masters ?? 2;
+    return this.state.masters ?? this.members.length;
   }
 
   /** The commands that stop and start a lab server as a service would (for --bad-stop-command/--bad-start-command). */
   serviceCommands(which: Which): { stop: string; start: string } {
     return serviceCommands(this.server(which));
   }
-  /** The members in replication order: a, b (a pair) or a, b, c (a ring a → b → c → a). */
+  /** The members in replication order: a, b (a pair) or a, b, c… (a ring a → b → … → a). */
   get members(): Which[] {
-    return this.state.c ? ['a', 'b', 'c'] : ['a', 'b'];
+    return MEMBERS.filter((w) => this.state[w] !== undefined);
   }
   /** Every server of the lab: the members, then the replica r when there is one. */
   get all(): LabName[] {
@@ -125,7 +130,7 @@ export class Lab {
   /** The server, with the pid it runs under now (its service script may have restarted it: see service.ts). */
   server(which: LabName): LabServer {
     const s = this.state[which];
-    if (!s) throw new UsageError(`lab: no server ${which} in a lab of ${this.masters} masters`);
+    if (!s) throw new UsageError(`lab: no server ${which} in this lab (it has ${this.all.join(', ')})`);
     return { ...s, pid: currentPid(s) };
   }
   /** The other server of a pair; in a ring, the upstream (the one `which` replicates from). */
@@ -239,9 +244,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   if (opts.portC) await assertPortFree(opts.portC, '--port-c');
   if (opts.portR) await assertPortFree(opts.portR, '--port-r');
   if (opts.portR && !opts.replica) throw new UsageError('--port-r needs --replica');
-  const masters = opts.masters ?? 2;
-  if (masters !== 2 && masters !== 3) throw new UsageError(`--masters must be 2 (a pair) or 3 (a ring), not ${masters}`);
-  if (opts.portC && masters !== 3) throw new UsageError('--port-c needs --masters 3');
+  const masters = parseMasters(opts.masters ?? 2);
+  if (opts.portC && masters < 3) throw new UsageError('--port-c needs a ring: --masters 3 or more');
   const given = [opts.portA, opts.portB, opts.portC, opts.portR].filter((p) => p !== undefined);
   if (new Set(given).size !== given.length) throw new UsageError('--port-a, --port-b, --port-c and --port-r must differ');
   const ownsDir = !opts.dir;
@@ -251,11 +255,12 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     mkdirSync(dir, { recursive: true });
   }
   const tls = opts.tls ? await makeCertificates(join(dir, 'tls')) : undefined;
-  const st: SpecState = { gtid: Boolean(opts.gtid), tls, sqlMode: opts.sqlMode, ...(masters === 3 ? { masters } : {}) };
-  const names: LabName[] = masters === 3 ? ['a', 'b', 'c'] : ['a', 'b'];
+  const st: SpecState = { gtid: Boolean(opts.gtid), tls, sqlMode: opts.sqlMode, ...(masters > 2 ? { masters } : {}) };
+  const members: Which[] = MEMBERS.slice(0, masters);
+  const names: LabName[] = [...members];
   // The replica r comes last, with server_id 9 (no member's id) and the same options as a member.
   if (opts.replica) names.push('r');
-  const requested: Record<LabName, number | undefined> = { a: opts.portA, b: opts.portB, c: opts.portC, r: opts.portR };
+  const requested: Partial<Record<LabName, number>> = { a: opts.portA, b: opts.portB, c: opts.portC, r: opts.portR };
   const ports: number[] = [];
   for (const n of names) ports.push(requested[n] ?? (await freePort()));
   const started: LabServer[] = [];
@@ -282,7 +287,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       }),
     );
     const r = opts.replica ? servers.pop() : undefined;
-    const [a, b, c] = servers;
+    const [a, b, ...rest] = servers;
     const lab = new Lab({
       dir,
       ownsDir,
@@ -293,7 +298,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       replPassword: opts.replPassword ?? LAB_REPL_PASSWORD,
       a,
       b,
-      ...(c ? { c } : {}),
+      ...Object.fromEntries(rest.map((s, i) => [members[i + 2], s])),
       ...(r ? { r } : {}),
       createdAt: new Date().toISOString(),
     });

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ServerSession } from '../adapters/mysql/session.js';
 import { UsageError } from '../base/errors.js';
+import type { LabName } from './members.js';
 
 const execFileP = promisify(execFile);
 
@@ -55,7 +56,7 @@ export async function assertPortFree(port: number, flag: string): Promise<void> 
 }
 
 export interface ServerSpec {
-  name: 'a' | 'b' | 'c' | 'r';
+  name: LabName;
   dir: string;
   port: number;
   serverId: number;
@@ -67,7 +68,7 @@ export interface ServerSpec {
 }
 
 export interface LabServer {
-  name: 'a' | 'b' | 'c' | 'r';
+  name: LabName;
   host: '127.0.0.1';
   port: number;
   socket: string;

@@ -1,4 +1,4 @@
-// What the lab's two servers are doing, for `mmrecover lab status`.
+// What every lab server is doing, for `mmrecover lab status`.
 import { readReplicaStatus } from '../adapters/mysql/replication.js';
 import type { Lab, LabName } from './lab.js';
 

@@ -1,14 +1,14 @@
 // Issue 20: status --ring and check --ring name every link's verdict, the broken link and the member that broke,
-// with Nagios perfdata per link; a ring given out of order is said to be.
+// with Nagios perfdata per link; a ring given out of order is said to be. Issue 27: the same on a ring of 4.
 import { describe, expect, it } from 'vitest';
 import { breakLab } from '../../src/lab/break.js';
 import { useLab } from '../helpers/lab.js';
 import { runCli } from '../helpers/cli.js';
 import type { Lab, Which } from '../../src/lab/lab.js';
-import { ringYesArgs } from '../helpers/ring.js';
+import { expectRingHealthy, ringYesArgs } from '../helpers/ring.js';
 import { privateState } from '../helpers/pair.js';
 
-const ring = (lab: Lab, order: Which[] = ['a', 'b', 'c']) => order.map((w) => `127.0.0.1:${lab.server(w).port}`).join(',');
+const ring = (lab: Lab, order: Which[] = lab.members) => order.map((w) => `127.0.0.1:${lab.server(w).port}`).join(',');
 
 describe('status and check --ring', () => {
   const shared = useLab({ masters: 3 });
@@ -88,5 +88,40 @@ describe('status and check --ring', () => {
     } finally {
       await b.close();
     }
+  });
+});
+
+describe('status and check --ring on a ring of 4', () => {
+  const shared = useLab({ masters: 4 });
+
+  it('healthy: 4 links and check OK with perfdata for each; then the link into c broken: C named, with its recover line', async () => {
+    const lab = shared.get();
+    // The lab's ring of 4 carries a row from every member to every other, once, and every member's tables match a's.
+    await expectRingHealthy(lab);
+    const st = await runCli(['status', '--ring', ring(lab)], lab.env());
+    expect(st.code, st.stderr).toBe(0);
+    expect(st.stdout).toMatch(/: A → B → C → D → A\n/);
+    for (const l of ['D→A', 'A→B', 'B→C', 'C→D']) expect(st.stdout).toMatch(new RegExp(`${l}\\s+HEALTHY`));
+    expect(st.stdout.match(/^[A-D]→[A-D]\s/gm)).toHaveLength(4);
+    expect(st.stdout).toMatch(/Every link of the ring is healthy/);
+    const ck = await runCli(['check', '--ring', ring(lab)], lab.env());
+    expect(ck.code, ck.stdout).toBe(0);
+    expect(ck.stdout).toMatch(/^MMRECOVER OK - every link of the ring replicating/);
+    for (const l of ['d_a', 'a_b', 'b_c', 'c_d'])
+      expect(ck.stdout).toMatch(new RegExp(`${l}_lag=\\d+s;60;300;0; ${l}_io_running=1;;;0;1 ${l}_sql_running=1;;;0;1`));
+
+    await breakLab(lab, 'conflict', { bad: 'c' });
+    const br = await runCli(['status', '--ring', ring(lab)], lab.env());
+    expect(br.code).toBe(1);
+    expect(br.stdout).toMatch(/B→C\s+BROKEN\s+C's SQL thread stopped on error 1062/);
+    for (const l of ['D→A', 'A→B', 'C→D']) expect(br.stdout).toMatch(new RegExp(`${l}\\s+HEALTHY`));
+    expect(br.stdout).toMatch(/Broken member: C \(the link B→C\); rebuild it from its upstream B/);
+    expect(br.stdout).toMatch(/D received nothing from C since; every other link runs \(D→A healthy, A→B healthy, C→D healthy\)/);
+    expect(br.stdout).toContain(`mmrecover recover --ring ${ring(lab)} --bad 127.0.0.1:${lab.server('c').port}`);
+    const ck2 = await runCli(['check', '--ring', ring(lab)], lab.env());
+    expect(ck2.code).toBe(2);
+    expect(ck2.stdout).toMatch(/^MMRECOVER CRITICAL - member C broke: B->C broken: C's SQL thread stopped on error 1062/);
+    expect(ck2.stdout).toMatch(/b_c_sql_running=0;;;0;1/);
+    for (const l of ['d_a', 'a_b', 'c_d']) expect(ck2.stdout).toMatch(new RegExp(`${l}_sql_running=1;;;0;1`));
   });
 });
