@@ -141,8 +141,6 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
   // A ring's extra steps (D's catch-up, D pointed at BS) are proven for the logical copies only.
   if (ring && merged.method !== undefined && merged.method !== 'classic' && merged.method !== 'online')
     throw new UsageError(`--ring works with --method classic or online, not ${merged.method} (not yet proven for a ring)`);
-  if (ring && merged.parallel !== undefined && merged.parallel > 1)
-    throw new UsageError('--ring copies in one stream: --parallel is not yet proven for a ring (leave it out, or --parallel 1)');
   if (merged.parallel !== undefined && merged.parallel > 1 && (merged.method === 'physical' || merged.method === 'clone'))
     throw new UsageError(`--parallel splits a logical copy (--method classic or online); --method ${merged.method} copies data files`);
   const maxRate = merged.maxRate !== undefined ? parseRate(merged.maxRate) : undefined;

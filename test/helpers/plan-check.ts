@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { lineMatches, type PlanLine } from '../../src/recovery/actions.js';
 import type { JournalData } from '../../src/engine/journal.js';
-import type { Lab } from '../../src/lab/lab.js';
+import type { Lab, Which } from '../../src/lab/lab.js';
 import { breakLab, type BreakMode } from '../../src/lab/break.js';
 import { runCli, type CliResult } from './cli.js';
 import { expectPairHealthy, recoverArgs, yesArgs } from './pair.js';
@@ -50,6 +50,8 @@ export function normalize(text: string): string {
       .replace(/(--start-position=)\d+/g, '$1<v>')
       .replace(/ID NOT IN \([\d, ]+\)/g, 'ID NOT IN (<our session ids>)')
       .replace(/ [A-Za-z0-9._-]*bin\.\d+ /g, ' <v> ')
+      // file:position in a wait's text ("up to mysql-bin.000001:5191, the copy's coordinates").
+      .replace(/[A-Za-z0-9._-]*bin\.\d+:\d+/g, '<v>:<v>')
   );
 }
 
@@ -64,6 +66,10 @@ export interface CompareHow {
   dryArgs: (lab: Lab, extra: string[]) => string[];
   liveArgs: (lab: Lab, extra: string[]) => string[];
   healthy: (lab: Lab) => Promise<unknown>;
+  /** Which member breaks (default b). */
+  bad?: Which;
+  /** Run between the break and the rehearsal (writes on other members meanwhile). */
+  afterBreak?: () => Promise<void>;
 }
 
 const PAIR: CompareHow = { dryArgs: (lab, extra) => recoverArgs(lab, extra), liveArgs: (lab, extra) => yesArgs(lab, extra), healthy: expectPairHealthy };
@@ -72,8 +78,14 @@ const PAIR: CompareHow = { dryArgs: (lab, extra) => recoverArgs(lab, extra), liv
  * Break the lab, rehearse, recover; then check each step ran as shown and the rehearsal showed the same plan. Returns
  * both runs' output (the rehearsal's in --json).
  */
-export async function recoverAndCompare(lab: Lab, mode: BreakMode, extra: string[], how: CompareHow = PAIR): Promise<{ dry: CliResult; live: CliResult }> {
-  await breakLab(lab, mode);
+export async function recoverAndCompare(
+  lab: Lab,
+  mode: BreakMode,
+  extra: string[],
+  how: CompareHow = PAIR,
+): Promise<{ dry: CliResult; live: CliResult; journal: JournalData }> {
+  await breakLab(lab, mode, how.bad ? { bad: how.bad } : {});
+  await how.afterBreak?.();
   const state = mkdtempSync(join(tmpdir(), 'mmrecover-plan-'));
   const env = { ...lab.env(), XDG_STATE_HOME: state };
   const journal = join(state, 'journal.json');
@@ -100,5 +112,5 @@ export async function recoverAndCompare(lab: Lab, mode: BreakMode, extra: string
     ).toEqual(dryPlans.get(s.id));
   }
   await how.healthy(lab);
-  return { dry, live };
+  return { dry, live, journal: j };
 }

@@ -113,3 +113,11 @@ export async function expectRingHealthy(lab: Lab): Promise<Partial<Record<Which,
     return status;
   });
 }
+
+/** Every member has each note's rows exactly as many times as they were written (no row lost, none applied twice). */
+export async function expectEveryRowOnce(lab: Lab, written: Record<string, number>): Promise<void> {
+  await withRing(lab, async (s) => {
+    for (const w of lab.members)
+      for (const [note, n] of Object.entries(written)) expect({ on: w, note, n: await countNote(s[w], note) }).toEqual({ on: w, note, n });
+  });
+}

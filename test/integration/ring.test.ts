@@ -1,12 +1,12 @@
 // Issue 20: rings of three masters (a → b → c → a). One link broken (b stopped applying what a sends); b is rebuilt
 // from its upstream a, and its downstream c, which received nothing while b was broken, is caught up from a directly.
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { breakLab } from '../../src/lab/break.js';
 import { readReplicaStatus } from '../../src/adapters/mysql/replication.js';
 import { dropLab, newLab } from '../helpers/lab.js';
 import { runCli } from '../helpers/cli.js';
 import { privateState } from '../helpers/pair.js';
-import { countNote, expectRingHealthy, ringYesArgs, withRing, writeOrders } from '../helpers/ring.js';
+import { countNote, expectEveryRowOnce, expectRingHealthy, ringYesArgs, withRing, writeOrders } from '../helpers/ring.js';
 import type { Lab } from '../../src/lab/lab.js';
 import { recoverAndCompare } from '../helpers/plan-check.js';
 import { ringArgs } from '../helpers/ring.js';
@@ -25,47 +25,39 @@ async function breakWithWrites(lab: Lab): Promise<Record<string, number>> {
   return written;
 }
 
-async function expectEveryRowOnce(lab: Lab, written: Record<string, number>): Promise<void> {
-  await withRing(lab, async (s) => {
-    for (const w of lab.members)
-      for (const [note, n] of Object.entries(written)) expect({ on: w, note, n: await countNote(s[w], note) }).toEqual({ on: w, note, n });
-  });
-}
-
-for (const gtid of [false, true])
-  for (const method of ['classic', 'online'])
-    describe(`ring of three, ${gtid ? 'MariaDB GTID' : 'file/position'}, ${method}`, () => {
-      it('one broken link: every acknowledged row on every member once, c gets what a wrote meanwhile, no event circles', async () => {
-        const lab = await newLab({ masters: 3, gtid });
-        try {
-          const written = await breakWithWrites(lab);
-          const r = await runCli(ringYesArgs(lab, ['--method', method]), { ...lab.env(), ...privateState() });
-          expect(r.code, r.stderr).toBe(0);
-          expect(r.stderr).toMatch(/VERIFIED/);
-          // The ring's own actions ran: D (c) caught up from U (a) with b's events ignored, then pointed at b.
-          expect(r.stderr).toMatch(/D> CHANGE MASTER TO MASTER_HOST='127\.0\.0\.1', MASTER_PORT=\d+.*IGNORE_SERVER_IDS=\(2\)/);
-          expect(r.stderr).toMatch(/D> START (SLAVE|REPLICA) UNTIL MASTER_LOG_FILE=/);
-          expect(r.stderr).toMatch(/D> CHANGE MASTER TO .*IGNORE_SERVER_IDS=\(\)/);
-          await expectEveryRowOnce(lab, written);
-          await expectRingHealthy(lab);
-        } finally {
-          await dropLab(lab);
-        }
-      });
+// Rings of four and five, every break mode and method: ring-n.test.ts. Here the ring of three, one lab per positioning.
+for (const [gtid, method] of [
+  [false, 'classic'],
+  [true, 'online'],
+] as const)
+  describe(`ring of three, ${gtid ? 'MariaDB GTID' : 'file/position'}`, () => {
+    let lab: Lab;
+    beforeAll(async () => {
+      lab = await newLab({ masters: 3, gtid });
+    });
+    afterAll(async () => {
+      await dropLab(lab);
     });
 
-describe("ring: the dry run shows every statement the live run executes, D's catch-up included", () => {
-  for (const gtid of [false, true])
-    it(`${gtid ? 'MariaDB GTID' : 'file/position'}, classic`, async () => {
-      const lab = await newLab({ masters: 3, gtid });
-      try {
+    it(`${method}, one broken link: every acknowledged row on every member once, c gets what a wrote meanwhile, no event circles`, async () => {
+      const written = await breakWithWrites(lab);
+      const r = await runCli(ringYesArgs(lab, ['--method', method]), { ...lab.env(), ...privateState() });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/VERIFIED/);
+      // The ring's own actions ran: D (c) caught up from U (a) with b's events ignored, then pointed at b.
+      expect(r.stderr).toMatch(/D> CHANGE MASTER TO MASTER_HOST='127\.0\.0\.1', MASTER_PORT=\d+.*IGNORE_SERVER_IDS=\(2\)/);
+      expect(r.stderr).toMatch(/D> START (SLAVE|REPLICA) UNTIL MASTER_LOG_FILE=/);
+      expect(r.stderr).toMatch(/D> CHANGE MASTER TO .*IGNORE_SERVER_IDS=\(\)/);
+      await expectEveryRowOnce(lab, written);
+      await expectRingHealthy(lab);
+    });
+
+    if (!gtid)
+      it("the dry run shows every statement the live run executes, D's catch-up included (classic)", async () => {
         await recoverAndCompare(lab, 'conflict', [], {
           dryArgs: (l, extra) => ringArgs(l, extra),
           liveArgs: (l, extra) => ringYesArgs(l, extra),
           healthy: expectRingHealthy,
         });
-      } finally {
-        await dropLab(lab);
-      }
-    });
-});
+      });
+  });

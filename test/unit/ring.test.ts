@@ -69,8 +69,9 @@ describe('--ring settings', () => {
     expect(usage({ ring: 'db1,db2,db1', bad: 'db2' })).toMatch(/--ring names db1:3306 twice/);
     expect(usage({ ring: 'db1,,db3', bad: 'db3' })).toMatch(/--ring: member 2 is empty/);
     expect(usage({ ring: 'db1,db2,db3', bad: 'db2', method: 'physical' })).toMatch(/--ring works with --method classic or online, not physical/);
-    expect(usage({ ring: 'db1,db2,db3', bad: 'db2', parallel: 2 })).toMatch(/--ring copies in one stream: --parallel is not yet proven for a ring/);
     expect(usage({ ring: 'db1,db2,db3', bad: 'db2', good: 'db3' })).toMatch(/--good db3:3306 is not the upstream of --bad in --ring \(db1:3306 is\)/);
+    // A ring copies with --parallel like a pair (its steps need only the copy's coordinates).
+    expect(load({ ring: 'db1,db2,db3', bad: 'db2', parallel: 2 }).parallel).toBe(2);
     // --good equal to the upstream is accepted (a resume line repeats it).
     expect(load({ ring: 'db1,db2,db3', bad: 'db2', good: 'db1' }).good).toEqual({ host: 'db1', port: 3306 });
   });

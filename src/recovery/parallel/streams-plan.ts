@@ -30,8 +30,6 @@ const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
 export async function parallelChoice(ctx: RecoveryContext): Promise<ParallelChoice> {
   const given = ctx.settings.parallel;
   if (given !== undefined && given <= 1) return { streams: 1, why: '--parallel 1: one stream' };
-  // A ring's extra steps are proven on the single stream only (config refuses --parallel with --ring).
-  if (ctx.settings.ring) return { streams: 1, why: 'one stream: a ring copies in one stream' };
   // A physical copy or a clone moves data files, not dump streams.
   if (['backup', 'clone'].includes(copyMethod(ctx).coordinatesFrom))
     return { streams: 1, why: `one stream: --method ${ctx.settings.method} copies data files, not dumps` };
