@@ -196,7 +196,7 @@ describe('--method physical --donor (issue 28)', () => {
       { positioning: 'file', fence: [{ variable: 'read_only', before: 'OFF' }] },
       { method: 'physical', badService: 'mariadb', donor: 'db3:3306', donorSsh: 'root@db3', badSsh: 'root@db2' },
     );
-    ctx.donor = { address: { host: 'db3', port: 3306 }, dialect: ctx.dialect.GS, read: ctx.read };
+    ctx.donor = { address: { host: 'db3', port: 3306 }, dialect: ctx.dialect.GS, read: (s) => ctx.read('GS', s) };
     const { actions, notes } = await physicalCopyPlan(ctx);
     const lines = actions.flatMap((a) => renderAction(a)).map((l) => `${l.role}> ${l.text}`);
     expect(lines).toContain(
