@@ -8,7 +8,8 @@ import { parseVersion } from '../../src/dialect/version.js';
 import { renderAction } from '../../src/recovery/actions.js';
 import { bsServiceCommands, parseBinlogInfo, parseSlaveInfo, physicalCopyPlan, physicalPaths, slaveInfoMismatch } from '../../src/recovery/physical/plan.js';
 import { StepFailed } from '../../src/base/errors.js';
-import { backupVersionVerdict, parseBackupVersion } from '../../src/recovery/physical/preflight.js';
+import { backupVersionVerdict, parseBackupVersion, physicalChecks } from '../../src/recovery/physical/preflight.js';
+import type { ServerIdentity } from '../../src/adapters/mysql/session.js';
 import { offlineContext } from '../helpers/offline.js';
 import { UsageError } from '../../src/base/errors.js';
 
@@ -224,6 +225,33 @@ describe('--method physical --donor (issue 28)', () => {
     ctx.state.gsCoords = { file: 'mysql-bin.000001', position: 328 };
     check.capture!(FILE, ctx.state);
     expect(ctx.state.gsCoords).toEqual({ file: 'mysql-bin.000001', position: 328 });
+  });
+});
+
+describe('the preflight of a physical copy from the donor', () => {
+  it('no way to reach the donor’s host (its datadir is not here, no --donor-ssh): one STOP line naming --donor-ssh, a missing flag (exit 2)', async () => {
+    const ctx = offlineContext('10.11.19-MariaDB', { positioning: 'file' }, { method: 'physical', badService: 'mariadb', donor: 'db3:3306' });
+    const version = parseVersion('10.11.19-MariaDB');
+    const identity = (serverId: number, datadir: string) => ({ serverId, datadir, version }) as unknown as ServerIdentity;
+    ctx.identity = { GS: identity(1, '/nonexistent/gs'), BS: identity(2, '/nonexistent/bs') };
+    ctx.donor = {
+      address: { host: 'db3', port: 3306 },
+      identity: identity(9, '/nonexistent/mmrecover-donor-datadir/'),
+      dialect: ctx.dialect.GS,
+      read: async () => [],
+    };
+    const checks = await physicalChecks(ctx);
+    const r = checks.filter((c) => c.check === 'R datadir');
+    expect(r).toEqual([
+      {
+        verdict: 'stop',
+        check: 'R datadir',
+        detail: '/nonexistent/mmrecover-donor-datadir is not readable on local: is the donor R on this machine? Otherwise give --donor-ssh [user@]host',
+        missingFlag: '--donor-ssh',
+      },
+    ]);
+    // GS's host is not used: no check of GS's datadir or of mariadb-backup there.
+    expect(checks.map((c) => c.check).filter((c) => c.startsWith('GS'))).toEqual([]);
   });
 });
 
