@@ -153,10 +153,6 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     throw new UsageError(
       '--donor does not work with --method clone: CLONE INSTANCE copies from the server BS clones (GS), not from a replica of it; leave out --donor or use --method classic, online or physical',
     );
-  if (merged.donor && merged.method === 'physical')
-    throw new UsageError(
-      '--donor with --method physical is not built yet (mariadb-backup --slave-info on the donor’s host); use --method classic or online with --donor',
-    );
   if (merged.keepBsAccounts && merged.backup === 'none')
     throw new UsageError('--keep-bs-accounts replays the accounts step 2 keeps in bs-accounts.sql: leave out --no-backup');
   if (!merged.good) throw new UsageError('--good is required: the server to keep (host or host:port)');
@@ -187,6 +183,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
     method: v.method,
     goodSsh: v.goodSsh,
     badSsh: v.badSsh,
+    donorSsh: v.donorSsh,
     sshConfig: v.sshConfig,
     badService: v.badService,
     badStopCommand: v.badStopCommand,

@@ -99,6 +99,16 @@ const PHYSICAL_OPTIONS = [
     resume: true,
   },
   {
+    key: 'donorSsh',
+    flag: '--donor-ssh',
+    value: '[user@]host[:port]',
+    help: 'with --method physical and --donor: run the donor R’s host commands (its mariadb-backup) through ssh; default: on this machine',
+    kind: { type: 'text', what: '[user@]host[:port]', pattern: SSH_TARGET },
+    commands: ['recover'],
+    file: true,
+    resume: true,
+  },
+  {
     key: 'sshConfig',
     flag: '--ssh-config',
     value: 'file',

@@ -41,6 +41,8 @@ export interface Settings {
   /** [user@]host[:port]: run GS's / BS's host commands (--method physical) through ssh; absent: on this machine. */
   goodSsh?: string;
   badSsh?: string;
+  /** [user@]host[:port]: run the donor R's host commands (--method physical with --donor) through ssh; absent: here. */
+  donorSsh?: string;
   /** An ssh_config file for those ssh calls (-F). */
   sshConfig?: string;
   /** How BS is stopped and started (--method physical): a systemd unit, or two commands run on BS's host. */

@@ -93,11 +93,14 @@ export class HostActions {
     const emit = watch.emit;
     const started = Date.now();
     const estimate = a.estimateBytes ?? 0;
+    // The server whose files are read: GS, or with --donor the donor R (GS is not read then).
+    const d = this.d.settings.donor;
+    const source = a.from.role === 'R' && d ? `the donor R ${d.host}:${d.port}` : a.from.role;
     try {
       const fromPaths = await this.optionFiles(a.from.command, a.from.host, files);
       const toPaths = await this.optionFiles(a.to.command, a.to.host, files);
       this.d.record(step, a.role, text, 'run');
-      emit({ event: 'activity', id: 'copy', state: 'start', text: `Streaming GS’s data files to BS’s host (${describeHost(a.to.host)})` });
+      emit({ event: 'activity', id: 'copy', state: 'start', text: `Streaming ${source}’s data files to BS’s host (${describeHost(a.to.host)})` });
       const result = await runCopyPipe({
         dump: onHost(a.from.host, argvOf(a.from.command, fromPaths)),
         load: onHost(a.to.host, argvOf(a.to.command, toPaths)),
@@ -107,7 +110,7 @@ export class HostActions {
         signal: this.d.signal,
         secrets: this.secrets,
         stallTimeoutMs: this.d.settings.stallTimeout * 1000,
-        servers: { dump: `GS (${a.from.command.program} on ${describeHost(a.from.host)})`, load: `BS’s host (${describeHost(a.to.host)})` },
+        servers: { dump: `${source} (${a.from.command.program} on ${describeHost(a.from.host)})`, load: `BS’s host (${describeHost(a.to.host)})` },
         throttle: this.d.throttle,
       });
       if (!a.fromCompleted.test(result.dumpStderr.trimEnd()))

@@ -360,7 +360,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
           // A ring's D and the members after it: a --resume against another ring is refused.
           ...Object.fromEntries(ringExtras(settings).flatMap((m) => (sessions[m.label] ? [[m.label, fingerprint(sessions[m.label]!, m.address)]] : []))),
           // The donor the copy reads: the report names it from the journal alone.
-          ...(settings.donor && sessions.R && copyMethod(ctx).coordinatesFrom === 'donor' ? { R: fingerprint(sessions.R, settings.donor) } : {}),
+          ...(settings.donor && sessions.R && copyMethod(ctx).fromDonor ? { R: fingerprint(sessions.R, settings.donor) } : {}),
         },
         steps: STEPS.map((s) => ({ id: s.id, title: s.title, status: 'pending', plan: [], executed: [] })),
         state: ctx.state,
@@ -546,7 +546,7 @@ function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolea
       ? { ring: { downstream: address(ctx.ring.members[ctx.ring.downstream]), ...(s.ring?.bsAfterImport ? { dFromBs: s.ring.bsAfterImport } : {}) } }
       : {}),
     copy: s.copy?.complete ? { bytes: s.copy.bytes, seconds: s.copy.seconds } : undefined,
-    ...(ctx.settings.donor && copyMethod(ctx).coordinatesFrom === 'donor'
+    ...(ctx.settings.donor && copyMethod(ctx).fromDonor
       ? { donor: { address: address(ctx.settings.donor), classic: ctx.settings.method === 'classic', ...(s.donor?.at ? { at: s.donor.at } : {}) } }
       : {}),
     // Absent when the journal began before mmrecover recorded the lock (an older version's run, resumed).

@@ -332,7 +332,7 @@ export interface HostAction extends Base {
 
 /** One end of a stream: a command on a role's host. */
 export interface HostEnd {
-  role: Role;
+  role: FileRole;
   host: HostAccess;
   command: CommandLine;
 }

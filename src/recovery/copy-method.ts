@@ -23,6 +23,12 @@ export interface CopyMethod {
   bsRestart?: string;
   /** BS's datadir is renamed aside, whole, by the copy: what BS held is kept by construction, with no read of its data. */
   keepsBsDatadir?: boolean;
+  /**
+   * --donor: the copy reads R, a replica of GS frozen by step 3 at a recorded point (GS's coordinates for BS), and R is
+   * started again in step 5. A logical copy from R says `coordinatesFrom: 'donor'`; a physical one keeps 'backup'
+   * (mariadb-backup's copy, whose slave info is checked against the recorded point).
+   */
+  fromDonor?: boolean;
 }
 
 const METHODS: Record<CopyMethod['name'], CopyMethod> = {
@@ -69,13 +75,29 @@ function fromDonor(m: CopyMethod): CopyMethod {
     ...m,
     locksGs: false,
     coordinatesFrom: 'donor',
+    fromDonor: true,
     dump: 'transaction',
     needsTransactionalTables: false,
     noLockNote: `${m.name[0].toUpperCase()}${m.name.slice(1)} method from the donor: GS is neither locked nor read; the donor’s SQL thread is stopped at GS’s position, so the donor is a snapshot that does not move, and its point is GS’s coordinates.`,
   };
 }
 
+/**
+ * --donor --method physical: mariadb-backup --slave-info runs on R's host against R's datadir while R's SQL thread is
+ * stopped at the point step 3 recorded; GS is neither locked nor read (no BACKUP STAGE on GS either).
+ */
+function physicalFromDonor(m: CopyMethod): CopyMethod {
+  return {
+    ...m,
+    fromDonor: true,
+    noLockNote:
+      'Physical method from the donor: GS is neither locked nor read; the donor’s SQL thread is stopped at GS’s position, mariadb-backup copies the donor’s data files (its BACKUP STAGE locks are taken on the donor, not on GS), and the coordinates it writes of the donor’s source are checked against the recorded point.',
+  };
+}
+
 export const copyMethod = (ctx: Pick<RecoveryContext, 'settings'>): CopyMethod => {
   const m = METHODS[ctx.settings.method];
-  return ctx.settings.donor && (m.name === 'classic' || m.name === 'online') ? fromDonor(m) : m;
+  if (!ctx.settings.donor) return m;
+  if (m.name === 'classic' || m.name === 'online') return fromDonor(m);
+  return m.name === 'physical' ? physicalFromDonor(m) : m;
 };

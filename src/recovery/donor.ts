@@ -58,7 +58,7 @@ export function resumingDonorCopy(ctx: Pick<RecoveryContext, 'settings' | 'state
 /** The overview's donor line before step 1 (empty without --donor). */
 export function donorHeader(ctx: Pick<RecoveryContext, 'settings' | 'state' | 'donor'>): string[] {
   const d = ctx.settings.donor;
-  if (!d || copyMethod(ctx).coordinatesFrom !== 'donor') return [];
+  if (!d || !copyMethod(ctx).fromDonor) return [];
   const text = donorCopyText(`${d.host}:${d.port}`, ctx.settings.method === 'classic', 'will');
   const at = ctx.state.donor?.at;
   if (resumingDonorCopy(ctx) && at)
@@ -237,14 +237,17 @@ export function freezeDonorActions(ctx: RecoveryContext): Action[] {
       },
     },
   ];
-  if (mariadbGtid(ctx))
+  // A physical copy checks mariadb-backup's slave info against this point, written as a GTID when R replicates by GTID.
+  if (mariadbGtid(ctx) || copyMethod(ctx).coordinatesFrom === 'backup')
     actions.push({
       kind: 'sql',
       role: 'R',
       statement: stmt('SELECT @@GLOBAL.gtid_slave_pos AS gtid_slave_pos'),
-      note: 'the GTID position of the same point (what the donor applied from GS)',
+      note: `the GTID position of the same point (what the donor applied from GS)${copyMethod(ctx).coordinatesFrom === 'backup' ? '; the physical copy’s slave info is checked against it' : ''}`,
       capture: (rows, state) => {
         const g = String(rows[0]?.gtid_slave_pos ?? '');
+        if (state.donor) state.donor.slavePos = g;
+        if (!mariadbGtid(ctx)) return;
         if (state.gsCoords) state.gsCoords.gtid = g;
         if (state.donor?.at) state.donor.at.gtid = g;
       },

@@ -39,7 +39,13 @@ export interface RecoveryState {
    * copy: a parallel copy from it, how it was split and which units completed; a copy that stops part-way leaves the
    * donor frozen, so that --resume copies only the rest (parallel/resume.ts).
    */
-  donor?: { frozen: boolean; at?: Coordinates; copy?: DonorCopyRecord };
+  donor?: {
+    frozen: boolean;
+    at?: Coordinates;
+    copy?: DonorCopyRecord;
+    /** R's gtid_slave_pos at that point, read for a physical copy from it: mariadb-backup's slave info is checked against it. */
+    slavePos?: string;
+  };
   /** How replication resumes, decided by the preflight (kept across --resume). */
   positioning?: 'file' | 'gtid';
   /** GS binary log coordinates recorded in step 3 (or read from the dump in the online method). */

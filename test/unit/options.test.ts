@@ -69,6 +69,8 @@ function sample(o: OptionSpec): unknown {
       return 'root@db-good.example:2222';
     case 'badSsh':
       return 'db-bad.example';
+    case 'donorSsh':
+      return 'mysql@db-donor.example';
     case 'badService':
       return 'mariadb@main.service';
     case 'maxRate':

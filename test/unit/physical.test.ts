@@ -6,8 +6,10 @@ import { loadSettings } from '../../src/config/load.js';
 import { resumeLine } from '../../src/config/options.js';
 import { parseVersion } from '../../src/dialect/version.js';
 import { renderAction } from '../../src/recovery/actions.js';
-import { bsServiceCommands, parseBinlogInfo, physicalCopyPlan, physicalPaths } from '../../src/recovery/physical/plan.js';
-import { backupVersionVerdict, parseBackupVersion } from '../../src/recovery/physical/preflight.js';
+import { bsServiceCommands, parseBinlogInfo, parseSlaveInfo, physicalCopyPlan, physicalPaths, slaveInfoMismatch } from '../../src/recovery/physical/plan.js';
+import { StepFailed } from '../../src/base/errors.js';
+import { backupVersionVerdict, parseBackupVersion, physicalChecks } from '../../src/recovery/physical/preflight.js';
+import type { ServerIdentity } from '../../src/adapters/mysql/session.js';
 import { offlineContext } from '../helpers/offline.js';
 import { UsageError } from '../../src/base/errors.js';
 
@@ -137,6 +139,9 @@ describe('the step-4 plan of --method physical', () => {
       "BS> [ssh root@db2:2222] $ mv '<BS datadir>.mmrecover-kept-<time>' '<BS datadir>'   -- only only if BS does not accept connections on the copy: its previous datadir goes back",
       `BS> [ssh root@db2:2222] $ sh -c 'systemctl set-environment MYSQLD_OPTS=--event-scheduler=OFF && systemctl start "$1"; rc=$?; systemctl unset-environment MYSQLD_OPTS; exit $rc' sh mariadb   -- only only if BS does not accept connections on the copy: its previous datadir goes back`,
       'BS> SET GLOBAL read_only = ON',
+      // After the swap: BS's server_id is its own (from its configuration), and no replica thread came with the copy.
+      'BS> SELECT @@GLOBAL.server_id AS server_id',
+      'BS> SHOW REPLICA STATUS',
     ]);
     // No read lock of the tool's own anywhere in the physical plan.
     expect(lines.join('\n')).not.toMatch(/FLUSH TABLES/);
@@ -150,6 +155,103 @@ describe('the step-4 plan of --method physical', () => {
     read.capture!('mysql-bin.000009\t777\t1-1-99,2-2-5\n', ctx.state);
     expect(ctx.state.gsCoords).toEqual({ file: 'mysql-bin.000009', position: 777, gtid: '1-1-99,2-2-5' });
     expect(() => read.capture!('', ctx.state)).toThrow(/carried no binary log coordinates/);
+  });
+});
+
+describe('--method physical --donor (issue 28)', () => {
+  // What mariadb-backup 10.11 --slave-info wrote on the lab's replica r (file/position, then replicating by GTID).
+  const FILE = "CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000001', MASTER_LOG_POS=328;\n";
+  const GTID = "SET GLOBAL gtid_slave_pos = '1-1-1';\nCHANGE MASTER TO master_use_gtid = slave_pos;\n";
+
+  it('reads the donor’s coordinates of its source from xtrabackup_slave_info, either form', () => {
+    expect(parseSlaveInfo(FILE)).toEqual({ file: 'mysql-bin.000001', position: 328 });
+    expect(parseSlaveInfo(GTID)).toEqual({ gtid: '1-1-1' });
+    expect(parseSlaveInfo("CHANGE MASTER '' TO MASTER_LOG_FILE='b.000002', MASTER_LOG_POS=4;")).toEqual({ file: 'b.000002', position: 4 });
+    expect(parseSlaveInfo('')).toBeUndefined();
+  });
+
+  it('the cross-check: the same point passes; another point names both, the backup’s and the recorded one', () => {
+    const at = { file: 'mysql-bin.000001', position: 328 };
+    expect(slaveInfoMismatch(parseSlaveInfo(FILE), at)).toBeUndefined();
+    expect(slaveInfoMismatch(parseSlaveInfo(FILE), { file: 'mysql-bin.000001', position: 585 })).toBe(
+      'its slave info says mysql-bin.000001:328, while step 3 recorded the donor stopped at mysql-bin.000001:585',
+    );
+    expect(slaveInfoMismatch(parseSlaveInfo(FILE), { file: 'mysql-bin.000002', position: 328 })).toMatch(
+      /says mysql-bin.000001:328, .* at mysql-bin.000002:328$/,
+    );
+    // By GTID: against the GTID recorded (a GTID pair) or R's gtid_slave_pos read beside the file/position.
+    expect(slaveInfoMismatch(parseSlaveInfo(GTID), { ...at, gtid: '1-1-1' })).toBeUndefined();
+    expect(slaveInfoMismatch(parseSlaveInfo(GTID), at, '1-1-1')).toBeUndefined();
+    expect(slaveInfoMismatch(parseSlaveInfo(GTID), { ...at, gtid: '1-1-7' })).toBe(
+      'its slave info says gtid_slave_pos 1-1-1, while step 3 recorded the donor stopped at mysql-bin.000001:328 (GTID 1-1-7)',
+    );
+    expect(slaveInfoMismatch(parseSlaveInfo(GTID), at, '1-1-2')).toMatch(/says gtid_slave_pos 1-1-1, .* at mysql-bin.000001:328 \(gtid_slave_pos 1-1-2\)$/);
+    expect(slaveInfoMismatch(undefined, at)).toMatch(
+      /wrote no coordinates of the donor’s source, while step 3 recorded the donor stopped at mysql-bin.000001:328/,
+    );
+  });
+
+  it('the plan: mariadb-backup --slave-info on R’s host (--donor-ssh), the slave info checked; a mismatch stops step 4 before BS is touched, naming both', async () => {
+    const ctx = offlineContext(
+      '10.11.19-MariaDB',
+      { positioning: 'file', fence: [{ variable: 'read_only', before: 'OFF' }] },
+      { method: 'physical', badService: 'mariadb', donor: 'db3:3306', donorSsh: 'root@db3', badSsh: 'root@db2' },
+    );
+    ctx.donor = { address: { host: 'db3', port: 3306 }, dialect: ctx.dialect.GS, read: (s) => ctx.read('GS', s) };
+    const { actions, notes } = await physicalCopyPlan(ctx);
+    const lines = actions.flatMap((a) => renderAction(a)).map((l) => `${l.role}> ${l.text}`);
+    expect(lines).toContain(
+      "R> [ssh root@db3] $ mariadb-backup --defaults-extra-file=<0600 option file> --backup --slave-info --stream=xbstream --log-copy-interval=10 | BS: [ssh root@db2] $ mbstream -x -C '<BS datadir>.mmrecover-new'",
+    );
+    // No binlog info: GS's coordinates are the donor's recorded point, not R's own binary log.
+    expect(lines.join('\n')).not.toMatch(/binlog_info|GS> /);
+    expect(notes.join(' ')).toMatch(/GS is neither locked nor read by the copy/);
+    const check = actions.find((a) => a.kind === 'host' && a.command.args.join(' ').includes('slave_info'));
+    if (check?.kind !== 'host') throw new Error('no slave info read');
+    ctx.state.donor = { frozen: true, at: { file: 'mysql-bin.000001', position: 585 } };
+    ctx.state.gsCoords = { file: 'mysql-bin.000001', position: 585 };
+    let err: unknown;
+    try {
+      check.capture!(FILE, ctx.state);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StepFailed);
+    expect((err as Error).message).toBe(
+      'the backup of the donor R db3:3306 is not of the point step 3 recorded: its slave info says mysql-bin.000001:328, while step 3 recorded the donor stopped at mysql-bin.000001:585. BS was not touched',
+    );
+    // The same point: GS's coordinates for BS stay the recorded ones.
+    ctx.state.donor.at = { file: 'mysql-bin.000001', position: 328 };
+    ctx.state.gsCoords = { file: 'mysql-bin.000001', position: 328 };
+    check.capture!(FILE, ctx.state);
+    expect(ctx.state.gsCoords).toEqual({ file: 'mysql-bin.000001', position: 328 });
+  });
+});
+
+describe('the preflight of a physical copy from the donor', () => {
+  it('no way to reach the donor’s host (its datadir is not here, no --donor-ssh): one STOP line naming --donor-ssh, a missing flag (exit 2)', async () => {
+    const ctx = offlineContext('10.11.19-MariaDB', { positioning: 'file' }, { method: 'physical', badService: 'mariadb', donor: 'db3:3306' });
+    const version = parseVersion('10.11.19-MariaDB');
+    const identity = (serverId: number, datadir: string) => ({ serverId, datadir, version }) as unknown as ServerIdentity;
+    ctx.identity = { GS: identity(1, '/nonexistent/gs'), BS: identity(2, '/nonexistent/bs') };
+    ctx.donor = {
+      address: { host: 'db3', port: 3306 },
+      identity: identity(9, '/nonexistent/mmrecover-donor-datadir/'),
+      dialect: ctx.dialect.GS,
+      read: async () => [],
+    };
+    const checks = await physicalChecks(ctx);
+    const r = checks.filter((c) => c.check === 'R datadir');
+    expect(r).toEqual([
+      {
+        verdict: 'stop',
+        check: 'R datadir',
+        detail: '/nonexistent/mmrecover-donor-datadir is not readable on local: is the donor R on this machine? Otherwise give --donor-ssh [user@]host',
+        missingFlag: '--donor-ssh',
+      },
+    ]);
+    // GS's host is not used: no check of GS's datadir or of mariadb-backup there.
+    expect(checks.map((c) => c.check).filter((c) => c.startsWith('GS'))).toEqual([]);
   });
 });
 

@@ -7,10 +7,13 @@
 import { LOCAL, parseSshTarget, type HostAccess } from '../../adapters/shell/host-exec.js';
 import { stmt } from '../../dialect/statement.js';
 import { StepFailed } from '../../base/errors.js';
-import { optionFileArg, type Action, type CommandLine, type Role } from '../actions.js';
+import { optionFileArg, type Action, type CommandLine, type FileRole, type Role, type SqlAction } from '../actions.js';
 import { reachable, type RecoveryContext } from '../context.js';
 import { dataSizeBytes } from '../compare.js';
 import { mariadbGtid } from '../positioning.js';
+import { parseReplicaStatus } from '../../adapters/mysql/replication.js';
+import { donorName, sourceRead } from '../donor.js';
+import { point } from '../parallel/resume.js';
 import type { Coordinates } from '../state.js';
 import type { Settings } from '../../config/settings.js';
 import { copyMethod } from '../copy-method.js';
@@ -23,9 +26,9 @@ export const LOG_COPY_INTERVAL_MS = 10;
 /** mariadb-backup's last stderr line when the backup completed. */
 export const BACKUP_COMPLETED = /completed OK!\s*$/;
 
-/** How a role's host is reached: --good-ssh/--bad-ssh, or this machine. */
-export function hostAccess(s: Pick<Settings, 'goodSsh' | 'badSsh' | 'sshConfig'>, role: Role): HostAccess {
-  const t = role === 'GS' ? s.goodSsh : s.badSsh;
+/** How a role's host is reached: --good-ssh/--bad-ssh/--donor-ssh, or this machine. */
+export function hostAccess(s: Pick<Settings, 'goodSsh' | 'badSsh' | 'donorSsh' | 'sshConfig'>, role: FileRole): HostAccess {
+  const t = role === 'GS' ? s.goodSsh : role === 'BS' ? s.badSsh : s.donorSsh;
   return t ? { kind: 'ssh', target: parseSshTarget(t), ...(s.sshConfig ? { configFile: s.sshConfig } : {}) } : LOCAL;
 }
 
@@ -85,11 +88,86 @@ export function parseBinlogInfo(text: string): Coordinates | undefined {
   return m ? { file: m[1], position: Number(m[2]), gtid: m[3] ?? '' } : undefined;
 }
 
+/**
+ * What mariadb-backup --slave-info wrote of the donor's source: "CHANGE MASTER TO MASTER_LOG_FILE='f', MASTER_LOG_POS=n;"
+ * or, when the donor replicates by GTID, "SET GLOBAL gtid_slave_pos = 'g';" (newer releases may name the connection:
+ * CHANGE MASTER '' TO …). Undefined when it holds neither.
+ */
+export function parseSlaveInfo(text: string): { file?: string; position?: number; gtid?: string } | undefined {
+  const file = /MASTER_LOG_FILE\s*=\s*'([^']*)'/i.exec(text)?.[1];
+  const pos = /MASTER_LOG_POS\s*=\s*(\d+)/i.exec(text)?.[1];
+  const gtid = /gtid_slave_pos\s*=\s*'([^']*)'/i.exec(text)?.[1];
+  if (file === undefined && gtid === undefined) return undefined;
+  return { ...(file !== undefined ? { file, position: Number(pos ?? NaN) } : {}), ...(gtid !== undefined ? { gtid } : {}) };
+}
+
+/**
+ * The backup of the donor against the point step 3 recorded (R's Exec_Master_Log_Pos, and its gtid_slave_pos): the
+ * same, or the reason they differ, naming both. A GTID in the slave info is compared with R's gtid_slave_pos, a
+ * file/position with the recorded file/position.
+ */
+export function slaveInfoMismatch(
+  info: { file?: string; position?: number; gtid?: string } | undefined,
+  at: Coordinates,
+  slavePos?: string,
+): string | undefined {
+  const recorded = `${point(at)}${slavePos !== undefined && at.gtid === undefined ? ` (gtid_slave_pos ${slavePos || 'empty'})` : ''}`;
+  if (!info) return `it wrote no coordinates of the donor’s source, while step 3 recorded the donor stopped at ${recorded}`;
+  if (info.file !== undefined && (info.file !== at.file || info.position !== at.position))
+    return `its slave info says ${info.file}:${info.position}, while step 3 recorded the donor stopped at ${recorded}`;
+  const gsPos = at.gtid ?? slavePos;
+  if (info.gtid !== undefined && (gsPos === undefined || info.gtid !== gsPos))
+    return `its slave info says gtid_slave_pos ${info.gtid || 'empty'}, while step 3 recorded the donor stopped at ${recorded}`;
+  return undefined;
+}
+
+/** After the swap: BS answers with its own server_id (its configuration's, not the copy's) and replicates from nobody. */
+function afterSwapChecks(ctx: RecoveryContext, source: string): SqlAction[] {
+  const bs = ctx.identity.BS;
+  const swapped = (state: { physical?: { running?: string } }) => state.physical?.running === 'copy';
+  return [
+    {
+      kind: 'sql',
+      role: 'BS',
+      statement: stmt('SELECT @@GLOBAL.server_id AS server_id'),
+      note: 'BS’s own server_id: it comes from BS’s configuration, not from the copied datadir',
+      capture: (rows, state) => {
+        const id = Number(rows[0]?.server_id);
+        if (!swapped(state) || !bs || id === bs.serverId) return undefined;
+        throw new StepFailed(
+          `BS came back on the copy of ${source} with server_id ${id}, not its own ${bs.serverId}: the server_id must come from BS’s configuration`,
+          4,
+          'Set server_id in BS’s configuration file, restart BS, then run again with --resume (BS runs fenced on the copy; its previous datadir is kept).',
+        );
+      },
+    },
+    {
+      kind: 'sql',
+      role: 'BS',
+      statement: ctx.dialect.BS.showReplicaStatus(),
+      note: `no replication of ${source}’s came with the copy: BS runs no replica thread until step 6 configures it`,
+      capture: (rows, state) => {
+        if (!swapped(state)) return undefined;
+        const r = parseReplicaStatus(rows, ctx.dialect.BS);
+        if (r.ioRunning !== 'Yes' && r.sqlRunning !== 'Yes') return undefined;
+        throw new StepFailed(
+          `BS replicates by itself after the swap (IO ${r.ioRunning || 'No'}, SQL ${r.sqlRunning || 'No'}, from ${r.sourceHost}:${r.sourcePort}): a replica configuration outside its datadir survived (master-info-file or relay-log-info-file in BS’s configuration?)`,
+          4,
+          'STOP SLAVE on BS, remove that file or point it into the datadir, then run again with --resume.',
+        );
+      },
+    },
+  ];
+}
+
 const cmd = (argv: string[]): CommandLine => ({ program: argv[0], args: argv.slice(1) });
 
 export async function physicalCopyPlan(ctx: RecoveryContext): Promise<{ actions: Action[]; notes: string[] }> {
   const s = ctx.settings;
-  const gsHost = hostAccess(s, 'GS');
+  // --donor: the backup is taken on R's host, of R's datadir, frozen at the point step 3 recorded; GS is not read.
+  const donor = copyMethod(ctx).fromDonor && ctx.donor ? donorName(ctx) : undefined;
+  const from: FileRole = donor ? 'R' : 'GS';
+  const fromHost = hostAccess(s, from);
   const bsHost = hostAccess(s, 'BS');
   const datadir = bsDatadir(ctx);
   const { incoming, kept } = physicalPaths(datadir);
@@ -110,19 +188,30 @@ export async function physicalCopyPlan(ctx: RecoveryContext): Promise<{ actions:
     { kind: 'host', role: 'BS', host: bsHost, command: cmd(['mkdir', '-m', '0700', '--', incoming]), timeoutSeconds: 60 },
     {
       kind: 'stream',
-      role: 'GS',
       // --log-copy-interval: at BLOCK_COMMIT mariadb-backup waits for its redo-log copier to catch up, and that thread
       // looks every 1000 ms by default: GS's commits then wait about a second. Every 10 ms, the wait measured 30-150 ms
       // (README, "GS's write stall"); the lock, and with it the exact binary log position, stay.
+      // --slave-info (donor): mariadb-backup writes the donor's SHOW SLAVE STATUS point, its view of GS's coordinates,
+      // into xtrabackup_slave_info; no --safe-slave-backup, which would start R's SQL thread again at the end.
+      role: from,
       from: {
-        role: 'GS',
-        host: gsHost,
-        command: cmd([BACKUP_PROGRAM, optionFileArg('GS'), '--backup', '--stream=xbstream', `--log-copy-interval=${LOG_COPY_INTERVAL_MS}`]),
+        role: from,
+        host: fromHost,
+        command: cmd([
+          BACKUP_PROGRAM,
+          optionFileArg(from),
+          '--backup',
+          ...(donor ? ['--slave-info'] : []),
+          '--stream=xbstream',
+          `--log-copy-interval=${LOG_COPY_INTERVAL_MS}`,
+        ]),
       },
       to: { role: 'BS', host: bsHost, command: cmd([STREAM_PROGRAM, '-x', '-C', incoming]) },
       fromCompleted: BACKUP_COMPLETED,
-      estimateBytes: reachable(ctx, 'GS') ? await dataSizeBytes((q) => ctx.read('GS', q)) : undefined,
-      note: 'GS’s data files; GS’s commits wait only during BACKUP STAGE BLOCK_COMMIT at the end',
+      estimateBytes: reachable(ctx, 'GS') ? await dataSizeBytes(sourceRead(ctx)) : undefined,
+      note: donor
+        ? `the donor ${donor}’s data files, its SQL thread stopped at the recorded point; GS is neither locked nor read`
+        : 'GS’s data files; GS’s commits wait only during BACKUP STAGE BLOCK_COMMIT at the end',
       capture: (o, state) => {
         state.copy = { bytes: o.bytes, seconds: o.seconds, complete: false };
         state.physical = { datadir, incoming, prepared: false };
@@ -140,25 +229,27 @@ export async function physicalCopyPlan(ctx: RecoveryContext): Promise<{ actions:
         state.physical = { datadir, incoming, prepared: true };
       },
     },
-    {
-      kind: 'host',
-      role: 'BS',
-      host: bsHost,
-      // 10.11 writes xtrabackup_binlog_info; later releases mariadb_backup_binlog_info.
-      command: cmd(['sh', '-c', 'cat "$1"/mariadb_backup_binlog_info 2>/dev/null || cat "$1"/xtrabackup_binlog_info', 'sh', incoming]),
-      timeoutSeconds: 60,
-      note: `GS’s coordinates at the copy’s point: file, position${gtid ? ', GTID' : ''}`,
-      capture: (out, state) => {
-        const c = parseBinlogInfo(out);
-        if (!c)
-          throw new StepFailed(
-            'the copy carried no binary log coordinates of GS (xtrabackup_binlog_info is empty: is log_bin on on GS?)',
-            4,
-            'Run again with --resume: it restarts from step 3; BS was not touched.',
-          );
-        state.gsCoords = { file: c.file, position: c.position, ...(gtid ? { gtid: c.gtid ?? '' } : {}) };
-      },
-    },
+    donor
+      ? slaveInfoAction(bsHost, incoming, donor)
+      : {
+          kind: 'host',
+          role: 'BS',
+          host: bsHost,
+          // 10.11 writes xtrabackup_binlog_info; later releases mariadb_backup_binlog_info.
+          command: cmd(['sh', '-c', 'cat "$1"/mariadb_backup_binlog_info 2>/dev/null || cat "$1"/xtrabackup_binlog_info', 'sh', incoming]),
+          timeoutSeconds: 60,
+          note: `GS’s coordinates at the copy’s point: file, position${gtid ? ', GTID' : ''}`,
+          capture: (out, state) => {
+            const c = parseBinlogInfo(out);
+            if (!c)
+              throw new StepFailed(
+                'the copy carried no binary log coordinates of GS (xtrabackup_binlog_info is empty: is log_bin on on GS?)',
+                4,
+                'Run again with --resume: it restarts from step 3; BS was not touched.',
+              );
+            state.gsCoords = { file: c.file, position: c.position, ...(gtid ? { gtid: c.gtid ?? '' } : {}) };
+          },
+        },
     {
       kind: 'swap-datadir',
       role: 'BS',
@@ -186,17 +277,50 @@ export async function physicalCopyPlan(ctx: RecoveryContext): Promise<{ actions:
       // Also after a failure or an interrupt: BS came back (on the copy or on its previous datadir) unfenced.
       cleanup: true,
     });
+  actions.push(...afterSwapChecks(ctx, donor ? 'the donor R' : 'GS'));
   actions.push(...reinstallBsPlugins(ctx));
   actions.push(...schedule.last);
   const notes = [
-    `Physical method: GS’s data files are streamed to BS’s host and prepared beside BS’s datadir (${incoming}); BS is stopped only for the swap, and its previous datadir is kept as ${kept}.`,
+    donor
+      ? `Physical method from the donor: ${donor}’s data files are streamed from its host (mariadb-backup --slave-info) to BS’s host and prepared beside BS’s datadir (${incoming}); GS is neither locked nor read by the copy; BS is stopped only for the swap, and its previous datadir is kept as ${kept}.`
+      : `Physical method: GS’s data files are streamed to BS’s host and prepared beside BS’s datadir (${incoming}); BS is stopped only for the swap, and its previous datadir is kept as ${kept}.`,
+    ...(donor
+      ? [
+          `GS’s coordinates for BS are the donor’s recorded point (step 3); the coordinates mariadb-backup writes of the donor’s source (xtrabackup_slave_info) must be the same, or the run stops before BS is touched. The copy carries no replica configuration of the donor’s (mariadb-backup copies no master.info or relay-log.info): BS replicates only once step 6 configures it, and keeps its own server_id (checked after the swap).`,
+        ]
+      : []),
     // MDEV-15393 (https://jira.mariadb.org/browse/MDEV-15393): a gtid_slave_pos table whose sub_ids lie past the
     // server's counter collides later. A server reads the table when it starts (https://mariadb.com/kb/en/mysqlgtid_slave_pos-table/,
     // MDEV-12179: https://github.com/MariaDB/server/commit/d3837c69a2), and BS starts on the copied table: no collision
     // (measured: test/integration/server-state-paths.test.ts). The proof checks the table against BS's position.
-    `BS’s mysql.gtid_slave_pos becomes GS’s table with the data files; BS starts on it and reads its GTID counter from it, so the sub_ids it writes next lie past GS’s rows${gtid ? '; step 6 sets gtid_slave_pos to GS’s position' : ''}.`,
+    `BS’s mysql.gtid_slave_pos becomes ${donor ? 'the donor’s' : 'GS’s'} table with the data files; BS starts on it and reads its GTID counter from it, so the sub_ids it writes next lie past ${donor ? 'the donor’s' : 'GS’s'} rows${gtid ? '; step 6 sets gtid_slave_pos to GS’s position' : ''}.`,
   ];
   return { actions, notes };
+}
+
+/** The donor's slave info read from the copy and checked against the point step 3 recorded: GS's coordinates stay those. */
+function slaveInfoAction(bsHost: HostAccess, incoming: string, donor: string): Action {
+  return {
+    kind: 'host',
+    role: 'BS',
+    host: bsHost,
+    // 10.11 writes xtrabackup_slave_info; later releases mariadb_backup_slave_info.
+    command: cmd(['sh', '-c', 'cat "$1"/mariadb_backup_slave_info 2>/dev/null || cat "$1"/xtrabackup_slave_info', 'sh', incoming]),
+    timeoutSeconds: 60,
+    note: 'the donor’s coordinates of GS as mariadb-backup saw them: must be the point step 3 recorded',
+    capture: (out, state) => {
+      const at = state.donor?.at;
+      if (!at)
+        throw new StepFailed('internal: no recorded point of the donor to check the copy against', 4, 'Run again with --resume: it restarts from step 3.');
+      const why = slaveInfoMismatch(parseSlaveInfo(out), at, state.donor?.slavePos);
+      if (why)
+        throw new StepFailed(
+          `the backup of the donor ${donor} is not of the point step 3 recorded: ${why}. BS was not touched`,
+          4,
+          'Check that nothing started the donor’s SQL thread during the copy, then run again with --resume: it freezes the donor anew and copies again from step 3.',
+        );
+    },
+  };
 }
 
 /** What BS is in when a run stops inside step 4 of this method: which datadir it runs on, from the state. */

@@ -4,7 +4,9 @@ import { posix } from 'node:path';
 import { checkOnHost, describeHost, runOnHost, type HostAccess } from '../../adapters/shell/host-exec.js';
 import { versionLabel, type ServerVersion } from '../../dialect/version.js';
 import { formatBytes } from '../../base/format.js';
-import { reachable, type RecoveryContext, type Role } from '../context.js';
+import { reachable, type RecoveryContext } from '../context.js';
+import type { FileRole } from '../actions.js';
+import { sourceRead } from '../donor.js';
 import type { Check, Verdict } from '../events.js';
 import { dataSizeBytes } from '../compare.js';
 import { copyMethod } from '../copy-method.js';
@@ -53,25 +55,38 @@ export async function physicalChecks(ctx: RecoveryContext): Promise<Check[]> {
     add('not-made', 'physical copy hosts', s.assume ? `not made: --assume ${s.assume} reaches no host` : 'not made: a server did not answer');
     return checks;
   }
-  const hosts: Record<Role, HostAccess> = { GS: hostAccess(s, 'GS'), BS: hostAccess(s, 'BS') };
+  // --donor: the backup runs on R's host, of R's datadir; GS's host is not used (GS is not read).
+  const donor = copyMethod(ctx).fromDonor && ctx.donor?.identity ? ctx.donor : undefined;
+  if (copyMethod(ctx).fromDonor && !donor) {
+    add('not-made', 'physical copy hosts', 'not made: the donor R did not answer');
+    return checks;
+  }
+  const src: FileRole = donor ? 'R' : 'GS';
+  const srcVersion = donor ? donor.dialect.version : gsVersion;
+  if (donor && donor.dialect.version.flavor !== 'mariadb') {
+    add('stop', 'physical copy', `--method physical copies with ${BACKUP_PROGRAM}, for MariaDB only: the donor is not MariaDB`);
+    return checks;
+  }
+  const hosts: Record<FileRole, HostAccess> = { GS: hostAccess(s, 'GS'), BS: hostAccess(s, 'BS'), R: hostAccess(s, 'R') };
   const bounded = { timeoutMs: BOUND_MS, secrets: [s.password] };
+  const roles: FileRole[] = [src, 'BS'];
   // ssh logs in (keys or an agent: BatchMode never asks).
-  const up: Record<Role, boolean> = { GS: true, BS: true };
-  for (const role of ['GS', 'BS'] as Role[]) {
+  const up: Record<FileRole, boolean> = { GS: true, BS: true, R: true };
+  for (const role of roles) {
     const h = hosts[role];
     if (h.kind !== 'ssh') continue;
     const r = await checkOnHost(h, ['true'], bounded).catch((err: Error) => err);
     up[role] = !(r instanceof Error);
     add(up[role] ? 'ok' : 'stop', `${role} ssh`, r instanceof Error ? r.message : `${describeHost(h)} logs in (BatchMode)`);
   }
-  // The program on each host, from the server's release series: GS's copies, BS's prepares a copy of GS's files.
-  for (const role of ['GS', 'BS'] as Role[]) {
+  // The program on each host, from the copied server's release series: the source's copies, BS's prepares the copy.
+  for (const role of roles) {
     if (!up[role]) continue;
     const r = await runOnHost(hosts[role], [BACKUP_PROGRAM, '--version'], bounded).catch((err: Error) => err);
     const v = r instanceof Error || r.code !== 0 ? undefined : parseBackupVersion(`${r.stdout}\n${r.stderr}`);
     if (!v) add('stop', `${role} ${BACKUP_PROGRAM}`, `not found on ${describeHost(hosts[role])}: apt-get install -y mariadb-backup (the server's own release)`);
     else {
-      const { verdict, detail } = backupVersionVerdict(v, gsVersion);
+      const { verdict, detail } = backupVersionVerdict(v, srcVersion);
       add(verdict, `${role} ${BACKUP_PROGRAM}`, `${detail} (${describeHost(hosts[role])})`);
     }
   }
@@ -83,17 +98,23 @@ export async function physicalChecks(ctx: RecoveryContext): Promise<Check[]> {
       r?.code === 0 ? r.stdout.trim() : `not found on ${describeHost(hosts.BS)} (it comes with mariadb-backup)`,
     );
   }
-  // Each datadir is where its commands run: GS's readable there, BS's there to be swapped.
-  const gsDatadir = (ctx.identity.GS?.datadir ?? '').replace(/\/+$/, '');
-  if (up.GS) {
-    const r = await runOnHost(hosts.GS, ['test', '-r', gsDatadir], bounded).catch(() => undefined);
-    add(
-      r?.code === 0 ? 'ok' : 'stop',
-      'GS datadir',
-      r?.code === 0
-        ? `${gsDatadir} readable on ${describeHost(hosts.GS)}`
-        : `${gsDatadir} is not readable on ${describeHost(hosts.GS)}${hosts.GS.kind === 'local' ? ': is GS on this machine? Otherwise give --good-ssh' : ''}`,
-    );
+  // Each datadir is where its commands run: the source's readable there, BS's there to be swapped.
+  const srcDatadir = ((donor ? donor.identity?.datadir : ctx.identity.GS?.datadir) ?? '').replace(/\/+$/, '');
+  if (up[src]) {
+    const h = hosts[src];
+    const flag = donor ? '--donor-ssh' : '--good-ssh';
+    const r = await runOnHost(h, ['test', '-r', srcDatadir], bounded).catch(() => undefined);
+    const missing = r?.code !== 0 && h.kind === 'local';
+    checks.push({
+      verdict: r?.code === 0 ? 'ok' : 'stop',
+      check: `${src} datadir`,
+      detail:
+        r?.code === 0
+          ? `${srcDatadir} readable on ${describeHost(h)}`
+          : `${srcDatadir} is not readable on ${describeHost(h)}${missing ? `: is ${donor ? 'the donor R' : 'GS'} on this machine? Otherwise give ${flag} [user@]host` : ''}`,
+      // No way to reach the donor's host: a flag is missing (exit 2, nothing changed).
+      ...(missing && donor ? { missingFlag: flag } : {}),
+    });
   }
   const datadir = bsDatadir(ctx);
   const parent = posix.dirname(datadir);
@@ -107,7 +128,7 @@ export async function physicalChecks(ctx: RecoveryContext): Promise<Check[]> {
         : `${datadir} is not on ${describeHost(hosts.BS)}${hosts.BS.kind === 'local' ? ': is BS on this machine? Otherwise give --bad-ssh' : ''}`,
     );
     // A full copy beside the datadir, which is kept: df in KB blocks, POSIX output.
-    const need = await dataSizeBytes((q) => ctx.read('GS', q)).catch(() => 0);
+    const need = await dataSizeBytes(sourceRead(ctx)).catch(() => 0);
     const df = await checkOnHost(hosts.BS, ['df', '-Pk', parent], bounded).catch(() => undefined);
     const avail = df ? Number(df.stdout.trim().split('\n').pop()?.split(/\s+/)[3]) * 1024 : NaN;
     if (!Number.isFinite(avail)) add('warn', 'BS space for the copy', `could not read free space in ${parent}; the copy needs about ${formatBytes(need)}`);
@@ -115,7 +136,7 @@ export async function physicalChecks(ctx: RecoveryContext): Promise<Check[]> {
       add(
         avail < need * 1.2 ? 'stop' : 'ok',
         'BS space for the copy',
-        `${formatBytes(avail)} free in ${parent}; the copy of GS needs about ${formatBytes(need)} beside BS’s datadir, which is kept`,
+        `${formatBytes(avail)} free in ${parent}; the copy of ${donor ? 'the donor R' : 'GS'} needs about ${formatBytes(need)} beside BS’s datadir, which is kept`,
       );
     // The stop and start commands exist there (their first word, or the systemd unit).
     if (service)

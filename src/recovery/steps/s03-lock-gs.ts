@@ -92,14 +92,14 @@ export const lockGs: Step = {
         question: `${sources(ctx)}Stop replication on ${gs} and, ${text}, copy them over ${bs} from the donor ${donorName(ctx)}, without locking or reading GS; the donor’s SQL thread is started again after the copy (steps 3–5)?`,
       };
     }
-    if (copyMethod(ctx).coordinatesFrom === 'donor' && ctx.donor) {
+    if (copyMethod(ctx).fromDonor && ctx.donor) {
       const streams = (await parallelChoice(ctx)).streams;
       // A donor left frozen by a run killed before it recorded what it copied: it replicates again, then is frozen anew.
       const thaw = ctx.settings.resume && ctx.state.donor?.frozen ? [releaseDonorAction(ctx)] : [];
       return {
         actions: [...actions, ...thaw, ...freezeDonorActions(ctx)],
         notes: [copyMethod(ctx).noLockNote ?? '', ...restartNote(ctx, 'the donor')].filter(Boolean),
-        question: `${sources(ctx)}Stop replication on ${gs}, stop the donor ${donorName(ctx)}’s SQL thread once it has reached GS’s position, and copy all its data over ${bs}${lossNotice(ctx)}${streams > 1 ? ` in ${streams} streams` : ''}, without locking or reading GS; the donor’s SQL thread is started again after the copy (steps 3–5)?`,
+        question: `${sources(ctx)}Stop replication on ${gs}, stop the donor ${donorName(ctx)}’s SQL thread once it has reached GS’s position, and copy all its data over ${bs}${lossNotice(ctx)}${streams > 1 ? ` in ${streams} streams` : ''}, without locking or reading GS${copyMethod(ctx).bsRestart ? `; ${copyMethod(ctx).bsRestart}` : ''}; the donor’s SQL thread is started again after the copy (steps 3–5)?`,
       };
     }
     if (!copyMethod(ctx).locksGs) {

@@ -12,7 +12,7 @@ export const unlockGs: Step = {
   after: () => ({ GS: 'not locked: accepting writes' }),
   async plan(ctx) {
     const m = copyMethod(ctx);
-    if (m.coordinatesFrom === 'donor' && ctx.donor)
+    if (m.fromDonor && ctx.donor)
       return {
         actions: [releaseDonorAction(ctx)],
         notes: [`GS was never locked nor read by the copy; the donor ${donorName(ctx)} replicates again.`],
