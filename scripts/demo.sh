@@ -2,8 +2,8 @@
 # Rehearse a recovery end to end on a local lab: set up, start two MariaDB servers replicating master-master,
 # break them the way a careless night breaks them, show the plan (dry run), recover b from a, prove the result,
 # and tear the lab down whatever happens.
-# With a third word `ring`: three servers in a ring a → b → c → a; the link a → b breaks, b is rebuilt from its upstream
-# a, and c (which got nothing from b meanwhile) is caught up from a, then pointed at b again.
+# With a third word `ring`: four servers in a ring a → b → c → d → a; the link a → b breaks, b is rebuilt from its
+# upstream a, and c (which got nothing from b meanwhile) is caught up from a, then pointed at b again; d is not changed.
 # With `haproxy`: the pair behind Debian's HAProxy; step 1 puts b's entry into maint (--fence), step 11 gives it back.
 # With `donor`: the pair plus r, a replica of a (lab up --replica); the copy reads r (--donor), so a is neither locked
 # nor read by it.
@@ -14,7 +14,7 @@ mode="${1:-conflict}"
 method="${2:-classic}"
 shape="${3:-pair}"
 haproxy=()
-case "$shape" in pair) masters=2 ;; ring) masters=3 ;; haproxy) masters=2; haproxy=(--haproxy) ;; donor) masters=2; haproxy=(--replica) ;; *) echo "demo: the third word is pair, ring, haproxy or donor, not \"$shape\"" >&2; exit 2 ;; esac
+case "$shape" in pair) masters=2 ;; ring) masters=4 ;; haproxy) masters=2; haproxy=(--haproxy) ;; donor) masters=2; haproxy=(--replica) ;; *) echo "demo: the third word is pair, ring, haproxy or donor, not \"$shape\"" >&2; exit 2 ;; esac
 
 bash scripts/setup.sh
 mm() { node bin/mmrecover "$@"; }
@@ -27,7 +27,7 @@ trap 'exit 130' INT TERM
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-if [ "$shape" = ring ]; then step "Starting the lab: three mariadbd servers in a ring a → b → c → a"; else step "Starting the lab: two mariadbd servers, a and b, replicating master-master"; fi
+if [ "$shape" = ring ]; then step "Starting the lab: four mariadbd servers in a ring a → b → c → d → a"; else step "Starting the lab: two mariadbd servers, a and b, replicating master-master"; fi
 mm lab up --dir "$work/lab" --masters "$masters" "${haproxy[@]}"
 eval "$(mm lab env --dir "$work/lab")"   # MMRECOVER_PASSWORD / MMRECOVER_REPL_PASSWORD: passwords never go on a command line
 good="$(node -e 'const s=require(process.argv[1]);console.log(`127.0.0.1:${s.a.port}`)' "$work/lab/lab.json")"
@@ -40,7 +40,7 @@ mm lab break "$mode" --dir "$work/lab"
 mm lab status --dir "$work/lab"
 
 if [ "$shape" = ring ]; then
-  ring="$(node -e 'const s=require(process.argv[1]);console.log([s.a,s.b,s.c].map((x)=>`127.0.0.1:${x.port}`).join(","))' "$work/lab/lab.json")"
+  ring="$(node -e 'const s=require(process.argv[1]);console.log([s.a,s.b,s.c,s.d].map((x)=>`127.0.0.1:${x.port}`).join(","))' "$work/lab/lab.json")"
   args=(recover --ring "$ring" --bad "$bad" --user "$user" --repl-user "$repl" --method "$method" --journal "$work/journal.json")
 else
   args=(recover --good "$good" --bad "$bad" --user "$user" --repl-user "$repl" --method "$method" --journal "$work/journal.json")
@@ -68,5 +68,5 @@ fi
 step "After recovery"
 mm lab status --dir "$work/lab"
 echo
-case "$shape" in ring) what="ring" ;; haproxy) what="pair behind HAProxy" ;; donor) what="pair (copied from r, a replica of a)" ;; *) what="pair" ;; esac
+case "$shape" in ring) what="ring of four" ;; haproxy) what="pair behind HAProxy" ;; donor) what="pair (copied from r, a replica of a)" ;; *) what="pair" ;; esac
 echo "Demo finished: the $what was broken ($mode), rebuilt ($method) and proven; the lab is being torn down."

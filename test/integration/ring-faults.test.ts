@@ -13,8 +13,9 @@ import { countNote, expectRingHealthy, ringArgs, ringCaughtUp, ringYesArgs, with
 
 const newState = () => ({ XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) });
 
-describe('ring: Ctrl-C at each question', () => {
-  const shared = useLab({ masters: 3 });
+describe('ring of four: Ctrl-C at each question', () => {
+  // Four members: the stop also says what E, the member after D that no step changes, is left in.
+  const shared = useLab({ masters: 4 });
   for (const [n, match] of [
     [0, 'Fence BS'],
     [1, 'Stop replication on BS, and stop D'],
@@ -42,8 +43,9 @@ describe('ring: Ctrl-C at each question', () => {
       }
       expect(await pty.exit).toBe(130);
       expect(pty.screen()).toMatch(/Stopped at step \d+: interrupted/);
-      // The stop says what D (c) is left in, beside GS and BS.
+      // The stop says what D (c) and E (d) are left in, beside GS and BS.
       expect(pty.screen()).toMatch(/\n\s+D:\s+\S/);
+      expect(pty.screen()).toMatch(/\n\s+E:\s+127\.0\.0\.1:\d+: not changed by the run.*; replicating from D as before/);
       // GS (U) replicates from its own upstream in a ring, never from BS: the stop says so at every step (issue 27).
       const gsLine = pty.screen().match(/\n\s+GS: ([^\n]*)/)?.[1] ?? '';
       expect(gsLine).not.toMatch(/from BS/);
