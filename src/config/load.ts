@@ -138,9 +138,12 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
 
   const ring = merged.ring !== undefined ? ringOf(merged.ring, merged.bad, merged.good) : undefined;
   if (ring) merged.good = ring.members[ring.upstream];
-  // A ring's extra steps (D's catch-up, D pointed at BS) are proven for the logical copies only.
-  if (ring && merged.method !== undefined && merged.method !== 'classic' && merged.method !== 'online')
-    throw new UsageError(`--ring works with --method classic or online, not ${merged.method} (not yet proven for a ring)`);
+  // A ring's extra steps (D's catch-up, D pointed at BS) are rehearsed with every copy the lab's MariaDB can run;
+  // CLONE is MySQL's own, and a ring recovered with it would run steps never rehearsed.
+  if (ring && merged.method === 'clone')
+    throw new UsageError(
+      '--ring works with --method classic, online or physical, not clone: a ring’s steps are rehearsed only with copies MariaDB can run, and CLONE is MySQL’s (use --method physical)',
+    );
   if (merged.parallel !== undefined && merged.parallel > 1 && (merged.method === 'physical' || merged.method === 'clone'))
     throw new UsageError(`--parallel splits a logical copy (--method classic or online); --method ${merged.method} copies data files`);
   const maxRate = merged.maxRate !== undefined ? parseRate(merged.maxRate) : undefined;

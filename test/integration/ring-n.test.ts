@@ -1,6 +1,6 @@
 // Issue 27: rings of four and five masters. One lab per ring, broken and recovered round after round: every break mode
 // on a different member (the first and the last member too, whose upstream or downstream wraps round), file/position
-// and GTID, classic and online, one and two copy streams, with writes on every other member during the break. After
+// and GTID, classic, online and physical, one and two copy streams, with writes on every other member during the break. After
 // each recovery every member has every row once, each member's marker reached every other member, and every table
 // matches on all members; the rehearsal's plan is the live run's, and a second broken link is refused before anything
 // changes.
@@ -16,11 +16,12 @@ import { dropLab, newLab } from '../helpers/lab.js';
 import { runCli } from '../helpers/cli.js';
 import { eventually } from '../helpers/pair.js';
 import { recoverAndCompare } from '../helpers/plan-check.js';
+import { physicalArgs } from '../helpers/physical.js';
 import { expectEveryRowOnce, expectRingHealthy, ringArgs, ringCaughtUp, ringYesArgs, withRing, writeOrders } from '../helpers/ring.js';
 
 interface Round {
   mode: BreakMode;
-  method: 'classic' | 'online';
+  method: 'classic' | 'online' | 'physical';
   bad: Which;
   parallel?: number;
   /** Rehearse first and compare the dry run's plan with the live one, step by step. */
@@ -33,8 +34,8 @@ const RINGS: Array<{ masters: number; gtid: boolean; rounds: Round[] }> = [
     gtid: false,
     rounds: [
       { mode: 'conflict', method: 'classic', bad: 'b', rehearse: true },
-      { mode: 'stopped', method: 'online', bad: 'd', parallel: 2 },
-      { mode: 'wiped', method: 'classic', bad: 'a' },
+      { mode: 'stopped', method: 'physical', bad: 'd' },
+      { mode: 'wiped', method: 'online', bad: 'a', parallel: 2 },
       { mode: 'diverged', method: 'online', bad: 'c' },
     ],
   },
@@ -45,7 +46,7 @@ const RINGS: Array<{ masters: number; gtid: boolean; rounds: Round[] }> = [
       { mode: 'wiped', method: 'online', bad: 'c', rehearse: true },
       { mode: 'conflict', method: 'classic', bad: 'e', parallel: 2 },
       { mode: 'diverged', method: 'classic', bad: 'a' },
-      { mode: 'stopped', method: 'online', bad: 'b' },
+      { mode: 'stopped', method: 'physical', bad: 'b' },
     ],
   },
 ];
@@ -104,7 +105,10 @@ for (const ring of RINGS)
     ring.rounds.forEach((round, i) => {
       const what = `${round.mode} at ${round.bad}, ${round.method}${round.parallel ? `, --parallel ${round.parallel}` : ''}`;
       it(`${what}: every row on every member once, markers round the ring, tables equal${round.rehearse ? ', the rehearsal shows what runs' : ''}${round.mode === 'diverged' ? ', a second broken link refused first' : ''}`, async () => {
-        const extra = ['--method', round.method, ...(round.parallel ? ['--parallel', String(round.parallel)] : [])];
+        const extra = [
+          ...(round.method === 'physical' ? physicalArgs(lab, round.bad) : ['--method', round.method]),
+          ...(round.parallel ? ['--parallel', String(round.parallel)] : []),
+        ];
         const tag = `round ${i + 1} of ring ${ring.masters}`;
         let written: Record<string, number> = {};
         let journal: JournalData;

@@ -68,7 +68,8 @@ describe('--ring settings', () => {
     expect(usage({ ring: 'db1,db2,db3' })).toMatch(/--bad is required with --ring/);
     expect(usage({ ring: 'db1,db2,db1', bad: 'db2' })).toMatch(/--ring names db1:3306 twice/);
     expect(usage({ ring: 'db1,,db3', bad: 'db3' })).toMatch(/--ring: member 2 is empty/);
-    expect(usage({ ring: 'db1,db2,db3', bad: 'db2', method: 'physical' })).toMatch(/--ring works with --method classic or online, not physical/);
+    expect(usage({ ring: 'db1,db2,db3', bad: 'db2', method: 'clone' })).toMatch(/--ring works with --method classic, online or physical, not clone/);
+    expect(load({ ring: 'db1,db2,db3', bad: 'db2', method: 'physical' }).method).toBe('physical');
     expect(usage({ ring: 'db1,db2,db3', bad: 'db2', good: 'db3' })).toMatch(/--good db3:3306 is not the upstream of --bad in --ring \(db1:3306 is\)/);
     // A ring copies with --parallel like a pair (its steps need only the copy's coordinates).
     expect(load({ ring: 'db1,db2,db3', bad: 'db2', parallel: 2 }).parallel).toBe(2);

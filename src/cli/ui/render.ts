@@ -47,7 +47,9 @@ class JsonRenderer implements Renderer {
   }
 }
 
-const coords = (c: Coordinates) => `${c.file} / ${c.position}${c.gtid !== undefined ? ` (GTID ${c.gtid})` : ''}`;
+// An empty GTID position is said as such: BS's binary log began after the copy (the physical method), nothing precedes it.
+const coords = (c: Coordinates) =>
+  `${c.file} / ${c.position}${c.gtid !== undefined ? ` (GTID ${c.gtid || 'position empty: from the start of its binary log'})` : ''}`;
 
 class HumanRenderer implements Renderer {
   private readonly c: ChalkInstance;
