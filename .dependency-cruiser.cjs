@@ -64,6 +64,14 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/$1/' },
     },
     {
+      name: 'steps-take-the-context',
+      severity: 'error',
+      comment:
+        'A step (src/recovery/steps, src/recovery/ring) gets the settings, the members and their dialects from the RecoveryContext it is given: it never imports src/config to work out a server or an option again.',
+      from: { path: '^src/recovery/(steps|ring)/' },
+      to: { path: '^src/config/' },
+    },
+    {
       name: 'terminal-libs-only-in-cli',
       severity: 'error',
       comment: `Only src/cli draws on the terminal: ${TERMINAL_LIBS.join(', ')} are imported nowhere else.`,

@@ -27,6 +27,7 @@ const TREES: Record<string, { tools: Tool[]; rejected: boolean }> = {
   cycle: { tools: ['depcruise'], rejected: true }, // src/base: a ↔ b; src/engine: x → y → z → x
   upward: { tools: ['depcruise'], rejected: true }, // src/<layer>/upward.ts importing src/<a layer it may not>/target.ts
   'terminal-lib': { tools: ['depcruise'], rejected: true }, // chalk, ora, @inquirer/confirm, wrap-ansi outside src/cli
+  'step-imports-config': { tools: ['depcruise'], rejected: true }, // a step and a ring step importing the settings
   'process-outside': { tools: ['eslint'], rejected: true }, // process.env, node:process, globalThis.process
   'process-in-entry': { tools: ['eslint'], rejected: false }, // the same in src/cli and src/bench
   unformatted: { tools: ['prettier'], rejected: true },
@@ -120,6 +121,13 @@ describe('dependency-cruiser', () => {
     const found = violations(result('depcruise', 'upward').output);
     expect(found).toContain('layer-unknown: src/util/helper.ts → src/dialect/target.ts');
     expect(found).toHaveLength(upward.length + 1);
+  });
+
+  it('names the step rule for a step and a ring step importing src/config (they take the context), and nothing else', () => {
+    expect(violations(result('depcruise', 'step-imports-config').output).sort()).toEqual([
+      'steps-take-the-context: src/recovery/ring/steps.ts → src/config/settings.ts',
+      'steps-take-the-context: src/recovery/steps/s99-step.ts → src/config/settings.ts',
+    ]);
   });
 
   it('names the terminal rule for chalk under src/recovery, and for ora, @inquirer/*, wrap-ansi outside src/cli', () => {
