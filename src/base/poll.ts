@@ -4,8 +4,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
 export interface PollBounds {
-  /** Between two checks. */
+  /** Between two checks (the first pause, when maxEveryMs is given). */
   everyMs: number;
+  /** Back off: each pause doubles, up to this (a wait that is usually over at once, then checked less often). */
+  maxEveryMs?: number;
   /** From the first check; the last check is made at or after it. */
   timeoutMs: number;
   /** Ctrl-C or a stop: the wait ends at once, without an answer. */
@@ -19,11 +21,13 @@ export interface PollBounds {
  */
 export async function pollUntil<T>(check: () => Promise<T | undefined> | T | undefined, b: PollBounds): Promise<T | undefined> {
   const deadline = Date.now() + b.timeoutMs;
+  let pause = b.everyMs;
   for (;;) {
     const answer = await check();
     if (answer !== undefined) return answer;
     if (b.signal?.aborted || Date.now() >= deadline) return undefined;
     // timers/promises removes its abort listener when the timer fires (a hand-made one leaked one per poll).
-    await delay(Math.min(b.everyMs, Math.max(0, deadline - Date.now())), undefined, { signal: b.signal }).catch(() => undefined);
+    await delay(Math.min(pause, Math.max(0, deadline - Date.now())), undefined, { signal: b.signal }).catch(() => undefined);
+    if (b.maxEveryMs !== undefined) pause = Math.min(b.maxEveryMs, pause * 2);
   }
 }

@@ -61,6 +61,46 @@ describe('ring of four: Ctrl-C at each question', () => {
   }
 });
 
+describe('ring of four: Ctrl-C during the proof (step 10)', () => {
+  it("each member's real state is said (E: only the proof's marker row), and --resume completes", async () => {
+    const lab = await newLab({ masters: 4 });
+    const env = { ...lab.env(), ...newState() };
+    try {
+      await breakLab(lab, 'conflict');
+      const pty = startPty(ringArgs(lab), env);
+      let at = 0;
+      for (let i = 0; i < 6; i++) {
+        at = await pty.waitFor(/\(y\/N\)/, 90_000, at);
+        pty.type('y\r');
+        at = await pty.waitFor(/\? Yes/, 90_000, at);
+      }
+      // The seventh question is step 10's: start D and GS, and prove the ring.
+      at = await pty.waitFor(/Start replication on D [^\n]*\(y\/N\)/, 90_000, at);
+      // E (d) stops applying what D sends: the proof waits for GS's marker to reach E, and is interrupted there.
+      await withRing(lab, (s) => s.d.query('STOP SLAVE SQL_THREAD'));
+      pty.type('y\r');
+      await pty.waitFor(/waiting until the marker row written on GS has arrived on E/, 60_000, at);
+      await new Promise((r) => setTimeout(r, 500));
+      pty.type('\x03');
+      expect(await pty.exit).toBe(130);
+      const screen = pty.screen();
+      expect(screen).toMatch(/Stopped at step 10: interrupted/);
+      expect(screen.match(/\n\s+GS: ([^\n]*)/)?.[1]).toMatch(/its upstream again if step 10 started it/);
+      expect(screen).toMatch(/\n\s+D:\s+pointed at BS after the import; started only if step 10 got that far/);
+      expect(screen).toMatch(/\n\s+E:\s+127\.0\.0\.1:\d+: not changed by the run \(apart from the proof’s marker row\)/);
+      expect(await takesWrite(lab, 'a')).toBe(true);
+      await withRing(lab, (s) => s.d.query('START SLAVE SQL_THREAD'));
+      const r = await runCli(ringYesArgs(lab, ['--resume']), env);
+      expect(r.code, r.stderr.slice(-3000)).toBe(0);
+      expect(r.stderr).toMatch(/Resuming from step 10/);
+      expect(r.stderr).toMatch(/VERIFIED/);
+      await expectRingHealthy(lab);
+    } finally {
+      await dropLab(lab);
+    }
+  });
+});
+
 describe('ring: the dump killed mid-copy', () => {
   for (const [gtid, method] of [
     [false, 'classic'],

@@ -45,4 +45,15 @@ describe('pollUntil', () => {
       ),
     ).rejects.toThrow('SQL error 1062');
   });
+
+  it('backs off with maxEveryMs: each pause doubles up to the cap', async () => {
+    const at: number[] = [];
+    await pollUntil(() => void at.push(Date.now()), { everyMs: 20, maxEveryMs: 80, timeoutMs: 400 });
+    const gaps = at.slice(1).map((t, i) => t - at[i]);
+    // 20, 40, 80, 80, …: never shorter than the pause asked for, and capped (timers fire late, never early).
+    expect(gaps[0]).toBeGreaterThanOrEqual(19);
+    expect(gaps[1]).toBeGreaterThanOrEqual(39);
+    expect(gaps.slice(2, -1).every((g) => g >= 79)).toBe(true);
+    expect(at.length).toBeLessThan(12);
+  });
 });

@@ -6,6 +6,7 @@ import { describeEndpoint } from '../../adapters/mysql/endpoint.js';
 import { readReplicaStatus, replicaRunning, type ReplicaStatus } from '../../adapters/mysql/replication.js';
 import { ServerError, ServerSession } from '../../adapters/mysql/session.js';
 import type { Statement } from '../../dialect/statement.js';
+import { pollUntil } from '../../base/poll.js';
 import { listUserTables, tableSizes, sameShape, tableShape, walkChunks, CHUNK_TIME_MS, type Key, type Query, type TableShape } from '../compare.js';
 import {
   CHECKSUM_DDL,
@@ -391,39 +392,46 @@ class Verifier {
   /** Wait until `side` has applied the chunk's master_* (the same token): it then holds its own checksum of the chunk too. */
   private async awaitApplied(side: Side, row: Pick<ChunkRow, 'db' | 'tbl' | 'chunk'>): Promise<void> {
     const want = String((await this.s[other(side)].query(readToken(row)))[0]?.token ?? '');
-    const deadline = Date.now() + (this.o.applyTimeoutMs ?? DEFAULT_APPLY_TIMEOUT_MS);
-    let pause = 20;
+    const timeoutMs = this.o.applyTimeoutMs ?? DEFAULT_APPLY_TIMEOUT_MS;
     let lastHealth = Date.now();
-    for (;;) {
-      this.stopIfAsked();
-      const got = (await this.s[side].query(readToken(row)))[0]?.token;
-      if (got !== undefined && got !== null && String(got) === want) return;
-      if (Date.now() - lastHealth > 1000) {
-        lastHealth = Date.now();
-        const d = await this.direction(side);
-        if (!d.ok) throw new CannotTell(`${d.why}, while waiting for ${this.servers[side]} to apply the checksum of ${row.db}.${row.tbl} chunk ${row.chunk}`);
-      }
-      if (Date.now() > deadline)
-        throw new CannotTell(
-          `${this.servers[side]} has not applied the checksum of ${row.db}.${row.tbl} chunk ${row.chunk} within ${Math.round((this.o.applyTimeoutMs ?? DEFAULT_APPLY_TIMEOUT_MS) / 1000)} s: replication ${other(side)}→${side} is too far behind; run verify again later (with --resume)`,
-        );
-      await sleep(pause);
-      pause = Math.min(250, pause * 2);
-    }
+    const applied = await pollUntil(
+      async () => {
+        this.stopIfAsked();
+        const got = (await this.s[side].query(readToken(row)))[0]?.token;
+        if (got !== undefined && got !== null && String(got) === want) return true;
+        // A broken direction will not apply it by waiting: said at once, at most a second after it broke.
+        if (Date.now() - lastHealth > 1000) {
+          lastHealth = Date.now();
+          const d = await this.direction(side);
+          if (!d.ok) throw new CannotTell(`${d.why}, while waiting for ${this.servers[side]} to apply the checksum of ${row.db}.${row.tbl} chunk ${row.chunk}`);
+        }
+        return undefined;
+      },
+      { everyMs: 20, maxEveryMs: 250, timeoutMs },
+    );
+    if (!applied)
+      throw new CannotTell(
+        `${this.servers[side]} has not applied the checksum of ${row.db}.${row.tbl} chunk ${row.chunk} within ${Math.round(timeoutMs / 1000)} s: replication ${other(side)}→${side} is too far behind; run verify again later (with --resume)`,
+      );
   }
 
   /** Before each chunk: wait while B is more than --max-lag seconds behind A (checked at most every 0.5 s). */
   private async throttle(): Promise<void> {
     if (Date.now() - this.lastLagCheck < 500) return;
-    for (let waited = 0; ; waited++) {
-      this.lastLagCheck = Date.now();
-      const d = await this.direction('B');
-      if (!d.ok) throw new CannotTell(`${d.why}: B stopped computing the checksums A sends`);
-      const lag = d.status.lagSeconds;
-      if (lag === null || lag <= this.o.maxLagSeconds) return;
-      if (waited % 4 === 0) this.progress(`waiting: ${this.servers.B} is ${lag} s behind A (--max-lag ${this.o.maxLagSeconds})`);
-      this.stopIfAsked();
-      await sleep(250);
-    }
+    let waited = 0;
+    // No bound: --max-lag waits as long as B lags (the operator stops it with Ctrl-C, and --resume goes on).
+    await pollUntil(
+      async () => {
+        this.lastLagCheck = Date.now();
+        const d = await this.direction('B');
+        if (!d.ok) throw new CannotTell(`${d.why}: B stopped computing the checksums A sends`);
+        const lag = d.status.lagSeconds;
+        if (lag === null || lag <= this.o.maxLagSeconds) return true;
+        if (waited++ % 4 === 0) this.progress(`waiting: ${this.servers.B} is ${lag} s behind A (--max-lag ${this.o.maxLagSeconds})`);
+        this.stopIfAsked();
+        return undefined;
+      },
+      { everyMs: 250, timeoutMs: Infinity },
+    );
   }
 }
