@@ -76,6 +76,11 @@ describe('server state on the physical and parallel copies (lab, file/position)'
           await a.query('CREATE TABLE shop.big (id INT PRIMARY KEY, data LONGBLOB) ENGINE=InnoDB');
           await a.query(`INSERT INTO shop.big VALUES (1, REPEAT('x', ${20 * MB}))`);
           await eventually(async () => Number(await b.value('SELECT COUNT(*) FROM shop.big')) === 1, 60_000, 'the big row on BS');
+          // The streams are cut from information_schema's size estimates, which InnoDB refreshes in the background after
+          // a bulk change: with the 20 MB row just written, the rehearsal and the run a few seconds later read different
+          // sizes for shop.big, and shop.orders was split in two by one and not by the other (a clean-clone run).
+          // Statistics made current here, as a settled production server's are, give both the same estimates.
+          await a.query('ANALYZE TABLE shop.big, shop.orders, shop.customers, shop.ticks');
         });
       }
       const args = method === 'physical' ? physicalArgs(l) : ['--parallel', '2'];
