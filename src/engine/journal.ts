@@ -23,6 +23,8 @@ export interface ExecutedLine {
 export interface JournalStep {
   id: number;
   title: string;
+  /** Who it acted on, as its header said (R → BS for a copy from the donor); absent in older journals. */
+  on?: string;
   status: StepStatus;
   startedAt?: string;
   endedAt?: string;

@@ -385,7 +385,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     const overview: StepSummary[] = [];
     for (const s of todo) {
       const p = await s.plan(ctx);
-      overview.push({ step: s.id, title: s.title, on: s.on, lines: linesOf(p), question: p.question, confirmedBy: confirmedBy(s.id) });
+      overview.push({ step: s.id, title: s.title, on: p.on ?? s.on, lines: linesOf(p), question: p.question, confirmedBy: confirmedBy(s.id) });
     }
     const header = [...donorHeader(ctx), ...throttleHeader(ctx, controlSocketPath)];
     emit({ event: 'plan', steps: overview, ...(header.length ? { header } : {}) });
@@ -401,7 +401,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       const plan = await step.plan(ctx);
       const actions = [...(step.id === startAt && preamble ? preamble.actions : []), ...plan.actions];
       const lines = actions.flatMap((a) => renderAction(a));
-      emit({ event: 'step_start', step: step.id, title: step.title, on: step.on, total: STEPS.length, lines });
+      emit({ event: 'step_start', step: step.id, title: step.title, on: plan.on ?? step.on, total: STEPS.length, lines });
       for (const text of plan.notes ?? []) emit({ event: 'note', level: 'info', step: step.id, text });
       if (plan.checklist?.length) emit({ event: 'checklist', step: step.id, items: plan.checklist });
       if (plan.question) {
@@ -415,7 +415,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       }
       const started = Date.now();
       if (journal) {
-        Object.assign(journal.step(step.id), { status: 'running', startedAt: new Date().toISOString(), plan: lines, executed: [] });
+        Object.assign(journal.step(step.id), { status: 'running', startedAt: new Date().toISOString(), on: plan.on ?? step.on, plan: lines, executed: [] });
         journal.data.state = ctx.state;
         journal.save();
       }

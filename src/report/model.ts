@@ -80,7 +80,7 @@ export function buildReport(d: JournalData, opts: { journal?: string } = {}): Re
     return {
       id: def.id,
       title: s.title,
-      on: def.on,
+      on: s.on ?? def.on,
       status,
       ...(s.startedAt ? { startedAt: s.startedAt } : {}),
       ...(end && s.startedAt ? { endedAt: end } : {}),

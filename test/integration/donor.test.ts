@@ -58,6 +58,10 @@ describe('--donor', () => {
     );
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     expect(r.stderr).toMatch(/--max-load Threads_running=50: the copy pauses while the donor R \(the server it reads; GS is not read\) exceeds it/);
+    // The steps' headers name the donor where it is acted on: frozen in step 3, read in step 4, started in step 5.
+    expect(r.stderr).toMatch(/Step 3\/11 [^\n]*\(GS, R\)/);
+    expect(r.stderr).toMatch(/Step 4\/11 [^\n]*\(R → BS\)/);
+    expect(r.stderr).toMatch(/Step 5\/11 [^\n]*\(R\)/);
   });
 
   it('refuses in the preflight, one line, exit 2, nothing changed', async () => {
@@ -176,6 +180,8 @@ describe('--donor', () => {
       // GS's coordinates for BS are where the donor stopped: the same point, recorded once.
       expect(rep.donor?.at).toEqual(rep.coordinates.gs);
       expect(rep.gsLockedSeconds).toBe(0);
+      // Each step as its header said who it acted on: the donor frozen, read, started again.
+      expect(rep.steps.filter((x) => [3, 4, 5].includes(x.id)).map((x) => x.on)).toEqual(['GS, R', 'R → BS', 'R']);
       const md = await runCli(['report', '--format', 'md', '--output', join(state.XDG_STATE_HOME, 'report.md')], { ...state, MMRECOVER_PASSWORD: undefined });
       expect(md.code, md.stderr).toBe(0);
       const text = readFileSync(join(state.XDG_STATE_HOME, 'report.md'), 'utf8');

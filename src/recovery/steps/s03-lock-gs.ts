@@ -89,6 +89,7 @@ export const lockGs: Step = {
           },
         ],
         notes: [`${text[0].toUpperCase()}${text.slice(1)}.`],
+        on: 'GS, R',
         question: `${sources(ctx)}Stop replication on ${gs} and, ${text}, copy them over ${bs} from the donor ${donorName(ctx)}, without locking or reading GS; the donor’s SQL thread is started again after the copy (steps 3–5)?`,
       };
     }
@@ -99,6 +100,7 @@ export const lockGs: Step = {
       return {
         actions: [...actions, ...thaw, ...freezeDonorActions(ctx)],
         notes: [copyMethod(ctx).noLockNote ?? '', ...restartNote(ctx, 'the donor')].filter(Boolean),
+        on: 'GS, R',
         question: `${sources(ctx)}Stop replication on ${gs}, stop the donor ${donorName(ctx)}’s SQL thread once it has reached GS’s position, and copy all its data over ${bs}${lossNotice(ctx)}${streams > 1 ? ` in ${streams} streams` : ''}, without locking or reading GS${copyMethod(ctx).bsRestart ? `; ${copyMethod(ctx).bsRestart}` : ''}; the donor’s SQL thread is started again after the copy (steps 3–5)?`,
       };
     }

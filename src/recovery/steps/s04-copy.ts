@@ -10,7 +10,7 @@ import { describeBsOnly, hasBsOnly } from '../bs-only.js';
 import { diffObjects, dropObject, readObjects } from '../bs-objects.js';
 import { mariadbGtid, mysqlGtid, usesGtidPositioning } from '../positioning.js';
 import { StepFailed } from '../../base/errors.js';
-import type { Step } from './step.js';
+import type { Step, StepPlan } from './step.js';
 import { copyMethod } from '../copy-method.js';
 import { otherCopyPlan } from '../physical/method-plan.js';
 import { physicalDuring } from '../physical/plan.js';
@@ -140,67 +140,73 @@ export const copyData: Step = {
     return { BS: `may hold a PARTIAL copy; no replication configured on it${left ? `; ${left}` : ''}` };
   },
   async plan(ctx) {
-    const other = await otherCopyPlan(ctx);
-    if (other) return other;
-    // super_read_only (MySQL) refuses the DROP, the reset and the import even to SUPER: lifted first, put back last.
-    const { lift, restore } = await aroundOwnWrites(ctx, 'the drop and the import');
-    // BS's packet limit and event scheduler for the import (server-state.ts), each put back after it.
-    const pre = await beforeImport(ctx);
-    const post = [...(await afterImport(ctx, pre)), ...restorePacket(ctx, pre)];
-    const actions: Action[] = [...lift, ...pre, ...(await dropBsOnlySchemas(ctx)), ...(await dropBsOnlyObjects(ctx))];
-    // MySQL GTID: gtid_purged can only be set on an empty GTID history. The plan and the question before steps 3–5 say so.
-    if (mysqlGtid(ctx))
-      actions.push({
-        kind: 'sql',
-        role: 'BS',
-        statement: ctx.dialect.BS.resetBinlogs(),
-        note: 'discards BS’s binary logs and GTID history, so that the import can set gtid_purged to GS’s',
-      });
-    const { dump, load } = await copyCommands(ctx);
-    const b = ctx.state.bsOnly;
-    const fromDump = copyMethod(ctx).coordinatesFrom === 'dump';
-    const replaces = `replaces all data on BS, including the mysql schema (accounts and grants become GS’s; ${keptOnBs(ctx)})${b && hasBsOnly(b) ? `; ${describeBsOnly(b)}` : ''}; the import is ${importBinlog(ctx).why}`;
-    // --parallel: the copy in streams (parallel/streams-plan.ts), when GS's tables split into more than one.
-    const choice = await parallelChoice(ctx);
-    const donor = copyMethod(ctx).coordinatesFrom === 'donor' ? ` from the donor ${donorName(ctx)} (frozen; GS is not read)` : '';
-    // --resume from a donor still frozen where the interrupted copy read it: only the units that did not complete.
-    const resumed = resumingDonorCopy(ctx);
-    const resumeNote = resumed && ctx.state.donor?.at ? `; ${resumeText(resumed, ctx.state.donor.at)}` : '';
-    const parallel =
-      (choice.streams > 1 || resumed) && reachable(ctx, 'GS')
-        ? await parallelCopyAction(ctx, choice, load, `${replaces}${donor}; ${choice.why}${resumeNote}`)
-        : undefined;
-    // The metadata-lock watch runs beside the copy that reads GS online (the plan's header says it: throttle-plan.ts).
-    const mdlWatch = mdlWatchPlan(ctx.settings, ctx.dialect.GS.version.flavor);
-    if (parallel) {
-      if (resumed) actions.push(...clearLeftUnits(ctx, resumed));
-      actions.push({ ...parallel, ...(mdlWatch ? { mdlWatch } : {}) }, ...post, ...restore);
-      return { actions };
-    }
-    actions.push({
-      kind: 'copy',
-      role: 'BS',
-      dump,
-      load,
-      watchHeader: fromDump,
-      ...(mdlWatch ? { mdlWatch } : {}),
-      estimateBytes: reachable(ctx, 'GS') ? await dataSizeBytes(sourceRead(ctx)) : undefined,
-      note: `${replaces}${donor}; ${choice.streams > 1 ? `one stream: GS’s tables do not split (${choice.why})` : choice.why}`,
-      capture: (o, state) => {
-        state.copy = { bytes: o.bytes, seconds: o.seconds, complete: true };
-        if (!fromDump) return;
-        if (!o.header)
-          throw new StepFailed(
-            'the dump carried no CHANGE MASTER coordinates in its header (was --master-data honoured?)',
-            4,
-            'Run again with --resume: it restarts from step 3.',
-          );
-        if (mariadbGtid(ctx) && o.header.gtidSlavePos === undefined)
-          throw new StepFailed('the dump carried no gtid_slave_pos line (was --gtid honoured?)', 4, 'Run again with --resume.');
-        state.gsCoords = { file: o.header.file, position: o.header.position, ...(mariadbGtid(ctx) ? { gtid: o.header.gtidSlavePos } : {}) };
-      },
-    });
-    actions.push(...post, ...restore);
-    return { actions };
+    const p = await copyPlan(ctx);
+    // From the donor, the copy reads R: the step's header says so.
+    return copyMethod(ctx).fromDonor ? { ...p, on: 'R → BS' } : p;
   },
 };
+
+async function copyPlan(ctx: RecoveryContext): Promise<StepPlan> {
+  const other = await otherCopyPlan(ctx);
+  if (other) return other;
+  // super_read_only (MySQL) refuses the DROP, the reset and the import even to SUPER: lifted first, put back last.
+  const { lift, restore } = await aroundOwnWrites(ctx, 'the drop and the import');
+  // BS's packet limit and event scheduler for the import (server-state.ts), each put back after it.
+  const pre = await beforeImport(ctx);
+  const post = [...(await afterImport(ctx, pre)), ...restorePacket(ctx, pre)];
+  const actions: Action[] = [...lift, ...pre, ...(await dropBsOnlySchemas(ctx)), ...(await dropBsOnlyObjects(ctx))];
+  // MySQL GTID: gtid_purged can only be set on an empty GTID history. The plan and the question before steps 3–5 say so.
+  if (mysqlGtid(ctx))
+    actions.push({
+      kind: 'sql',
+      role: 'BS',
+      statement: ctx.dialect.BS.resetBinlogs(),
+      note: 'discards BS’s binary logs and GTID history, so that the import can set gtid_purged to GS’s',
+    });
+  const { dump, load } = await copyCommands(ctx);
+  const b = ctx.state.bsOnly;
+  const fromDump = copyMethod(ctx).coordinatesFrom === 'dump';
+  const replaces = `replaces all data on BS, including the mysql schema (accounts and grants become GS’s; ${keptOnBs(ctx)})${b && hasBsOnly(b) ? `; ${describeBsOnly(b)}` : ''}; the import is ${importBinlog(ctx).why}`;
+  // --parallel: the copy in streams (parallel/streams-plan.ts), when GS's tables split into more than one.
+  const choice = await parallelChoice(ctx);
+  const donor = copyMethod(ctx).coordinatesFrom === 'donor' ? ` from the donor ${donorName(ctx)} (frozen; GS is not read)` : '';
+  // --resume from a donor still frozen where the interrupted copy read it: only the units that did not complete.
+  const resumed = resumingDonorCopy(ctx);
+  const resumeNote = resumed && ctx.state.donor?.at ? `; ${resumeText(resumed, ctx.state.donor.at)}` : '';
+  const parallel =
+    (choice.streams > 1 || resumed) && reachable(ctx, 'GS')
+      ? await parallelCopyAction(ctx, choice, load, `${replaces}${donor}; ${choice.why}${resumeNote}`)
+      : undefined;
+  // The metadata-lock watch runs beside the copy that reads GS online (the plan's header says it: throttle-plan.ts).
+  const mdlWatch = mdlWatchPlan(ctx.settings, ctx.dialect.GS.version.flavor);
+  if (parallel) {
+    if (resumed) actions.push(...clearLeftUnits(ctx, resumed));
+    actions.push({ ...parallel, ...(mdlWatch ? { mdlWatch } : {}) }, ...post, ...restore);
+    return { actions };
+  }
+  actions.push({
+    kind: 'copy',
+    role: 'BS',
+    dump,
+    load,
+    watchHeader: fromDump,
+    ...(mdlWatch ? { mdlWatch } : {}),
+    estimateBytes: reachable(ctx, 'GS') ? await dataSizeBytes(sourceRead(ctx)) : undefined,
+    note: `${replaces}${donor}; ${choice.streams > 1 ? `one stream: GS’s tables do not split (${choice.why})` : choice.why}`,
+    capture: (o, state) => {
+      state.copy = { bytes: o.bytes, seconds: o.seconds, complete: true };
+      if (!fromDump) return;
+      if (!o.header)
+        throw new StepFailed(
+          'the dump carried no CHANGE MASTER coordinates in its header (was --master-data honoured?)',
+          4,
+          'Run again with --resume: it restarts from step 3.',
+        );
+      if (mariadbGtid(ctx) && o.header.gtidSlavePos === undefined)
+        throw new StepFailed('the dump carried no gtid_slave_pos line (was --gtid honoured?)', 4, 'Run again with --resume.');
+      state.gsCoords = { file: o.header.file, position: o.header.position, ...(mariadbGtid(ctx) ? { gtid: o.header.gtidSlavePos } : {}) };
+    },
+  });
+  actions.push(...post, ...restore);
+  return { actions };
+}

@@ -16,6 +16,7 @@ export const unlockGs: Step = {
       return {
         actions: [releaseDonorAction(ctx)],
         notes: [`GS was never locked nor read by the copy; the donor ${donorName(ctx)} replicates again.`],
+        on: 'R',
       };
     if (!m.locksGs) return { actions: [], notes: [`${m.name[0].toUpperCase()}${m.name.slice(1)} method: GS was never locked; nothing to release.`] };
     return { actions: [{ kind: 'unlock', role: 'GS', statement: stmt('UNLOCK TABLES'), note: 'on the session that holds the lock; GS accepts writes again' }] };

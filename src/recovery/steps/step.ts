@@ -12,6 +12,8 @@ export interface StepPlan {
   checklist?: string[];
   /** Facts worth a line before the actions (a decision the step made, why it has nothing to do). */
   notes?: string[];
+  /** Who it acts on, when the plan knows better than the step (a copy from the donor reads R, not GS). */
+  on?: string;
 }
 
 export type ServerStates = Partial<Record<Role, string>>;
