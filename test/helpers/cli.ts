@@ -59,6 +59,8 @@ export interface PtySession {
   /** Wait until the screen (after `from`) matches. */
   waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<number>;
   type(text: string): void;
+  /** Answer yes to the next `n` questions, each seen answered before the next; returns where the last answer ends. */
+  answerYes(n: number, timeoutMs?: number, from?: number): Promise<number>;
   exit: Promise<number | null>;
   child: ChildProcess;
 }
@@ -80,12 +82,22 @@ export function startPty(args: string[], env: Record<string, string | undefined>
   child.stdout!.on('data', (d) => (raw += d));
   child.stderr!.on('data', (d) => (raw += d));
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return {
+  const session: PtySession = {
     child,
     exit,
     raw: () => raw,
     screen: () => stripAnsi(raw),
     type: (text) => child.stdin!.write(text),
+    async answerYes(n, timeoutMs = 60_000, from = 0) {
+      let at = from;
+      for (let i = 0; i < n; i++) {
+        at = await session.waitFor(/\(y\/N\)/, timeoutMs, at);
+        session.type('y\r');
+        // Answered: the next "(y/N)" is a new question.
+        at = await session.waitFor(/\? Yes/, timeoutMs, at);
+      }
+      return at;
+    },
     async waitFor(pattern, timeoutMs = 60_000, from = 0) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -98,4 +110,5 @@ export function startPty(args: string[], env: Record<string, string | undefined>
       }
     },
   };
+  return session;
 }

@@ -32,15 +32,8 @@ describe('ring of four: Ctrl-C at each question', () => {
       await withRing(lab, (s) => ringCaughtUp(lab, s));
       await breakLab(lab, 'conflict');
       const pty = startPty(ringArgs(lab), env);
-      let at = 0;
-      for (let i = 0; i <= n; i++) {
-        at = await pty.waitFor(/\(y\/N\)/, 90_000, at);
-        if (i === n) pty.type('\x03');
-        else {
-          pty.type('y\r');
-          at = await pty.waitFor(/\? Yes/, 90_000, at);
-        }
-      }
+      await pty.waitFor(/\(y\/N\)/, 90_000, await pty.answerYes(n, 90_000));
+      pty.type('\x03');
       expect(await pty.exit).toBe(130);
       expect(pty.screen()).toMatch(/Stopped at step \d+: interrupted/);
       // The stop says what D (c) and E (d) are left in, beside GS and BS.
@@ -68,12 +61,7 @@ describe('ring of four: Ctrl-C during the proof (step 10)', () => {
     try {
       await breakLab(lab, 'conflict');
       const pty = startPty(ringArgs(lab), env);
-      let at = 0;
-      for (let i = 0; i < 6; i++) {
-        at = await pty.waitFor(/\(y\/N\)/, 90_000, at);
-        pty.type('y\r');
-        at = await pty.waitFor(/\? Yes/, 90_000, at);
-      }
+      let at = await pty.answerYes(6, 90_000);
       // The seventh question is step 10's: start D and GS, and prove the ring.
       at = await pty.waitFor(/Start replication on D [^\n]*\(y\/N\)/, 90_000, at);
       // E (d) stops applying what D sends: the proof waits for GS's marker to reach E, and is interrupted there.
@@ -149,12 +137,7 @@ describe("ring: interrupted during D's catch-up (step 9)", () => {
         await breakLab(lab, 'conflict');
         await withRing(lab, (s) => writeOrders(s.a, 7, 'a during break'));
         const pty = startPty(ringArgs(lab), env);
-        let at = 0;
-        for (let i = 0; i < 5; i++) {
-          at = await pty.waitFor(/\(y\/N\)/, 90_000, at);
-          pty.type('y\r');
-          at = await pty.waitFor(/\? Yes/, 90_000, at);
-        }
+        let at = await pty.answerYes(5, 90_000);
         at = await pty.waitFor(/Catch D [^\n]*\(y\/N\)/, 90_000, at);
         // GS stops answering: D's catch-up cannot reach the copy's coordinates, and the run waits on it.
         lab.freeze('a');

@@ -182,15 +182,8 @@ describe('interrupts at questions', () => {
       const env = { ...lab.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) };
       await breakLab(lab, 'conflict');
       const pty = startPty(recoverArgs(lab), env);
-      let at = 0;
-      for (let i = 0; i <= n; i++) {
-        at = await pty.waitFor(/\(y\/N\)/, 60_000, at);
-        if (i === n) pty.type('\x03');
-        else {
-          pty.type('y\r');
-          at = await pty.waitFor(/\? Yes/, 60_000, at); // answered: the next "(y/N)" is a new question
-        }
-      }
+      await pty.waitFor(/\(y\/N\)/, 60_000, await pty.answerYes(n));
+      pty.type('\x03');
       expect(await pty.exit).toBe(130);
       expect(pty.screen()).toMatch(/Stopped at step \d+: interrupted/);
       expect(await takesWrite(lab, 'a')).toBe(true);
