@@ -3,17 +3,15 @@
 // every user table matches on all members. Every statement it sends is an action of step 10's plan; waits only read.
 import { randomUUID } from 'node:crypto';
 import { stmt } from '../../dialect/statement.js';
-import { parseReplicaStatus } from '../../adapters/mysql/replication.js';
 import type { Action, ProbeIo, SqlAction, WaitAction } from '../actions.js';
 import type { RecoveryContext } from '../context.js';
 import { compareTables, type Query } from '../compare.js';
-import { coordinatesFrom } from '../coordinates.js';
 import { aroundOwnWrites } from '../fence.js';
 import { MARKER_SCHEMA, markerSetup, markerWrite, reached } from '../proof.js';
 import { pollUntil } from '../../base/poll.js';
 import { sleep } from '../replica-wait.js';
 import type { RecoveryState, Verification } from '../state.js';
-import { dialectOf, identityOf } from './members.js';
+import { memberBinlogEnd, dialectOf, executedOf, identityOf, memberReplicaStatus } from './members.js';
 import { ringOrder, sourceOf, type RingContext, type RingMember } from './topology.js';
 
 const verification = (state: RecoveryState): Verification => (state.verification ??= { caughtUp: false, tablesCompared: 0, mismatched: [], verified: false });
@@ -43,17 +41,12 @@ function waitForMarker(ctx: RecoveryContext, from: RingMember, to: RingMember, s
 /** Every member has executed its source's binary log as it was when we looked. */
 async function allCaughtUp(ctx: RecoveryContext, ring: RingContext, io: ProbeIo): Promise<boolean> {
   for (const m of ringOrder(ring)) {
-    const source = sourceOf(ring, m);
-    const show = dialectOf(ctx, ring, source).showBinlogStatus();
-    const target = coordinatesFrom(await io.read(source, show), source, show.shown);
-    const d = dialectOf(ctx, ring, m);
-    const caught = await pollUntil(
-      async () => {
-        const r = parseReplicaStatus(await io.read(m, d.showReplicaStatus()), d);
-        return reached({ file: r.execFile, position: r.execPos }, target) ? true : undefined;
-      },
-      { everyMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
-    );
+    const target = await memberBinlogEnd(ctx, ring, io.read, sourceOf(ring, m));
+    const caught = await pollUntil(async () => (reached(executedOf(await memberReplicaStatus(ctx, ring, io.read, m)), target) ? true : undefined), {
+      everyMs: 200,
+      timeoutMs: ctx.settings.replicaTimeout * 1000,
+      signal: io.signal,
+    });
     if (!caught) return false;
   }
   return true;

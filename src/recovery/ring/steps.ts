@@ -11,7 +11,7 @@ import { StepFailed } from '../../base/errors.js';
 import { pollUntil } from '../../base/poll.js';
 import type { Statement } from '../../dialect/statement.js';
 import { channelVerify } from '../../dialect/dialect.js';
-import { slot, type Action, type ProbeIo, type SqlAction, type WaitAction } from '../actions.js';
+import { slot, type Action, type SqlAction, type WaitAction } from '../actions.js';
 import { serverName, type RecoveryContext } from '../context.js';
 import { coordinatesFrom, readGtidBinlogPos } from '../coordinates.js';
 import { offlineModeLift } from '../fence.js';
@@ -23,7 +23,7 @@ import { stopBsReplica } from '../steps/s02-stop-bs-replica.js';
 import { pointBsAtGs } from '../steps/s06-point-bs-at-gs.js';
 import type { Step } from '../steps/step.js';
 import { ringProofActions, ringVerdict } from './proof.js';
-import { dialectOf } from './members.js';
+import { executedOf, memberBinlogEnd, memberReplicaStatus } from './members.js';
 import { downstreamName, memberName, ringOrder, type RingContext, type RingMember } from './topology.js';
 
 const ringOf = (ctx: RecoveryContext): RingContext => {
@@ -31,12 +31,6 @@ const ringOf = (ctx: RecoveryContext): RingContext => {
   return ctx.ring;
 };
 const record = (state: RecoveryState): RingRecord => (state.ring ??= {});
-
-async function dStatus(ring: RingContext, io: Pick<ProbeIo, 'read'>): Promise<ReplicaStatus> {
-  return parseReplicaStatus(await io.read('D', ring.dialect.showReplicaStatus()), ring.dialect);
-}
-
-const executed = (r: ReplicaStatus): Coordinates => ({ file: r.execFile, position: r.execPos });
 
 /** Step 2 in a ring: the pair's step, then BS's position in U's log, then D drained and stopped. */
 export const ringStopBsReplica: Step = {
@@ -65,9 +59,9 @@ export const ringStopBsReplica: Step = {
         let last: ReplicaStatus | undefined;
         const done = await pollUntil(
           async () => {
-            const r = (last = await dStatus(ring, io));
+            const r = (last = await memberReplicaStatus(ctx, ring, io.read, 'D'));
             io.progress(`D: ${describeReplica(r)}`);
-            if (reached(executed(r), target)) return true;
+            if (reached(executedOf(r), target)) return true;
             // A D that is not applying (stopped, or an error) will not get there by waiting.
             if (r.lastSqlErrno || r.lastIoErrno || r.sqlRunning !== 'Yes' || r.ioRunning === 'No') throw fail(r);
             return undefined;
@@ -92,7 +86,7 @@ export const ringStopBsReplica: Step = {
               2,
               'D cannot be caught up from U by file/position: recover with --positioning gtid, or by hand.',
             );
-          record(state).bsFromU = executed(r);
+          record(state).bsFromU = executedOf(r);
         },
       },
       drained,
@@ -102,7 +96,7 @@ export const ringStopBsReplica: Step = {
         role: 'D',
         statement: showD,
         note: 'record where D stopped in BS’s binary log',
-        capture: (rows, state) => void (record(state).dFromBs = executed(parseReplicaStatus(rows, ring.dialect))),
+        capture: (rows, state) => void (record(state).dFromBs = executedOf(parseReplicaStatus(rows, ring.dialect))),
       },
       roundToGs(ctx, ring),
       ...backup,
@@ -121,17 +115,16 @@ export const ringStopBsReplica: Step = {
  * would reach GS after the copy and then every member but BS, which skips its own server_id. Reads only.
  */
 function roundToGs(ctx: RecoveryContext, ring: RingContext): WaitAction {
-  const hops = ringOrder(ring).slice(2); // D, E, …, then GS last
-  const path = [...hops.slice(1), 'GS'];
+  // After D: E, F, …, then GS last.
+  const path: RingMember[] = [...ringOrder(ring).slice(3), 'GS'];
   return {
     kind: 'wait',
     role: 'GS',
     condition: `BS's writes that D applied have gone round the ring to GS (${['D', ...path].join(' → ')}: each member has applied its upstream's binary log up to where it stood once it held them all; at most ${ctx.settings.replicaTimeout}s)`,
     async probe(io) {
       let from: RingMember = 'D';
-      let target = await binlogEnd(ctx, ring, io, from);
-      for (const m of path as RingMember[]) {
-        const d = dialectOf(ctx, ring, m);
+      let target = await memberBinlogEnd(ctx, ring, io.read, from);
+      for (const m of path) {
         const fail = (r: ReplicaStatus) =>
           new StepFailed(
             `${memberName(ring, m)} has not applied ${memberName(ring, from)}'s binary log up to ${target.file}:${target.position} (${describeReplica(r)}): BS's last writes have not gone round the ring to GS, and would come back after the copy to every member but BS`,
@@ -141,9 +134,9 @@ function roundToGs(ctx: RecoveryContext, ring: RingContext): WaitAction {
         let last: ReplicaStatus | undefined;
         const done = await pollUntil(
           async () => {
-            const r = (last = parseReplicaStatus(await io.read(m, d.showReplicaStatus()), d));
+            const r = (last = await memberReplicaStatus(ctx, ring, io.read, m));
             io.progress(`${m}: ${describeReplica(r)}`);
-            if (reached(executed(r), target)) return true;
+            if (reached(executedOf(r), target)) return true;
             if (r.lastSqlErrno || r.lastIoErrno || r.sqlRunning !== 'Yes' || r.ioRunning === 'No') throw fail(r);
             return undefined;
           },
@@ -155,15 +148,10 @@ function roundToGs(ctx: RecoveryContext, ring: RingContext): WaitAction {
         }
         if (m === 'GS') return;
         from = m;
-        target = await binlogEnd(ctx, ring, io, m);
+        target = await memberBinlogEnd(ctx, ring, io.read, m);
       }
     },
   };
-}
-
-async function binlogEnd(ctx: RecoveryContext, ring: RingContext, io: Pick<ProbeIo, 'read'>, m: RingMember): Promise<Coordinates> {
-  const show = dialectOf(ctx, ring, m).showBinlogStatus();
-  return coordinatesFrom(await io.read(m, show), m, show.shown);
 }
 
 /** Step 6 in a ring: BS's log position after the import, before it applies anything from U, then the pair's step. */
@@ -253,10 +241,10 @@ export const ringCatchUpD: Step = {
         let last: ReplicaStatus | undefined;
         const done = await pollUntil(
           async () => {
-            const r = (last = await dStatus(ring, io));
+            const r = (last = await memberReplicaStatus(ctx, ring, io.read, 'D'));
             io.progress(`D: ${describeReplica(r)}`);
-            if (reached(executed(r), target) && !r.lastSqlErrno) return (record(io.state).dCaughtUp = true);
-            if (r.lastSqlErrno || (r.sqlRunning !== 'Yes' && !reached(executed(r), target))) throw fail(r);
+            if (reached(executedOf(r), target) && !r.lastSqlErrno) return (record(io.state).dCaughtUp = true);
+            if (r.lastSqlErrno || (r.sqlRunning !== 'Yes' && !reached(executedOf(r), target))) throw fail(r);
             return undefined;
           },
           { everyMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
@@ -270,11 +258,11 @@ export const ringCatchUpD: Step = {
     // resumes from its own gtid_slave_pos anyway), never from where BS stopped again: D would apply events twice.
     let start = s.ring?.bsFromU;
     if (ring.identity && !usesGtidPositioning(ctx) && start && !s.ring?.dCaughtUp) {
-      const r = parseReplicaStatus(await ring.read('D', d.showReplicaStatus()), d);
+      const r = await memberReplicaStatus(ctx, ring, ring.read, 'D');
       const gs = ctx.settings.goodAddress;
       // By address only: Master_Server_Id names the source last connected to, stale right after a CHANGE MASTER.
-      if (r.sourceHost === gs.host && r.sourcePort === gs.port && r.execFile && reached(executed(r), start)) {
-        start = executed(r);
+      if (r.sourceHost === gs.host && r.sourcePort === gs.port && r.execFile && reached(executedOf(r), start)) {
+        start = executedOf(r);
         notes.push(`D had already caught up from GS to ${start.file}:${start.position} in the run being resumed: it goes on from there.`);
       }
     }
