@@ -23,7 +23,9 @@ afterAll(async () => {
 
 describe('one run per pair', () => {
   it('a second run during the first one’s copy refuses before step 1, naming the first; the first completes', async () => {
-    const first = startCli(yesArgs(lab), env);
+    // The copy paced (--max-rate) so that it is still running when the second run checks: a clean-clone run once saw
+    // the first finish, and release its lock, before the second had connected.
+    const first = startCli(yesArgs(lab, ['--max-rate', '4M']), env);
     await waitForText(first.output, /Copying GS → BS/);
     // Another responder, another machine: its own journal directory.
     const second = await runCli(yesArgs(lab), { ...env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) });
