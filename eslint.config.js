@@ -5,6 +5,10 @@ import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
+const METHOD_NAME_SELECTOR =
+  "BinaryExpression[operator=/^[!=]==?$/]:matches([left.value=/^(classic|online|physical|clone)$/], [right.value=/^(classic|online|physical|clone)$/])";
+const ASK_THE_METHOD =
+  'A copy method is a strategy (issue 27): ask its traits (config/copy-methods.ts, recovery/copy-method.ts) instead of comparing its name.';
 const PROCESS_ONLY_IN_ENTRY_POINTS = 'process.* belongs to src/cli and src/bench: take what you need (env, argv, streams, signals) as an argument.';
 
 export default defineConfig(
@@ -36,5 +40,11 @@ export default defineConfig(
         },
       ],
     },
+  },
+  {
+    // Only the methods' own modules may name a method; the bench and the lab drive the tool from outside.
+    files: ['src/**/*.ts'],
+    ignores: ['src/config/copy-methods.ts', 'src/recovery/copy-method.ts', 'src/recovery/physical/**', 'src/bench/**', 'src/lab/**'],
+    rules: { 'no-restricted-syntax': ['error', { selector: METHOD_NAME_SELECTOR, message: ASK_THE_METHOD }] },
   },
 );

@@ -19,6 +19,7 @@ import {
   type OptionValues,
 } from './options.js';
 import { RING_OTHER_LABELS, type Settings } from './settings.js';
+import { methodRefusal } from './copy-methods.js';
 import { isCovered, parseAssumedVersion } from '../dialect/version.js';
 import { parseHostPort } from '../adapters/mysql/endpoint.js';
 import { parseRate } from '../adapters/shell/throttle.js';
@@ -138,24 +139,14 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
 
   const ring = merged.ring !== undefined ? ringOf(merged.ring, merged.bad, merged.good) : undefined;
   if (ring) merged.good = ring.members[ring.upstream];
-  // A ring's extra steps (D's catch-up, D pointed at BS) are rehearsed with every copy the lab's MariaDB can run;
-  // CLONE is MySQL's own, and a ring recovered with it would run steps never rehearsed.
-  if (ring && merged.method === 'clone')
-    throw new UsageError(
-      '--ring works with --method classic, online or physical, not clone: a ring’s steps are rehearsed only with copies MariaDB can run, and CLONE is MySQL’s (use --method physical)',
-    );
-  if (merged.parallel !== undefined && merged.parallel > 1 && (merged.method === 'physical' || merged.method === 'clone'))
-    throw new UsageError(`--parallel splits a logical copy (--method classic or online); --method ${merged.method} copies data files`);
+  const early = methodRefusal(merged.method, { ring: Boolean(ring), parallel: (merged.parallel ?? 1) > 1 });
+  if (early) throw new UsageError(early);
   const maxRate = merged.maxRate !== undefined ? parseRate(merged.maxRate) : undefined;
   if (merged.maxRate !== undefined && maxRate === undefined)
     throw new UsageError(`--max-rate ${merged.maxRate}: must be bytes per second, at least 1K (10M, 512K)`);
   const maxLoad = merged.maxLoad !== undefined ? parseMaxLoad(merged.maxLoad) : undefined;
-  if (maxRate !== undefined && merged.method === 'clone')
-    throw new UsageError('--max-rate caps a copy stream; --method clone copies inside the servers (CLONE INSTANCE): leave it out');
-  if (merged.donor && merged.method === 'clone')
-    throw new UsageError(
-      '--donor does not work with --method clone: CLONE INSTANCE copies from the server BS clones (GS), not from a replica of it; leave out --donor or use --method classic, online or physical',
-    );
+  const late = methodRefusal(merged.method, { maxRate: maxRate !== undefined, donor: Boolean(merged.donor) });
+  if (late) throw new UsageError(late);
   if (merged.keepBsAccounts && merged.backup === 'none')
     throw new UsageError('--keep-bs-accounts replays the accounts step 2 keeps in bs-accounts.sql: leave out --no-backup');
   if (!merged.good) throw new UsageError('--good is required: the server to keep (host or host:port)');
@@ -286,6 +277,5 @@ export function parseMaxLoad(text: string): Array<{ variable: string; max: numbe
 
 /** --max-load with a method that locks GS during the copy (classic) or has no stream (clone): one line, or undefined. */
 export function maxLoadRefusal(s: Pick<Settings, 'maxLoad' | 'method'>): string | undefined {
-  if (!s.maxLoad || s.method === 'online' || s.method === 'physical') return undefined;
-  return `--max-load pauses the copy while GS is busy; with --method ${s.method} ${s.method === 'classic' ? 'GS is locked during the copy, so a pause would lengthen the lock' : 'there is no copy stream to pause'}: use --method online or physical, or --max-rate`;
+  return methodRefusal(s.method, { maxLoad: Boolean(s.maxLoad) });
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseHostPort } from '../adapters/mysql/endpoint.js';
 import { tlsModes, type Settings, type TlsMode } from './settings.js';
 import { shellLine } from './shell-quote.js';
+import { METHOD_NAMES } from './copy-methods.js';
 import { rateText } from '../adapters/shell/throttle.js';
 
 /** check's default lag thresholds in seconds (WARNING, CRITICAL). */
@@ -292,7 +293,7 @@ export const OPTIONS = [
     flag: '--method',
     value: 'method',
     help: 'classic: the seed procedure (GS locked during the copy); online: no lock on GS; physical: mariadb-backup of the data files (MariaDB); clone: CLONE INSTANCE (MySQL 8.0.17+)',
-    kind: { type: 'enum', choices: ['classic', 'online', 'physical', 'clone'] },
+    kind: { type: 'enum', choices: METHOD_NAMES },
     default: 'classic',
     commands: ['recover'],
     file: true,

@@ -1,6 +1,8 @@
 // One typed Settings object for a recovery, validated with zod before anything connects. The options themselves
 // (flags, environment, config file keys, defaults, validation) are described once, in ./options.ts.
 
+import type { MethodName } from './copy-methods.js';
+
 /** TLS modes, in MySQL's --ssl-mode names. */
 export const tlsModes = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'] as const;
 export type TlsMode = (typeof tlsModes)[number];
@@ -37,7 +39,7 @@ export interface Settings {
   replUser: string;
   password: string;
   replPassword: string;
-  method: 'classic' | 'online' | 'physical' | 'clone';
+  method: MethodName;
   /** [user@]host[:port]: run GS's / BS's host commands (--method physical) through ssh; absent: on this machine. */
   goodSsh?: string;
   badSsh?: string;

@@ -380,9 +380,8 @@ export class Executor {
     }
   }
 
-  /** --max-load for a logical copy: the online method only (classic holds GS locked; a pause would lengthen it). */
+  /** --max-load for a logical copy (the options refuse it for a method whose copy must not pause: config/copy-methods.ts). */
   private loadWatchOf(ownRunning: number) {
-    if (this.deps.settings.method !== 'online') return undefined;
     return { settings: this.deps.settings, ownRunning, onSession: (id: number) => this.deps.ownThreadIds?.GS.push(id) };
   }
 

@@ -9,6 +9,7 @@ import type { Member, PlanLine, RingOther } from '../recovery/actions.js';
 import type { ActionMode } from '../recovery/events.js';
 import type { RecoveryState } from '../recovery/state.js';
 import { UsageError } from '../base/errors.js';
+import type { MethodName } from '../config/copy-methods.js';
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed';
 
@@ -66,7 +67,7 @@ export interface JournalData {
   finished: boolean;
   outcome?: 'completed' | 'failed' | 'interrupted' | 'declined';
   stoppedAt?: { step: number; reason: string };
-  method: string;
+  method: MethodName;
   /** D: a ring's downstream of BS, E, F, …: the members after it (absent for a pair). R: the donor the copy read instead of GS (--donor; absent otherwise). */
   servers: { GS: ServerFingerprint; BS: ServerFingerprint; D?: ServerFingerprint; R?: ServerFingerprint } & Partial<Record<RingOther, ServerFingerprint>>;
   steps: JournalStep[];

@@ -145,10 +145,12 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   // The traffic fence's HAProxy entries, before anything else (nothing is connected yet): bad input is one line, exit 2.
   const fences = await checkFences(settings, signal);
   if (fences.errors.length && !dry) throw new UsageError(fences.errors.join('; '));
+  const { gsWhileCopying } = copyMethod({ settings });
   emit({
     event: 'run_start',
     mode: dry ? 'dry-run' : 'live',
     method: settings.method,
+    ...(gsWhileCopying ? { gsWhileCopying } : {}),
     good: address(settings.good),
     bad: address(settings.bad),
     resume: settings.resume,
@@ -547,7 +549,7 @@ function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolea
       : {}),
     copy: s.copy?.complete ? { bytes: s.copy.bytes, seconds: s.copy.seconds } : undefined,
     ...(ctx.settings.donor && copyMethod(ctx).fromDonor
-      ? { donor: { address: address(ctx.settings.donor), classic: ctx.settings.method === 'classic', ...(s.donor?.at ? { at: s.donor.at } : {}) } }
+      ? { donor: { address: address(ctx.settings.donor), lockSpared: copyMethod(ctx).lockSpared === true, ...(s.donor?.at ? { at: s.donor.at } : {}) } }
       : {}),
     // Absent when the journal began before mmrecover recorded the lock (an older version's run, resumed).
     ...(journal?.data.gsLocks ? { gsLockedSeconds: journal.data.gsLocks.reduce((t, x) => t + spanSeconds(x), 0) } : {}),

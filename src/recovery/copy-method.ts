@@ -1,10 +1,9 @@
 // How the copy keeps it consistent, as one value per method: the steps ask the method, never compare its name.
-import type { RecoveryContext } from './context.js';
+import type { Settings } from '../config/settings.js';
+import { METHOD_TRAITS, type MethodTraits } from '../config/copy-methods.js';
 
-export interface CopyMethod {
-  name: 'classic' | 'online' | 'physical' | 'clone';
-  /** GS is under FLUSH TABLES WITH READ LOCK from step 3 to step 5 (the seed's procedure). */
-  locksGs: boolean;
+/** A method's traits (config/copy-methods.ts) with how this run's copy keeps its state consistent. */
+export interface CopyMethod extends MethodTraits {
   /**
    * Where GS's coordinates come from: recorded under the lock, read from the dump's own header, from the physical
    * copy's binlog info file (mariadb-backup), or from performance_schema.clone_status (MySQL CLONE).
@@ -29,13 +28,14 @@ export interface CopyMethod {
    * (mariadb-backup's copy, whose slave info is checked against the recorded point).
    */
   fromDonor?: boolean;
+  /** From the donor, GS is spared the read lock this method takes when it copies from GS (classic). */
+  lockSpared?: boolean;
 }
 
 const METHODS: Record<CopyMethod['name'], CopyMethod> = {
-  classic: { name: 'classic', locksGs: true, coordinatesFrom: 'lock', dump: 'lock-all-tables', needsTransactionalTables: false },
+  classic: { ...METHOD_TRAITS.classic, coordinatesFrom: 'lock', dump: 'lock-all-tables', needsTransactionalTables: false },
   online: {
-    name: 'online',
-    locksGs: false,
+    ...METHOD_TRAITS.online,
     coordinatesFrom: 'dump',
     dump: 'snapshot',
     needsTransactionalTables: true,
@@ -43,8 +43,7 @@ const METHODS: Record<CopyMethod['name'], CopyMethod> = {
   },
   // mariadb-backup takes its own, short BACKUP STAGE locks and writes GS's coordinates into the copy.
   physical: {
-    name: 'physical',
-    locksGs: false,
+    ...METHOD_TRAITS.physical,
     coordinatesFrom: 'backup',
     dump: 'snapshot',
     needsTransactionalTables: false,
@@ -55,8 +54,7 @@ const METHODS: Record<CopyMethod['name'], CopyMethod> = {
   },
   // CLONE INSTANCE takes no lock that blocks DML on the donor; the coordinates come from clone_status.
   clone: {
-    name: 'clone',
-    locksGs: false,
+    ...METHOD_TRAITS.clone,
     coordinatesFrom: 'clone',
     dump: 'snapshot',
     needsTransactionalTables: false,
@@ -66,6 +64,9 @@ const METHODS: Record<CopyMethod['name'], CopyMethod> = {
   },
 };
 
+/** From a donor the copy does not read GS: no snapshot is held on it, and the live line says so. */
+const GS_NOT_READ = { snapshotOnGs: false, gsWhileCopying: 'GS not read (copy from R)' } as const;
+
 /**
  * --donor (classic, online): the copy reads a replica of GS whose SQL thread step 3 stops at a recorded point; that point
  * is GS's coordinates for BS. GS is neither locked nor read by the copy, whatever the method.
@@ -74,6 +75,8 @@ function fromDonor(m: CopyMethod): CopyMethod {
   return {
     ...m,
     locksGs: false,
+    lockSpared: m.locksGs,
+    ...GS_NOT_READ,
     coordinatesFrom: 'donor',
     fromDonor: true,
     dump: 'transaction',
@@ -89,15 +92,16 @@ function fromDonor(m: CopyMethod): CopyMethod {
 function physicalFromDonor(m: CopyMethod): CopyMethod {
   return {
     ...m,
+    ...GS_NOT_READ,
     fromDonor: true,
     noLockNote:
       'Physical method from the donor: GS is neither locked nor read; the donor’s SQL thread is stopped at GS’s position, mariadb-backup copies the donor’s data files (its BACKUP STAGE locks are taken on the donor, not on GS), and the coordinates it writes of the donor’s source are checked against the recorded point.',
   };
 }
 
-export const copyMethod = (ctx: Pick<RecoveryContext, 'settings'>): CopyMethod => {
+export const copyMethod = (ctx: { settings: Pick<Settings, 'method' | 'donor'> }): CopyMethod => {
   const m = METHODS[ctx.settings.method];
   if (!ctx.settings.donor) return m;
-  if (m.name === 'classic' || m.name === 'online') return fromDonor(m);
-  return m.name === 'physical' ? physicalFromDonor(m) : m;
+  // --donor with clone is refused by the options (config/copy-methods.ts).
+  return m.logical ? fromDonor(m) : physicalFromDonor(m);
 };

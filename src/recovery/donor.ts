@@ -35,11 +35,11 @@ export function donorName(ctx: Pick<RecoveryContext, 'settings'>): string {
 
 /**
  * Which server the copy reads and what that means for GS, for the overview before step 1 (will), the summary at the
- * end and the report (did). `address` is "host:port"; `classic`: the method that otherwise locks GS for the copy.
+ * end and the report (did). `address` is "host:port"; `lockSpared`: the method otherwise locks GS for the copy.
  */
-export function donorCopyText(address: string, classic: boolean, tense: 'will' | 'did'): string {
+export function donorCopyText(address: string, lockSpared: boolean, tense: 'will' | 'did'): string {
   const [reads, isNot] = tense === 'will' ? ['reads', 'is'] : ['read', 'was'];
-  return `the copy ${reads} the donor R ${address}, a replica of GS, not GS: GS ${isNot} not read by the copy${classic ? ` and not locked (the classic method locks GS only when it copies from GS)` : ''}`;
+  return `the copy ${reads} the donor R ${address}, a replica of GS, not GS: GS ${isNot} not read by the copy${lockSpared ? ` and not locked (the classic method locks GS only when it copies from GS)` : ''}`;
 }
 
 /** Where GS's coordinates for BS come from with --donor, beside them (summary, report). */
@@ -59,7 +59,7 @@ export function resumingDonorCopy(ctx: Pick<RecoveryContext, 'settings' | 'state
 export function donorHeader(ctx: Pick<RecoveryContext, 'settings' | 'state' | 'donor'>): string[] {
   const d = ctx.settings.donor;
   if (!d || !copyMethod(ctx).fromDonor) return [];
-  const text = donorCopyText(`${d.host}:${d.port}`, ctx.settings.method === 'classic', 'will');
+  const text = donorCopyText(`${d.host}:${d.port}`, copyMethod(ctx).lockSpared === true, 'will');
   const at = ctx.state.donor?.at;
   if (resumingDonorCopy(ctx) && at)
     return [

@@ -34,7 +34,16 @@ export interface StepSummary {
 }
 
 export type RunEvent =
-  | { event: 'run_start'; mode: 'dry-run' | 'live'; method: string; good: string; bad: string; resume: boolean }
+  | {
+      event: 'run_start';
+      mode: 'dry-run' | 'live';
+      method: string;
+      /** How GS stands while the copy runs unlocked, for the live line (the method says: 'GS writable (snapshot)'). */
+      gsWhileCopying?: string;
+      good: string;
+      bad: string;
+      resume: boolean;
+    }
   | { event: 'server'; role: Member; address: string; version?: string; serverId?: number; reachable: boolean; reason?: string }
   | { event: 'preflight'; checks: Check[] }
   | { event: 'journal'; path: string | null; resumingAt?: number }
@@ -106,7 +115,7 @@ export type RunEvent =
       bsCoords?: Coordinates;
       copy?: { bytes: number; seconds: number };
       /** --donor: the replica of GS the copy read (GS was not read by it), and where its SQL thread stopped (GS's coordinates). */
-      donor?: { address: string; classic: boolean; at?: Coordinates };
+      donor?: { address: string; /** GS was spared the lock the method takes copying from GS (classic). */ lockSpared: boolean; at?: Coordinates };
       /** How long GS could not write (its read lock, every span of this run added up); absent: never locked. */
       gsLockedSeconds?: number;
       /** From step 1 fencing BS to step 11 giving it back (or to now, when step 11 has not run). */

@@ -19,6 +19,7 @@
 import type { Flavor } from '../dialect/version.js';
 import { stmt, type Statement } from '../dialect/statement.js';
 import type { Settings } from '../config/settings.js';
+import { copyMethod } from './copy-method.js';
 
 /** What the plan carries for the executor: how often, how long a wait may last, and the statements it runs on GS. */
 export interface MdlWatchPlan {
@@ -39,7 +40,7 @@ const NOT_COPIED = new Set(['information_schema', 'performance_schema', 'sys']);
 
 /** Does this run's copy read GS without locking it (the watch's only case)? */
 export function copyReadsGsOnline(s: Pick<Settings, 'method' | 'donor'>): boolean {
-  return s.method === 'online' && !s.donor;
+  return copyMethod({ settings: s }).snapshotOnGs;
 }
 
 /** The watch for this run, or undefined when the copy does not read GS online or --max-mdl-wait is 0. */

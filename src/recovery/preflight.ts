@@ -202,7 +202,7 @@ export async function dumpChecks(ctx: RecoveryContext): Promise<Check[]> {
   const backup = dumpPlan(c, { optionFile: '', consistency: 'lock-all-tables', server: ctx.dialect.BS.version, purpose: 'backup' });
   const against = `${c.dump.command} ${c.dump.version} against ${versionLabel(ctx.dialect.GS.version)}`;
   // The physical and clone methods copy without the dump program: it only keeps what BS alone holds (step 2).
-  const dumpCopies = ['lock', 'dump', 'donor'].includes(copyMethod(ctx).coordinatesFrom);
+  const dumpCopies = copyMethod(ctx).logical;
   if (!dumpCopies) copy.reasons = [];
   if (dumpCopies && copy.problems.length) return copy.problems.map((p) => ({ verdict: 'stop', check: 'dump program', detail: p }));
   const reasons = [...new Set([...copy.reasons.map((r) => `copy: ${r}`), ...backup.reasons.map((r) => `backup: ${r}`)])];
@@ -238,7 +238,7 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
     }
     const imported = await decideImportBinlog(ctx);
     ctx.state.importBinlog = imported.decision;
-    if (['lock', 'dump', 'donor'].includes(copyMethod(ctx).coordinatesFrom)) checks.push(imported.check);
+    if (copyMethod(ctx).logical) checks.push(imported.check);
     checks.push(...(await physicalChecks(ctx)));
     return checks;
   }
@@ -397,7 +397,7 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   for (const c of await dumpChecks(ctx)) checks.push(c);
   const imported = await decideImportBinlog(ctx);
   ctx.state.importBinlog = imported.decision;
-  if (['lock', 'dump', 'donor'].includes(copyMethod(ctx).coordinatesFrom)) checks.push(imported.check);
+  if (copyMethod(ctx).logical) checks.push(imported.check);
   if (decision.positioning === 'gtid' && g.version.flavor === 'mariadb') {
     const domains = await Promise.all(
       (['GS', 'BS'] as Role[]).map((r) =>

@@ -89,7 +89,7 @@ const mb = (n: number) => formatBytes(n);
 export async function serverStateChecks(ctx: RecoveryContext, add: (v: Verdict, check: string, detail: string) => void): Promise<void> {
   // A resumed run keeps what the first run measured before it changed anything (BS may hold a raised limit by now).
   const s = ctx.state.serverState ?? (ctx.state.serverState = await measureServerState(ctx));
-  const logical = logicalCopy(ctx);
+  const { logical } = copyMethod(ctx); // dump | import; the physical and clone methods move data files
   if (s.gs.maxAllowedPacket > s.bs.maxAllowedPacket)
     add(
       'warn',
@@ -130,11 +130,6 @@ export async function serverStateChecks(ctx: RecoveryContext, add: (v: Verdict, 
         .join('; '),
     );
   else add('ok', 'plugins', 'the same plugins are loaded on both');
-}
-
-/** A copy through dump | import (classic, online, parallel): the physical and clone methods move data files. */
-function logicalCopy(ctx: RecoveryContext): boolean {
-  return !['backup', 'clone'].includes(copyMethod(ctx).coordinatesFrom);
 }
 
 /** What an event's status on BS must be after the copy, from GS's event and what BS held before. */

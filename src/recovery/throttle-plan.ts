@@ -5,6 +5,7 @@ import { formatBytes } from '../base/format.js';
 import { reachable, type RecoveryContext } from './context.js';
 import { dataSizeBytes } from './compare.js';
 import { copyReadsGsOnline, mdlWatchPlan, watchHeaderLine } from './mdl-watch.js';
+import { copyMethod } from './copy-method.js';
 
 /** The plan's header lines: the cap, the load threshold, the metadata-lock watch, the control socket. */
 export function throttleHeader(ctx: RecoveryContext, controlSocket: string | undefined): string[] {
@@ -13,7 +14,7 @@ export function throttleHeader(ctx: RecoveryContext, controlSocket: string | und
   if (controlSocket) out.push(`Control socket: ${controlSocket} (status, throttle, no-throttle, max-rate=<n>), removed at the end of the run`);
   if (s.maxRate !== undefined)
     out.push(
-      `Throttle: --max-rate ${formatRate(s.maxRate)} caps the copy stream${s.method === 'classic' ? '; with the classic method GS stays locked for the whole copy, so the cap lengthens GS’s lock' : ''}`,
+      `Throttle: --max-rate ${formatRate(s.maxRate)} caps the copy stream${copyMethod(ctx).locksGs ? '; with the classic method GS stays locked for the whole copy, so the cap lengthens GS’s lock' : ''}`,
     );
   if (s.maxLoad?.length)
     out.push(

@@ -7,6 +7,7 @@ import { unverifiedText, type Coordinates, type Verification } from '../recovery
 import type { Invocation, JournalData, JournalStep } from '../engine/journal.js';
 import { STEPS } from '../recovery/procedure.js';
 import { DONOR_POINT, donorCopyText } from '../recovery/donor.js';
+import { METHOD_TRAITS } from '../config/copy-methods.js';
 
 export type ReportStepStatus = 'done' | 'failed' | 'interrupted' | 'declined' | 'not run' | 'running';
 
@@ -142,7 +143,7 @@ export function buildReport(d: JournalData, opts: { journal?: string } = {}): Re
             serverId: d.servers.R.serverId,
             version: d.servers.R.version,
             ...(st.donor?.at ? { at: st.donor.at } : {}),
-            text: donorCopyText(`${d.servers.R.host}:${d.servers.R.port}`, d.method === 'classic', 'did'),
+            text: donorCopyText(`${d.servers.R.host}:${d.servers.R.port}`, METHOD_TRAITS[d.method].locksGs, 'did'),
             coordinatesFrom: DONOR_POINT,
           },
         }

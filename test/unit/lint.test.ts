@@ -30,6 +30,7 @@ const TREES: Record<string, { tools: Tool[]; rejected: boolean }> = {
   'step-imports-config': { tools: ['depcruise'], rejected: true }, // a step and a ring step importing the settings
   'process-outside': { tools: ['eslint'], rejected: true }, // process.env, node:process, globalThis.process
   'process-in-entry': { tools: ['eslint'], rejected: false }, // the same in src/cli and src/bench
+  'method-name': { tools: ['eslint'], rejected: true }, // a copy method's name compared outside the methods' modules
   unformatted: { tools: ['prettier'], rejected: true },
 };
 const CASES = Object.entries(TREES).flatMap(([tree, { tools, rejected }]) => tools.map((tool) => [tree, tool, rejected] as const));
@@ -152,6 +153,13 @@ describe('ESLint', () => {
 
   it('accepts the same under src/cli and src/bench', () => {
     expect(eslintFindings(result('eslint', 'process-in-entry').stdout)).toEqual([]);
+  });
+
+  it('rejects a copy method named in a comparison outside the methods’ own modules (issue 27: ask the method)', () => {
+    expect(eslintFindings(result('eslint', 'method-name').stdout)).toEqual([
+      'src/cli/ui/render.ts no-restricted-syntax',
+      'src/engine/executor.ts no-restricted-syntax',
+    ]);
   });
 });
 

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { createRenderer, keyLine, shellWrap } from '../../src/cli/ui/render.js';
 import type { RunEvent } from '../../src/recovery/events.js';
+import { METHOD_TRAITS, type MethodName } from '../../src/config/copy-methods.js';
+import { copyMethod } from '../../src/recovery/copy-method.js';
 
 function renderer() {
   let text = '';
@@ -17,7 +19,15 @@ function renderer() {
   return { emit: (e: RunEvent) => r.emit(e), text: () => text };
 }
 
-const start = (method: string): RunEvent => ({ event: 'run_start', mode: 'live', method, good: 'db1:3306', bad: 'db2:3306', resume: false });
+const start = (method: MethodName): RunEvent => ({
+  event: 'run_start',
+  mode: 'live',
+  method,
+  ...(METHOD_TRAITS[method].gsWhileCopying ? { gsWhileCopying: METHOD_TRAITS[method].gsWhileCopying } : {}),
+  good: 'db1:3306',
+  bad: 'db2:3306',
+  resume: false,
+});
 const progress: RunEvent = {
   event: 'progress',
   step: 4,
@@ -66,6 +76,18 @@ describe('the live copy line', () => {
     expect(c.text()).not.toMatch(/GS locked/);
   });
 
+  it('from a donor: the live line says GS is not read (the method says so, not a comparison of its name)', () => {
+    for (const method of ['classic', 'online'] as const) {
+      const { gsWhileCopying } = copyMethod({ settings: { method, donor: { host: '10.0.0.3', port: 3306 } } });
+      const r = renderer();
+      r.emit({ ...start(method), ...(gsWhileCopying ? { gsWhileCopying } : {}) });
+      r.emit({ event: 'activity', id: 'copy', state: 'start', text: 'Copying R → BS' });
+      r.emit(progress);
+      expect(r.text()).toMatch(/GS not read \(copy from R\) · copied 50\.0 MB/);
+      expect(r.text()).not.toMatch(/snapshot/);
+    }
+  });
+
   it('when GS is released, says how long it was locked', () => {
     const r = renderer();
     r.emit(start('classic'));
@@ -103,7 +125,7 @@ describe('the summary', () => {
         steps: [{ step: 4, title: 'Copy', status: 'done', ms: 12_000 }],
         gsCoords: { file: 'mysql-bin.000003', position: 4242 },
         copy: { bytes: 120 * 1024 * 1024, seconds: 12 },
-        donor: { address: '10.0.0.3:3306', classic: true, at: { file: 'mysql-bin.000003', position: 4242 } },
+        donor: { address: '10.0.0.3:3306', lockSpared: true, at: { file: 'mysql-bin.000003', position: 4242 } },
         gsLockedSeconds: 0,
         verify: true,
       });

@@ -56,7 +56,7 @@ class HumanRenderer implements Renderer {
   private spinner?: Ora;
   private plainLast = new Map<string, number>();
   private live = false;
-  private method = '';
+  private gsWhileCopying = '';
   private activityText = new Map<string, string>();
   /** The current step's lines as numbered in its header: a run line that would repeat one refers to its number. */
   private shown = new Map<string, number>();
@@ -104,10 +104,10 @@ class HumanRenderer implements Renderer {
   /** The table the metadata-lock watch last said sessions wait on (said once, not at every check). */
   private mdlTable?: string;
 
-  /** How GS stands during the copy, first on the live line: locked for how long, or writable (online method). */
+  /** How GS stands during the copy, first on the live line: locked for how long, or as the method says (online: writable). */
   private gsState(): string {
     if (this.lockedAt !== undefined) return `GS locked ${Math.round((Date.now() - this.lockedAt) / 1000)} s`;
-    return this.method === 'online' ? 'GS writable (snapshot)' : '';
+    return this.gsWhileCopying;
   }
 
   private mark(v: Verdict): string {
@@ -150,7 +150,7 @@ class HumanRenderer implements Renderer {
     switch (e.event) {
       case 'run_start':
         this.live = e.mode === 'live';
-        this.method = e.method;
+        this.gsWhileCopying = e.gsWhileCopying ?? '';
         return this.heading(`mmrecover ${this.live ? 'recovery' : 'DRY RUN (nothing will be changed)'}: rebuild BS ${e.bad} from GS ${e.good}`);
       case 'server':
         return this.write(`  ${e.role} ${e.address}: ${e.reachable ? `${e.version}, server_id ${e.serverId}` : `not reachable; ${e.reason}`}`);
@@ -274,7 +274,7 @@ class HumanRenderer implements Renderer {
         const pad = Math.min(64, Math.max(...e.steps.map((s) => s.title.length)));
         for (const s of e.steps)
           this.write(`  ${String(s.step).padStart(2)}. ${s.title.padEnd(pad)} ${s.status}${s.ms !== undefined ? ` in ${formatDuration(s.ms / 1000)}` : ''}`, 6);
-        if (e.donor) this.write(`  ${sentence(donorCopyText(e.donor.address, e.donor.classic, e.dryRun ? 'will' : 'did'))}.`);
+        if (e.donor) this.write(`  ${sentence(donorCopyText(e.donor.address, e.donor.lockSpared, e.dryRun ? 'will' : 'did'))}.`);
         if (e.gsCoords) this.write(`  BS replicates from GS starting at ${coords(e.gsCoords)}${e.donor ? ` (${DONOR_POINT})` : ''}`);
         if (e.bsCoords) this.write(`  GS replicates from BS starting at ${coords(e.bsCoords)}`);
         if (e.ring)

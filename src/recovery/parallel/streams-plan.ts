@@ -31,8 +31,7 @@ export async function parallelChoice(ctx: RecoveryContext): Promise<ParallelChoi
   const given = ctx.settings.parallel;
   if (given !== undefined && given <= 1) return { streams: 1, why: '--parallel 1: one stream' };
   // A physical copy or a clone moves data files, not dump streams.
-  if (['backup', 'clone'].includes(copyMethod(ctx).coordinatesFrom))
-    return { streams: 1, why: `one stream: --method ${ctx.settings.method} copies data files, not dumps` };
+  if (!copyMethod(ctx).logical) return { streams: 1, why: `one stream: --method ${ctx.settings.method} copies data files, not dumps` };
   // MySQL GTID: the import sets gtid_purged, which a server accepts once, from one dump: one stream.
   if (mysqlGtid(ctx)) return { streams: 1, why: 'one stream: a MySQL GTID pair’s copy sets gtid_purged once, from one dump' };
   // Offline (--assume, or GS did not answer): the streams are cut from GS's tables, which cannot be read.
