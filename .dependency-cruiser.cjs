@@ -33,6 +33,9 @@ const LAYERS = {
 const ALL = Object.keys(LAYERS);
 const folders = (names) => `^src/(${names.join('|')})/`;
 
+/** The modules of src/recovery that hold data and words only (no I/O): what report and inspect may read. */
+const PURE_RECOVERY = ['state', 'events', 'compare', 'bs-objects', 'bs-only-text', 'donor-text', 'step-headings'];
+
 /** Packages that draw on a terminal: colours, spinners, wrapping, prompts. Matched resolved (node_modules/…) or not. */
 const TERMINAL_LIBS = ['chalk', 'ora', 'wrap-ansi', 'string-width', 'inquirer', '@inquirer/*'];
 const terminalLibNames = TERMINAL_LIBS.map((name) => name.replace('*', '[^/]+')).join('|');
@@ -70,6 +73,14 @@ module.exports = {
         'A step (src/recovery/steps, src/recovery/ring) gets the settings, the members and their dialects from the RecoveryContext it is given: it never imports src/config to work out a server or an option again.',
       from: { path: '^src/recovery/(steps|ring)/' },
       to: { path: '^src/config/' },
+    },
+    {
+      name: 'report-and-inspect-read-no-runtime',
+      severity: 'error',
+      comment:
+        'report (a journal in, a document out) and inspect (status, check) take from src/recovery only its pure modules: the recorded state and events, the comparison, and the words for what only BS holds, the donor and the steps; never the steps, the context or anything that opens a session or spawns a process.',
+      from: { path: '^src/(report|inspect)/' },
+      to: { path: '^src/recovery/', pathNot: `^src/recovery/(${PURE_RECOVERY.join('|')})\\.ts$` },
     },
     {
       name: 'terminal-libs-only-in-cli',

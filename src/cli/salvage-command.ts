@@ -16,7 +16,8 @@ import { PASSWORD_ENV } from '../config/load.js';
 import { differingTables, listUserTables, type Query } from '../recovery/compare.js';
 import { MARKER_SCHEMA } from '../recovery/proof.js';
 import { ROWS_PREAMBLE, rowStatements } from '../recovery/bs-rows.js';
-import { bsSideTables, describeTable, summarizeData } from '../recovery/bs-only.js';
+import { summarizeData } from '../recovery/bs-only.js';
+import { bsSideTables, describeTable } from '../recovery/bs-only-text.js';
 import type { CliIo } from './io.js';
 
 interface SalvageFlags {

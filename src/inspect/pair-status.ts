@@ -1,13 +1,13 @@
 // The pair at a glance: both servers, both replication directions, a verdict per direction, and, when something
 // is broken, which server is likely bad and why. Read-only: nothing here changes either server.
-import { firstEventTimeAfter } from '../adapters/shell/binlog-reader.js';
 import { describeEndpoint, type Endpoint } from '../adapters/mysql/endpoint.js';
 import { readCoordinates, readReplicaStatus, type Coordinates, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import { ServerSession } from '../adapters/mysql/session.js';
 import { ident, stmt } from '../dialect/statement.js';
 import { versionLabel } from '../dialect/version.js';
 import { differingTables, lockBounded, quoteTable, type Query } from '../recovery/compare.js';
-import { describeOwnEvents, ownEventsSince } from '../recovery/bs-only.js';
+import { firstEventTimeAfter, ownEventsSince } from '../adapters/shell/binlog-reader.js';
+import { describeOwnEvents } from '../recovery/bs-only-text.js';
 
 export type Side = 'A' | 'B';
 export type Verdict = 'healthy' | 'lagging' | 'broken' | 'unknown';

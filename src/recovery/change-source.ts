@@ -7,6 +7,7 @@ import { serverName, type RecoveryContext } from './context.js';
 import type { Coordinates } from './state.js';
 import { mariadbGtid, usesGtidPositioning } from './positioning.js';
 import type { Step } from './steps/step.js';
+import { heading } from './step-headings.js';
 
 /**
  * Whether the channel verifies its source's certificate, from --ssl-mode: VERIFY_CA/VERIFY_IDENTITY reach the channel
@@ -43,16 +44,13 @@ export function changeSourceStatements(ctx: RecoveryContext, replica: Role, coor
 /** Step 6 (BS replicates from GS) and step 9 (GS replicates from BS) differ only in direction and wording. */
 export function pointStep(o: {
   id: number;
-  title: string;
   replica: Role;
   coords: (ctx: RecoveryContext) => Coordinates | undefined;
   note: (ctx: RecoveryContext) => string;
   after: string;
 }): Step {
   return {
-    id: o.id,
-    title: o.title,
-    on: o.replica,
+    ...heading(o.id),
     after: () => ({ [o.replica]: o.after }),
     async plan(ctx) {
       const statements = changeSourceStatements(ctx, o.replica, o.coords(ctx));

@@ -14,6 +14,7 @@ import type { Action, SqlAction, WaitAction } from './actions.js';
 import { reachable, type RecoveryContext } from './context.js';
 import { coordinatesFrom } from './coordinates.js';
 import { copyMethod } from './copy-method.js';
+import { donorCopyText } from './donor-text.js';
 import type { Check } from './events.js';
 import { mariadbGtid, usesGtidPositioning } from './positioning.js';
 import { donorMovedText, point, resumeText, sameDonorPoint, type DonorCopyRecord } from './parallel/resume.js';
@@ -32,19 +33,6 @@ export function donorName(ctx: Pick<RecoveryContext, 'settings'>): string {
   const d = ctx.settings.donor;
   return d ? `R ${d.host}:${d.port}` : 'R';
 }
-
-/**
- * Which server the copy reads and what that means for GS, for the overview before step 1 (will), the summary at the
- * end and the report (did). `address` is "host:port"; `lockSpared`: the method otherwise locks GS for the copy.
- */
-export function donorCopyText(address: string, lockSpared: boolean, tense: 'will' | 'did'): string {
-  const [reads, isNot] = tense === 'will' ? ['reads', 'is'] : ['read', 'was'];
-  return `the copy ${reads} the donor R ${address}, a replica of GS, not GS: GS ${isNot} not read by the copy${lockSpared ? ` and not locked (the classic method locks GS only when it copies from GS)` : ''}`;
-}
-
-/** Where GS's coordinates for BS come from with --donor, beside them (summary, report). */
-export const DONOR_POINT =
-  'the donor’s recorded point: where step 3 stopped its SQL thread (Relay_Master_Log_File / Exec_Master_Log_Pos of SHOW SLAVE STATUS on R), not read from GS';
 
 /**
  * The record of an interrupted copy from the donor that this --resume continues: the donor was left frozen where the

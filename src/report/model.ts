@@ -2,11 +2,11 @@
 // who ran what and when, against which servers, each step with what it ran, how it ended and how long it took, the
 // coordinates, the proof, what only BS held and where it was kept, and the spans for the timeline. Pure: the CLI
 // reads the journal and writes the files; the renderers (render.ts, timeline.ts) turn this value into text.
-import { describeBsOnly } from '../recovery/bs-only.js';
+import { describeBsOnly } from '../recovery/bs-only-text.js';
 import { unverifiedText, type Coordinates, type Verification } from '../recovery/state.js';
 import type { Invocation, JournalData, JournalStep } from '../engine/journal.js';
-import { STEPS } from '../recovery/procedure.js';
-import { DONOR_POINT, donorCopyText } from '../recovery/donor.js';
+import { STEP_HEADINGS } from '../recovery/step-headings.js';
+import { DONOR_POINT, donorCopyText } from '../recovery/donor-text.js';
 import { METHOD_TRAITS } from '../config/copy-methods.js';
 
 export type ReportStepStatus = 'done' | 'failed' | 'interrupted' | 'declined' | 'not run' | 'running';
@@ -73,7 +73,7 @@ function stepStatus(s: JournalStep, d: JournalData): ReportStepStatus {
 export function buildReport(d: JournalData, opts: { journal?: string } = {}): Report {
   const endedAt = d.updatedAt;
   const byId = new Map(d.steps.map((s) => [s.id, s]));
-  const steps: ReportStep[] = STEPS.map((def) => {
+  const steps: ReportStep[] = STEP_HEADINGS.map((def) => {
     const s = byId.get(def.id) ?? { id: def.id, title: def.title, status: 'pending' as const, plan: [], executed: [] };
     const status = stepStatus(s, d);
     const end = s.endedAt ?? (s.startedAt && status !== 'not run' ? endedAt : undefined);
@@ -102,7 +102,7 @@ export function buildReport(d: JournalData, opts: { journal?: string } = {}): Re
     };
   });
   const first = steps.find((s) => s.id === 1)?.startedAt;
-  const last = steps.find((s) => s.id === STEPS.length);
+  const last = steps.find((s) => s.id === STEP_HEADINGS.length);
   const st = d.state;
   const v = st.verification;
   const stepTen = steps.find((s) => s.id === 10);

@@ -28,6 +28,7 @@ const TREES: Record<string, { tools: Tool[]; rejected: boolean }> = {
   upward: { tools: ['depcruise'], rejected: true }, // src/<layer>/upward.ts importing src/<a layer it may not>/target.ts
   'terminal-lib': { tools: ['depcruise'], rejected: true }, // chalk, ora, @inquirer/confirm, wrap-ansi outside src/cli
   'step-imports-config': { tools: ['depcruise'], rejected: true }, // a step and a ring step importing the settings
+  'report-runtime': { tools: ['depcruise'], rejected: true }, // report and inspect importing the recovery's runtime modules
   'process-outside': { tools: ['eslint'], rejected: true }, // process.env, node:process, globalThis.process
   'process-in-entry': { tools: ['eslint'], rejected: false }, // the same in src/cli and src/bench
   'method-name': { tools: ['eslint'], rejected: true }, // a copy method's name compared outside the methods' modules
@@ -128,6 +129,13 @@ describe('dependency-cruiser', () => {
     expect(violations(result('depcruise', 'step-imports-config').output).sort()).toEqual([
       'steps-take-the-context: src/recovery/ring/steps.ts → src/config/settings.ts',
       'steps-take-the-context: src/recovery/steps/s99-step.ts → src/config/settings.ts',
+    ]);
+  });
+
+  it('names the rule that keeps report and inspect off the recovery’s runtime, and allows its pure state', () => {
+    expect(violations(result('depcruise', 'report-runtime').output).sort()).toEqual([
+      'report-and-inspect-read-no-runtime: src/inspect/status.ts → src/recovery/steps/s01-isolate.ts',
+      'report-and-inspect-read-no-runtime: src/report/model.ts → src/recovery/procedure.ts',
     ]);
   });
 

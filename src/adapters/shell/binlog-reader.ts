@@ -144,3 +144,13 @@ export async function readOwnEvents(
     await dispose();
   }
 }
+
+/**
+ * The transactions `serverId` wrote itself (not echoes of the other side's) in `endpoint`'s binary log after `from`:
+ * what its peer has not executed. Read with the vendor's binlog reader: count, time range, tables. Used by the
+ * recovery (what only BS holds) and by `status` (what each side lacks).
+ */
+export async function ownEventsSince(endpoint: Endpoint, from: Coordinates, serverId: number, signal?: AbortSignal): Promise<Omit<OwnEvents, 'bytes'>> {
+  const { bytes: _bytes, ...own } = await readOwnEvents(endpoint, await findBinlogReader(), ownEventsArgs(from, serverId), { signal });
+  return own;
+}

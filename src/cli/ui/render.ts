@@ -8,7 +8,7 @@ import { redact } from '../../base/redact.js';
 import type { PlanLine } from '../../recovery/actions.js';
 import { unverifiedText, type Coordinates } from '../../recovery/state.js';
 import type { RunEvent } from '../../recovery/events.js';
-import { DONOR_POINT, donorCopyText } from '../../recovery/donor.js';
+import { DONOR_POINT, donorCopyText } from '../../recovery/donor-text.js';
 import type { Verdict } from '../../recovery/preflight.js';
 import { makeChalk } from './colors.js';
 import { fitLine, stringWidth, wrapHanging } from './layout.js';

@@ -18,6 +18,7 @@ import { reachable, serverName, type RecoveryContext } from '../context.js';
 import { fenceHoldersQueries, foreignConnectionsQuery } from '../connections.js';
 import { isOn, unmeasured } from '../fence.js';
 import type { Step, StepPlan } from './step.js';
+import { heading } from '../step-headings.js';
 
 /** The lock-wait bound of the fence, in whole seconds (lock_wait_timeout takes no fraction and 0 would not wait at all). */
 export const fenceLockWait = (ctx: RecoveryContext) => Math.max(1, Math.ceil(ctx.settings.lockWaitTimeout));
@@ -93,9 +94,7 @@ export const CHECKLIST = [
 ];
 
 export const isolate: Step = {
-  id: 1,
-  title: 'Isolate the bad server',
-  on: 'BS',
+  ...heading(1),
   after: (ctx) => ({ BS: ctx.state.fence.length ? `fenced (${ctx.state.fence.map((f) => f.variable).join(', ')} on)` : 'fenced (read_only was already on)' }),
   during: (ctx) => ({
     BS: [

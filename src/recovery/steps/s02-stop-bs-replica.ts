@@ -3,15 +3,15 @@
 // here, once: the preflight read none, and this is what the copy would overwrite. With --backup all they are dumped
 // whole instead; with the physical method they are not read at all (step 4 keeps BS's datadir whole).
 import type { Step } from './step.js';
-import { backupActions, checkKeptEverything, compactBsOnly, dataPlan, hasBsOnly } from '../bs-only.js';
+import { backupActions, checkKeptEverything, dataPlan } from '../bs-only.js';
+import { compactBsOnly, hasBsOnly } from '../bs-only-text.js';
 import { serverName } from '../context.js';
 import { formatBytes, formatDuration } from '../../base/format.js';
 import { StepFailed } from '../../base/errors.js';
+import { heading } from '../step-headings.js';
 
 export const stopBsReplica: Step = {
-  id: 2,
-  title: 'Stop replication on the bad server',
-  on: 'BS',
+  ...heading(2),
   after: () => ({ BS: 'replication from GS stopped' }),
   async plan(ctx) {
     const b = ctx.state.bsOnly;

@@ -5,7 +5,7 @@ import { stmt } from '../../dialect/statement.js';
 import type { Action } from '../actions.js';
 import { serverName, type RecoveryContext } from '../context.js';
 import { recordCoordinates } from '../coordinates.js';
-import { bsOnlySources, compactBsOnly, hasBsOnly } from '../bs-only.js';
+import { bsOnlySources, compactBsOnly, hasBsOnly } from '../bs-only-text.js';
 import type { Step } from './step.js';
 import { copyMethod } from '../copy-method.js';
 import { parallelChoice } from '../parallel/streams-plan.js';
@@ -14,6 +14,7 @@ import { donorKeptText, donorLeftText, donorName, freezeDonorActions, releaseDon
 import { donorMovedText, point, resumeText, sameDonorPoint } from '../parallel/resume.js';
 import { parseReplicaStatus } from '../../adapters/mysql/replication.js';
 import { StepFailed } from '../../base/errors.js';
+import { heading } from '../step-headings.js';
 
 /** Attempts at the read lock without a person to ask (--yes): an endless retry would just be a slower stall. */
 const UNATTENDED_LOCK_ATTEMPTS = 3;
@@ -55,9 +56,7 @@ function restartNote(ctx: RecoveryContext, from: 'GS' | 'the donor'): string[] {
 const donorStopped = (ctx: RecoveryContext) => (ctx.state.donor?.copy && !ctx.state.copy?.complete ? donorKeptText(ctx) : donorLeftText(ctx));
 
 export const lockGs: Step = {
-  id: 3,
-  title: 'Lock the good server and record its coordinates',
-  on: 'GS',
+  ...heading(3),
   covers: [4, 5],
   // In a ring GS (BS's upstream U) replicates from its own upstream, which step 3 stops all the same.
   after: (ctx) => ({ GS: `replication from ${ctx.ring ? 'its upstream' : 'BS'} stopped${ctx.state.donor?.frozen ? `; ${donorStopped(ctx)}` : ''}` }),

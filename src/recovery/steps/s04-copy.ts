@@ -6,7 +6,7 @@ import { optionFileSlot, type Action, type CommandLine, type SqlAction } from '.
 import { aroundOwnWrites, unmeasured } from '../fence.js';
 import { bothReachable, reachable, type RecoveryContext } from '../context.js';
 import { dataSizeBytes, listUserSchemas } from '../compare.js';
-import { describeBsOnly, hasBsOnly } from '../bs-only.js';
+import { describeBsOnly, hasBsOnly } from '../bs-only-text.js';
 import { diffObjects, dropObject, readObjects } from '../bs-objects.js';
 import { mariadbGtid, mysqlGtid, usesGtidPositioning } from '../positioning.js';
 import { StepFailed } from '../../base/errors.js';
@@ -20,6 +20,7 @@ import { importBinlog } from '../import-binlog.js';
 import { afterImport, beforeImport, restorePacket, settingsLeft } from '../server-state.js';
 import { donorName, resumingDonorCopy, sourceRead } from '../donor.js';
 import { mdlWatchPlan } from '../mdl-watch.js';
+import { heading } from '../step-headings.js';
 
 /** What the copy leaves of BS's own server state, for the plan: the tables it does not copy, the plugins BS keeps. */
 function keptOnBs(ctx: RecoveryContext): string {
@@ -128,9 +129,7 @@ export async function copyCommands(ctx: RecoveryContext): Promise<{ dump: Comman
 }
 
 export const copyData: Step = {
-  id: 4,
-  title: 'Copy all data from the good server to the bad server',
-  on: 'GS → BS',
+  ...heading(4),
   restartAt: 3,
   after: () => ({ BS: 'holds a complete copy of GS' }),
   during: (ctx) => {

@@ -3,11 +3,10 @@ import { stmt } from '../../dialect/statement.js';
 import type { Step } from './step.js';
 import { copyMethod } from '../copy-method.js';
 import { donorName, releaseDonorAction } from '../donor.js';
+import { heading } from '../step-headings.js';
 
 export const unlockGs: Step = {
-  id: 5,
-  title: 'Unlock the good server',
-  on: 'GS',
+  ...heading(5),
   restartAt: 3,
   after: () => ({ GS: 'not locked: accepting writes' }),
   async plan(ctx) {

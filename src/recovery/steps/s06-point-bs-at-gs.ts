@@ -13,7 +13,6 @@ import type { Step } from './step.js';
 
 const point = pointStep({
   id: 6,
-  title: 'Point the bad server at the good server',
   replica: 'BS',
   coords: (ctx) => ctx.state.gsCoords,
   note: (ctx) =>

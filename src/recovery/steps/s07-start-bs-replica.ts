@@ -2,11 +2,10 @@
 import { serverName } from '../context.js';
 import { waitForReplica } from '../replica-wait.js';
 import type { Step } from './step.js';
+import { heading } from '../step-headings.js';
 
 export const startBsReplica: Step = {
-  id: 7,
-  title: 'Start replication on the bad server',
-  on: 'BS',
+  ...heading(7),
   after: () => ({ BS: 'replicating from GS' }),
   async plan(ctx) {
     return {

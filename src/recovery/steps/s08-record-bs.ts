@@ -3,11 +3,10 @@ import { reachable } from '../context.js';
 import { describeConnection, foreignConnectionsQuery, parseConnections } from '../connections.js';
 import { recordCoordinates } from '../coordinates.js';
 import type { Step } from './step.js';
+import { heading } from '../step-headings.js';
 
 export const recordBs: Step = {
-  id: 8,
-  title: 'Record the bad server coordinates',
-  on: 'BS',
+  ...heading(8),
   async plan(ctx) {
     const notes: string[] = [];
     if (reachable(ctx, 'BS')) {

@@ -3,7 +3,6 @@ import { pointStep } from '../change-source.js';
 
 export const pointGsAtBs = pointStep({
   id: 9,
-  title: 'Point the good server at the bad server',
   replica: 'GS',
   coords: (ctx) => ctx.state.bsCoords,
   note: () => 'coordinates recorded in step 8, after the import',

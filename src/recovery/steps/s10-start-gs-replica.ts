@@ -5,11 +5,10 @@ import { proofActions, verdict } from '../proof.js';
 import { offlineModeLift } from '../fence.js';
 import { describeReplica, replicaStatusOf, waitForReplica } from '../replica-wait.js';
 import type { Step } from './step.js';
+import { heading } from '../step-headings.js';
 
 export const startGsReplica: Step = {
-  id: 10,
-  title: 'Start replication on the good server and prove both directions',
-  on: 'GS',
+  ...heading(10),
   after: () => ({ GS: 'replicating from BS' }),
   during: () => ({ GS: 'replicating from BS if step 10 started it (START REPLICA), otherwise configured and not started; --resume starts it' }),
   async plan(ctx) {

@@ -4,11 +4,10 @@ import type { SqlAction } from '../actions.js';
 import { serverName } from '../context.js';
 import { unmeasured } from '../fence.js';
 import type { Step } from './step.js';
+import { heading } from '../step-headings.js';
 
 export const restoreBs: Step = {
-  id: 11,
-  title: 'Put the bad server back into production',
-  on: 'BS',
+  ...heading(11),
   after: () => ({ BS: 'unfenced: ready for traffic once you re-enable it outside this tool' }),
   async plan(ctx) {
     const notes: string[] = [];
