@@ -75,6 +75,17 @@ module.exports = {
       to: { path: '^src/config/' },
     },
     {
+      name: 'recovery-does-no-io',
+      severity: 'error',
+      comment:
+        'Planning performs no I/O of its own: src/recovery reads the servers through its context and asks the engine for everything else (engine/host-probes.ts). It imports no filesystem, process or socket module and opens no session (a session type is fine).',
+      from: { path: '^src/recovery/' },
+      to: {
+        path: '^(node:)?(fs|fs/promises|child_process|net|tls)$|^src/adapters/mysql/session\\.ts$|^src/adapters/shell/clients\\.ts$',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
       name: 'report-and-inspect-read-no-runtime',
       severity: 'error',
       comment:

@@ -8,7 +8,7 @@ import { shellLine } from '../config/shell-quote.js';
 import { UsageError } from '../base/errors.js';
 import { redact, registerSecret } from '../base/redact.js';
 import { CHECKSUM_DDL, CHECKSUM_TABLE, SESSION_SETTINGS } from '../recovery/verify/checksums.js';
-import { verifyPair, type TableVerdict, type VerifyResult } from '../recovery/verify/run.js';
+import { verifyPair, type TableVerdict, type VerifyResult } from '../engine/verify-run.js';
 import { addOptions } from './options.js';
 import type { CliIo } from './io.js';
 

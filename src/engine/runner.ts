@@ -33,6 +33,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { throttleHeader } from '../recovery/throttle-plan.js';
+import { hostProbes } from './host-probes.js';
 
 /** Statements shown in an offline dry run use this dialect (the servers did not answer to tell theirs). */
 const OFFLINE_VERSION = parseVersion('10.11.0-MariaDB');
@@ -257,6 +258,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     read: exec.read,
     clients: () => (clients ??= findHere()),
     ...(assumed ? { localClients: findHere } : {}),
+    host: hostProbes(settings, { bsTls: () => Boolean(sessions.BS?.identity.sslCipher), signal }),
     state: emptyState(),
     signal,
     emit,

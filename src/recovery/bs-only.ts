@@ -6,15 +6,12 @@
 // never a schema's dump because one of its tables differs. The data are read once before the copy, at step 2, with BS
 // fenced and stopped; the preflight reads none (it says what that comparison will cost), and the physical method,
 // which keeps BS's datadir whole, reads none at all.
-import { statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ownEventsArgs, ownEventsSince } from '../adapters/shell/binlog-reader.js';
+import { ownEventsArgs } from '../adapters/shell/binlog-reader.js';
 import { bsOnlyVerdict, bsSideTables, describeBsOnly, describeTable, hasBsOnly } from './bs-only-text.js';
-import { findBinlogReader } from '../adapters/shell/clients.js';
 import { dumpArgs } from '../adapters/shell/dump-args.js';
 import { parseReplicaStatus, type Coordinates } from '../adapters/mysql/replication.js';
 import type { Row } from '../adapters/mysql/session.js';
-import { endpointFor } from '../config/endpoints.js';
 import { ident, stmt, type Statement } from '../dialect/statement.js';
 import { optionFileArg, optionFileSlot, type Action, type Branch, type KeepRowsAction } from './actions.js';
 import { reachable, type RecoveryContext, type Role } from './context.js';
@@ -183,12 +180,7 @@ export async function measureBsOnly(ctx: RecoveryContext): Promise<BsOnly> {
     out.from = pos.from;
     out.logGap = await logGapSince(ctx, pos.from);
     if (!out.logGap)
-      out.own = await ownEventsSince(
-        { ...endpointFor(ctx.settings, 'BS'), serverTls: Boolean(ctx.identity.BS?.sslCipher) },
-        pos.from,
-        ctx.identity.BS!.serverId,
-        ctx.signal,
-      ).catch((err: Error) => {
+      out.own = await ctx.host.bsOwnEvents(pos.from, ctx.identity.BS!.serverId).catch((err: Error) => {
         out.logGap = `it could not be read (${err.message.split('\n')[0]})`;
         return undefined;
       });
@@ -273,7 +265,7 @@ export async function bsOnlyChecks(ctx: RecoveryContext, add: (v: 'ok' | 'warn' 
     return;
   }
   const events = (b.own?.transactions ?? 0) > 0;
-  if (events && !(await findBinlogReader().catch(() => undefined)))
+  if (events && !(await ctx.host.binlogReader().catch(() => undefined)))
     add('stop', 'backup', 'the binlog reader (mariadb-binlog or mysqlbinlog) is not installed, so BS’s own events cannot be exported');
   // What is kept is the size of what differs: the tables kept whole (sized by information_schema), the rows that
   // differ (unknown until step 2 compares: bounded here by a margin, and by BS's own events, whose decoded text is
@@ -283,7 +275,7 @@ export async function bsOnlyChecks(ctx: RecoveryContext, add: (v: 'ok' | 'warn' 
   const wholeBytes = whole.reduce((n, t) => n + (bsSize.get(t.table) ?? 0), 0);
   const need = (b.dataAt === 'dump' ? bsBytes : wholeBytes) + 1024 * 1024;
   const root = backupRoot(ctx);
-  const free = await freeBytes(root);
+  const free = await ctx.host.freeBytes(root, { orNearestParent: true });
   const what = [
     events ? `BS’s ${b.own!.transactions} own transaction(s) as SQL` : '',
     b.dataAt === 'step-2' ? 'the rows that differ from GS (by key, in bs-only-rows.sql; how many is known once step 2 has compared)' : '',
@@ -308,18 +300,6 @@ export async function bsOnlyChecks(ctx: RecoveryContext, add: (v: 'ok' | 'warn' 
   );
 }
 
-async function freeBytes(dir: string): Promise<number | undefined> {
-  // The directory may not exist yet: measure the nearest parent that does.
-  for (let d = dir; ; d = dirname(d)) {
-    try {
-      const s = await statfs(d);
-      return s.bavail * s.bsize;
-    } catch {
-      if (dirname(d) === d) return undefined;
-    }
-  }
-}
-
 /** Offline (BS did not answer, or --assume): the backup a connected run would keep if BS holds anything of its own. */
 async function offlineBackupActions(ctx: RecoveryContext): Promise<Action[]> {
   const branch: Branch = { text: `if BS holds transactions or rows GS does not (${unmeasured(ctx)})`, all: [{ fact: 'bs-only', is: true }] };
@@ -334,7 +314,7 @@ async function offlineBackupActions(ctx: RecoveryContext): Promise<Action[]> {
     ];
   const dir = join(backupRoot(ctx), `${ctx.settings.bad.host}_${ctx.settings.bad.port}-<time>`);
   const actions: Action[] = [];
-  const reader = await findBinlogReader().catch(() => undefined);
+  const reader = await ctx.host.binlogReader().catch(() => undefined);
   if (reader)
     actions.push({
       kind: 'export',
@@ -559,7 +539,7 @@ export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
   const bsName = `BS ${ctx.settings.bad.host}:${ctx.settings.bad.port}`;
   const bsId = ctx.identity.BS?.serverId ?? 0;
   if (events) {
-    const reader = await findBinlogReader();
+    const reader = await ctx.host.binlogReader();
     const file = join(dir, 'bs-own-events.sql');
     actions.push({
       kind: 'export',

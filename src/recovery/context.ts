@@ -2,7 +2,10 @@
 // run has learned so far, and read-only access to the servers. Steps cannot write: only the executor runs actions.
 import type { Settings } from '../config/settings.js';
 import type { Row, ServerIdentity } from '../adapters/mysql/session.js';
-import type { Clients } from '../adapters/shell/clients.js';
+import type { ClientProgram, Clients } from '../adapters/shell/clients.js';
+import type { OwnEvents } from '../adapters/shell/binlog-reader.js';
+import type { Coordinates } from '../adapters/mysql/replication.js';
+import type { HostAccess, HostResult, RunOnHostOptions } from '../adapters/shell/host-exec.js';
 import type { Dialect } from '../dialect/dialect.js';
 import type { Statement } from '../dialect/statement.js';
 import type { Role } from './actions.js';
@@ -15,6 +18,26 @@ export type { Role };
 /** A read-only query on a role's session: it refuses any statement that could change something. */
 export type Read = (role: Role, s: Statement) => Promise<Row[]>;
 
+/**
+ * What planning needs to know of this machine and of logins beyond reading the servers, supplied by the engine
+ * (engine/host-probes.ts): the recovery opens no session and spawns no process of its own. Each probe only looks.
+ */
+export interface HostProbes {
+  /** undefined when `user` logs in to GS with `password` (the replication account); the error otherwise. */
+  loginToGs(user: string, password: string): Promise<Error | undefined>;
+  /** Free bytes of the filesystem holding `path` (or, with orNearestParent, its nearest existing parent); undefined when it does not exist here. */
+  freeBytes(path: string, o?: { orNearestParent?: boolean }): Promise<number | undefined>;
+  /** A file the run itself wrote (BS's own accounts, kept by step 2), as text. */
+  readKept(path: string): Promise<string>;
+  /** A command that only looks (`test -r`, `df`, `--version`) on a server's host, here or through ssh; `check` rejects a non-zero exit. */
+  run(h: HostAccess, argv: readonly string[], o?: RunOnHostOptions): Promise<HostResult>;
+  check(h: HostAccess, argv: readonly string[], o?: RunOnHostOptions): Promise<HostResult>;
+  /** The binlog reader found on this machine (mariadb-binlog or mysqlbinlog). */
+  binlogReader(): Promise<ClientProgram>;
+  /** The transactions BS wrote itself after `from` in its binary log, read with the binlog reader. */
+  bsOwnEvents(from: Coordinates, serverId: number): Promise<Omit<OwnEvents, 'bytes'>>;
+}
+
 export interface RecoveryContext {
   settings: Settings;
   /** Each server's identity; absent when it did not answer (a dry run only). */
@@ -25,6 +48,7 @@ export interface RecoveryContext {
   clients: () => Promise<Clients>;
   /** With --assume, `clients` are the assumed host's: these are the ones found on this machine (to say so). */
   localClients?: () => Promise<Clients>;
+  host: HostProbes;
   state: RecoveryState;
   signal: AbortSignal;
   emit: Emit;

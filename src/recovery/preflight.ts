@@ -1,10 +1,7 @@
 // Preflight: read-only checks before step 1 (also in --dry-run). One table, a verdict per line; any "stop" means
 // the run ends before anything on either server is changed.
-import { statfs } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { ServerSession, ServerError, type Row } from '../adapters/mysql/session.js';
+import type { Row } from '../adapters/mysql/session.js';
 import { parseReplicaStatus } from '../adapters/mysql/replication.js';
-import { endpointFor } from '../config/endpoints.js';
 import { stmt } from '../dialect/statement.js';
 import { versionLabel } from '../dialect/version.js';
 import { reachable, type RecoveryContext, type Role } from './context.js';
@@ -305,12 +302,7 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
     else if (!acct.matches) add('warn', label, `${ctx.settings.replUser}@{${acct.hosts.join(',')}} may not admit connections from ${peer}${after}`);
     else add('ok', label, `${ctx.settings.replUser} admits ${peer}${after}`);
   }
-  const login = await ServerSession.connect(
-    { ...endpointFor(ctx.settings, 'GS'), user: ctx.settings.replUser, password: ctx.settings.replPassword, label: 'GS' },
-    { connectTimeoutMs: 5000 },
-  )
-    .then(async (s) => (await s.close(), undefined))
-    .catch((err: ServerError) => err);
+  const login = await ctx.host.loginToGs(ctx.settings.replUser, ctx.settings.replPassword);
   if (!login) add('ok', 'replication login', `${ctx.settings.replUser} logs in to GS with MMRECOVER_REPL_PASSWORD`);
   else add('warn', 'replication login', `${ctx.settings.replUser} could not log in to GS from here: ${login.message}`);
 
@@ -345,9 +337,8 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   else add('ok', 'GS long transactions', 'none');
 
   const need = await dataSizeBytes((s) => ctx.read('GS', s)).catch(() => 0);
-  if ((isLocal(ctx.settings.bad.host) || ctx.settings.badSocket) && existsSync(b.datadir)) {
-    const fs = await statfs(b.datadir);
-    const free = fs.bavail * fs.bsize;
+  const free = isLocal(ctx.settings.bad.host) || ctx.settings.badSocket ? await ctx.host.freeBytes(b.datadir) : undefined;
+  if (free !== undefined) {
     const verdict: Verdict = free < need * 1.2 ? 'stop' : 'ok';
     add(verdict, 'BS disk space', `${formatBytes(free)} free in ${b.datadir}; GS holds about ${formatBytes(need)}`);
   } else {

@@ -2,6 +2,7 @@
 // run here (MySQL). Any read fails: what the steps show is what they show without measuring.
 import { findClients, type Clients } from '../../src/adapters/shell/clients.js';
 import { loadSettings } from '../../src/config/load.js';
+import { hostProbes } from '../../src/engine/host-probes.js';
 import { dialectFor } from '../../src/dialect/dialect.js';
 import { parseVersion } from '../../src/dialect/version.js';
 import { renderAction } from '../../src/recovery/actions.js';
@@ -33,6 +34,7 @@ export function offlineContext(
     signal: new AbortController().signal,
     emit: () => undefined,
     ownThreadIds: { GS: [], BS: [] },
+    host: hostProbes(settings, { bsTls: () => false, signal: new AbortController().signal }),
   };
 }
 

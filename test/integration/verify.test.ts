@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { Lab } from '../../src/lab/lab.js';
 import type { ServerSession } from '../../src/adapters/mysql/session.js';
-import type { VerifyProgress, VerifyResult } from '../../src/recovery/verify/run.js';
+import type { VerifyProgress, VerifyResult } from '../../src/engine/verify-run.js';
 import { useLab } from '../helpers/lab.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { eventually, withSessions } from '../helpers/pair.js';

@@ -28,6 +28,7 @@ const TREES: Record<string, { tools: Tool[]; rejected: boolean }> = {
   upward: { tools: ['depcruise'], rejected: true }, // src/<layer>/upward.ts importing src/<a layer it may not>/target.ts
   'terminal-lib': { tools: ['depcruise'], rejected: true }, // chalk, ora, @inquirer/confirm, wrap-ansi outside src/cli
   'step-imports-config': { tools: ['depcruise'], rejected: true }, // a step and a ring step importing the settings
+  'recovery-io': { tools: ['depcruise'], rejected: true }, // the recovery measuring a disk, logging in, finding clients itself
   'report-runtime': { tools: ['depcruise'], rejected: true }, // report and inspect importing the recovery's runtime modules
   'process-outside': { tools: ['eslint'], rejected: true }, // process.env, node:process, globalThis.process
   'process-in-entry': { tools: ['eslint'], rejected: false }, // the same in src/cli and src/bench
@@ -129,6 +130,14 @@ describe('dependency-cruiser', () => {
     expect(violations(result('depcruise', 'step-imports-config').output).sort()).toEqual([
       'steps-take-the-context: src/recovery/ring/steps.ts → src/config/settings.ts',
       'steps-take-the-context: src/recovery/steps/s99-step.ts → src/config/settings.ts',
+    ]);
+  });
+
+  it('names the rule that keeps the recovery from I/O of its own, and allows a session’s type', () => {
+    expect(violations(result('depcruise', 'recovery-io').output).sort()).toEqual([
+      'recovery-does-no-io: src/recovery/plan.ts → src/adapters/shell/clients.ts',
+      'recovery-does-no-io: src/recovery/preflight.ts → fs/promises',
+      'recovery-does-no-io: src/recovery/preflight.ts → src/adapters/mysql/session.ts',
     ]);
   });
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { chunkHash, rowText, type TableShape } from '../../src/recovery/compare.js';
 import { CHECKSUM_DDL, checksumChunk, differingChunks, parseKey, recordMaster, SESSION_SETTINGS } from '../../src/recovery/verify/checksums.js';
-import { tableMatches } from '../../src/recovery/verify/run.js';
+import { tableMatches } from '../../src/engine/verify-run.js';
 
 const shape: TableShape = {
   columns: [

@@ -1,7 +1,7 @@
 // Preflight of --method physical: read-only checks on the servers' hosts (here, or over ssh), each a line with a
 // verdict; any STOP ends the run before either server is touched. Also made in --dry-run: nothing here writes.
 import { posix } from 'node:path';
-import { checkOnHost, describeHost, runOnHost, type HostAccess } from '../../adapters/shell/host-exec.js';
+import { describeHost, type HostAccess } from '../../adapters/shell/host-exec.js';
 import { versionLabel, type ServerVersion } from '../../dialect/version.js';
 import { formatBytes } from '../../base/format.js';
 import { reachable, type RecoveryContext } from '../context.js';
@@ -75,14 +75,14 @@ export async function physicalChecks(ctx: RecoveryContext): Promise<Check[]> {
   for (const role of roles) {
     const h = hosts[role];
     if (h.kind !== 'ssh') continue;
-    const r = await checkOnHost(h, ['true'], bounded).catch((err: Error) => err);
+    const r = await ctx.host.check(h, ['true'], bounded).catch((err: Error) => err);
     up[role] = !(r instanceof Error);
     add(up[role] ? 'ok' : 'stop', `${role} ssh`, r instanceof Error ? r.message : `${describeHost(h)} logs in (BatchMode)`);
   }
   // The program on each host, from the copied server's release series: the source's copies, BS's prepares the copy.
   for (const role of roles) {
     if (!up[role]) continue;
-    const r = await runOnHost(hosts[role], [BACKUP_PROGRAM, '--version'], bounded).catch((err: Error) => err);
+    const r = await ctx.host.run(hosts[role], [BACKUP_PROGRAM, '--version'], bounded).catch((err: Error) => err);
     const v = r instanceof Error || r.code !== 0 ? undefined : parseBackupVersion(`${r.stdout}\n${r.stderr}`);
     if (!v) add('stop', `${role} ${BACKUP_PROGRAM}`, `not found on ${describeHost(hosts[role])}: apt-get install -y mariadb-backup (the server's own release)`);
     else {
@@ -91,7 +91,7 @@ export async function physicalChecks(ctx: RecoveryContext): Promise<Check[]> {
     }
   }
   if (up.BS) {
-    const r = await runOnHost(hosts.BS, ['sh', '-c', `command -v ${STREAM_PROGRAM}`], bounded).catch(() => undefined);
+    const r = await ctx.host.run(hosts.BS, ['sh', '-c', `command -v ${STREAM_PROGRAM}`], bounded).catch(() => undefined);
     add(
       r?.code === 0 ? 'ok' : 'stop',
       `BS ${STREAM_PROGRAM}`,
@@ -103,7 +103,7 @@ export async function physicalChecks(ctx: RecoveryContext): Promise<Check[]> {
   if (up[src]) {
     const h = hosts[src];
     const flag = donor ? '--donor-ssh' : '--good-ssh';
-    const r = await runOnHost(h, ['test', '-r', srcDatadir], bounded).catch(() => undefined);
+    const r = await ctx.host.run(h, ['test', '-r', srcDatadir], bounded).catch(() => undefined);
     const missing = r?.code !== 0 && h.kind === 'local';
     checks.push({
       verdict: r?.code === 0 ? 'ok' : 'stop',
@@ -119,7 +119,7 @@ export async function physicalChecks(ctx: RecoveryContext): Promise<Check[]> {
   const datadir = bsDatadir(ctx);
   const parent = posix.dirname(datadir);
   if (up.BS) {
-    const r = await runOnHost(hosts.BS, ['test', '-d', datadir], bounded).catch(() => undefined);
+    const r = await ctx.host.run(hosts.BS, ['test', '-d', datadir], bounded).catch(() => undefined);
     add(
       r?.code === 0 ? 'ok' : 'stop',
       'BS datadir',
@@ -129,7 +129,7 @@ export async function physicalChecks(ctx: RecoveryContext): Promise<Check[]> {
     );
     // A full copy beside the datadir, which is kept: df in KB blocks, POSIX output.
     const need = await dataSizeBytes(sourceRead(ctx)).catch(() => 0);
-    const df = await checkOnHost(hosts.BS, ['df', '-Pk', parent], bounded).catch(() => undefined);
+    const df = await ctx.host.check(hosts.BS, ['df', '-Pk', parent], bounded).catch(() => undefined);
     const avail = df ? Number(df.stdout.trim().split('\n').pop()?.split(/\s+/)[3]) * 1024 : NaN;
     if (!Number.isFinite(avail)) add('warn', 'BS space for the copy', `could not read free space in ${parent}; the copy needs about ${formatBytes(need)}`);
     else
@@ -145,7 +145,7 @@ export async function physicalChecks(ctx: RecoveryContext): Promise<Check[]> {
         ['start', service.start],
       ] as const) {
         const probe = s.badService ? ['systemctl', 'cat', '--', s.badService] : ['sh', '-c', `command -v ${(c.args[1] ?? '').trim().split(/\s+/)[0] || 'sh'}`];
-        const r = await runOnHost(hosts.BS, probe, bounded).catch(() => undefined);
+        const r = await ctx.host.run(hosts.BS, probe, bounded).catch(() => undefined);
         const shown = s.badService ? `${c.program} ${c.args.join(' ')}` : (c.args[1] ?? '');
         add(
           r?.code === 0 ? 'ok' : 'stop',

@@ -1,7 +1,6 @@
 // Step 6: BS replicates from GS starting at the coordinates recorded in step 3 (online: read from the dump's header).
 // With --keep-bs-accounts, BS's own accounts (kept by step 2) are put back first, on BS alone: BS holds GS's copy now
 // and does not replicate yet, so nothing else changes under them.
-import { readFileSync } from 'node:fs';
 import { stmt } from '../../dialect/statement.js';
 import type { SqlAction } from '../actions.js';
 import { maskedStatement, parseAccountsFile } from '../bs-objects.js';
@@ -42,7 +41,7 @@ async function replayAccounts(ctx: RecoveryContext): Promise<{ actions: SqlActio
       ],
     };
   }
-  const statements = parseAccountsFile(readFileSync(file, 'utf8'));
+  const statements = parseAccountsFile(await ctx.host.readKept(file));
   const { lift, restore } = await aroundOwnWrites(ctx, 'BS’s own accounts');
   const note = `BS’s own account, from ${file} (--keep-bs-accounts)`;
   return {

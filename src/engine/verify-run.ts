@@ -1,13 +1,13 @@
 // `mmrecover verify`: compare a live master-master pair chunk by chunk, each chunk at the same point of the replication
 // stream on both sides, without locking (pt-table-checksum's method; the statements and why: checksums.ts).
 import { randomBytes } from 'node:crypto';
-import type { Endpoint } from '../../adapters/mysql/endpoint.js';
-import { describeEndpoint } from '../../adapters/mysql/endpoint.js';
-import { readReplicaStatus, replicaRunning, type ReplicaStatus } from '../../adapters/mysql/replication.js';
-import { ServerError, ServerSession } from '../../adapters/mysql/session.js';
-import type { Statement } from '../../dialect/statement.js';
-import { pollUntil } from '../../base/poll.js';
-import { listUserTables, tableSizes, sameShape, tableShape, walkChunks, CHUNK_TIME_MS, type Key, type Query, type TableShape } from '../compare.js';
+import type { Endpoint } from '../adapters/mysql/endpoint.js';
+import { describeEndpoint } from '../adapters/mysql/endpoint.js';
+import { readReplicaStatus, replicaRunning, type ReplicaStatus } from '../adapters/mysql/replication.js';
+import { ServerError, ServerSession } from '../adapters/mysql/session.js';
+import type { Statement } from '../dialect/statement.js';
+import { pollUntil } from '../base/poll.js';
+import { listUserTables, tableSizes, sameShape, tableShape, walkChunks, CHUNK_TIME_MS, type Key, type Query, type TableShape } from '../recovery/compare.js';
 import {
   CHECKSUM_DDL,
   CHECKSUM_TABLE,
@@ -24,7 +24,7 @@ import {
   resumeState,
   tableTotals,
   type ChunkRow,
-} from './checksums.js';
+} from '../recovery/verify/checksums.js';
 
 export type Side = 'A' | 'B';
 
