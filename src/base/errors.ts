@@ -44,3 +44,6 @@ export class Declined extends Error {
     this.name = 'Declined';
   }
 }
+
+/** An error's first line, for a message of one line (a server's or a program's error can run to several). */
+export const firstLine = (err: unknown): string => String((err as Error)?.message ?? err).split('\n')[0];

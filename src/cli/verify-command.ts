@@ -3,12 +3,14 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { PASSWORD_ENV, type RawFlags } from '../config/load.js';
-import { loadPairSettings, pairEndpoints } from '../config/pair-settings.js';
+import { loadPairSettings, pairEndpoints, type PairSettings } from '../config/pair-settings.js';
 import { shellLine } from '../config/shell-quote.js';
-import { UsageError } from '../base/errors.js';
+import { firstLine, UsageError } from '../base/errors.js';
 import { redact, registerSecret } from '../base/redact.js';
 import { CHECKSUM_DDL, CHECKSUM_TABLE, SESSION_SETTINGS } from '../recovery/verify/checksums.js';
-import { verifyPair, type TableVerdict, type VerifyResult } from '../engine/verify-run.js';
+import { verifyPair, type TableVerdict, type VerifyOptions, type VerifyResult } from '../engine/verify-run.js';
+import type { JournalData } from '../engine/journal.js';
+import { readFileSync } from 'node:fs';
 import { addOptions } from './options.js';
 import type { CliIo } from './io.js';
 
@@ -51,6 +53,7 @@ const verifyFlags = z.strictObject({
     .optional(),
   format: z.enum(['text', 'json'], { error: '--format must be text or json' }).optional(),
   resume: z.boolean().optional(),
+  journal: z.string().min(1, { error: '--journal must name a file' }).optional(),
 });
 
 const list = (v: string, prev: unknown) => [
@@ -72,6 +75,10 @@ export function registerVerifyCommand(program: Command, io: CliIo): void {
     .option('--chunk-size <rows>', 'every chunk this many rows, not sized by --chunk-time (as pt-table-checksum\u2019s --chunk-size)')
     .option('--format <format>', 'text or json (one JSON object)')
     .option('--resume', `continue the last run from the chunk after the last one compared (its state is in ${CHECKSUM_TABLE})`)
+    .option(
+      '--journal <file>',
+      'with --resume: go on where that recovery’s proof stopped (--verify-time): the tables it left, from the key it reached (the recovery prints this line)',
+    )
     .action(async (flags: RawFlags) => {
       io.setExitCode(await verify(flags, io));
     });
@@ -86,9 +93,11 @@ async function verify(flags: RawFlags, io: CliIo): Promise<number> {
     chunkSize: flags.chunkSize,
     format: flags.format,
     resume: flags.resume,
+    journal: flags.journal,
   });
   if (!own.success) throw new UsageError(own.error.issues[0]?.message ?? 'bad option');
   const s = loadPairSettings({ flags, env: io.env, cwd: io.cwd });
+  const fromProof = own.data.journal !== undefined ? proofLeft(own.data.journal, Boolean(own.data.resume), s) : undefined;
   const json = own.data.format === 'json';
   let password = s.password;
   if (password === undefined && process.stdin.isTTY && !json)
@@ -105,6 +114,7 @@ async function verify(flags: RawFlags, io: CliIo): Promise<number> {
     chunkRows: own.data.chunkSize,
     maxLagSeconds: maxLag,
     resume: Boolean(own.data.resume),
+    ...(fromProof ? { fromProof } : {}),
     connectTimeoutMs: s.connectTimeout * 1000,
     signal: io.signal,
     progress: (t) => {
@@ -138,6 +148,32 @@ async function verify(flags: RawFlags, io: CliIo): Promise<number> {
   if (json) io.out(redact(JSON.stringify({ ...r, exitCode, ...(r.outcome === 'interrupted' ? { resumeCommand } : {}) })));
   else for (const line of renderVerify(r, resumeCommand)) io.out(redact(line));
   return exitCode;
+}
+
+/**
+ * What a recovery's proof left to compare (--resume --journal): read from its journal, which must be of this pair (A its
+ * GS, B its BS) and hold a proof cut short by --verify-time. Any other case is bad usage: one line, nothing written.
+ */
+function proofLeft(path: string, resume: boolean, s: PairSettings): NonNullable<VerifyOptions['fromProof']> {
+  if (!resume) throw new UsageError(`--journal ${path} goes on where that recovery's proof stopped: give --resume too`);
+  let data: JournalData;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8')) as JournalData;
+  } catch (err) {
+    throw new UsageError(`--journal ${path}: not a readable mmrecover journal (${firstLine(err)})`);
+  }
+  const v = data.state?.verification;
+  const [gs, bs] = [data.servers?.GS, data.servers?.BS];
+  if (!gs || !bs || !v) throw new UsageError(`--journal ${path}: no proof recorded in it (did that recovery reach step 10?)`);
+  const same = (x: { host: string; port: number }, y: { host: string; port: number }) => x.host === y.host && x.port === y.port;
+  if (!same(gs, s.a) || !same(bs, s.b))
+    throw new UsageError(
+      `--journal ${path} is the recovery of GS ${gs.host}:${gs.port} and BS ${bs.host}:${bs.port}: give them as --a and --b (here --a ${s.aText} --b ${s.bText})`,
+    );
+  if (!v.unverified?.length)
+    throw new UsageError(`--journal ${path}: its proof compared every table; nothing is left to go on with (run verify without --journal)`);
+  const after = v.resumeAfter;
+  return { tables: v.unverified, ...(after ? { after: { table: after.table, key: after.after } } : {}) };
 }
 
 function range(t: TableVerdict, d: TableVerdict['differing'][number]): string {

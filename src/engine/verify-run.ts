@@ -25,6 +25,7 @@ import {
   tableTotals,
   type ChunkRow,
 } from '../recovery/verify/checksums.js';
+import { firstLine } from '../base/errors.js';
 
 export type Side = 'A' | 'B';
 
@@ -38,6 +39,11 @@ export interface VerifyOptions {
   /** Pause before each chunk while B's replication lag (Seconds_Behind_Master) exceeds this. */
   maxLagSeconds: number;
   resume: boolean;
+  /**
+   * Go on where a recovery's proof stopped (--resume --journal): only the tables it left, the one it cut short from the
+   * key after the last it compared. verify's own state starts afresh from that point.
+   */
+  fromProof?: { tables: string[]; after?: { table: string; key: Key } };
   connectTimeoutMs: number;
   /** Longest wait for the other side to apply a chunk's statements before the run gives up (exit 3). */
   applyTimeoutMs?: number;
@@ -145,7 +151,6 @@ export async function verifyPair(endpoints: Record<Side, Endpoint>, o: VerifyOpt
   return result;
 }
 
-const firstLine = (err: unknown) => String((err as Error).message ?? err).split('\n')[0];
 const other = (s: Side): Side => (s === 'A' ? 'B' : 'A');
 
 class Verifier {
@@ -224,7 +229,14 @@ class Verifier {
 
     // The state this run continues, or none.
     const done = new Map<string, { chunk: number; upper: Key | null; last: boolean }>();
-    if (this.o.resume) {
+    const proof = this.o.fromProof;
+    if (proof) {
+      await A.query(forgetAll());
+      if (proof.after) done.set(proof.after.table, { chunk: 0, upper: proof.after.key, last: false });
+      this.progress(
+        `--resume --journal: comparing the ${proof.tables.length} table(s) the recovery's proof left${proof.after ? `, ${proof.after.table} after key ${JSON.stringify(proof.after.key)}` : ''}`,
+      );
+    } else if (this.o.resume) {
       for (const r of await A.query(resumeState()))
         done.set(`${r.db}.${r.tbl}`, { chunk: Number(r.chunk), upper: parseKey(r.upper_boundary), last: Number(r.last_chunk) === 1 });
       if (done.size === 0) this.progress(`--resume: no earlier run recorded in ${CHECKSUM_TABLE}: starting from the first chunk`);
@@ -232,7 +244,10 @@ class Verifier {
 
     const [ta, tb] = await Promise.all([listUserTables(this.q.A), listUserTables(this.q.B)]);
     const wanted = (t: string) =>
-      !SKIPPED_TABLES.includes(t) && (!this.o.tables?.length || tableMatches(t, this.o.tables)) && !tableMatches(t, this.o.ignoreTables ?? []);
+      !SKIPPED_TABLES.includes(t) &&
+      (!this.o.tables?.length || tableMatches(t, this.o.tables)) &&
+      !tableMatches(t, this.o.ignoreTables ?? []) &&
+      (!proof || proof.tables.includes(t));
     const [sa, sb] = [new Set(ta.filter(wanted)), new Set(tb.filter(wanted))];
     const all = [...new Set([...sa, ...sb])].sort();
     for (const name of this.o.tables ?? []) if (!name.endsWith('.*') && !all.includes(name)) this.notCompared(name, `no such table on A or B`);

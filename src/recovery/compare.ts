@@ -3,6 +3,7 @@
 import type { Row } from '../adapters/mysql/session.js';
 import { ident, literal, stmt, type Statement } from '../dialect/statement.js';
 import { isAtLeast, type ServerVersion } from '../dialect/version.js';
+import { firstLine } from '../base/errors.js';
 
 /** Runs one read-only statement somewhere (an executor bound to a role, or a session). */
 export type Query = (s: Statement) => Promise<Row[]>;
@@ -139,6 +140,8 @@ export interface TableComparison {
   onlyOnSecond: string[];
   /** Not compared (or not to the end) by the deadline (--verify-time): never counted as matching. */
   unverified: string[];
+  /** The table the deadline cut short and the key it was compared up to: `mmrecover verify --resume --journal` goes on from there. */
+  stoppedIn?: { table: string; after: Key };
   rowsRead: number;
   rowsEstimated: number;
 }
@@ -162,6 +165,7 @@ export async function compareTables(
     onlyOnFirst,
     onlyOnSecond,
     unverified: d.unverified,
+    ...(d.stoppedIn ? { stoppedIn: d.stoppedIn } : {}),
     rowsRead: d.rowsRead,
     rowsEstimated: d.rowsEstimated,
   };
@@ -251,6 +255,8 @@ export interface DataComparison {
   readWhole: string[];
   /** With a deadline: the tables on both sides not compared (or not to the end) when it came. */
   unverified: string[];
+  /** The table the deadline cut short, and the key its chunks had been compared up to (inclusive): where to go on. */
+  stoppedIn?: { table: string; after: Key };
   /** Rows read on the second side, and information_schema's estimate of all the compared tables' rows (for "x % verified"). */
   rowsRead: number;
   rowsEstimated: number;
@@ -303,8 +309,14 @@ export async function differingTables(first: Query, second: Query, o: DataCompar
       }
     } catch (err) {
       if (o.signal?.aborted) throw err;
-      if (err instanceof OutOfTime) out.unverified.push(table);
-      else out.notCompared.push({ table, error: unreadable(err) });
+      if (err instanceof OutOfTime) {
+        // A chunk that differed before the deadline is a difference found, not a table left unverified.
+        if (err.differed) out.notCompared.push({ table, error: 'a chunk differed before --verify-time ran out' });
+        else {
+          out.unverified.push(table);
+          if (err.after) out.stoppedIn = { table, after: err.after };
+        }
+      } else out.notCompared.push({ table, error: unreadable(err) });
     }
   }
   out.compared -= out.unverified.length;
@@ -365,8 +377,6 @@ async function rowEstimates(q: Query): Promise<Map<string, number>> {
   ).catch(() => []);
   return new Map(rows.map((r) => [`${r.TABLE_SCHEMA}.${r.TABLE_NAME}`, Number(r.TABLE_ROWS ?? 0)]));
 }
-
-const firstLine = (err: unknown) => String((err as Error).message ?? err).split('\n')[0];
 
 /** Why a table could not be read: a lock held by another session (ER_LOCK_WAIT_TIMEOUT 1205) said as such. */
 const unreadable = (err: unknown) =>
@@ -442,7 +452,15 @@ const keyText = (k: Key) => JSON.stringify(k.map((v) => (Buffer.isBuffer(v) ? `x
 
 const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
 
-class OutOfTime extends Error {}
+/** The deadline (--verify-time) came. From a chunk walk: where it had got to, and whether a chunk had differed by then. */
+class OutOfTime extends Error {
+  constructor(
+    readonly after?: Key,
+    readonly differed = false,
+  ) {
+    super('out of time');
+  }
+}
 
 /** Aim of one chunk statement, on the slower side: pt-table-checksum's --chunk-time default. */
 export const CHUNK_TIME_MS = 500;
@@ -651,9 +669,10 @@ async function walkTable(sides: Query[], table: string, shape: TableShape, o: Da
   const hash = chunkHash(rowText(shape));
   const walk: TableWalk = { rows: [0, 0], chunks: 0, differing: [] };
   const startedAt = Date.now();
+  let upTo: Key | undefined;
   await walkChunks(sides, table, shape, o, async (c) => {
     if (o.signal?.aborted) throw new Error('interrupted');
-    if (o.deadline !== undefined && Date.now() > o.deadline) throw new OutOfTime();
+    if (o.deadline !== undefined && Date.now() > o.deadline) throw new OutOfTime(upTo, walk.differing.length > 0);
     const began = Date.now();
     const res = await Promise.all(sides.map((q) => q(stmt(`SELECT ${hash} FROM ${t} FORCE INDEX (PRIMARY) WHERE ${c.where}`))));
     const ms = Date.now() - began;
@@ -663,6 +682,7 @@ async function walkTable(sides: Query[], table: string, shape: TableShape, o: Da
     if (sides.length === 2 && (counts[0] !== counts[1] || String(res[0][0]?.h ?? 0) !== String(res[1][0]?.h ?? 0)))
       walk.differing.push({ where: c.where, rows: [counts[0], counts[1]], ...c.bounds });
     reportWalk(o, table, at, walk.rows[sides.length - 1], Date.now() - startedAt);
+    upTo = c.upper ?? undefined;
     return ms;
   });
   return walk;

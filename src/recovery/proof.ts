@@ -9,6 +9,7 @@ import type { RecoveryContext } from './context.js';
 import { compareTables, type Query, type TableComparison } from './compare.js';
 import { coordinatesFrom } from './coordinates.js';
 import { pollUntil } from '../base/poll.js';
+import { shellLine } from '../config/shell-quote.js';
 import { describeReplica, replicaStatusOf, sleep } from './replica-wait.js';
 import { aroundOwnWrites } from './fence.js';
 import type { RecoveryState } from './state.js';
@@ -115,8 +116,13 @@ const q =
 function recordComparison(ctx: RecoveryContext, state: RecoveryState, cmp: TableComparison): void {
   const v = verification(state);
   const { good, bad } = ctx.settings;
+  const pair = `--a ${good.host}:${good.port} --b ${bad.host}:${bad.port}`;
+  if (cmp.stoppedIn) v.resumeAfter = { table: cmp.stoppedIn.table, after: cmp.stoppedIn.after.map((x) => (x === null || x === undefined ? null : String(x))) };
+  // From the journal, verify goes on where the proof stopped (the tables left, from the key reached); without one, the tables left whole.
   if (cmp.unverified.length)
-    v.verifyCommand = `mmrecover verify --a ${good.host}:${good.port} --b ${bad.host}:${bad.port} --tables ${cmp.unverified.join(',')}`;
+    v.verifyCommand = ctx.journalPath
+      ? `mmrecover verify ${pair} --resume --journal ${shellLine([ctx.journalPath])}`
+      : `mmrecover verify ${pair} --tables ${cmp.unverified.join(',')}`;
   v.tablesCompared = cmp.compared;
   v.mismatched = cmp.mismatched;
   v.unverified = cmp.unverified;

@@ -16,6 +16,11 @@ export interface Verification {
   unverified?: string[];
   rowsRead?: number;
   rowsEstimated?: number;
+  /**
+   * The table --verify-time cut short and the key (as text) its chunks were compared up to: `mmrecover verify --resume
+   * --journal <this journal>` compares the unverified tables from there, so that no chunk is compared twice.
+   */
+  resumeAfter?: { table: string; after: Array<string | null> };
   /** With unverified tables: the command that compares them on the live pair. */
   verifyCommand?: string;
   verified: boolean;

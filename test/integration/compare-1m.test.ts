@@ -10,6 +10,9 @@ import { useLab } from '../helpers/lab.js';
 import { privateState, recoverArgs, withSessions, yesArgs } from '../helpers/pair.js';
 import type { ServerSession } from '../../src/adapters/mysql/session.js';
 import { differingTables, type Query } from '../../src/recovery/compare.js';
+import type { JournalData } from '../../src/engine/journal.js';
+import type { VerifyResult } from '../../src/engine/verify-run.js';
+import { readFileSync } from 'node:fs';
 
 const ROWS = 1_000_000;
 const BOUND_SECONDS = 60;
@@ -107,16 +110,30 @@ describe('comparing a table of 1M rows', () => {
     });
   });
 
-  it('--verify-time 1: the recovery completes, says how much was verified, and the printed verify line compares the rest (exit 0)', async () => {
+  it('--verify-time 1: the recovery completes, says how much was verified, and the printed verify --resume line compares the rest once (exit 0)', async () => {
     const lab = shared.get();
     // Chunks of 20 ms: the 1M-row table cannot be compared within the second, as a 1 TB one within the default 10 min.
     const r = await runCli(yesArgs(lab, ['--verify-time', '1', '--chunk-time', '0.02']), { ...lab.env(), ...privateState() });
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     expect(r.stderr).toMatch(/Pair verified in part: [^\n]*table\(s\) not compared within --verify-time \(about \d+ % of rows read\): [^\n]*shop\.orders/);
     const line = /VERIFIED IN PART: [^\n]*Continue with: (mmrecover verify [^\n]+)/.exec(r.stderr)?.[1];
-    expect(line, r.stderr.slice(-2000)).toMatch(/^mmrecover verify --a 127\.0\.0\.1:\d+ --b 127\.0\.0\.1:\d+ --tables \S*shop\.orders/);
-    // The pair is in production again (step 11 ran): the rest is compared on the live pair.
-    const v = await runCli([...line!.split(' ').slice(1), '--user', lab.state.adminUser], lab.env());
+    expect(line, r.stderr.slice(-2000)).toMatch(/^mmrecover verify --a 127\.0\.0\.1:\d+ --b 127\.0\.0\.1:\d+ --resume --journal \S+$/);
+    // Where the proof stopped, as its journal recorded it: shop.orders, up to some key.
+    const journal = JSON.parse(readFileSync(line!.split(' ').at(-1)!, 'utf8')) as JournalData;
+    const v0 = journal.state.verification!;
+    expect(v0.unverified).toContain('shop.orders');
+    expect(v0.resumeAfter?.table).toBe('shop.orders');
+    const after = Number(v0.resumeAfter!.after[0]);
+    // The pair is in production again (step 11 ran): the rest is compared on the live pair, from where the proof stopped.
+    const v = await runCli([...line!.split(' ').slice(1), '--user', lab.state.adminUser, '--format', 'json'], lab.env());
     expect(v.code, v.stderr.slice(-2000)).toBe(0);
+    const result = JSON.parse(v.stdout) as VerifyResult;
+    expect(result.tables.map((t) => t.table).sort()).toEqual([...v0.unverified!].sort());
+    // Every row of shop.orders compared once over the two runs: the proof up to its key, verify past it.
+    const [left, all] = await withSessions(lab, (a) =>
+      Promise.all([a.value(`SELECT COUNT(*) FROM shop.orders WHERE id > ${after}`), a.value('SELECT COUNT(*) FROM shop.orders')]),
+    );
+    expect(result.tables.find((t) => t.table === 'shop.orders')!.rows.A).toBe(Number(left));
+    expect(Number(left)).toBeLessThan(Number(all));
   });
 });

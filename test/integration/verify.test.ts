@@ -9,6 +9,9 @@ import type { VerifyProgress, VerifyResult } from '../../src/engine/verify-run.j
 import { useLab } from '../helpers/lab.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { eventually, withSessions } from '../helpers/pair.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const lab = useLab();
 const ITEMS = 30_000;
@@ -94,9 +97,21 @@ const ptMissing = spawnSync('pt-table-checksum', ['--version'], { encoding: 'utf
 describe('mmrecover verify', () => {
   it('bad usage: one line, exit 2, nothing written', async () => {
     const l = lab.get();
+    // A recovery's journal whose proof was cut short, of another pair: --resume --journal refuses it.
+    const other = join(mkdtempSync(join(tmpdir(), 'mmrecover-journal-')), 'recover.json');
+    writeFileSync(
+      other,
+      JSON.stringify({
+        servers: { GS: { host: '10.0.0.1', port: 3306 }, BS: { host: '10.0.0.2', port: 3306 } },
+        state: { verification: { unverified: ['shop.orders'], resumeAfter: { table: 'shop.orders', after: ['500'] } } },
+      }),
+    );
     for (const extra of [
       ['--max-lag', 'soon'],
       ['--tables', 'orders'],
+      ['--journal', other],
+      ['--resume', '--journal', other],
+      ['--resume', '--journal', join(tmpdir(), 'no-such-mmrecover-journal.json')],
     ]) {
       const r = await runCli(['verify', ...pairArgs(l), ...extra], l.env());
       expect(r.code, `${extra.join(' ')}: ${r.stderr}`).toBe(2);
