@@ -164,15 +164,15 @@ export async function toolSessions(lab: Lab, marks: LogMarks): Promise<Record<st
   return out;
 }
 
-/** Each server's slow log entries since `marks` that mmrecover's own sessions wrote (the copy's programs' left out). */
-export async function toolSlowStatements(lab: Lab, marks: LogMarks): Promise<Record<string, { tool: SlowEntry[]; others: number }>> {
+/** Each server's slow log entries since `marks`: those of mmrecover's own sessions, and the others' (the copy's programs'). */
+export async function toolSlowStatements(lab: Lab, marks: LogMarks): Promise<Record<string, { tool: SlowEntry[]; others: SlowEntry[] }>> {
   const sessions = await toolSessions(lab, marks);
-  const out: Record<string, { tool: SlowEntry[]; others: number }> = {};
+  const out: Record<string, { tool: SlowEntry[]; others: SlowEntry[] }> = {};
   for (const w of PAIR) {
     const ours = new Set(sessions[w].map((s) => `${s.start}:${s.id}`));
     const slow = await readSlowLog(serverLogFiles(lab, w).slow, marks[w].slow);
-    const tool = slow.filter((x) => ours.has(`${x.start}:${x.threadId}`));
-    out[w] = { tool, others: slow.length - tool.length };
+    const mine = (x: SlowEntry) => ours.has(`${x.start}:${x.threadId}`);
+    out[w] = { tool: slow.filter(mine), others: slow.filter((x) => !mine(x)) };
   }
   return out;
 }
