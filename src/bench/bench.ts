@@ -5,10 +5,12 @@
 // the copy, the tool's peak RSS, whether the pair was verified, and how long comparing BS's data with GS's took (the
 // preflight's and step 2's, from the run's journal), the time outside the copy in parts and how many full reads of
 // each server the run made (reads.ts); then, per size, the chunked comparison's rate against CHECKSUM TABLE's on
-// shop.orders (compare-rate.ts). One JSON object per line on stdout.
+// shop.orders (compare-rate.ts); at the sizes of --audit-rows, one more run per method on the same lab, broken by one
+// conflicting row, with --stall-timeout 2 and the servers' slow query logs on (audit.ts). One JSON object per line on stdout.
 //   node dist/bench/bench.js [--rows 1000000[,200000...]] [--methods classic,online] [--write-rate 500] [--dir <lab dir>]
+//                            [--audit-rows 4000000] [--audit-only]
 //                            [--parallel 1,2,4] [--parallel-rows 1000000] [--import-rows 1000000]
-//                            (--methods '', --parallel '' or --import-rows '' skips a part)
+//                            (--methods '', --audit-rows '', --parallel '' or --import-rows '' skips a part)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,6 +30,7 @@ import { parallelBench } from './parallel-bench.js';
 import { importBench } from './import-bench.js';
 import { fullReads, outsideCopy, type FullReads } from './reads.js';
 import { compareRateFigures } from './compare-rate.js';
+import { auditRuns } from './audit.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mmrecover');
 
@@ -47,6 +50,8 @@ interface ToolRun {
   /** Issue 26: full reads of each server (from the journal) and the time outside the copy in parts. */
   fullReads: FullReads | null;
   outsideCopySeconds: Record<string, number> | null;
+  /** The run's journal as it ended (the audit reads what step 2 kept and what the proof verified). */
+  journal?: JournalData;
 }
 
 /**
@@ -158,6 +163,7 @@ export async function runTool(lab: Lab, method: BenchMethod, extra: string[] = [
     gsLockedSeconds: ((s) => (typeof s === 'number' ? Math.round(s * 100) / 100 : null))(events.find((e) => e.event === 'summary')?.gsLockedSeconds),
     fullReads: data ? fullReads(data) : null,
     outsideCopySeconds: data ? outsideCopy(data, totalSeconds, copySeconds) : null,
+    journal: data,
   };
 }
 
@@ -220,6 +226,10 @@ async function main(): Promise<void> {
       'parallel-rows': { type: 'string', default: '1000000' },
       // Issue 29: where the import's time goes (import-bench.ts); '' skips it.
       'import-rows': { type: 'string', default: '1000000' },
+      // Issue 26: at these sizes (of --rows), each method's audit run (audit.ts); '' skips it. --audit-only: that run
+      // alone (no raw pipe, no timed run, no compare-rate), on the same lab.
+      'audit-rows': { type: 'string', default: '4000000' },
+      'audit-only': { type: 'boolean', default: false },
       dir: { type: 'string' },
     },
   });
@@ -233,6 +243,7 @@ async function main(): Promise<void> {
     .filter(Boolean) as BenchMethod[];
   for (const m of methods) if (!BENCH_METHODS.includes(m)) throw new Error(`--methods: "${m}" is not ${BENCH_METHODS.join(', ')}`);
 
+  const auditSizes = values['audit-rows'] ? values['audit-rows'].split(',').map((x) => Number(x.trim())) : [];
   const streams = values.parallel ? values.parallel.split(',').map((x) => Number(x.trim())) : [];
   if (streams.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--parallel must be whole numbers of streams, not "${values.parallel}"`);
 
@@ -243,7 +254,8 @@ async function main(): Promise<void> {
       const a = await lab.connect('a');
       await loadOrders(a, rows);
       await a.close();
-      for (const method of methods) {
+      const audit = auditSizes.includes(rows);
+      for (const method of values['audit-only'] && audit ? [] : methods) {
         await breakLab(lab, 'stopped');
         // GS must not replicate the raw import back from BS (the tool's step 3 does the same before its copy).
         const gs = await lab.connect('a');
@@ -289,9 +301,13 @@ async function main(): Promise<void> {
         };
         process.stdout.write(JSON.stringify(line) + '\n');
       }
-      // Issue 26: the chunked comparison's rate against CHECKSUM TABLE's, on the pair the last run recovered.
-      process.stderr.write(`bench: ${rows} rows: chunked comparison against CHECKSUM TABLE…\n`);
-      process.stdout.write(JSON.stringify(await compareRateFigures(lab, rows)) + '\n');
+      if (!(values['audit-only'] && audit)) {
+        // Issue 26: the chunked comparison's rate against CHECKSUM TABLE's, on the pair the last run recovered.
+        process.stderr.write(`bench: ${rows} rows: chunked comparison against CHECKSUM TABLE…\n`);
+        process.stdout.write(JSON.stringify(await compareRateFigures(lab, rows)) + '\n');
+      }
+      // Last on this lab: it restarts both servers with their logs on.
+      if (audit) await auditRuns(lab, rows, methods, runTool, (line) => process.stdout.write(JSON.stringify(line) + '\n'));
     } finally {
       await lab.stop();
     }

@@ -402,12 +402,16 @@ function readFileSyncCached(path: string): string {
   return text;
 }
 
-async function readIdentity(conn: Connection): Promise<ServerIdentity> {
-  const [vars] = await conn.query<RowDataPacket[]>(
-    `SHOW GLOBAL VARIABLES WHERE Variable_name IN ('version','version_comment','server_id','server_uuid','hostname','port','datadir',
+/**
+ * The first statement of every session this tool opens: what tells its sessions apart from the copy programs' in a
+ * server's general log (src/lab/server-logs.ts), which names no program.
+ */
+export const IDENTITY_READ = `SHOW GLOBAL VARIABLES WHERE Variable_name IN ('version','version_comment','server_id','server_uuid','hostname','port','datadir',
       'log_bin','log_slave_updates','log_replica_updates','binlog_format','read_only','auto_increment_increment','auto_increment_offset',
-      'gtid_mode','gtid_binlog_pos','gtid_slave_pos','gtid_strict_mode','gtid_executed')`,
-  );
+      'gtid_mode','gtid_binlog_pos','gtid_slave_pos','gtid_strict_mode','gtid_executed')`;
+
+async function readIdentity(conn: Connection): Promise<ServerIdentity> {
+  const [vars] = await conn.query<RowDataPacket[]>(IDENTITY_READ);
   // The session's own sql_mode (init_connect may differ from the global one): it decides how literals are read.
   const [mode] = await conn.query<RowDataPacket[]>('SELECT @@SESSION.sql_mode AS m');
   const [cipher] = await conn.query<RowDataPacket[]>("SHOW SESSION STATUS LIKE 'Ssl_cipher'");
