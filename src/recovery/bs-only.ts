@@ -14,7 +14,7 @@ import { parseReplicaStatus, type Coordinates } from '../adapters/mysql/replicat
 import type { Row } from '../adapters/mysql/session.js';
 import { ident, stmt, type Statement } from '../dialect/statement.js';
 import { optionFileArg, optionFileSlot, type Action, type Branch, type KeepRowsAction } from './actions.js';
-import { reachable, type RecoveryContext, type Role } from './context.js';
+import { reachable, serverName, type RecoveryContext, type Role } from './context.js';
 import { unmeasured } from './fence.js';
 import { copyMethod } from './copy-method.js';
 import { physicalPaths } from './physical/plan.js';
@@ -365,8 +365,8 @@ async function offlineBackupActions(ctx: RecoveryContext): Promise<Action[]> {
 function keepRowsAction(ctx: RecoveryContext, dir: string, record: (state: RecoveryState) => BackupRecord): KeepRowsAction {
   const file = join(dir, 'bs-only-rows.sql');
   const bound = ctx.settings.compareTimeout;
-  const bsName = `BS ${ctx.settings.bad.host}:${ctx.settings.bad.port}`;
-  const gsName = `GS ${ctx.settings.good.host}:${ctx.settings.good.port}`;
+  const bsName = serverName(ctx, 'BS');
+  const gsName = serverName(ctx, 'GS');
   return {
     kind: 'keep-rows',
     role: 'BS',
@@ -418,8 +418,8 @@ function keepRowsAction(ctx: RecoveryContext, dir: string, record: (state: Recov
  * each file is written (0600) only if there is something to keep.
  */
 function keepExtrasActions(ctx: RecoveryContext, dir: string, record: (state: RecoveryState) => BackupRecord): KeepRowsAction[] {
-  const bsName = `BS ${ctx.settings.bad.host}:${ctx.settings.bad.port}`;
-  const gsName = `GS ${ctx.settings.good.host}:${ctx.settings.good.port}`;
+  const bsName = serverName(ctx, 'BS');
+  const gsName = serverName(ctx, 'GS');
   const accountsPath = join(dir, 'bs-accounts.sql');
   const objectsPath = join(dir, 'bs-objects.sql');
   const stamp = () => new Date().toISOString();
@@ -536,7 +536,7 @@ export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
   const dataAt = b?.dataAt ?? dataPlan(ctx);
   const actions: Action[] = [...(dataAt === 'step-2' ? [keepRowsAction(ctx, dir, record)] : []), ...keepExtrasActions(ctx, dir, record)];
   const events = b !== undefined && (b.own?.transactions ?? 0) > 0 && b.from !== undefined;
-  const bsName = `BS ${ctx.settings.bad.host}:${ctx.settings.bad.port}`;
+  const bsName = serverName(ctx, 'BS');
   const bsId = ctx.identity.BS?.serverId ?? 0;
   if (events) {
     const reader = await ctx.host.binlogReader();
@@ -550,7 +550,7 @@ export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
       note: 'BS’s own events GS never executed, as replayable SQL',
       header: [
         `-- mmrecover: events ${bsName} (server_id ${bsId}) wrote itself`,
-        `-- from ${b.from!.file}:${b.from!.position} (where GS ${ctx.settings.good.host}:${ctx.settings.good.port} had applied BS's binary log up to) to the end of its binary log,`,
+        `-- from ${b.from!.file}:${b.from!.position} (where ${serverName(ctx, 'GS')} had applied BS's binary log up to) to the end of its binary log,`,
         `-- saved before the recovery overwrote BS with GS's data.`,
         '-- Replay on a scratch server (mariadb/mysql < this file) to reconcile; the ### lines spell out each row change.',
         '',

@@ -5,7 +5,7 @@ import { stmt } from '../../dialect/statement.js';
 import type { SqlAction } from '../actions.js';
 import { maskedStatement, parseAccountsFile } from '../bs-objects.js';
 import { pointStep } from '../change-source.js';
-import type { RecoveryContext } from '../context.js';
+import { serverName, type RecoveryContext } from '../context.js';
 import { copyMethod } from '../copy-method.js';
 import { aroundOwnWrites } from '../fence.js';
 import type { Step } from './step.js';
@@ -66,7 +66,7 @@ export const pointBsAtGs: Step = {
       ...p,
       actions: [...accounts.actions, ...p.actions],
       notes: [...(p.notes ?? []), ...accounts.notes],
-      question: `Put BS’s own accounts back on ${ctx.settings.bad.host}:${ctx.settings.bad.port} alone (--keep-bs-accounts), then point it at GS?`,
+      question: `Put BS’s own accounts back on ${serverName(ctx, 'BS')} alone (--keep-bs-accounts), then point it at GS?`,
     };
   },
 };
