@@ -1,0 +1,32 @@
+// The credentials a client program (the dump, the import, the binlog reader) reaches a server with: a 0600 option file
+// per server a command line names, created when it runs and removed by the caller on every exit path.
+import type { ServerSession } from '../adapters/mysql/session.js';
+import type { Clients } from '../adapters/shell/clients.js';
+import { endpointCredentials, writeOptionFile, type OptionFile } from '../adapters/shell/option-file.js';
+import { fileRoleEndpoint } from '../config/endpoints.js';
+import type { Settings } from '../config/settings.js';
+import { optionFileRoles, type CommandLine, type FileRole, type Member } from '../recovery/actions.js';
+
+export interface ClientDeps {
+  settings: Settings;
+  sessions: Partial<Record<Member, ServerSession>>;
+  clients: () => Promise<Clients>;
+}
+
+/** How a client program reaches `role`; whether the server offered TLS to our own session stands in for PREFERRED. */
+export function clientEndpoint(d: ClientDeps, role: FileRole) {
+  return { ...fileRoleEndpoint(d.settings, role), serverTls: Boolean(d.sessions[role]?.identity.sslCipher) };
+}
+
+/** Option files for the roles a command line needs, pushed onto `files` for the caller to remove. */
+export async function clientOptionFiles(d: ClientDeps, c: CommandLine, files: OptionFile[]): Promise<Partial<Record<FileRole, string>>> {
+  const clients = await d.clients();
+  const out: Partial<Record<FileRole, string>> = {};
+  for (const role of optionFileRoles(c)) {
+    const program = c.program === clients.load.command ? clients.load : clients.dump;
+    const f = await writeOptionFile(endpointCredentials(clientEndpoint(d, role)), { flavor: program.flavor, version: program.version });
+    files.push(f);
+    out[role] = f.path;
+  }
+  return out;
+}
