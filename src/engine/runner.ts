@@ -461,7 +461,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     if (await exec.releaseLock()) emit({ event: 'note', level: 'warn', text: 'GS read lock released: GS accepts writes again.' });
     // --donor: a copy from the frozen donor that stops before it completed leaves it frozen, so that --resume copies
     // only what is missing (its point and the units copied are in the journal). Any other stop starts it again: a No,
-    // a stop before the copy began or after it completed, or a copy not recorded in units (one stream: --resume
+    // a stop before the copy began or after it completed, or a copy not recorded in units (a physical one: --resume
     // copies it all again anyway, from a donor frozen anew).
     const d = ctx.state.donor;
     const keepFrozen = !dry && ctx.donor && d?.frozen && d.at && d.copy && !ctx.state.copy?.complete && !(err instanceof Declined);

@@ -48,7 +48,7 @@ function restartNote(ctx: RecoveryContext, from: 'GS' | 'the donor'): string[] {
   return [
     from === 'GS'
       ? 'Resuming at step 3: the copy starts again from zero. GS accepted writes since the interrupted run stopped, so whatever it had copied is not of one point of GS; a new point is recorded and everything is copied from it.'
-      : 'Resuming: the copy starts again from zero, from the donor frozen anew. The interrupted copy recorded no part it completed from a donor still stopped at its point (one stream, or the donor was started again), so everything is copied from the new point.',
+      : 'Resuming: the copy starts again from zero, from the donor frozen anew. The interrupted copy recorded no part it completed from a donor still stopped at its point (a physical copy, the donor started again, or a copy that never began), so everything is copied from the new point.',
   ];
 }
 
