@@ -186,12 +186,18 @@ describe('--donor --parallel: a copy that resumes', () => {
       }
     };
     // By name, big1 is the first table: once it is recorded complete, big2's dump is killed mid-table.
-    await eventually(async () => copy()?.done.includes('shop.big1'), 60_000, 'shop.big1 to be copied');
-    expect(copy()!.done).not.toContain('shop.big2');
-    const dumps = childPids(run.child.pid!, 'mariadb-dump');
-    expect(dumps).toHaveLength(1);
-    process.kill(dumps[0], 'SIGKILL');
-    const first = await run.result;
+    let first;
+    try {
+      await eventually(async () => copy()?.done.includes('shop.big1'), 60_000, 'shop.big1 to be copied');
+      // The next pair starts a moment after the one before is recorded.
+      const dump = await eventually(async () => childPids(run.child.pid!, 'mariadb-dump')[0], 10_000, 'shop.big2’s dump to start');
+      expect(copy()!.done).not.toContain('shop.big2');
+      process.kill(dump, 'SIGKILL');
+      first = await run.result;
+    } finally {
+      // A failed check must not leave the run holding the pair's lock for the next test.
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
     const said = first.stdout + first.stderr;
     expect(first.code, said).not.toBe(0);
     expect(said).toMatch(/Copying the donor R → BS one table at a time/);
