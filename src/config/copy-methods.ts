@@ -6,7 +6,7 @@ export const METHOD_NAMES = ['classic', 'online', 'physical', 'clone'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 /** What the recovery can be asked to do alongside a copy; a method that cannot says why, in one line. */
-export type MethodFeature = 'ring' | 'parallel' | 'maxRate' | 'donor' | 'maxLoad';
+export type MethodFeature = 'ring' | 'parallel' | 'maxRate' | 'donor' | 'maxLoad' | 'hostSsh';
 
 export interface MethodTraits {
   name: MethodName;
@@ -22,6 +22,10 @@ export interface MethodTraits {
   refuses: Partial<Record<MethodFeature, string>>;
 }
 
+/** An ssh target (--good-ssh, --bad-ssh, --donor-ssh) given to a method that runs no command on a server's host. */
+const noHostCommands = (m: MethodName) =>
+  `the ssh targets run the physical method’s host commands (mariadb-backup, BS’s stop and start); --method ${m} runs none: add --method physical, or leave them out`;
+
 const MAX_LOAD_LOCKS = 'GS is locked during the copy, so a pause would lengthen the lock: use --method online or physical, or --max-rate';
 
 export const METHOD_TRAITS: Record<MethodName, MethodTraits> = {
@@ -30,9 +34,16 @@ export const METHOD_TRAITS: Record<MethodName, MethodTraits> = {
     logical: true,
     locksGs: true,
     snapshotOnGs: false,
-    refuses: { maxLoad: `--max-load pauses the copy while GS is busy; with --method classic ${MAX_LOAD_LOCKS}` },
+    refuses: { maxLoad: `--max-load pauses the copy while GS is busy; with --method classic ${MAX_LOAD_LOCKS}`, hostSsh: noHostCommands('classic') },
   },
-  online: { name: 'online', logical: true, locksGs: false, snapshotOnGs: true, gsWhileCopying: 'GS writable (snapshot)', refuses: {} },
+  online: {
+    name: 'online',
+    logical: true,
+    locksGs: false,
+    snapshotOnGs: true,
+    gsWhileCopying: 'GS writable (snapshot)',
+    refuses: { hostSsh: noHostCommands('online') },
+  },
   physical: {
     name: 'physical',
     logical: false,
@@ -55,6 +66,7 @@ export const METHOD_TRAITS: Record<MethodName, MethodTraits> = {
         '--donor does not work with --method clone: CLONE INSTANCE copies from the server BS clones (GS), not from a replica of it; leave out --donor or use --method classic, online or physical',
       maxLoad:
         '--max-load pauses the copy while GS is busy; with --method clone there is no copy stream to pause: use --method online or physical, or --max-rate',
+      hostSsh: noHostCommands('clone'),
     },
   },
 };

@@ -100,6 +100,25 @@ function takeConfigSecrets(data: Record<string, unknown>, path: string): { passw
   return out;
 }
 
+/**
+ * The ssh targets run the physical method's host commands and nothing else: one given where nothing would use it is
+ * a mistake (the operator believes it reaches a host it never will), refused in one line before anything connects.
+ */
+function refuseIdleSsh(m: Pick<OptionValues, 'goodSsh' | 'badSsh' | 'donorSsh' | 'donor' | 'method'>): void {
+  if (m.donorSsh && !m.donor)
+    throw new UsageError('--donor-ssh runs the donor’s mariadb-backup through ssh: it needs --donor <host[:port]> (and --method physical)');
+  const given = (
+    [
+      ['--good-ssh', m.goodSsh],
+      ['--bad-ssh', m.badSsh],
+      ['--donor-ssh', m.donorSsh],
+    ] as const
+  ).find(([, v]) => v);
+  // The default method counts here: an ssh target with no --method is as idle as with --method classic.
+  const idle = given && methodRefusal(m.method ?? DEFAULTS.method, { hostSsh: true });
+  if (given && idle) throw new UsageError(`${given[0]} ${given[1]}: ${idle}`);
+}
+
 /** Environment, with .env from the working directory filling what the environment lacks. */
 export function effectiveEnv(env: NodeJS.ProcessEnv, cwd: string): Record<string, string | undefined> {
   const dotenvPath = `${cwd}/.env`;
@@ -147,6 +166,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
   const maxLoad = merged.maxLoad !== undefined ? parseMaxLoad(merged.maxLoad) : undefined;
   const late = methodRefusal(merged.method, { maxRate: maxRate !== undefined, donor: Boolean(merged.donor) });
   if (late) throw new UsageError(late);
+  refuseIdleSsh(merged);
   if (merged.keepBsAccounts && merged.backup === 'none')
     throw new UsageError('--keep-bs-accounts replays the accounts step 2 keeps in bs-accounts.sql: leave out --no-backup');
   if (!merged.good) throw new UsageError('--good is required: the server to keep (host or host:port)');

@@ -203,11 +203,12 @@ export class CopyActions {
         a.onUnit(label, state);
         emit({ event: 'copy_unit', step, label });
       };
-      emit({ event: 'activity', id: 'copy', state: 'start', text: `Copying ${dumpSide(first.dump)} → BS in ${a.streams.length} streams` });
+      const how = a.oneAtATime ? `one table at a time (${a.streams.length} units)` : `in ${a.streams.length} streams`;
+      emit({ event: 'activity', id: 'copy', state: 'start', text: `Copying ${dumpSide(first.dump)} → BS ${how}` });
       const sequential = async (parts: CopyStream[]) => {
         for (const c of parts) {
           this.d.record(step, a.role, streamText(c), 'run');
-          emit({ event: 'activity', id: 'copy', state: 'update', text: `Copying GS → BS: ${c.label}` });
+          emit({ event: 'activity', id: 'copy', state: 'update', text: `Copying ${dumpSide(c.dump)} → BS: ${c.label}` });
           const r = await runCopyPipe({
             ...command(c),
             ...common,
@@ -242,6 +243,9 @@ export class CopyActions {
         dumpGate: gate,
         ...common,
         onOpened: () => opened(),
+        // One at a time: each pair is recorded as it starts (side by side: all of them once the gate opens, below).
+        concurrency: a.oneAtATime ? 1 : undefined,
+        onStart: (i) => a.oneAtATime && this.d.record(step, a.role, streamText(a.streams[i]), 'run'),
         // GS first: the copy is lost the moment one stream fails, so the read lock goes before anything else.
         onFailing: () => {
           if (this.d.gsLock.releaseNow()) {
@@ -286,7 +290,7 @@ export class CopyActions {
         openGate();
       }
       // Each pair as it runs (online: its dump starts now, its import started above).
-      for (const c of a.streams) this.d.record(step, a.role, streamText(c), 'run');
+      if (!a.oneAtATime) for (const c of a.streams) this.d.record(step, a.role, streamText(c), 'run');
       let lateOpen = false;
       if (snapshotLock) {
         const l = a.snapshotLock!;

@@ -19,7 +19,7 @@ import { shellQuote } from '../config/shell-quote.js';
 import { confirmedBy, refencePlan, resumeAt, serverStates, type Step, type StepPlan } from '../recovery/procedure.js';
 import { ringStates, stepsFor } from '../recovery/ring/procedure.js';
 import { ringChecks } from '../recovery/ring/preflight.js';
-import { donorChecks, donorHeader, donorKeptText, donorLeftText, donorName, releaseDonorAction } from '../recovery/donor.js';
+import { donorChecks, donorHeader, donorKeptForResume, donorKeptText, donorLeftText, donorName, releaseDonorAction } from '../recovery/donor.js';
 import { copyMethod } from '../recovery/copy-method.js';
 import { emptyState } from '../recovery/state.js';
 import { Executor, type Executed } from './executor.js';
@@ -391,7 +391,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       const p = await s.plan(ctx);
       overview.push({ step: s.id, title: s.title, on: p.on ?? s.on, lines: linesOf(p), question: p.question, confirmedBy: confirmedBy(s.id) });
     }
-    const header = [...donorHeader(ctx), ...throttleHeader(ctx, controlSocketPath)];
+    const header = [...(await donorHeader(ctx)), ...throttleHeader(ctx, controlSocketPath)];
     emit({ event: 'plan', steps: overview, ...(header.length ? { header } : {}) });
 
     // BS may have restarted since the run stopped (read_only is not persistent): the fence step 1 set up goes back
@@ -460,11 +460,9 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   } catch (err) {
     if (await exec.releaseLock()) emit({ event: 'note', level: 'warn', text: 'GS read lock released: GS accepts writes again.' });
     // --donor: a copy from the frozen donor that stops before it completed leaves it frozen, so that --resume copies
-    // only what is missing (its point and the units copied are in the journal). Any other stop starts it again: a No,
-    // a stop before the copy began or after it completed, or a copy not recorded in units (one stream: --resume
-    // copies it all again anyway, from a donor frozen anew).
-    const d = ctx.state.donor;
-    const keepFrozen = !dry && ctx.donor && d?.frozen && d.at && d.copy && !ctx.state.copy?.complete && !(err instanceof Declined);
+    // only what is missing (its point and the units copied are in the journal), or, a physical copy, copies again from
+    // the same point. Any other stop starts it again: a No, a stop before the copy began or after it completed.
+    const keepFrozen = !dry && !(err instanceof Declined) && donorKeptForResume(ctx, current?.id === 4);
     if (keepFrozen) emit({ event: 'note', level: 'warn', text: donorKeptText(ctx) });
     else if (ctx.state.donor?.frozen && ctx.donor && !dry) {
       try {

@@ -214,6 +214,11 @@ export interface ParallelCopyAction extends Base {
   snapshotLock?: { statements: Statement[]; timeoutSeconds: number; record: SqlAction[]; release: Statement };
   /** How long GS is locked, and why, in the plan's words. */
   lockSays: string;
+  /**
+   * The data streams run one after another, in the order shown, not side by side: a copy from a frozen donor in one
+   * stream, split into one unit per table so that each is recorded as it completes (--resume).
+   */
+  oneAtATime?: boolean;
   /** The metadata-lock watch on GS while the streams read it (online, not --donor); absent: none. */
   mdlWatch?: MdlWatchPlan;
   capture?: (o: ParallelCopyOutcome, state: RecoveryState) => void;
@@ -561,10 +566,9 @@ function renderParallelCopy(a: ParallelCopyAction, line: (text: string, extra?: 
     out.push(...lock.statements.map((s) => line(s.shown, { role: 'GS', note: 'on a dedicated session, only while the streams below open their snapshots' })));
     out.push(...lock.record.map((r) => line(r.statement.shown, { role: 'GS', note: r.note ?? 'under the lock' })));
   }
+  const how = a.oneAtATime ? 'one after another' : 'side by side';
   a.streams.forEach((c, i) =>
-    out.push(
-      line(streamText(c), { note: `stream ${i + 1}/${n} side by side: ${c.label}, ~${formatMb(c.estimateBytes)}, ~${c.estimateRows} rows; ${a.lockSays}` }),
-    ),
+    out.push(line(streamText(c), { note: `stream ${i + 1}/${n} ${how}: ${c.label}, ~${formatMb(c.estimateBytes)}, ~${c.estimateRows} rows; ${a.lockSays}` })),
   );
   if (lock) out.push(line(lock.release.shown, { role: 'GS', note: 'on the lock session, once every stream has started on its first table' }));
   out.push(...a.after.map((c) => line(streamText(c), { note: `${c.label}; after every row is in` })));

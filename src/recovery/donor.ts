@@ -5,7 +5,7 @@
 // binary log of the last event the replica executed", https://mariadb.com/kb/en/show-replica-status/), and on a MariaDB
 // GTID pair its gtid_slave_pos. The frozen donor is a snapshot that does not move: the dump reads it with
 // --single-transaction and no lock, GS is neither locked nor read. The donor's SQL thread is started again after the copy.
-import { parseReplicaStatus, type ReplicaStatus } from '../adapters/mysql/replication.js';
+import { parseReplicaStatus, type Coordinates, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import type { Row } from '../adapters/mysql/session.js';
 import { StepFailed } from '../base/errors.js';
 import { pollUntil } from '../base/poll.js';
@@ -44,15 +44,15 @@ export function resumingDonorCopy(ctx: Pick<RecoveryContext, 'settings' | 'state
 }
 
 /** The overview's donor line before step 1 (empty without --donor). */
-export function donorHeader(ctx: Pick<RecoveryContext, 'settings' | 'state' | 'donor'>): string[] {
+export async function donorHeader(ctx: RecoveryContext): Promise<string[]> {
   const d = ctx.settings.donor;
   if (!d || !copyMethod(ctx).fromDonor) return [];
   const text = donorCopyText(`${d.host}:${d.port}`, copyMethod(ctx).lockSpared === true, 'will');
   const at = ctx.state.donor?.at;
-  if (resumingDonorCopy(ctx) && at)
-    return [
-      `Donor: ${text}. R is still stopped at ${point(at)}, where the interrupted copy read it: step 3 does not stop it again, that point stays GS’s coordinates for BS, and only what did not complete is copied. R replicates again after the copy`,
-    ];
+  const still = (what: string) =>
+    `Donor: ${text}. R is still stopped at ${point(at!)}, where the interrupted copy read it: step 3 does not stop it again, that point stays GS’s coordinates for BS, and ${what}. R replicates again after the copy`;
+  if (resumingDonorCopy(ctx) && at) return [still('only what did not complete is copied')];
+  if (await physicalResumePoint(ctx)) return [still('the physical copy starts over from it (it cannot resume part-way)')];
   return [
     `Donor: ${text}. Step 3 stops R’s SQL thread once it has applied GS’s binary log up to GS’s position; where it stopped is GS’s coordinates for BS. R replicates again after the copy`,
   ];
@@ -72,6 +72,12 @@ export function reached(at: { file: string; position: number }, target: { file: 
 async function donorStatus(ctx: RecoveryContext): Promise<ReplicaStatus> {
   const d = ctx.donor!;
   return parseReplicaStatus(await d.read(d.dialect.showReplicaStatus()), d.dialect);
+}
+
+/** Where the donor is now, as sameDonorPoint compares it (its gtid_slave_pos read only when the point has a GTID). */
+async function donorNow(ctx: RecoveryContext, r: ReplicaStatus, at: Coordinates) {
+  const gtid = at.gtid !== undefined ? String((await ctx.donor!.read(stmt('SELECT @@GLOBAL.gtid_slave_pos AS g')))[0]?.g ?? '') : undefined;
+  return { sqlRunning: r.sqlRunning, execFile: r.execFile, execPos: r.execPos, ...(gtid !== undefined ? { gtid } : {}) };
 }
 
 /** The preflight's donor lines: each refusal is one line, and a real run ends with exit 2 before anything changed. */
@@ -116,8 +122,7 @@ export async function donorChecks(ctx: RecoveryContext): Promise<Check[]> {
   // is of another point (the runner then voids the journal's record of the units copied; nothing else changes).
   const left = ctx.settings.resume ? ctx.state.donor : undefined;
   if (left?.frozen && left.at && left.copy) {
-    const gtid = left.at.gtid !== undefined ? String((await d.read(stmt('SELECT @@GLOBAL.gtid_slave_pos AS g')))[0]?.g ?? '') : undefined;
-    const now = { sqlRunning: r.sqlRunning, execFile: r.execFile, execPos: r.execPos, ...(gtid !== undefined ? { gtid } : {}) };
+    const now = await donorNow(ctx, r, left.at);
     if (!sameDonorPoint(now, left.at)) return [{ ...refuse('donor', donorMovedText(name, now, left.at))[0], voidsDonorCopy: true }];
     return [
       {
@@ -261,8 +266,37 @@ export function donorLeftText(ctx: RecoveryContext): string {
   return `the donor ${donorName(ctx)} is left with its SQL thread stopped; start it with START SLAVE SQL_THREAD on it`;
 }
 
+/**
+ * A copy from the frozen donor that began and did not complete: the donor is left frozen for --resume, which copies
+ * only the units left (logical), or copies again from the same point without a new freeze (physical: no units).
+ */
+export function donorKeptForResume(ctx: Pick<RecoveryContext, 'settings' | 'state' | 'donor'>, copyBegan: boolean): boolean {
+  const d = ctx.state.donor;
+  if (!ctx.donor || !d?.frozen || !d.at || ctx.state.copy?.complete) return false;
+  return !!d.copy || (copyBegan && physicalFromDonor(ctx));
+}
+
+const physicalFromDonor = (ctx: Pick<RecoveryContext, 'settings'>) => !!copyMethod(ctx).fromDonor && copyMethod(ctx).coordinatesFrom === 'backup';
+
 /** What a stop says of a donor left frozen for --resume (a copy from it stopped part-way). */
 export function donorKeptText(ctx: RecoveryContext): string {
   const at = ctx.state.donor?.at;
-  return `the donor ${donorName(ctx)} is left stopped at ${at ? point(at) : 'the recorded point'} so that --resume copies only what is missing; START SLAVE SQL_THREAD on it if you give up`;
+  const what = ctx.state.donor?.copy
+    ? 'copies only what is missing'
+    : 'copies again from that same point without starting it (a physical copy cannot resume part-way)';
+  return `the donor ${donorName(ctx)} is left stopped at ${at ? point(at) : 'the recorded point'} so that --resume ${what}; START SLAVE SQL_THREAD on it if you give up`;
 }
+
+/**
+ * --resume of a physical copy from the donor that stopped part-way: the donor still stopped at the recorded point, read
+ * now (the plan's decision). Then step 3 does not freeze it anew: the copy starts over from that same point.
+ */
+export async function physicalResumePoint(ctx: RecoveryContext): Promise<Coordinates | undefined> {
+  const d = ctx.state.donor;
+  if (!ctx.settings.resume || !physicalFromDonor(ctx) || !ctx.donor?.identity || !d?.frozen || !d.at) return undefined;
+  return sameDonorPoint(await donorNow(ctx, await donorStatus(ctx), d.at), d.at) ? d.at : undefined;
+}
+
+/** The plan's sentence on a physical copy started over from the donor still stopped at the recorded point. */
+export const physicalAgainText = (ctx: RecoveryContext, at: Coordinates): string =>
+  `the donor ${donorName(ctx)} is still stopped at ${point(at)}, where the interrupted copy read it: a physical copy cannot resume part-way, so it starts over from that same point, without starting the donor again; GS’s coordinates for BS stay ${point(at)}`;

@@ -1,5 +1,9 @@
 // A TCP port that records every connection made to it and answers none: proof that nothing was reached.
 import { createServer, type Server } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface Recorder {
   port: number;
@@ -20,3 +24,27 @@ export async function recordingPort(): Promise<Recorder> {
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+/** Two recording ports standing for GS and BS, open for a file's tests: their --good/--bad, and every connection made. */
+export function useRecordedPair() {
+  let gs: Recorder;
+  let bs: Recorder;
+  beforeAll(async () => {
+    [gs, bs] = await Promise.all([recordingPort(), recordingPort()]);
+  });
+  afterAll(async () => {
+    await Promise.all([gs.close(), bs.close()]);
+  });
+  return {
+    ports: () => ({ good: `127.0.0.1:${gs.port}`, bad: `127.0.0.1:${bs.port}` }),
+    args: () => ['--good', `127.0.0.1:${gs.port}`, '--bad', `127.0.0.1:${bs.port}`],
+    connections: () => gs.connections() + bs.connections(),
+  };
+}
+
+/** The environment of a CLI run against the recorded pair: passwords given, a private state directory. */
+export const recordedEnv = () => ({
+  MMRECOVER_PASSWORD: 'pw',
+  MMRECOVER_REPL_PASSWORD: 'r3pl',
+  XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')),
+});

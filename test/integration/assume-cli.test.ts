@@ -1,24 +1,12 @@
 // `mmrecover --dry-run --assume <flavor>-<version>` through the built binary: it connects to nothing (both ports record
 // every connection), prints the whole plan for that version, and --assume without --dry-run is refused (exit 2).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { recordingPort, type Recorder } from '../helpers/recorder.js';
-
-const env = () => ({ MMRECOVER_PASSWORD: 'pw', MMRECOVER_REPL_PASSWORD: 'r3pl', XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) });
+import { recordedEnv as env, useRecordedPair } from '../helpers/recorder.js';
 
 describe('--assume', () => {
-  let gs: Recorder;
-  let bs: Recorder;
-  beforeAll(async () => {
-    [gs, bs] = await Promise.all([recordingPort(), recordingPort()]);
-  });
-  afterAll(async () => {
-    await Promise.all([gs.close(), bs.close()]);
-  });
-  const pair = () => ['--good', `127.0.0.1:${gs.port}`, '--bad', `127.0.0.1:${bs.port}`];
+  const recorded = useRecordedPair();
+  const pair = recorded.args;
 
   it('without --dry-run: one line naming what is wrong, exit 2, nothing reached', async () => {
     const r = await runCli([...pair(), '--assume', 'mysql-8.4.3'], env());
@@ -31,7 +19,7 @@ describe('--assume', () => {
     const old = await runCli([...pair(), '--dry-run', '--assume', 'mysql-5.6.51'], env());
     expect(old.code).toBe(2);
     expect(old.stderr).toMatch(/covers MySQL 5\.7 to 9\.x/);
-    expect(gs.connections() + bs.connections()).toBe(0);
+    expect(recorded.connections()).toBe(0);
   });
 
   it('MySQL 8.4.3 by GTID: every step of that version’s plan, with the branches a connected run would take, and no connection made', async () => {
@@ -45,6 +33,6 @@ describe('--assume', () => {
     expect(r.stderr).toMatch(/BS> SET GLOBAL super_read_only = ON +-- only if it is OFF/);
     expect(r.stderr).toMatch(/BS> SET GLOBAL offline_mode = OFF +-- only if repl holds neither CONNECTION_ADMIN nor SUPER/);
     expect(r.stderr).toMatch(/Dry run complete/);
-    expect(gs.connections() + bs.connections()).toBe(0);
+    expect(recorded.connections()).toBe(0);
   });
 });

@@ -1,16 +1,18 @@
 // Issue 28, a copy that resumes: a parallel copy from the frozen donor r, interrupted once two of its five tables are
 // in, leaves r stopped at the recorded point; --resume reads only the three tables left from r (its general log says
 // so) and the pair ends healthy. A donor started again by hand before --resume: refused in one line, a and b unchanged,
-// and the next --resume copies everything from scratch. Without --donor, --resume copies again and says why.
+// and the next --resume copies everything from scratch. Without --donor, --resume copies again and says why. The single
+// stream from r copies one table at a time: its dump killed mid-table, --resume copies only the tables not completed.
 import { describe, expect, it } from 'vitest';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { breakLab } from '../../src/lab/break.js';
 import type { Lab } from '../../src/lab/lab.js';
 import { readReplicaStatus } from '../../src/adapters/mysql/replication.js';
 import { SCHEMA_UNIT } from '../../src/recovery/parallel/resume.js';
-import { startCli, runCli } from '../helpers/cli.js';
-import { readJournal, waitForText } from '../helpers/faults.js';
+import { jsonEvents, startCli, runCli } from '../helpers/cli.js';
+import { childPids, readJournal, waitForText } from '../helpers/faults.js';
+import { expectRanAsShown, normalize } from '../helpers/plan-check.js';
 import { useLab } from '../helpers/lab.js';
 import { eventually, expectPairHealthy, privateState, snapshot, withServer, yesArgs } from '../helpers/pair.js';
 
@@ -20,6 +22,9 @@ const BIG = ['shop.big1', 'shop.big2', 'shop.big3'];
 const TABLES = [...SMALL, ...BIG];
 
 async function fill(lab: Lab): Promise<void> {
+  // Once per lab: a test run alone (-t) fills it too.
+  if (Number(await withServer(lab, 'a', (s) => s.value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME = 'big3'"))))
+    return;
   await withServer(lab, 'a', async (s) => {
     for (const t of BIG) {
       await s.query(`CREATE TABLE ${t} (id INT NOT NULL, k CHAR(4) NOT NULL, note VARCHAR(200) NOT NULL, PRIMARY KEY (id, k)) ENGINE=InnoDB`);
@@ -71,6 +76,25 @@ async function interruptedCopy(lab: Lab, env: Record<string, string>) {
   return { res, at: j.state.donor!.at!, output: res.stdout + res.stderr };
 }
 
+/**
+ * r's general log on (a file in the lab's directory) until `off` is called; `read()`: the tables the dumps read, as
+ * shop.<name> (the mysql schema's are read unqualified too: filter by the tables expected).
+ */
+async function logReadsOnR(lab: Lab, name: string) {
+  const logFile = join(lab.dir, name);
+  await withServer(lab, 'r', async (s) => {
+    await s.query(`SET GLOBAL general_log_file = '${logFile}'`);
+    await s.query("SET GLOBAL log_output = 'FILE'");
+    await s.query('SET GLOBAL general_log = ON');
+  });
+  return {
+    off: () => withServer(lab, 'r', (s) => s.query('SET GLOBAL general_log = OFF')),
+    log: () => readFileSync(logFile, 'utf8'),
+    read: () =>
+      [...new Set([...readFileSync(logFile, 'utf8').matchAll(/SQL_NO_CACHE \*\/[^\n]*? FROM (?:`shop`\.)?`([^`]+)`/g)].map((m) => `shop.${m[1]}`))].sort(),
+  };
+}
+
 describe('--donor --parallel: a copy that resumes', () => {
   const labs = useLab({ replica: true });
 
@@ -90,18 +114,13 @@ describe('--donor --parallel: a copy that resumes', () => {
     expect({ file: st.execFile, position: st.execPos }).toEqual({ file: at.file, position: at.position });
 
     // What --resume reads from r: its general log, on r only, in the lab's directory.
-    const logFile = join(lab.dir, 'r-general.log');
-    await withServer(lab, 'r', async (s) => {
-      await s.query(`SET GLOBAL general_log_file = '${logFile}'`);
-      await s.query("SET GLOBAL log_output = 'FILE'");
-      await s.query('SET GLOBAL general_log = ON');
-    });
+    const onR = await logReadsOnR(lab, 'r-general.log');
     // The dry run says what is copied again, in the plan itself.
     const plan = await runCli([...args(lab, ['--resume', '--dry-run'])], env);
     expect(plan.stdout + plan.stderr).toMatch(/resuming the copy from the donor, still stopped at \S+: 3 of 5 tables left: shop\.big1, shop\.big2, shop\.big3/);
     expect(plan.stdout + plan.stderr).toMatch(/TRUNCATE TABLE `shop`\.`big1`/);
     const res = await runCli(args(lab, ['--resume']), env);
-    await withServer(lab, 'r', (s) => s.query('SET GLOBAL general_log = OFF'));
+    await onR.off();
     const said = res.stdout + res.stderr;
     expect(res.code, said).toBe(0);
     expect(said).toMatch(/VERIFIED/);
@@ -111,13 +130,9 @@ describe('--donor --parallel: a copy that resumes', () => {
     expect(said).toMatch(/Donor: .* R is still stopped at \S+, where the interrupted copy read it: step 3 does not stop it again/);
     await expectPairHealthy(lab);
 
-    expect(existsSync(logFile)).toBe(true);
-    const log = readFileSync(logFile, 'utf8');
-    const read = new Set(
-      [...log.matchAll(/SQL_NO_CACHE \*\/[^\n]*? FROM (?:`shop`\.)?`([^`]+)`/g)].map((m) => `shop.${m[1]}`).filter((t) => TABLES.includes(t)),
-    );
+    const log = onR.log();
     expect(
-      [...read].sort(),
+      onR.read().filter((t) => TABLES.includes(t)),
       log
         .split('\n')
         .filter((l) => / FROM /.test(l))
@@ -154,6 +169,80 @@ describe('--donor --parallel: a copy that resumes', () => {
     expect(res.code, res.stdout + res.stderr).toBe(0);
     expect(res.stdout + res.stderr).toMatch(/Resuming: the copy starts again from zero, from the donor frozen anew/);
     await expectPairHealthy(lab);
+  });
+
+  it('one stream (no --parallel): one table at a time; its dump killed mid-table, --resume copies only the tables not completed', async () => {
+    const lab = labs.get();
+    await fill(lab);
+    await breakLab(lab, 'stopped');
+    const env = { ...lab.env(), ...privateState() };
+    const one = (extra: string[] = []) => yesArgs(lab, ['--donor', `127.0.0.1:${lab.server('r').port}`, '--max-rate', '3M', ...extra]);
+    const run = startCli(one(), env);
+    const copy = () => {
+      try {
+        return readJournal(env.XDG_STATE_HOME).data.state.donor?.copy;
+      } catch {
+        return undefined;
+      }
+    };
+    // By name, big1 is the first table: once it is recorded complete, big2's dump is killed mid-table.
+    let first;
+    try {
+      await eventually(async () => copy()?.done.includes('shop.big1'), 60_000, 'shop.big1 to be copied');
+      // The next pair starts a moment after the one before is recorded.
+      const dump = await eventually(async () => childPids(run.child.pid!, 'mariadb-dump')[0], 10_000, 'shop.big2’s dump to start');
+      expect(copy()!.done).not.toContain('shop.big2');
+      process.kill(dump, 'SIGKILL');
+      first = await run.result;
+    } finally {
+      // A failed check must not leave the run holding the pair's lock for the next test.
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
+    const said = first.stdout + first.stderr;
+    expect(first.code, said).not.toBe(0);
+    expect(said).toMatch(/Copying the donor R → BS one table at a time/);
+    expect(said).toMatch(/the donor R \S+ is left stopped at \S+ so that --resume copies only what is missing/);
+    const record = copy()!;
+    // Every user table is a unit of its own, named by the table.
+    expect(record.parts.map((p) => p.label)).toEqual(expect.arrayContaining(TABLES));
+    expect(record.parts.every((p) => p.tables.length === 1 && !p.where)).toBe(true);
+    expect(record.done[0]).toBe(SCHEMA_UNIT);
+    expect(record.done.filter((l) => l.startsWith('shop.'))).toEqual(['shop.big1']);
+    const left = record.parts
+      .map((p) => p.label)
+      .filter((t) => !record.done.includes(t))
+      .sort((x, y) => x.localeCompare(y));
+
+    const onR = await logReadsOnR(lab, 'r-general-one.log');
+    // The dry run: the plan names the tables left, empties them on BS first, and runs them one after another.
+    const dry = await runCli(one(['--resume', '--dry-run', '--json']), env);
+    expect(dry.code, dry.stderr).toBe(0);
+    const dryStep4 = jsonEvents(dry.stdout).find((e) => e.event === 'step_start' && e.step === 4) as unknown as {
+      lines: Array<{ role: string; text: string; note?: string }>;
+    };
+    const notes = dryStep4.lines.map((l) => `${l.text} ${l.note ?? ''}`).join('\n');
+    expect(dry.stdout).toContain(`: ${left.length} of ${record.parts.length} tables left: ${left.join(', ')}`);
+    expect(dry.stdout).toMatch(/resuming the copy from the donor, still stopped at \S+: \d+ of/);
+    expect(notes).toMatch(/TRUNCATE TABLE `shop`\.`big2`/);
+    expect(notes).not.toMatch(/TRUNCATE TABLE `shop`\.`big1`/);
+    expect(notes).toMatch(/stream 1\/\d+ one after another: shop\.big2, .*GS is neither locked nor read: one stream at a time reads the frozen donor/);
+
+    const res = await runCli(one(['--resume']), env);
+    await onR.off();
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout + res.stderr).toMatch(/VERIFIED/);
+    // r was read for the tables left only: big1 not again.
+    const shop = record.parts.map((p) => p.label).filter((t) => t.startsWith('shop.'));
+    expect(onR.read().filter((t) => shop.includes(t))).toEqual(left.filter((t) => t.startsWith('shop.')));
+    // Step 4 ran exactly what its plan showed, the plan the dry run showed.
+    const j = readJournal(env.XDG_STATE_HOME).data;
+    const step4 = j.steps.find((x) => x.id === 4)!;
+    expectRanAsShown(4, step4.plan, step4.executed);
+    expect(step4.plan.map((l) => `${l.role}> ${normalize(l.text)}`)).toEqual(dryStep4.lines.map((l) => `${l.role}> ${normalize(l.text)}`));
+    await expectPairHealthy(lab);
+    // Every row once: the killed table and the one copied before the kill hold what a holds, no row twice.
+    for (const t of ['shop.big1', 'shop.big2']) expect(Number(await withServer(lab, 'b', (s) => s.value(`SELECT COUNT(*) FROM ${t}`))), t).toBe(60_000);
+    await eventually(async () => (await withServer(lab, 'r', (s) => readReplicaStatus(s))).sqlRunning === 'Yes', 10_000, 'r to replicate again');
   });
 
   it('without --donor: --resume copies again from zero and says why (GS moved on)', async () => {

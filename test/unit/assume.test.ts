@@ -1,7 +1,7 @@
 // --dry-run --assume <flavor>-<version>: the whole plan that version needs, for every version profile × method ×
 // positioning, with the client programs found on this machine, and nothing reached over the network (both servers'
 // ports record every connection; none is made).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { runRecovery } from '../../src/engine/runner.js';
 import type { RunEvent } from '../../src/recovery/events.js';
 import { parseAssumedVersion } from '../../src/dialect/version.js';
 import { VERSIONS, assumeOf } from '../helpers/rules.js';
-import { recordingPort, type Recorder } from '../helpers/recorder.js';
+import { useRecordedPair } from '../helpers/recorder.js';
 
 const noQuestions = {
   interactive: false,
@@ -22,18 +22,11 @@ const noQuestions = {
   },
 };
 
-let gs: Recorder;
-let bs: Recorder;
-beforeAll(async () => {
-  [gs, bs] = await Promise.all([recordingPort(), recordingPort()]);
-});
-afterAll(async () => {
-  await Promise.all([gs.close(), bs.close()]);
-});
+const recorded = useRecordedPair();
 
 async function rehearse(assume: string, method: string, positioning: string): Promise<RunEvent[]> {
   const cwd = mkdtempSync(join(tmpdir(), 'mmrecover-assume-'));
-  const flags = { good: `127.0.0.1:${gs.port}`, bad: `127.0.0.1:${bs.port}`, dryRun: true, assume, method, positioning };
+  const flags = { ...recorded.ports(), dryRun: true, assume, method, positioning };
   const settings = { ...loadSettings({ flags, env: {}, cwd }), password: 'pw', replPassword: 'r3pl' };
   const events: RunEvent[] = [];
   const out = await runRecovery({
@@ -71,6 +64,6 @@ describe('--dry-run --assume: every version, method and positioning, offline', (
           expect(servers.map((s) => s.reachable)).toEqual([false, false]);
           expect(servers[0].reason).toContain(`--assume ${assume}`);
         }
-      expect(gs.connections() + bs.connections()).toBe(0);
+      expect(recorded.connections()).toBe(0);
     });
 });

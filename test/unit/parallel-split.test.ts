@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keyRanges, splitStreams, type TableInfo } from '../../src/recovery/parallel/split.js';
+import { keyRanges, splitStreams, tableUnits, type TableInfo } from '../../src/recovery/parallel/split.js';
 import { dumpArgs } from '../../src/adapters/shell/dump-args.js';
 import { CopyAborted, CopyFailed, type Command } from '../../src/adapters/shell/pipe.js';
 import { runStreams } from '../../src/adapters/shell/streams.js';
@@ -56,6 +56,23 @@ describe('splitStreams', () => {
     expect(keyRanges('id', 1, 100, 4)).toEqual(['`id` < 26', '`id` >= 26 AND `id` < 51', '`id` >= 51 AND `id` < 76', '`id` >= 76']);
     expect(keyRanges('id', 5, 5, 3)).toEqual([]);
     expect(keyRanges('we`ird', 0, 10, 2)[0]).toBe('`we``ird` < 5');
+  });
+});
+
+describe('tableUnits (one stream from a frozen donor)', () => {
+  it('one unit per table, by name, each leaving out the other tables of its schema; no key range', () => {
+    const u = tableUnits([t('shop', 'orders', 900, 9), t('crm', 'notes', 5, 1), t('shop', 'customers', 10, 2)]);
+    expect(u.map((p) => p.label)).toEqual(['crm.notes', 'shop.customers', 'shop.orders']);
+    expect(u[2]).toEqual({
+      label: 'shop.orders',
+      schemas: ['shop'],
+      tables: ['shop.orders'],
+      ignore: ['shop.customers'],
+      estimateBytes: 900,
+      estimateRows: 9,
+    });
+    expect(u[0].ignore).toEqual([]);
+    expect(u.some((p) => p.where)).toBe(false);
   });
 });
 
@@ -159,6 +176,13 @@ describe('the plan of a parallel copy', () => {
     ]);
     expect(lines[3].note).toMatch(/stream 1\/2 side by side: s1, ~2 MB, ~10 rows; GS is locked only while the 2 streams open their snapshots/);
   });
+
+  it('one at a time (a single stream from a donor): the same lines, each stream said to run after the one before', () => {
+    const one: ParallelCopyAction = { ...a, snapshotLock: undefined, oneAtATime: true, lockSays: 'GS is neither locked nor read' };
+    const lines = renderAction(one);
+    expect(lines.map((l) => l.text)).toHaveLength(4);
+    expect(lines[2].note).toMatch(/^stream 2\/2 one after another: s2, /);
+  });
 });
 
 const node = (script: string): Command => ({ command: process.execPath, args: ['-e', script] });
@@ -189,6 +213,31 @@ describe('runStreams', () => {
     expect(r.map((x) => x.rows)).toEqual([20_000, 40_000, 60_000]);
     expect(opened.sort()).toEqual([0, 1, 2]);
     expect(readFileSync(join(dir, '2.sql'), 'utf8').endsWith(MARKER)).toBe(true);
+  });
+
+  it('concurrency 1: each pair starts only once the one before completed, in order; a failure starts no later pair', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'streams-'));
+    const log: string[] = [];
+    const r = await runStreams({
+      streams: [0, 1, 2].map((i) => ({ label: `s${i}`, dump: dump(10_000, { delayMs: 50 }), load: sink(join(dir, `${i}.sql`)) })),
+      concurrency: 1,
+      onStart: (i) => log.push(`start ${i}`),
+      onDone: (i) => log.push(`done ${i}`),
+    });
+    expect(r.map((x) => x.rows)).toEqual([10_000, 10_000, 10_000]);
+    expect(log).toEqual(['start 0', 'done 0', 'start 1', 'done 1', 'start 2', 'done 2']);
+    const started: number[] = [];
+    const err = await runStreams({
+      streams: [
+        { label: 'a', dump: dump(10), load: sink(join(dir, 'a.sql')) },
+        { label: 'b', dump: dump(10, { end: '', exit: 2 }), load: sink(join(dir, 'b.sql')) },
+        { label: 'c', dump: dump(10), load: sink(join(dir, 'c.sql')) },
+      ],
+      concurrency: 1,
+      onStart: (i) => started.push(i),
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^stream b: .*exited 2/);
+    expect(started).toEqual([0, 1]);
   });
 
   it('one stream’s dump failing stops every other pair at once and names the stream', async () => {

@@ -1,6 +1,9 @@
 // Issue 17, --method physical without a server: ssh targets and argv, the binlog info file, the version rule for
 // mariadb-backup, the step-4 plan as the operator reads it (each command with its host), and the options.
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { onHost, parseSshTarget, sshArgs } from '../../src/adapters/shell/host-exec.js';
 import { loadSettings } from '../../src/config/load.js';
 import { resumeLine } from '../../src/config/options.js';
@@ -271,6 +274,34 @@ describe('options of the physical method', () => {
     expect(() => load({ badSsh: 'root@db2; reboot' })).toThrow(/--bad-ssh/);
     expect(() => load({ badService: 'maria db' })).toThrow(/--bad-service/);
     expect(() => load({ method: 'rsync' })).toThrow(/classic, online, physical or clone/);
+  });
+
+  it('an ssh target nothing would use is refused in one line: --donor-ssh without --donor, any of them without --method physical', () => {
+    const refused = (flags: Record<string, unknown>) => {
+      try {
+        load(flags);
+      } catch (err) {
+        expect(err).toBeInstanceOf(UsageError);
+        expect((err as Error).message).not.toContain('\n');
+        return (err as Error).message;
+      }
+      throw new Error(`accepted ${JSON.stringify(flags)}`);
+    };
+    expect(refused({ method: 'physical', donorSsh: 'root@db3' })).toBe(
+      '--donor-ssh runs the donor’s mariadb-backup through ssh: it needs --donor <host[:port]> (and --method physical)',
+    );
+    expect(refused({ donorSsh: 'root@db3' })).toMatch(/^--donor-ssh .* it needs --donor/);
+    expect(refused({ goodSsh: 'root@db1' })).toBe(
+      '--good-ssh root@db1: the ssh targets run the physical method’s host commands (mariadb-backup, BS’s stop and start); --method classic runs none: add --method physical, or leave them out',
+    );
+    expect(refused({ method: 'online', badSsh: 'db2' })).toMatch(/^--bad-ssh .*--method online runs none/);
+    expect(refused({ method: 'clone', goodSsh: 'db1' })).toMatch(/^--good-ssh .*--method clone runs none/);
+    expect(refused({ donor: 'db3:3306', donorSsh: 'root@db3' })).toMatch(/^--donor-ssh .*--method classic runs none/);
+    // From a config file too: the setting is as idle there.
+    const config = join(mkdtempSync(join(tmpdir(), 'mmrecover-ssh-')), 'c.json');
+    writeFileSync(config, JSON.stringify({ goodSsh: 'db1' }));
+    expect(() => load({ config })).toThrow(/^--good-ssh/);
+    expect(load({ method: 'physical', donor: 'db3:3306', donorSsh: 'root@db3', goodSsh: 'db1' })).toMatchObject({ donorSsh: 'root@db3' });
   });
 
   it('the resume line repeats the method, the hosts and the stop/start commands (quoted), never a password', () => {

@@ -39,6 +39,27 @@ export interface StreamsOptions {
   onSpawn?: (stream: number, pids: { dump: number | undefined; load: number | undefined }) => void;
   /** One throttle for every stream: --max-rate is the total across them. */
   throttle?: Throttle;
+  /** At most this many pairs at once, in order (default: all side by side); 1: one after another. */
+  concurrency?: number;
+  /** As each pair starts (with a concurrency, later than the call). */
+  onStart?: (stream: number) => void;
+}
+
+/** Runs tasks with at most n at a time, in the order they ask. */
+function slots(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let free = n;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    }
+  };
 }
 
 /**
@@ -77,7 +98,7 @@ class StreamWatch {
 }
 
 /**
- * Run every stream at once. Resolves with each stream's result when all completed; otherwise rejects with the first
+ * Run every stream at once (or `concurrency` at a time). Resolves with each stream's result when all completed; otherwise rejects with the first
  * failure (its message naming the stream), after every other pair has been killed and has exited.
  */
 export async function runStreams(o: StreamsOptions): Promise<Array<CopyResult & { rows: number }>> {
@@ -92,42 +113,48 @@ export async function runStreams(o: StreamsOptions): Promise<Array<CopyResult & 
     each.forEach((c, j) => j !== i && c.abort());
     o.onFailing?.(i);
   };
-  const runs = o.streams.map(async (s, i) => {
-    const watch = new StreamWatch(() => o.onOpened?.(i));
-    const signal = o.signal ? AbortSignal.any([o.signal, each[i].signal]) : each[i].signal;
-    try {
-      const r = await runCopyPipe({
-        dump: s.dump,
-        load: s.load,
-        signal,
-        // The failing pair's other side goes quickly too: the copy is lost anyway, and GS waits for nothing.
-        killGraceMs: 300,
-        dumpGate: o.dumpGate,
-        onFailed: () => stopOthers(i),
-        secrets: o.secrets,
-        stallTimeoutMs: o.stallTimeoutMs,
-        servers: o.servers,
-        onIdle: o.onIdle ? (ms, side) => o.onIdle!(i, ms, side) : undefined,
-        onSpawn: (pids) => o.onSpawn?.(i, pids),
-        onChunk: (chunk) => watch.push(chunk),
-        onProgress: (bytes) => o.onProgress?.(i, bytes, watch.rows),
-        throttle: o.throttle,
-      });
-      watch.open();
-      const done = { ...r, rows: watch.rows };
-      o.onDone?.(i, done);
-      return done;
-    } catch (err) {
-      // The cause is the stream that failed first on its own; the ones we stopped because of it end in CopyAborted.
-      const stopped = err instanceof CopyAborted && failing !== undefined && failing !== i;
-      if (first === undefined && !stopped && !(o.signal?.aborted ?? false)) {
-        first = err as Error;
-        first.message = `stream ${s.label}: ${first.message}`;
+  const slot = slots(o.concurrency ?? o.streams.length);
+  const runs = o.streams.map((s, i) =>
+    slot(async () => {
+      const watch = new StreamWatch(() => o.onOpened?.(i));
+      const signal = o.signal ? AbortSignal.any([o.signal, each[i].signal]) : each[i].signal;
+      try {
+        // A pair that waited for its turn while another failed never starts.
+        if (signal.aborted) throw new CopyAborted();
+        o.onStart?.(i);
+        const r = await runCopyPipe({
+          dump: s.dump,
+          load: s.load,
+          signal,
+          // The failing pair's other side goes quickly too: the copy is lost anyway, and GS waits for nothing.
+          killGraceMs: 300,
+          dumpGate: o.dumpGate,
+          onFailed: () => stopOthers(i),
+          secrets: o.secrets,
+          stallTimeoutMs: o.stallTimeoutMs,
+          servers: o.servers,
+          onIdle: o.onIdle ? (ms, side) => o.onIdle!(i, ms, side) : undefined,
+          onSpawn: (pids) => o.onSpawn?.(i, pids),
+          onChunk: (chunk) => watch.push(chunk),
+          onProgress: (bytes) => o.onProgress?.(i, bytes, watch.rows),
+          throttle: o.throttle,
+        });
+        watch.open();
+        const done = { ...r, rows: watch.rows };
+        o.onDone?.(i, done);
+        return done;
+      } catch (err) {
+        // The cause is the stream that failed first on its own; the ones we stopped because of it end in CopyAborted.
+        const stopped = err instanceof CopyAborted && failing !== undefined && failing !== i;
+        if (first === undefined && !stopped && !(o.signal?.aborted ?? false)) {
+          first = err as Error;
+          first.message = `stream ${s.label}: ${first.message}`;
+        }
+        stopOthers(i);
+        throw err;
       }
-      stopOthers(i);
-      throw err;
-    }
-  });
+    }),
+  );
   const settled = await Promise.allSettled(runs);
   if (o.signal?.aborted) throw new CopyAborted();
   if (first) throw first;

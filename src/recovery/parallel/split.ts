@@ -109,3 +109,22 @@ export function splitStreams(tables: TableInfo[], n: number): StreamPart[] {
     });
   return [...ranges, ...wholeStreams];
 }
+
+/**
+ * One unit per table, by name: the copy from a frozen donor in one stream (--parallel 1, or no --parallel) runs them
+ * one after another, so that each completes, and is recorded, on its own and --resume copies only the tables left.
+ */
+export function tableUnits(tables: TableInfo[]): StreamPart[] {
+  const bySchema = new Map<string, string[]>();
+  for (const t of tables) bySchema.set(t.schema, [...(bySchema.get(t.schema) ?? []), full(t)]);
+  return [...tables]
+    .sort((a, b) => full(a).localeCompare(full(b)))
+    .map((t) => ({
+      label: full(t),
+      schemas: [t.schema],
+      tables: [full(t)],
+      ignore: bySchema.get(t.schema)!.filter((x) => x !== full(t)),
+      estimateBytes: t.bytes,
+      estimateRows: t.rows,
+    }));
+}

@@ -9,7 +9,7 @@ import { reachable, type RecoveryContext } from '../context.js';
 import { copyMethod } from '../copy-method.js';
 import { recordCoordinates } from '../coordinates.js';
 import { mysqlGtid } from '../positioning.js';
-import { splitStreams, type TableInfo } from './split.js';
+import { splitStreams, tableUnits, type TableInfo } from './split.js';
 import { POST_UNIT, remainingUnits, SCHEMA_UNIT, SYSTEM_UNIT } from './resume.js';
 import type { RecoveryState } from '../state.js';
 
@@ -75,19 +75,23 @@ export async function gsTables(ctx: RecoveryContext, streams: number): Promise<T
   return tables;
 }
 
-/** The parallel copy: the mysql schema and the user schemas' structure, the data in streams, then triggers and events. */
+/**
+ * The parallel copy: the mysql schema and the user schemas' structure, the data in streams, then triggers and events.
+ * `oneAtATime`: the single stream from a frozen donor, one table after another (units it records, for --resume).
+ */
 export async function parallelCopyAction(
   ctx: RecoveryContext,
   choice: ParallelChoice,
   load: CommandLine,
   note: string,
+  oneAtATime = false,
 ): Promise<ParallelCopyAction | undefined> {
   const c = await ctx.clients();
   const fromDonor = copyMethod(ctx).coordinatesFrom === 'donor';
   // --resume from a donor still frozen where the interrupted copy read it: the same split, only what did not complete.
   const resumed = resumingDonorCopy(ctx);
-  const parts = resumed ? resumed.parts : splitStreams(await gsTables(ctx, choice.streams), choice.streams);
-  if (parts.length < 2 && !resumed) return undefined;
+  const parts = resumed ? resumed.parts : oneAtATime ? tableUnits(await gsTables(ctx, 1)) : splitStreams(await gsTables(ctx, choice.streams), choice.streams);
+  if (parts.length < 2 && !resumed && !oneAtATime) return undefined;
   const rest = resumed ? remainingUnits(resumed) : undefined;
   const schemas = await listUserSchemas(sourceRead(ctx));
   const dump = (o: Partial<Parameters<typeof dumpArgs>[1]>): CommandLine => ({
@@ -123,11 +127,14 @@ export async function parallelCopyAction(
     before,
     streams,
     after,
-    lockSays: fromDonor
-      ? `GS is neither locked nor read: the ${streams.length} streams read the frozen donor ${donorName(ctx)}`
-      : online
-        ? `GS is locked only while the ${streams.length} streams open their snapshots (a fraction of a second; released at once, and the copy stopped, if that takes over ${Math.max(ctx.settings.lockWaitTimeout, 5)} s)`
-        : `GS stays locked (since step 3) until the slowest of the ${n} streams ends: about 1/${Math.min(n, choice.streams)} of one stream’s time`,
+    ...(oneAtATime ? { oneAtATime } : {}),
+    lockSays: oneAtATime
+      ? `GS is neither locked nor read: one stream at a time reads the frozen donor ${donorName(ctx)}`
+      : fromDonor
+        ? `GS is neither locked nor read: the ${streams.length} streams read the frozen donor ${donorName(ctx)}`
+        : online
+          ? `GS is locked only while the ${streams.length} streams open their snapshots (a fraction of a second; released at once, and the copy stopped, if that takes over ${Math.max(ctx.settings.lockWaitTimeout, 5)} s)`
+          : `GS stays locked (since step 3) until the slowest of the ${n} streams ends: about 1/${Math.min(n, choice.streams)} of one stream’s time`,
     ...(online
       ? {
           snapshotLock: {

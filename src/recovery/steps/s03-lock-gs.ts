@@ -10,9 +10,19 @@ import type { Step } from './step.js';
 import { copyMethod } from '../copy-method.js';
 import { parallelChoice } from '../parallel/streams-plan.js';
 import { lockedLongerNotice } from '../throttle-plan.js';
-import { donorKeptText, donorLeftText, donorName, freezeDonorActions, releaseDonorAction, resumingDonorCopy } from '../donor.js';
+import {
+  donorKeptForResume,
+  donorKeptText,
+  donorLeftText,
+  donorName,
+  freezeDonorActions,
+  physicalAgainText,
+  physicalResumePoint,
+  releaseDonorAction,
+  resumingDonorCopy,
+} from '../donor.js';
 import { donorMovedText, point, resumeText, sameDonorPoint } from '../parallel/resume.js';
-import { parseReplicaStatus } from '../../adapters/mysql/replication.js';
+import { parseReplicaStatus, type Coordinates } from '../../adapters/mysql/replication.js';
 import { StepFailed } from '../../base/errors.js';
 import { heading } from '../step-headings.js';
 
@@ -48,12 +58,29 @@ function restartNote(ctx: RecoveryContext, from: 'GS' | 'the donor'): string[] {
   return [
     from === 'GS'
       ? 'Resuming at step 3: the copy starts again from zero. GS accepted writes since the interrupted run stopped, so whatever it had copied is not of one point of GS; a new point is recorded and everything is copied from it.'
-      : 'Resuming: the copy starts again from zero, from the donor frozen anew. The interrupted copy recorded no part it completed from a donor still stopped at its point (one stream, or the donor was started again), so everything is copied from the new point.',
+      : 'Resuming: the copy starts again from zero, from the donor frozen anew. The interrupted copy recorded no part it completed from a donor still stopped at its point (a physical copy, the donor started again, or a copy that never began), so everything is copied from the new point.',
   ];
 }
 
 /** What the donor is when a run stops: left frozen for --resume (a copy from it stopped part-way), or still stopped. */
-const donorStopped = (ctx: RecoveryContext) => (ctx.state.donor?.copy && !ctx.state.copy?.complete ? donorKeptText(ctx) : donorLeftText(ctx));
+const donorStopped = (ctx: RecoveryContext) => (donorKeptForResume(ctx, true) ? donorKeptText(ctx) : donorLeftText(ctx));
+
+/** The donor read again as step 3 of a --resume runs: still stopped at `at`, or the step stops before anything is copied. */
+function sameDonorPointAction(ctx: RecoveryContext, at: Coordinates, note: string): Action {
+  return {
+    kind: 'sql',
+    role: 'R',
+    statement: ctx.donor!.dialect.showReplicaStatus(),
+    note,
+    capture: (rows, state) => {
+      const r = parseReplicaStatus(rows, ctx.donor!.dialect);
+      const now = { sqlRunning: r.sqlRunning, execFile: r.execFile, execPos: r.execPos };
+      if (!sameDonorPoint(now, { file: at.file, position: at.position }))
+        throw new StepFailed(donorMovedText(donorName(ctx), now, at), 3, 'Nothing was copied by this run.');
+      state.gsCoords = { ...at };
+    },
+  };
+}
 
 export const lockGs: Step = {
   ...heading(3),
@@ -72,24 +99,21 @@ export const lockGs: Step = {
       // coordinates for BS stay the recorded ones, and step 4 copies only what did not complete.
       const text = resumeText(resumed, at);
       return {
-        actions: [
-          ...actions,
-          {
-            kind: 'sql',
-            role: 'R',
-            statement: ctx.donor.dialect.showReplicaStatus(),
-            note: `${text}; GS’s coordinates for BS stay ${point(at)}`,
-            capture: (rows) => {
-              const r = parseReplicaStatus(rows, ctx.donor!.dialect);
-              const now = { sqlRunning: r.sqlRunning, execFile: r.execFile, execPos: r.execPos };
-              if (!sameDonorPoint(now, { file: at.file, position: at.position }))
-                throw new StepFailed(donorMovedText(donorName(ctx), now, at), 3, 'Nothing was copied by this run.');
-            },
-          },
-        ],
+        actions: [...actions, sameDonorPointAction(ctx, at, `${text}; GS’s coordinates for BS stay ${point(at)}`)],
         notes: [`${text[0].toUpperCase()}${text.slice(1)}.`],
         on: 'GS, R',
         question: `${sources(ctx)}Stop replication on ${gs} and, ${text}, copy them over ${bs} from the donor ${donorName(ctx)}, without locking or reading GS; the donor’s SQL thread is started again after the copy (steps 3–5)?`,
+      };
+    }
+    const again = copyMethod(ctx).fromDonor ? await physicalResumePoint(ctx) : undefined;
+    if (again && ctx.donor) {
+      // A physical copy has no units: it starts over, from the point where the donor is still stopped (no new freeze).
+      const text = physicalAgainText(ctx, again);
+      return {
+        actions: [...actions, sameDonorPointAction(ctx, again, text)],
+        notes: [`${text[0].toUpperCase()}${text.slice(1)}.`],
+        on: 'GS, R',
+        question: `${sources(ctx)}Stop replication on ${gs} and copy all the donor ${donorName(ctx)}’s data over ${bs}${lossNotice(ctx)} again from the point where it is still stopped (${point(again)}), without locking or reading GS${copyMethod(ctx).bsRestart ? `; ${copyMethod(ctx).bsRestart}` : ''}; the donor’s SQL thread is started again after the copy (steps 3–5)?`,
       };
     }
     if (copyMethod(ctx).fromDonor && ctx.donor) {

@@ -172,9 +172,13 @@ async function copyPlan(ctx: RecoveryContext): Promise<StepPlan> {
   // --resume from a donor still frozen where the interrupted copy read it: only the units that did not complete.
   const resumed = resumingDonorCopy(ctx);
   const resumeNote = resumed && ctx.state.donor?.at ? `; ${resumeText(resumed, ctx.state.donor.at)}` : '';
+  // From a frozen donor, one stream copies one table after another, each recorded as it completes, so that a --resume
+  // copies only the tables left: the donor does not move, so tables dumped one by one are of one point.
+  const oneAtATime = choice.streams <= 1 && !!donor && !!ctx.donor?.identity;
+  const why = oneAtATime ? `${choice.why}, one table at a time, each recorded as it completes (a --resume copies only the tables left)` : choice.why;
   const parallel =
-    (choice.streams > 1 || resumed) && reachable(ctx, 'GS')
-      ? await parallelCopyAction(ctx, choice, load, `${replaces}${donor}; ${choice.why}${resumeNote}`)
+    (choice.streams > 1 || resumed || oneAtATime) && reachable(ctx, 'GS')
+      ? await parallelCopyAction(ctx, choice, load, `${replaces}${donor}; ${why}${resumeNote}`, oneAtATime)
       : undefined;
   // The metadata-lock watch runs beside the copy that reads GS online (the plan's header says it: throttle-plan.ts).
   const mdlWatch = mdlWatchPlan(ctx.settings, ctx.dialect.GS.version.flavor);
