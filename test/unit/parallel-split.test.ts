@@ -60,19 +60,37 @@ describe('splitStreams', () => {
 });
 
 describe('tableUnits (one stream from a frozen donor)', () => {
-  it('one unit per table, by name, each leaving out the other tables of its schema; no key range', () => {
+  it('one unit per table, by name (no --ignore-table list that grows with the schema); no key range', () => {
     const u = tableUnits([t('shop', 'orders', 900, 9), t('crm', 'notes', 5, 1), t('shop', 'customers', 10, 2)]);
     expect(u.map((p) => p.label)).toEqual(['crm.notes', 'shop.customers', 'shop.orders']);
     expect(u[2]).toEqual({
       label: 'shop.orders',
       schemas: ['shop'],
       tables: ['shop.orders'],
-      ignore: ['shop.customers'],
+      ignore: [],
+      byName: true,
       estimateBytes: 900,
       estimateRows: 9,
     });
-    expect(u[0].ignore).toEqual([]);
-    expect(u.some((p) => p.where)).toBe(false);
+    expect(u.every((p) => p.byName && p.ignore.length === 0 && !p.where)).toBe(true);
+  });
+
+  it('a unit’s dump names its table alone whatever its schema holds, so the plan grows linearly with the tables', () => {
+    const many = Array.from({ length: 2000 }, (_x, i) => t('shop', `t${String(i).padStart(4, '0')}`, 10, 1));
+    const units = tableUnits(many);
+    const c = { dump: { command: 'mariadb-dump', flavor: 'mariadb' as const, version: '10.11.19', sourceData: false } };
+    const argv = dumpArgs(c as never, {
+      optionFile: 'F',
+      consistency: 'transaction',
+      gtid: false,
+      purpose: 'copy',
+      part: 'data',
+      tables: { schema: 'shop', names: ['t0007'] },
+    });
+    expect(argv.slice(-3)).toEqual(['--', 'shop', 't0007']);
+    expect(argv.some((a) => a.startsWith('--ignore-table=shop.'))).toBe(false);
+    expect(argv).toContain('--no-create-info');
+    expect(units.reduce((n, u) => n + u.ignore.length, 0)).toBe(0);
   });
 });
 

@@ -26,6 +26,12 @@ export interface StreamPart {
   tables: string[];
   /** The other tables of those schemas (--ignore-table). */
   ignore: string[];
+  /**
+   * One table, named (`-- schema table`, imported with --database=schema) instead of its schema with every other table
+   * ignored: a unit's argv, the plan and the journal stay the same size whatever the schema holds (a schema of 10,000
+   * tables would otherwise give 10,000 units of 9,999 --ignore-table each).
+   */
+  byName?: boolean;
   /** The range, when it holds one range of one table. */
   where?: string;
   estimateBytes: number;
@@ -115,15 +121,14 @@ export function splitStreams(tables: TableInfo[], n: number): StreamPart[] {
  * one after another, so that each completes, and is recorded, on its own and --resume copies only the tables left.
  */
 export function tableUnits(tables: TableInfo[]): StreamPart[] {
-  const bySchema = new Map<string, string[]>();
-  for (const t of tables) bySchema.set(t.schema, [...(bySchema.get(t.schema) ?? []), full(t)]);
   return [...tables]
     .sort((a, b) => full(a).localeCompare(full(b)))
     .map((t) => ({
       label: full(t),
       schemas: [t.schema],
       tables: [full(t)],
-      ignore: bySchema.get(t.schema)!.filter((x) => x !== full(t)),
+      ignore: [],
+      byName: true,
       estimateBytes: t.bytes,
       estimateRows: t.rows,
     }));

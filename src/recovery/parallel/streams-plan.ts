@@ -9,7 +9,7 @@ import { reachable, type RecoveryContext } from '../context.js';
 import { copyMethod } from '../copy-method.js';
 import { recordCoordinates } from '../coordinates.js';
 import { mysqlGtid } from '../positioning.js';
-import { splitStreams, tableUnits, type TableInfo } from './split.js';
+import { splitStreams, tableUnits, type StreamPart, type TableInfo } from './split.js';
 import { POST_UNIT, remainingUnits, SCHEMA_UNIT, SYSTEM_UNIT } from './resume.js';
 import type { RecoveryState } from '../state.js';
 
@@ -107,12 +107,20 @@ export async function parallelCopyAction(
     }),
   });
   const pair = (label: string, d: CommandLine, estimateBytes = 0, estimateRows = 0): CopyStream => ({ label, dump: d, load, estimateBytes, estimateRows });
+  // One table by name: the dump names it alone, and the import is pointed at its schema (the dump then says no USE).
+  const namedTable = (p: StreamPart): CopyStream => {
+    const [schema, table] = [p.schemas[0], p.tables[0].slice(p.schemas[0].length + 1)];
+    const d = dump({ part: 'data', tables: { schema, names: [table] } });
+    return { ...pair(p.label, d, p.estimateBytes, p.estimateRows), load: { ...load, args: [...load.args, `--database=${schema}`] } };
+  };
   const before = schemas.length && (rest?.schema ?? true) ? [pair(SCHEMA_UNIT, dump({ part: 'schema', databases: schemas }))] : [];
   // The mysql schema whole, side by side with the data (nothing of the users' schemas depends on it).
   const systemBytes = await dataSizeBytes(sourceRead(ctx), ['mysql']);
   const streams = [
     ...(rest?.parts ?? parts).map((p) =>
-      pair(p.label, dump({ part: 'data', databases: p.schemas, ignoreTables: p.ignore, where: p.where }), p.estimateBytes, p.estimateRows),
+      p.byName
+        ? namedTable(p)
+        : pair(p.label, dump({ part: 'data', databases: p.schemas, ignoreTables: p.ignore, where: p.where }), p.estimateBytes, p.estimateRows),
     ),
     ...((rest?.system ?? true) ? [pair(SYSTEM_UNIT, dump({ part: 'system', databases: ['mysql'] }), systemBytes)] : []),
   ];
