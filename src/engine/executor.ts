@@ -221,6 +221,12 @@ export class Executor {
     if (!session) throw new StepFailed(`${a.role}${a.onLockSession ? '’s read-lock session' : ''} is not connected`, step);
     const s = fillStatement(a.statement, b);
     this.record(step, a.role, s.shown, read ? 'read' : 'run');
+    if (a.repeatWhileRows) {
+      // A bounded DELETE: again until nothing is left, each statement as short as its LIMIT makes it.
+      while ((await session.affectedRows(s)) > 0) if (this.deps.signal.aborted) throw new Interrupted(`interrupted during step ${step}`);
+      a.effect?.(state);
+      return;
+    }
     const rows = await session.query(s).catch(async (err: unknown) => {
       // The bound ran out (ER_LOCK_WAIT_TIMEOUT): say who holds the lock, read on the same session, and stop.
       if (a.lockBound && (err as { errno?: number }).errno === 1205) throw await this.lockBoundStop(step, a, s.shown, session);

@@ -138,6 +138,11 @@ export interface SqlAction extends Base {
   /** What it changes in the recovery state once it has run (applied in a dry run too, to show what follows). */
   effect?: (state: RecoveryState) => void;
   /**
+   * A bounded DELETE (… LIMIT n): run again until it changes no row, so that no one statement grows with the rows it
+   * clears (the plan's note says so; it is recorded once).
+   */
+  repeatWhileRows?: boolean;
+  /**
    * The statement waits for other sessions' locks at most `seconds` (lock_wait_timeout, from --lock-wait-timeout):
    * when the wait runs out (ER_LOCK_WAIT_TIMEOUT, 1205) the run stops with one line naming what `holders` lists.
    */

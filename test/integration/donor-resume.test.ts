@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { breakLab } from '../../src/lab/break.js';
 import type { Lab } from '../../src/lab/lab.js';
 import { readReplicaStatus } from '../../src/adapters/mysql/replication.js';
-import { SCHEMA_UNIT } from '../../src/recovery/parallel/resume.js';
+import { clearStatements, SCHEMA_UNIT } from '../../src/recovery/parallel/resume.js';
+import { Executor, type Executed } from '../../src/engine/executor.js';
+import { emptyState } from '../../src/recovery/state.js';
+import { offlineContext } from '../helpers/offline.js';
 import { jsonEvents, startCli, runCli } from '../helpers/cli.js';
 import { childPids, readJournal, waitForText } from '../helpers/faults.js';
 import { expectRanAsShown, normalize } from '../helpers/plan-check.js';
@@ -260,5 +263,50 @@ describe('--donor --parallel: a copy that resumes', () => {
       /Resuming at step 3: the copy starts again from zero\. GS accepted writes since the interrupted run stopped, so whatever it had copied is not of one point of GS/,
     );
     await expectPairHealthy(lab);
+  });
+  it('a key range copied part-way is cleared 10,000 rows a statement, again until none is left: no statement grows with the range', async () => {
+    const lab = labs.get();
+    const session = await lab.connect('b');
+    try {
+      await session.query('SET SESSION sql_log_bin = 0');
+      await session.query('CREATE TABLE shop.ranged (id INT PRIMARY KEY, v CHAR(10) NOT NULL) ENGINE=InnoDB');
+      await session.query("INSERT INTO shop.ranged SELECT seq, 'x' FROM shop.seq_1_to_25000");
+      const [{ statement, repeat }] = clearStatements({
+        label: 'shop.ranged [2/2]',
+        schemas: ['shop'],
+        tables: ['shop.ranged'],
+        ignore: [],
+        where: '`id` >= 5001',
+        estimateBytes: 0,
+        estimateRows: 0,
+      });
+      const records: Executed[] = [];
+      const exec = new Executor({
+        live: true,
+        settings: offlineContext('10.11.0-MariaDB').settings,
+        sessions: { BS: session },
+        clients: () => Promise.reject(new Error('no client program in this test')),
+        prompter: {
+          interactive: false,
+          confirm: () => Promise.reject(new Error('unexpected question')),
+          secret: () => Promise.reject(new Error('unexpected')),
+        },
+        emit: () => undefined,
+        signal: new AbortController().signal,
+        record: (r) => records.push(r),
+      });
+      const before = Number((await session.query("SHOW SESSION STATUS LIKE 'Com_delete'"))[0].Value);
+      await exec.runAll(4, [{ kind: 'sql', role: 'BS', statement, repeatWhileRows: repeat }], emptyState());
+      const deletes = Number((await session.query("SHOW SESSION STATUS LIKE 'Com_delete'"))[0].Value) - before;
+      // 20,000 rows in the range: two statements of 10,000, and a third that found none.
+      expect(deletes).toBe(3);
+      expect(Number(await session.value('SELECT COUNT(*) FROM shop.ranged'))).toBe(5000);
+      expect(Number(await session.value('SELECT MAX(id) FROM shop.ranged'))).toBe(5000);
+      // Recorded once, as the plan shows it.
+      expect(records.map((r) => [r.mode, r.text])).toEqual([['run', 'DELETE FROM `shop`.`ranged` WHERE `id` >= 5001 LIMIT 10000']]);
+    } finally {
+      await session.query('DROP TABLE IF EXISTS shop.ranged').catch(() => undefined);
+      await session.close();
+    }
   });
 });

@@ -67,8 +67,12 @@ describe('clearStatements', () => {
     const [range, whole] = splitStreams([t('orders', 200e6, [1, 1000]), t('customers', 10), t('items', 10)], 2).filter(
       (p) => p.label === 'shop.orders [2/2]' || !p.where,
     );
-    expect(clearStatements(range).map((s) => s.sql)).toEqual(['DELETE FROM `shop`.`orders` WHERE `id` >= 501']);
-    expect(clearStatements(whole).map((s) => s.sql)).toEqual(['TRUNCATE TABLE `shop`.`customers`', 'TRUNCATE TABLE `shop`.`items`']);
+    // A key range: deleted 10,000 rows a statement, again until none is left (no statement grows with the range).
+    expect(clearStatements(range).map((c) => [c.statement.sql, c.repeat])).toEqual([['DELETE FROM `shop`.`orders` WHERE `id` >= 501 LIMIT 10000', true]]);
+    expect(clearStatements(whole).map((c) => [c.statement.sql, c.repeat])).toEqual([
+      ['TRUNCATE TABLE `shop`.`customers`', undefined],
+      ['TRUNCATE TABLE `shop`.`items`', undefined],
+    ]);
   });
 });
 

@@ -290,14 +290,25 @@ export class ServerSession {
    * Here the bound runs from the call.
    */
   async query(statement: Statement | string, opts: QueryOptions = {}): Promise<Row[]> {
+    const raw = await this.send(statement, opts);
+    return Array.isArray(raw) ? (raw as Row[]) : [];
+  }
+
+  /** A statement that changes rows (a bounded DELETE): how many it changed, by the same bounded path as query. */
+  async affectedRows(statement: Statement, opts: QueryOptions = {}): Promise<number> {
+    const raw = (await this.send(statement, opts)) as { affectedRows?: number };
+    return Number(raw?.affectedRows ?? 0);
+  }
+
+  private async send(statement: Statement | string, opts: QueryOptions): Promise<unknown> {
     const s = typeof statement === 'string' ? { sql: statement, shown: statement } : statement;
     if (this.lost) throw new ServerError(`${this.label}: the connection was lost (${this.lost.message}); could not run: ${s.shown}`);
     const timeoutMs = opts.timeoutMs ?? this.queryTimeoutMs;
     const entry: Pending = { shown: s.shown, reject: () => undefined };
-    const settled = new Promise<Row[]>((resolve, reject) => {
+    const settled = new Promise<unknown>((resolve, reject) => {
       entry.reject = reject;
       this.conn.query<RowDataPacket[]>(s.sql).then(
-        ([rows]) => resolve(Array.isArray(rows) ? (rows as Row[]) : []),
+        ([rows]) => resolve(rows),
         (err: unknown) => {
           const e = err as { code?: string; errno?: number; sqlMessage?: string; message?: string };
           // Never echo the SQL text itself: it may carry a password. `shown` is masked; a syntax error's "near '…'"

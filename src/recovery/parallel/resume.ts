@@ -64,18 +64,22 @@ export function resumeText(r: DonorCopyRecord, at: Coordinates): string {
   return `resuming the copy from the donor, still stopped at ${point(at)}: ${leftText(r)}${also.length ? `; and ${also.join(', ')}` : ''}`;
 }
 
+/** Rows a resumed copy deletes per statement from a key range copied part-way (repeated until none is left). */
+export const CLEAR_BATCH_ROWS = 10_000;
+
 /**
  * What BS clears before a data unit is copied again: a unit killed part-way may have left some of its rows, and the
  * data streams carry no DROP/CREATE (--no-create-info), so the same rows would be inserted twice. Whole tables are
- * emptied, a key range has its range deleted.
+ * emptied (TRUNCATE: its time does not grow with the rows); a key range has its range deleted CLEAR_BATCH_ROWS at a
+ * time (`repeat`: until a statement deletes none), so that no statement grows with a range of hundreds of GB.
  */
-export function clearStatements(p: StreamPart): Statement[] {
+export function clearStatements(p: StreamPart): Array<{ statement: Statement; repeat?: true }> {
   const name = (t: string) => {
     const dot = t.indexOf('.');
     return `${ident(t.slice(0, dot))}.${ident(t.slice(dot + 1))}`;
   };
-  if (p.where) return [stmt(`DELETE FROM ${name(p.tables[0])} WHERE ${p.where}`)];
-  return p.tables.map((t) => stmt(`TRUNCATE TABLE ${name(t)}`));
+  if (p.where) return [{ statement: stmt(`DELETE FROM ${name(p.tables[0])} WHERE ${p.where} LIMIT ${CLEAR_BATCH_ROWS}`), repeat: true }];
+  return p.tables.map((t) => ({ statement: stmt(`TRUNCATE TABLE ${name(t)}`) }));
 }
 
 export const point = (c: Coordinates): string => `${c.file}:${c.position}${c.gtid ? ` (GTID ${c.gtid})` : ''}`;

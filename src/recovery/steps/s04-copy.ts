@@ -102,7 +102,15 @@ function clearLeftUnits(ctx: RecoveryContext, record: DonorCopyRecord): SqlActio
       ? [{ kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 0'), note: 'like the import: not in BS’s binary log' } as SqlAction]
       : []),
     { kind: 'sql', role: 'BS', statement: stmt('SET SESSION foreign_key_checks = 0'), note: 'like the import' },
-    ...rest.parts.flatMap((p) => clearStatements(p).map((statement): SqlAction => ({ kind: 'sql', role: 'BS', statement, note }))),
+    ...rest.parts.flatMap((p) =>
+      clearStatements(p).map(({ statement, repeat }): SqlAction => ({
+        kind: 'sql',
+        role: 'BS',
+        statement,
+        note: repeat ? `${note}; run again until it deletes no row, so that no statement grows with the range` : note,
+        ...(repeat ? { repeatWhileRows: true } : {}),
+      })),
+    ),
     { kind: 'sql', role: 'BS', statement: stmt('SET SESSION foreign_key_checks = 1'), cleanup: true },
     ...(unlogged ? [{ kind: 'sql', role: 'BS', statement: stmt('SET SESSION sql_log_bin = 1'), cleanup: true } as SqlAction] : []),
   ];
