@@ -30,13 +30,3 @@ export function memberEndpoint(s: Pick<Settings, 'user' | 'password' | 'tls' | '
     tls: s.tls ?? (s.given?.includes('sslMode') ? { mode: 'DISABLED' } : undefined),
   };
 }
-
-/** The endpoint of a client program's credentials: GS, BS, or the donor R (--donor: the pair's account and TLS, over TCP). */
-export function fileRoleEndpoint(
-  s: Pick<Settings, 'good' | 'bad' | 'goodSocket' | 'badSocket' | 'user' | 'password' | 'tls' | 'given' | 'donor'>,
-  role: 'GS' | 'BS' | 'R',
-): Endpoint {
-  if (role !== 'R') return endpointFor(s, role);
-  if (!s.donor) throw new Error('internal: a command needs the donor’s credentials but no --donor was given');
-  return memberEndpoint(s, s.donor, 'R');
-}

@@ -3,19 +3,18 @@
 import type { ServerSession } from '../adapters/mysql/session.js';
 import type { Clients } from '../adapters/shell/clients.js';
 import { endpointCredentials, writeOptionFile, type OptionFile } from '../adapters/shell/option-file.js';
-import { fileRoleEndpoint } from '../config/endpoints.js';
-import type { Settings } from '../config/settings.js';
+import { memberOf, type Members } from '../config/members.js';
 import { optionFileRoles, type CommandLine, type FileRole, type Member } from '../recovery/actions.js';
 
 export interface ClientDeps {
-  settings: Settings;
+  members: Members;
   sessions: Partial<Record<Member, ServerSession>>;
   clients: () => Promise<Clients>;
 }
 
 /** How a client program reaches `role`; whether the server offered TLS to our own session stands in for PREFERRED. */
 export function clientEndpoint(d: ClientDeps, role: FileRole) {
-  return { ...fileRoleEndpoint(d.settings, role), serverTls: Boolean(d.sessions[role]?.identity.sslCipher) };
+  return { ...memberOf(d.members, role).endpoint, serverTls: Boolean(d.sessions[role]?.identity.sslCipher) };
 }
 
 /** Option files for the roles a command line needs, pushed onto `files` for the caller to remove. */

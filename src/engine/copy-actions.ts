@@ -8,7 +8,6 @@ import { runStreams } from '../adapters/shell/streams.js';
 import { DumpHeaderWatcher } from '../adapters/shell/dump-header.js';
 import type { Throttle } from '../adapters/shell/throttle.js';
 import { Interrupted, StepFailed } from '../base/errors.js';
-import { endpointFor } from '../config/endpoints.js';
 import type { Settings } from '../config/settings.js';
 import {
   argvWith,
@@ -99,13 +98,14 @@ export class CopyActions {
 
   /** --max-load for a logical copy (the options refuse it for a method whose copy must not pause: config/copy-methods.ts). */
   private loadWatchOf(ownRunning: number) {
-    return { settings: this.d.settings, ownRunning, onSession: (id: number) => this.d.ownThreadIds?.GS.push(id) };
+    return { settings: this.d.settings, members: this.d.members, ownRunning, onSession: (id: number) => this.d.ownThreadIds?.GS.push(id) };
   }
 
   /** Start the metadata-lock watch of a copy that reads GS online (absent from the plan: none). */
   private watchMdl(plan: MdlWatchPlan | undefined, step: number, emit: Emit, stop: AbortController): Promise<MdlWatch | undefined> {
     return watchMetadataLocks(plan, {
       settings: this.d.settings,
+      members: this.d.members,
       step,
       emit,
       onSession: (id) => this.d.ownThreadIds?.GS.push(id),
@@ -267,7 +267,7 @@ export class CopyActions {
         const l = a.snapshotLock;
         try {
           for (const st of l.statements) this.d.record(step, 'GS', st.shown, 'run');
-          snapshotLock = await GlobalReadLock.acquire(endpointFor(settings, 'GS'), l.statements, {
+          snapshotLock = await GlobalReadLock.acquire(this.d.members.GS.endpoint, l.statements, {
             timeoutSeconds: l.timeoutSeconds,
             signal,
             connect: { connectTimeoutMs: settings.connectTimeout * 1000, queryTimeoutMs: (l.timeoutSeconds + settings.stallTimeout) * 1000 },

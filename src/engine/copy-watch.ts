@@ -4,7 +4,7 @@ import type { Throttle, ThrottleState } from '../adapters/shell/throttle.js';
 import type { Emit, RunEvent } from '../recovery/events.js';
 import { ServerSession } from '../adapters/mysql/session.js';
 import { pollUntil } from '../base/poll.js';
-import { endpointFor, fileRoleEndpoint } from '../config/endpoints.js';
+import type { Members } from '../config/members.js';
 import type { Settings } from '../config/settings.js';
 import { attribute, parseHolders, parseWaiters, pileUpShort, pileUpText, truncateStatement, type MdlPileUp, type MdlWatchPlan } from '../recovery/mdl-watch.js';
 
@@ -44,10 +44,10 @@ export function watchCopy(
   throttle: Throttle | undefined,
   step: number,
   emit: Emit,
-  load?: { settings: Settings; ownRunning: number; onSession?: (threadId: number) => void },
+  load?: { settings: Settings; members: Members; ownRunning: number; onSession?: (threadId: number) => void },
 ): CopyWatch {
   const said = watchThrottle(throttle, step, emit);
-  const paused = load ? watchLoad(load.settings, throttle, load.ownRunning, load.onSession) : undefined;
+  const paused = load ? watchLoad(load.settings, load.members, throttle, load.ownRunning, load.onSession) : undefined;
   return {
     emit: said.emit,
     stop: () => {
@@ -63,7 +63,13 @@ export function watchCopy(
  * one exceeds its maximum the throttle pauses the copy (the dump is not read: backpressure), resuming when none does.
  * Threads_running leaves out the tool's own running threads: this session (running the SHOW) and the copy's dumps.
  */
-function watchLoad(settings: Settings, throttle: Throttle | undefined, ownRunning: number, onSession?: (threadId: number) => void): { stop(): void } {
+function watchLoad(
+  settings: Settings,
+  members: Members,
+  throttle: Throttle | undefined,
+  ownRunning: number,
+  onSession?: (threadId: number) => void,
+): { stop(): void } {
   const limits = settings.maxLoad;
   if (!throttle || !limits?.length) return { stop: () => undefined };
   let stopped = false;
@@ -73,7 +79,7 @@ function watchLoad(settings: Settings, throttle: Throttle | undefined, ownRunnin
   const poll = async () => {
     try {
       if (!session) {
-        session = await ServerSession.connect(fileRoleEndpoint(settings, settings.donor ? 'R' : 'GS'), {
+        session = await ServerSession.connect((members.R ?? members.GS).endpoint, {
           connectTimeoutMs: settings.connectTimeout * 1000,
           queryTimeoutMs: 5000,
         });
@@ -129,7 +135,15 @@ export interface MdlWatch {
  */
 export async function watchMetadataLocks(
   plan: MdlWatchPlan | undefined,
-  o: { settings: Settings; step: number; emit: Emit; onSession?: (threadId: number) => void; ownIds: () => number[]; onPileUp: (p: MdlPileUp) => void },
+  o: {
+    settings: Settings;
+    members: Members;
+    step: number;
+    emit: Emit;
+    onSession?: (threadId: number) => void;
+    ownIds: () => number[];
+    onPileUp: (p: MdlPileUp) => void;
+  },
 ): Promise<MdlWatch | undefined> {
   if (!plan) return undefined;
   const { emit, step } = o;
@@ -137,7 +151,7 @@ export async function watchMetadataLocks(
   let baseline: Set<number>;
   let holdersReadable: boolean;
   try {
-    session = await ServerSession.connect(endpointFor(o.settings, 'GS'), { connectTimeoutMs: o.settings.connectTimeout * 1000, queryTimeoutMs: 5000 });
+    session = await ServerSession.connect(o.members.GS.endpoint, { connectTimeoutMs: o.settings.connectTimeout * 1000, queryTimeoutMs: 5000 });
     o.onSession?.(session.threadId);
     baseline = new Set((await session.query(plan.ownAccount)).map((r) => Number(r.id)));
     holdersReadable = await session.query(plan.holders).then(

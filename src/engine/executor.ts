@@ -39,7 +39,8 @@ import { HostActions } from './host-actions.js';
 import { TrafficActions } from './traffic-actions.js';
 import { GsReadLock } from './gs-read-lock.js';
 import { CopyActions, idleText, serverLabel } from './copy-actions.js';
-import { clientEndpoint, clientOptionFiles } from './client-files.js';
+import { clientEndpoint, clientOptionFiles, type ClientDeps } from './client-files.js';
+import { resolveMembers, type Members } from '../config/members.js';
 
 /** Statements that cannot change anything on a server. */
 export function isReadOnlyStatement(sql: string): boolean {
@@ -62,6 +63,8 @@ export interface Executed {
 export interface ExecutorDeps {
   live: boolean;
   settings: Settings;
+  /** The run's servers (the runner resolves them once); absent: resolved here from the settings. */
+  members?: Members;
   sessions: Partial<Record<Member, ServerSession>>;
   clients: () => Promise<Clients>;
   prompter: Prompter;
@@ -92,11 +95,13 @@ export class Executor {
   private readonly copies: CopyActions;
   private readonly hostActions: HostActions;
   private readonly traffic: TrafficActions;
+  private readonly clientDeps: ClientDeps;
 
   constructor(private readonly deps: ExecutorDeps) {
     const base = {
       live: deps.live,
       settings: deps.settings,
+      members: deps.members ?? resolveMembers(deps.settings),
       sessions: deps.sessions,
       emit: deps.emit,
       signal: deps.signal,
@@ -104,6 +109,7 @@ export class Executor {
     };
     this.hostActions = new HostActions({ ...base, onSession: (role, id) => deps.ownThreadIds?.[role].push(id), throttle: deps.throttle });
     this.traffic = new TrafficActions({ ...base, ownThreadIds: deps.ownThreadIds });
+    this.clientDeps = { ...base, clients: deps.clients };
     this.gsLock = new GsReadLock({ ...base, ask: (steps, q) => this.ask(steps, q), interactive: deps.prompter.interactive });
     this.copies = new CopyActions({ ...base, clients: deps.clients, ownThreadIds: deps.ownThreadIds, throttle: deps.throttle, gsLock: this.gsLock });
   }
@@ -261,14 +267,14 @@ export class Executor {
       if (a.tool === 'binlog-events') {
         // The reader takes its option file itself: the argv after it is the action's, as shown.
         const reader = await findBinlogReader();
-        const r = await readOwnEvents(clientEndpoint(this.deps, pairRole(a.role)), reader, a.command.args.slice(1), {
+        const r = await readOwnEvents(clientEndpoint(this.clientDeps, pairRole(a.role)), reader, a.command.args.slice(1), {
           saveTo: a.file,
           header: a.header,
           signal: this.deps.signal,
         });
         a.capture?.({ file: a.file, bytes: r.bytes, transactions: r.transactions, seconds: (Date.now() - started) / 1000 }, state);
       } else {
-        const paths = await clientOptionFiles(this.deps, a.command, files);
+        const paths = await clientOptionFiles(this.clientDeps, a.command, files);
         const r = await runDumpToFile({
           dump: { command: a.command.program, args: argvWith(a.command, paths) },
           file: a.file,

@@ -4,7 +4,6 @@
 import { GlobalReadLock, LockNotGranted } from '../adapters/mysql/read-lock.js';
 import type { ServerSession } from '../adapters/mysql/session.js';
 import { StepFailed } from '../base/errors.js';
-import { endpointFor } from '../config/endpoints.js';
 import type { LockAction, UnlockAction } from '../recovery/actions.js';
 import type { ActionDeps } from './action-deps.js';
 
@@ -45,7 +44,7 @@ export class GsReadLock {
       for (const s of a.statements) this.d.record(step, a.role, s.shown, 'would-run');
       return;
     }
-    const endpoint = endpointFor(this.d.settings, 'GS');
+    const endpoint = this.d.members.GS.endpoint;
     for (let attempt = 1; ; attempt++) {
       const text = `GS: waiting for the global read lock (at most ${a.timeoutSeconds}s)`;
       this.d.emit({ event: 'activity', id: 'lock', state: 'start', text });

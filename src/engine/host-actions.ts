@@ -7,7 +7,7 @@ import { optionFileText, endpointCredentials, writeOptionFile } from '../adapter
 import { checkOnHost, describeHost, onHost, runOnHost, writePrivateFile, type HostAccess, type PrivateFile } from '../adapters/shell/host-exec.js';
 import { runCopyPipe } from '../adapters/shell/pipe.js';
 import { streamProgress } from './copy-progress.js';
-import { endpointFor, fileRoleEndpoint } from '../config/endpoints.js';
+import { memberOf } from '../config/members.js';
 import { Interrupted, StepFailed } from '../base/errors.js';
 import {
   argvWith,
@@ -47,7 +47,7 @@ export class HostActions {
   private async optionFiles(c: CommandLine, host: HostAccess, files: PrivateFile[]): Promise<Partial<Record<FileRole, string>>> {
     const out: Partial<Record<FileRole, string>> = {};
     for (const role of optionFileRoles(c)) {
-      const endpoint = fileRoleEndpoint(this.d.settings, role);
+      const endpoint = memberOf(this.d.members, role).endpoint;
       // A socket path is this machine's: over ssh the server is reached by its address.
       const creds = endpointCredentials(host.kind === 'ssh' ? { ...endpoint, socket: undefined } : endpoint);
       // Here: the tool's own option files (swept on every exit, even a forced one). There: through ssh's stdin.
@@ -89,7 +89,12 @@ export class HostActions {
     if (!this.d.live) return this.d.record(step, a.role, text, 'would-run');
     const files: PrivateFile[] = [];
     // mariadb-backup reads GS's files, not through a running query: only the watcher's own thread is left out.
-    const watch = watchCopy(this.d.throttle, step, this.d.emit, { settings: this.d.settings, ownRunning: 0, onSession: (id) => this.d.onSession?.('GS', id) });
+    const watch = watchCopy(this.d.throttle, step, this.d.emit, {
+      settings: this.d.settings,
+      members: this.d.members,
+      ownRunning: 0,
+      onSession: (id) => this.d.onSession?.('GS', id),
+    });
     const emit = watch.emit;
     const started = Date.now();
     const estimate = a.estimateBytes ?? 0;
@@ -141,7 +146,7 @@ export class HostActions {
 
   /** BS accepts connections again (within the bound): the executor's BS session is replaced by a new one. */
   private async reconnectBs(deadline: number): Promise<void> {
-    const endpoint = endpointFor(this.d.settings, 'BS');
+    const endpoint = this.d.members.BS.endpoint;
     const opts = { connectTimeoutMs: 2000, queryTimeoutMs: this.d.settings.stallTimeout * 1000 };
     let last: Error | undefined;
     // null: a refused login will not heal by waiting.
@@ -248,7 +253,7 @@ export class HostActions {
       return;
     }
     if (this.d.signal.aborted) throw new Interrupted(`interrupted before the clone (step ${step}); BS was not touched`);
-    const endpoint = endpointFor(this.d.settings, 'BS');
+    const endpoint = this.d.members.BS.endpoint;
     const session = await ServerSession.connect(endpoint, { connectTimeoutMs: this.d.settings.connectTimeout * 1000, queryTimeoutMs: a.timeoutSeconds * 1000 });
     this.d.record(step, a.role, text, 'run');
     this.d.emit({ event: 'activity', id: 'clone', state: 'start', text: 'BS: cloning GS (CLONE INSTANCE)' });

@@ -9,8 +9,7 @@ import { findBinlogReader, type ClientProgram } from '../adapters/shell/clients.
 import { checkOnHost, runOnHost } from '../adapters/shell/host-exec.js';
 import { ServerSession } from '../adapters/mysql/session.js';
 import type { Coordinates } from '../adapters/mysql/replication.js';
-import { endpointFor } from '../config/endpoints.js';
-import type { Settings } from '../config/settings.js';
+import type { Members } from '../config/members.js';
 import type { HostProbes } from '../recovery/context.js';
 
 async function free(path: string): Promise<number> {
@@ -18,13 +17,11 @@ async function free(path: string): Promise<number> {
   return s.bavail * s.bsize;
 }
 
-export function hostProbes(settings: Settings, o: { bsTls: () => boolean; signal: AbortSignal }): HostProbes {
+export function hostProbes(members: Members, o: { bsTls: () => boolean; signal: AbortSignal }): HostProbes {
   let reader: Promise<ClientProgram> | undefined;
   return {
     async loginToGs(user, password) {
-      const s = await ServerSession.connect({ ...endpointFor(settings, 'GS'), user, password, label: 'GS' }, { connectTimeoutMs: 5000 }).catch(
-        (err: Error) => err,
-      );
+      const s = await ServerSession.connect({ ...members.GS.endpoint, user, password, label: 'GS' }, { connectTimeoutMs: 5000 }).catch((err: Error) => err);
       if (s instanceof Error) return s;
       await s.close();
       return undefined;
@@ -44,6 +41,6 @@ export function hostProbes(settings: Settings, o: { bsTls: () => boolean; signal
     check: checkOnHost,
     readKept: (path) => readFile(path, 'utf8'),
     binlogReader: () => (reader ??= findBinlogReader()),
-    bsOwnEvents: (from: Coordinates, serverId: number) => ownEventsSince({ ...endpointFor(settings, 'BS'), serverTls: o.bsTls() }, from, serverId, o.signal),
+    bsOwnEvents: (from: Coordinates, serverId: number) => ownEventsSince({ ...members.BS.endpoint, serverTls: o.bsTls() }, from, serverId, o.signal),
   };
 }

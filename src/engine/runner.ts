@@ -5,7 +5,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ServerSession } from '../adapters/mysql/session.js';
 import { RunLock, RunLockHeld, runLockName } from '../adapters/mysql/run-lock.js';
 import { assumedClients, findClients, type Clients } from '../adapters/shell/clients.js';
-import { endpointFor, memberEndpoint } from '../config/endpoints.js';
 import { ringOthers, type RingOther, type Settings } from '../config/settings.js';
 import { dialectFor } from '../dialect/dialect.js';
 import { parseAssumedVersion, parseClientChoice, parseVersion, versionLabel } from '../dialect/version.js';
@@ -34,6 +33,7 @@ import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { throttleHeader } from '../recovery/throttle-plan.js';
 import { hostProbes } from './host-probes.js';
+import { memberOf, resolveMembers, type Members } from '../config/members.js';
 
 /** Statements shown in an offline dry run use this dialect (the servers did not answer to tell theirs). */
 const OFFLINE_VERSION = parseVersion('10.11.0-MariaDB');
@@ -59,14 +59,14 @@ export interface RunOutcome {
 
 type Sessions = Partial<Record<Member, ServerSession>>;
 
-async function connectBoth(settings: Settings, dryRun: boolean, emit: Emit): Promise<Sessions> {
+async function connectBoth(settings: Settings, members: Members, dryRun: boolean, emit: Emit): Promise<Sessions> {
   // Every statement on these sessions is bounded: a frozen server is reported, with its address, instead of hanging.
   const opts = { connectTimeoutMs: settings.connectTimeout * 1000, queryTimeoutMs: settings.stallTimeout * 1000 };
   const [gs, bs, ...rest] = await Promise.allSettled([
-    ServerSession.connect(endpointFor(settings, 'GS'), opts),
-    ServerSession.connect(endpointFor(settings, 'BS'), opts),
+    ServerSession.connect(members.GS.endpoint, opts),
+    ServerSession.connect(members.BS.endpoint, opts),
     // A ring: BS's downstream D, and the members after it (read by the preflight and the proof).
-    ...ringExtras(settings).map((m) => ServerSession.connect(memberEndpoint(settings, m.address, m.label), opts)),
+    ...members.ring.map((m) => ServerSession.connect(m.endpoint, opts)),
   ]);
   const all = [gs, bs, ...rest];
   const failed = all.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -84,18 +84,8 @@ async function connectBoth(settings: Settings, dryRun: boolean, emit: Emit): Pro
     GS: gs.status === 'fulfilled' ? gs.value : undefined,
     BS: bs.status === 'fulfilled' ? bs.value : undefined,
   };
-  for (const [i, m] of ringExtras(settings).entries()) if (rest[i].status === 'fulfilled') sessions[m.label] = rest[i].value;
+  for (const [i, m] of members.ring.entries()) if (rest[i].status === 'fulfilled') sessions[m.label as 'D' | RingOther] = rest[i].value;
   return sessions;
-}
-
-/** A ring's members besides GS and BS, with their labels: D, then E, F, … (none for a pair). */
-function ringExtras(settings: Settings): Array<{ label: 'D' | RingOther; address: { host: string; port: number } }> {
-  const ring = settings.ring;
-  if (!ring) return [];
-  return [
-    { label: 'D' as const, address: ring.members[ring.downstream] },
-    ...ringOthers(ring).map((o) => ({ label: o.label, address: ring.members[o.index] })),
-  ];
 }
 
 function fingerprint(s: ServerSession, hp: { host: string; port: number }): ServerFingerprint {
@@ -163,14 +153,16 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   // resumes at, with what that run would copy again.
   const rehearsed = dry && settings.resume ? readableJournal(journalPath) : undefined;
   const resumed = journal ?? rehearsed;
+  // Every server of the run, resolved once: what each session, lock, copy and probe below connects to.
+  const members = resolveMembers(settings);
   // --assume (dry run only): the plans that version needs, without even trying to connect.
   const assumed = settings.assume ? parseAssumedVersion(settings.assume) : undefined;
   const offlineVersion = assumed ?? OFFLINE_VERSION;
-  const sessions: Sessions = assumed ? {} : await connectBoth(settings, dry, emit);
+  const sessions: Sessions = assumed ? {} : await connectBoth(settings, members, dry, emit);
   // --donor: the replica of GS the copy reads (R), with the pair's account and TLS.
   if (settings.donor && !assumed) {
     try {
-      sessions.R = await ServerSession.connect(memberEndpoint(settings, settings.donor, 'R'), {
+      sessions.R = await ServerSession.connect(memberOf(members, 'R').endpoint, {
         connectTimeoutMs: settings.connectTimeout * 1000,
         queryTimeoutMs: settings.stallTimeout * 1000,
       });
@@ -192,11 +184,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     try {
       runLock = await RunLock.acquire(
         runLockName(sessions.GS.identity, sessions.BS.identity),
-        [
-          endpointFor(settings, 'GS'),
-          endpointFor(settings, 'BS'),
-          ...(ring && sessions.D ? [memberEndpoint(settings, ring.members[ring.downstream], 'D')] : []),
-        ],
+        [members.GS.endpoint, members.BS.endpoint, ...(ring && sessions.D ? [memberOf(members, 'D').endpoint] : [])],
         { connectTimeoutMs: settings.connectTimeout * 1000, queryTimeoutMs: settings.stallTimeout * 1000 },
       );
     } catch (err) {
@@ -243,6 +231,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     throttle,
     live: !dry,
     settings,
+    members,
     sessions,
     clients: () => (clients ??= findHere()),
     prompter,
@@ -258,7 +247,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     read: exec.read,
     clients: () => (clients ??= findHere()),
     ...(assumed ? { localClients: findHere } : {}),
-    host: hostProbes(settings, { bsTls: () => Boolean(sessions.BS?.identity.sslCipher), signal }),
+    host: hostProbes(members, { bsTls: () => Boolean(sessions.BS?.identity.sslCipher), signal }),
     state: emptyState(),
     signal,
     emit,
@@ -291,7 +280,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     const shown: Array<{ role: Member; hp: { host: string; port: number } }> = [
       { role: 'GS', hp: settings.good },
       { role: 'BS', hp: settings.bad },
-      ...ringExtras(settings).map((m) => ({ role: m.label, hp: m.address })),
+      ...members.ring.map((m) => ({ role: m.label as Member, hp: m.address })),
       ...(settings.donor && !ring ? [{ role: 'R' as const, hp: settings.donor }] : []),
     ];
     for (const { role, hp } of shown) {
@@ -362,7 +351,12 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
           GS: fingerprint(sessions.GS!, settings.good),
           BS: fingerprint(sessions.BS!, settings.bad),
           // A ring's D and the members after it: a --resume against another ring is refused.
-          ...Object.fromEntries(ringExtras(settings).flatMap((m) => (sessions[m.label] ? [[m.label, fingerprint(sessions[m.label]!, m.address)]] : []))),
+          ...Object.fromEntries(
+            members.ring.flatMap((m) => {
+              const s = sessions[m.label as Member];
+              return s ? [[m.label, fingerprint(s, m.address)]] : [];
+            }),
+          ),
           // The donor the copy reads: the report names it from the journal alone.
           ...(settings.donor && sessions.R && copyMethod(ctx).fromDonor ? { R: fingerprint(sessions.R, settings.donor) } : {}),
         },

@@ -3,6 +3,7 @@
 import { findClients, type Clients } from '../../src/adapters/shell/clients.js';
 import { loadSettings } from '../../src/config/load.js';
 import { hostProbes } from '../../src/engine/host-probes.js';
+import { resolveMembers } from '../../src/config/members.js';
 import { dialectFor } from '../../src/dialect/dialect.js';
 import { parseVersion } from '../../src/dialect/version.js';
 import { renderAction } from '../../src/recovery/actions.js';
@@ -34,7 +35,7 @@ export function offlineContext(
     signal: new AbortController().signal,
     emit: () => undefined,
     ownThreadIds: { GS: [], BS: [] },
-    host: hostProbes(settings, { bsTls: () => false, signal: new AbortController().signal }),
+    host: hostProbes(resolveMembers(settings), { bsTls: () => false, signal: new AbortController().signal }),
   };
 }
 

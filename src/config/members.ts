@@ -1,0 +1,54 @@
+// The servers a run talks to, resolved once from the settings (issue 27, "members first-class"): each with its label,
+// its address and the endpoint every session and client program reaches it by. The engine connects, locks, copies
+// and probes through these; nothing else works a server's endpoint out from the settings again.
+import type { Endpoint } from '../adapters/mysql/endpoint.js';
+import { endpointFor, memberEndpoint } from './endpoints.js';
+import { ringOthers, type RingOther, type Settings } from './settings.js';
+
+export type MemberLabel = 'GS' | 'BS' | 'R' | 'D' | RingOther;
+
+export interface ServerMember {
+  label: MemberLabel;
+  address: { host: string; port: number };
+  endpoint: Endpoint;
+  /** "GS 10.0.0.1:3306", for messages. */
+  name: string;
+}
+
+export interface Members {
+  GS: ServerMember;
+  BS: ServerMember;
+  /** --donor: the replica of GS the copy reads (the pair's account and TLS, over TCP). */
+  R?: ServerMember;
+  /** A ring's members besides GS and BS, in replication order from BS: D (BS's downstream), then E, F, … */
+  ring: ServerMember[];
+}
+
+const member = (label: MemberLabel, address: { host: string; port: number }, endpoint: Endpoint): ServerMember => ({
+  label,
+  address,
+  endpoint,
+  name: `${label} ${address.host}:${address.port}`,
+});
+
+export function resolveMembers(s: Settings): Members {
+  const ring = s.ring;
+  return {
+    GS: member('GS', s.good, endpointFor(s, 'GS')),
+    BS: member('BS', s.bad, endpointFor(s, 'BS')),
+    ...(s.donor ? { R: member('R', s.donor, memberEndpoint(s, s.donor, 'R')) } : {}),
+    ring: ring
+      ? [
+          member('D', ring.members[ring.downstream], memberEndpoint(s, ring.members[ring.downstream], 'D')),
+          ...ringOthers(ring).map((o) => member(o.label, ring.members[o.index], memberEndpoint(s, ring.members[o.index], o.label))),
+        ]
+      : [],
+  };
+}
+
+/** The member named `label`; a label the run has no server for is a bug, not an operator's mistake. */
+export function memberOf(m: Members, label: MemberLabel): ServerMember {
+  const found = label === 'GS' || label === 'BS' ? m[label] : label === 'R' ? m.R : m.ring.find((x) => x.label === label);
+  if (!found) throw new Error(`internal: no ${label} in this run`);
+  return found;
+}
