@@ -9,14 +9,17 @@ const donor = { host: '10.0.0.3', port: 3306 };
 describe('copy methods as strategies', () => {
   it('each method says which features it refuses, in one line naming the option; the rest it works with', () => {
     const refused = (m: (typeof METHOD_NAMES)[number]) =>
-      (['ring', 'parallel', 'maxRate', 'donor', 'maxLoad'] as MethodFeature[]).filter((f) => methodRefusal(m, { [f]: true }));
-    expect(refused('classic')).toEqual(['maxLoad']);
-    expect(refused('online')).toEqual([]);
+      (['ring', 'parallel', 'maxRate', 'donor', 'maxLoad', 'hostSsh'] as MethodFeature[]).filter((f) => methodRefusal(m, { [f]: true }));
+    expect(refused('classic')).toEqual(['maxLoad', 'hostSsh']);
+    expect(refused('online')).toEqual(['hostSsh']);
     expect(refused('physical')).toEqual(['parallel']);
-    expect(refused('clone')).toEqual(['ring', 'parallel', 'maxRate', 'donor', 'maxLoad']);
+    expect(refused('clone')).toEqual(['ring', 'parallel', 'maxRate', 'donor', 'maxLoad', 'hostSsh']);
     for (const m of METHOD_NAMES)
-      for (const line of Object.values(METHOD_TRAITS[m].refuses)) {
-        expect(line).toMatch(/^--(ring|parallel|max-rate|donor|max-load) /);
+      for (const [feature, line] of Object.entries(METHOD_TRAITS[m].refuses)) {
+        // The ssh targets' line follows the option the operator gave (--good-ssh db1: …), so it opens with what it does.
+        expect(line).toMatch(
+          feature === 'hostSsh' ? /^the ssh targets run the physical method’s host commands/ : /^--(ring|parallel|max-rate|donor|max-load) /,
+        );
         expect(line).not.toMatch(/\n/);
       }
   });
