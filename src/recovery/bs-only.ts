@@ -17,7 +17,7 @@ import { optionFileArg, optionFileSlot, type Action, type Branch, type KeepRowsA
 import { reachable, serverName, type RecoveryContext, type Role } from './context.js';
 import { unmeasured } from './fence.js';
 import { copyMethod } from './copy-method.js';
-import { physicalPaths } from './physical/plan.js';
+import { physicalPaths } from './datadir-paths.js';
 import type { BackupRecord, BsOnly, DataDetail, DataSummary, RecoveryState } from './state.js';
 import {
   CHUNK_TIME_MS,

@@ -6,7 +6,7 @@ import { slot, type Role, type SqlAction } from './actions.js';
 import { serverName, type RecoveryContext } from './context.js';
 import type { Coordinates } from './state.js';
 import { mariadbGtid, usesGtidPositioning } from './positioning.js';
-import type { Step } from './steps/step.js';
+import type { Step } from './step.js';
 import { heading } from './step-headings.js';
 
 /**

@@ -11,7 +11,7 @@ import type { Statement } from '../dialect/statement.js';
 import type { Role } from './actions.js';
 import type { Emit } from './events.js';
 import type { RecoveryState } from './state.js';
-import type { RingContext } from './ring/topology.js';
+import type { RingContext } from './ring-topology.js';
 
 export type { Role };
 

@@ -17,7 +17,7 @@ import { copyMethod } from './copy-method.js';
 import { donorCopyText } from './donor-text.js';
 import type { Check } from './events.js';
 import { mariadbGtid, usesGtidPositioning } from './positioning.js';
-import { donorMovedText, point, resumeText, sameDonorPoint, type DonorCopyRecord } from './parallel/resume.js';
+import { donorMovedText, point, resumeText, sameDonorPoint, type DonorCopyRecord } from './donor-resume.js';
 
 const FILTERS = [
   'Replicate_Do_DB',

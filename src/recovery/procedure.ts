@@ -13,10 +13,10 @@ import { startGsReplica } from './steps/s10-start-gs-replica.js';
 import { restoreBs } from './steps/s11-restore-bs.js';
 import type { RecoveryContext } from './context.js';
 import type { Role } from './actions.js';
-import type { Step } from './steps/step.js';
+import type { Step } from './step.js';
 import { refenceTraffic, withTrafficFence } from './traffic-fence.js';
 import { refencePlan as refenceBs } from './steps/s01-isolate.js';
-import type { StepPlan } from './steps/step.js';
+import type { StepPlan } from './step.js';
 
 export const STEPS: readonly Step[] = (
   [isolate, stopBsReplica, lockGs, copyData, unlockGs, pointBsAtGs, startBsReplica, recordBs, pointGsAtBs, startGsReplica, restoreBs] as Step[]
@@ -51,4 +51,4 @@ export async function refencePlan(ctx: RecoveryContext): Promise<StepPlan> {
   const bs = await refenceBs(ctx);
   return { ...bs, actions: [...refenceTraffic(ctx), ...bs.actions] };
 }
-export type { Step, StepPlan } from './steps/step.js';
+export type { Step, StepPlan } from './step.js';

@@ -2,7 +2,7 @@
 import type { Coordinates } from '../adapters/mysql/replication.js';
 import type { OwnEvents } from '../adapters/shell/binlog-reader.js';
 import type { ObjectDiff } from './bs-objects.js';
-import type { DonorCopyRecord } from './parallel/resume.js';
+import type { DonorCopyRecord } from './copy-units.js';
 
 export type { Coordinates };
 

@@ -10,7 +10,7 @@ import { fenceText, parseFence, type HaproxyFence } from '../config/traffic-fenc
 import type { Action, FenceWatchAction, HaproxyAction, HaproxyTrafficAction, HookAction } from './actions.js';
 import { foreignConnectionsQuery } from './connections.js';
 import { serverName, type RecoveryContext } from './context.js';
-import type { ServerStates, Step, StepPlan } from './steps/step.js';
+import type { ServerStates, Step, StepPlan } from './step.js';
 
 type Entry = NonNullable<import('./state.js').RecoveryState['traffic']>[number];
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { breakLab } from '../../src/lab/break.js';
 import type { Lab } from '../../src/lab/lab.js';
 import { readReplicaStatus } from '../../src/adapters/mysql/replication.js';
-import { clearStatements, SCHEMA_UNIT } from '../../src/recovery/parallel/resume.js';
+import { clearStatements, SCHEMA_UNIT } from '../../src/recovery/donor-resume.js';
 import { Executor, type Executed } from '../../src/engine/executor.js';
 import { emptyState } from '../../src/recovery/state.js';
 import { offlineContext } from '../helpers/offline.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cloneInstance, clonePluginStatus, donorAddress, installClonePlugin, readCloneStatus, setCloneDonorList } from '../../src/dialect/clone.js';
 import { quotingFor } from '../../src/dialect/statement.js';
 import { parseVersion } from '../../src/dialect/version.js';
-import { CLONE_RULES, cloneVerdicts, type CloneFacts } from '../../src/recovery/rules/clone-rules.js';
+import { CLONE_RULES, cloneVerdicts, type CloneFacts } from '../../src/recovery/physical/clone-rules.js';
 import { runCli } from '../helpers/cli.js';
 
 describe('clone statements (golden)', () => {

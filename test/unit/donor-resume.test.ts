@@ -13,7 +13,7 @@ import {
   SCHEMA_UNIT,
   SYSTEM_UNIT,
   type DonorCopyRecord,
-} from '../../src/recovery/parallel/resume.js';
+} from '../../src/recovery/donor-resume.js';
 
 const t = (name: string, bytes: number, key?: [number, number]): TableInfo => ({
   schema: 'shop',

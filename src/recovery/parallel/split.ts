@@ -6,6 +6,8 @@
 // its integer primary key into ranges; the first and last ranges are open-ended, so that together they cover every
 // key whatever MIN/MAX were when they were read. A table without an integer primary key stays whole.
 
+import type { StreamPart } from '../copy-units.js';
+
 export interface TableInfo {
   schema: string;
   name: string;
@@ -17,26 +19,7 @@ export interface TableInfo {
   intKey?: { column: string; min: number; max: number };
 }
 
-export interface StreamPart {
-  /** "shop.orders [1/2]" or "shop.customers, shop.items". */
-  label: string;
-  /** The schemas the invocation names (--databases). */
-  schemas: string[];
-  /** The tables it holds, schema.table. */
-  tables: string[];
-  /** The other tables of those schemas (--ignore-table). */
-  ignore: string[];
-  /**
-   * One table, named (`-- schema table`, imported with --database=schema) instead of its schema with every other table
-   * ignored: a unit's argv, the plan and the journal stay the same size whatever the schema holds (a schema of 10,000
-   * tables would otherwise give 10,000 units of 9,999 --ignore-table each).
-   */
-  byName?: boolean;
-  /** The range, when it holds one range of one table. */
-  where?: string;
-  estimateBytes: number;
-  estimateRows: number;
-}
+export type { StreamPart } from '../copy-units.js';
 
 /** Backquote a column name for --where (the only identifier the tool writes into it). */
 const col = (c: string) => '`' + c.replace(/`/g, '``') + '`';

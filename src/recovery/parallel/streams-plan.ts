@@ -10,7 +10,7 @@ import { copyMethod } from '../copy-method.js';
 import { recordCoordinates } from '../coordinates.js';
 import { mysqlGtid } from '../positioning.js';
 import { splitStreams, tableUnits, type StreamPart, type TableInfo } from './split.js';
-import { POST_UNIT, remainingUnits, SCHEMA_UNIT, SYSTEM_UNIT } from './resume.js';
+import { POST_UNIT, remainingUnits, SCHEMA_UNIT, SYSTEM_UNIT } from '../donor-resume.js';
 import type { RecoveryState } from '../state.js';
 
 /** Below this, the default is one stream: splitting costs more (three phases, more clients) than it saves. */

@@ -12,8 +12,8 @@ import { reachable, type RecoveryContext } from '../context.js';
 import type { Check } from '../events.js';
 import { aroundOwnWrites, unmeasured } from '../fence.js';
 import { mysqlGtid } from '../positioning.js';
-import { cloneVerdicts } from '../rules/clone-rules.js';
-import type { StepPlan } from '../steps/step.js';
+import { cloneVerdicts } from './clone-rules.js';
+import type { StepPlan } from '../step.js';
 
 async function pluginMissing(ctx: RecoveryContext, role: Role): Promise<boolean | undefined> {
   if (!reachable(ctx, role)) return undefined;

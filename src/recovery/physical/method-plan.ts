@@ -2,7 +2,7 @@
 // step stays as it is and knows nothing of them.
 import type { RecoveryContext } from '../context.js';
 import { copyMethod } from '../copy-method.js';
-import type { StepPlan } from '../steps/step.js';
+import type { StepPlan } from '../step.js';
 import { physicalCopyPlan } from './plan.js';
 import { clonePlan } from './clone.js';
 

@@ -13,7 +13,10 @@ import { dataSizeBytes } from '../compare.js';
 import { mariadbGtid } from '../positioning.js';
 import { parseReplicaStatus } from '../../adapters/mysql/replication.js';
 import { donorName, sourceRead } from '../donor.js';
-import { point } from '../parallel/resume.js';
+import { point } from '../donor-resume.js';
+import { physicalPaths } from '../datadir-paths.js';
+
+export { physicalPaths };
 import type { Coordinates } from '../state.js';
 import type { Settings } from '../../config/settings.js';
 import { copyMethod } from '../copy-method.js';
@@ -70,12 +73,6 @@ export function startSchedulerOff(s: Pick<Settings, 'badService' | 'badStartComm
 export function bsDatadir(ctx: RecoveryContext): string {
   const d = ctx.identity.BS?.datadir;
   return d ? d.replace(/\/+$/, '') || '/' : '<BS datadir>';
-}
-
-/** Where the copy lands (beside the datadir, same filesystem, so the swap is a rename), and where the old one goes. */
-export function physicalPaths(datadir: string, now = new Date()): { incoming: string; kept: string } {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  return { incoming: `${datadir}.mmrecover-new`, kept: `${datadir}.mmrecover-kept-${stamp}` };
 }
 
 /** file, position and GTID from mariadb-backup's binlog info file: "mysql-bin.000003\t1234\t0-1-42". */

@@ -6,7 +6,7 @@ import type { Dialect } from '../../dialect/dialect.js';
 import type { Statement } from '../../dialect/statement.js';
 import type { RecoveryContext } from '../context.js';
 import { coordinatesFrom } from '../coordinates.js';
-import { bystanderOf, type RingContext, type RingMember } from './topology.js';
+import { bystanderOf, type RingContext, type RingMember } from '../ring-topology.js';
 
 export function dialectOf(ctx: RecoveryContext, r: RingContext, m: RingMember): Dialect {
   if (m === 'GS' || m === 'BS') return ctx.dialect[m];

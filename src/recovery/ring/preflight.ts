@@ -7,7 +7,7 @@ import type { RecoveryContext } from '../context.js';
 import type { Check } from '../events.js';
 import { mariadbGtid } from '../positioning.js';
 import { identityOf, memberReplicaStatus } from './members.js';
-import { addressOf, hostPortText, memberName, ringOrder, sourceOf, type RingMember } from './topology.js';
+import { addressOf, hostPortText, memberName, ringOrder, sourceOf, type RingMember } from '../ring-topology.js';
 
 /** "GS 1, BS 2, D 3, E 4" */
 const perMember = (values: Partial<Record<RingMember, number | undefined>>, order: RingMember[]) => order.map((m) => `${m} ${values[m] ?? '?'}`).join(', ');

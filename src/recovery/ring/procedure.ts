@@ -1,8 +1,8 @@
 // The procedure of a ring: the pair's eleven steps, with steps 2, 6, 9 and 10 in their ring form (see ./steps.ts).
 // Ids, questions and resume points are the pair's, so the runner walks either list the same way.
 import { STEPS } from '../procedure.js';
-import type { Step } from '../steps/step.js';
-import { hostPortText, sourceOf, type RingContext } from './topology.js';
+import type { Step } from '../step.js';
+import { hostPortText, sourceOf, type RingContext } from '../ring-topology.js';
 import { ringCatchUpD, ringPointBsAtGs, ringStartReplicas, ringStopBsReplica } from './steps.js';
 
 const RING_FORM = new Map<number, Step>([ringStopBsReplica, ringPointBsAtGs, ringCatchUpD, ringStartReplicas].map((s) => [s.id, s]));

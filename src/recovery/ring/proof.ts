@@ -12,7 +12,7 @@ import { pollUntil } from '../../base/poll.js';
 import { sleep } from '../replica-wait.js';
 import type { RecoveryState, Verification } from '../state.js';
 import { memberBinlogEnd, dialectOf, executedOf, identityOf, memberReplicaStatus } from './members.js';
-import { ringOrder, sourceOf, type RingContext, type RingMember } from './topology.js';
+import { ringOrder, sourceOf, type RingContext, type RingMember } from '../ring-topology.js';
 
 const verification = (state: RecoveryState): Verification => (state.verification ??= { caughtUp: false, tablesCompared: 0, mismatched: [], verified: false });
 

@@ -21,10 +21,10 @@ import { describeReplica, replicaStatusOf, waitForReplica } from '../replica-wai
 import type { Coordinates, RecoveryState, RingRecord } from '../state.js';
 import { stopBsReplica } from '../steps/s02-stop-bs-replica.js';
 import { pointBsAtGs } from '../steps/s06-point-bs-at-gs.js';
-import type { Step } from '../steps/step.js';
+import type { Step } from '../step.js';
 import { ringProofActions, ringVerdict } from './proof.js';
 import { executedOf, memberBinlogEnd, memberReplicaStatus } from './members.js';
-import { downstreamName, memberName, ringOrder, type RingContext, type RingMember } from './topology.js';
+import { downstreamName, memberName, ringOrder, type RingContext, type RingMember } from '../ring-topology.js';
 
 const ringOf = (ctx: RecoveryContext): RingContext => {
   if (!ctx.ring) throw new Error('internal: a ring step in a pair');

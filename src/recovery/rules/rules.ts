@@ -6,6 +6,7 @@
 // threshold there then shows up here as a broken rule instead of agreeing with itself.
 import type { ServerVersion } from '../../dialect/version.js';
 import { atLeast, isMariadb, isMysql, type ClientInfo, type Place, type World } from './world.js';
+import type { Source } from '../manual-source.js';
 
 /** What happens on a server when a plan runs, as the rules see it. */
 export type RuleEvent =
@@ -22,11 +23,7 @@ export type RuleEvent =
   /** A client program (the dump, the import) is started against server `on`. */
   | { type: 'client'; on: Place; client: ClientInfo; as: 'dump' | 'import' };
 
-export interface Source {
-  url: string;
-  /** The manual's sentence; "(paraphrase)" where the page words it across a table or a list. */
-  quote: string;
-}
+export type { Source };
 
 export interface Rule {
   id: string;

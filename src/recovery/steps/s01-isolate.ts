@@ -17,7 +17,7 @@ import { slot, type Action, type SqlAction } from '../actions.js';
 import { reachable, serverName, type RecoveryContext } from '../context.js';
 import { fenceHoldersQueries, foreignConnectionsQuery } from '../connections.js';
 import { isOn, unmeasured } from '../fence.js';
-import type { Step, StepPlan } from './step.js';
+import type { Step, StepPlan } from '../step.js';
 import { heading } from '../step-headings.js';
 
 /** The lock-wait bound of the fence, in whole seconds (lock_wait_timeout takes no fraction and 0 would not wait at all). */

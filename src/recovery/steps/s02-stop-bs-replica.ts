@@ -2,7 +2,7 @@
 // (BS is fenced and static now, and GS is not locked yet: the backup stalls no one). Its data are compared with GS's
 // here, once: the preflight read none, and this is what the copy would overwrite. With --backup all they are dumped
 // whole instead; with the physical method they are not read at all (step 4 keeps BS's datadir whole).
-import type { Step } from './step.js';
+import type { Step } from '../step.js';
 import { backupActions, checkKeptEverything, dataPlan } from '../bs-only.js';
 import { compactBsOnly, hasBsOnly } from '../bs-only-text.js';
 import { serverName } from '../context.js';

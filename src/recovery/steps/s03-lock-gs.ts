@@ -6,7 +6,7 @@ import type { Action } from '../actions.js';
 import { serverName, type RecoveryContext } from '../context.js';
 import { recordCoordinates } from '../coordinates.js';
 import { bsOnlySources, compactBsOnly, hasBsOnly } from '../bs-only-text.js';
-import type { Step } from './step.js';
+import type { Step } from '../step.js';
 import { copyMethod } from '../copy-method.js';
 import { parallelChoice } from '../parallel/streams-plan.js';
 import { lockedLongerNotice } from '../throttle-plan.js';
@@ -21,7 +21,7 @@ import {
   releaseDonorAction,
   resumingDonorCopy,
 } from '../donor.js';
-import { donorMovedText, point, resumeText, sameDonorPoint } from '../parallel/resume.js';
+import { donorMovedText, point, resumeText, sameDonorPoint } from '../donor-resume.js';
 import { parseReplicaStatus, type Coordinates } from '../../adapters/mysql/replication.js';
 import { StepFailed } from '../../base/errors.js';
 import { heading } from '../step-headings.js';

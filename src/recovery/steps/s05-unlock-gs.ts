@@ -1,6 +1,6 @@
 // Step 5: UNLOCK TABLES on the session that took the lock, the moment the copy ends (or fails).
 import { stmt } from '../../dialect/statement.js';
-import type { Step } from './step.js';
+import type { Step } from '../step.js';
 import { copyMethod } from '../copy-method.js';
 import { donorName, releaseDonorAction } from '../donor.js';
 import { heading } from '../step-headings.js';

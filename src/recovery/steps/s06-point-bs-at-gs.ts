@@ -8,7 +8,7 @@ import { pointStep } from '../change-source.js';
 import { serverName, type RecoveryContext } from '../context.js';
 import { copyMethod } from '../copy-method.js';
 import { aroundOwnWrites } from '../fence.js';
-import type { Step } from './step.js';
+import type { Step } from '../step.js';
 
 const point = pointStep({
   id: 6,

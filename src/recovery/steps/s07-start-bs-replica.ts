@@ -1,7 +1,7 @@
 // Step 7: BS starts replicating from GS; the tool waits until it has caught up with no error.
 import { serverName } from '../context.js';
 import { waitForReplica } from '../replica-wait.js';
-import type { Step } from './step.js';
+import type { Step } from '../step.js';
 import { heading } from '../step-headings.js';
 
 export const startBsReplica: Step = {

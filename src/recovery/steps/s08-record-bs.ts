@@ -2,7 +2,7 @@
 import { reachable } from '../context.js';
 import { describeConnection, foreignConnectionsQuery, parseConnections } from '../connections.js';
 import { recordCoordinates } from '../coordinates.js';
-import type { Step } from './step.js';
+import type { Step } from '../step.js';
 import { heading } from '../step-headings.js';
 
 export const recordBs: Step = {

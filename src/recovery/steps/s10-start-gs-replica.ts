@@ -4,7 +4,7 @@ import { serverName } from '../context.js';
 import { proofActions, verdict } from '../proof.js';
 import { offlineModeLift } from '../fence.js';
 import { describeReplica, replicaStatusOf, waitForReplica } from '../replica-wait.js';
-import type { Step } from './step.js';
+import type { Step } from '../step.js';
 import { heading } from '../step-headings.js';
 
 export const startGsReplica: Step = {

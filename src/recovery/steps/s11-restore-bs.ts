@@ -3,7 +3,7 @@ import { stmt } from '../../dialect/statement.js';
 import type { SqlAction } from '../actions.js';
 import { serverName } from '../context.js';
 import { unmeasured } from '../fence.js';
-import type { Step } from './step.js';
+import type { Step } from '../step.js';
 import { heading } from '../step-headings.js';
 
 export const restoreBs: Step = {

@@ -1,8 +1,8 @@
 // A step of the procedure. When its turn comes it computes its plan once, from what is known then: the actions the
 // executor runs and everything shown about them are that one value. The runner knows no step by number: which
 // steps a question covers, where a resumed run restarts and what state a stop leaves are properties of the steps.
-import type { Action, Role } from '../actions.js';
-import type { RecoveryContext } from '../context.js';
+import type { Action, Role } from './actions.js';
+import type { RecoveryContext } from './context.js';
 
 export interface StepPlan {
   actions: Action[];

@@ -2,20 +2,16 @@
 // one key range of one table, and the parts before and after the data) as it completes; a --resume that finds the
 // donor still stopped at the same point copies only the units not recorded complete. Pure: the record in, what is
 // left, what BS must clear first and the sentences out.
-import { ident, stmt, type Statement } from '../../dialect/statement.js';
-import type { Coordinates } from '../../adapters/mysql/replication.js';
-import type { StreamPart } from './split.js';
+import { ident, stmt, type Statement } from '../dialect/statement.js';
+import type { Coordinates } from '../adapters/mysql/replication.js';
+import type { DonorCopyRecord, StreamPart } from './copy-units.js';
+
+export type { DonorCopyRecord };
 
 /** The labels of the parallel copy's units other than the data streams (also shown in the plan). */
 export const SCHEMA_UNIT = 'every user schema’s tables, views and routines, no data, no trigger';
 export const SYSTEM_UNIT = 'the mysql schema whole (accounts and grants become GS’s)';
 export const POST_UNIT = 'triggers and events';
-
-/** What the journal keeps of a copy from a frozen donor: how it was split, and which units completed. */
-export interface DonorCopyRecord {
-  parts: StreamPart[];
-  done: string[];
-}
 
 export interface Remaining {
   /** The user schemas' structure must be created again (it drops and recreates every table: nothing else counts then). */

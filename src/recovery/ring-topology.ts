@@ -3,10 +3,10 @@
 // ring of four and more, the members after D (E, F, …) are not touched: they are read by the preflight and the proof,
 // which also writes its marker row on each. A pair is the ring of two (U = D = GS): it has no RingContext and its
 // steps are untouched.
-import type { Row, ServerIdentity } from '../../adapters/mysql/session.js';
-import type { Dialect } from '../../dialect/dialect.js';
-import type { Statement } from '../../dialect/statement.js';
-import type { Member, RingOther } from '../actions.js';
+import type { Row, ServerIdentity } from '../adapters/mysql/session.js';
+import type { Dialect } from '../dialect/dialect.js';
+import type { Statement } from '../dialect/statement.js';
+import type { Member, RingOther } from './actions.js';
 
 export interface HostPort {
   host: string;

@@ -3,7 +3,7 @@
 // no MySQL server runs here.
 import type { ServerVersion } from '../../dialect/version.js';
 import type { Verdict } from '../events.js';
-import type { Source } from './rules.js';
+import type { Source } from '../manual-source.js';
 
 /** What the clone rules look at; a fact left undefined was not measured (an offline plan), and its rule says so. */
 export interface CloneFacts {
