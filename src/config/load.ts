@@ -101,7 +101,7 @@ function takeConfigSecrets(data: Record<string, unknown>, path: string): { passw
 }
 
 /**
- * The ssh targets run the physical method's host commands and nothing else: one given where nothing would use it is
+ * The ssh targets run the physical method's host commands and nothing else: one typed where nothing would use it is
  * a mistake (the operator believes it reaches a host it never will), refused in one line before anything connects.
  */
 function refuseIdleSsh(m: Pick<OptionValues, 'goodSsh' | 'badSsh' | 'donorSsh' | 'donor' | 'method'>): void {
@@ -166,7 +166,9 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
   const maxLoad = merged.maxLoad !== undefined ? parseMaxLoad(merged.maxLoad) : undefined;
   const late = methodRefusal(merged.method, { maxRate: maxRate !== undefined, donor: Boolean(merged.donor) });
   if (late) throw new UsageError(late);
-  refuseIdleSsh(merged);
+  // Typed on the command line only: a config file or the environment describes the pair for every method (the physical
+  // method's hosts among the rest), and a run of another method simply does not use them.
+  refuseIdleSsh({ goodSsh: fromFlags.goodSsh, badSsh: fromFlags.badSsh, donorSsh: fromFlags.donorSsh, donor: merged.donor, method: merged.method });
   if (merged.keepBsAccounts && merged.backup === 'none')
     throw new UsageError('--keep-bs-accounts replays the accounts step 2 keeps in bs-accounts.sql: leave out --no-backup');
   if (!merged.good) throw new UsageError('--good is required: the server to keep (host or host:port)');
