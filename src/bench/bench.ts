@@ -6,11 +6,13 @@
 // preflight's and step 2's, from the run's journal), the time outside the copy in parts and how many full reads of
 // each server the run made (reads.ts); then, per size, the chunked comparison's rate against CHECKSUM TABLE's on
 // shop.orders (compare-rate.ts); at the sizes of --audit-rows, one more run per method on the same lab, broken by one
-// conflicting row, with --stall-timeout 2 and the servers' slow query logs on (audit.ts). One JSON object per line on stdout.
+// conflicting row, with --stall-timeout 2 and the servers' slow query logs on (audit.ts); on a lab with the replica r,
+// classic from GS against classic with --donor r (donor-bench.ts). One JSON object per line on stdout.
 //   node dist/bench/bench.js [--rows 1000000[,200000...]] [--methods classic,online] [--write-rate 500] [--dir <lab dir>]
 //                            [--audit-rows 4000000] [--audit-only]
 //                            [--parallel 1,2,4] [--parallel-rows 1000000] [--import-rows 1000000]
-//                            (--methods '', --audit-rows '', --parallel '' or --import-rows '' skips a part)
+//                            [--donor-rows 1000000] [--donor-only]
+//                            (--methods '', --audit-rows '', --parallel '', --import-rows '' or --donor-rows '' skips a part)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -31,6 +33,7 @@ import { importBench } from './import-bench.js';
 import { fullReads, outsideCopy, type FullReads } from './reads.js';
 import { compareRateFigures } from './compare-rate.js';
 import { auditRuns } from './audit.js';
+import { donorBench } from './donor-bench.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mmrecover');
 
@@ -230,6 +233,10 @@ async function main(): Promise<void> {
       // alone (no raw pipe, no timed run, no compare-rate), on the same lab.
       'audit-rows': { type: 'string', default: '4000000' },
       'audit-only': { type: 'boolean', default: false },
+      // Issue 28: classic from GS against classic from the donor r, same lab, same run (donor-bench.ts); '' skips it.
+      // --donor-only: that part alone.
+      'donor-rows': { type: 'string', default: '1000000' },
+      'donor-only': { type: 'boolean', default: false },
       dir: { type: 'string' },
     },
   });
@@ -246,6 +253,13 @@ async function main(): Promise<void> {
   const auditSizes = values['audit-rows'] ? values['audit-rows'].split(',').map((x) => Number(x.trim())) : [];
   const streams = values.parallel ? values.parallel.split(',').map((x) => Number(x.trim())) : [];
   if (streams.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--parallel must be whole numbers of streams, not "${values.parallel}"`);
+
+  const donorRows = values['donor-rows'] ? Number(values['donor-rows']) : 0;
+  if (values['donor-rows'] && !(Number.isInteger(donorRows) && donorRows > 0))
+    throw new Error(`--donor-rows must be a positive whole number, not "${values['donor-rows']}"`);
+  if (values['donor-only'] && !donorRows) throw new Error('--donor-only needs --donor-rows');
+  const emit = (line: object) => process.stdout.write(JSON.stringify(line) + '\n');
+  if (values['donor-only']) return donorBench({ rows: donorRows, writeRate, dir: values.dir }, { startWriter, runTool }, emit);
 
   for (const rows of methods.length ? sizes : []) {
     const lab = await startLab({ dir: values.dir ? join(values.dir, `rows-${rows}`) : undefined });
@@ -299,15 +313,15 @@ async function main(): Promise<void> {
           fullReads: run.fullReads,
           ...physicalFigures(method, run.stepsMs, raw),
         };
-        process.stdout.write(JSON.stringify(line) + '\n');
+        emit(line);
       }
       if (!(values['audit-only'] && audit)) {
         // Issue 26: the chunked comparison's rate against CHECKSUM TABLE's, on the pair the last run recovered.
         process.stderr.write(`bench: ${rows} rows: chunked comparison against CHECKSUM TABLE…\n`);
-        process.stdout.write(JSON.stringify(await compareRateFigures(lab, rows)) + '\n');
+        emit(await compareRateFigures(lab, rows));
       }
       // Last on this lab: it restarts both servers with their logs on.
-      if (audit) await auditRuns(lab, rows, methods, runTool, (line) => process.stdout.write(JSON.stringify(line) + '\n'));
+      if (audit) await auditRuns(lab, rows, methods, runTool, emit);
     } finally {
       await lab.stop();
     }
@@ -318,6 +332,7 @@ async function main(): Promise<void> {
       { streams, rows: Number(values['parallel-rows']), writeRate, dir: values.dir },
       { startWriter, runTool, rawPipeSeconds, forgetRawImport },
     );
+  if (donorRows) await donorBench({ rows: donorRows, writeRate, dir: values.dir && join(values.dir, 'donor') }, { startWriter, runTool }, emit);
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
