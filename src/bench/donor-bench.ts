@@ -74,6 +74,10 @@ export async function donorBench(opts: DonorBenchOptions, tools: Pick<BenchTools
         totalSeconds: round(run.totalSeconds),
         dumpBytes: run.copyBytes,
         gsMaxWriteStallMs: w.maxGapMs,
+        // When that stall ended, from the writer's start (the tool started a few ms later), and the steps' times in
+        // order: which step the stall fell in.
+        gsMaxWriteStallEndedAtMs: w.maxGapEndMs,
+        stepsMs: run.stepsMs,
         writeRatePerSecond: opts.writeRate,
         writerInserts: w.writes,
         writerFailures: w.failures,

@@ -12,12 +12,12 @@ import { startLab, type Lab } from '../lab/lab.js';
 import { loadOrders } from '../lab/load.js';
 
 export interface BenchTools {
-  startWriter: (lab: Lab, perSecond: number) => Promise<{ stop(): Promise<{ maxGapMs: number; writes: number; failures: number }> }>;
+  startWriter: (lab: Lab, perSecond: number) => Promise<{ stop(): Promise<{ maxGapMs: number; maxGapEndMs: number; writes: number; failures: number }> }>;
   runTool: (
     lab: Lab,
     method: 'classic' | 'online',
     extra?: string[],
-  ) => Promise<{ copySeconds: number; copyBytes: number; verified: boolean; exitCode: number | null; totalSeconds: number }>;
+  ) => Promise<{ copySeconds: number; copyBytes: number; verified: boolean; exitCode: number | null; totalSeconds: number; stepsMs: Record<string, number> }>;
   rawPipeSeconds: (lab: Lab, method: 'classic' | 'online') => Promise<number>;
   forgetRawImport: (lab: Lab) => Promise<void>;
 }
