@@ -20,6 +20,12 @@ export const DONOR_COPY_TARGET_RATIO = 1.1;
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
+/** The step running at `t` (the last one begun by then), or "before step 1" (the preflight, the program starting). */
+function stepAt(startedAt: Record<string, number>, t: number): string {
+  const begun = Object.entries(startedAt).filter(([, at]) => at <= t);
+  return begun.length ? `step ${begun.reduce((p, q) => (q[1] > p[1] ? q : p))[0]}` : 'before step 1';
+}
+
 /**
  * Wait until each of `replicas` has applied GS's binary log to its end: otherwise r would still be applying the load
  * while the first run copies from GS, and the donor preflight could find it lagging; both runs start from rest.
@@ -74,10 +80,8 @@ export async function donorBench(opts: DonorBenchOptions, tools: Pick<BenchTools
         totalSeconds: round(run.totalSeconds),
         dumpBytes: run.copyBytes,
         gsMaxWriteStallMs: w.maxGapMs,
-        // When that stall ended, from the writer's start (the tool started a few ms later), and the steps' times in
-        // order: which step the stall fell in.
-        gsMaxWriteStallEndedAtMs: w.maxGapEndMs,
-        stepsMs: run.stepsMs,
+        // Each stall over the target and the step it began in: the copy's, or another's.
+        stallsOver50Ms: w.stalls.map((s) => ({ ms: s.ms, step: stepAt(run.stepStartedAt, s.beganAt) })),
         writeRatePerSecond: opts.writeRate,
         writerInserts: w.writes,
         writerFailures: w.failures,
