@@ -18,6 +18,8 @@ export interface DonorBenchOptions {
 export const DONOR_STALL_TARGET_MS = 50;
 export const DONOR_COPY_TARGET_RATIO = 1.1;
 
+const IDLE_SECONDS = 20;
+
 const round = (x: number) => Math.round(x * 100) / 100;
 
 /** The step running at `t` (the last one begun by then), or "before step 1" (the preflight, the program starting). */
@@ -63,6 +65,19 @@ export async function donorBench(opts: DonorBenchOptions, tools: Pick<BenchTools
     await loadOrders(a, opts.rows);
     await a.close();
     await caughtUp(lab, ['b', 'r']);
+    // The floor: the same writer with no recovery running, for as long as a copy takes here, so that a stall over the
+    // target during the donor run can be told from what the shared cores cause anyway.
+    const idle = await tools.startWriter(lab, opts.writeRate);
+    await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+    const floor = await idle.stop();
+    emit({
+      bench: 'donor',
+      rows: opts.rows,
+      source: `writer alone, no recovery, ${IDLE_SECONDS} s`,
+      gsMaxWriteStallMs: floor.maxGapMs,
+      stallsOver50Ms: floor.stalls.length,
+      writerInserts: floor.writes,
+    });
     const runs: Record<string, { copySeconds: number; stallMs: number }> = {};
     for (const source of ['GS', 'donor r'] as const) {
       await breakLab(lab, 'stopped');
