@@ -6,11 +6,13 @@
 // preflight's and step 2's, from the run's journal), the time outside the copy in parts and how many full reads of
 // each server the run made (reads.ts); then, per size, the chunked comparison's rate against CHECKSUM TABLE's on
 // shop.orders (compare-rate.ts); at the sizes of --audit-rows, one more run per method on the same lab, broken by one
-// conflicting row, with --stall-timeout 2 and the servers' slow query logs on (audit.ts). One JSON object per line on stdout.
+// conflicting row, with --stall-timeout 2 and the servers' slow query logs on (audit.ts); on a lab with the replica r,
+// classic from GS against classic with --donor r (donor-bench.ts). One JSON object per line on stdout.
 //   node dist/bench/bench.js [--rows 1000000[,200000...]] [--methods classic,online] [--write-rate 500] [--dir <lab dir>]
 //                            [--audit-rows 4000000] [--audit-only]
 //                            [--parallel 1,2,4] [--parallel-rows 1000000] [--import-rows 1000000]
-//                            (--methods '', --audit-rows '', --parallel '' or --import-rows '' skips a part)
+//                            [--donor-rows 1000000] [--donor-only]
+//                            (--methods '', --audit-rows '', --parallel '', --import-rows '' or --donor-rows '' skips a part)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -26,11 +28,12 @@ import { startLab, type Lab } from '../lab/lab.js';
 import { loadOrders } from '../lab/load.js';
 import type { JournalData } from '../engine/journal.js';
 import { BENCH_METHODS, methodArgs, physicalFigures, rawConsistency, type BenchMethod } from './physical.js';
-import { parallelBench } from './parallel-bench.js';
+import { parallelBench, type Stall } from './parallel-bench.js';
 import { importBench } from './import-bench.js';
 import { fullReads, outsideCopy, type FullReads } from './reads.js';
 import { compareRateFigures } from './compare-rate.js';
 import { auditRuns } from './audit.js';
+import { donorBench } from './donor-bench.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mmrecover');
 
@@ -42,6 +45,8 @@ interface ToolRun {
   peakRssMb: number;
   verified: boolean;
   stepsMs: Record<string, number>;
+  /** When each step began (performance.now() as its step_start line arrived), to place the writer's stalls. */
+  stepStartedAt: Record<string, number>;
   /** The preflight's comparison of BS's data with GS's, and step 2's (BS fenced), in seconds, as the journal recorded them. */
   compareSeconds: number | null;
   recompareSeconds: number | null;
@@ -54,6 +59,9 @@ interface ToolRun {
   journal?: JournalData;
 }
 
+/** The writer lists the gaps longer than this (issue 28's target for GS's longest stall). */
+const STALL_LOG_MS = 50;
+
 /**
  * Insert on GS at a steady rate (a busy OLTP table: 500/s by default, one every 2 ms, so a stall is measured to a few
  * ms); the longest time between two acknowledged inserts is GS's write stall.
@@ -63,6 +71,8 @@ export async function startWriter(lab: Lab, perSecond: number) {
   let stop = false;
   let last = performance.now();
   let maxGapMs = 0;
+  // Every gap over STALL_LOG_MS, when it began (performance.now()): to set it against the run's steps.
+  const stalls: Stall[] = [];
   let writes = 0;
   let failures = 0;
   const done = (async () => {
@@ -79,6 +89,7 @@ export async function startWriter(lab: Lab, perSecond: number) {
       }
       const now = performance.now();
       maxGapMs = Math.max(maxGapMs, now - last);
+      if (now - last > STALL_LOG_MS) stalls.push({ ms: Math.round(now - last), beganAt: last });
       last = now;
       writes++;
     }
@@ -88,7 +99,7 @@ export async function startWriter(lab: Lab, perSecond: number) {
       stop = true;
       await done;
       await s.close();
-      return { maxGapMs: Math.round(maxGapMs), writes, failures };
+      return { maxGapMs: Math.round(maxGapMs), stalls, writes, failures };
     },
   };
 }
@@ -132,7 +143,16 @@ export async function runTool(lab: Lab, method: BenchMethod, extra: string[] = [
   const child = spawn(process.execPath, args, { env: { ...process.env, ...lab.env() }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout.on('data', (d) => (out += d));
+  const stepStartedAt: Record<string, number> = {};
+  child.stdout.on('data', (d) => {
+    // Each line as it arrives (the chunk may end mid-line): a step_start's time is when the bench saw it.
+    const from = out.lastIndexOf('\n') + 1;
+    out += d;
+    for (const line of out.slice(from).split('\n').slice(0, -1).filter(Boolean)) {
+      const e = JSON.parse(line) as Record<string, unknown>;
+      if (e.event === 'step_start') stepStartedAt[String(e.step)] = performance.now();
+    }
+  });
   child.stderr.on('data', (d) => (err += d));
   let peakKb = 0;
   const poll = setInterval(() => (peakKb = Math.max(peakKb, readPeakRssKb(child.pid!) ?? 0)), 50);
@@ -157,6 +177,7 @@ export async function runTool(lab: Lab, method: BenchMethod, extra: string[] = [
     copyBytes: Number(copy?.bytes ?? 0),
     peakRssMb: Math.round(peakKb / 102.4) / 10,
     verified: result?.verified === true,
+    stepStartedAt,
     stepsMs: Object.fromEntries(events.filter((e) => e.event === 'step_end').map((e) => [String(e.step), Number(e.ms)])),
     compareSeconds: bsOnly?.data?.seconds ?? null,
     recompareSeconds: bsOnly?.afterFence?.seconds ?? null,
@@ -230,6 +251,10 @@ async function main(): Promise<void> {
       // alone (no raw pipe, no timed run, no compare-rate), on the same lab.
       'audit-rows': { type: 'string', default: '4000000' },
       'audit-only': { type: 'boolean', default: false },
+      // Issue 28: classic from GS against classic from the donor r, same lab, same run (donor-bench.ts); '' skips it.
+      // --donor-only: that part alone.
+      'donor-rows': { type: 'string', default: '1000000' },
+      'donor-only': { type: 'boolean', default: false },
       dir: { type: 'string' },
     },
   });
@@ -246,6 +271,13 @@ async function main(): Promise<void> {
   const auditSizes = values['audit-rows'] ? values['audit-rows'].split(',').map((x) => Number(x.trim())) : [];
   const streams = values.parallel ? values.parallel.split(',').map((x) => Number(x.trim())) : [];
   if (streams.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--parallel must be whole numbers of streams, not "${values.parallel}"`);
+
+  const donorRows = values['donor-rows'] ? Number(values['donor-rows']) : 0;
+  if (values['donor-rows'] && !(Number.isInteger(donorRows) && donorRows > 0))
+    throw new Error(`--donor-rows must be a positive whole number, not "${values['donor-rows']}"`);
+  if (values['donor-only'] && !donorRows) throw new Error('--donor-only needs --donor-rows');
+  const emit = (line: object) => process.stdout.write(JSON.stringify(line) + '\n');
+  if (values['donor-only']) return donorBench({ rows: donorRows, writeRate, dir: values.dir }, { startWriter, runTool }, emit);
 
   for (const rows of methods.length ? sizes : []) {
     const lab = await startLab({ dir: values.dir ? join(values.dir, `rows-${rows}`) : undefined });
@@ -299,15 +331,15 @@ async function main(): Promise<void> {
           fullReads: run.fullReads,
           ...physicalFigures(method, run.stepsMs, raw),
         };
-        process.stdout.write(JSON.stringify(line) + '\n');
+        emit(line);
       }
       if (!(values['audit-only'] && audit)) {
         // Issue 26: the chunked comparison's rate against CHECKSUM TABLE's, on the pair the last run recovered.
         process.stderr.write(`bench: ${rows} rows: chunked comparison against CHECKSUM TABLE…\n`);
-        process.stdout.write(JSON.stringify(await compareRateFigures(lab, rows)) + '\n');
+        emit(await compareRateFigures(lab, rows));
       }
       // Last on this lab: it restarts both servers with their logs on.
-      if (audit) await auditRuns(lab, rows, methods, runTool, (line) => process.stdout.write(JSON.stringify(line) + '\n'));
+      if (audit) await auditRuns(lab, rows, methods, runTool, emit);
     } finally {
       await lab.stop();
     }
@@ -318,6 +350,7 @@ async function main(): Promise<void> {
       { streams, rows: Number(values['parallel-rows']), writeRate, dir: values.dir },
       { startWriter, runTool, rawPipeSeconds, forgetRawImport },
     );
+  if (donorRows) await donorBench({ rows: donorRows, writeRate, dir: values.dir && join(values.dir, 'donor') }, { startWriter, runTool }, emit);
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;

@@ -11,13 +11,26 @@ import { breakLab } from '../lab/break.js';
 import { startLab, type Lab } from '../lab/lab.js';
 import { loadOrders } from '../lab/load.js';
 
+/** A gap between the bench writer's acknowledged inserts on GS, and when it began (performance.now()). */
+export interface Stall {
+  ms: number;
+  beganAt: number;
+}
+
 export interface BenchTools {
-  startWriter: (lab: Lab, perSecond: number) => Promise<{ stop(): Promise<{ maxGapMs: number; writes: number; failures: number }> }>;
+  startWriter: (lab: Lab, perSecond: number) => Promise<{ stop(): Promise<{ maxGapMs: number; stalls: Stall[]; writes: number; failures: number }> }>;
   runTool: (
     lab: Lab,
     method: 'classic' | 'online',
     extra?: string[],
-  ) => Promise<{ copySeconds: number; copyBytes: number; verified: boolean; exitCode: number | null; totalSeconds: number }>;
+  ) => Promise<{
+    copySeconds: number;
+    copyBytes: number;
+    verified: boolean;
+    exitCode: number | null;
+    totalSeconds: number;
+    stepStartedAt: Record<string, number>;
+  }>;
   rawPipeSeconds: (lab: Lab, method: 'classic' | 'online') => Promise<number>;
   forgetRawImport: (lab: Lab) => Promise<void>;
 }
