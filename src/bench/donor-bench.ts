@@ -4,6 +4,7 @@
 // classic with --donor r (GS is not read, so not locked). For each: GS's longest write stall, the copy's and the whole
 // run's time; then the donor copy's time against GS's (target: stall ≤ 50 ms, copy within 10 % of GS's).
 import { readCoordinates, readReplicaStatus } from '../adapters/mysql/replication.js';
+import { pollUntil } from '../base/poll.js';
 import { breakLab } from '../lab/break.js';
 import { startLab, type Lab, type LabName } from '../lab/lab.js';
 import { loadOrders } from '../lab/load.js';
@@ -36,17 +37,18 @@ async function caughtUp(lab: Lab, replicas: LabName[], timeoutMs = 600_000): Pro
   const gs = await lab.connect('a');
   try {
     const end = await readCoordinates(gs);
-    const deadline = Date.now() + timeoutMs;
     for (const name of replicas) {
       const s = await lab.connect(name);
       try {
-        for (;;) {
-          const st = await readReplicaStatus(s);
-          if (st.execFile === end.file && st.execPos >= end.position) break;
-          if (st.lastSqlErrno) throw new Error(`${name} stopped applying GS's log: ${st.lastSqlError}`);
-          if (Date.now() > deadline) throw new Error(`${name} did not catch up with GS within ${timeoutMs / 1000} s`);
-          await new Promise((r) => setTimeout(r, 200));
-        }
+        const applied = await pollUntil(
+          async () => {
+            const st = await readReplicaStatus(s);
+            if (st.lastSqlErrno) throw new Error(`${name} stopped applying GS's log: ${st.lastSqlError}`);
+            return st.execFile === end.file && st.execPos >= end.position ? true : undefined;
+          },
+          { everyMs: 200, timeoutMs },
+        );
+        if (!applied) throw new Error(`${name} did not catch up with GS within ${timeoutMs / 1000} s`);
       } finally {
         await s.close();
       }
