@@ -277,12 +277,10 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   const STEPS = stepsFor(Boolean(ring));
 
   try {
-    const shown: Array<{ role: Member; hp: { host: string; port: number } }> = [
-      { role: 'GS', hp: settings.good },
-      { role: 'BS', hp: settings.bad },
-      ...members.ring.map((m) => ({ role: m.label as Member, hp: m.address })),
-      ...(settings.donor && !ring ? [{ role: 'R' as const, hp: settings.donor }] : []),
-    ];
+    const shown = [members.GS, members.BS, ...members.ring, ...(members.R && !ring ? [members.R] : [])].map((m) => ({
+      role: m.label as Member,
+      hp: m.address,
+    }));
     for (const { role, hp } of shown) {
       const s = sessions[role];
       emit(
@@ -348,8 +346,8 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       journal = Journal.create(journalPath, {
         method: settings.method,
         servers: {
-          GS: fingerprint(sessions.GS!, settings.good),
-          BS: fingerprint(sessions.BS!, settings.bad),
+          GS: fingerprint(sessions.GS!, members.GS.address),
+          BS: fingerprint(sessions.BS!, members.BS.address),
           // A ring's D and the members after it: a --resume against another ring is refused.
           ...Object.fromEntries(
             members.ring.flatMap((m) => {
@@ -358,7 +356,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
             }),
           ),
           // The donor the copy reads: the report names it from the journal alone.
-          ...(settings.donor && sessions.R && copyMethod(ctx).fromDonor ? { R: fingerprint(sessions.R, settings.donor) } : {}),
+          ...(settings.donor && sessions.R && copyMethod(ctx).fromDonor ? { R: fingerprint(sessions.R, memberOf(members, 'R').address) } : {}),
         },
         steps: STEPS.map((s) => ({ id: s.id, title: s.title, status: 'pending', plan: [], executed: [] })),
         state: ctx.state,
