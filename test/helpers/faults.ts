@@ -61,8 +61,12 @@ export async function waitForText(get: () => string, pattern: RegExp, timeoutMs 
   }
 }
 
-/** A broken lab with enough data that the copy takes a few seconds, and a private state dir for its journal. */
-export async function bigBrokenLab(rows = 300_000): Promise<{ lab: Lab; env: Record<string, string> }> {
+/**
+ * A broken lab with enough data that a copy paced by PACE_COPY takes several seconds (about 7 MB at 40k rows), and a
+ * private state dir for its journal. The pace, not the size, keeps the copy running while a fault is injected: loading
+ * and copying 300k rows per fault was most of these files' time, and a faster machine could outrun an unpaced copy.
+ */
+export async function bigBrokenLab(rows = 40_000): Promise<{ lab: Lab; env: Record<string, string> }> {
   const lab = await newLab();
   await withSessions(lab, (a) => loadOrders(a, rows));
   await breakLab(lab, 'stopped');
@@ -111,7 +115,13 @@ export async function expectSafeAfterFailedCopy(lab: Lab, before: Awaited<Return
   expect(after.sql).toBe('No');
 }
 
-/** Start a recovery on a big broken lab, wait until the copy runs, then inject a fault; the lab is dropped after. */
+/** The faulted run's pace: --max-rate 1M holds a 7 MB copy for about 7 s; --resume runs unpaced. */
+export const PACE_COPY = ['--max-rate', '1M'];
+
+/**
+ * Start a recovery paced by PACE_COPY on a broken lab, wait until the copy runs, then inject a fault; the lab is kept
+ * for the next fault when its --resume proved it healthy, else dropped.
+ */
 export async function faultDuringCopy(
   inject: (o: {
     lab: Lab;
@@ -127,7 +137,7 @@ export async function faultDuringCopy(
   const tmp = mkdtempSync(join(tmpdir(), 'mmrecover-tmp-'));
   try {
     const before = await replicaSource(lab, 'b');
-    const run = startCli(yesArgs(lab, extraArgs), { ...env, TMPDIR: tmp });
+    const run = startCli(yesArgs(lab, [...PACE_COPY, ...extraArgs]), { ...env, TMPDIR: tmp });
     await waitForText(run.output, /Copying GS → BS/);
     await new Promise((r) => setTimeout(r, 300));
     await inject({ lab, env, run, before, tmp });

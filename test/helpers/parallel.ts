@@ -6,7 +6,7 @@ import { loadOrders } from '../../src/lab/load.js';
 import { withSessions } from './pair.js';
 
 /** shop.orders big (split into ranges), four small item tables, and the objects that must survive the copy. */
-export async function loadParallelDataset(lab: Lab, orders = 80_000): Promise<void> {
+export async function loadParallelDataset(lab: Lab, orders = 20_000): Promise<void> {
   await withSessions(lab, async (a) => {
     await loadOrders(a, orders);
     for (let i = 1; i <= 4; i++) {

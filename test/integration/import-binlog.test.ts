@@ -10,7 +10,7 @@ import { breakLab } from '../../src/lab/break.js';
 import { loadOrders } from '../../src/lab/load.js';
 import { freePort, initDatadir, startServer, stopServer, type LabServer } from '../../src/lab/mariadbd.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { childPids, expectResumeCompletes, expectSafeAfterFailedCopy, replicaSource, takesWrite, waitForText } from '../helpers/faults.js';
+import { childPids, expectResumeCompletes, expectSafeAfterFailedCopy, PACE_COPY, replicaSource, takesWrite, waitForText } from '../helpers/faults.js';
 import { useLab } from '../helpers/lab.js';
 import { eventually, expectPairHealthy, privateState, withSessions, yesArgs } from '../helpers/pair.js';
 
@@ -133,11 +133,11 @@ describe('the import and BS’s binary log (GTID pair)', () => {
 
   it('Ctrl-C in the middle of the unlogged import: GS writable within 1 s, nothing replicates from the partial copy, --resume completes', async () => {
     const l = lab.get();
-    await withSessions(l, (a) => loadOrders(a, 200_000));
+    await withSessions(l, (a) => loadOrders(a, 40_000));
     await breakLab(l, 'stopped');
     const env = { ...l.env(), ...privateState() };
     const before = await replicaSource(l, 'b');
-    const run = startCli(yesArgs(l), env);
+    const run = startCli(yesArgs(l, PACE_COPY), env);
     await waitForText(run.output, /Copying GS → BS/);
     await eventually(async () => childPids(run.child.pid!, 'mariadb').length > 0, 10_000, 'the import process');
     const importer = childPids(run.child.pid!, 'mariadb')[0];
@@ -155,12 +155,13 @@ describe('the import and BS’s binary log (GTID pair)', () => {
 
   it('the live line of a copy in streams with --stall-timeout 10: no stall warning while bytes move; an ETA past 10 %', async () => {
     const l = lab.get();
-    // A copy of some seconds (the Ctrl-C test above loaded them): on a copy of 3 MB the mysql schema is most of it.
+    // A copy of some seconds: 7 MB of orders (the Ctrl-C test above loaded them) at --max-rate 2M, so that the live
+    // line is judged over many progress events while every stream still has work.
     await withSessions(l, async (a) => {
-      if (Number((await a.query('SELECT COUNT(*) AS n FROM shop.orders'))[0].n) < 150_000) await loadOrders(a, 200_000);
+      if (Number((await a.query('SELECT COUNT(*) AS n FROM shop.orders'))[0].n) < 30_000) await loadOrders(a, 40_000);
     });
     await breakLab(l, 'stopped');
-    const run = await runCli(yesArgs(l, ['--json', '--parallel', '2', '--stall-timeout', '10']), { ...l.env(), ...privateState() });
+    const run = await runCli(yesArgs(l, ['--json', '--parallel', '2', '--stall-timeout', '10', '--max-rate', '2M']), { ...l.env(), ...privateState() });
     expect(run.code, run.stderr).toBe(0);
     const events = run.stdout
       .split('\n')

@@ -45,7 +45,7 @@ describe('online method', () => {
     const lab = await newLab();
     const env = { ...lab.env(), ...privateState() };
     try {
-      await withSessions(lab, (a) => loadOrders(a, 200_000));
+      await withSessions(lab, (a) => loadOrders(a, 50_000));
       await breakLab(lab, 'diverged');
       const writer = startWriter(lab);
       let r;

@@ -5,33 +5,48 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { breakLab } from '../../src/lab/break.js';
 import { loadOrders } from '../../src/lab/load.js';
 import type { Lab } from '../../src/lab/lab.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { childPids, eventuallyGone, expectSafeAfterFailedCopy, readJournal, replicaSource, takesWrite, waitForText } from '../helpers/faults.js';
+import { childPids, eventuallyGone, expectSafeAfterFailedCopy, PACE_COPY, readJournal, replicaSource, takesWrite, waitForText } from '../helpers/faults.js';
 import { dropLab, newLab } from '../helpers/lab.js';
 import { eventually, expectPairHealthy, withSessions, yesArgs } from '../helpers/pair.js';
 
-/** A broken lab whose copy splits shop.orders in two ranges; the run is started with --parallel 2 and `extra`. */
+// One lab for the file: shop.orders big enough (about 7 MB) that --parallel 2 splits it in two ranges; PACE_COPY
+// keeps the streams running while the fault is injected.
+let shared: Lab | undefined;
+afterAll(async () => {
+  await dropLab(shared);
+  shared = undefined;
+});
+
+async function pairForFaults(): Promise<Lab> {
+  if (shared) return shared;
+  const lab = await newLab();
+  await withSessions(lab, async (a) => {
+    await loadOrders(a, 40_000);
+    await a.query('ANALYZE TABLE shop.orders, shop.customers');
+  });
+  return (shared = lab);
+}
+
+/** The shared lab broken; its copy splits shop.orders in two ranges; the run is started with --parallel 2 and `extra`. */
 async function duringStreams(
   extra: string[],
   inject: (o: { lab: Lab; run: ReturnType<typeof startCli>; kids: number[] }) => Promise<void>,
   expectCode: number,
   says: RegExp,
 ): Promise<void> {
-  const lab = await newLab();
+  const lab = await pairForFaults();
   const env = { ...lab.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) };
   const tmp = mkdtempSync(join(tmpdir(), 'mmrecover-tmp-'));
+  let healthy = false;
   try {
-    await withSessions(lab, async (a) => {
-      await loadOrders(a, 300_000);
-      await a.query('ANALYZE TABLE shop.orders, shop.customers');
-    });
     await breakLab(lab, 'stopped');
     const before = await replicaSource(lab, 'b');
-    const run = startCli(yesArgs(lab, ['--parallel', '2', ...extra]), { ...env, TMPDIR: tmp });
+    const run = startCli(yesArgs(lab, ['--parallel', '2', ...PACE_COPY, ...extra]), { ...env, TMPDIR: tmp });
     await waitForText(run.output, /Copying GS → BS in \d+ streams/);
     // The data streams: at least two dumps at once (the schema's ran alone before them).
     const dumps = await eventually(
@@ -65,8 +80,13 @@ async function duringStreams(
     expect(resumed.stderr).toMatch(/VERIFIED/);
     expect(resumed.stderr).toMatch(/--where=`id` >= \d+/);
     await expectPairHealthy(lab);
+    healthy = true;
   } finally {
-    await dropLab(lab);
+    // A pair the resume proved healthy serves the next fault; any other is dropped.
+    if (!healthy) {
+      shared = undefined;
+      await dropLab(lab);
+    }
   }
 }
 

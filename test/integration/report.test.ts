@@ -11,7 +11,7 @@ import { breakLab } from '../../src/lab/break.js';
 import type { Lab } from '../../src/lab/lab.js';
 import type { Report } from '../../src/report/model.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { bigBrokenLab, readJournal, waitForText } from '../helpers/faults.js';
+import { bigBrokenLab, PACE_COPY, readJournal, waitForText } from '../helpers/faults.js';
 import { dropLab } from '../helpers/lab.js';
 import { privateState, yesArgs } from '../helpers/pair.js';
 import { ScriptedPrompter } from '../helpers/prompter.js';
@@ -22,10 +22,10 @@ const journals: Record<'interrupted' | 'completed' | 'declined', string> = { int
 const out = mkdtempSync(join(tmpdir(), 'mmrecover-report-'));
 
 beforeAll(async () => {
-  const big = await bigBrokenLab(200_000);
+  const big = await bigBrokenLab();
   lab = big.lab;
   // 1. Ctrl-C (SIGINT) while the copy runs.
-  const run = startCli(yesArgs(lab), big.env);
+  const run = startCli(yesArgs(lab, PACE_COPY), big.env);
   await waitForText(run.output, /Copying GS → BS/);
   await new Promise((r) => setTimeout(r, 300));
   run.child.kill('SIGINT');

@@ -8,7 +8,7 @@ import { breakLab } from '../../src/lab/break.js';
 import { loadOrders } from '../../src/lab/load.js';
 import { runCli, startCli, startPty } from '../helpers/cli.js';
 import { dropLab, newLab, useLab } from '../helpers/lab.js';
-import { childPids, expectSafeAfterFailedCopy, readJournal, replicaSource, takesWrite, waitForText } from '../helpers/faults.js';
+import { childPids, expectSafeAfterFailedCopy, PACE_COPY, readJournal, replicaSource, takesWrite, waitForText } from '../helpers/faults.js';
 import { countNote, expectRingHealthy, ringArgs, ringCaughtUp, ringYesArgs, withRing, writeOrders } from '../helpers/ring.js';
 
 const newState = () => ({ XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) });
@@ -100,12 +100,12 @@ describe('ring: the dump killed mid-copy', () => {
       const tmp = mkdtempSync(join(tmpdir(), 'mmrecover-tmp-'));
       try {
         await withRing(lab, async (s) => {
-          await loadOrders(s.a, 300_000);
+          await loadOrders(s.a, 40_000);
           await ringCaughtUp(lab, s);
         });
         await breakLab(lab, 'conflict');
         const before = await replicaSource(lab, 'b');
-        const run = startCli(ringYesArgs(lab, ['--method', method]), { ...env, TMPDIR: tmp });
+        const run = startCli(ringYesArgs(lab, ['--method', method, ...PACE_COPY]), { ...env, TMPDIR: tmp });
         await waitForText(run.output, /Copying GS → BS/);
         await new Promise((r) => setTimeout(r, 300));
         const dumps = childPids(run.child.pid!, 'mariadb-dump');

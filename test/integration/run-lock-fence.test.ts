@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../src/lab/lab.js';
 import { breakLab } from '../../src/lab/break.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { bigBrokenLab, expectResumeCompletes, waitForText } from '../helpers/faults.js';
+import { bigBrokenLab, expectResumeCompletes, PACE_COPY, waitForText } from '../helpers/faults.js';
 import { dropLab } from '../helpers/lab.js';
 import { expectPairHealthy, yesArgs } from '../helpers/pair.js';
 
@@ -25,7 +25,7 @@ describe('one run per pair', () => {
   it('a second run during the first one’s copy refuses before step 1, naming the first; the first completes', async () => {
     // The copy paced (--max-rate) so that it is still running when the second run checks: a clean-clone run once saw
     // the first finish, and release its lock, before the second had connected.
-    const first = startCli(yesArgs(lab, ['--max-rate', '4M']), env);
+    const first = startCli(yesArgs(lab, PACE_COPY), env);
     await waitForText(first.output, /Copying GS → BS/);
     // Another responder, another machine: its own journal directory.
     const second = await runCli(yesArgs(lab), { ...env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) });
@@ -44,7 +44,7 @@ describe('one run per pair', () => {
   it('after a run is SIGKILLed during its copy, --resume starts at once and completes', async () => {
     await breakLab(lab, 'stopped');
     const killedEnv = { ...env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'mmrecover-state-')) };
-    const run = startCli(yesArgs(lab), killedEnv);
+    const run = startCli(yesArgs(lab, PACE_COPY), killedEnv);
     await waitForText(run.output, /Copying GS → BS/);
     run.child.kill('SIGKILL');
     await run.result;

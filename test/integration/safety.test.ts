@@ -14,6 +14,7 @@ import {
   expectResumeCompletes,
   expectSafeAfterFailedCopy,
   faultDuringCopy,
+  PACE_COPY,
   readJournal,
   replicaSource,
   takesWrite,
@@ -113,7 +114,7 @@ describe('failures during the copy (step 4)', () => {
   it('the session holding the read lock killed during the copy: the copy is not consistent and the step aborts', async () => {
     const { lab, env } = await bigBrokenLab();
     try {
-      const run = startCli(yesArgs(lab), env);
+      const run = startCli(yesArgs(lab, PACE_COPY), env);
       await waitForText(run.output, /Copying GS → BS/);
       await withSessions(lab, async (a) => {
         // The lock session is the one whose last statement was FLUSH TABLES WITH READ LOCK or its keep-alive.

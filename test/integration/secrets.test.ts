@@ -11,7 +11,7 @@ import { breakLab } from '../../src/lab/break.js';
 import { loadOrders } from '../../src/lab/load.js';
 import type { Lab } from '../../src/lab/lab.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { readJournal } from '../helpers/faults.js';
+import { PACE_COPY, readJournal } from '../helpers/faults.js';
 import { dropLab, newLab, useLab } from '../helpers/lab.js';
 import { expectPairHealthy, recoverArgs, snapshot, withSessions, yesArgs, privateState } from '../helpers/pair.js';
 
@@ -53,9 +53,10 @@ describe('secrets', () => {
     const env = { ...lab.env(), ...privateState() };
     const passwords = [lab.state.adminPassword, lab.state.replPassword];
     try {
-      await withSessions(lab, (a) => loadOrders(a, 200_000));
+      // The copy paced (PACE_COPY) so that its client programs live long enough to be read from /proc.
+      await withSessions(lab, (a) => loadOrders(a, 10_000));
       await breakLab(lab, 'stopped');
-      const run = startCli(yesArgs(lab, ['--json']), env);
+      const run = startCli(yesArgs(lab, ['--json', ...PACE_COPY]), env);
       const seen = new Map<number, { cmdline: string; environ?: string }>();
       let done = false;
       void run.result.then(() => (done = true));

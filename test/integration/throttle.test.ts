@@ -44,8 +44,8 @@ describe('throttle', () => {
     const l = lab.get();
     await withSessions(l, (a) => loadOrders(a, 20_000));
     await breakLab(l, 'diverged');
-    const rate = 256 * 1024;
-    const r = await runCli(yesArgs(l, ['--method', 'online', '--max-rate', '256K', '--json']), { ...l.env(), ...privateState() });
+    const rate = 1024 * 1024;
+    const r = await runCli(yesArgs(l, ['--method', 'online', '--max-rate', '1M', '--json']), { ...l.env(), ...privateState() });
     expect(r.code, r.stderr).toBe(0);
     const events = jsonEvents(r.stdout);
     const done = events.find((e) => e.event === 'copy_complete')!;
@@ -54,10 +54,10 @@ describe('throttle', () => {
     expect(bytes).toBeGreaterThan(2 * rate);
     // The bucket's burst is a quarter second of the rate: nothing else may pass faster than the cap.
     expect(Number(done.seconds)).toBeGreaterThanOrEqual((bytes - rate / 4) / rate);
-    expect(events.some((e) => e.event === 'throttle' && e.reason === 'max-rate 256 KB/s')).toBe(true);
-    expect(events.some((e) => e.event === 'progress' && e.throttled === 'max-rate 256 KB/s')).toBe(true);
+    expect(events.some((e) => e.event === 'throttle' && e.reason === 'max-rate 1 MB/s')).toBe(true);
+    expect(events.some((e) => e.event === 'progress' && e.throttled === 'max-rate 1 MB/s')).toBe(true);
     const plan = events.find((e) => e.event === 'plan')!;
-    expect(JSON.stringify(plan.header)).toMatch(/--max-rate 256 KB\/s caps the copy stream/);
+    expect(JSON.stringify(plan.header)).toMatch(/--max-rate 1 MB\/s caps the copy stream/);
     expect(events.at(-1)).toMatchObject({ event: 'result', status: 'recovered' });
   });
 
