@@ -266,8 +266,13 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const started: LabServer[] = [];
   try {
     // A template datadir (MMRECOVER_LAB_TEMPLATE: the test run installs one) spares each lab mariadb-install-db.
-    await initDatadir(join(dir, 'a', 'data'), labTemplate(host().env));
-    for (const n of names.slice(1)) await initDatadir(join(dir, n, 'data'), join(dir, 'a', 'data'));
+    // With a template every datadir copies it at once; without, a is installed and the others copy a.
+    const template = labTemplate(host().env);
+    if (template) await Promise.all(names.map((n) => initDatadir(join(dir, n, 'data'), template)));
+    else {
+      await initDatadir(join(dir, 'a', 'data'));
+      await Promise.all(names.slice(1).map((n) => initDatadir(join(dir, n, 'data'), join(dir, 'a', 'data'))));
+    }
     const servers = await Promise.all(
       names.map(async (n, i) => {
         // A port found free may be taken before the server binds it (any client connection's ephemeral port can land

@@ -92,7 +92,14 @@ export async function initDatadir(datadir: string, template?: string): Promise<v
   }
   const install = findProgram('mariadb-install-db') ?? findProgram('mysql_install_db');
   if (!install) throw new UsageError(`mariadb-install-db is not installed. Install it with: ${INSTALL_COMMAND}`);
-  const args = ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'];
+  const args = [
+    '--no-defaults',
+    `--datadir=${datadir}`,
+    '--auth-root-authentication-method=normal',
+    '--skip-test-db',
+    '--skip-name-resolve',
+    `--innodb-log-file-size=${LAB_REDO_LOG_SIZE}`,
+  ];
   if (host().uid === 0) args.push('--user=root');
   // The bootstrap server's temporary tables go to $TMPDIR: a private one, or concurrent installs (two labs starting
   // at once) delete each other's files and abort ("Unknown table 'mysql.tmp_proxies_priv'").
@@ -107,6 +114,12 @@ export async function initDatadir(datadir: string, template?: string): Promise<v
     throw new Error(`mariadb-install-db failed for ${datadir}: ${cause}`);
   }
 }
+
+/**
+ * The lab servers' redo log size, given to mariadb-install-db too: a datadir installed with the default (96 MB) was
+ * copied whole for every server and its log resized again at each first start.
+ */
+const LAB_REDO_LOG_SIZE = '48M';
 
 export function serverArgs(s: ServerSpec): string[] {
   const d = s.dir;
@@ -130,7 +143,7 @@ export function serverArgs(s: ServerSpec): string[] {
     // Small and quick: a lab, not production.
     '--skip-name-resolve',
     '--innodb-buffer-pool-size=64M',
-    '--innodb-log-file-size=48M',
+    `--innodb-log-file-size=${LAB_REDO_LOG_SIZE}`,
     '--innodb-flush-log-at-trx-commit=2',
     '--sync-binlog=0',
     '--max-connections=200',
