@@ -68,6 +68,11 @@ export const CLEAR_BATCH_ROWS = 10_000;
  * data streams carry no DROP/CREATE (--no-create-info), so the same rows would be inserted twice. Whole tables are
  * emptied (TRUNCATE: its time does not grow with the rows); a key range has its range deleted CLEAR_BATCH_ROWS at a
  * time (`repeat`: until a statement deletes none), so that no statement grows with a range of hundreds of GB.
+ * The single-table DELETE's LIMIT row_count is the manuals' own way of doing this: MySQL's "tells the server the
+ * maximum number of rows to be deleted before control is returned to the client … to ensure that a given DELETE
+ * statement does not take too much time", repeated "until the number of affected rows is less than the LIMIT value"
+ * (https://dev.mysql.com/doc/refman/8.0/en/delete.html); MariaDB's DELETE takes the same LIMIT on a single table
+ * (https://mariadb.com/kb/en/delete/), and donor-resume.test.ts runs it live.
  */
 export function clearStatements(p: StreamPart): Array<{ statement: Statement; repeat?: true }> {
   const name = (t: string) => {
