@@ -101,22 +101,43 @@ function takeConfigSecrets(data: Record<string, unknown>, path: string): { passw
 }
 
 /**
- * The ssh targets run the physical method's host commands and nothing else: one typed where nothing would use it is
- * a mistake (the operator believes it reaches a host it never will), refused in one line before anything connects.
+ * The ssh targets, BS's service and its stop and start commands serve the physical method's host commands and nothing
+ * else: one typed where nothing would use it is a mistake (the operator believes it reaches a host, or stops a
+ * service, that it never will), refused in one line before anything connects.
  */
-function refuseIdleSsh(m: Pick<OptionValues, 'goodSsh' | 'badSsh' | 'donorSsh' | 'donor' | 'method'>): void {
+function refuseIdleHostOptions(
+  m: Pick<OptionValues, 'goodSsh' | 'badSsh' | 'donorSsh' | 'sshConfig' | 'badService' | 'badStopCommand' | 'badStartCommand' | 'donor' | 'method'>,
+): void {
   if (m.donorSsh && !m.donor)
     throw new UsageError('--donor-ssh runs the donor’s mariadb-backup through ssh: it needs --donor <host[:port]> (and --method physical)');
-  const given = (
+  const ssh = (
     [
       ['--good-ssh', m.goodSsh],
       ['--bad-ssh', m.badSsh],
       ['--donor-ssh', m.donorSsh],
+      ['--ssh-config', m.sshConfig],
     ] as const
   ).find(([, v]) => v);
   // The default method counts here: an ssh target with no --method is as idle as with --method classic.
-  const idle = given && methodRefusal(m.method ?? DEFAULTS.method, { hostSsh: true });
-  if (given && idle) throw new UsageError(`${given[0]} ${given[1]}: ${idle}`);
+  const method = m.method ?? DEFAULTS.method;
+  const idle = methodRefusal(method, { hostSsh: true });
+  if (ssh && idle) throw new UsageError(`${ssh[0]} ${ssh[1]}: ${idle}`);
+  const service = (
+    [
+      ['--bad-service', m.badService],
+      ['--bad-stop-command', m.badStopCommand],
+      ['--bad-start-command', m.badStartCommand],
+    ] as const
+  ).find(([, v]) => v);
+  if (service && idle)
+    throw new UsageError(
+      `${service[0]}: BS’s service and its stop and start commands are for the physical method, which stops BS to swap its datadir; --method ${method} never stops BS: add --method physical, or leave it out`,
+    );
+  // From a donor, mariadb-backup runs on the donor's host (--donor-ssh): GS's host runs nothing.
+  if (m.goodSsh && m.donor)
+    throw new UsageError(
+      `--good-ssh ${m.goodSsh}: with --donor the copy’s mariadb-backup runs on the donor’s host (--donor-ssh), GS’s host runs nothing: leave it out`,
+    );
 }
 
 /** Environment, with .env from the working directory filling what the environment lacks. */
@@ -168,7 +189,17 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
   if (late) throw new UsageError(late);
   // Typed on the command line only: a config file or the environment describes the pair for every method (the physical
   // method's hosts among the rest), and a run of another method simply does not use them.
-  refuseIdleSsh({ goodSsh: fromFlags.goodSsh, badSsh: fromFlags.badSsh, donorSsh: fromFlags.donorSsh, donor: merged.donor, method: merged.method });
+  refuseIdleHostOptions({
+    goodSsh: fromFlags.goodSsh,
+    badSsh: fromFlags.badSsh,
+    donorSsh: fromFlags.donorSsh,
+    sshConfig: fromFlags.sshConfig,
+    badService: fromFlags.badService,
+    badStopCommand: fromFlags.badStopCommand,
+    badStartCommand: fromFlags.badStartCommand,
+    donor: merged.donor,
+    method: merged.method,
+  });
   if (merged.keepBsAccounts && merged.backup === 'none')
     throw new UsageError('--keep-bs-accounts replays the accounts step 2 keeps in bs-accounts.sql: leave out --no-backup');
   if (!merged.good) throw new UsageError('--good is required: the server to keep (host or host:port)');

@@ -303,7 +303,37 @@ describe('options of the physical method', () => {
     writeFileSync(config, JSON.stringify({ goodSsh: 'db1', donorSsh: 'root@db3' }));
     expect(load({ config })).toMatchObject({ method: 'classic', goodSsh: 'db1' });
     expect(load({ config, method: 'online' })).toMatchObject({ method: 'online' });
-    expect(load({ method: 'physical', donor: 'db3:3306', donorSsh: 'root@db3', goodSsh: 'db1' })).toMatchObject({ donorSsh: 'root@db3' });
+    expect(load({ method: 'physical', donor: 'db3:3306', donorSsh: 'root@db3' })).toMatchObject({ donorSsh: 'root@db3' });
+    // From a donor GS's host runs nothing: --good-ssh typed then is as idle (kept when it comes from the file).
+    expect(refused({ method: 'physical', donor: 'db3:3306', donorSsh: 'root@db3', goodSsh: 'db1' })).toMatch(
+      /^--good-ssh db1: with --donor the copy’s mariadb-backup runs on the donor’s host \(--donor-ssh\), GS’s host runs nothing: leave it out$/,
+    );
+    expect(load({ config, method: 'physical', donor: 'db3:3306' })).toMatchObject({ goodSsh: 'db1' });
+  });
+
+  it('BS’s service and its stop and start commands, or an ssh config, where no method would use them: one line', () => {
+    const said = (flags: Record<string, unknown>) => {
+      try {
+        load(flags);
+      } catch (err) {
+        expect(err).toBeInstanceOf(UsageError);
+        return (err as Error).message;
+      }
+      throw new Error(`accepted ${JSON.stringify(flags)}`);
+    };
+    for (const [flag, key] of [
+      ['--bad-service', 'badService'],
+      ['--bad-stop-command', 'badStopCommand'],
+      ['--bad-start-command', 'badStartCommand'],
+    ] as const)
+      for (const method of ['classic', 'online', 'clone'])
+        expect(said({ method, [key]: key === 'badService' ? 'mariadb' : 'sh /srv/db stop' })).toBe(
+          `${flag}: BS’s service and its stop and start commands are for the physical method, which stops BS to swap its datadir; --method ${method} never stops BS: add --method physical, or leave it out`,
+        );
+    expect(said({ sshConfig: '/etc/ssh/ssh_config' })).toMatch(
+      /^--ssh-config \/etc\/ssh\/ssh_config: the ssh targets run the physical method’s host commands .*--method classic runs none/,
+    );
+    expect(load({ method: 'physical', badService: 'mariadb' })).toMatchObject({ badService: 'mariadb' });
   });
 
   it('the resume line repeats the method, the hosts and the stop/start commands (quoted), never a password', () => {
