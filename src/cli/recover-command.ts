@@ -67,7 +67,7 @@ async function recover(flags: RawFlags, io: CliIo): Promise<number> {
   registerSecret(replPassword);
   const settings: Settings = { ...partial, password, replPassword };
 
-  const renderer = createRenderer({ json: settings.json, env: io.env, stdout: process.stdout, stderr: process.stderr });
+  const renderer = await createRenderer({ json: settings.json, env: io.env, stdout: process.stdout, stderr: process.stderr });
   const outcome = await runRecovery({ settings, emit: (e) => renderer.emit(e), prompter, signal: io.signal, env: io.env, invocation: invocation(io) });
   return outcome.exitCode;
 }

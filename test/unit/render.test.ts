@@ -7,7 +7,7 @@ import type { RunEvent } from '../../src/recovery/events.js';
 import { METHOD_TRAITS, type MethodName } from '../../src/config/copy-methods.js';
 import { copyMethod } from '../../src/recovery/copy-method.js';
 
-function renderer() {
+async function renderer() {
   let text = '';
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -15,7 +15,7 @@ function renderer() {
       done();
     },
   });
-  const r = createRenderer({ json: false, env: { NO_COLOR: '1' }, stdout: sink, stderr: sink, plainProgressEvery: 0 });
+  const r = await createRenderer({ json: false, env: { NO_COLOR: '1' }, stdout: sink, stderr: sink, plainProgressEvery: 0 });
   return { emit: (e: RunEvent) => r.emit(e), text: () => text };
 }
 
@@ -39,8 +39,8 @@ const progress: RunEvent = {
 };
 
 describe('the live copy line', () => {
-  it('classic: how long GS has been locked, bytes, the share of GS’s data, the rate and the ETA', () => {
-    const r = renderer();
+  it('classic: how long GS has been locked, bytes, the share of GS’s data, the rate and the ETA', async () => {
+    const r = await renderer();
     r.emit(start('classic'));
     r.emit({ event: 'gs_lock', state: 'held', at: new Date(Date.now() - 37_000).toISOString() });
     r.emit({ event: 'activity', id: 'copy', state: 'start', text: 'Copying GS → BS' });
@@ -48,8 +48,8 @@ describe('the live copy line', () => {
     expect(r.text()).toMatch(/GS locked 37 s · copied 50\.0 MB \(25% of GS’s ~200 MB\) · 5\.0 MB\/s · 10s · ETA 30s/);
   });
 
-  it('a stall approaching the guard is said on the same line, after GS’s state', () => {
-    const r = renderer();
+  it('a stall approaching the guard is said on the same line, after GS’s state', async () => {
+    const r = await renderer();
     r.emit(start('classic'));
     r.emit({ event: 'gs_lock', state: 'held', at: new Date(Date.now() - 61_000).toISOString() });
     r.emit({ event: 'activity', id: 'copy', state: 'start', text: 'Copying GS → BS' });
@@ -62,13 +62,13 @@ describe('the live copy line', () => {
     expect(r.text()).toMatch(/GS locked 61 s · no data for 20 s: the import on BS consumes nothing/);
   });
 
-  it('online: GS writable (snapshot); after the lock is released no lock time is shown', () => {
-    const r = renderer();
+  it('online: GS writable (snapshot); after the lock is released no lock time is shown', async () => {
+    const r = await renderer();
     r.emit(start('online'));
     r.emit({ event: 'activity', id: 'copy', state: 'start', text: 'Copying GS → BS' });
     r.emit(progress);
     expect(r.text()).toMatch(/GS writable \(snapshot\) · copied 50\.0 MB/);
-    const c = renderer();
+    const c = await renderer();
     c.emit(start('classic'));
     c.emit({ event: 'gs_lock', state: 'held', at: new Date().toISOString() });
     c.emit({ event: 'gs_lock', state: 'released', at: new Date().toISOString() });
@@ -76,10 +76,10 @@ describe('the live copy line', () => {
     expect(c.text()).not.toMatch(/GS locked/);
   });
 
-  it('from a donor: the live line says GS is not read (the method says so, not a comparison of its name)', () => {
+  it('from a donor: the live line says GS is not read (the method says so, not a comparison of its name)', async () => {
     for (const method of ['classic', 'online'] as const) {
       const { gsWhileCopying } = copyMethod({ settings: { method, donor: { host: '10.0.0.3', port: 3306 } } });
-      const r = renderer();
+      const r = await renderer();
       r.emit({ ...start(method), ...(gsWhileCopying ? { gsWhileCopying } : {}) });
       r.emit({ event: 'activity', id: 'copy', state: 'start', text: 'Copying R → BS' });
       r.emit(progress);
@@ -88,8 +88,8 @@ describe('the live copy line', () => {
     }
   });
 
-  it('when GS is released, says how long it was locked', () => {
-    const r = renderer();
+  it('when GS is released, says how long it was locked', async () => {
+    const r = await renderer();
     r.emit(start('classic'));
     r.emit({ event: 'gs_lock', state: 'held', at: '2026-11-26T10:00:00.000Z' });
     r.emit({ event: 'gs_lock', state: 'released', at: '2026-11-26T10:00:42.400Z' });
@@ -98,8 +98,8 @@ describe('the live copy line', () => {
 });
 
 describe('the summary', () => {
-  it('says how long GS was locked, how long BS was out of service, and the copy’s rate', () => {
-    const r = renderer();
+  it('says how long GS was locked, how long BS was out of service, and the copy’s rate', async () => {
+    const r = await renderer();
     r.emit(start('classic'));
     r.emit({
       event: 'summary',
@@ -115,9 +115,9 @@ describe('the summary', () => {
     expect(r.text()).toContain('Copy: 120 MB in 12s (10.0 MB/s)');
   });
 
-  it('a run from a donor: the summary names R, says GS was not read by the copy (nor locked, classic) and where GS’s coordinates came from; a dry run says what would be', () => {
-    const summary = (dryRun: boolean) => {
-      const r = renderer();
+  it('a run from a donor: the summary names R, says GS was not read by the copy (nor locked, classic) and where GS’s coordinates came from; a dry run says what would be', async () => {
+    const summary = async (dryRun: boolean) => {
+      const r = await renderer();
       r.emit(start('classic'));
       r.emit({
         event: 'summary',
@@ -131,17 +131,17 @@ describe('the summary', () => {
       });
       return r.text();
     };
-    const live = summary(false);
+    const live = await summary(false);
     expect(live).toContain('The copy read the donor R 10.0.0.3:3306, a replica of GS, not GS: GS was not read by the copy and not locked');
     expect(live).toMatch(/BS replicates from GS starting at mysql-bin\.000003 \/ 4242 \(the donor’s recorded point: where step 3 stopped its SQL thread/);
     expect(live).toContain('Copy R → BS: 120 MB in 12s');
     expect(live).toContain('GS was never locked by this run.');
-    expect(summary(true)).toContain('The copy reads the donor R 10.0.0.3:3306, a replica of GS, not GS: GS is not read by the copy and not locked');
+    expect(await summary(true)).toContain('The copy reads the donor R 10.0.0.3:3306, a replica of GS, not GS: GS is not read by the copy and not locked');
   });
 });
 
 describe('layout helpers', () => {
-  it('the overview picks the statement that matters', () => {
+  it('the overview picks the statement that matters', async () => {
     const l = (text: string) => ({ role: 'GS' as const, text });
     expect(keyLine([l('STOP REPLICA'), l('SET SESSION lock_wait_timeout = 5'), l('FLUSH TABLES WITH READ LOCK'), l('SHOW BINLOG STATUS')])?.text).toBe(
       'FLUSH TABLES WITH READ LOCK',
@@ -150,7 +150,7 @@ describe('layout helpers', () => {
     expect(keyLine([])).toBeUndefined();
   });
 
-  it('a resume line wraps between words, quoted words whole, so that it pastes as one command', () => {
+  it('a resume line wraps between words, quoted words whole, so that it pastes as one command', async () => {
     const cmd = "mmrecover recover --good 10.0.0.1:3306 --bad 10.0.0.2:3306 --journal '/var/lib/a dir/it'\\''s.json' --resume";
     const lines = shellWrap(cmd, 40);
     expect(lines.length).toBeGreaterThan(1);

@@ -1,5 +1,4 @@
 // Questions to the operator. One interface, three implementations: a real terminal, --yes, and a scripted one for tests.
-import inquirer from 'inquirer';
 import type { Prompter } from '../../engine/prompter.js';
 import { Interrupted, UsageError } from '../../base/errors.js';
 import { wrapHanging } from './layout.js';
@@ -9,11 +8,18 @@ export type { Prompter };
 /** Inquirer on the terminal; questions go to stderr so stdout stays for data. */
 export class TerminalPrompter implements Prompter {
   readonly interactive = true;
-  private readonly prompt;
+  private prompt?: (questions: never) => Promise<unknown>;
 
   /** `signal`: SIGINT/SIGTERM sent from outside (not typed) must also end a pending question. */
-  constructor(private readonly signal?: AbortSignal) {
-    this.prompt = inquirer.createPromptModule({ output: process.stderr, signal });
+  constructor(private readonly signal?: AbortSignal) {}
+
+  /** Inquirer, loaded at the first question: a run with --yes (or one that stops before asking) never needs it. */
+  private async prompter(): Promise<(questions: never) => Promise<unknown>> {
+    if (!this.prompt) {
+      const { default: inquirer } = await import('inquirer');
+      this.prompt = inquirer.createPromptModule({ output: process.stderr, signal: this.signal }) as unknown as (questions: never) => Promise<unknown>;
+    }
+    return this.prompt;
   }
 
   async confirm(question: string): Promise<boolean> {
@@ -37,7 +43,8 @@ export class TerminalPrompter implements Prompter {
     // A signal that already fired never fires again: a question asked after it would wait forever.
     if (this.signal?.aborted) throw new Interrupted('interrupted (signal received before the question)');
     try {
-      const answers = (await this.prompt([q] as never)) as { answer: unknown };
+      const prompt = await this.prompter();
+      const answers = (await prompt([q] as never)) as { answer: unknown };
       return answers.answer;
     } catch (err) {
       // Ctrl-C inside a prompt: inquirer rejects with ExitPromptError.

@@ -1,7 +1,10 @@
 // Renderers: the run's typed events drawn for a terminal (colours, spinners), as plain lines (logs, pipes, CI) or as
 // JSON lines (--json: stdout holds events and nothing else). Chosen from the environment, as listr2 does; the
 // engine and the steps know nothing of them.
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
+
+/** ora's spinner factory: loaded only for a terminal (a run logged or in JSON never needs it). */
+type Spinners = (typeof import('ora'))['default'];
 import type { ChalkInstance } from 'chalk';
 import { formatBytes, formatDuration } from '../../base/format.js';
 import { redact } from '../../base/redact.js';
@@ -29,17 +32,17 @@ export interface RendererOptions {
   plainProgressEvery?: number;
 }
 
-export function createRenderer(o: RendererOptions): Renderer {
+export async function createRenderer(o: RendererOptions): Promise<Renderer> {
   if (o.json) return new JsonRenderer(o);
   const tty = Boolean((o.stderr as NodeJS.WriteStream).isTTY) && o.env.TERM !== 'dumb' && !o.env.CI;
-  return new HumanRenderer(o, tty);
+  return new HumanRenderer(o, tty ? (await import('ora')).default : undefined);
 }
 
 /** One JSON object per line on stdout; what must reach a person whatever happens (a stop) also goes to stderr. */
 class JsonRenderer implements Renderer {
   private readonly human: HumanRenderer;
   constructor(private readonly o: RendererOptions) {
-    this.human = new HumanRenderer({ ...o, json: false }, false);
+    this.human = new HumanRenderer({ ...o, json: false });
   }
   emit(e: RunEvent): void {
     this.o.stdout.write(redact(JSON.stringify({ ...e, time: new Date().toISOString() })) + '\n');
@@ -63,11 +66,15 @@ class HumanRenderer implements Renderer {
   /** When GS's read lock was taken (ms), while it is held. */
   private lockedAt?: number;
 
+  /** A terminal: the live line is a spinner redrawn in place; otherwise plain lines, for a log. */
+  private readonly tty: boolean;
+
   constructor(
     private readonly o: RendererOptions,
-    private readonly tty: boolean,
+    private readonly spinners?: Spinners,
   ) {
     this.c = makeChalk({ stream: o.stderr, env: o.env, json: false });
+    this.tty = spinners !== undefined;
   }
 
   /** The terminal's width now (it may be resized), or none when the output is not a terminal (logs keep whole lines). */
@@ -127,7 +134,7 @@ class HumanRenderer implements Renderer {
     }
     if (state === 'start') {
       this.spinner?.stop();
-      this.spinner = ora({ text: this.live1(text), stream: this.o.stderr, discardStdin: false }).start();
+      this.spinner = this.spinners!({ text: this.live1(text), stream: this.o.stderr, discardStdin: false }).start();
     } else if (state === 'update') {
       if (this.spinner) this.spinner.text = this.live1(text);
     } else {
