@@ -63,7 +63,6 @@ export class HostActions {
 
   async host(step: number, a: HostAction, state: RecoveryState): Promise<void> {
     const text = renderAction(a)[0].text;
-    if (!this.d.live) return this.d.record(step, a.role, text, 'would-run');
     if (this.d.signal.aborted) throw new Interrupted(`interrupted during step ${step}`);
     const files: PrivateFile[] = [];
     try {
@@ -86,7 +85,6 @@ export class HostActions {
 
   async stream(step: number, a: StreamAction, state: RecoveryState): Promise<void> {
     const text = renderAction(a)[0].text;
-    if (!this.d.live) return this.d.record(step, a.role, text, 'would-run');
     const files: PrivateFile[] = [];
     // mariadb-backup reads GS's files, not through a running query: only the watcher's own thread is left out.
     const watch = watchCopy(this.d.throttle, step, this.d.emit, {
@@ -175,10 +173,6 @@ export class HostActions {
   }
 
   async swapDatadir(step: number, a: SwapDatadirAction, state: RecoveryState): Promise<void> {
-    if (!this.d.live) {
-      for (const l of renderAction(a)) this.d.record(step, a.role, l.text, 'would-run');
-      return;
-    }
     if (this.d.signal.aborted) throw new Interrupted(`interrupted before BS was stopped (step ${step}); BS runs on its own datadir as before`);
     const emit = this.d.emit;
     const started = Date.now();
@@ -248,10 +242,6 @@ export class HostActions {
    */
   async clone(step: number, a: CloneAction): Promise<void> {
     const text = renderAction(a)[0].text;
-    if (!this.d.live) {
-      for (const l of renderAction(a)) this.d.record(step, a.role, l.text, 'would-run');
-      return;
-    }
     if (this.d.signal.aborted) throw new Interrupted(`interrupted before the clone (step ${step}); BS was not touched`);
     const endpoint = this.d.members.BS.endpoint;
     const session = await ServerSession.connect(endpoint, { connectTimeoutMs: this.d.settings.connectTimeout * 1000, queryTimeoutMs: a.timeoutSeconds * 1000 });

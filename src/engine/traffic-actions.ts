@@ -41,11 +41,6 @@ export class TrafficActions {
 
   async haproxy(step: number, a: HaproxyAction, state: RecoveryState): Promise<void> {
     const text = haproxyText(a);
-    if (!this.d.live) {
-      this.d.record(step, a.role, text, 'would-run');
-      a.effect?.(state);
-      return;
-    }
     const sock = socketOf(a.socket);
     const where = `HAProxy ${a.backend}/${a.server} (${a.socket})`;
     try {
@@ -78,7 +73,6 @@ export class TrafficActions {
    */
   async trafficBack(step: number, a: HaproxyTrafficAction): Promise<void> {
     const text = renderAction(a)[0].text;
-    if (!this.d.live) return this.d.record(step, 'BS', text, 'would-wait');
     this.d.record(step, 'BS', text, 'wait');
     const sock = socketOf(a.socket);
     const where = `HAProxy ${a.backend}/${a.server}`;
@@ -142,11 +136,6 @@ export class TrafficActions {
 
   async hook(step: number, a: HookAction, state: RecoveryState): Promise<void> {
     const text = renderAction(a)[0].text;
-    if (!this.d.live) {
-      this.d.record(step, a.role, text, 'would-run');
-      a.effect?.(state);
-      return;
-    }
     if (this.d.signal.aborted) throw new Interrupted(`interrupted during step ${step}`);
     this.d.record(step, a.role, text, 'run');
     const fence = a.option === '--fence-command';
@@ -183,7 +172,8 @@ export class TrafficActions {
   async watch(step: number, a: FenceWatchAction, state: RecoveryState): Promise<void> {
     const text = renderAction(a)[0].text;
     const session = this.d.sessions[a.role];
-    if (!this.d.live || !session) return this.d.record(step, a.role, text, 'would-wait');
+    // BS did not answer: the watch is shown, not made (as in a dry run).
+    if (!session) return this.d.record(step, a.role, text, 'would-wait');
     this.d.record(step, a.role, text, 'wait');
     const id = `fence-watch:${step}`;
     const emit = this.d.emit;
