@@ -97,8 +97,8 @@ export class HostActions {
     const started = Date.now();
     const estimate = a.estimateBytes ?? 0;
     // The server whose files are read: GS, or with --donor the donor R (GS is not read then).
-    const d = this.d.settings.donor;
-    const source = a.from.role === 'R' && d ? `the donor R ${d.host}:${d.port}` : a.from.role;
+    const r = this.d.members.R;
+    const source = a.from.role === 'R' && r ? `the donor ${r.name}` : a.from.role;
     try {
       const fromPaths = await this.optionFiles(a.from.command, a.from.host, files);
       const toPaths = await this.optionFiles(a.to.command, a.to.host, files);
