@@ -62,7 +62,7 @@ export const DRY_RUN: { [K in ActionKind]: DryRun<ActionOf<K>> } = {
   'parallel-copy': wouldRunEach,
   export: wouldRun,
   'keep-rows': wouldRun,
-  // The condition would hold only after the writes before it: nothing to poll in a rehearsal.
+  // What it waits for follows the writes a rehearsal only shows: shown, never polled.
   wait: wouldWait,
   host: wouldRun,
   stream: wouldRun,
