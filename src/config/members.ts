@@ -10,6 +10,8 @@ export type MemberLabel = 'GS' | 'BS' | 'R' | 'D' | RingOther;
 export interface ServerMember {
   label: MemberLabel;
   address: { host: string; port: number };
+  /** How the other servers reach it for replication (--good-address, --bad-address); its address otherwise. */
+  replication: { host: string; port: number };
   endpoint: Endpoint;
   /** "GS 10.0.0.1:3306", for messages. */
   name: string;
@@ -24,9 +26,10 @@ export interface Members {
   ring: ServerMember[];
 }
 
-const member = (label: MemberLabel, address: { host: string; port: number }, endpoint: Endpoint): ServerMember => ({
+const member = (label: MemberLabel, address: { host: string; port: number }, endpoint: Endpoint, replication = address): ServerMember => ({
   label,
   address,
+  replication,
   endpoint,
   name: `${label} ${address.host}:${address.port}`,
 });
@@ -34,8 +37,8 @@ const member = (label: MemberLabel, address: { host: string; port: number }, end
 export function resolveMembers(s: Settings): Members {
   const ring = s.ring;
   return {
-    GS: member('GS', s.good, endpointFor(s, 'GS')),
-    BS: member('BS', s.bad, endpointFor(s, 'BS')),
+    GS: member('GS', s.good, endpointFor(s, 'GS'), s.goodAddress),
+    BS: member('BS', s.bad, endpointFor(s, 'BS'), s.badAddress),
     ...(s.donor ? { R: member('R', s.donor, memberEndpoint(s, s.donor, 'R')) } : {}),
     ring: ring
       ? [

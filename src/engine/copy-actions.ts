@@ -44,7 +44,6 @@ export class CopyActions {
 
   async copy(step: number, a: CopyAction, state: RecoveryState): Promise<void> {
     const text = renderAction(a)[0].text;
-    if (!this.d.live) return this.d.record(step, a.role, text, 'would-run');
     const files: OptionFile[] = [];
     // --max-load: the copy's own dump is one running thread on GS, not counted.
     const watch = watchCopy(this.d.throttle, step, this.d.emit, this.loadWatchOf(1));
@@ -154,11 +153,6 @@ export class CopyActions {
    * its own, only until every data stream has opened its snapshot, with GS's coordinates recorded under it.
    */
   async parallelCopy(step: number, a: ParallelCopyAction, state: RecoveryState, b: Bindings): Promise<void> {
-    const lines = renderAction(a, b);
-    if (!this.d.live) {
-      for (const l of lines) this.d.record(step, a.role, l.text, 'would-run');
-      return;
-    }
     // A resumed copy may have no data stream left (only the parts after the data, say): any pair tells the servers.
     const first = a.streams[0] ?? a.before[0] ?? a.after[0];
     if (!first) {

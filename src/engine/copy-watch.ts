@@ -84,7 +84,7 @@ function watchLoad(
           queryTimeoutMs: 5000,
         });
         // A session on R is not one of GS's: GS's own-thread list would hide a client of GS with the same id.
-        if (!settings.donor) onSession?.(session.threadId);
+        if (!members.R) onSession?.(session.threadId);
       }
       if (stopped) return;
       const rows = await session.query(`SHOW GLOBAL STATUS WHERE Variable_name IN (${names})`);
@@ -97,7 +97,7 @@ function watchLoad(
           return v > l.max ? `${l.variable}=${v} > ${l.max}` : undefined;
         })
         .filter((x): x is string => x !== undefined);
-      if (over.length) throttle.pause('max-load', `${settings.donor ? 'the donor R: ' : ''}${over.join(', ')}`);
+      if (over.length) throttle.pause('max-load', `${members.R ? 'the donor R: ' : ''}${over.join(', ')}`);
       else throttle.resume('max-load');
     } catch {
       // A check that could not be made does not pause the copy; the next second tries again.

@@ -1,9 +1,9 @@
-// One plan, two executors. Both interpret the same actions: the live one runs them; the dry run runs only reads
-// and shows the rest as "would run". What each records (for the screen and the journal) is rendered from the very
-// action it ran, slots filled with the values it used. Steps never write: this is the only place that does.
+// One plan, two runs. Both interpret the same actions through one gate (gate.ts): the live run hands each action to
+// its handler here; the dry run does what the action's kind declares instead (runs reads, shows the rest as "would
+// run"). What each records (for the screen and the journal) is rendered from the very action it ran, slots filled with
+// the values it used. Steps never write: this is the only place that does.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Row, ServerSession } from '../adapters/mysql/session.js';
 import { readOwnEvents } from '../adapters/shell/binlog-reader.js';
 import { findBinlogReader, type Clients } from '../adapters/shell/clients.js';
@@ -17,12 +17,11 @@ import { Declined, Interrupted, StepFailed } from '../base/errors.js';
 import {
   argvWith,
   fillStatement,
-  fillText,
   renderAction,
   renderText,
   type Action,
+  type AskAction,
   type Bindings,
-  type ConnectionsAction,
   type ExportAction,
   type KeepRowsAction,
   type ProbeIo,
@@ -31,7 +30,7 @@ import {
   type SqlAction,
   type WaitAction,
 } from '../recovery/actions.js';
-import { describeConnection, lockBoundText, parseConnections } from '../recovery/connections.js';
+import { lockBoundText } from '../recovery/connections.js';
 import type { ActionMode, Emit } from '../recovery/events.js';
 import type { RecoveryState } from '../recovery/state.js';
 import type { Prompter } from './prompter.js';
@@ -39,19 +38,11 @@ import { HostActions } from './host-actions.js';
 import { TrafficActions } from './traffic-actions.js';
 import { GsReadLock } from './gs-read-lock.js';
 import { CopyActions, idleText, serverLabel } from './copy-actions.js';
+import { ConnectionActions } from './connection-actions.js';
 import { clientEndpoint, clientOptionFiles, type ClientDeps } from './client-files.js';
+import { pairRole } from './action-deps.js';
+import { gate, isReadOnlyStatement, type Handler } from './gate.js';
 import { resolveMembers, type Members } from '../config/members.js';
-
-/** Statements that cannot change anything on a server. */
-export function isReadOnlyStatement(sql: string): boolean {
-  // A read whose lock wait is bounded (MariaDB's SET STATEMENT lock_wait_timeout=N FOR …) is still a read.
-  const s = sql
-    .trim()
-    .replace(/^\/\*.*?\*\/\s*/s, '')
-    .replace(/^SET\s+STATEMENT\s+lock_wait_timeout\s*=\s*\d+\s+FOR\s+/i, '');
-  if (/\b(FOR\s+UPDATE|LOCK\s+IN\s+SHARE\s+MODE|INTO\s+(OUT|DUMP)FILE|INTO\s+@)/i.test(s)) return false;
-  return /^(SELECT|SHOW|CHECKSUM\s+TABLE)\b/i.test(s);
-}
 
 export interface Executed {
   step: number;
@@ -78,12 +69,6 @@ export interface ExecutorDeps {
   throttle?: Throttle;
 }
 
-/** Copies, exports and connection lists act on GS or BS only: a ring's other members get statements and waits. */
-function pairRole(role: Member): Role {
-  if (role !== 'GS' && role !== 'BS') throw new Error(`internal: a copy, export or connection list on ${role}`);
-  return role;
-}
-
 /** Ctrl-C wins over whatever error it caused; otherwise the error as it came. */
 function interruptedOr(signal: AbortSignal, step: number, err: unknown): unknown {
   return signal.aborted && !(err instanceof Interrupted) ? new Interrupted(`interrupted during step ${step}`) : err;
@@ -95,11 +80,13 @@ export class Executor {
   private readonly copies: CopyActions;
   private readonly hostActions: HostActions;
   private readonly traffic: TrafficActions;
+  private readonly connections: ConnectionActions;
   private readonly clientDeps: ClientDeps;
+  /** Every action passes here: its handler below in a live run, its kind's dry behaviour in a dry run. */
+  readonly run: Handler;
 
   constructor(private readonly deps: ExecutorDeps) {
     const base = {
-      live: deps.live,
       settings: deps.settings,
       members: deps.members ?? resolveMembers(deps.settings),
       sessions: deps.sessions,
@@ -112,10 +99,37 @@ export class Executor {
     this.clientDeps = { ...base, clients: deps.clients };
     this.gsLock = new GsReadLock({ ...base, ask: (steps, q) => this.ask(steps, q), interactive: deps.prompter.interactive });
     this.copies = new CopyActions({ ...base, clients: deps.clients, ownThreadIds: deps.ownThreadIds, throttle: deps.throttle, gsLock: this.gsLock });
-  }
-
-  get live(): boolean {
-    return this.deps.live;
+    this.connections = new ConnectionActions({ ...base, ask: (steps, q) => this.ask(steps, q) });
+    this.run = gate(
+      deps.live,
+      {
+        sql: (step, a, state, b) => this.sql(step, a, state, b),
+        lock: (step, a) => this.gsLock.take(step, a),
+        unlock: (step, a) => this.gsLock.unlock(step, a),
+        copy: (step, a, state) => this.copies.copy(step, a, state),
+        'parallel-copy': (step, a, state, b) => this.copies.parallelCopy(step, a, state, b),
+        export: (step, a, state) => this.export(step, a, state),
+        'keep-rows': (step, a, state) => this.keepRows(step, a, state),
+        wait: (step, a, state, b) => this.wait(step, a, state, b),
+        connections: (step, a, state) => this.connections.killForeign(step, a, state),
+        ask: (step, a, state) => this.askAction(step, a, state),
+        host: (step, a, state) => this.hostActions.host(step, a, state),
+        stream: (step, a, state) => this.hostActions.stream(step, a, state),
+        'swap-datadir': (step, a, state) => this.hostActions.swapDatadir(step, a, state),
+        clone: (step, a) => this.hostActions.clone(step, a),
+        haproxy: (step, a, state) => this.traffic.haproxy(step, a, state),
+        'haproxy-traffic': (step, a) => this.traffic.trafficBack(step, a),
+        hook: (step, a, state) => this.traffic.hook(step, a, state),
+        'fence-watch': (step, a, state) => this.traffic.watch(step, a, state),
+      },
+      {
+        record: (step, role, text, mode) => this.record(step, role, text, mode),
+        emit: deps.emit,
+        session: (role) => deps.sessions[role],
+        runRead: (step, a, session, state, b) => this.statement(step, a, session, state, b),
+        listConnections: (step, a, state) => this.connections.list(step, a, state),
+      },
+    );
   }
 
   /** Read-only access for steps and waits: anything that could change a server is refused here. */
@@ -162,71 +176,23 @@ export class Executor {
     return yes;
   }
 
-  async run(step: number, a: Action, state: RecoveryState, b: Bindings): Promise<void> {
-    // A branch is what an offline plan could not measure: a connected step decides instead, so none may run live.
-    if (a.branch && this.live) throw new Error(`internal: an unmeasured branch reached a live run (${renderAction(a, b)[0]?.text})`);
-    switch (a.kind) {
-      case 'sql':
-        return this.sql(step, a, state, b);
-      case 'lock':
-        return this.gsLock.take(step, a);
-      case 'unlock':
-        return this.gsLock.unlock(step, a);
-      case 'copy':
-        return this.copies.copy(step, a, state);
-      case 'parallel-copy':
-        return this.copies.parallelCopy(step, a, state, b);
-      case 'export':
-        return this.export(step, a, state);
-      case 'keep-rows':
-        return this.keepRows(step, a, state);
-      case 'wait':
-        return this.wait(step, a, state, b);
-      case 'connections':
-        return this.connections(step, a, state);
-      case 'host':
-        return this.hostActions.host(step, a, state);
-      case 'stream':
-        return this.hostActions.stream(step, a, state);
-      case 'swap-datadir':
-        return this.hostActions.swapDatadir(step, a, state);
-      case 'clone':
-        return this.hostActions.clone(step, a);
-      case 'haproxy':
-        return this.traffic.haproxy(step, a, state);
-      case 'haproxy-traffic':
-        return this.traffic.trafficBack(step, a);
-      case 'hook':
-        return this.traffic.hook(step, a, state);
-      case 'fence-watch':
-        return this.traffic.watch(step, a, state);
-      case 'ask': {
-        const text = renderAction(a)[0].text;
-        if (!this.live) {
-          this.record(step, a.role, text, 'would-ask');
-          this.deps.emit({ event: 'question', steps: [step], question: a.question, dryRun: true });
-          return;
-        }
-        this.record(step, a.role, text, 'ask');
-        if (await this.ask([step], a.question)) return a.onYes?.(state);
-        if (a.onNo) return a.onNo(state);
-        throw new Declined(`you answered No at step ${step}`);
-      }
-    }
+  private async askAction(step: number, a: AskAction, state: RecoveryState): Promise<void> {
+    this.record(step, a.role, renderAction(a)[0].text, 'ask');
+    if (await this.ask([step], a.question)) return a.onYes?.(state);
+    if (a.onNo) return a.onNo(state);
+    throw new Declined(`you answered No at step ${step}`);
   }
 
-  private async sql(step: number, a: SqlAction, state: RecoveryState, b: Bindings): Promise<void> {
-    const read = isReadOnlyStatement(a.statement.sql);
-    const session = a.onLockSession && this.live ? this.gsLock.session : this.deps.sessions[a.role];
-    const unbound = renderText(a.statement.sql, b) !== fillTextSafe(a.statement.sql, b);
-    if (!this.live && (!read || !session || unbound)) {
-      this.record(step, a.role, renderText(a.statement.shown, b), read ? 'read' : 'would-run');
-      a.effect?.(state);
-      return;
-    }
+  /** Under GS's read lock, what the plan puts on the lock's own session runs there. */
+  private sql(step: number, a: SqlAction, state: RecoveryState, b: Bindings): Promise<void> {
+    return this.statement(step, a, a.onLockSession ? this.gsLock.session : this.deps.sessions[a.role], state, b);
+  }
+
+  /** One statement on a session, slots filled, recorded as it runs (the dry run's reads come here too). */
+  private async statement(step: number, a: SqlAction, session: ServerSession | undefined, state: RecoveryState, b: Bindings): Promise<void> {
     if (!session) throw new StepFailed(`${a.role}${a.onLockSession ? '’s read-lock session' : ''} is not connected`, step);
     const s = fillStatement(a.statement, b);
-    this.record(step, a.role, s.shown, read ? 'read' : 'run');
+    this.record(step, a.role, s.shown, isReadOnlyStatement(a.statement.sql) ? 'read' : 'run');
     if (a.repeatWhileRows) {
       // A bounded DELETE: again until nothing is left, each statement as short as its LIMIT makes it.
       while ((await session.affectedRows(s)) > 0) if (this.deps.signal.aborted) throw new Interrupted(`interrupted during step ${step}`);
@@ -255,7 +221,6 @@ export class Executor {
 
   private async export(step: number, a: ExportAction, state: RecoveryState): Promise<void> {
     const text = renderAction(a)[0].text;
-    if (!this.live) return this.record(step, a.role, text, 'would-run');
     const files: OptionFile[] = [];
     const emit = this.deps.emit;
     const id = `export:${a.file}`;
@@ -304,7 +269,6 @@ export class Executor {
   /** Compare (reads only, through the same guard as the steps) and write what the action hands over to its file. */
   private async keepRows(step: number, a: KeepRowsAction, state: RecoveryState): Promise<void> {
     const text = renderAction(a)[0].text;
-    if (!this.live) return this.record(step, a.role, text, 'would-run');
     const emit = this.deps.emit;
     const id = `keep-rows:${a.file}`;
     const file = new LazyTextFile(a.file);
@@ -334,9 +298,7 @@ export class Executor {
   }
 
   private async wait(step: number, a: WaitAction, state: RecoveryState, b: Bindings): Promise<void> {
-    const text = renderAction(a, b)[0].text;
-    if (!this.live) return this.record(step, a.role, text, 'would-wait');
-    this.record(step, a.role, text, 'wait');
+    this.record(step, a.role, renderAction(a, b)[0].text, 'wait');
     const id = `wait:${step}:${a.condition}`;
     const emit = this.deps.emit;
     emit({ event: 'activity', id, state: 'start', text: `${a.role}: waiting until ${renderText(a.condition, b)}` });
@@ -359,57 +321,5 @@ export class Executor {
       emit({ event: 'activity', id, state: 'fail', text: `${a.role}: ${(err as Error).message}` });
       throw err;
     }
-  }
-
-  /** Client connections on BS that could still write: listed, and KILLed only if the operator says so. */
-  private async connections(step: number, a: ConnectionsAction, state: RecoveryState): Promise<void> {
-    const session = this.deps.sessions[a.role];
-    const emit = this.deps.emit;
-    if (!session) {
-      this.record(step, a.role, a.list.shown, 'would-run');
-      emit({ event: 'note', level: 'warn', step, text: `Not checked: ${a.role} did not answer, so its client connections could not be listed.` });
-      return;
-    }
-    for (let round = 0; round < 5; round++) {
-      this.record(step, a.role, a.list.shown, 'read');
-      const foreign = parseConnections(await session.query(a.list));
-      if (a.role === 'BS') {
-        // What the operator was shown; a rerun of step 1 (--resume) starts the list again.
-        const seen = round === 0 ? [] : (state.listedConnections ?? []);
-        state.listedConnections = [...seen, ...foreign.filter((c) => !seen.some((s) => s.id === c.id)).map((c) => ({ id: c.id, user: c.user, host: c.host }))];
-      }
-      if (foreign.length === 0) {
-        emit({ event: 'note', level: 'ok', step, text: `No client connections on ${a.role} other than ours and replication.` });
-        return;
-      }
-      emit({ event: 'foreign_connections', role: pairRole(a.role), connections: foreign });
-      if (!this.live) {
-        emit({ event: 'question', steps: [step], question: `KILL these ${foreign.length} connection(s) on ${a.role}?`, dryRun: true });
-        return;
-      }
-      if (await this.ask([step], `KILL these ${foreign.length} connection(s) on ${a.role}?`)) {
-        for (const c of foreign) {
-          const kill = fillStatement(a.kill, { 'connection id': String(c.id) });
-          this.record(step, a.role, kill.shown, 'run');
-          await session.query(kill).catch((err: Error) => emit({ event: 'note', level: 'warn', step, text: `${describeConnection(c)}: ${err.message}` })); // it may have gone by itself
-          state.killed.push({ id: c.id, user: c.user, host: c.host });
-        }
-        await delay(300);
-        continue;
-      }
-      if (await this.ask([step], `Go on although ${foreign.length} client connection(s) remain on ${a.role}? Their writes will be lost or break replication.`))
-        return;
-      throw new Declined(`stopped at step ${step}: foreign client connections remain on ${a.role}`);
-    }
-    throw new Declined(`stopped at step ${step}: client connections on ${a.role} keep coming back; block them at the firewall and run again`);
-  }
-}
-
-/** fillText, or the rendered text when a slot is unbound (to tell whether everything is known). */
-function fillTextSafe(text: string, b: Bindings): string {
-  try {
-    return fillText(text, b);
-  } catch {
-    return '\u0000';
   }
 }

@@ -40,10 +40,6 @@ export class GsReadLock {
   }
 
   async take(step: number, a: LockAction): Promise<void> {
-    if (!this.d.live) {
-      for (const s of a.statements) this.d.record(step, a.role, s.shown, 'would-run');
-      return;
-    }
     const endpoint = this.d.members.GS.endpoint;
     for (let attempt = 1; ; attempt++) {
       const text = `GS: waiting for the global read lock (at most ${a.timeoutSeconds}s)`;
@@ -77,7 +73,6 @@ export class GsReadLock {
   }
 
   async unlock(step: number, a: UnlockAction): Promise<void> {
-    if (!this.d.live) return this.d.record(step, a.role, a.statement.shown, 'would-run');
     const lock = this.lock;
     this.lock = undefined;
     if (!lock?.held) return; // released already (abort path): nothing is locked

@@ -63,7 +63,6 @@ export class HostActions {
 
   async host(step: number, a: HostAction, state: RecoveryState): Promise<void> {
     const text = renderAction(a)[0].text;
-    if (!this.d.live) return this.d.record(step, a.role, text, 'would-run');
     if (this.d.signal.aborted) throw new Interrupted(`interrupted during step ${step}`);
     const files: PrivateFile[] = [];
     try {
@@ -86,7 +85,6 @@ export class HostActions {
 
   async stream(step: number, a: StreamAction, state: RecoveryState): Promise<void> {
     const text = renderAction(a)[0].text;
-    if (!this.d.live) return this.d.record(step, a.role, text, 'would-run');
     const files: PrivateFile[] = [];
     // mariadb-backup reads GS's files, not through a running query: only the watcher's own thread is left out.
     const watch = watchCopy(this.d.throttle, step, this.d.emit, {
@@ -99,8 +97,8 @@ export class HostActions {
     const started = Date.now();
     const estimate = a.estimateBytes ?? 0;
     // The server whose files are read: GS, or with --donor the donor R (GS is not read then).
-    const d = this.d.settings.donor;
-    const source = a.from.role === 'R' && d ? `the donor R ${d.host}:${d.port}` : a.from.role;
+    const r = this.d.members.R;
+    const source = a.from.role === 'R' && r ? `the donor ${r.name}` : a.from.role;
     try {
       const fromPaths = await this.optionFiles(a.from.command, a.from.host, files);
       const toPaths = await this.optionFiles(a.to.command, a.to.host, files);
@@ -175,10 +173,6 @@ export class HostActions {
   }
 
   async swapDatadir(step: number, a: SwapDatadirAction, state: RecoveryState): Promise<void> {
-    if (!this.d.live) {
-      for (const l of renderAction(a)) this.d.record(step, a.role, l.text, 'would-run');
-      return;
-    }
     if (this.d.signal.aborted) throw new Interrupted(`interrupted before BS was stopped (step ${step}); BS runs on its own datadir as before`);
     const emit = this.d.emit;
     const started = Date.now();
@@ -248,10 +242,6 @@ export class HostActions {
    */
   async clone(step: number, a: CloneAction): Promise<void> {
     const text = renderAction(a)[0].text;
-    if (!this.d.live) {
-      for (const l of renderAction(a)) this.d.record(step, a.role, l.text, 'would-run');
-      return;
-    }
     if (this.d.signal.aborted) throw new Interrupted(`interrupted before the clone (step ${step}); BS was not touched`);
     const endpoint = this.d.members.BS.endpoint;
     const session = await ServerSession.connect(endpoint, { connectTimeoutMs: this.d.settings.connectTimeout * 1000, queryTimeoutMs: a.timeoutSeconds * 1000 });

@@ -242,6 +242,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   });
   const ctx: RecoveryContext = {
     settings,
+    members,
     identity: { GS: sessions.GS?.identity, BS: sessions.BS?.identity },
     dialect: { GS: sessions.GS?.dialect ?? dialectFor(offlineVersion), BS: sessions.BS?.dialect ?? dialectFor(offlineVersion) },
     read: exec.read,

@@ -24,8 +24,6 @@ export interface TrafficDeps extends ActionDeps {
   ownThreadIds?: Record<Role, number[]>;
 }
 
-const bsLabel = (s: Settings) => `BS ${s.bad.host}:${s.bad.port}`;
-
 function socketOf(text: string): HaproxySocket {
   const s = parseSocket(text);
   if (!s) throw new Error(`internal: ${text} is not a HAProxy socket`);
@@ -41,11 +39,6 @@ export class TrafficActions {
 
   async haproxy(step: number, a: HaproxyAction, state: RecoveryState): Promise<void> {
     const text = haproxyText(a);
-    if (!this.d.live) {
-      this.d.record(step, a.role, text, 'would-run');
-      a.effect?.(state);
-      return;
-    }
     const sock = socketOf(a.socket);
     const where = `HAProxy ${a.backend}/${a.server} (${a.socket})`;
     try {
@@ -78,7 +71,6 @@ export class TrafficActions {
    */
   async trafficBack(step: number, a: HaproxyTrafficAction): Promise<void> {
     const text = renderAction(a)[0].text;
-    if (!this.d.live) return this.d.record(step, 'BS', text, 'would-wait');
     this.d.record(step, 'BS', text, 'wait');
     const sock = socketOf(a.socket);
     const where = `HAProxy ${a.backend}/${a.server}`;
@@ -142,11 +134,6 @@ export class TrafficActions {
 
   async hook(step: number, a: HookAction, state: RecoveryState): Promise<void> {
     const text = renderAction(a)[0].text;
-    if (!this.d.live) {
-      this.d.record(step, a.role, text, 'would-run');
-      a.effect?.(state);
-      return;
-    }
     if (this.d.signal.aborted) throw new Interrupted(`interrupted during step ${step}`);
     this.d.record(step, a.role, text, 'run');
     const fence = a.option === '--fence-command';
@@ -183,13 +170,14 @@ export class TrafficActions {
   async watch(step: number, a: FenceWatchAction, state: RecoveryState): Promise<void> {
     const text = renderAction(a)[0].text;
     const session = this.d.sessions[a.role];
-    if (!this.d.live || !session) return this.d.record(step, a.role, text, 'would-wait');
+    // BS did not answer: the watch is shown, not made (as in a dry run).
+    if (!session) return this.d.record(step, a.role, text, 'would-wait');
     this.d.record(step, a.role, text, 'wait');
     const id = `fence-watch:${step}`;
     const emit = this.d.emit;
     const own = () => new Set(this.d.ownThreadIds?.[a.role === 'GS' ? 'GS' : 'BS'] ?? []);
     const list = async () => parseConnections(await session.query(a.list)).filter((c) => !own().has(c.id));
-    emit({ event: 'activity', id, state: 'start', text: `${bsLabel(this.d.settings)}: watching client connections for ${a.seconds} s (${a.when})` });
+    emit({ event: 'activity', id, state: 'start', text: `${this.d.members.BS.name}: watching client connections for ${a.seconds} s (${a.when})` });
     // Only a connection step 1 did not list counts: one made between step 1's list and the watch's start is a breach
     // too (the fence was set before the list). A journal without the list (a run begun before it was recorded) falls
     // back to what is there when the watch begins. Same id, user and host: a restarted BS reuses ids.
@@ -202,22 +190,22 @@ export class TrafficActions {
       async () => {
         const fresh = (await list()).filter((c) => !known.has(key(c)));
         if (fresh.length) {
-          emit({ event: 'activity', id, state: 'fail', text: `${bsLabel(this.d.settings)}: a client connected during the fence watch` });
+          emit({ event: 'activity', id, state: 'fail', text: `${this.d.members.BS.name}: a client connected during the fence watch` });
           emit({ event: 'foreign_connections', role: 'BS', connections: fresh });
           throw new StepFailed(
-            `a client reached ${bsLabel(this.d.settings)} ${a.when} although it is fenced: ${fresh.map(describeConnection).join('; ')}; nothing on BS was overwritten`,
+            `a client reached ${this.d.members.BS.name} ${a.when} although it is fenced: ${fresh.map(describeConnection).join('; ')}; nothing on BS was overwritten`,
             step,
             `Find what connects as ${fresh.map((c) => `${c.user}@${c.host.replace(/:\d+$/, '')}`).join(', ')} and stop it reaching BS (load balancer, VIP, firewall, application config), then run again with --resume.`,
           );
         }
         const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
-        emit({ event: 'activity', id, state: 'update', text: `${bsLabel(this.d.settings)}: no new client connection; ${left} s left` });
+        emit({ event: 'activity', id, state: 'update', text: `${this.d.members.BS.name}: no new client connection; ${left} s left` });
         return undefined;
       },
       { everyMs: 200, timeoutMs: a.seconds * 1000, signal: this.d.signal },
     );
     if (this.d.signal.aborted) throw new Interrupted(`interrupted during step ${step} (fence watch)`);
-    emit({ event: 'activity', id, state: 'succeed', text: `${bsLabel(this.d.settings)}: no new client connection for ${a.seconds} s (${a.when})` });
+    emit({ event: 'activity', id, state: 'succeed', text: `${this.d.members.BS.name}: no new client connection for ${a.seconds} s (${a.when})` });
   }
 }
 

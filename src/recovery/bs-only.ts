@@ -61,7 +61,7 @@ async function gsPositionInBsLog(ctx: RecoveryContext): Promise<{ from: Coordina
   const unknown = 'so where BS’s own events begin is unknown';
   if (!r.configured) return { gap: `GS has no replication from BS configured (reset: RESET SLAVE ALL?), ${unknown}` };
   const bsId = ctx.identity.BS!.serverId;
-  const a = ctx.settings.badAddress;
+  const a = ctx.members.BS.replication;
   const pointsAtBs = r.sourceServerId === bsId || (r.sourceServerId === 0 && r.sourcePort === a.port);
   if (!pointsAtBs) return { gap: `GS replicates from another server (${r.sourceHost}:${r.sourcePort}), not from BS, ${unknown}` };
   if (!r.execFile) return { gap: `GS’s replication from BS holds no position (reset: RESET SLAVE?), ${unknown}` };
@@ -232,6 +232,9 @@ export function backupRoot(ctx: RecoveryContext): string {
   return ctx.settings.backupDir ?? join(dirname(ctx.journalPath ?? '.'), 'backups');
 }
 
+/** A backup directory is named after BS's address: "db2_3306-<time>". */
+const backupName = (ctx: RecoveryContext): string => `${ctx.members.BS.address.host}_${ctx.members.BS.address.port}`;
+
 /** Preflight lines: what only BS holds (from what costs no read of the data), what the data comparison will cost, and whether what is kept fits. */
 export async function bsOnlyChecks(ctx: RecoveryContext, add: (v: 'ok' | 'warn' | 'stop' | 'not-made', check: string, detail: string) => void): Promise<void> {
   const b = (ctx.state.bsOnly = await measureBsOnly(ctx));
@@ -312,7 +315,7 @@ async function offlineBackupActions(ctx: RecoveryContext): Promise<Action[]> {
         question: 'BS holds what GS does not. Overwrite it without keeping a copy (--no-backup)? It cannot be recovered later.',
       },
     ];
-  const dir = join(backupRoot(ctx), `${ctx.settings.bad.host}_${ctx.settings.bad.port}-<time>`);
+  const dir = join(backupRoot(ctx), `${backupName(ctx)}-<time>`);
   const actions: Action[] = [];
   const reader = await ctx.host.binlogReader().catch(() => undefined);
   if (reader)
@@ -530,7 +533,7 @@ export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
     ];
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  const dir = join(backupRoot(ctx), `${ctx.settings.bad.host}_${ctx.settings.bad.port}-${stamp}`);
+  const dir = join(backupRoot(ctx), `${backupName(ctx)}-${stamp}`);
   // A resumed step 2 keeps everything again, in a directory of its own.
   const record = (state: RecoveryState) => (state.backup?.dir === dir ? state.backup : (state.backup = { dir }));
   const dataAt = b?.dataAt ?? dataPlan(ctx);

@@ -22,7 +22,7 @@ function verifyChannel(ctx: RecoveryContext, d: Dialect): boolean | undefined {
 /** Everything steps 6 and 9 run on `replica`, in order; slots for coordinates not recorded yet. */
 export function changeSourceStatements(ctx: RecoveryContext, replica: Role, coords: Coordinates | undefined): Statement[] {
   const source: Role = replica === 'BS' ? 'GS' : 'BS';
-  const address = source === 'GS' ? ctx.settings.goodAddress : ctx.settings.badAddress;
+  const address = ctx.members[source].replication;
   const gtid = usesGtidPositioning(ctx);
   const d = ctx.dialect[replica];
   const change = d.changeSource({

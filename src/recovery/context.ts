@@ -1,6 +1,7 @@
 // What a step may look at when it computes its actions: settings, the servers' identities and dialects, what the
 // run has learned so far, and read-only access to the servers. Steps cannot write: only the executor runs actions.
 import type { Settings } from '../config/settings.js';
+import type { Members } from '../config/members.js';
 import type { Row, ServerIdentity } from '../adapters/mysql/session.js';
 import type { ClientProgram, Clients } from '../adapters/shell/clients.js';
 import type { OwnEvents } from '../adapters/shell/binlog-reader.js';
@@ -39,7 +40,10 @@ export interface HostProbes {
 }
 
 export interface RecoveryContext {
+  /** The run's options. Its servers are the members below: no step works an address out of the settings again. */
   settings: Settings;
+  /** The run's servers, resolved once (config/members.ts): each one's address, replication address, endpoint, name. */
+  members: Members;
   /** Each server's identity; absent when it did not answer (a dry run only). */
   identity: Partial<Record<Role, ServerIdentity>>;
   dialect: Record<Role, Dialect>;
@@ -67,6 +71,5 @@ export const bothReachable = (ctx: RecoveryContext): boolean => reachable(ctx, '
 
 /** "BS 10.0.0.2:3306" for messages. */
 export function serverName(ctx: RecoveryContext, role: Role): string {
-  const e = role === 'GS' ? ctx.settings.good : ctx.settings.bad;
-  return `${role} ${e.host}:${e.port}`;
+  return ctx.members[role].name;
 }

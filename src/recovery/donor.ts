@@ -29,9 +29,8 @@ const FILTERS = [
 ];
 
 /** "R 10.0.0.3:3306" for messages. */
-export function donorName(ctx: Pick<RecoveryContext, 'settings'>): string {
-  const d = ctx.settings.donor;
-  return d ? `R ${d.host}:${d.port}` : 'R';
+export function donorName(ctx: Pick<RecoveryContext, 'members'>): string {
+  return ctx.members.R?.name ?? 'R';
 }
 
 /**
@@ -45,7 +44,7 @@ export function resumingDonorCopy(ctx: Pick<RecoveryContext, 'settings' | 'state
 
 /** The overview's donor line before step 1 (empty without --donor). */
 export async function donorHeader(ctx: RecoveryContext): Promise<string[]> {
-  const d = ctx.settings.donor;
+  const d = ctx.members.R?.address;
   if (!d || !copyMethod(ctx).fromDonor) return [];
   const text = donorCopyText(`${d.host}:${d.port}`, copyMethod(ctx).lockSpared === true, 'will');
   const at = ctx.state.donor?.at;
@@ -82,8 +81,7 @@ async function donorNow(ctx: RecoveryContext, r: ReplicaStatus, at: Coordinates)
 
 /** The preflight's donor lines: each refusal is one line, and a real run ends with exit 2 before anything changed. */
 export async function donorChecks(ctx: RecoveryContext): Promise<Check[]> {
-  const address = ctx.settings.donor;
-  if (!address) return [];
+  if (!ctx.members.R) return [];
   const name = donorName(ctx);
   const refuse = (check: string, detail: string): Check[] => [{ verdict: 'stop', check, detail, refusal: true }];
   if (ctx.settings.ring) return refuse('donor', '--donor is not yet proven for a ring; leave it out with --ring');

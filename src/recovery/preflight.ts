@@ -292,8 +292,8 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   // BS (BS replicates from GS) and, once copied, GS (GS replicates from BS). BS's own mysql schema is never read: after
   // a crash in the middle of an import it may be damaged (MariaDB 10.11 has been seen to crash reading it).
   for (const [label, peer] of [
-    ['GS replication account', ctx.settings.badAddress.host],
-    ['BS replication account', ctx.settings.goodAddress.host],
+    ['GS replication account', ctx.members.BS.replication.host],
+    ['BS replication account', ctx.members.GS.replication.host],
   ] as Array<[string, string]>) {
     const acct = await replicationAccount(ctx, ctx.settings.replUser, peer).catch(() => undefined);
     const after = label.startsWith('BS') ? ' (BS gets GS’s accounts with the copy)' : '';
@@ -337,7 +337,7 @@ export async function runPreflight(ctx: RecoveryContext): Promise<Check[]> {
   else add('ok', 'GS long transactions', 'none');
 
   const need = await dataSizeBytes((s) => ctx.read('GS', s)).catch(() => 0);
-  const free = isLocal(ctx.settings.bad.host) || ctx.settings.badSocket ? await ctx.host.freeBytes(b.datadir) : undefined;
+  const free = isLocal(ctx.members.BS.address.host) || ctx.members.BS.endpoint.socket ? await ctx.host.freeBytes(b.datadir) : undefined;
   if (free !== undefined) {
     const verdict: Verdict = free < need * 1.2 ? 'stop' : 'ok';
     add(verdict, 'BS disk space', `${formatBytes(free)} free in ${b.datadir}; GS holds about ${formatBytes(need)}`);

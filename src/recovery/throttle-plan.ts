@@ -18,7 +18,7 @@ export function throttleHeader(ctx: RecoveryContext, controlSocket: string | und
     );
   if (s.maxLoad?.length)
     out.push(
-      `Throttle: --max-load ${s.maxLoad.map((x) => `${x.variable}=${x.max}`).join(',')}: the copy pauses while ${s.donor ? 'the donor R (the server it reads; GS is not read)' : 'GS'} exceeds it (checked every second)`,
+      `Throttle: --max-load ${s.maxLoad.map((x) => `${x.variable}=${x.max}`).join(',')}: the copy pauses while ${ctx.members.R ? 'the donor R (the server it reads; GS is not read)' : 'GS'} exceeds it (checked every second)`,
     );
   // The copy reads GS without locking it (online, no donor): the watch, and what a DDL on GS meets meanwhile. With
   // --donor the copy reads R, not GS: a DDL on GS does not wait for the copy's metadata locks.

@@ -23,6 +23,7 @@ export function haproxyAction(f: HaproxyFence, state: HaproxyAction['state'], ex
 
 function hookAction(ctx: RecoveryContext, option: HookAction['option'], command: string, step: number): HookAction {
   const s = ctx.settings;
+  const [gs, bs] = [ctx.members.GS.address, ctx.members.BS.address];
   return {
     kind: 'hook',
     role: 'BS',
@@ -32,10 +33,10 @@ function hookAction(ctx: RecoveryContext, option: HookAction['option'], command:
     env: {
       MMRECOVER_HOOK: option === '--fence-command' ? 'fence' : 'unfence',
       MMRECOVER_STEP: String(step),
-      MMRECOVER_BS_HOST: s.bad.host,
-      MMRECOVER_BS_PORT: String(s.bad.port),
-      MMRECOVER_GS_HOST: s.good.host,
-      MMRECOVER_GS_PORT: String(s.good.port),
+      MMRECOVER_BS_HOST: bs.host,
+      MMRECOVER_BS_PORT: String(bs.port),
+      MMRECOVER_GS_HOST: gs.host,
+      MMRECOVER_GS_PORT: String(gs.port),
     },
     timeoutSeconds: s.stallTimeout,
     ...(option === '--fence-command' ? { effect: (st) => void (st.fenceHookRan = true) } : { effect: (st) => void (st.fenceHookRan = false) }),

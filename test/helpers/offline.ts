@@ -23,8 +23,10 @@ export function offlineContext(
     replPassword: 'r3pl',
   };
   const d = dialectFor(parseVersion(version));
+  const members = resolveMembers(settings);
   return {
     settings,
+    members,
     identity: {},
     dialect: { GS: d, BS: d },
     read: async () => {
@@ -35,7 +37,7 @@ export function offlineContext(
     signal: new AbortController().signal,
     emit: () => undefined,
     ownThreadIds: { GS: [], BS: [] },
-    host: hostProbes(resolveMembers(settings), { bsTls: () => false, signal: new AbortController().signal }),
+    host: hostProbes(members, { bsTls: () => false, signal: new AbortController().signal }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Executor, isReadOnlyStatement, type Executed } from '../../src/engine/executor.js';
+import { Executor, type Executed } from '../../src/engine/executor.js';
+import { isReadOnlyStatement } from '../../src/engine/gate.js';
 import { fillStatement, lineMatches, renderAction, slot, type Action } from '../../src/recovery/actions.js';
 import { emptyState } from '../../src/recovery/state.js';
 import { stmt } from '../../src/dialect/statement.js';

@@ -33,6 +33,7 @@ const TREES: Record<string, { tools: Tool[]; rejected: boolean }> = {
   'process-outside': { tools: ['eslint'], rejected: true }, // process.env, node:process, globalThis.process
   'process-in-entry': { tools: ['eslint'], rejected: false }, // the same in src/cli and src/bench
   'method-name': { tools: ['eslint'], rejected: true }, // a copy method's name compared outside the methods' modules
+  'server-from-settings': { tools: ['eslint'], rejected: true }, // a server's address taken from the settings under src/recovery
   unformatted: { tools: ['prettier'], rejected: true },
 };
 const CASES = Object.entries(TREES).flatMap(([tree, { tools, rejected }]) => tools.map((tool) => [tree, tool, rejected] as const));
@@ -176,6 +177,14 @@ describe('ESLint', () => {
     expect(eslintFindings(result('eslint', 'method-name').stdout)).toEqual([
       'src/cli/ui/render.ts no-restricted-syntax',
       'src/engine/executor.ts no-restricted-syntax',
+    ]);
+  });
+
+  it('rejects a server worked out from the settings under src/recovery (issue 27: take the member), and keeps the method rule there', () => {
+    expect(eslintFindings(result('eslint', 'server-from-settings').stdout)).toEqual([
+      'src/recovery/method.ts no-restricted-syntax',
+      'src/recovery/physical/plan.ts no-restricted-syntax',
+      ...Array(4).fill('src/recovery/steps/s99-step.ts no-restricted-syntax'),
     ]);
   });
 });

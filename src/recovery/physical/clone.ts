@@ -39,7 +39,7 @@ async function installWhereMissing(ctx: RecoveryContext, role: Role): Promise<Sq
 
 export async function clonePlan(ctx: RecoveryContext): Promise<StepPlan> {
   const s = ctx.settings;
-  const donor = s.goodAddress;
+  const donor = ctx.members.GS.replication;
   const timeoutSeconds = Math.max(600, s.stallTimeout * 10);
   const { lift, restore } = await aroundOwnWrites(ctx, 'installing the clone plugin and the clone');
   const gtid = mysqlGtid(ctx);
@@ -128,7 +128,7 @@ export async function cloneChecks(ctx: RecoveryContext): Promise<Check[]> {
       matchingAccount(
         user,
         hosts.map((r) => String(r.host)),
-        ctx.settings.badAddress.host,
+        ctx.members.BS.replication.host,
       );
     if (!acct) return hosts ? false : undefined;
     const all = await ctx.read('GS', stmt('SELECT @@GLOBAL.activate_all_roles_on_login AS all_roles')).catch(() => undefined);

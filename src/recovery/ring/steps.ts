@@ -187,7 +187,7 @@ export const ringPointBsAtGs: Step = {
 /** CHANGE MASTER on D: to U for the catch-up (BS's events ignored), or to BS (nothing ignored). */
 function pointD(ctx: RecoveryContext, to: 'GS' | 'BS', coords: Coordinates | undefined, ignore: Array<number | string>): Statement {
   const ring = ringOf(ctx);
-  const address = to === 'GS' ? ctx.settings.goodAddress : ctx.settings.badAddress;
+  const address = ctx.members[to].replication;
   const gtid = usesGtidPositioning(ctx);
   const what = to === 'GS' ? 'BS stopped at' : 'after import';
   const mode = ctx.settings.tls?.mode ?? (ctx.settings.given?.includes('sslMode') ? 'DISABLED' : undefined);
@@ -259,7 +259,7 @@ export const ringCatchUpD: Step = {
     let start = s.ring?.bsFromU;
     if (ring.identity && !usesGtidPositioning(ctx) && start && !s.ring?.dCaughtUp) {
       const r = await memberReplicaStatus(ctx, ring, ring.read, 'D');
-      const gs = ctx.settings.goodAddress;
+      const gs = ctx.members.GS.replication;
       // By address only: Master_Server_Id names the source last connected to, stale right after a CHANGE MASTER.
       if (r.sourceHost === gs.host && r.sourcePort === gs.port && r.execFile && reached(executedOf(r), start)) {
         start = executedOf(r);
