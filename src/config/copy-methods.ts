@@ -77,3 +77,28 @@ export function methodRefusal(method: MethodName | undefined, asked: Partial<Rec
   const refused = (Object.keys(asked) as MethodFeature[]).find((f) => asked[f] && METHOD_TRAITS[method].refuses[f]);
   return refused && METHOD_TRAITS[method].refuses[refused];
 }
+
+/** The options that serve only the physical method's host commands: where each is read, and its flag. */
+export const HOST_OPTIONS = [
+  ['goodSsh', '--good-ssh'],
+  ['badSsh', '--bad-ssh'],
+  ['donorSsh', '--donor-ssh'],
+  ['sshConfig', '--ssh-config'],
+  ['badService', '--bad-service'],
+  ['badStopCommand', '--bad-stop-command'],
+  ['badStartCommand', '--bad-start-command'],
+] as const;
+export type HostOption = (typeof HOST_OPTIONS)[number][0];
+
+/**
+ * The host options a run with this method (and donor, or none) never uses: all of them for a method that runs no
+ * command on a server's host; --good-ssh from a donor (the backup runs on the donor's host); --donor-ssh without one.
+ * Typed on the command line they are refused; a resume line leaves them out (the run it resumes never used them).
+ */
+export function unusedHostOptions(method: MethodName, donor: boolean): Set<HostOption> {
+  if (METHOD_TRAITS[method].refuses.hostSsh) return new Set(HOST_OPTIONS.map(([k]) => k));
+  const unused = new Set<HostOption>();
+  if (donor) unused.add('goodSsh');
+  else unused.add('donorSsh');
+  return unused;
+}

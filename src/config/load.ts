@@ -19,7 +19,7 @@ import {
   type OptionValues,
 } from './options.js';
 import { RING_OTHER_LABELS, type Settings } from './settings.js';
-import { methodRefusal } from './copy-methods.js';
+import { HOST_OPTIONS, methodRefusal, unusedHostOptions, type HostOption, type MethodName } from './copy-methods.js';
 import { isCovered, parseAssumedVersion } from '../dialect/version.js';
 import { parseHostPort } from '../adapters/mysql/endpoint.js';
 import { parseRate } from '../adapters/shell/throttle.js';
@@ -103,41 +103,27 @@ function takeConfigSecrets(data: Record<string, unknown>, path: string): { passw
 /**
  * The ssh targets, BS's service and its stop and start commands serve the physical method's host commands and nothing
  * else: one typed where nothing would use it is a mistake (the operator believes it reaches a host, or stops a
- * service, that it never will), refused in one line before anything connects.
+ * service, that it never will), refused in one line before anything connects. From a config file or the environment
+ * they are the pair's description, kept for the physical runs.
  */
-function refuseIdleHostOptions(
-  m: Pick<OptionValues, 'goodSsh' | 'badSsh' | 'donorSsh' | 'sshConfig' | 'badService' | 'badStopCommand' | 'badStartCommand' | 'donor' | 'method'>,
-): void {
-  if (m.donorSsh && !m.donor)
+function refuseIdleHostOptions(typed: Partial<Record<HostOption, string>>, method: MethodName, donor: boolean): void {
+  if (typed.donorSsh && !donor)
     throw new UsageError('--donor-ssh runs the donor’s mariadb-backup through ssh: it needs --donor <host[:port]> (and --method physical)');
-  const ssh = (
-    [
-      ['--good-ssh', m.goodSsh],
-      ['--bad-ssh', m.badSsh],
-      ['--donor-ssh', m.donorSsh],
-      ['--ssh-config', m.sshConfig],
-    ] as const
-  ).find(([, v]) => v);
-  // The default method counts here: an ssh target with no --method is as idle as with --method classic.
-  const method = m.method ?? DEFAULTS.method;
-  const idle = methodRefusal(method, { hostSsh: true });
-  if (ssh && idle) throw new UsageError(`${ssh[0]} ${ssh[1]}: ${idle}`);
-  const service = (
-    [
-      ['--bad-service', m.badService],
-      ['--bad-stop-command', m.badStopCommand],
-      ['--bad-start-command', m.badStartCommand],
-    ] as const
-  ).find(([, v]) => v);
-  if (service && idle)
+  const unused = unusedHostOptions(method, donor);
+  const idle = HOST_OPTIONS.find(([key]) => typed[key] && unused.has(key));
+  if (!idle) return;
+  const [key, flag] = idle;
+  const noCommands = methodRefusal(method, { hostSsh: true });
+  if (!noCommands)
+    // From a donor, mariadb-backup runs on the donor's host (--donor-ssh): GS's host runs nothing.
     throw new UsageError(
-      `${service[0]}: BS’s service and its stop and start commands are for the physical method, which stops BS to swap its datadir; --method ${method} never stops BS: add --method physical, or leave it out`,
+      `${flag} ${typed[key]}: with --donor the copy’s mariadb-backup runs on the donor’s host (--donor-ssh), GS’s host runs nothing: leave it out`,
     );
-  // From a donor, mariadb-backup runs on the donor's host (--donor-ssh): GS's host runs nothing.
-  if (m.goodSsh && m.donor)
+  if (key === 'badService' || key === 'badStopCommand' || key === 'badStartCommand')
     throw new UsageError(
-      `--good-ssh ${m.goodSsh}: with --donor the copy’s mariadb-backup runs on the donor’s host (--donor-ssh), GS’s host runs nothing: leave it out`,
+      `${flag}: BS’s service and its stop and start commands are for the physical method, which stops BS to swap its datadir; --method ${method} never stops BS: add --method physical, or leave it out`,
     );
+  throw new UsageError(`${flag} ${typed[key]}: ${noCommands}`);
 }
 
 /** Environment, with .env from the working directory filling what the environment lacks. */
@@ -189,17 +175,7 @@ export function loadSettings(src: Sources): LoadedSettings['settings'] {
   if (late) throw new UsageError(late);
   // Typed on the command line only: a config file or the environment describes the pair for every method (the physical
   // method's hosts among the rest), and a run of another method simply does not use them.
-  refuseIdleHostOptions({
-    goodSsh: fromFlags.goodSsh,
-    badSsh: fromFlags.badSsh,
-    donorSsh: fromFlags.donorSsh,
-    sshConfig: fromFlags.sshConfig,
-    badService: fromFlags.badService,
-    badStopCommand: fromFlags.badStopCommand,
-    badStartCommand: fromFlags.badStartCommand,
-    donor: merged.donor,
-    method: merged.method,
-  });
+  refuseIdleHostOptions(Object.fromEntries(HOST_OPTIONS.map(([key]) => [key, fromFlags[key]])), merged.method ?? DEFAULTS.method, Boolean(merged.donor));
   if (merged.keepBsAccounts && merged.backup === 'none')
     throw new UsageError('--keep-bs-accounts replays the accounts step 2 keeps in bs-accounts.sql: leave out --no-backup');
   if (!merged.good) throw new UsageError('--good is required: the server to keep (host or host:port)');

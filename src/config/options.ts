@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { parseHostPort } from '../adapters/mysql/endpoint.js';
 import { tlsModes, type Settings, type TlsMode } from './settings.js';
 import { shellLine } from './shell-quote.js';
-import { METHOD_NAMES } from './copy-methods.js';
+import { METHOD_NAMES, unusedHostOptions } from './copy-methods.js';
 import { rateText } from '../adapters/shell/throttle.js';
 
 /** check's default lag thresholds in seconds (WARNING, CRITICAL). */
@@ -988,7 +988,10 @@ export function recoverLine(values: Partial<Record<string, unknown>>, tail: stri
 export function resumeLine(settings: Settings, journalPath: string): string {
   const given = new Set(settings.given ?? []);
   const values: Record<string, unknown> = {};
+  // A host option the run never used (kept from a config file for the physical runs) would be refused typed.
+  const unused: Set<string> = unusedHostOptions(settings.method, Boolean(settings.donor));
   for (const o of RESUMED) {
+    if (unused.has(o.key)) continue;
     const value = readSetting(o, settings);
     if (value === undefined) continue;
     const dflt = o.defaultFrom ? readSetting(BY_KEY.get(o.defaultFrom)!, settings) : o.default;

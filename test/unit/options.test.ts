@@ -113,6 +113,10 @@ const NEEDS: Record<string, Record<string, string>> = {
   goodSsh: { method: 'physical' },
   badSsh: { method: 'physical' },
   donorSsh: { method: 'physical', donor: 'db3:3306' },
+  sshConfig: { method: 'physical' },
+  badService: { method: 'physical' },
+  badStopCommand: { method: 'physical' },
+  badStartCommand: { method: 'physical' },
 };
 
 describe('the option table', () => {
@@ -167,9 +171,11 @@ describe('resumeLine', () => {
   });
 
   it('every option at once, from flags, environment and a config file, round-trips; no password appears', () => {
-    const config = file('all.json', JSON.stringify({ replicaTimeout: 99, positioning: 'gtid', replPassword: 'from the config' }));
+    // --good-ssh from the file: typed beside --donor it is refused (GS's host runs nothing then); the file's is kept.
+    const goodSsh = sample(RESUMED.find((o) => o.key === 'goodSsh')!);
+    const config = file('all.json', JSON.stringify({ replicaTimeout: 99, positioning: 'gtid', replPassword: 'from the config', goodSsh }));
     const flags: Record<string, unknown> = { ...base };
-    for (const o of RESUMED) if (!['good', 'bad', 'config', 'replicaTimeout', 'positioning'].includes(o.key)) flags[o.key] = sample(o);
+    for (const o of RESUMED) if (!['good', 'bad', 'config', 'replicaTimeout', 'positioning', 'goodSsh'].includes(o.key)) flags[o.key] = sample(o);
     // The ssh targets need the physical method (the method's own sample, online, would refuse them).
     flags.method = 'physical';
     const withEnv = { ...env, MMRECOVER_REPL_PASSWORD: undefined, MMRECOVER_JOURNAL: join(dir, 'env journal.json') };
@@ -177,7 +183,10 @@ describe('resumeLine', () => {
     expect(s.replPassword).toBe('from the config');
     expect(s.replicaTimeout).toBe(99);
     const line = resumeLine(s, JOURNAL);
-    for (const o of RESUMED) expect(shellSplit(line), o.flag).toContain(o.kind.type === 'negatable' ? `--no-${o.flag.slice(2)}` : o.flag);
+    // All but --good-ssh: from a donor GS's host runs nothing, and typed again it would be refused (the file keeps it).
+    for (const o of RESUMED)
+      if (o.key !== 'goodSsh') expect(shellSplit(line), o.flag).toContain(o.kind.type === 'negatable' ? `--no-${o.flag.slice(2)}` : o.flag);
+    expect(shellSplit(line)).not.toContain('--good-ssh');
     expect(comparable(roundTrip(line, withEnv))).toEqual(comparable(s));
     // What a stopped run prints is this line.
     expect(resumeCommand(s, JOURNAL)).toBe(line);

@@ -308,7 +308,12 @@ describe('options of the physical method', () => {
     expect(refused({ method: 'physical', donor: 'db3:3306', donorSsh: 'root@db3', goodSsh: 'db1' })).toMatch(
       /^--good-ssh db1: with --donor the copy’s mariadb-backup runs on the donor’s host \(--donor-ssh\), GS’s host runs nothing: leave it out$/,
     );
-    expect(load({ config, method: 'physical', donor: 'db3:3306' })).toMatchObject({ goodSsh: 'db1' });
+    const fromFile = load({ config, method: 'physical', donor: 'db3:3306' });
+    expect(fromFile).toMatchObject({ goodSsh: 'db1' });
+    // Its resume line leaves out what the run never used: typed, it would be refused.
+    expect(resumeLine({ ...fromFile, password: 'pw', replPassword: 'r' }, '/tmp/j.json')).not.toContain('--good-ssh');
+    const classic = load({ config, method: 'classic' });
+    expect(resumeLine({ ...classic, password: 'pw', replPassword: 'r' }, '/tmp/j.json')).not.toMatch(/--good-ssh|--donor-ssh/);
   });
 
   it('BS’s service and its stop and start commands, or an ssh config, where no method would use them: one line', () => {
