@@ -235,17 +235,36 @@ describe('--donor that cannot catch up', () => {
   it('a donor whose SQL thread is blocked: step 3 gives up after --donor-max-lag, GS never locked, nothing copied; once it lags, the preflight refuses', async () => {
     const lab = labs.get();
     await breakLab(lab, 'conflict');
-    // A row lock on r holds its SQL thread on GS's next update of that row.
+    // A row lock on r holds its SQL thread on GS's next update of that row. r's lag (Seconds_Behind_Master) is the time
+    // since the event it applies was written on GS: an update stamped an hour ahead keeps it at 0 while r stays blocked,
+    // so the preflight passes however long it takes, and only step 3's wait for GS's position meets the bound.
     const holder = await lab.connect('r');
-    try {
+    const blockR = async (name: string, stampAhead: number) => {
       await holder.query('BEGIN');
       await holder.query('SELECT * FROM shop.customers WHERE id = 1 FOR UPDATE');
-      await withServer(lab, 'a', (s) => s.query("UPDATE shop.customers SET name = 'blocked on r' WHERE id = 1"));
+      await withServer(lab, 'a', async (s) => {
+        if (stampAhead) await s.query(`SET SESSION timestamp = UNIX_TIMESTAMP() + ${stampAhead}`);
+        await s.query(`UPDATE shop.customers SET name = '${name}' WHERE id = 1`);
+      });
+    };
+    const rApplied = (name: string) =>
+      eventually(
+        async () => String(await withServer(lab, 'r', (s) => s.value('SELECT name FROM shop.customers WHERE id = 1'))) === name,
+        20_000,
+        `r to apply "${name}" once the lock is gone`,
+      );
+    try {
+      await blockR('blocked on r', 3600);
       const res = await runCli(yesArgs(lab, [...donorArg(lab), '--donor-max-lag', '4']), { ...lab.env(), ...privateState() });
       expect(res.code, res.stderr + res.stdout).toBe(1);
+      expect(res.stdout + res.stderr).toMatch(/ok +donor +R \S+ replicates from GS, no filter, no error, \d+ s behind/);
       expect(res.stdout + res.stderr).toMatch(/the donor did not reach GS’s position .* within --donor-max-lag 4 s/);
       expect(res.stdout + res.stderr).not.toMatch(/FLUSH TABLES WITH READ LOCK/);
-      // Still held: r is now seconds behind GS, and a run that allows 1 s is refused in the preflight, nothing changed.
+      await holder.query('ROLLBACK');
+      await rApplied('blocked on r');
+      // Blocked again on an update stamped now: r's lag grows from here; once it is 2 s, a run that allows 1 s is
+      // refused in the preflight, nothing changed.
+      await blockR('blocked on r again', 0);
       await eventually(async () => ((await withServer(lab, 'r', (s) => readReplicaStatus(s))).lagSeconds ?? 0) >= 2, 20_000, 'r to lag 2 s');
       const before = await snapshot(lab);
       const late = await runCli(yesArgs(lab, [...donorArg(lab), '--donor-max-lag', '1']), { ...lab.env(), ...privateState() });
@@ -256,11 +275,7 @@ describe('--donor that cannot catch up', () => {
       await holder.query('ROLLBACK').catch(() => undefined);
       await holder.close();
     }
-    await eventually(
-      async () => String(await withServer(lab, 'r', (s) => s.value('SELECT name FROM shop.customers WHERE id = 1'))) === 'blocked on r',
-      20_000,
-      'r to apply the update once the lock is gone',
-    );
+    await rApplied('blocked on r again');
   });
 });
 
