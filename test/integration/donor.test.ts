@@ -1,6 +1,7 @@
 // Issue 28 (donor parts): the lab's replica r as --donor. Refusals stop in the preflight with one line and exit 2,
-// servers unchanged; a classic and an online parallel copy from r under a writer on GS: the pair and r match, r
-// replicates again with no error and holds every writer row, and GS's general log shows no read lock and no dump read.
+// servers unchanged; an online copy in 2 streams from r under a writer on GS: the pair and r match, r replicates again
+// with no error and holds every writer row, and GS's general log shows no read lock and no dump read; a donor that
+// cannot catch up. Every break mode × positioning × classic, online and physical from the donor: donor-matrix.test.ts.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -135,98 +136,92 @@ describe('--donor', () => {
     }
   });
 
-  for (const [name, extra] of [
-    ['classic', ['--method', 'classic']],
-    ['online, 2 streams', ['--method', 'online', '--parallel', '2']],
-  ] as const)
-    it(`${name} from the donor under a writer on GS: a, b and r match, r replicates, GS neither locked nor read`, async () => {
-      const lab = labs.get();
-      await breakLab(lab, 'conflict');
-      for (const w of ['a', 'r'] as const)
-        await withServer(lab, w, async (s) => {
-          await s.query("SET GLOBAL log_output = 'TABLE'");
-          await s.query('SET GLOBAL general_log = 1');
-        });
-      const since = await withServer(lab, 'a', (s) => s.value('SELECT NOW(6)'));
-      const writer = startWriter(lab);
-      const state = privateState();
-      let res;
-      try {
-        await eventually(async () => writer.acknowledged.length > 10, 10_000, 'the writer to start');
-        res = await runCli(yesArgs(lab, [...donorArg(lab), ...extra, '--no-verify']), { ...lab.env(), ...state });
-      } finally {
-        await writer.stop();
-      }
-      expect(res.code, res.stderr + res.stdout).toBe(0);
-      const said = res.stdout + res.stderr;
-      expect(said).toMatch(/GS is neither locked nor read/);
-      // Issue 28: the overview before step 1, the summary at the end and the report name the donor and say GS is not read.
-      const donorR = `R 127.0.0.1:${lab.server('r').port}`;
-      const classic = name === 'classic';
-      const notLocked = classic ? ' and not locked' : '';
-      const overview = said.indexOf(`Donor: the copy reads the donor ${donorR}, a replica of GS, not GS: GS is not read by the copy${notLocked}`);
-      expect(overview, said).toBeGreaterThanOrEqual(0);
-      expect(overview).toBeLessThan(said.indexOf('Step 1/'));
-      expect(said).toContain(`The copy read the donor ${donorR}, a replica of GS, not GS: GS was not read by the copy${notLocked}`);
-      expect(said).toMatch(/BS replicates from GS starting at \S+ \/ \d+.* \(the donor’s recorded point: where step 3 stopped its SQL thread/);
-      expect(said).toContain('GS was never locked by this run.');
-      const report = await runCli(['report', '--format', 'json'], { ...state, MMRECOVER_PASSWORD: undefined });
-      expect(report.code, report.stderr).toBe(0);
-      const rep = JSON.parse(report.stdout) as Report;
-      expect(rep.donor).toMatchObject({
-        address: `127.0.0.1:${lab.server('r').port}`,
-        serverId: Number(await withServer(lab, 'r', (s) => s.value('SELECT @@server_id'))),
+  it('online, 2 streams from the donor under a writer on GS: a, b and r match, r replicates, GS neither locked nor read', async () => {
+    const lab = labs.get();
+    await breakLab(lab, 'conflict');
+    for (const w of ['a', 'r'] as const)
+      await withServer(lab, w, async (s) => {
+        await s.query("SET GLOBAL log_output = 'TABLE'");
+        await s.query('SET GLOBAL general_log = 1');
       });
-      // GS's coordinates for BS are where the donor stopped: the same point, recorded once.
-      expect(rep.donor?.at).toEqual(rep.coordinates.gs);
-      expect(rep.gsLockedSeconds).toBe(0);
-      // Each step as its header said who it acted on: the donor frozen, read, started again.
-      expect(rep.steps.filter((x) => [3, 4, 5].includes(x.id)).map((x) => x.on)).toEqual(['GS, R', 'R → BS', 'R']);
-      const md = await runCli(['report', '--format', 'md', '--output', join(state.XDG_STATE_HOME, 'report.md')], { ...state, MMRECOVER_PASSWORD: undefined });
-      expect(md.code, md.stderr).toBe(0);
-      const text = readFileSync(join(state.XDG_STATE_HOME, 'report.md'), 'utf8');
-      expect(text).toContain(`- **Copy read from:** the donor ${donorR}, a replica of GS; GS was not read by the copy`);
-      expect(text).toContain(`GS was not read by the copy${notLocked}`);
-      expect(text).toMatch(/Copy R → BS: complete/);
-      expect(text).toMatch(/BS replicates from GS at: \S+ \/ \d+.* \(the donor’s recorded point/);
-      await withServer(lab, 'a', (s) => s.query('SET GLOBAL general_log = 0'));
-      const log = await withServer(lab, 'a', (s) =>
-        s.query(
-          `SELECT argument FROM mysql.general_log WHERE event_time >= '${String(since)}' AND (argument LIKE '%FLUSH TABLES WITH READ LOCK%' OR argument LIKE '%SQL_NO_CACHE%')`,
-        ),
-      );
-      expect(log.map((r) => String(r.argument))).toEqual([]);
-      // The same query on r's general log finds the dump's reads: the check above is not vacuous.
-      await withServer(lab, 'r', (s) => s.query('SET GLOBAL general_log = 0'));
-      const onR = await withServer(lab, 'r', (s) =>
-        s.query(`SELECT argument FROM mysql.general_log WHERE event_time >= '${String(since)}' AND argument LIKE '%SQL_NO_CACHE%'`),
-      );
-      expect(onR.length).toBeGreaterThan(0);
-      await expectSameData(lab);
-      // r: replicating with no error, every writer row, and the same data as a.
-      await eventually(
-        async () => {
-          const st = await withServer(lab, 'r', (s) => readReplicaStatus(s));
-          expect(st.lastSqlErrno).toBe(0);
-          const n = Number(await withServer(lab, 'r', (s) => s.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'donor writer %'")));
-          const onA = Number(await withServer(lab, 'a', (s) => s.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'donor writer %'")));
-          return st.sqlRunning === 'Yes' && n === onA && n >= writer.acknowledged.length;
-        },
-        20_000,
-        'r to catch up with every writer row',
-      );
-      const a = await lab.connect('a');
-      const r = await lab.connect('r');
-      try {
-        const cmp = await compareTables(
-          (s) => a.query(s),
-          (s) => r.query(s),
-        );
-        expect(cmp.mismatched).toEqual([]);
-      } finally {
-        await Promise.all([a.close(), r.close()]);
-      }
+    const since = await withServer(lab, 'a', (s) => s.value('SELECT NOW(6)'));
+    const writer = startWriter(lab);
+    const state = privateState();
+    let res;
+    try {
+      await eventually(async () => writer.acknowledged.length > 10, 10_000, 'the writer to start');
+      res = await runCli(yesArgs(lab, [...donorArg(lab), '--method', 'online', '--parallel', '2', '--no-verify']), { ...lab.env(), ...state });
+    } finally {
+      await writer.stop();
+    }
+    expect(res.code, res.stderr + res.stdout).toBe(0);
+    const said = res.stdout + res.stderr;
+    expect(said).toMatch(/GS is neither locked nor read/);
+    // Issue 28: the overview before step 1, the summary at the end and the report name the donor and say GS is not read.
+    const donorR = `R 127.0.0.1:${lab.server('r').port}`;
+    const overview = said.indexOf(`Donor: the copy reads the donor ${donorR}, a replica of GS, not GS: GS is not read by the copy`);
+    expect(overview, said).toBeGreaterThanOrEqual(0);
+    expect(overview).toBeLessThan(said.indexOf('Step 1/'));
+    expect(said).toContain(`The copy read the donor ${donorR}, a replica of GS, not GS: GS was not read by the copy`);
+    expect(said).toMatch(/BS replicates from GS starting at \S+ \/ \d+.* \(the donor’s recorded point: where step 3 stopped its SQL thread/);
+    expect(said).toContain('GS was never locked by this run.');
+    const report = await runCli(['report', '--format', 'json'], { ...state, MMRECOVER_PASSWORD: undefined });
+    expect(report.code, report.stderr).toBe(0);
+    const rep = JSON.parse(report.stdout) as Report;
+    expect(rep.donor).toMatchObject({
+      address: `127.0.0.1:${lab.server('r').port}`,
+      serverId: Number(await withServer(lab, 'r', (s) => s.value('SELECT @@server_id'))),
     });
+    // GS's coordinates for BS are where the donor stopped: the same point, recorded once.
+    expect(rep.donor?.at).toEqual(rep.coordinates.gs);
+    expect(rep.gsLockedSeconds).toBe(0);
+    // Each step as its header said who it acted on: the donor frozen, read, started again.
+    expect(rep.steps.filter((x) => [3, 4, 5].includes(x.id)).map((x) => x.on)).toEqual(['GS, R', 'R → BS', 'R']);
+    const md = await runCli(['report', '--format', 'md', '--output', join(state.XDG_STATE_HOME, 'report.md')], { ...state, MMRECOVER_PASSWORD: undefined });
+    expect(md.code, md.stderr).toBe(0);
+    const text = readFileSync(join(state.XDG_STATE_HOME, 'report.md'), 'utf8');
+    expect(text).toContain(`- **Copy read from:** the donor ${donorR}, a replica of GS; GS was not read by the copy`);
+    expect(text).toContain(`GS was not read by the copy`);
+    expect(text).toMatch(/Copy R → BS: complete/);
+    expect(text).toMatch(/BS replicates from GS at: \S+ \/ \d+.* \(the donor’s recorded point/);
+    await withServer(lab, 'a', (s) => s.query('SET GLOBAL general_log = 0'));
+    const log = await withServer(lab, 'a', (s) =>
+      s.query(
+        `SELECT argument FROM mysql.general_log WHERE event_time >= '${String(since)}' AND (argument LIKE '%FLUSH TABLES WITH READ LOCK%' OR argument LIKE '%SQL_NO_CACHE%')`,
+      ),
+    );
+    expect(log.map((r) => String(r.argument))).toEqual([]);
+    // The same query on r's general log finds the dump's reads: the check above is not vacuous.
+    await withServer(lab, 'r', (s) => s.query('SET GLOBAL general_log = 0'));
+    const onR = await withServer(lab, 'r', (s) =>
+      s.query(`SELECT argument FROM mysql.general_log WHERE event_time >= '${String(since)}' AND argument LIKE '%SQL_NO_CACHE%'`),
+    );
+    expect(onR.length).toBeGreaterThan(0);
+    await expectSameData(lab);
+    // r: replicating with no error, every writer row, and the same data as a.
+    await eventually(
+      async () => {
+        const st = await withServer(lab, 'r', (s) => readReplicaStatus(s));
+        expect(st.lastSqlErrno).toBe(0);
+        const n = Number(await withServer(lab, 'r', (s) => s.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'donor writer %'")));
+        const onA = Number(await withServer(lab, 'a', (s) => s.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'donor writer %'")));
+        return st.sqlRunning === 'Yes' && n === onA && n >= writer.acknowledged.length;
+      },
+      20_000,
+      'r to catch up with every writer row',
+    );
+    const a = await lab.connect('a');
+    const r = await lab.connect('r');
+    try {
+      const cmp = await compareTables(
+        (s) => a.query(s),
+        (s) => r.query(s),
+      );
+      expect(cmp.mismatched).toEqual([]);
+    } finally {
+      await Promise.all([a.close(), r.close()]);
+    }
+  });
 });
 
 describe('--donor that cannot catch up', () => {
@@ -235,17 +230,36 @@ describe('--donor that cannot catch up', () => {
   it('a donor whose SQL thread is blocked: step 3 gives up after --donor-max-lag, GS never locked, nothing copied; once it lags, the preflight refuses', async () => {
     const lab = labs.get();
     await breakLab(lab, 'conflict');
-    // A row lock on r holds its SQL thread on GS's next update of that row.
+    // A row lock on r holds its SQL thread on GS's next update of that row. r's lag (Seconds_Behind_Master) is the time
+    // since the event it applies was written on GS: an update stamped an hour ahead keeps it at 0 while r stays blocked,
+    // so the preflight passes however long it takes, and only step 3's wait for GS's position meets the bound.
     const holder = await lab.connect('r');
-    try {
+    const blockR = async (name: string, stampAhead: number) => {
       await holder.query('BEGIN');
       await holder.query('SELECT * FROM shop.customers WHERE id = 1 FOR UPDATE');
-      await withServer(lab, 'a', (s) => s.query("UPDATE shop.customers SET name = 'blocked on r' WHERE id = 1"));
+      await withServer(lab, 'a', async (s) => {
+        if (stampAhead) await s.query(`SET SESSION timestamp = UNIX_TIMESTAMP() + ${stampAhead}`);
+        await s.query(`UPDATE shop.customers SET name = '${name}' WHERE id = 1`);
+      });
+    };
+    const rApplied = (name: string) =>
+      eventually(
+        async () => String(await withServer(lab, 'r', (s) => s.value('SELECT name FROM shop.customers WHERE id = 1'))) === name,
+        20_000,
+        `r to apply "${name}" once the lock is gone`,
+      );
+    try {
+      await blockR('blocked on r', 3600);
       const res = await runCli(yesArgs(lab, [...donorArg(lab), '--donor-max-lag', '4']), { ...lab.env(), ...privateState() });
       expect(res.code, res.stderr + res.stdout).toBe(1);
+      expect(res.stdout + res.stderr).toMatch(/ok +donor +R \S+ replicates from GS, no filter, no error, \d+ s behind/);
       expect(res.stdout + res.stderr).toMatch(/the donor did not reach GS’s position .* within --donor-max-lag 4 s/);
       expect(res.stdout + res.stderr).not.toMatch(/FLUSH TABLES WITH READ LOCK/);
-      // Still held: r is now seconds behind GS, and a run that allows 1 s is refused in the preflight, nothing changed.
+      await holder.query('ROLLBACK');
+      await rApplied('blocked on r');
+      // Blocked again on an update stamped now: r's lag grows from here; once it is 2 s, a run that allows 1 s is
+      // refused in the preflight, nothing changed.
+      await blockR('blocked on r again', 0);
       await eventually(async () => ((await withServer(lab, 'r', (s) => readReplicaStatus(s))).lagSeconds ?? 0) >= 2, 20_000, 'r to lag 2 s');
       const before = await snapshot(lab);
       const late = await runCli(yesArgs(lab, [...donorArg(lab), '--donor-max-lag', '1']), { ...lab.env(), ...privateState() });
@@ -256,40 +270,6 @@ describe('--donor that cannot catch up', () => {
       await holder.query('ROLLBACK').catch(() => undefined);
       await holder.close();
     }
-    await eventually(
-      async () => String(await withServer(lab, 'r', (s) => s.value('SELECT name FROM shop.customers WHERE id = 1'))) === 'blocked on r',
-      20_000,
-      'r to apply the update once the lock is gone',
-    );
-  });
-});
-
-describe('--donor on a GTID pair', () => {
-  const labs = useLab({ replica: true, gtid: true });
-
-  it('classic from the donor: BS starts from the donor’s gtid_slave_pos; a, b and r match', async () => {
-    const lab = labs.get();
-    await breakLab(lab, 'conflict');
-    const writer = startWriter(lab);
-    let res;
-    try {
-      await eventually(async () => writer.acknowledged.length > 10, 10_000, 'the writer to start');
-      res = await runCli(yesArgs(lab, [...donorArg(lab), '--no-verify']), { ...lab.env(), ...privateState() });
-    } finally {
-      await writer.stop();
-    }
-    expect(res.code, res.stderr + res.stdout).toBe(0);
-    expect(res.stdout + res.stderr).toMatch(/MASTER_USE_GTID=slave_pos|gtid_slave_pos/);
-    await expectSameData(lab);
-    await eventually(
-      async () => {
-        const st = await withServer(lab, 'r', (s) => readReplicaStatus(s));
-        expect(st.lastSqlErrno).toBe(0);
-        const n = Number(await withServer(lab, 'r', (s) => s.value("SELECT COUNT(*) FROM shop.orders WHERE note LIKE 'donor writer %'")));
-        return st.sqlRunning === 'Yes' && n >= writer.acknowledged.length;
-      },
-      20_000,
-      'r to catch up',
-    );
+    await rApplied('blocked on r again');
   });
 });
