@@ -11,20 +11,27 @@ import { jsonEvents, runCli, startCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
 import { eventually, expectPairHealthy, privateState, recoverArgs, snapshot, withServer, withSessions, yesArgs } from '../helpers/pair.js';
 
-/** Wait until a dump on `which` reads shop.orders (its SELECT in the processlist). */
-const dumpReadsOrders = (lab: Lab, which: 'a' | 'r') =>
-  eventually(
-    () =>
-      withServer(
+/**
+ * Wait until a dump on `which` reads shop.orders (its SELECT in the processlist). A run that ended first fails here
+ * with its own words (a copy stopped early), not as a wait that timed out.
+ */
+async function dumpReadsOrders(lab: Lab, which: 'a' | 'r', run: ReturnType<typeof startCli>): Promise<void> {
+  const ended = () => run.child.exitCode !== null || run.child.signalCode !== null;
+  await eventually(
+    async () =>
+      ended() ||
+      (await withServer(
         lab,
         which,
         async (s) =>
           (await s.query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%/*!40001 SQL_NO_CACHE */%FROM `orders`%' AND ID <> CONNECTION_ID()"))
             .length > 0,
-      ),
+      )),
     60_000,
     `a dump on ${which} reading shop.orders`,
   );
+  if (ended()) throw new Error(`the run ended (exit ${run.child.exitCode}) before a dump on ${which} read shop.orders:\n${run.output().slice(-3000)}`);
+}
 
 /** A statement on its own session, timed from the moment it is sent; never rejects (the error is the result). */
 function timed(lab: Lab, sql: string) {
@@ -106,7 +113,7 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
         const run = startCli(yesArgs(lab, [...args, ...(v.json ? ['--json'] : [])]), env);
         await eventually(async () => /Copying GS → BS/.test(run.output()), 120_000, 'the copy to start');
         const copyStarted = Date.now();
-        await dumpReadsOrders(lab, 'a');
+        await dumpReadsOrders(lab, 'a', run);
         await new Promise((r) => setTimeout(r, Math.max(0, 2000 - (Date.now() - copyStarted))));
         const alterSent = Date.now();
         const alter = timed(lab, `ALTER TABLE shop.orders ADD COLUMN ${column} INT NULL`);
@@ -185,7 +192,7 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
     await breakLab(lab, 'stopped');
     const run = startCli(yesArgs(lab, ['--method', 'online', '--max-rate', '1M', '--max-mdl-wait', '30', '--json']), { ...lab.env(), ...privateState() });
     await eventually(async () => /Copying GS → BS/.test(run.output()), 120_000, 'the copy to start');
-    await dumpReadsOrders(lab, 'a');
+    await dumpReadsOrders(lab, 'a', run);
     const alterSession = await lab.connect('a');
     try {
       const alter = alterSession.query('ALTER TABLE shop.orders ADD COLUMN mdl_probe_killed INT NULL', { timeoutMs: 60_000 }).then(
@@ -214,7 +221,7 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
     const env = { ...lab.env(), ...privateState() };
     const run = startCli(yesArgs(lab, ['--method', 'online', '--max-rate', '1M', '--donor', `127.0.0.1:${lab.server('r').port}`, '--json']), env);
     await eventually(async () => /Copying the donor R → BS/.test(run.output()), 120_000, 'the copy to start');
-    await dumpReadsOrders(lab, 'r');
+    await dumpReadsOrders(lab, 'r', run);
     const alter = await timed(lab, 'ALTER TABLE shop.orders ADD COLUMN mdl_probe_donor INT NULL');
     const insert = await timed(lab, "INSERT INTO shop.orders (customer_id, amount, note) VALUES (1, 1.00, 'mdl watch: donor write')");
     console.log(`--donor: ALTER ${alter.ms} ms, INSERT ${insert.ms} ms`);
