@@ -72,13 +72,20 @@ const name = (p: Pick<ClientProgram, 'command' | 'version'>) => `${p.command} ${
  * - mysql.plugin: the plugins INSTALL PLUGIN/SONAME registered on BS, loaded again at each start
  *   (https://mariadb.com/kb/en/install-soname/, https://dev.mysql.com/doc/refman/8.0/en/plugin-loading.html): GS's
  *   table would drop BS's registrations at its next restart.
+ * - mysql.help_topic, help_category, help_keyword, help_relation: the server-side HELP of the server's own version,
+ *   loaded by its installer and upgrade (fill_help_tables.sql: https://dev.mysql.com/doc/refman/8.0/en/server-side-help-support.html,
+ *   https://mariadb.com/kb/en/mysqlhelp_topic-table/). GS's would give BS another version's help, and they were most of
+ *   a small pair's copy (2.5 MB of 2.7 MB on the lab).
  */
+const HELP_TABLES = ['mysql.help_topic', 'mysql.help_category', 'mysql.help_keyword', 'mysql.help_relation'];
+
 export function serverStateTables(flavor: 'mysql' | 'mariadb'): Array<{ table: string; why: string }> {
   return [
     ...(flavor === 'mariadb'
       ? [{ table: 'mysql.gtid_slave_pos', why: 'BS keeps its own GTID replication state (GS’s rows would collide with BS’s counter, MDEV-15393)' }]
       : []),
     { table: 'mysql.plugin', why: 'BS keeps its own plugin registrations' },
+    ...HELP_TABLES.map((table) => ({ table, why: 'BS keeps the HELP of its own server version' })),
   ];
 }
 

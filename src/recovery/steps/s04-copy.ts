@@ -30,7 +30,8 @@ function keptOnBs(ctx: RecoveryContext): string {
     : '';
   const plugins = ctx.state.serverState?.bsOnlyPlugins ?? [];
   const plugin = `BS keeps its own mysql.plugin${plugins.length ? ` and the plugins only it has: ${plugins.join(', ')}` : ''}`;
-  return [gtid, plugin].filter(Boolean).join('; ');
+  const help = tables.includes('mysql.help_topic') ? 'BS keeps the HELP tables of its own server version (mysql.help_*)' : '';
+  return [gtid, plugin, help].filter(Boolean).join('; ');
 }
 
 /** Schemas only BS has: --all-databases from GS would leave them behind, so the copy would not match. */
