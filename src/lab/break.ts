@@ -2,6 +2,7 @@
 import { readReplicaStatus, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import type { ServerSession } from '../adapters/mysql/session.js';
 import { UsageError } from '../base/errors.js';
+import { pollUntil } from '../base/poll.js';
 import type { Lab, Which } from './lab.js';
 
 export const BREAK_MODES = {
@@ -18,13 +19,15 @@ export function isBreakMode(mode: string): mode is BreakMode {
 }
 
 async function waitFor(s: ServerSession, what: string, ok: (r: ReplicaStatus) => boolean, timeoutMs = 20_000): Promise<ReplicaStatus> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await readReplicaStatus(s);
-    if (ok(r)) return r;
-    if (Date.now() > deadline) throw new Error(`lab break: ${s.label} never reached "${what}"`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  const r = await pollUntil(
+    async () => {
+      const st = await readReplicaStatus(s);
+      return ok(st) ? st : undefined;
+    },
+    { everyMs: 100, timeoutMs },
+  );
+  if (!r) throw new Error(`lab break: ${s.label} never reached "${what}"`);
+  return r;
 }
 
 async function writeOrders(s: ServerSession, n: number, note: string): Promise<void> {

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ServerSession } from '../adapters/mysql/session.js';
 import type { Endpoint } from '../adapters/mysql/endpoint.js';
-import { readCoordinates, readReplicaStatus, replicaRunning } from '../adapters/mysql/replication.js';
+import { readCoordinates, readReplicaStatus, replicaRunning, type ReplicaStatus } from '../adapters/mysql/replication.js';
+import { pollUntil } from '../base/poll.js';
 import { stmt } from '../dialect/statement.js';
 import { UsageError } from '../base/errors.js';
 import { stateDir } from '../config/paths.js';
@@ -409,12 +410,15 @@ async function configureReplication(lab: Lab): Promise<void> {
 }
 
 async function waitForPairRunning(sessions: ServerSession[], timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const st = await Promise.all(sessions.map((s) => readReplicaStatus(s)));
-    if (st.every(replicaRunning)) return;
-    const err = st.find((r) => r.lastIoErrno || r.lastSqlErrno);
-    if (Date.now() > deadline) throw new Error(`lab replication did not start: ${err ? `${err.lastIoError || err.lastSqlError}` : 'threads not running'}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let last: ReplicaStatus[] = [];
+  const running = await pollUntil(
+    async () => {
+      last = await Promise.all(sessions.map((s) => readReplicaStatus(s)));
+      return last.every(replicaRunning) || undefined;
+    },
+    { everyMs: 100, timeoutMs },
+  );
+  if (running) return;
+  const err = last.find((r) => r.lastIoErrno || r.lastSqlErrno);
+  throw new Error(`lab replication did not start: ${err ? `${err.lastIoError || err.lastSqlError}` : 'threads not running'}`);
 }

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ServerSession } from '../adapters/mysql/session.js';
 import { UsageError } from '../base/errors.js';
+import { pollUntil } from '../base/poll.js';
 import type { LabName } from './members.js';
 
 const execFileP = promisify(execFile);
@@ -176,26 +177,24 @@ export async function startServer(s: ServerSpec): Promise<LabServer> {
   };
   let exited = false;
   child.once('exit', () => (exited = true));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited || Date.now() > deadline) {
-      const log = existsSync(join(s.dir, 'error.log')) ? readFileSync(join(s.dir, 'error.log'), 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
-      if (!exited) host().kill(server.pid, 'SIGKILL');
-      throw new Error(`lab server ${s.name} (port ${s.port}) did not start: ${log}`);
-    }
+  // Up once it accepts a login; access denied means it is up and already has a password (a restart): good enough.
+  const accepts = async (): Promise<true | undefined> => {
     try {
       const session = await ServerSession.connect(
         { label: s.name.toUpperCase(), host: '127.0.0.1', port: s.port, socket: server.socket, user: 'root', password: '' },
         { connectTimeoutMs: 1000 },
       );
       await session.close();
-      return server;
+      return true;
     } catch (err) {
-      // Access denied means it is up and already has a password (a restart): good enough.
-      if ((err as { code?: string }).code === 'ER_ACCESS_DENIED_ERROR') return server;
-      await new Promise((r) => setTimeout(r, 100));
+      return (err as { code?: string }).code === 'ER_ACCESS_DENIED_ERROR' || exited ? true : undefined;
     }
-  }
+  };
+  const up = await pollUntil(accepts, { everyMs: 100, timeoutMs: 60_000 });
+  if (up && !exited) return server;
+  const log = existsSync(join(s.dir, 'error.log')) ? readFileSync(join(s.dir, 'error.log'), 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
+  if (!exited) host().kill(server.pid, 'SIGKILL');
+  throw new Error(`lab server ${s.name} (port ${s.port}) did not start: ${log}`);
 }
 
 export function isRunning(pid: number): boolean {
@@ -215,14 +214,13 @@ export async function stopServer(pid: number, timeoutMs = 20_000): Promise<void>
   } catch {
     return;
   }
-  const deadline = Date.now() + timeoutMs;
-  while (isRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (isRunning(pid)) {
-    try {
-      host().kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-    while (isRunning(pid)) await new Promise((r) => setTimeout(r, 20));
+  const gone = () => (isRunning(pid) ? undefined : true);
+  if (await pollUntil(gone, { everyMs: 50, timeoutMs })) return;
+  try {
+    host().kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
   }
+  // SIGKILL cannot be ignored: the process is gone within moments; the bound only keeps a zombie from hanging the lab.
+  await pollUntil(gone, { everyMs: 20, timeoutMs: 10_000 });
 }
