@@ -12,24 +12,29 @@ import { useLab } from '../helpers/lab.js';
 import { eventually, expectPairHealthy, privateState, recoverArgs, snapshot, withServer, withSessions, yesArgs } from '../helpers/pair.js';
 
 /**
- * Wait until a dump on `which` reads shop.orders (its SELECT in the processlist). A run that ended first fails here
- * with its own words (a copy stopped early), not as a wait that timed out.
+ * Wait until the copy's dump (on `which`) is on shop.orders: its SELECT in the processlist, or BS's shop.orders made
+ * anew by this copy (created at or after `since`) already holding rows. The SELECT alone is not enough: a paced copy's
+ * range of a few MB fits in the sockets' buffers, so the server may be done with it while the dump still writes it
+ * out (and holds the table's metadata lock until then). A run that ended first fails here with its own words.
  */
-async function dumpReadsOrders(lab: Lab, which: 'a' | 'r', run: ReturnType<typeof startCli>): Promise<void> {
+async function dumpReadsOrders(lab: Lab, which: 'a' | 'r', run: ReturnType<typeof startCli>, since: number): Promise<void> {
   const ended = () => run.child.exitCode !== null || run.child.signalCode !== null;
-  await eventually(
-    async () =>
-      ended() ||
-      (await withServer(
-        lab,
-        which,
-        async (s) =>
-          (await s.query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%/*!40001 SQL_NO_CACHE */%FROM `orders`%' AND ID <> CONNECTION_ID()"))
-            .length > 0,
-      )),
-    60_000,
-    `a dump on ${which} reading shop.orders`,
-  );
+  const reading = () =>
+    withServer(
+      lab,
+      which,
+      async (s) =>
+        (await s.query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%/*!40001 SQL_NO_CACHE */%FROM `orders`%' AND ID <> CONNECTION_ID()"))
+          .length > 0,
+    );
+  const loading = () =>
+    withServer(lab, 'b', async (s) => {
+      const made = Number(
+        await s.value("SELECT UNIX_TIMESTAMP(CREATE_TIME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME = 'orders'"),
+      );
+      return made >= Math.floor(since / 1000) && (await s.query('SELECT 1 FROM shop.orders LIMIT 1')).length > 0;
+    });
+  await eventually(async () => ended() || (await reading()) || (await loading()), 60_000, `a dump on ${which} reading shop.orders`);
   if (ended()) throw new Error(`the run ended (exit ${run.child.exitCode}) before a dump on ${which} read shop.orders:\n${run.output().slice(-3000)}`);
 }
 
@@ -110,10 +115,11 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
         const env = { ...lab.env(), ...privateState() };
         // 50k rows of ~170 bytes at 1 MB/s: about 8 s on shop.orders, paced rather than big (the --resume is not).
         const args = ['--method', 'online', '--max-rate', '1M', ...v.extra];
+        const since = Date.now();
         const run = startCli(yesArgs(lab, [...args, ...(v.json ? ['--json'] : [])]), env);
         await eventually(async () => /Copying GS → BS/.test(run.output()), 120_000, 'the copy to start');
         const copyStarted = Date.now();
-        await dumpReadsOrders(lab, 'a', run);
+        await dumpReadsOrders(lab, 'a', run, since);
         await new Promise((r) => setTimeout(r, Math.max(0, 2000 - (Date.now() - copyStarted))));
         const alterSent = Date.now();
         const alter = timed(lab, `ALTER TABLE shop.orders ADD COLUMN ${column} INT NULL`);
@@ -190,9 +196,10 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
   it('a wait shorter than --max-mdl-wait (the ALTER killed after 1 s) is said, then said to be over, and the copy completes', async () => {
     const lab = labs.get();
     await breakLab(lab, 'stopped');
+    const since = Date.now();
     const run = startCli(yesArgs(lab, ['--method', 'online', '--max-rate', '1M', '--max-mdl-wait', '30', '--json']), { ...lab.env(), ...privateState() });
     await eventually(async () => /Copying GS → BS/.test(run.output()), 120_000, 'the copy to start');
-    await dumpReadsOrders(lab, 'a', run);
+    await dumpReadsOrders(lab, 'a', run, since);
     const alterSession = await lab.connect('a');
     try {
       const alter = alterSession.query('ALTER TABLE shop.orders ADD COLUMN mdl_probe_killed INT NULL', { timeoutMs: 60_000 }).then(
@@ -219,9 +226,10 @@ describe('metadata-lock watch (--max-mdl-wait)', () => {
     const lab = labs.get();
     await breakLab(lab, 'stopped');
     const env = { ...lab.env(), ...privateState() };
+    const since = Date.now();
     const run = startCli(yesArgs(lab, ['--method', 'online', '--max-rate', '1M', '--donor', `127.0.0.1:${lab.server('r').port}`, '--json']), env);
     await eventually(async () => /Copying the donor R → BS/.test(run.output()), 120_000, 'the copy to start');
-    await dumpReadsOrders(lab, 'r', run);
+    await dumpReadsOrders(lab, 'r', run, since);
     const alter = await timed(lab, 'ALTER TABLE shop.orders ADD COLUMN mdl_probe_donor INT NULL');
     const insert = await timed(lab, "INSERT INTO shop.orders (customer_id, amount, note) VALUES (1, 1.00, 'mdl watch: donor write')");
     console.log(`--donor: ALTER ${alter.ms} ms, INSERT ${insert.ms} ms`);
