@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ServerSession } from '../adapters/mysql/session.js';
 import { RunLock, RunLockHeld, runLockName } from '../adapters/mysql/run-lock.js';
 import { assumedClients, findClients, type Clients } from '../adapters/shell/clients.js';
-import { ringOthers, type RingOther, type Settings } from '../config/settings.js';
+import type { RingOther, Settings } from '../config/settings.js';
 import { dialectFor } from '../dialect/dialect.js';
 import { parseAssumedVersion, parseClientChoice, parseVersion, versionLabel } from '../dialect/version.js';
 import { Declined, Interrupted, StepFailed, UsageError, exitCodeOf } from '../base/errors.js';
@@ -17,6 +17,7 @@ import { runPreflight } from '../recovery/preflight.js';
 import { shellQuote } from '../config/shell-quote.js';
 import { confirmedBy, refencePlan, resumeAt, serverStates, type Step, type StepPlan } from '../recovery/procedure.js';
 import { ringStates, stepsFor } from '../recovery/ring/procedure.js';
+import { isRing } from '../recovery/ring-topology.js';
 import { ringChecks } from '../recovery/ring/preflight.js';
 import { donorChecks, donorHeader, donorKeptForResume, donorKeptText, donorLeftText, donorName, releaseDonorAction } from '../recovery/donor.js';
 import { copyMethod } from '../recovery/copy-method.js';
@@ -240,11 +241,14 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     record,
     ownThreadIds,
   });
+  // Every member's identity and dialect (a ring's D, E, … too): an offline default dialect for one that did not answer.
+  const topology = [members.GS, members.BS, ...members.ring].map((m) => m.label as Member);
+  const dialectOf = (m: Member) => sessions[m]?.dialect ?? dialectFor(offlineVersion);
   const ctx: RecoveryContext = {
     settings,
     members,
-    identity: { GS: sessions.GS?.identity, BS: sessions.BS?.identity },
-    dialect: { GS: sessions.GS?.dialect ?? dialectFor(offlineVersion), BS: sessions.BS?.dialect ?? dialectFor(offlineVersion) },
+    identity: Object.fromEntries(topology.map((m) => [m, sessions[m]?.identity])),
+    dialect: { ...Object.fromEntries(topology.map((m) => [m, dialectOf(m)])), GS: dialectOf('GS'), BS: dialectOf('BS') },
     read: exec.read,
     clients: () => (clients ??= findHere()),
     ...(assumed ? { localClients: findHere } : {}),
@@ -256,21 +260,8 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     ownThreadIds,
   };
   const ring = settings.ring;
-  if (ring)
-    ctx.ring = {
-      ...ring,
-      dialect: sessions.D?.dialect ?? dialectFor(offlineVersion),
-      identity: sessions.D?.identity,
-      read: (m, s) => exec.read(m, s),
-      bystanders: ringOthers(ring).map((o) => ({
-        ...o,
-        dialect: sessions[o.label]?.dialect ?? dialectFor(offlineVersion),
-        identity: sessions[o.label]?.identity,
-      })),
-    };
-  if (settings.donor)
+  if (members.R)
     ctx.donor = {
-      address: settings.donor,
       identity: sessions.R?.identity,
       dialect: sessions.R?.dialect ?? dialectFor(offlineVersion),
       read: (s) => exec.read('R', s),
@@ -483,7 +474,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       step: stoppedAt,
       reason,
       next: err instanceof StepFailed ? err.nextAction : undefined,
-      states: stoppedAt > 0 ? { ...serverStates(ctx, stoppedAt, STEPS), ...(ctx.ring ? ringStates(ctx.ring, stoppedAt) : {}) } : undefined,
+      states: stoppedAt > 0 ? { ...serverStates(ctx, stoppedAt, STEPS), ...(isRing(members) ? ringStates(members, stoppedAt) : {}) } : undefined,
       resume: journal && stoppedAt > 0 ? resumeCommand(settings, journal.path) : undefined,
       interrupted: err instanceof Interrupted,
     });
@@ -536,9 +527,9 @@ function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolea
       : STEPS.map((x) => ({ step: x.id, title: x.title, status: 'rehearsed' })),
     gsCoords: s.gsCoords,
     // In a ring GS is not pointed at BS: what replicates from BS is D, from the position after the import.
-    bsCoords: ctx.ring ? undefined : s.bsCoords,
-    ...(ctx.ring
-      ? { ring: { downstream: address(ctx.ring.members[ctx.ring.downstream]), ...(s.ring?.bsAfterImport ? { dFromBs: s.ring.bsAfterImport } : {}) } }
+    bsCoords: isRing(ctx.members) ? undefined : s.bsCoords,
+    ...(isRing(ctx.members)
+      ? { ring: { downstream: address(memberOf(ctx.members, 'D').address), ...(s.ring?.bsAfterImport ? { dFromBs: s.ring.bsAfterImport } : {}) } }
       : {}),
     copy: s.copy?.complete ? { bytes: s.copy.bytes, seconds: s.copy.seconds } : undefined,
     ...(ctx.settings.donor && copyMethod(ctx).fromDonor
