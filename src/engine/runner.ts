@@ -17,7 +17,7 @@ import { shellQuote } from '../config/shell-quote.js';
 import { confirmedBy, refencePlan, resumeAt, type Step, type StepPlan } from '../recovery/procedure.js';
 import { stepsFor } from '../recovery/ring/procedure.js';
 import { procedureFor, type Procedure } from '../recovery/procedure-for.js';
-import { donorHeader, donorKeptForResume, donorKeptText, donorLeftText, donorName, releaseDonorAction } from '../recovery/donor.js';
+import { donorHeader } from '../recovery/donor.js';
 import { copyMethod } from '../recovery/copy-method.js';
 import { emptyState } from '../recovery/state.js';
 import { Executor, type Executed } from './executor.js';
@@ -430,17 +430,15 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     return { exitCode: 0, journalPath: journal?.path, executed, ctx };
   } catch (err) {
     if (await exec.releaseLock()) emit({ event: 'note', level: 'warn', text: 'GS read lock released: GS accepts writes again.' });
-    // --donor: a copy from the frozen donor that stops before it completed leaves it frozen, so that --resume copies
-    // only what is missing (its point and the units copied are in the journal), or, a physical copy, copies again from
-    // the same point. Any other stop starts it again: a No, a stop before the copy began or after it completed.
-    const keepFrozen = !dry && !(err instanceof Declined) && donorKeptForResume(ctx, current?.id === 4);
-    if (keepFrozen) emit({ event: 'note', level: 'warn', text: donorKeptText(ctx) });
-    else if (ctx.state.donor?.frozen && ctx.donor && !dry) {
+    // A server the run froze (the donor) is left so for --resume, or started again: the procedure says which.
+    const care = dry ? undefined : procedure.atStop(ctx, { stoppedIn: current, declined: err instanceof Declined });
+    if (care && 'keep' in care) emit({ event: 'note', level: 'warn', text: care.keep });
+    else if (care) {
       try {
-        await exec.run(current?.id ?? 0, releaseDonorAction(ctx, true), ctx.state, {});
-        emit({ event: 'note', level: 'warn', text: `The donor ${donorName(ctx)} replicates again (START SLAVE SQL_THREAD).` });
+        await exec.run(current?.id ?? 0, care.release, ctx.state, {});
+        emit({ event: 'note', level: 'warn', text: care.released });
       } catch (e) {
-        emit({ event: 'note', level: 'warn', text: `${donorLeftText(ctx)} (${(e as Error).message})` });
+        emit({ event: 'note', level: 'warn', text: `${care.left} (${(e as Error).message})` });
       }
     }
     if (journal) closeSpans(journal.data);
@@ -515,9 +513,7 @@ function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolea
     gsCoords: s.gsCoords,
     ...procedure.replicationFromBs(ctx),
     copy: s.copy?.complete ? { bytes: s.copy.bytes, seconds: s.copy.seconds } : undefined,
-    ...(ctx.members.R && copyMethod(ctx).fromDonor
-      ? { donor: { address: address(ctx.members.R.address), lockSpared: copyMethod(ctx).lockSpared === true, ...(s.donor?.at ? { at: s.donor.at } : {}) } }
-      : {}),
+    ...procedure.copyReadFrom(ctx),
     // Absent when the journal began before mmrecover recorded the lock (an older version's run, resumed).
     ...(journal?.data.gsLocks ? { gsLockedSeconds: journal.data.gsLocks.reduce((t, x) => t + spanSeconds(x), 0) } : {}),
     ...(journal ? outOfService(journal.data) : {}),

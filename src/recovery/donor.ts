@@ -295,6 +295,24 @@ export async function physicalResumePoint(ctx: RecoveryContext): Promise<Coordin
   return sameDonorPoint(await donorNow(ctx, await donorStatus(ctx), d.at), d.at) ? d.at : undefined;
 }
 
+/** What a stop does with the donor: leaves it frozen for --resume (said), starts it again (an action, and what to say once it ran or failed), or nothing. */
+export type DonorAtStop = { keep: string } | { release: SqlAction; released: string; left: string } | undefined;
+
+/**
+ * A copy from the frozen donor that stops before it completed leaves it frozen, so that --resume copies only what is
+ * missing (its point and the units copied are in the journal), or, a physical copy, copies again from the same point.
+ * Any other stop starts it again: a No, a stop before the copy began or after it completed.
+ */
+export function donorAtStop(ctx: RecoveryContext, o: { copyBegan: boolean; declined: boolean }): DonorAtStop {
+  if (!o.declined && donorKeptForResume(ctx, o.copyBegan)) return { keep: donorKeptText(ctx) };
+  if (!ctx.state.donor?.frozen || !ctx.donor) return undefined;
+  return {
+    release: releaseDonorAction(ctx, true),
+    released: `The donor ${donorName(ctx)} replicates again (START SLAVE SQL_THREAD).`,
+    left: donorLeftText(ctx),
+  };
+}
+
 /** The plan's sentence on a physical copy started over from the donor still stopped at the recorded point. */
 export const physicalAgainText = (ctx: RecoveryContext, at: Coordinates): string =>
   `the donor ${donorName(ctx)} is still stopped at ${point(at)}, where the interrupted copy read it: a physical copy cannot resume part-way, so it starts over from that same point, without starting the donor again; GS’s coordinates for BS stay ${point(at)}`;

@@ -6,7 +6,8 @@ import type { Settings } from '../config/settings.js';
 import type { RecoveryContext, Role } from './context.js';
 import type { Check } from './events.js';
 import { copyMethod } from './copy-method.js';
-import { donorChecks } from './donor.js';
+import { donorAtStop, donorChecks, type DonorAtStop } from './donor.js';
+import { copyData } from './steps/s04-copy.js';
 import { runPreflight } from './preflight.js';
 import { serverStates, type Step } from './procedure.js';
 import { ringChecks } from './ring/preflight.js';
@@ -35,6 +36,10 @@ export interface Procedure {
   states(ctx: RecoveryContext, stoppedAt: number): Record<Role, string> & Record<string, string>;
   /** Where replication from BS starts, for the summary: GS in a pair, D in a ring. */
   replicationFromBs(ctx: RecoveryContext): Pick<Summary, 'bsCoords' | 'ring'>;
+  /** What the copy read when it was not GS (--donor), for the summary. */
+  copyReadFrom(ctx: RecoveryContext): Pick<Summary, 'donor'>;
+  /** What a live run's stop does with a server it froze (the donor), beyond releasing GS's read lock. */
+  atStop(ctx: RecoveryContext, stop: { stoppedIn?: Step; declined: boolean }): DonorAtStop;
 }
 
 export function procedureFor(settings: Settings): Procedure {
@@ -43,13 +48,14 @@ export function procedureFor(settings: Settings): Procedure {
   const steps = stepsFor(ring);
   const topology = [members.GS, members.BS, ...members.ring];
   const donor = members.R ? [members.R] : [];
+  const method = copyMethod({ settings });
   return {
     steps,
     members,
     topology,
     shown: [...topology, ...(ring ? [] : donor)],
     locked: [members.GS, members.BS, ...members.ring.slice(0, 1)],
-    journaled: [...topology, ...(copyMethod({ settings }).fromDonor ? donor : [])],
+    journaled: [...topology, ...(method.fromDonor ? donor : [])],
     preflight: [runPreflight, ...(ring ? [ringChecks] : []), ...(members.R ? [donorChecks] : [])],
     states: (ctx, stoppedAt) => ({ ...serverStates(ctx, stoppedAt, steps), ...(ring ? ringStates(members, stoppedAt) : {}) }),
     replicationFromBs: ({ state: s }) =>
@@ -60,6 +66,11 @@ export function procedureFor(settings: Settings): Procedure {
             ring: { downstream: hostPort(members.ring[0].address), ...(s.ring?.bsAfterImport ? { dFromBs: s.ring.bsAfterImport } : {}) },
           }
         : { bsCoords: s.bsCoords },
+    copyReadFrom: ({ state: s }) =>
+      members.R && method.fromDonor
+        ? { donor: { address: hostPort(members.R.address), lockSpared: method.lockSpared === true, ...(s.donor?.at ? { at: s.donor.at } : {}) } }
+        : {},
+    atStop: (ctx, stop) => donorAtStop(ctx, { copyBegan: stop.stoppedIn?.id === copyData.id, declined: stop.declined }),
   };
 }
 
