@@ -14,11 +14,9 @@ import type { RecoveryContext } from '../recovery/context.js';
 import type { Check, Emit, RunEvent, StepSummary } from '../recovery/events.js';
 import { closeSpans, spanSeconds, trackSpans } from './spans.js';
 import { shellQuote } from '../config/shell-quote.js';
-import { confirmedBy, refencePlan, resumeAt, type Step, type StepPlan } from '../recovery/procedure.js';
-import { stepsFor } from '../recovery/ring/procedure.js';
+import { STEPS, confirmedBy, refencePlan, resumeAt, type Step, type StepPlan } from '../recovery/procedure.js';
 import { procedureFor, type Procedure } from '../recovery/procedure-for.js';
 import { donorHeader } from '../recovery/donor.js';
-import { copyMethod } from '../recovery/copy-method.js';
 import { emptyState } from '../recovery/state.js';
 import { Executor, type Executed } from './executor.js';
 import { checkFences } from './traffic-actions.js';
@@ -132,7 +130,10 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   // The traffic fence's HAProxy entries, before anything else (nothing is connected yet): bad input is one line, exit 2.
   const fences = await checkFences(settings, signal);
   if (fences.errors.length && !dry) throw new UsageError(fences.errors.join('; '));
-  const { gsWhileCopying } = copyMethod({ settings });
+  // What the run walks, decided once from the settings: the steps, every server of the run (what each session, lock,
+  // copy and probe below connects to), the preflight's checks, what a stop leaves.
+  const procedure = procedureFor(settings);
+  const { members, steps, gsWhileCopying } = procedure;
   emit({
     event: 'run_start',
     mode: dry ? 'dry-run' : 'live',
@@ -149,10 +150,6 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   // resumes at, with what that run would copy again.
   const rehearsed = dry && settings.resume ? readableJournal(journalPath) : undefined;
   const resumed = journal ?? rehearsed;
-  // What the run walks, decided once from the settings: the steps, every server of the run (what each session, lock,
-  // copy and probe below connects to), the preflight's checks, what a stop leaves.
-  const procedure = procedureFor(settings);
-  const { members, steps } = procedure;
   // --assume (dry run only): the plans that version needs, without even trying to connect.
   const assumed = settings.assume ? parseAssumedVersion(settings.assume) : undefined;
   const offlineVersion = assumed ?? OFFLINE_VERSION;
@@ -483,7 +480,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
 }
 
 /** Where a resumed run starts: the first step not known complete, or the step it must restart from (a copy: its lock). */
-export function firstIncompleteStep(j: Journal, steps: readonly Step[] = stepsFor(false)): number {
+export function firstIncompleteStep(j: Journal, steps: readonly Step[] = STEPS): number {
   return resumeAt(j.data.steps.find((s) => s.status !== 'done')?.id ?? steps.length + 1);
 }
 

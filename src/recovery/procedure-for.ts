@@ -18,6 +18,8 @@ import type { RunEvent } from './events.js';
 type Summary = Extract<RunEvent, { event: 'summary' }>;
 
 export interface Procedure {
+  /** What GS does while the copy runs, when the method says it (the run's first line). */
+  gsWhileCopying?: string;
   /** The steps to walk, in order: the pair's eleven, or with a ring's forms of 2, 6, 9 and 10. */
   steps: readonly Step[];
   /** Every server of the run, resolved once. */
@@ -50,6 +52,7 @@ export function procedureFor(settings: Settings): Procedure {
   const donor = members.R ? [members.R] : [];
   const method = copyMethod({ settings });
   return {
+    ...(method.gsWhileCopying ? { gsWhileCopying: method.gsWhileCopying } : {}),
     steps,
     members,
     topology,
