@@ -15,6 +15,7 @@ import { reachable, type RecoveryContext } from './context.js';
 import { coordinatesFrom } from './coordinates.js';
 import { copyMethod } from './copy-method.js';
 import { donorCopyText } from './donor-text.js';
+import { isRing } from './ring-topology.js';
 import type { Check } from './events.js';
 import { mariadbGtid, usesGtidPositioning } from './positioning.js';
 import { donorMovedText, point, resumeText, sameDonorPoint, type DonorCopyRecord } from './donor-resume.js';
@@ -84,7 +85,7 @@ export async function donorChecks(ctx: RecoveryContext): Promise<Check[]> {
   if (!ctx.members.R) return [];
   const name = donorName(ctx);
   const refuse = (check: string, detail: string): Check[] => [{ verdict: 'stop', check, detail, refusal: true }];
-  if (ctx.settings.ring) return refuse('donor', '--donor is not yet proven for a ring; leave it out with --ring');
+  if (isRing(ctx.members)) return refuse('donor', '--donor is not yet proven for a ring; leave it out with --ring');
   const d = ctx.donor;
   if (!d?.identity) return [{ verdict: 'not-made', check: 'donor', detail: `${name} did not answer: the donor’s replication could not be checked` }];
   const id = d.identity;

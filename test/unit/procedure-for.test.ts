@@ -60,3 +60,15 @@ describe('procedureFor', () => {
     expect(p.atStop(ctx, { stoppedIn: copyData, declined: true })).toMatchObject({ release: { kind: 'sql', role: 'R' } });
   });
 });
+
+describe('--donor in a ring', () => {
+  it('is refused by the preflight (one line, a flag lifts it), and R is not named among the ring’s members', async () => {
+    const ctx = offlineContext('10.11.6-MariaDB', {}, { ring: 'db1,db2,db3', bad: 'db2', donor: 'db4:3306' });
+    const p = procedureFor(ctx.settings);
+    expect(labels(p.shown)).toEqual(['GS', 'BS', 'D']);
+    expect(p.preflight).toEqual([runPreflight, ringChecks, donorChecks]);
+    expect(await donorChecks(ctx)).toEqual([
+      { verdict: 'stop', check: 'donor', detail: '--donor is not yet proven for a ring; leave it out with --ring', refusal: true },
+    ]);
+  });
+});
