@@ -15,6 +15,8 @@ export interface ServerMember {
   endpoint: Endpoint;
   /** "GS 10.0.0.1:3306", for messages. */
   name: string;
+  /** A ring's member: its place in --ring as given (the ring's preflight says the order as the operator wrote it). */
+  ringIndex?: number;
 }
 
 export interface Members {
@@ -26,26 +28,24 @@ export interface Members {
   ring: ServerMember[];
 }
 
-const member = (label: MemberLabel, address: { host: string; port: number }, endpoint: Endpoint, replication = address): ServerMember => ({
+const member = (label: MemberLabel, address: { host: string; port: number }, endpoint: Endpoint, replication = address, ringIndex?: number): ServerMember => ({
   label,
   address,
   replication,
   endpoint,
   name: `${label} ${address.host}:${address.port}`,
+  ...(ringIndex !== undefined ? { ringIndex } : {}),
 });
 
 export function resolveMembers(s: Settings): Members {
   const ring = s.ring;
+  const inRing = (label: 'D' | RingOther, index: number) =>
+    member(label, ring!.members[index], memberEndpoint(s, ring!.members[index], label), undefined, index);
   return {
-    GS: member('GS', s.good, endpointFor(s, 'GS'), s.goodAddress),
-    BS: member('BS', s.bad, endpointFor(s, 'BS'), s.badAddress),
+    GS: member('GS', s.good, endpointFor(s, 'GS'), s.goodAddress, ring?.upstream),
+    BS: member('BS', s.bad, endpointFor(s, 'BS'), s.badAddress, ring?.bad),
     ...(s.donor ? { R: member('R', s.donor, memberEndpoint(s, s.donor, 'R')) } : {}),
-    ring: ring
-      ? [
-          member('D', ring.members[ring.downstream], memberEndpoint(s, ring.members[ring.downstream], 'D')),
-          ...ringOthers(ring).map((o) => member(o.label, ring.members[o.index], memberEndpoint(s, ring.members[o.index], o.label))),
-        ]
-      : [],
+    ring: ring ? [inRing('D', ring.downstream), ...ringOthers(ring).map((o) => inRing(o.label, o.index))] : [],
   };
 }
 

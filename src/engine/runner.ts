@@ -5,21 +5,18 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ServerSession } from '../adapters/mysql/session.js';
 import { RunLock, RunLockHeld, runLockName } from '../adapters/mysql/run-lock.js';
 import { assumedClients, findClients, type Clients } from '../adapters/shell/clients.js';
-import { ringOthers, type RingOther, type Settings } from '../config/settings.js';
+import type { Settings } from '../config/settings.js';
 import { dialectFor } from '../dialect/dialect.js';
 import { parseAssumedVersion, parseClientChoice, parseVersion, versionLabel } from '../dialect/version.js';
 import { Declined, Interrupted, StepFailed, UsageError, exitCodeOf } from '../base/errors.js';
 import { renderAction, type Member } from '../recovery/actions.js';
 import type { RecoveryContext } from '../recovery/context.js';
-import type { Emit, RunEvent, StepSummary } from '../recovery/events.js';
+import type { Check, Emit, RunEvent, StepSummary } from '../recovery/events.js';
 import { closeSpans, spanSeconds, trackSpans } from './spans.js';
-import { runPreflight } from '../recovery/preflight.js';
 import { shellQuote } from '../config/shell-quote.js';
-import { confirmedBy, refencePlan, resumeAt, serverStates, type Step, type StepPlan } from '../recovery/procedure.js';
-import { ringStates, stepsFor } from '../recovery/ring/procedure.js';
-import { ringChecks } from '../recovery/ring/preflight.js';
-import { donorChecks, donorHeader, donorKeptForResume, donorKeptText, donorLeftText, donorName, releaseDonorAction } from '../recovery/donor.js';
-import { copyMethod } from '../recovery/copy-method.js';
+import { STEPS, confirmedBy, refencePlan, resumeAt, type Step, type StepPlan } from '../recovery/procedure.js';
+import { procedureFor, type Procedure } from '../recovery/procedure-for.js';
+import { donorHeader } from '../recovery/donor.js';
 import { emptyState } from '../recovery/state.js';
 import { Executor, type Executed } from './executor.js';
 import { checkFences } from './traffic-actions.js';
@@ -33,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { throttleHeader } from '../recovery/throttle-plan.js';
 import { hostProbes } from './host-probes.js';
-import { memberOf, resolveMembers, type Members } from '../config/members.js';
+import type { ServerMember } from '../config/members.js';
 
 /** Statements shown in an offline dry run use this dialect (the servers did not answer to tell theirs). */
 const OFFLINE_VERSION = parseVersion('10.11.0-MariaDB');
@@ -59,16 +56,11 @@ export interface RunOutcome {
 
 type Sessions = Partial<Record<Member, ServerSession>>;
 
-async function connectBoth(settings: Settings, members: Members, dryRun: boolean, emit: Emit): Promise<Sessions> {
+/** GS, BS and a ring's D and the members after it (read by the preflight and the proof); the donor on its own. */
+async function connectBoth(settings: Settings, topology: ServerMember[], dryRun: boolean, emit: Emit): Promise<Sessions> {
   // Every statement on these sessions is bounded: a frozen server is reported, with its address, instead of hanging.
   const opts = { connectTimeoutMs: settings.connectTimeout * 1000, queryTimeoutMs: settings.stallTimeout * 1000 };
-  const [gs, bs, ...rest] = await Promise.allSettled([
-    ServerSession.connect(members.GS.endpoint, opts),
-    ServerSession.connect(members.BS.endpoint, opts),
-    // A ring: BS's downstream D, and the members after it (read by the preflight and the proof).
-    ...members.ring.map((m) => ServerSession.connect(m.endpoint, opts)),
-  ]);
-  const all = [gs, bs, ...rest];
+  const all = await Promise.allSettled(topology.map((m) => ServerSession.connect(m.endpoint, opts)));
   const failed = all.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length && !dryRun) {
     for (const r of all) if (r.status === 'fulfilled') await r.value.close();
@@ -80,11 +72,13 @@ async function connectBoth(settings: Settings, members: Members, dryRun: boolean
   }
   for (const f of failed)
     emit({ event: 'note', level: 'warn', text: `${(f.reason as Error).message} — the dry run goes on; what needs that server is shown, not measured.` });
-  const sessions: Sessions = {
-    GS: gs.status === 'fulfilled' ? gs.value : undefined,
-    BS: bs.status === 'fulfilled' ? bs.value : undefined,
-  };
-  for (const [i, m] of members.ring.entries()) if (rest[i].status === 'fulfilled') sessions[m.label as 'D' | RingOther] = rest[i].value;
+  const sessions: Sessions = {};
+  for (const [i, m] of topology.entries()) {
+    const r = all[i];
+    if (r.status === 'fulfilled') sessions[m.label as Member] = r.value;
+    // GS's and BS's keys are always there (a dry run's silent server: undefined).
+    else if (m.label === 'GS' || m.label === 'BS') sessions[m.label] = undefined;
+  }
   return sessions;
 }
 
@@ -136,7 +130,10 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   // The traffic fence's HAProxy entries, before anything else (nothing is connected yet): bad input is one line, exit 2.
   const fences = await checkFences(settings, signal);
   if (fences.errors.length && !dry) throw new UsageError(fences.errors.join('; '));
-  const { gsWhileCopying } = copyMethod({ settings });
+  // What the run walks, decided once from the settings: the steps, every server of the run (what each session, lock,
+  // copy and probe below connects to), the preflight's checks, what a stop leaves.
+  const procedure = procedureFor(settings);
+  const { members, steps, gsWhileCopying } = procedure;
   emit({
     event: 'run_start',
     mode: dry ? 'dry-run' : 'live',
@@ -153,16 +150,14 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   // resumes at, with what that run would copy again.
   const rehearsed = dry && settings.resume ? readableJournal(journalPath) : undefined;
   const resumed = journal ?? rehearsed;
-  // Every server of the run, resolved once: what each session, lock, copy and probe below connects to.
-  const members = resolveMembers(settings);
   // --assume (dry run only): the plans that version needs, without even trying to connect.
   const assumed = settings.assume ? parseAssumedVersion(settings.assume) : undefined;
   const offlineVersion = assumed ?? OFFLINE_VERSION;
-  const sessions: Sessions = assumed ? {} : await connectBoth(settings, members, dry, emit);
+  const sessions: Sessions = assumed ? {} : await connectBoth(settings, procedure.topology, dry, emit);
   // --donor: the replica of GS the copy reads (R), with the pair's account and TLS.
-  if (settings.donor && !assumed) {
+  if (members.R && !assumed) {
     try {
-      sessions.R = await ServerSession.connect(memberOf(members, 'R').endpoint, {
+      sessions.R = await ServerSession.connect(members.R.endpoint, {
         connectTimeoutMs: settings.connectTimeout * 1000,
         queryTimeoutMs: settings.stallTimeout * 1000,
       });
@@ -180,11 +175,10 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
   const sameServer =
     sessions.GS && sessions.BS && runLockName(sessions.GS.identity, sessions.GS.identity) === runLockName(sessions.BS.identity, sessions.BS.identity);
   if (!dry && sessions.GS && sessions.BS && !sameServer) {
-    const ring = settings.ring;
     try {
       runLock = await RunLock.acquire(
         runLockName(sessions.GS.identity, sessions.BS.identity),
-        [members.GS.endpoint, members.BS.endpoint, ...(ring && sessions.D ? [memberOf(members, 'D').endpoint] : [])],
+        procedure.locked.filter((m) => sessions[m.label as Member]).map((m) => m.endpoint),
         { connectTimeoutMs: settings.connectTimeout * 1000, queryTimeoutMs: settings.stallTimeout * 1000 },
       );
     } catch (err) {
@@ -240,11 +234,14 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     record,
     ownThreadIds,
   });
+  // Every member's identity and dialect (a ring's D, E, … too): an offline default dialect for one that did not answer.
+  const topology = procedure.topology.map((m) => m.label as Member);
+  const dialectOf = (m: Member) => sessions[m]?.dialect ?? dialectFor(offlineVersion);
   const ctx: RecoveryContext = {
     settings,
     members,
-    identity: { GS: sessions.GS?.identity, BS: sessions.BS?.identity },
-    dialect: { GS: sessions.GS?.dialect ?? dialectFor(offlineVersion), BS: sessions.BS?.dialect ?? dialectFor(offlineVersion) },
+    identity: Object.fromEntries(topology.map((m) => [m, sessions[m]?.identity])),
+    dialect: { ...Object.fromEntries(topology.map((m) => [m, dialectOf(m)])), GS: dialectOf('GS'), BS: dialectOf('BS') },
     read: exec.read,
     clients: () => (clients ??= findHere()),
     ...(assumed ? { localClients: findHere } : {}),
@@ -255,33 +252,15 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     journalPath,
     ownThreadIds,
   };
-  const ring = settings.ring;
-  if (ring)
-    ctx.ring = {
-      ...ring,
-      dialect: sessions.D?.dialect ?? dialectFor(offlineVersion),
-      identity: sessions.D?.identity,
-      read: (m, s) => exec.read(m, s),
-      bystanders: ringOthers(ring).map((o) => ({
-        ...o,
-        dialect: sessions[o.label]?.dialect ?? dialectFor(offlineVersion),
-        identity: sessions[o.label]?.identity,
-      })),
-    };
-  if (settings.donor)
+  if (members.R)
     ctx.donor = {
-      address: settings.donor,
       identity: sessions.R?.identity,
       dialect: sessions.R?.dialect ?? dialectFor(offlineVersion),
       read: (s) => exec.read('R', s),
     };
-  const STEPS = stepsFor(Boolean(ring));
 
   try {
-    const shown = [members.GS, members.BS, ...members.ring, ...(members.R && !ring ? [members.R] : [])].map((m) => ({
-      role: m.label as Member,
-      hp: m.address,
-    }));
+    const shown = procedure.shown.map((m) => ({ role: m.label as Member, hp: m.address }));
     for (const { role, hp } of shown) {
       const s = sessions[role];
       emit(
@@ -302,7 +281,8 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     for (const text of [...fences.errors, ...fences.warnings]) emit({ event: 'note', level: 'warn', text });
     // --resume: the donor as the interrupted run left it (frozen, where, what was copied), for the preflight's check.
     if (resumed?.data.state.donor) ctx.state.donor = structuredClone(resumed.data.state.donor);
-    const checks = [...(await runPreflight(ctx)), ...(await ringChecks(ctx)), ...(await donorChecks(ctx))];
+    const checks: Check[] = [];
+    for (const check of procedure.preflight) checks.push(...(await check(ctx)));
     emit({ event: 'preflight', checks });
     const stops = checks.filter((c) => c.verdict === 'stop');
     // A stop only a flag lifts is bad input: one line, exit 2 (nothing was changed).
@@ -336,7 +316,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
         fence: j.fence ?? [],
         killed: j.killed ?? [],
       };
-      startAt = firstIncompleteStep(resumed, STEPS);
+      startAt = firstIncompleteStep(resumed, steps);
       if (journal) {
         if (deps.invocation) (journal.data.invocations ??= []).push({ at: new Date().toISOString(), ...deps.invocation, resume: true });
         journal.data.finished = false;
@@ -346,20 +326,15 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     } else if (!dry) {
       journal = Journal.create(journalPath, {
         method: settings.method,
-        servers: {
-          GS: fingerprint(sessions.GS!, members.GS.address),
-          BS: fingerprint(sessions.BS!, members.BS.address),
-          // A ring's D and the members after it: a --resume against another ring is refused.
-          ...Object.fromEntries(
-            members.ring.flatMap((m) => {
-              const s = sessions[m.label as Member];
-              return s ? [[m.label, fingerprint(s, m.address)]] : [];
-            }),
-          ),
-          // The donor the copy reads: the report names it from the journal alone.
-          ...(settings.donor && sessions.R && copyMethod(ctx).fromDonor ? { R: fingerprint(sessions.R, memberOf(members, 'R').address) } : {}),
-        },
-        steps: STEPS.map((s) => ({ id: s.id, title: s.title, status: 'pending', plan: [], executed: [] })),
+        // GS and BS (both connected: a live run), a ring's D and the members after it (a --resume against another
+        // ring is refused), the donor the copy reads (the report names it from the journal alone).
+        servers: Object.fromEntries(
+          procedure.journaled.flatMap((m) => {
+            const s = sessions[m.label as Member];
+            return s ? [[m.label, fingerprint(s, m.address)]] : [];
+          }),
+        ) as JournalData['servers'],
+        steps: steps.map((s) => ({ id: s.id, title: s.title, status: 'pending', plan: [], executed: [] })),
         state: ctx.state,
         gsLocks: [],
         copies: [],
@@ -378,7 +353,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     }
     const controlSocketPath = control?.path;
 
-    const todo = STEPS.filter((s) => s.id >= startAt);
+    const todo = steps.filter((s) => s.id >= startAt);
     const overview: StepSummary[] = [];
     for (const s of todo) {
       const p = await s.plan(ctx);
@@ -389,7 +364,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
 
     // BS may have restarted since the run stopped (read_only is not persistent): the fence step 1 set up goes back
     // on first, shown and journaled with the step the run resumes at.
-    const preamble = resumed && settings.resume && startAt > 1 && startAt <= STEPS.length ? await refencePlan(ctx) : undefined;
+    const preamble = resumed && settings.resume && startAt > 1 && startAt <= steps.length ? await refencePlan(ctx) : undefined;
 
     for (const step of todo) {
       if (signal.aborted) throw new Interrupted(`interrupted before step ${step.id}`);
@@ -398,7 +373,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       const plan = await step.plan(ctx);
       const actions = [...(step.id === startAt && preamble ? preamble.actions : []), ...plan.actions];
       const lines = actions.flatMap((a) => renderAction(a));
-      emit({ event: 'step_start', step: step.id, title: step.title, on: plan.on ?? step.on, total: STEPS.length, lines });
+      emit({ event: 'step_start', step: step.id, title: step.title, on: plan.on ?? step.on, total: steps.length, lines });
       for (const text of plan.notes ?? []) emit({ event: 'note', level: 'info', step: step.id, text });
       if (plan.checklist?.length) emit({ event: 'checklist', step: step.id, items: plan.checklist });
       if (plan.question) {
@@ -439,7 +414,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       journal.data.outcome = 'completed';
       journal.save();
     }
-    emit(summary(ctx, journal, dry, STEPS));
+    emit(summary(ctx, journal, dry, procedure));
     emit({
       event: 'result',
       status: dry ? 'dry-run-complete' : 'recovered',
@@ -452,17 +427,15 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
     return { exitCode: 0, journalPath: journal?.path, executed, ctx };
   } catch (err) {
     if (await exec.releaseLock()) emit({ event: 'note', level: 'warn', text: 'GS read lock released: GS accepts writes again.' });
-    // --donor: a copy from the frozen donor that stops before it completed leaves it frozen, so that --resume copies
-    // only what is missing (its point and the units copied are in the journal), or, a physical copy, copies again from
-    // the same point. Any other stop starts it again: a No, a stop before the copy began or after it completed.
-    const keepFrozen = !dry && !(err instanceof Declined) && donorKeptForResume(ctx, current?.id === 4);
-    if (keepFrozen) emit({ event: 'note', level: 'warn', text: donorKeptText(ctx) });
-    else if (ctx.state.donor?.frozen && ctx.donor && !dry) {
+    // A server the run froze (the donor) is left so for --resume, or started again: the procedure says which.
+    const care = dry ? undefined : procedure.atStop(ctx, { stoppedIn: current, declined: err instanceof Declined });
+    if (care && 'keep' in care) emit({ event: 'note', level: 'warn', text: care.keep });
+    else if (care) {
       try {
-        await exec.run(current?.id ?? 0, releaseDonorAction(ctx, true), ctx.state, {});
-        emit({ event: 'note', level: 'warn', text: `The donor ${donorName(ctx)} replicates again (START SLAVE SQL_THREAD).` });
+        await exec.run(current?.id ?? 0, care.release, ctx.state, {});
+        emit({ event: 'note', level: 'warn', text: care.released });
       } catch (e) {
-        emit({ event: 'note', level: 'warn', text: `${donorLeftText(ctx)} (${(e as Error).message})` });
+        emit({ event: 'note', level: 'warn', text: `${care.left} (${(e as Error).message})` });
       }
     }
     if (journal) closeSpans(journal.data);
@@ -483,7 +456,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
       step: stoppedAt,
       reason,
       next: err instanceof StepFailed ? err.nextAction : undefined,
-      states: stoppedAt > 0 ? { ...serverStates(ctx, stoppedAt, STEPS), ...(ctx.ring ? ringStates(ctx.ring, stoppedAt) : {}) } : undefined,
+      states: stoppedAt > 0 ? procedure.states(ctx, stoppedAt) : undefined,
       resume: journal && stoppedAt > 0 ? resumeCommand(settings, journal.path) : undefined,
       interrupted: err instanceof Interrupted,
     });
@@ -507,7 +480,7 @@ export async function runRecovery(deps: RunDeps): Promise<RunOutcome> {
 }
 
 /** Where a resumed run starts: the first step not known complete, or the step it must restart from (a copy: its lock). */
-export function firstIncompleteStep(j: Journal, steps: readonly Step[] = stepsFor(false)): number {
+export function firstIncompleteStep(j: Journal, steps: readonly Step[] = STEPS): number {
   return resumeAt(j.data.steps.find((s) => s.status !== 'done')?.id ?? steps.length + 1);
 }
 
@@ -526,24 +499,18 @@ function checkSameServers(servers: JournalData['servers'], sessions: Sessions, p
     );
 }
 
-function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolean, STEPS: readonly Step[]): RunEvent {
+function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolean, procedure: Procedure): RunEvent {
   const s = ctx.state;
   return {
     event: 'summary',
     dryRun: dry,
     steps: journal
       ? journal.data.steps.map((x) => ({ step: x.id, title: x.title, status: x.status, ms: x.ms }))
-      : STEPS.map((x) => ({ step: x.id, title: x.title, status: 'rehearsed' })),
+      : procedure.steps.map((x) => ({ step: x.id, title: x.title, status: 'rehearsed' })),
     gsCoords: s.gsCoords,
-    // In a ring GS is not pointed at BS: what replicates from BS is D, from the position after the import.
-    bsCoords: ctx.ring ? undefined : s.bsCoords,
-    ...(ctx.ring
-      ? { ring: { downstream: address(ctx.ring.members[ctx.ring.downstream]), ...(s.ring?.bsAfterImport ? { dFromBs: s.ring.bsAfterImport } : {}) } }
-      : {}),
+    ...procedure.replicationFromBs(ctx),
     copy: s.copy?.complete ? { bytes: s.copy.bytes, seconds: s.copy.seconds } : undefined,
-    ...(ctx.settings.donor && copyMethod(ctx).fromDonor
-      ? { donor: { address: address(ctx.settings.donor), lockSpared: copyMethod(ctx).lockSpared === true, ...(s.donor?.at ? { at: s.donor.at } : {}) } }
-      : {}),
+    ...procedure.copyReadFrom(ctx),
     // Absent when the journal began before mmrecover recorded the lock (an older version's run, resumed).
     ...(journal?.data.gsLocks ? { gsLockedSeconds: journal.data.gsLocks.reduce((t, x) => t + spanSeconds(x), 0) } : {}),
     ...(journal ? outOfService(journal.data) : {}),
@@ -552,7 +519,7 @@ function summary(ctx: RecoveryContext, journal: Journal | undefined, dry: boolea
       ? {
           keptDatadir: {
             path: s.physical.kept,
-            salvage: `mmrecover salvage --datadir ${shellQuote(s.physical.kept)} --against ${ctx.settings.good.host}:${ctx.settings.good.port}`,
+            salvage: `mmrecover salvage --datadir ${shellQuote(s.physical.kept)} --against ${address(ctx.members.GS.address)}`,
           },
         }
       : {}),

@@ -9,10 +9,9 @@ import type { Coordinates } from '../adapters/mysql/replication.js';
 import type { HostAccess, HostResult, RunOnHostOptions } from '../adapters/shell/host-exec.js';
 import type { Dialect } from '../dialect/dialect.js';
 import type { Statement } from '../dialect/statement.js';
-import type { Role } from './actions.js';
+import type { Member, Role } from './actions.js';
 import type { Emit } from './events.js';
 import type { RecoveryState } from './state.js';
-import type { RingContext } from './ring-topology.js';
 
 export type { Role };
 
@@ -44,10 +43,12 @@ export interface RecoveryContext {
   settings: Settings;
   /** The run's servers, resolved once (config/members.ts): each one's address, replication address, endpoint, name. */
   members: Members;
-  /** Each server's identity; absent when it did not answer (a dry run only). */
-  identity: Partial<Record<Role, ServerIdentity>>;
-  dialect: Record<Role, Dialect>;
-  read: Read;
+  /** Each member's identity (GS, BS, a ring's D, E, …, the donor R); absent when it did not answer (a dry run only). */
+  identity: Partial<Record<Member, ServerIdentity>>;
+  /** Each member's dialect (an offline default for one that did not answer); GS's and BS's always. */
+  dialect: Record<Role, Dialect> & Partial<Record<Member, Dialect>>;
+  /** A read-only query on any member's session (a method: a reader of GS and BS only still fits). */
+  read(member: Member, s: Statement): Promise<Row[]>;
   /** The client programs found on this machine (dump, import), or why there are none. */
   clients: () => Promise<Clients>;
   /** With --assume, `clients` are the assumed host's: these are the ones found on this machine (to say so). */
@@ -60,10 +61,8 @@ export interface RecoveryContext {
   journalPath?: string;
   /** The session ids the tool itself holds on each server (never listed as foreign clients). */
   ownThreadIds: Record<Role, number[]>;
-  /** A ring (--ring): BS's downstream D and the members; absent for a pair. */
-  ring?: RingContext;
-  /** --donor: the replica of GS the copy reads (role R); identity absent when it did not answer (a dry run only). */
-  donor?: { address: { host: string; port: number }; identity?: ServerIdentity; dialect: Dialect; read: (s: Statement) => Promise<Row[]> };
+  /** --donor: the replica of GS the copy reads (role R; its address is members.R); identity absent when it did not answer (a dry run only). */
+  donor?: { identity?: ServerIdentity; dialect: Dialect; read: (s: Statement) => Promise<Row[]> };
 }
 
 export const reachable = (ctx: RecoveryContext, role: Role): boolean => ctx.identity[role] !== undefined;

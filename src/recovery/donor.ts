@@ -15,6 +15,7 @@ import { reachable, type RecoveryContext } from './context.js';
 import { coordinatesFrom } from './coordinates.js';
 import { copyMethod } from './copy-method.js';
 import { donorCopyText } from './donor-text.js';
+import { isRing } from './ring-topology.js';
 import type { Check } from './events.js';
 import { mariadbGtid, usesGtidPositioning } from './positioning.js';
 import { donorMovedText, point, resumeText, sameDonorPoint, type DonorCopyRecord } from './donor-resume.js';
@@ -84,7 +85,7 @@ export async function donorChecks(ctx: RecoveryContext): Promise<Check[]> {
   if (!ctx.members.R) return [];
   const name = donorName(ctx);
   const refuse = (check: string, detail: string): Check[] => [{ verdict: 'stop', check, detail, refusal: true }];
-  if (ctx.settings.ring) return refuse('donor', '--donor is not yet proven for a ring; leave it out with --ring');
+  if (isRing(ctx.members)) return refuse('donor', '--donor is not yet proven for a ring; leave it out with --ring');
   const d = ctx.donor;
   if (!d?.identity) return [{ verdict: 'not-made', check: 'donor', detail: `${name} did not answer: the donor’s replication could not be checked` }];
   const id = d.identity;
@@ -293,6 +294,24 @@ export async function physicalResumePoint(ctx: RecoveryContext): Promise<Coordin
   const d = ctx.state.donor;
   if (!ctx.settings.resume || !physicalFromDonor(ctx) || !ctx.donor?.identity || !d?.frozen || !d.at) return undefined;
   return sameDonorPoint(await donorNow(ctx, await donorStatus(ctx), d.at), d.at) ? d.at : undefined;
+}
+
+/** What a stop does with the donor: leaves it frozen for --resume (said), starts it again (an action, and what to say once it ran or failed), or nothing. */
+export type DonorAtStop = { keep: string } | { release: SqlAction; released: string; left: string } | undefined;
+
+/**
+ * A copy from the frozen donor that stops before it completed leaves it frozen, so that --resume copies only what is
+ * missing (its point and the units copied are in the journal), or, a physical copy, copies again from the same point.
+ * Any other stop starts it again: a No, a stop before the copy began or after it completed.
+ */
+export function donorAtStop(ctx: RecoveryContext, o: { copyBegan: boolean; declined: boolean }): DonorAtStop {
+  if (!o.declined && donorKeptForResume(ctx, o.copyBegan)) return { keep: donorKeptText(ctx) };
+  if (!ctx.state.donor?.frozen || !ctx.donor) return undefined;
+  return {
+    release: releaseDonorAction(ctx, true),
+    released: `The donor ${donorName(ctx)} replicates again (START SLAVE SQL_THREAD).`,
+    left: donorLeftText(ctx),
+  };
 }
 
 /** The plan's sentence on a physical copy started over from the donor still stopped at the recorded point. */

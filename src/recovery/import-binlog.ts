@@ -36,7 +36,7 @@ export async function otherBinlogReaders(ctx: RecoveryContext): Promise<string[]
       stmt("SELECT ID AS id, USER AS user, HOST AS host FROM information_schema.PROCESSLIST WHERE COMMAND IN ('Binlog Dump', 'Binlog Dump GTID')"),
     ),
   ]);
-  const members = new Set([ctx.identity.GS?.serverId, ctx.ring?.identity?.serverId].filter((x): x is number => x !== undefined));
+  const members = new Set([ctx.identity.GS?.serverId, ctx.identity.D?.serverId].filter((x): x is number => x !== undefined));
   const registered = hosts.map((r) => ({
     id: Number(col(r, REPLICA_HOST_COLUMNS.id)),
     host: String(col(r, REPLICA_HOST_COLUMNS.host) ?? ''),

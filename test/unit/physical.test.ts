@@ -200,7 +200,7 @@ describe('--method physical --donor (issue 28)', () => {
       { positioning: 'file', fence: [{ variable: 'read_only', before: 'OFF' }] },
       { method: 'physical', badService: 'mariadb', donor: 'db3:3306', donorSsh: 'root@db3', badSsh: 'root@db2' },
     );
-    ctx.donor = { address: { host: 'db3', port: 3306 }, dialect: ctx.dialect.GS, read: (s) => ctx.read('GS', s) };
+    ctx.donor = { dialect: ctx.dialect.GS, read: (s) => ctx.read('GS', s) };
     const { actions, notes } = await physicalCopyPlan(ctx);
     const lines = actions.flatMap((a) => renderAction(a)).map((l) => `${l.role}> ${l.text}`);
     expect(lines).toContain(
@@ -238,7 +238,6 @@ describe('the preflight of a physical copy from the donor', () => {
     const identity = (serverId: number, datadir: string) => ({ serverId, datadir, version }) as unknown as ServerIdentity;
     ctx.identity = { GS: identity(1, '/nonexistent/gs'), BS: identity(2, '/nonexistent/bs') };
     ctx.donor = {
-      address: { host: 'db3', port: 3306 },
       identity: identity(9, '/nonexistent/mmrecover-donor-datadir/'),
       dialect: ctx.dialect.GS,
       read: async () => [],

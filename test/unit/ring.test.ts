@@ -154,7 +154,7 @@ describe('step 9 of a ring, planned again on --resume', () => {
   const ringCtx = (state: Partial<RecoveryContext['state']>, version = '10.11.6-MariaDB') => {
     const ctx = offlineContext(version, { positioning: 'file', ...state }, { ring: 'db1,db2,db3', bad: 'db2' });
     const d = dialectFor(parseVersion(version));
-    ctx.ring = { ...ctx.settings.ring!, dialect: d, read: () => Promise.reject(new Error('offline')), bystanders: [] };
+    ctx.dialect.D = d;
     return ctx;
   };
   const lines = async (ctx: RecoveryContext) => (await ringCatchUpD.plan(ctx)).actions.flatMap((a) => renderAction(a)).map((l) => `${l.role}> ${l.text}`);

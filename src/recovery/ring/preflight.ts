@@ -7,20 +7,20 @@ import type { RecoveryContext } from '../context.js';
 import type { Check } from '../events.js';
 import { mariadbGtid } from '../positioning.js';
 import { identityOf, memberReplicaStatus } from './members.js';
-import { addressOf, hostPortText, memberName, ringOrder, sourceOf, type RingMember } from '../ring-topology.js';
+import { addressOf, givenOrder, hostPortText, isRing, memberName, ringOrder, sourceOf, type RingMember } from '../ring-topology.js';
 
 /** "GS 1, BS 2, D 3, E 4" */
 const perMember = (values: Partial<Record<RingMember, number | undefined>>, order: RingMember[]) => order.map((m) => `${m} ${values[m] ?? '?'}`).join(', ');
 
 /** The check lines; a ring line that cannot be made is said as not made. */
 export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
-  const ring = ctx.ring;
-  if (!ring) return [];
+  const members = ctx.members;
+  if (!isRing(members)) return [];
   const checks: Check[] = [];
-  const order = ringOrder(ring);
-  const name = (m: RingMember) => memberName(ring, m);
+  const order = ringOrder(members);
+  const name = (m: RingMember) => memberName(members, m);
   // D and the members after it are read by the steps and the proof: a live run needs every one.
-  const silent = order.filter((m) => m !== 'GS' && m !== 'BS' && !identityOf(ctx, ring, m));
+  const silent = order.filter((m) => m !== 'GS' && m !== 'BS' && !identityOf(ctx, m));
   if (silent.length) {
     checks.push({
       verdict: 'stop',
@@ -29,7 +29,7 @@ export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
     });
     return checks;
   }
-  const ids: Partial<Record<RingMember, number>> = Object.fromEntries(order.map((m) => [m, identityOf(ctx, ring, m)?.serverId]));
+  const ids: Partial<Record<RingMember, number>> = Object.fromEntries(order.map((m) => [m, identityOf(ctx, m)?.serverId]));
   const known = Object.values(ids).filter((x): x is number => x !== undefined);
   checks.push(
     new Set(known).size !== known.length
@@ -45,14 +45,14 @@ export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
         },
   );
 
-  const reachableMembers = order.filter((m) => identityOf(ctx, ring, m) !== undefined);
+  const reachableMembers = order.filter((m) => identityOf(ctx, m) !== undefined);
   const differs: string[] = [];
   const statuses: Partial<Record<RingMember, ReplicaStatus>> = {};
   for (const m of reachableMembers) {
-    const source = sourceOf(ring, m);
+    const source = sourceOf(members, m);
     let r: ReplicaStatus;
     try {
-      r = statuses[m] = await memberReplicaStatus(ctx, ring, ring.read, m);
+      r = statuses[m] = await memberReplicaStatus(ctx, ctx.read, m);
     } catch (err) {
       differs.push(`${name(m)}: replica status unreadable (${(err as Error).message})`);
       continue;
@@ -62,7 +62,7 @@ export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
     // The address as given, or the source's server_id (another name for the same host). Master_Server_Id is the
     // source last connected to: stale right after a CHANGE MASTER, so an address that matches wins.
     const matches = (src: RingMember) => {
-      const want = addressOf(ring, src);
+      const want = addressOf(members, src);
       return (r.sourceHost === want.host && r.sourcePort === want.port) || (r.sourceServerId !== 0 && r.sourceServerId === ids[src]);
     };
     if (!r.configured) differs.push(`${name(m)} replicates from nothing (--ring says from ${name(source)})`);
@@ -77,7 +77,7 @@ export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
       : {
           verdict: 'ok',
           check: 'ring order',
-          detail: `${ring.members.map(hostPortText).join(' → ')} → ${hostPortText(ring.members[0])}, as each member's replica status says`,
+          detail: `${givenOrder(members).map(hostPortText).join(' → ')} → ${hostPortText(givenOrder(members)[0])}, as each member's replica status says`,
         },
   );
 
@@ -91,7 +91,7 @@ export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
       const r = statuses[m];
       if (m === 'BS' || !r) continue;
       const applying = r.ioRunning !== 'No' && r.sqlRunning === 'Yes' && !r.lastSqlErrno;
-      const what = `${name(m)} ${applying ? 'applies' : 'does not apply'} what ${m === 'D' ? 'BS' : name(sourceOf(ring, m))} sends (IO ${r.ioRunning}, SQL ${r.sqlRunning}${r.lastSqlErrno ? `, SQL error ${r.lastSqlErrno}` : ''}${r.lastIoErrno ? `, IO error ${r.lastIoErrno}` : ''})`;
+      const what = `${name(m)} ${applying ? 'applies' : 'does not apply'} what ${m === 'D' ? 'BS' : name(sourceOf(members, m))} sends (IO ${r.ioRunning}, SQL ${r.sqlRunning}${r.lastSqlErrno ? `, SQL error ${r.lastSqlErrno}` : ''}${r.lastIoErrno ? `, IO error ${r.lastIoErrno}` : ''})`;
       const check = m === 'D' ? 'ring downstream' : 'ring link';
       if (applying) {
         if (m === 'D') checks.push({ verdict: 'ok', check, detail: what });
@@ -110,7 +110,7 @@ export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
       checks.push({ verdict: 'ok', check: 'ring link', detail: `every other link applies what it is sent (${others.join(', ')})` });
   }
 
-  const noRelay = reachableMembers.filter((m) => !identityOf(ctx, ring, m)?.logSlaveUpdates);
+  const noRelay = reachableMembers.filter((m) => !identityOf(ctx, m)?.logSlaveUpdates);
   checks.push(
     noRelay.length
       ? {
@@ -131,7 +131,7 @@ export async function ringChecks(ctx: RecoveryContext): Promise<Check[]> {
   if (mariadbGtid(ctx)) {
     const domain = stmt('SELECT @@GLOBAL.gtid_domain_id AS d');
     const domains: Partial<Record<RingMember, number>> = {};
-    for (const m of reachableMembers) domains[m] = Number((await ring.read(m, domain))[0]?.d);
+    for (const m of reachableMembers) domains[m] = Number((await ctx.read(m, domain))[0]?.d);
     const values = Object.values(domains);
     checks.push(
       new Set(values).size !== values.length

@@ -2,7 +2,7 @@
 // Ids, questions and resume points are the pair's, so the runner walks either list the same way.
 import { STEPS } from '../procedure.js';
 import type { Step } from '../step.js';
-import { hostPortText, sourceOf, type RingContext } from '../ring-topology.js';
+import { hostPortText, sourceOf, type Members, type RingMember } from '../ring-topology.js';
 import { ringCatchUpD, ringPointBsAtGs, ringStartReplicas, ringStopBsReplica } from './steps.js';
 
 const RING_FORM = new Map<number, Step>([ringStopBsReplica, ringPointBsAtGs, ringCatchUpD, ringStartReplicas].map((s) => [s.id, s]));
@@ -22,11 +22,11 @@ export function downstreamState(stoppedAt: number): string {
  * What D and the members after it are left in (said with GS's and BS's states). The members after D are never
  * changed by a step; only the proof (step 10) writes a marker row on each.
  */
-export function ringStates(ring: RingContext, stoppedAt: number): Record<string, string> {
+export function ringStates(members: Members, stoppedAt: number): Record<string, string> {
   const out: Record<string, string> = { D: downstreamState(stoppedAt) };
-  for (const b of ring.bystanders)
+  for (const b of members.ring.slice(1))
     out[b.label] =
-      `${hostPortText(ring.members[b.index])}: not changed by the run${stoppedAt >= 10 ? ' (apart from the proof’s marker row)' : ''}; replicating from ${sourceOf(ring, b.label)} as before`;
+      `${hostPortText(b.address)}: not changed by the run${stoppedAt >= 10 ? ' (apart from the proof’s marker row)' : ''}; replicating from ${sourceOf(members, b.label as RingMember)} as before`;
   return out;
 }
 

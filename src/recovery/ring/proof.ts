@@ -12,7 +12,7 @@ import { pollUntil } from '../../base/poll.js';
 import { sleep } from '../replica-wait.js';
 import type { RecoveryState, Verification } from '../state.js';
 import { memberBinlogEnd, dialectOf, executedOf, identityOf, memberReplicaStatus } from './members.js';
-import { ringOrder, sourceOf, type RingContext, type RingMember } from '../ring-topology.js';
+import { isRing, ringOrder, sourceOf, type RingMember } from '../ring-topology.js';
 
 const verification = (state: RecoveryState): Verification => (state.verification ??= { caughtUp: false, tablesCompared: 0, mismatched: [], verified: false });
 
@@ -39,10 +39,10 @@ function waitForMarker(ctx: RecoveryContext, from: RingMember, to: RingMember, s
 }
 
 /** Every member has executed its source's binary log as it was when we looked. */
-async function allCaughtUp(ctx: RecoveryContext, ring: RingContext, io: ProbeIo): Promise<boolean> {
-  for (const m of ringOrder(ring)) {
-    const target = await memberBinlogEnd(ctx, ring, io.read, sourceOf(ring, m));
-    const caught = await pollUntil(async () => (reached(executedOf(await memberReplicaStatus(ctx, ring, io.read, m)), target) ? true : undefined), {
+async function allCaughtUp(ctx: RecoveryContext, io: ProbeIo): Promise<boolean> {
+  for (const m of ringOrder(ctx.members)) {
+    const target = await memberBinlogEnd(ctx, io.read, sourceOf(ctx.members, m));
+    const caught = await pollUntil(async () => (reached(executedOf(await memberReplicaStatus(ctx, io.read, m)), target) ? true : undefined), {
       everyMs: 200,
       timeoutMs: ctx.settings.replicaTimeout * 1000,
       signal: io.signal,
@@ -57,8 +57,8 @@ const q =
   (s) =>
     io.read(m, s);
 
-function compareRound(ctx: RecoveryContext, ring: RingContext): WaitAction {
-  const others = ringOrder(ring).filter((m) => m !== 'GS');
+function compareRound(ctx: RecoveryContext): WaitAction {
+  const others = ringOrder(ctx.members).filter((m) => m !== 'GS');
   return {
     kind: 'wait',
     role: 'GS',
@@ -66,7 +66,7 @@ function compareRound(ctx: RecoveryContext, ring: RingContext): WaitAction {
     async probe(io) {
       const v = verification(io.state);
       for (let attempt = 1; attempt <= 3 && !io.signal.aborted; attempt++) {
-        const caught = await allCaughtUp(ctx, ring, io);
+        const caught = await allCaughtUp(ctx, io);
         if (!ctx.settings.marker) v.caughtUp = caught;
         let compared = 0;
         const mismatched: string[] = [];
@@ -86,19 +86,18 @@ function compareRound(ctx: RecoveryContext, ring: RingContext): WaitAction {
 
 /** Step 10's proof in a ring, as actions; the verdict is in state.verification once they ran. */
 export async function ringProofActions(ctx: RecoveryContext): Promise<Action[]> {
-  const ring = ctx.ring;
-  if (!ctx.settings.verify || !ring) return [];
+  if (!ctx.settings.verify || !isRing(ctx.members)) return [];
   const actions: Action[] = [];
   if (ctx.settings.marker) {
-    const order = ringOrder(ring);
-    const idOf = (m: RingMember) => identityOf(ctx, ring, m)?.serverId ?? '@@server_id';
+    const order = ringOrder(ctx.members);
+    const idOf = (m: RingMember) => identityOf(ctx, m)?.serverId ?? '@@server_id';
     actions.push(...markerSetup().map((statement): SqlAction => ({ kind: 'sql', role: 'GS', statement, note: 'proof: marker rows (round the ring)' })));
     for (const from of order) {
       const token = randomUUID();
       const write: SqlAction = {
         kind: 'sql',
         role: from,
-        statement: markerWrite(idOf(from), token, dialectOf(ctx, ring, from).literal),
+        statement: markerWrite(idOf(from), token, dialectOf(ctx, from).literal),
         note: 'must arrive on every other member',
       };
       if (from === 'BS') {
@@ -109,7 +108,7 @@ export async function ringProofActions(ctx: RecoveryContext): Promise<Action[]> 
       for (const to of order) if (to !== from) actions.push(waitForMarker(ctx, from, to, idOf(from), token));
     }
   }
-  actions.push(compareRound(ctx, ring));
+  actions.push(compareRound(ctx));
   return actions;
 }
 

@@ -23,12 +23,13 @@ import { stopBsReplica } from '../steps/s02-stop-bs-replica.js';
 import { pointBsAtGs } from '../steps/s06-point-bs-at-gs.js';
 import type { Step } from '../step.js';
 import { ringProofActions, ringVerdict } from './proof.js';
-import { executedOf, memberBinlogEnd, memberReplicaStatus } from './members.js';
-import { downstreamName, memberName, ringOrder, type RingContext, type RingMember } from '../ring-topology.js';
+import { dialectOf, executedOf, memberBinlogEnd, memberReplicaStatus } from './members.js';
+import { downstreamName, isRing, memberName, ringOrder, ringSize, type RingMember } from '../ring-topology.js';
 
-const ringOf = (ctx: RecoveryContext): RingContext => {
-  if (!ctx.ring) throw new Error('internal: a ring step in a pair');
-  return ctx.ring;
+/** D's dialect; a ring step in a pair is a bug. */
+const downstreamDialect = (ctx: RecoveryContext) => {
+  if (!isRing(ctx.members)) throw new Error('internal: a ring step in a pair');
+  return dialectOf(ctx, 'D');
 };
 const record = (state: RecoveryState): RingRecord => (state.ring ??= {});
 
@@ -36,13 +37,13 @@ const record = (state: RecoveryState): RingRecord => (state.ring ??= {});
 export const ringStopBsReplica: Step = {
   ...stopBsReplica,
   async plan(ctx) {
-    const ring = ringOf(ctx);
+    const dDialect = downstreamDialect(ctx);
     const p = await stopBsReplica.plan(ctx);
     const [stop, ...backup] = p.actions;
     const showBs = ctx.dialect.BS.showReplicaStatus();
-    const showD = ring.dialect.showReplicaStatus();
+    const showD = dDialect.showReplicaStatus();
     const bsLog = ctx.dialect.BS.showBinlogStatus();
-    const d = downstreamName(ring);
+    const d = downstreamName(ctx.members);
     const drained: WaitAction = {
       kind: 'wait',
       role: 'D',
@@ -59,7 +60,7 @@ export const ringStopBsReplica: Step = {
         let last: ReplicaStatus | undefined;
         const done = await pollUntil(
           async () => {
-            const r = (last = await memberReplicaStatus(ctx, ring, io.read, 'D'));
+            const r = (last = await memberReplicaStatus(ctx, io.read, 'D'));
             io.progress(`D: ${describeReplica(r)}`);
             if (reached(executedOf(r), target)) return true;
             // A D that is not applying (stopped, or an error) will not get there by waiting.
@@ -90,15 +91,15 @@ export const ringStopBsReplica: Step = {
         },
       },
       drained,
-      { kind: 'sql', role: 'D', statement: ring.dialect.stopReplica(), note: 'D must not replicate the import on BS' },
+      { kind: 'sql', role: 'D', statement: dDialect.stopReplica(), note: 'D must not replicate the import on BS' },
       {
         kind: 'sql',
         role: 'D',
         statement: showD,
         note: 'record where D stopped in BS’s binary log',
-        capture: (rows, state) => void (record(state).dFromBs = executedOf(parseReplicaStatus(rows, ring.dialect))),
+        capture: (rows, state) => void (record(state).dFromBs = executedOf(parseReplicaStatus(rows, dDialect))),
       },
-      roundToGs(ctx, ring),
+      roundToGs(ctx),
       ...backup,
     ];
     return {
@@ -114,27 +115,28 @@ export const ringStopBsReplica: Step = {
  * each member's log once it has applied that much). GS copies to BS only what it holds: a BS write still on its way
  * would reach GS after the copy and then every member but BS, which skips its own server_id. Reads only.
  */
-function roundToGs(ctx: RecoveryContext, ring: RingContext): WaitAction {
+function roundToGs(ctx: RecoveryContext): WaitAction {
+  const members = ctx.members;
   // After D: E, F, …, then GS last.
-  const path: RingMember[] = [...ringOrder(ring).slice(3), 'GS'];
+  const path: RingMember[] = [...ringOrder(members).slice(3), 'GS'];
   return {
     kind: 'wait',
     role: 'GS',
     condition: `BS's writes that D applied have gone round the ring to GS (${['D', ...path].join(' → ')}: each member has applied its upstream's binary log up to where it stood once it held them all; at most ${ctx.settings.replicaTimeout}s)`,
     async probe(io) {
       let from: RingMember = 'D';
-      let target = await memberBinlogEnd(ctx, ring, io.read, from);
+      let target = await memberBinlogEnd(ctx, io.read, from);
       for (const m of path) {
         const fail = (r: ReplicaStatus) =>
           new StepFailed(
-            `${memberName(ring, m)} has not applied ${memberName(ring, from)}'s binary log up to ${target.file}:${target.position} (${describeReplica(r)}): BS's last writes have not gone round the ring to GS, and would come back after the copy to every member but BS`,
+            `${memberName(members, m)} has not applied ${memberName(members, from)}'s binary log up to ${target.file}:${target.position} (${describeReplica(r)}): BS's last writes have not gone round the ring to GS, and would come back after the copy to every member but BS`,
             2,
             `Let the ring catch up (fix replication on ${m}: status --ring), then run again with --resume. Nothing on BS was overwritten.`,
           );
         let last: ReplicaStatus | undefined;
         const done = await pollUntil(
           async () => {
-            const r = (last = await memberReplicaStatus(ctx, ring, io.read, m));
+            const r = (last = await memberReplicaStatus(ctx, io.read, m));
             io.progress(`${m}: ${describeReplica(r)}`);
             if (reached(executedOf(r), target)) return true;
             if (r.lastSqlErrno || r.lastIoErrno || r.sqlRunning !== 'Yes' || r.ioRunning === 'No') throw fail(r);
@@ -148,7 +150,7 @@ function roundToGs(ctx: RecoveryContext, ring: RingContext): WaitAction {
         }
         if (m === 'GS') return;
         from = m;
-        target = await memberBinlogEnd(ctx, ring, io.read, m);
+        target = await memberBinlogEnd(ctx, io.read, m);
       }
     },
   };
@@ -186,12 +188,12 @@ export const ringPointBsAtGs: Step = {
 
 /** CHANGE MASTER on D: to U for the catch-up (BS's events ignored), or to BS (nothing ignored). */
 function pointD(ctx: RecoveryContext, to: 'GS' | 'BS', coords: Coordinates | undefined, ignore: Array<number | string>): Statement {
-  const ring = ringOf(ctx);
+  const dDialect = downstreamDialect(ctx);
   const address = ctx.members[to].replication;
   const gtid = usesGtidPositioning(ctx);
   const what = to === 'GS' ? 'BS stopped at' : 'after import';
   const mode = ctx.settings.tls?.mode ?? (ctx.settings.given?.includes('sslMode') ? 'DISABLED' : undefined);
-  return ring.dialect.changeSource({
+  return dDialect.changeSource({
     host: address.host,
     port: address.port,
     user: ctx.settings.replUser,
@@ -204,7 +206,7 @@ function pointD(ctx: RecoveryContext, to: 'GS' | 'BS', coords: Coordinates | und
     // (https://dev.mysql.com/worklog/task/?id=10963): left out. MariaDB and file/position need it while D bypasses BS.
     ...(mysqlGtid(ctx) ? {} : { ignoreServerIds: ignore }),
     tls: ctx.settings.replicationSsl
-      ? { ca: ctx.settings.tls?.ca, cert: ctx.settings.tls?.cert, key: ctx.settings.tls?.key, verify: channelVerify(ring.dialect.version, mode) }
+      ? { ca: ctx.settings.tls?.ca, cert: ctx.settings.tls?.cert, key: ctx.settings.tls?.key, verify: channelVerify(dDialect.version, mode) }
       : undefined,
   });
 }
@@ -216,14 +218,13 @@ export const ringCatchUpD: Step = {
   on: 'D',
   after: () => ({}),
   async plan(ctx) {
-    const ring = ringOf(ctx);
-    const d = ring.dialect;
+    const d = downstreamDialect(ctx);
     const s = ctx.state;
     const bsId = ctx.identity.BS?.serverId;
     const x = s.gsCoords;
     const untilFile = x?.file ?? slot('GS File', 'file');
     const untilPos = x?.position ?? slot('GS Position', 'int');
-    const dName = downstreamName(ring);
+    const dName = downstreamName(ctx.members);
     const catchUp: WaitAction = {
       kind: 'wait',
       role: 'D',
@@ -241,7 +242,7 @@ export const ringCatchUpD: Step = {
         let last: ReplicaStatus | undefined;
         const done = await pollUntil(
           async () => {
-            const r = (last = await memberReplicaStatus(ctx, ring, io.read, 'D'));
+            const r = (last = await memberReplicaStatus(ctx, io.read, 'D'));
             io.progress(`D: ${describeReplica(r)}`);
             if (reached(executedOf(r), target) && !r.lastSqlErrno) return (record(io.state).dCaughtUp = true);
             if (r.lastSqlErrno || (r.sqlRunning !== 'Yes' && !reached(executedOf(r), target))) throw fail(r);
@@ -257,8 +258,8 @@ export const ringCatchUpD: Step = {
     // A resumed run: a catch-up cut short goes on from where D stands in GS's log (by file/position; a GTID replica
     // resumes from its own gtid_slave_pos anyway), never from where BS stopped again: D would apply events twice.
     let start = s.ring?.bsFromU;
-    if (ring.identity && !usesGtidPositioning(ctx) && start && !s.ring?.dCaughtUp) {
-      const r = await memberReplicaStatus(ctx, ring, ring.read, 'D');
+    if (ctx.identity.D && !usesGtidPositioning(ctx) && start && !s.ring?.dCaughtUp) {
+      const r = await memberReplicaStatus(ctx, ctx.read, 'D');
       const gs = ctx.members.GS.replication;
       // By address only: Master_Server_Id names the source last connected to, stale right after a CHANGE MASTER.
       if (r.sourceHost === gs.host && r.sourcePort === gs.port && r.execFile && reached(executedOf(r), start)) {
@@ -317,22 +318,22 @@ export const ringStartReplicas: Step = {
   after: () => ({ GS: 'replicating from its upstream again' }),
   during: () => ({ GS: 'replicating from its upstream again if step 10 started it (START REPLICA), otherwise still stopped; --resume starts it' }),
   async plan(ctx) {
-    const ring = ringOf(ctx);
+    const dDialect = downstreamDialect(ctx);
     const marker = ctx.settings.verify && ctx.settings.marker;
     return {
       actions: [
         ...(await offlineModeLift(ctx)),
-        { kind: 'sql', role: 'D', statement: ring.dialect.startReplica(), note: 'D replicates from BS' },
-        waitForReplica(ctx, 'D', 10, ring.dialect),
+        { kind: 'sql', role: 'D', statement: dDialect.startReplica(), note: 'D replicates from BS' },
+        waitForReplica(ctx, 'D', 10, dDialect),
         { kind: 'sql', role: 'GS', statement: ctx.dialect.GS.startReplica(), note: 'GS replicates from its upstream, as before step 3' },
         waitForReplica(ctx, 'GS', 10),
         ...(await ringProofActions(ctx)),
       ],
-      question: `Start replication on ${downstreamName(ring)} and ${serverName(ctx, 'GS')}${marker ? ' and prove the ring with marker rows in schema mmrecover' : ctx.settings.verify ? ' and prove the ring' : ''}?`,
+      question: `Start replication on ${downstreamName(ctx.members)} and ${serverName(ctx, 'GS')}${marker ? ' and prove the ring with marker rows in schema mmrecover' : ctx.settings.verify ? ' and prove the ring' : ''}?`,
     };
   },
   async conclude(ctx) {
-    const v = ringVerdict(ctx.state, ringOf(ctx).members.length);
+    const v = ringVerdict(ctx.state, ringSize(ctx.members));
     if (!v) return;
     ctx.emit({ event: 'verification', verification: v });
     if (v.verified) return;

@@ -25,6 +25,7 @@ import { donorMovedText, point, resumeText, sameDonorPoint } from '../donor-resu
 import { parseReplicaStatus, type Coordinates } from '../../adapters/mysql/replication.js';
 import { StepFailed } from '../../base/errors.js';
 import { heading } from '../step-headings.js';
+import { isRing } from '../ring-topology.js';
 
 /** Attempts at the read lock without a person to ask (--yes): an endless retry would just be a slower stall. */
 const UNATTENDED_LOCK_ATTEMPTS = 3;
@@ -86,7 +87,7 @@ export const lockGs: Step = {
   ...heading(3),
   covers: [4, 5],
   // In a ring GS (BS's upstream U) replicates from its own upstream, which step 3 stops all the same.
-  after: (ctx) => ({ GS: `replication from ${ctx.ring ? 'its upstream' : 'BS'} stopped${ctx.state.donor?.frozen ? `; ${donorStopped(ctx)}` : ''}` }),
+  after: (ctx) => ({ GS: `replication from ${isRing(ctx.members) ? 'its upstream' : 'BS'} stopped${ctx.state.donor?.frozen ? `; ${donorStopped(ctx)}` : ''}` }),
   during: (ctx) => ({ GS: `not locked (the read lock was released)${ctx.state.donor?.frozen ? `; ${donorStopped(ctx)}` : ''}` }),
   async plan(ctx) {
     const gs = serverName(ctx, 'GS');
