@@ -180,7 +180,11 @@ export async function parallelBench(o: ParallelBenchOptions, t: BenchTools): Pro
       if (haveMydumper) {
         await rebreak(lab);
         process.stderr.write(`bench: parallel, ${shape}: mydumper/myloader, 2 threads (reference)…\n`);
+        // The same writer on GS as for every other variant: the reference's dump does not lock GS for its length
+        // (--trx-consistency-only), so GS takes the writer's inserts on the same cores, as in the online copy.
+        const writer = await t.startWriter(lab, o.writeRate);
         const m = await mydumperSeconds(lab);
+        const w = await writer.stop();
         emit({
           variant: 'mydumper/myloader 2 threads (reference)',
           copySeconds: round(m.dumpSeconds + m.loadSeconds),
@@ -188,6 +192,8 @@ export async function parallelBench(o: ParallelBenchOptions, t: BenchTools): Pro
           loadSeconds: round(m.loadSeconds),
           rawPipeSeconds: round(raw),
           throughputVsRaw: round(raw / (m.dumpSeconds + m.loadSeconds)),
+          gsMaxWriteStallMs: w.maxGapMs,
+          writerFailures: w.failures,
         });
       } else emit({ variant: 'mydumper/myloader', skipped: 'not installed (apt-get install mydumper)' });
     } finally {
