@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
 # npm run lint: types, architecture (cycles, layers, terminal libraries: .dependency-cruiser.cjs), ESLint
-# (eslint.config.js), formatting (.prettierrc.json). Each check runs even when one before it failed, so one run shows
-# everything to fix; the exit status is non-zero when any failed.
+# (eslint.config.js), formatting (.prettierrc.json). The checks run side by side, each one's output kept and printed
+# in this order when all have ended, so one run shows everything to fix; the exit status is non-zero when any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=node_modules/.bin
-failed=()
-check() {
-  echo "lint: ${*#"$bin/"}" >&2
-  "$@" || failed+=("${1#"$bin/"}")
+out="$(mktemp -d -t mmrecover-lint-XXXXXX)"
+trap 'rm -rf "$out"' EXIT
+names=(tsc depcruise eslint prettier)
+pids=()
+start() {
+  local i=$1
+  shift
+  ( "$@" >"$out/$i.log" 2>&1; echo $? >"$out/$i.rc" ) &
+  pids+=($!)
 }
-check "$bin/tsc" --noEmit -p tsconfig.json
-check "$bin/depcruise" --config .dependency-cruiser.cjs --output-type err-long src
-check "$bin/eslint" src test
-check "$bin/prettier" --check 'src/**/*.ts' 'test/**/*.ts' '*.ts'
+start 0 "$bin/tsc" --noEmit -p tsconfig.json
+start 1 "$bin/depcruise" --config .dependency-cruiser.cjs --output-type err-long src
+start 2 "$bin/eslint" src test
+start 3 "$bin/prettier" --check 'src/**/*.ts' 'test/**/*.ts' '*.ts'
+wait "${pids[@]}"
+failed=()
+for i in 0 1 2 3; do
+  echo "lint: ${names[$i]}" >&2
+  cat "$out/$i.log" >&2
+  [ "$(cat "$out/$i.rc" 2>/dev/null)" = 0 ] || failed+=("${names[$i]}")
+done
 if ((${#failed[@]})); then
   echo "lint: failed: ${failed[*]}" >&2
   exit 1
