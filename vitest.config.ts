@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import LongestFirst from './test/helpers/sequencer.js';
+import IntegrationFirst from './test/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -11,6 +11,6 @@ export default defineConfig({
     // Two cores: each integration file runs its own pair of mariadbd servers.
     maxWorkers: 2,
     fileParallelism: true,
-    sequence: { sequencer: LongestFirst },
+    sequence: { sequencer: IntegrationFirst },
   },
 });

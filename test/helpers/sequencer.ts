@@ -1,32 +1,14 @@
-// The order files start in: longest first by test/durations.json (each file's seconds in a recent run), files it does
-// not list first of all (new ones, as vitest itself does), ties in vitest's own order. Without it, a fresh clone has
-// no durations of vitest's own and goes by file size, which started 20 s lab files last and ended on one running
-// alone. Longest first onto two workers is the classic greedy schedule: the short unit files fill the end. A stale
-// entry only costs time, never a result; `npm run test:durations` refreshes the file from test-results/vitest.json.
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+// The order files start in: vitest's own (failed first, then longest by the last run's durations, or largest on a
+// fresh clone that has none), with the unit files moved after every integration file. Unit files take a fraction of
+// a second each: at the end they fill the gaps while the last labs finish, where a 20 s integration file started last
+// would run alone on one core (a fresh clone's run ended on one for 7 s).
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-function durations(root: string): Record<string, number> {
-  try {
-    return JSON.parse(readFileSync(`${root}/test/durations.json`, 'utf8')) as Record<string, number>;
-  } catch {
-    return {};
-  }
-}
+const isUnit = (spec: TestSpecification) => /[\\/]test[\\/]unit[\\/]/.test(spec.moduleId);
 
-export default class LongestFirst extends BaseSequencer {
+export default class IntegrationFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const vitestOrder = await super.sort(files);
-    const root = this.ctx.config.root;
-    const known = durations(root);
-    const seconds = (f: TestSpecification) => known[relative(root, f.moduleId).split('\\').join('/')];
-    const rank = new Map(vitestOrder.map((f, i) => [f, i]));
-    return [...vitestOrder].sort((a, b) => {
-      const [da, db] = [seconds(a), seconds(b)];
-      if (da === undefined || db === undefined)
-        return da === undefined && db !== undefined ? -1 : db === undefined && da !== undefined ? 1 : rank.get(a)! - rank.get(b)!;
-      return db - da || rank.get(a)! - rank.get(b)!;
-    });
+    const sorted = await super.sort(files);
+    return [...sorted.filter((f) => !isUnit(f)), ...sorted.filter(isUnit)];
   }
 }
