@@ -187,7 +187,7 @@ export function freezeDonorActions(ctx: RecoveryContext): Action[] {
           return undefined;
         },
         // Ctrl-C ends the wait at once (the executor then stops the run): a hand-made sleep held it to the bound.
-        { everyMs: 200, timeoutMs: bound * 1000, signal: io.signal },
+        { everyMs: 25, maxEveryMs: 200, timeoutMs: bound * 1000, signal: io.signal },
       );
       if (!done && !io.signal.aborted && last)
         throw new StepFailed(

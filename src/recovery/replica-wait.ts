@@ -71,7 +71,7 @@ export function waitForReplica(ctx: RecoveryContext, role: Member, stepId: numbe
           if (errorSince !== undefined && Date.now() - errorSince > PERSISTENT_ERROR_MS) throw fail(status);
           return undefined;
         },
-        { everyMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+        { everyMs: 25, maxEveryMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
       );
       if (!done && !io.signal.aborted && last) throw fail(last);
     },

@@ -1,4 +1,5 @@
 // Fault injection helpers: find the tool's child processes, check GS takes writes, read the journal.
+import { pollUntil } from '../../src/base/poll.js';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -150,7 +151,6 @@ export async function faultDuringCopy(
 
 /** Wait until none of `pids` exists any more. */
 export async function eventuallyGone(pids: number[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   const alive = () =>
     pids.filter((pid) => {
       try {
@@ -160,8 +160,6 @@ export async function eventuallyGone(pids: number[], timeoutMs: number): Promise
         return false;
       }
     });
-  while (alive().length) {
-    if (Date.now() > deadline) throw new Error(`processes still running after ${timeoutMs} ms: ${alive().join(', ')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  if (!(await pollUntil(() => alive().length === 0 || undefined, { everyMs: 10, maxEveryMs: 100, timeoutMs })))
+    throw new Error(`processes still running after ${timeoutMs} ms: ${alive().join(', ')}`);
 }

@@ -32,7 +32,7 @@ function waitForMarker(ctx: RecoveryContext, from: RingMember, to: RingMember, s
           const rows = await io.read(to, poll).catch(() => []);
           return rows[0]?.token === token ? (v.ringMarkers![key] = true) : undefined;
         },
-        { everyMs: 100, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+        { everyMs: 20, maxEveryMs: 100, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
       );
     },
   };
@@ -43,7 +43,8 @@ async function allCaughtUp(ctx: RecoveryContext, io: ProbeIo): Promise<boolean> 
   for (const m of ringOrder(ctx.members)) {
     const target = await memberBinlogEnd(ctx, io.read, sourceOf(ctx.members, m));
     const caught = await pollUntil(async () => (reached(executedOf(await memberReplicaStatus(ctx, io.read, m)), target) ? true : undefined), {
-      everyMs: 200,
+      everyMs: 25,
+      maxEveryMs: 200,
       timeoutMs: ctx.settings.replicaTimeout * 1000,
       signal: io.signal,
     });

@@ -67,7 +67,7 @@ export const ringStopBsReplica: Step = {
             if (r.lastSqlErrno || r.lastIoErrno || r.sqlRunning !== 'Yes' || r.ioRunning === 'No') throw fail(r);
             return undefined;
           },
-          { everyMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+          { everyMs: 25, maxEveryMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
         );
         if (!done && !io.signal.aborted && last) throw fail(last);
       },
@@ -142,7 +142,7 @@ function roundToGs(ctx: RecoveryContext): WaitAction {
             if (r.lastSqlErrno || r.lastIoErrno || r.sqlRunning !== 'Yes' || r.ioRunning === 'No') throw fail(r);
             return undefined;
           },
-          { everyMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+          { everyMs: 25, maxEveryMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
         );
         if (!done) {
           if (io.signal.aborted || !last) return;
@@ -248,7 +248,7 @@ export const ringCatchUpD: Step = {
             if (r.lastSqlErrno || (r.sqlRunning !== 'Yes' && !reached(executedOf(r), target))) throw fail(r);
             return undefined;
           },
-          { everyMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+          { everyMs: 25, maxEveryMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
         );
         if (!done && !io.signal.aborted && last) throw fail(last);
       },
