@@ -1,5 +1,5 @@
 // Put a lab pair, or one link of a lab ring, into a realistic failed state, the kinds an operator meets at night.
-import { readReplicaStatus, type ReplicaStatus } from '../adapters/mysql/replication.js';
+import { readCoordinates, readReplicaStatus, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import type { ServerSession } from '../adapters/mysql/session.js';
 import { UsageError } from '../base/errors.js';
 import { pollUntil } from '../base/poll.js';
@@ -83,7 +83,32 @@ export async function breakLab(lab: Lab, mode: string, opts: { bad?: Which } = {
   } finally {
     await Promise.all([gs.close(), bs.close()]);
   }
+  await settle(lab);
   const ring =
     lab.members.length > 2 ? `; ring link ${lab.upstream(badName)} → ${badName} broken, ${lab.downstream(badName)} gets nothing from ${badName}` : '';
   return `${mode}: ${BREAK_MODES[mode]} (BS = ${badName}, port ${lab.server(badName).port}${ring})`;
+}
+
+/**
+ * Leave the lab still: every member whose SQL thread still runs has executed its upstream's binary log to the end.
+ * Events a member wrote come back to it through the others (skipped as its own, but its position moves), so a snapshot
+ * taken at once could differ from one a moment later with nothing run in between (a test saw GS's position move).
+ */
+async function settle(lab: Lab): Promise<void> {
+  for (const w of lab.members) {
+    const [s, up] = await Promise.all([lab.connect(w), lab.connect(lab.upstream(w))]);
+    try {
+      const still = await pollUntil(
+        async () => {
+          const [r, end] = await Promise.all([readReplicaStatus(s), readCoordinates(up)]);
+          if (r.sqlRunning !== 'Yes' || r.lastSqlErrno !== 0) return true;
+          return r.execFile === end.file && r.execPos >= end.position ? true : undefined;
+        },
+        { everyMs: 10, maxEveryMs: 100, timeoutMs: 20_000 },
+      );
+      if (!still) throw new Error(`lab break: ${w} did not catch up with ${lab.upstream(w)} within 20 s`);
+    } finally {
+      await Promise.all([s.close(), up.close()]);
+    }
+  }
 }
