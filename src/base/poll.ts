@@ -1,9 +1,6 @@
 // The one wait of the tool: poll until a check has an answer, at most a bound, or until the run is interrupted. Every
 // wait on a server (a replica catching up, a marker arriving, BS coming back, HAProxy's counters) is this loop; what it
 // waits for, what it says meanwhile and what a timeout means stay with the caller.
-// The recovery's waits on replication check again after 20-25 ms and back off to their old pace (100-250 ms): a replica
-// is usually ready within a few ms of START REPLICA or of a marker's write, and a flat 200 ms pause made each wait last
-// at least that long (about 0.3 s a recovery), for a handful of status reads more at the start.
 import { setTimeout as delay } from 'node:timers/promises';
 
 export interface PollBounds {
@@ -33,4 +30,13 @@ export async function pollUntil<T>(check: () => Promise<T | undefined> | T | und
     await delay(Math.min(pause, Math.max(0, deadline - Date.now())), undefined, { signal: b.signal }).catch(() => undefined);
     if (b.maxEveryMs !== undefined) pause = Math.min(b.maxEveryMs, pause * 2);
   }
+}
+
+/**
+ * The pace of a wait on something usually ready at once (a replica just started, a marker just written): checked again
+ * after 20 ms, each pause doubling up to `maxEveryMs`. A flat pause of that length made every such wait last at least
+ * that long (about 0.3 s a recovery), for a handful more reads in its first moments.
+ */
+export function backoffTo(maxEveryMs: number): Pick<PollBounds, 'everyMs' | 'maxEveryMs'> {
+  return { everyMs: 20, maxEveryMs };
 }

@@ -6,7 +6,7 @@ import { describeEndpoint } from '../adapters/mysql/endpoint.js';
 import { readReplicaStatus, replicaRunning, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import { ServerError, ServerSession } from '../adapters/mysql/session.js';
 import type { Statement } from '../dialect/statement.js';
-import { pollUntil } from '../base/poll.js';
+import { backoffTo, pollUntil } from '../base/poll.js';
 import { listUserTables, tableSizes, sameShape, tableShape, walkChunks, CHUNK_TIME_MS, type Key, type Query, type TableShape } from '../recovery/compare.js';
 import {
   CHECKSUM_DDL,
@@ -422,7 +422,7 @@ class Verifier {
         }
         return undefined;
       },
-      { everyMs: 20, maxEveryMs: 250, timeoutMs },
+      { ...backoffTo(250), timeoutMs },
     );
     if (!applied)
       throw new CannotTell(

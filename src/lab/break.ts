@@ -2,7 +2,7 @@
 import { readCoordinates, readReplicaStatus, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import type { ServerSession } from '../adapters/mysql/session.js';
 import { UsageError } from '../base/errors.js';
-import { pollUntil } from '../base/poll.js';
+import { backoffTo, pollUntil } from '../base/poll.js';
 import type { Lab, Which } from './lab.js';
 
 export const BREAK_MODES = {
@@ -95,20 +95,21 @@ export async function breakLab(lab: Lab, mode: string, opts: { bad?: Which } = {
  * taken at once could differ from one a moment later with nothing run in between (a test saw GS's position move).
  */
 async function settle(lab: Lab): Promise<void> {
-  for (const w of lab.members) {
-    const [s, up] = await Promise.all([lab.connect(w), lab.connect(lab.upstream(w))]);
-    try {
+  const sessions = new Map(await Promise.all(lab.members.map(async (w) => [w, await lab.connect(w)] as const)));
+  try {
+    for (const w of lab.members) {
+      const [s, up] = [sessions.get(w)!, sessions.get(lab.upstream(w))!];
       const still = await pollUntil(
         async () => {
           const [r, end] = await Promise.all([readReplicaStatus(s), readCoordinates(up)]);
           if (r.sqlRunning !== 'Yes' || r.lastSqlErrno !== 0) return true;
           return r.execFile === end.file && r.execPos >= end.position ? true : undefined;
         },
-        { everyMs: 10, maxEveryMs: 100, timeoutMs: 20_000 },
+        { ...backoffTo(100), timeoutMs: 20_000 },
       );
       if (!still) throw new Error(`lab break: ${w} did not catch up with ${lab.upstream(w)} within 20 s`);
-    } finally {
-      await Promise.all([s.close(), up.close()]);
     }
+  } finally {
+    await Promise.all([...sessions.values()].map((s) => s.close()));
   }
 }

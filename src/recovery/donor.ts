@@ -8,7 +8,7 @@
 import { parseReplicaStatus, type Coordinates, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import type { Row } from '../adapters/mysql/session.js';
 import { StepFailed } from '../base/errors.js';
-import { pollUntil } from '../base/poll.js';
+import { backoffTo, pollUntil } from '../base/poll.js';
 import { stmt, type Statement } from '../dialect/statement.js';
 import type { Action, SqlAction, WaitAction } from './actions.js';
 import { reachable, type RecoveryContext } from './context.js';
@@ -187,7 +187,7 @@ export function freezeDonorActions(ctx: RecoveryContext): Action[] {
           return undefined;
         },
         // Ctrl-C ends the wait at once (the executor then stops the run): a hand-made sleep held it to the bound.
-        { everyMs: 25, maxEveryMs: 200, timeoutMs: bound * 1000, signal: io.signal },
+        { ...backoffTo(200), timeoutMs: bound * 1000, signal: io.signal },
       );
       if (!done && !io.signal.aborted && last)
         throw new StepFailed(

@@ -8,7 +8,7 @@ import { slot, type Action, type ProbeIo, type Role, type SqlAction, type WaitAc
 import type { RecoveryContext } from './context.js';
 import { compareTables, type Query, type TableComparison } from './compare.js';
 import { coordinatesFrom } from './coordinates.js';
-import { pollUntil } from '../base/poll.js';
+import { backoffTo, pollUntil } from '../base/poll.js';
 import { shellLine } from '../config/shell-quote.js';
 import { describeReplica, replicaStatusOf, sleep } from './replica-wait.js';
 import { aroundOwnWrites } from './fence.js';
@@ -87,7 +87,7 @@ function waitForMarker(ctx: RecoveryContext, replica: Role, serverId: number | s
           }
           return undefined;
         },
-        { everyMs: 20, maxEveryMs: 100, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+        { ...backoffTo(100), timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
       );
     },
   };
@@ -103,7 +103,7 @@ async function caughtUp(ctx: RecoveryContext, io: ProbeIo, replica: Role): Promi
       const r = await replicaStatusOf(ctx, io, replica);
       return reached({ file: r.execFile, position: r.execPos }, target) ? true : undefined;
     },
-    { everyMs: 25, maxEveryMs: 250, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+    { ...backoffTo(250), timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
   );
   return caught ?? false;
 }
@@ -200,7 +200,7 @@ async function bsAt(ctx: RecoveryContext, io: ProbeIo, at: Coordinates): Promise
       if (r.sqlRunning !== 'Yes' && reached({ file: r.execFile, position: r.execPos }, at)) return true;
       return r.lastSqlErrno ? false : undefined;
     },
-    { everyMs: 20, maxEveryMs: 100, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+    { ...backoffTo(100), timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
   );
   return stopped ?? false;
 }

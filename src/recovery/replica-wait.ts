@@ -3,7 +3,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseReplicaStatus, replicaRunning, type ReplicaStatus } from '../adapters/mysql/replication.js';
 import { StepFailed } from '../base/errors.js';
-import { pollUntil } from '../base/poll.js';
+import { backoffTo, pollUntil } from '../base/poll.js';
 import type { Dialect } from '../dialect/dialect.js';
 import type { Member, Role, WaitAction } from './actions.js';
 import type { Read, RecoveryContext } from './context.js';
@@ -71,7 +71,7 @@ export function waitForReplica(ctx: RecoveryContext, role: Member, stepId: numbe
           if (errorSince !== undefined && Date.now() - errorSince > PERSISTENT_ERROR_MS) throw fail(status);
           return undefined;
         },
-        { everyMs: 25, maxEveryMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+        { ...backoffTo(200), timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
       );
       if (!done && !io.signal.aborted && last) throw fail(last);
     },

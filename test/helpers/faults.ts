@@ -1,8 +1,9 @@
 // Fault injection helpers: find the tool's child processes, check GS takes writes, read the journal.
-import { pollUntil } from '../../src/base/poll.js';
+import { backoffTo, pollUntil } from '../../src/base/poll.js';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ServerSession } from '../../src/adapters/mysql/session.js';
 import type { Lab, Which } from '../../src/lab/lab.js';
 import type { JournalData } from '../../src/engine/journal.js';
 import { mkdtempSync, readdirSync as listDir } from 'node:fs';
@@ -149,6 +150,19 @@ export async function faultDuringCopy(
   }
 }
 
+/**
+ * The session on `s` of an import into shop, if one is there: its dump said USE `shop` (a single stream's after the
+ * mysql schema, which --all-databases dumps first; a data stream's from its start). It is there between statements
+ * too, where a paced 1 MB INSERT runs only a few ms every second or two: catching the INSERT itself was a race a
+ * clean-clone run on a RAM disk lost (it then killed a session of a later step).
+ */
+export async function importSessionInShop(s: ServerSession): Promise<number | undefined> {
+  const [row] = await s.query(
+    "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = 'shop' AND ID <> CONNECTION_ID() AND COMMAND IN ('Query', 'Sleep') ORDER BY ID LIMIT 1",
+  );
+  return row ? Number(row.ID) : undefined;
+}
+
 /** Wait until none of `pids` exists any more. */
 export async function eventuallyGone(pids: number[], timeoutMs: number): Promise<void> {
   const alive = () =>
@@ -160,6 +174,6 @@ export async function eventuallyGone(pids: number[], timeoutMs: number): Promise
         return false;
       }
     });
-  if (!(await pollUntil(() => alive().length === 0 || undefined, { everyMs: 10, maxEveryMs: 100, timeoutMs })))
+  if (!(await pollUntil(() => alive().length === 0 || undefined, { ...backoffTo(100), timeoutMs })))
     throw new Error(`processes still running after ${timeoutMs} ms: ${alive().join(', ')}`);
 }

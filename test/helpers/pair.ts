@@ -1,5 +1,5 @@
 // Assertions about a lab pair after a recovery: replication runs both ways, writes cross, data match.
-import { pollUntil } from '../../src/base/poll.js';
+import { backoffTo, pollUntil } from '../../src/base/poll.js';
 import { expect } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -32,9 +32,9 @@ export async function withServer<T>(lab: Lab, which: LabName, fn: (s: ServerSess
 }
 
 export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
-  // The tool's own wait: checked again after 10 ms, then less often up to every 100 ms. Most conditions here (a row
-  // replicated, a thread stopped) hold within a few ms; a flat 100 ms pause cost the suite a tenth of a second a wait.
-  const v = await pollUntil(async () => (await fn().catch(() => undefined)) || undefined, { everyMs: 10, maxEveryMs: 100, timeoutMs });
+  // The tool's own wait and pace (backoffTo): most conditions here (a row replicated, a thread stopped) hold within a
+  // few ms, and a flat 100 ms pause cost the suite a tenth of a second a wait.
+  const v = await pollUntil(async () => (await fn().catch(() => undefined)) || undefined, { ...backoffTo(100), timeoutMs });
   if (v === undefined) throw new Error(`timed out waiting for ${what}`);
   return v;
 }

@@ -8,7 +8,7 @@ import type { RecoveryContext } from '../context.js';
 import { compareTables, type Query } from '../compare.js';
 import { aroundOwnWrites } from '../fence.js';
 import { MARKER_SCHEMA, markerSetup, markerWrite, reached } from '../proof.js';
-import { pollUntil } from '../../base/poll.js';
+import { backoffTo, pollUntil } from '../../base/poll.js';
 import { sleep } from '../replica-wait.js';
 import type { RecoveryState, Verification } from '../state.js';
 import { memberBinlogEnd, dialectOf, executedOf, identityOf, memberReplicaStatus } from './members.js';
@@ -32,7 +32,7 @@ function waitForMarker(ctx: RecoveryContext, from: RingMember, to: RingMember, s
           const rows = await io.read(to, poll).catch(() => []);
           return rows[0]?.token === token ? (v.ringMarkers![key] = true) : undefined;
         },
-        { everyMs: 20, maxEveryMs: 100, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+        { ...backoffTo(100), timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
       );
     },
   };
@@ -43,8 +43,7 @@ async function allCaughtUp(ctx: RecoveryContext, io: ProbeIo): Promise<boolean> 
   for (const m of ringOrder(ctx.members)) {
     const target = await memberBinlogEnd(ctx, io.read, sourceOf(ctx.members, m));
     const caught = await pollUntil(async () => (reached(executedOf(await memberReplicaStatus(ctx, io.read, m)), target) ? true : undefined), {
-      everyMs: 25,
-      maxEveryMs: 200,
+      ...backoffTo(200),
       timeoutMs: ctx.settings.replicaTimeout * 1000,
       signal: io.signal,
     });

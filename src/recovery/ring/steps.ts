@@ -8,7 +8,7 @@
 //  10: D and U start replicating, then the proof goes round the ring.
 import { parseReplicaStatus, type ReplicaStatus } from '../../adapters/mysql/replication.js';
 import { StepFailed } from '../../base/errors.js';
-import { pollUntil } from '../../base/poll.js';
+import { backoffTo, pollUntil } from '../../base/poll.js';
 import type { Statement } from '../../dialect/statement.js';
 import { channelVerify } from '../../dialect/dialect.js';
 import { slot, type Action, type SqlAction, type WaitAction } from '../actions.js';
@@ -67,7 +67,7 @@ export const ringStopBsReplica: Step = {
             if (r.lastSqlErrno || r.lastIoErrno || r.sqlRunning !== 'Yes' || r.ioRunning === 'No') throw fail(r);
             return undefined;
           },
-          { everyMs: 25, maxEveryMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+          { ...backoffTo(200), timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
         );
         if (!done && !io.signal.aborted && last) throw fail(last);
       },
@@ -142,7 +142,7 @@ function roundToGs(ctx: RecoveryContext): WaitAction {
             if (r.lastSqlErrno || r.lastIoErrno || r.sqlRunning !== 'Yes' || r.ioRunning === 'No') throw fail(r);
             return undefined;
           },
-          { everyMs: 25, maxEveryMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+          { ...backoffTo(200), timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
         );
         if (!done) {
           if (io.signal.aborted || !last) return;
@@ -248,7 +248,7 @@ export const ringCatchUpD: Step = {
             if (r.lastSqlErrno || (r.sqlRunning !== 'Yes' && !reached(executedOf(r), target))) throw fail(r);
             return undefined;
           },
-          { everyMs: 25, maxEveryMs: 200, timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
+          { ...backoffTo(200), timeoutMs: ctx.settings.replicaTimeout * 1000, signal: io.signal },
         );
         if (!done && !io.signal.aborted && last) throw fail(last);
       },
