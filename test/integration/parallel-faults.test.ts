@@ -10,7 +10,17 @@ import { breakLab } from '../../src/lab/break.js';
 import { loadOrders } from '../../src/lab/load.js';
 import type { Lab } from '../../src/lab/lab.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { childPids, eventuallyGone, expectSafeAfterFailedCopy, PACE_COPY, readJournal, replicaSource, takesWrite, waitForText } from '../helpers/faults.js';
+import {
+  childPids,
+  eventuallyGone,
+  expectSafeAfterFailedCopy,
+  importSessionInShop,
+  PACE_COPY,
+  readJournal,
+  replicaSource,
+  takesWrite,
+  waitForText,
+} from '../helpers/faults.js';
 import { dropLab, newLab } from '../helpers/lab.js';
 import { eventually, expectPairHealthy, withSessions, yesArgs } from '../helpers/pair.js';
 
@@ -106,21 +116,8 @@ describe('faults during a --parallel 2 copy', () => {
       ['--method', 'online'],
       async ({ lab }) => {
         await withSessions(lab, async (_a, b) => {
-          // An import of a data stream is the session in shop (its dump says USE `shop`; the mysql schema's stream is
-          // in mysql): there for the stream's whole length, between statements too. Catching one in the middle of an
-          // INSERT instead was a race: paced, a 1 MB statement runs for a few ms every two seconds, and a clean-clone
-          // run on a RAM disk missed every one, then killed a session of a later step and saw the run complete.
-          const rows = await eventually(
-            async () => {
-              const r = await b.query(
-                "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = 'shop' AND ID <> CONNECTION_ID() AND COMMAND IN ('Query', 'Sleep') ORDER BY ID LIMIT 1",
-              );
-              return r.length ? r : undefined;
-            },
-            30_000,
-            'an import stream in shop on BS',
-          );
-          await b.query(`KILL ${Number(rows[0].ID)}`);
+          const id = await eventually(() => importSessionInShop(b), 30_000, 'an import stream in shop on BS');
+          await b.query(`KILL ${id}`);
         });
       },
       1,

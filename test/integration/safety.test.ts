@@ -7,13 +7,14 @@ import { breakLab } from '../../src/lab/break.js';
 import { loadOrders } from '../../src/lab/load.js';
 import { startCli, runCli, startPty } from '../helpers/cli.js';
 import { dropLab, newLab, useLab } from '../helpers/lab.js';
-import { eventually, expectPairHealthy, recoverArgs, withSessions, yesArgs } from '../helpers/pair.js';
+import { eventually, expectPairHealthy, recoverArgs, withServer, withSessions, yesArgs } from '../helpers/pair.js';
 import {
   bigBrokenLab,
   childPids,
   expectResumeCompletes,
   expectSafeAfterFailedCopy,
   faultDuringCopy,
+  importSessionInShop,
   PACE_COPY,
   readJournal,
   replicaSource,
@@ -43,26 +44,7 @@ describe('failures during the copy (step 4)', () => {
       // Kill BS while it loads shop.orders, not in the first moments of the import: a BS killed while its mysql
       // schema is half replaced may not start again at all ("'mysql.user' is not of type 'TABLE'"), a state the
       // README tells operators how to get out of (start it with --skip-grant-tables, then --resume).
-      await eventually(
-        async () => {
-          const b = await lab.connect('b');
-          try {
-            // The import's session is in shop once the mysql schema is done (--all-databases dumps it first), there
-            // between statements too: a paced INSERT runs only a few ms every second or two, easily missed.
-            return (
-              Number(
-                await b.value(
-                  "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = 'shop' AND ID <> CONNECTION_ID() AND COMMAND IN ('Query', 'Sleep')",
-                ),
-              ) > 0
-            );
-          } finally {
-            await b.close();
-          }
-        },
-        60_000,
-        'the import to reach shop',
-      );
+      await eventually(() => withServer(lab, 'b', importSessionInShop), 60_000, 'the import to reach shop');
       lab.kill('b');
       const r = await run.result;
       expect(r.code).toBe(1);
@@ -150,8 +132,14 @@ describe('an interrupt while step 2 keeps what only BS holds', () => {
       // --backup all: step 2 keeps a dump of every schema of BS (the interruptible backup), not the rows by key.
       const run = startCli(yesArgs(lab, ['--backup', 'all']), env);
       await waitForText(run.output, /Keeping .*bs-data\.sql\.gz/);
-      let dumps: number[] = [];
-      await eventually(async () => (dumps = childPids(run.child.pid!, 'mariadb-dump')).length > 0, 10_000, 'the backup dump');
+      const dumps = await eventually(
+        async () => {
+          const d = childPids(run.child.pid!, 'mariadb-dump');
+          return d.length > 0 ? d : undefined;
+        },
+        10_000,
+        'the backup dump',
+      );
       // The backup frozen where it stands (a hung dump): the Ctrl-C lands during it, whatever the data's size, and the
       // tool must end a dump that no longer reads its signals (SIGKILL after the grace).
       for (const pid of dumps) process.kill(pid, 'SIGSTOP');
