@@ -4,7 +4,7 @@ import type { ServerSession } from '../adapters/mysql/session.js';
 import type { Clients } from '../adapters/shell/clients.js';
 import { endpointCredentials, writeOptionFile, type OptionFile } from '../adapters/shell/option-file.js';
 import { memberOf, type Members } from '../config/members.js';
-import { optionFileRoles, type CommandLine, type FileRole, type Member } from '../recovery/actions.js';
+import { argvWith, optionFileRoles, type CommandLine, type FileRole, type Member } from '../recovery/actions.js';
 
 export interface ClientDeps {
   members: Members;
@@ -15,6 +15,11 @@ export interface ClientDeps {
 /** How a client program reaches `role`; whether the server offered TLS to our own session stands in for PREFERRED. */
 export function clientEndpoint(d: ClientDeps, role: FileRole) {
   return { ...memberOf(d.members, role).endpoint, serverTls: Boolean(d.sessions[role]?.identity.sslCipher) };
+}
+
+/** What to spawn for a command line, its option files filled in (the pipe runs `via` first, as shown). */
+export function spawnOf(c: CommandLine, paths: Partial<Record<FileRole, string>>): { command: string; args: string[]; via?: string[] } {
+  return { command: c.program, args: argvWith(c, paths), ...(c.via ? { via: c.via } : {}) };
 }
 
 /** Option files for the roles a command line needs, pushed onto `files` for the caller to remove. */

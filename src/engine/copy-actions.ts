@@ -10,7 +10,6 @@ import type { Throttle } from '../adapters/shell/throttle.js';
 import { Interrupted, StepFailed } from '../base/errors.js';
 import type { Settings } from '../config/settings.js';
 import {
-  argvWith,
   fillStatement,
   optionFileRoles,
   renderAction,
@@ -26,7 +25,7 @@ import type { Emit } from '../recovery/events.js';
 import { pileUpStop, type MdlWatchPlan } from '../recovery/mdl-watch.js';
 import type { RecoveryState } from '../recovery/state.js';
 import type { ActionDeps } from './action-deps.js';
-import { clientOptionFiles, type ClientDeps } from './client-files.js';
+import { clientOptionFiles, spawnOf, type ClientDeps } from './client-files.js';
 import { StreamsProgress, streamProgress } from './copy-progress.js';
 import { watchCopy, watchMetadataLocks, type MdlWatch } from './copy-watch.js';
 import type { GsReadLock } from './gs-read-lock.js';
@@ -68,8 +67,8 @@ export class CopyActions {
       this.d.record(step, a.role, text, 'run');
       emit({ event: 'activity', id: 'copy', state: 'start', text: `Copying ${dumpSide(a.dump)} → BS` });
       const result = await runCopyPipe({
-        dump: { command: a.dump.program, args: argvWith(a.dump, paths) },
-        load: { command: a.load.program, args: argvWith(a.load, paths) },
+        dump: spawnOf(a.dump, paths),
+        load: spawnOf(a.load, paths),
         onProgress: streamProgress(step, estimate, mdl?.progress(emit) ?? emit),
         onChunk: header ? (chunk) => header.push(chunk) : undefined,
         signal,
@@ -187,8 +186,8 @@ export class CopyActions {
       mdl = await this.watchMdl(a.mdlWatch, step, emit, mdlStop);
       const paths = { ...(await clientOptionFiles(this.d, first.dump, files)), ...(await clientOptionFiles(this.d, first.load, files)) };
       const command = (c: CopyStream) => ({
-        dump: { command: c.dump.program, args: argvWith(c.dump, paths) },
-        load: { command: c.load.program, args: argvWith(c.load, paths) },
+        dump: spawnOf(c.dump, paths),
+        load: spawnOf(c.load, paths),
       });
       // A copy from a frozen donor records its split, then each pair as it completes (the runner saves the journal).
       a.onStart?.(state);

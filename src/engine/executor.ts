@@ -15,7 +15,6 @@ import type { Settings } from '../config/settings.js';
 import type { Statement } from '../dialect/statement.js';
 import { Declined, Interrupted, StepFailed } from '../base/errors.js';
 import {
-  argvWith,
   fillStatement,
   renderAction,
   renderText,
@@ -39,7 +38,7 @@ import { TrafficActions } from './traffic-actions.js';
 import { GsReadLock } from './gs-read-lock.js';
 import { CopyActions, idleText, serverLabel } from './copy-actions.js';
 import { ConnectionActions } from './connection-actions.js';
-import { clientEndpoint, clientOptionFiles, type ClientDeps } from './client-files.js';
+import { clientEndpoint, clientOptionFiles, spawnOf, type ClientDeps } from './client-files.js';
 import { pairRole } from './action-deps.js';
 import { gate, isReadOnlyStatement, type Handler } from './gate.js';
 import { resolveMembers, type Members } from '../config/members.js';
@@ -241,7 +240,7 @@ export class Executor {
       } else {
         const paths = await clientOptionFiles(this.clientDeps, a.command, files);
         const r = await runDumpToFile({
-          dump: { command: a.command.program, args: argvWith(a.command, paths) },
+          dump: spawnOf(a.command, paths),
           file: a.file,
           signal: this.deps.signal,
           secrets: [this.deps.settings.password],

@@ -5,6 +5,8 @@
 import type { MdlWatchPlan } from './mdl-watch.js';
 import type { Row } from '../adapters/mysql/session.js';
 import { describeHost, type HostAccess } from '../adapters/shell/host-exec.js';
+import type { Clients } from '../adapters/shell/clients.js';
+import { dumpVia } from '../adapters/shell/dump-args.js';
 import type { Statement } from '../dialect/statement.js';
 import { shellQuote } from '../config/shell-quote.js';
 import type { RingOther } from '../config/settings.js';
@@ -69,6 +71,14 @@ export const OPTION_FILE_SHOWN = '<0600 option file>';
 export interface CommandLine {
   program: string;
   args: string[];
+  /** What the program runs under (`stdbuf -o64K`), shown and spawned before it; the program stays its name. */
+  via?: string[];
+}
+
+/** The dump program's command line with these arguments, under the dump's output buffer where the machine has one. */
+export function dumpCommand(c: Pick<Clients, 'dump' | 'stdbuf'>, args: string[]): CommandLine {
+  const via = dumpVia(c);
+  return { program: c.dump.command, args, ...(via ? { via } : {}) };
 }
 
 /** argv with the option-file argument pointing at `path` (the executor creates the file). */
@@ -88,7 +98,7 @@ export function optionFileRoles(c: CommandLine): FileRole[] {
 }
 
 export function renderCommand(c: CommandLine): string {
-  return [c.program, ...c.args.map((a) => a.replace(OPTION_FILE_RE, OPTION_FILE_SHOWN))]
+  return [...(c.via ?? []), c.program, ...c.args.map((a) => a.replace(OPTION_FILE_RE, OPTION_FILE_SHOWN))]
     .map((a) => (a.includes(OPTION_FILE_SHOWN) ? a : shellQuote(a)))
     .join(' ');
 }

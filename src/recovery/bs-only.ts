@@ -13,7 +13,7 @@ import { dumpArgs } from '../adapters/shell/dump-args.js';
 import { parseReplicaStatus, type Coordinates } from '../adapters/mysql/replication.js';
 import type { Row } from '../adapters/mysql/session.js';
 import { ident, stmt, type Statement } from '../dialect/statement.js';
-import { optionFileArg, optionFileSlot, type Action, type Branch, type KeepRowsAction } from './actions.js';
+import { dumpCommand, optionFileArg, optionFileSlot, type Action, type Branch, type KeepRowsAction } from './actions.js';
 import { reachable, serverName, type RecoveryContext, type Role } from './context.js';
 import { unmeasured } from './fence.js';
 import { copyMethod } from './copy-method.js';
@@ -342,16 +342,16 @@ async function offlineBackupActions(ctx: RecoveryContext): Promise<Action[]> {
       branch: all
         ? { text: `every schema on BS (${unmeasured(ctx)})`, all: [] }
         : { text: `for each schema holding tables that cannot be compared by key (no primary key, other columns, only on BS) (${unmeasured(ctx)})`, all: [] },
-      command: {
-        program: c.dump.command,
-        args: dumpArgs(c, {
+      command: dumpCommand(
+        c,
+        dumpArgs(c, {
           optionFile: optionFileSlot('BS'),
           consistency: 'lock-all-tables',
           ...(all ? { databases: ['<every schema on BS>'] } : { tables: { schema: '<schema>', names: ['<tables that cannot be compared by key>'] } }),
           server: ctx.dialect.BS.version,
           purpose: 'backup',
         }),
-      },
+      ),
       file: join(dir, all ? 'bs-data.sql.gz' : 'bs-tables-<schema>.sql.gz'),
       note: all
         ? 'BS’s data before the copy, every schema whole, not compared (--backup all)'
@@ -580,7 +580,7 @@ export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
         kind: 'export',
         role: 'BS',
         tool: 'dump-gzip',
-        command: { program: c.dump.command, args: dump(schemas) },
+        command: dumpCommand(c, dump(schemas)),
         file,
         note: 'BS’s data before the copy, every schema whole, not compared (--backup all; BS is fenced: its lock stalls no one)',
         capture: (o, state) => void (record(state).dump = { file, schemas, bytes: o.bytes, fileBytes: o.fileBytes ?? 0 }),
@@ -598,7 +598,7 @@ export async function backupActions(ctx: RecoveryContext): Promise<Action[]> {
       kind: 'export',
       role: 'BS',
       tool: 'dump-gzip',
-      command: { program: c.dump.command, args: dump(undefined, { schema, names }) },
+      command: dumpCommand(c, dump(undefined, { schema, names })),
       file,
       note: `kept whole, as ${tables.length === 1 ? 'it cannot' : 'they cannot'} be compared by key: ${tables.map((t) => `${t.table} (${t.why})`).join(', ')}`,
       capture: (o, state) => void (record(state).tables ??= []).push({ file, schema, names, bytes: o.bytes, fileBytes: o.fileBytes ?? 0 }),

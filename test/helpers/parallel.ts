@@ -13,6 +13,15 @@ export async function loadParallelDataset(lab: Lab, orders = 20_000): Promise<vo
       await a.query(`CREATE TABLE shop.items${i} (id INT AUTO_INCREMENT PRIMARY KEY, label VARCHAR(40) NOT NULL)`);
       await a.query(`INSERT INTO shop.items${i} (label) SELECT CONCAT('item ', seq) FROM shop.seq_1_to_500`);
     }
+    // Bytes in several character sets, some of which are not valid in another (latin1 é is not UTF-8, a GBK character
+    // whose second byte is a backslash), quotes and backslashes, a binary value and JSON: the data streams carry them
+    // as bytes (SET NAMES binary), so each must arrive byte for byte.
+    await a.query(
+      'CREATE TABLE shop.texts (id INT PRIMARY KEY, l1 VARCHAR(40) CHARACTER SET latin1, u8 VARCHAR(40) CHARACTER SET utf8mb4, gbk VARCHAR(40) CHARACTER SET gbk, bin VARBINARY(40), doc JSON)',
+    );
+    await a.query(
+      `INSERT INTO shop.texts VALUES (1, _latin1 0x636166E9, _utf8mb4 'naïve 😀 \\'q\\' "d" \\\\ end', _gbk 0x955C41, 0x00FF275C0A, '{"k": "é\\\\n"}'), (2, NULL, '', _gbk 0x5C, X'', 'null')`,
+    );
     // Each firing records the port of the server it fired on: a row with BS's port on BS means it fired there.
     await a.query('CREATE TABLE shop.fired_log (id INT AUTO_INCREMENT PRIMARY KEY, order_id INT NOT NULL, port INT NOT NULL)');
     await a.query(
@@ -26,6 +35,17 @@ export async function loadParallelDataset(lab: Lab, orders = 20_000): Promise<vo
     await a.query('ANALYZE TABLE shop.orders, shop.items1, shop.items2, shop.items3, shop.items4, shop.customers');
     await a.query('CREATE EVENT shop.nightly ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM shop.fired_log WHERE id < 0');
   });
+}
+
+/** shop.texts as hex, row by row: the bytes each column holds. */
+export async function textBytes(lab: Lab, which: Which): Promise<string[]> {
+  const s = await lab.connect(which);
+  try {
+    const rows = await s.query("SELECT CONCAT_WS('|', id, HEX(l1), HEX(u8), HEX(gbk), HEX(bin), HEX(doc)) AS r FROM shop.texts ORDER BY id");
+    return rows.map((r) => String(r.r));
+  } finally {
+    await s.close();
+  }
 }
 
 /** The objects on a server: triggers, routines, events and views of shop. */

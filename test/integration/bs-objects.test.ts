@@ -68,7 +68,7 @@ describe('what only BS held beyond rows: accounts, objects, history', () => {
     expect(preflight).not.toMatch(/nothing only on BS/);
     // The plan: the objects dropped on BS alone before the copy, the account replayed on BS alone (hash masked).
     expect(r.stderr).toMatch(/BS> SET SESSION sql_log_bin = 0/);
-    expect(r.stderr).toMatch(/BS> \$ mariadb-dump [^\n]*-- replaces all data on BS[^\n]*'monitor'@'localhost' \(only on BS\)/);
+    expect(r.stderr).toMatch(/BS> \$ (stdbuf -o64K )?mariadb-dump [^\n]*-- replaces all data on BS[^\n]*'monitor'@'localhost' \(only on BS\)/);
     expect(r.stderr).toContain('BS> DROP PROCEDURE IF EXISTS `shop`.`bs_proc`');
     expect(r.stderr).toContain('BS> DROP VIEW IF EXISTS `shop`.`bs_view`');
     expect(r.stderr).toContain("BS> CREATE USER `monitor`@`localhost` IDENTIFIED BY PASSWORD '********'");

@@ -7,7 +7,7 @@ import { breakLab } from '../../src/lab/break.js';
 import { jsonEvents, runCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
 import { expectPairHealthy, privateState, yesArgs } from '../helpers/pair.js';
-import { countWrites, EXPECTED_OBJECTS, firedOn, loadParallelDataset, objectsOf, startWriter } from '../helpers/parallel.js';
+import { countWrites, EXPECTED_OBJECTS, firedOn, loadParallelDataset, objectsOf, startWriter, textBytes } from '../helpers/parallel.js';
 
 const MODES = ['conflict', 'diverged', 'stopped', 'wiped'] as const;
 const METHODS = ['classic', 'online'] as const;
@@ -47,6 +47,9 @@ describe.each([
         const ran = events.filter((e) => e.event === 'action' && e.step === 4).map((e) => String(e.text));
         const data = ran.filter((t) => t.includes('--no-create-info --no-create-db --skip-triggers'));
         expect(data).toHaveLength(3);
+        // Each data stream carries bytes both ways (MariaDB), under the dump's own output buffer.
+        for (const t of data)
+          expect(t).toMatch(/^\$ (stdbuf -o64K )?mariadb-dump .*--default-character-set=binary.* \| mariadb .*--default-character-set=binary/);
         expect(data.filter((t) => /--where=`id` (<|>=) \d+/.test(t))).toHaveLength(2);
         // Triggers come after every row; the schema before carries none.
         const post = ran.findIndex((t) => t.includes('--triggers --events'));
@@ -66,5 +69,8 @@ describe.each([
         expect(writer.acknowledged.length).toBeGreaterThan(0);
         expect(await firedOn(lab, 'b'), 'trigger firings on BS').toBe(0);
         expect(await objectsOf(lab, 'b')).toEqual(EXPECTED_OBJECTS);
+        const bytes = await textBytes(lab, 'a');
+        expect(bytes[0]).toContain('636166E9');
+        expect(await textBytes(lab, 'b')).toEqual(bytes);
       });
 });

@@ -1,7 +1,7 @@
 // The dump's flags follow the client program and the server together; what no flag can make work is a problem the
 // preflight stops on. Golden argv tails per client × server.
 import { describe, expect, it } from 'vitest';
-import { dumpPlan, loadArgs } from '../../src/adapters/shell/dump-args.js';
+import { dumpPlan, dumpVia, loadArgs } from '../../src/adapters/shell/dump-args.js';
 import { dumpFeatures, type Clients } from '../../src/adapters/shell/clients.js';
 import { parseVersion } from '../../src/dialect/version.js';
 
@@ -26,6 +26,28 @@ const plan = (c: Pick<Clients, 'dump'>, server: string, o: { online?: boolean; g
 const tail = (p: { args: string[] }) => p.args.slice(p.args.indexOf('--max-allowed-packet=1G') + 1);
 
 describe('dump flags from the client and the server', () => {
+  it('a copy’s data streams read from MariaDB carry bytes (SET NAMES binary); MySQL’s, the schema and backups do not', () => {
+    const of = (c: Pick<Clients, 'dump'>, server: string, o: { part?: 'data' | 'schema' | 'post' | 'system'; purpose?: 'copy' | 'backup' }) =>
+      dumpPlan(c, {
+        optionFile: 'F',
+        consistency: 'transaction',
+        server: parseVersion(server),
+        purpose: o.purpose ?? 'copy',
+        part: o.part,
+        databases: ['shop'],
+      }).args.includes('--default-character-set=binary');
+    expect(of(MARIADB_DUMP, '10.11.19-MariaDB', { part: 'data' })).toBe(true);
+    // MySQL refuses a binary string for a JSON column (ER 3144): its data streams stay in utf8mb4.
+    expect(of(MYSQLDUMP_80, '8.0.36', { part: 'data' })).toBe(false);
+    for (const part of ['schema', 'post', 'system', undefined] as const) expect(of(MARIADB_DUMP, '10.11.19-MariaDB', { part }), String(part)).toBe(false);
+    expect(of(MARIADB_DUMP, '10.11.19-MariaDB', { part: 'data', purpose: 'backup' })).toBe(false);
+  });
+
+  it('the dump runs under stdbuf with a 64 KB output buffer where the machine has it, and alone where not', () => {
+    expect(dumpVia({ stdbuf: 'stdbuf' })).toEqual(['stdbuf', '-o64K']);
+    expect(dumpVia({})).toBeUndefined();
+  });
+
   it('a backup of named tables (issue 26): the schema and its tables last, after --, no routine or event, no --databases', () => {
     for (const c of [MARIADB_DUMP, MYSQLDUMP_80]) {
       const args = dumpPlan(c, {

@@ -34,6 +34,8 @@ export interface Clients {
   load: ClientProgram;
   /** The binlog reader is not needed for the copy, so its absence is not an error here (see findBinlogReader). */
   binlog?: ClientProgram;
+  /** coreutils' stdbuf, when on PATH: it gives the dump a bigger output buffer (dump-args.ts, dumpVia). */
+  stdbuf?: string;
 }
 
 export const INSTALL_HINT = 'sudo apt-get install -y mariadb-client (or, for MySQL\u2019s clients: sudo apt-get install -y mysql-client)';
@@ -165,7 +167,8 @@ export async function findClients(o: FindOptions = {}): Promise<Clients> {
   if (!load) throw missing('load', 'the import program');
   // mysqlbinlog does not say whose it is; it comes from the same package as the dump program next to it.
   const binlog = await locate('binlog', { ...o, flavor: dump.flavor }, dump.flavor).catch(() => undefined);
-  return { dump: { ...dump, ...dumpFeatures(dump) }, load, ...(binlog ? { binlog } : {}) };
+  const stdbuf = whichSync('stdbuf', o.path ?? host().env.PATH ?? '') ? 'stdbuf' : undefined;
+  return { dump: { ...dump, ...dumpFeatures(dump) }, load, ...(binlog ? { binlog } : {}), ...(stdbuf ? { stdbuf } : {}) };
 }
 
 /** The binlog reader, required. */
@@ -183,5 +186,7 @@ export function assumedClients(flavor: Flavor, version: string, pathVar = host()
   const names = OWN_NAMES[flavor];
   const at = (command: string) => ({ command, path: whichSync(command, pathVar) ?? '(not installed here)', version, flavor });
   const dump = at(names.dump);
-  return { dump: { ...dump, ...dumpFeatures(dump) }, load: at(names.load), binlog: at(names.binlog) };
+  // The buffer wrapper is this machine's, as the run would find it.
+  const stdbuf = whichSync('stdbuf', pathVar) ? { stdbuf: 'stdbuf' } : {};
+  return { dump: { ...dump, ...dumpFeatures(dump) }, load: at(names.load), binlog: at(names.binlog), ...stdbuf };
 }

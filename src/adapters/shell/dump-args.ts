@@ -143,6 +143,17 @@ export function dumpPlan(c: Pick<Clients, 'dump'>, o: DumpOptions): DumpPlan {
   // WRITE on that table (--opt's --add-locks), so the ranges queued behind one another (a stream showed "no data for
   // 20 s" while the other moved at 16 MB/s, and one big table gained nothing from streams).
   if (o.where !== undefined) args.push(`--where=${o.where}`, '--skip-add-locks');
+  // A parallel copy's data streams carry each column's bytes as stored, unconverted (SET NAMES binary, as mydumper
+  // does): GS no longer converts every string it sends to utf8mb4, nor BS every string it receives back into the
+  // column's character set, about a tenth of BS's CPU on the lab's latin1 table (docs/benchmarks.md); and a byte
+  // sequence that is not valid in the column's character set is copied as it is rather than replaced. MariaDB only:
+  // MySQL refuses a binary string for a JSON column (ER 3144, "Cannot create a JSON value from a string with
+  // CHARACTER SET 'binary'", https://dev.mysql.com/doc/refman/8.0/en/json.html#json-values), where MariaDB's JSON is
+  // a LONGTEXT (https://mariadb.com/kb/en/json-data-type/). The DDL stays in the schema's own parts, with their names.
+  if (binaryData(o)) {
+    args.push(BYTES_CHARSET);
+    reasons.push('--default-character-set=binary: the data streams copy each column’s bytes unconverted (MariaDB)');
+  }
   // Accounts and grants travel with the mysql schema; reload them once imported.
   if ((!some && !o.tables) || o.part === 'system') args.push('--flush-privileges');
   args.push('--hex-blob', '--max-allowed-packet=1G');
@@ -204,8 +215,31 @@ export function clientProblem(c: Pick<Clients, 'dump' | 'load'>, servers: readon
   return undefined;
 }
 
+/** The client option for a session whose strings are bytes (dump: sent as stored; import: read byte by byte). */
+export const BYTES_CHARSET = '--default-character-set=binary';
+
+/** Whether a dump carries its rows as bytes (see dumpPlan): a copy's data part read from MariaDB. */
+export function binaryData(o: Pick<DumpOptions, 'part' | 'purpose' | 'server'>): boolean {
+  return o.part === 'data' && (o.purpose ?? 'copy') === 'copy' && o.server?.flavor === 'mariadb';
+}
+
 export function dumpArgs(c: Pick<Clients, 'dump'>, o: DumpOptions): string[] {
   return dumpPlan(c, o).args;
+}
+
+/**
+ * What the dump runs under: coreutils' stdbuf with a 64 KB output buffer, when the machine has it. Through a pipe
+ * the dump's C library flushes every 4 KB (the pipe's block size), so the tool read 170 MB in 15-24 thousand pieces
+ * and spent about 1 s of CPU moving them, on the same cores as both servers; in 64 KB writes (the size the tool
+ * reads in) it takes about 2,700 reads and a third of that CPU, and the dump itself runs faster
+ * (docs/benchmarks.md). 64 KB, not more: a parallel online copy releases GS once each stream's output shows its
+ * snapshot is open, so the buffer is what that signal may wait for (mysqldump also flushes after every table).
+ * https://www.gnu.org/software/coreutils/manual/html_node/stdbuf-invocation.html
+ */
+export const DUMP_STDOUT_BUFFER = '64K';
+
+export function dumpVia(c: Pick<Clients, 'stdbuf'>): string[] | undefined {
+  return c.stdbuf ? [c.stdbuf, `-o${DUMP_STDOUT_BUFFER}`] : undefined;
 }
 
 /** The import's session without the binary log (recovery/import-binlog.ts decides when). */

@@ -16,6 +16,8 @@ import { ThrottleTransform, type Throttle } from './throttle.js';
 export interface Command {
   command: string;
   args: string[];
+  /** A program the command runs under (`stdbuf -o64K`): spawned first, with the command after it; named as the command. */
+  via?: string[];
   /** Environment for the child (default: inherited). */
   env?: NodeJS.ProcessEnv;
 }
@@ -220,7 +222,8 @@ interface Proc {
 }
 
 function start(side: Side, c: Command, stdin: 'pipe' | 'ignore'): Proc {
-  const child = spawn(c.command, c.args, { stdio: [stdin, side === 'dump' ? 'pipe' : 'ignore', 'pipe'], shell: false, env: c.env ?? clientEnv() });
+  const [program, ...argv] = c.via?.length ? [...c.via, c.command, ...c.args] : [c.command, ...c.args];
+  const child = spawn(program, argv, { stdio: [stdin, side === 'dump' ? 'pipe' : 'ignore', 'pipe'], shell: false, env: c.env ?? clientEnv() });
   const p: Proc = { side, name: basename(c.command), child, stderr: new StderrTail(), exited: Promise.resolve(), killedByUs: false, seq: 0 };
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (s: string) => p.stderr.push(s));

@@ -1,9 +1,9 @@
 // --parallel: how many streams the copy runs, and the parallel copy action itself, computed from GS's tables.
 import { availableParallelism } from 'node:os';
-import { dumpArgs } from '../../adapters/shell/dump-args.js';
+import { binaryData, BYTES_CHARSET, dumpArgs } from '../../adapters/shell/dump-args.js';
 import { ident, literal, stmt } from '../../dialect/statement.js';
 import { donorName, resumingDonorCopy, sourceRead } from '../donor.js';
-import { optionFileSlot, type CommandLine, type CopyStream, type ParallelCopyAction } from '../actions.js';
+import { dumpCommand, optionFileSlot, type CommandLine, type CopyStream, type ParallelCopyAction } from '../actions.js';
 import { dataSizeBytes, listUserSchemas, SYSTEM_SCHEMAS } from '../compare.js';
 import { reachable, type RecoveryContext } from '../context.js';
 import { copyMethod } from '../copy-method.js';
@@ -94,24 +94,36 @@ export async function parallelCopyAction(
   if (parts.length < 2 && !resumed && !oneAtATime) return undefined;
   const rest = resumed ? remainingUnits(resumed) : undefined;
   const schemas = await listUserSchemas(sourceRead(ctx));
-  const dump = (o: Partial<Parameters<typeof dumpArgs>[1]>): CommandLine => ({
-    program: c.dump.command,
-    args: dumpArgs(c, {
-      optionFile: optionFileSlot(fromDonor ? 'R' : 'GS'),
-      consistency: 'transaction',
-      gtid: false,
-      server: ctx.dialect.GS.version,
-      target: ctx.dialect.BS.version,
-      purpose: 'copy',
-      ...o,
-    }),
+  const dump = (o: Partial<Parameters<typeof dumpArgs>[1]>): CommandLine =>
+    dumpCommand(
+      c,
+      dumpArgs(c, {
+        optionFile: optionFileSlot(fromDonor ? 'R' : 'GS'),
+        consistency: 'transaction',
+        gtid: false,
+        server: ctx.dialect.GS.version,
+        target: ctx.dialect.BS.version,
+        purpose: 'copy',
+        ...o,
+      }),
+    );
+  // A data stream that carries its rows as bytes (dump-args.ts, binaryData) is read by the import byte by byte too: a
+  // client whose own character set is multi-byte (sjis, gbk) would take a quote or backslash after a high byte as
+  // part of one character.
+  const dataLoad = binaryData({ part: 'data', server: ctx.dialect.GS.version }) ? { ...load, args: [...load.args, BYTES_CHARSET] } : load;
+  const pair = (label: string, d: CommandLine, estimateBytes = 0, estimateRows = 0): CopyStream => ({
+    label,
+    dump: d,
+    load: d.args.includes(BYTES_CHARSET) ? dataLoad : load,
+    estimateBytes,
+    estimateRows,
   });
-  const pair = (label: string, d: CommandLine, estimateBytes = 0, estimateRows = 0): CopyStream => ({ label, dump: d, load, estimateBytes, estimateRows });
   // One table by name: the dump names it alone, and the import is pointed at its schema (the dump then says no USE).
   const namedTable = (p: StreamPart): CopyStream => {
     const [schema, table] = [p.schemas[0], p.tables[0].slice(p.schemas[0].length + 1)];
     const d = dump({ part: 'data', tables: { schema, names: [table] } });
-    return { ...pair(p.label, d, p.estimateBytes, p.estimateRows), load: { ...load, args: [...load.args, `--database=${schema}`] } };
+    const named = pair(p.label, d, p.estimateBytes, p.estimateRows);
+    return { ...named, load: { ...named.load, args: [...named.load.args, `--database=${schema}`] } };
   };
   const before = schemas.length && (rest?.schema ?? true) ? [pair(SCHEMA_UNIT, dump({ part: 'schema', databases: schemas }))] : [];
   // The mysql schema whole, side by side with the data (nothing of the users' schemas depends on it).

@@ -2,7 +2,7 @@
 // for completeness before anything may replicate from it. Credentials reach the clients in 0600 option files.
 import { dumpArgs, loadArgs, serverStateTables } from '../../adapters/shell/dump-args.js';
 import { ident, stmt } from '../../dialect/statement.js';
-import { optionFileSlot, type Action, type CommandLine, type SqlAction } from '../actions.js';
+import { dumpCommand, optionFileSlot, type Action, type CommandLine, type SqlAction } from '../actions.js';
 import { aroundOwnWrites, unmeasured } from '../fence.js';
 import { bothReachable, reachable, type RecoveryContext } from '../context.js';
 import { dataSizeBytes, listUserSchemas } from '../compare.js';
@@ -122,9 +122,9 @@ export async function copyCommands(ctx: RecoveryContext): Promise<{ dump: Comman
   // --donor: the dump reads the frozen donor (R), with no lock and no coordinates of its own (step 3 recorded them).
   const donor = copyMethod(ctx).coordinatesFrom === 'donor';
   return {
-    dump: {
-      program: c.dump.command,
-      args: dumpArgs(c, {
+    dump: dumpCommand(
+      c,
+      dumpArgs(c, {
         optionFile: optionFileSlot(donor ? 'R' : 'GS'),
         consistency: copyMethod(ctx).dump,
         gtid: !donor && usesGtidPositioning(ctx),
@@ -132,7 +132,7 @@ export async function copyCommands(ctx: RecoveryContext): Promise<{ dump: Comman
         target: ctx.dialect.BS.version,
         purpose: 'copy',
       }),
-    },
+    ),
     load: { program: c.load.command, args: loadArgs(c, { optionFile: optionFileSlot('BS'), unlogged: !importBinlog(ctx).logged }) },
   };
 }
