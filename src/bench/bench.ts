@@ -10,7 +10,7 @@
 // classic from GS against classic with --donor r (donor-bench.ts). One JSON object per line on stdout.
 //   node dist/bench/bench.js [--rows 1000000[,200000...]] [--methods classic,online] [--write-rate 500] [--dir <lab dir>]
 //                            [--audit-rows 4000000] [--audit-only]
-//                            [--parallel 1,2,4] [--parallel-rows 1000000] [--import-rows 1000000]
+//                            [--parallel 1,2,4] [--parallel-rows 1000000] [--parallel-rounds 3] [--import-rows 1000000]
 //                            [--donor-rows 1000000] [--donor-only]
 //                            (--methods '', --audit-rows '', --parallel '', --import-rows '' or --donor-rows '' skips a part)
 import { spawn } from 'node:child_process';
@@ -28,6 +28,7 @@ import { startLab, type Lab } from '../lab/lab.js';
 import { loadOrders } from '../lab/load.js';
 import type { JournalData } from '../engine/journal.js';
 import { BENCH_METHODS, methodArgs, physicalFigures, rawConsistency, type BenchMethod } from './physical.js';
+import { cpuBetween, cpuBusySeconds } from './cpu-busy.js';
 import { parallelBench, type Stall } from './parallel-bench.js';
 import { importBench } from './import-bench.js';
 import { fullReads, outsideCopy, type FullReads } from './reads.js';
@@ -57,6 +58,8 @@ interface ToolRun {
   outsideCopySeconds: Record<string, number> | null;
   /** The run's journal as it ended (the audit reads what step 2 kept and what the proof verified). */
   journal?: JournalData;
+  /** CPU the machine spent from the copy's start to its end (cpu-busy.ts), when /proc/stat could be read. */
+  copyCpuSeconds?: number;
 }
 
 /** The writer lists the gaps longer than this (issue 28's target for GS's longest stall). */
@@ -144,6 +147,8 @@ export async function runTool(lab: Lab, method: BenchMethod, extra: string[] = [
   let out = '';
   let err = '';
   const stepStartedAt: Record<string, number> = {};
+  let cpuAtCopyStart: number | undefined;
+  let cpuAtCopyEnd: number | undefined;
   child.stdout.on('data', (d) => {
     // Each line as it arrives (the chunk may end mid-line): a step_start's time is when the bench saw it.
     const from = out.lastIndexOf('\n') + 1;
@@ -151,6 +156,8 @@ export async function runTool(lab: Lab, method: BenchMethod, extra: string[] = [
     for (const line of out.slice(from).split('\n').slice(0, -1).filter(Boolean)) {
       const e = JSON.parse(line) as Record<string, unknown>;
       if (e.event === 'step_start') stepStartedAt[String(e.step)] = performance.now();
+      if (e.event === 'activity' && e.id === 'copy' && e.state === 'start') cpuAtCopyStart = cpuBusySeconds();
+      if (e.event === 'copy_complete') cpuAtCopyEnd = cpuBusySeconds();
     }
   });
   child.stderr.on('data', (d) => (err += d));
@@ -185,6 +192,7 @@ export async function runTool(lab: Lab, method: BenchMethod, extra: string[] = [
     fullReads: data ? fullReads(data) : null,
     outsideCopySeconds: data ? outsideCopy(data, totalSeconds, copySeconds) : null,
     journal: data,
+    copyCpuSeconds: cpuBetween(cpuAtCopyStart, cpuAtCopyEnd),
   };
 }
 
@@ -245,6 +253,9 @@ async function main(): Promise<void> {
       // Issue 18: --parallel 1,2,4 side by side with the raw pipe (parallel-bench.ts); '' skips it.
       parallel: { type: 'string', default: '1,2,4' },
       'parallel-rows': { type: 'string', default: '1000000' },
+      // Each shape's variants run this many times, interleaved, and the medians are set side by side: one run of each
+      // varied by 20 % from one minute to the next on a shared 2-core machine.
+      'parallel-rounds': { type: 'string', default: '3' },
       // Issue 29: where the import's time goes (import-bench.ts); '' skips it.
       'import-rows': { type: 'string', default: '1000000' },
       // Issue 26: at these sizes (of --rows), each method's audit run (audit.ts); '' skips it. --audit-only: that run
@@ -272,6 +283,9 @@ async function main(): Promise<void> {
   const streams = values.parallel ? values.parallel.split(',').map((x) => Number(x.trim())) : [];
   if (streams.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--parallel must be whole numbers of streams, not "${values.parallel}"`);
 
+  const parallelRounds = Number(values['parallel-rounds']);
+  if (!(Number.isInteger(parallelRounds) && parallelRounds > 0))
+    throw new Error(`--parallel-rounds must be a positive whole number, not "${values['parallel-rounds']}"`);
   const donorRows = values['donor-rows'] ? Number(values['donor-rows']) : 0;
   if (values['donor-rows'] && !(Number.isInteger(donorRows) && donorRows > 0))
     throw new Error(`--donor-rows must be a positive whole number, not "${values['donor-rows']}"`);
@@ -347,7 +361,7 @@ async function main(): Promise<void> {
   if (values['import-rows']) await importBench({ rows: Number(values['import-rows']), dir: values.dir });
   if (streams.length)
     await parallelBench(
-      { streams, rows: Number(values['parallel-rows']), writeRate, dir: values.dir },
+      { streams, rows: Number(values['parallel-rows']), rounds: parallelRounds, writeRate, dir: values.dir },
       { startWriter, runTool, rawPipeSeconds, forgetRawImport },
     );
   if (donorRows) await donorBench({ rows: donorRows, writeRate, dir: values.dir && join(values.dir, 'donor') }, { startWriter, runTool }, emit);

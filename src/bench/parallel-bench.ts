@@ -2,7 +2,10 @@
 // the same data in the same run: one table of 1M rows, then four tables of 250k. For each shape: the raw `dump | load`
 // pipe; the tool, classic, with --parallel 1, 2, 4 (GS's longest write stall = how long it was locked); the tool, online,
 // --parallel 2 (GS's longest write stall = the snapshot window); and mydumper/myloader with two threads when they are
-// installed (the reference only: the tool does not use them). One JSON object per line on stdout.
+// installed (the reference only: the tool does not use them). Each variant runs --parallel-rounds times, interleaved
+// (round 1 of every variant, then round 2, …), each run with the CPU the machine spent during its copy; a summary line
+// per variant gives the medians and, for the tool's, the throughput against mydumper/myloader's median. One JSON
+// object per line on stdout.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +13,7 @@ import { join } from 'node:path';
 import { breakLab } from '../lab/break.js';
 import { startLab, type Lab } from '../lab/lab.js';
 import { loadOrders } from '../lab/load.js';
+import { cpuBetween, cpuBusySeconds } from './cpu-busy.js';
 
 /** A gap between the bench writer's acknowledged inserts on GS, and when it began (performance.now()). */
 export interface Stall {
@@ -26,6 +30,7 @@ export interface BenchTools {
   ) => Promise<{
     copySeconds: number;
     copyBytes: number;
+    copyCpuSeconds?: number;
     verified: boolean;
     exitCode: number | null;
     totalSeconds: number;
@@ -38,11 +43,21 @@ export interface BenchTools {
 export interface ParallelBenchOptions {
   streams: number[];
   rows: number;
+  /** How many times each variant runs, interleaved (default 1). */
+  rounds?: number;
   writeRate: number;
   dir?: string;
 }
 
-const round = (x: number) => Math.round(x * 100) / 100;
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** The middle value (the mean of the middle two for an even count), or undefined for none. */
+function median(xs: number[] | undefined): number | undefined {
+  if (!xs?.length) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
 
 /** Four tables of `rows / 4` each, shaped like shop.orders, loaded the same way. */
 async function loadFourTables(lab: Lab, rows: number): Promise<void> {
@@ -146,56 +161,90 @@ export async function parallelBench(o: ParallelBenchOptions, t: BenchTools): Pro
       } else await loadFourTables(lab, o.rows);
       const emit = (line: Record<string, unknown>) => process.stdout.write(JSON.stringify({ bench: 'parallel', shape, rows: o.rows, ...line }) + '\n');
 
-      await rebreak(lab);
-      process.stderr.write(`bench: parallel, ${shape}: raw pipe…\n`);
-      const rawWriter = await t.startWriter(lab, o.writeRate);
-      const raw = await t.rawPipeSeconds(lab, 'classic');
-      const rw = await rawWriter.stop();
-      await t.forgetRawImport(lab);
-      emit({ variant: 'raw pipe', copySeconds: round(raw), gsMaxWriteStallMs: rw.maxGapMs });
-
       const variants: Array<{ method: 'classic' | 'online'; n: number }> = [
         ...o.streams.map((n) => ({ method: 'classic' as const, n })),
         ...(o.streams.includes(2) ? [{ method: 'online' as const, n: 2 }] : []),
       ];
-      for (const v of variants) {
+      const REFERENCE = 'mydumper/myloader 2 threads (reference)';
+      const runs = new Map<string, Array<{ seconds: number; cpu?: number }>>();
+      const keep = (variant: string, seconds: number, cpu?: number) => runs.set(variant, [...(runs.get(variant) ?? []), { seconds, cpu }]);
+      const rounds = o.rounds ?? 1;
+      for (let round = 1; round <= rounds; round++) {
+        const tag = rounds > 1 ? ` (round ${round} of ${rounds})` : '';
         await rebreak(lab);
-        process.stderr.write(`bench: parallel, ${shape}: ${v.method} --parallel ${v.n}…\n`);
-        const writer = await t.startWriter(lab, o.writeRate);
-        const r = await t.runTool(lab, v.method, ['--parallel', String(v.n)]);
-        const w = await writer.stop();
+        process.stderr.write(`bench: parallel, ${shape}: raw pipe${tag}…\n`);
+        const rawWriter = await t.startWriter(lab, o.writeRate);
+        const rawCpu0 = cpuBusySeconds();
+        const raw = await t.rawPipeSeconds(lab, 'classic');
+        const rawCpu = cpuBetween(rawCpu0, cpuBusySeconds());
+        const rw = await rawWriter.stop();
+        await t.forgetRawImport(lab);
+        keep('raw pipe', raw, rawCpu);
+        emit({ round, variant: 'raw pipe', copySeconds: round2(raw), copyCpuSeconds: rawCpu, gsMaxWriteStallMs: rw.maxGapMs });
+
+        for (const v of variants) {
+          await rebreak(lab);
+          process.stderr.write(`bench: parallel, ${shape}: ${v.method} --parallel ${v.n}${tag}…\n`);
+          const writer = await t.startWriter(lab, o.writeRate);
+          const r = await t.runTool(lab, v.method, ['--parallel', String(v.n)]);
+          const w = await writer.stop();
+          const variant = `${v.method} --parallel ${v.n}`;
+          if (r.exitCode === 0 && r.verified) keep(variant, r.copySeconds, r.copyCpuSeconds);
+          emit({
+            round,
+            variant,
+            copySeconds: round2(r.copySeconds),
+            copyCpuSeconds: r.copyCpuSeconds,
+            rawPipeSeconds: round2(raw),
+            // Throughput against the raw single pipe on the same data, in the same round: raw time / tool time.
+            throughputVsRaw: r.copySeconds > 0 ? round2(raw / r.copySeconds) : null,
+            dumpBytes: r.copyBytes,
+            gsMaxWriteStallMs: w.maxGapMs,
+            writerFailures: w.failures,
+            verified: r.verified,
+            exitCode: r.exitCode,
+          });
+        }
+        if (haveMydumper) {
+          await rebreak(lab);
+          process.stderr.write(`bench: parallel, ${shape}: mydumper/myloader, 2 threads (reference)${tag}…\n`);
+          // The same writer on GS as for every other variant: the reference's dump does not lock GS for its length
+          // (--trx-consistency-only), so GS takes the writer's inserts on the same cores, as in the online copy.
+          const writer = await t.startWriter(lab, o.writeRate);
+          const cpu0 = cpuBusySeconds();
+          const m = await mydumperSeconds(lab);
+          const cpu = cpuBetween(cpu0, cpuBusySeconds());
+          const w = await writer.stop();
+          keep(REFERENCE, m.dumpSeconds + m.loadSeconds, cpu);
+          emit({
+            round,
+            variant: REFERENCE,
+            copySeconds: round2(m.dumpSeconds + m.loadSeconds),
+            copyCpuSeconds: cpu,
+            dumpSeconds: round2(m.dumpSeconds),
+            loadSeconds: round2(m.loadSeconds),
+            rawPipeSeconds: round2(raw),
+            throughputVsRaw: round2(raw / (m.dumpSeconds + m.loadSeconds)),
+            gsMaxWriteStallMs: w.maxGapMs,
+            writerFailures: w.failures,
+          });
+        } else if (round === 1) emit({ variant: 'mydumper/myloader', skipped: 'not installed (apt-get install mydumper)' });
+      }
+      // The medians side by side: throughput is time's inverse, so a ratio of throughputs is the reference's median
+      // time over the variant's (≥ 1: as fast as the reference or faster).
+      const reference = median(runs.get(REFERENCE)?.map((r) => r.seconds));
+      for (const [variant, list] of runs) {
+        const seconds = median(list.map((r) => r.seconds))!;
+        const cpu = median(list.flatMap((r) => (r.cpu === undefined ? [] : [r.cpu])));
         emit({
-          variant: `${v.method} --parallel ${v.n}`,
-          copySeconds: round(r.copySeconds),
-          rawPipeSeconds: round(raw),
-          // Throughput against the raw single pipe on the same data, in the same run: raw time / tool time.
-          throughputVsRaw: r.copySeconds > 0 ? round(raw / r.copySeconds) : null,
-          dumpBytes: r.copyBytes,
-          gsMaxWriteStallMs: w.maxGapMs,
-          writerFailures: w.failures,
-          verified: r.verified,
-          exitCode: r.exitCode,
+          summary: true,
+          variant,
+          runs: list.length,
+          medianCopySeconds: round2(seconds),
+          ...(cpu !== undefined ? { medianCopyCpuSeconds: round2(cpu) } : {}),
+          ...(reference !== undefined && variant !== REFERENCE ? { throughputVsMydumper: round2(reference / seconds) } : {}),
         });
       }
-      if (haveMydumper) {
-        await rebreak(lab);
-        process.stderr.write(`bench: parallel, ${shape}: mydumper/myloader, 2 threads (reference)…\n`);
-        // The same writer on GS as for every other variant: the reference's dump does not lock GS for its length
-        // (--trx-consistency-only), so GS takes the writer's inserts on the same cores, as in the online copy.
-        const writer = await t.startWriter(lab, o.writeRate);
-        const m = await mydumperSeconds(lab);
-        const w = await writer.stop();
-        emit({
-          variant: 'mydumper/myloader 2 threads (reference)',
-          copySeconds: round(m.dumpSeconds + m.loadSeconds),
-          dumpSeconds: round(m.dumpSeconds),
-          loadSeconds: round(m.loadSeconds),
-          rawPipeSeconds: round(raw),
-          throughputVsRaw: round(raw / (m.dumpSeconds + m.loadSeconds)),
-          gsMaxWriteStallMs: w.maxGapMs,
-          writerFailures: w.failures,
-        });
-      } else emit({ variant: 'mydumper/myloader', skipped: 'not installed (apt-get install mydumper)' });
     } finally {
       await lab.stop();
     }
