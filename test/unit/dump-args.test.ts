@@ -41,6 +41,23 @@ describe('dump flags from the client and the server', () => {
     expect(of(MYSQLDUMP_80, '8.0.36', { part: 'data' })).toBe(false);
     for (const part of ['schema', 'post', 'system', undefined] as const) expect(of(MARIADB_DUMP, '10.11.19-MariaDB', { part }), String(part)).toBe(false);
     expect(of(MARIADB_DUMP, '10.11.19-MariaDB', { part: 'data', purpose: 'backup' })).toBe(false);
+    // Without --hex-blob: under the binary character set it would write every string column in hex.
+    const data = dumpPlan(MARIADB_DUMP, {
+      optionFile: 'F',
+      consistency: 'transaction',
+      server: parseVersion('10.11.19-MariaDB'),
+      part: 'data',
+      databases: ['shop'],
+    });
+    expect(data.args).not.toContain('--hex-blob');
+    const schema = dumpPlan(MARIADB_DUMP, {
+      optionFile: 'F',
+      consistency: 'transaction',
+      server: parseVersion('10.11.19-MariaDB'),
+      part: 'schema',
+      databases: ['shop'],
+    });
+    expect(schema.args).toContain('--hex-blob');
   });
 
   it('the dump runs under stdbuf with a 64 KB output buffer where the machine has it, and alone where not', () => {

@@ -156,7 +156,12 @@ export function dumpPlan(c: Pick<Clients, 'dump'>, o: DumpOptions): DumpPlan {
   }
   // Accounts and grants travel with the mysql schema; reload them once imported.
   if ((!some && !o.tables) || o.part === 'system') args.push('--flush-privileges');
-  args.push('--hex-blob', '--max-allowed-packet=1G');
+  // --hex-blob keeps binary columns safe in a text stream. A stream of bytes (binaryData) goes without it: under the
+  // binary character set it would write every string column in hex too ("and other non-binary data types when used
+  // with the binary character set", https://dev.mysql.com/doc/refman/8.0/en/mysqldump.html#option_mysqldump_hex-blob),
+  // 1.7 times the bytes and three times the import client's CPU on the lab's table; escaped as the dump escapes every
+  // string (no raw NUL, CR or LF inside a value), the bytes reach the column as they were.
+  args.push(...(binaryData(o) ? [] : ['--hex-blob']), '--max-allowed-packet=1G');
 
   const copyByGtid = (o.purpose ?? 'copy') === 'copy' && o.gtid === true;
   const serverFlavor = server?.flavor ?? p.flavor;
