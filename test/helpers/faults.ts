@@ -151,14 +151,17 @@ export async function faultDuringCopy(
 }
 
 /**
- * The session on `s` of an import into shop, if one is there: its dump said USE `shop` (a single stream's after the
- * mysql schema, which --all-databases dumps first; a data stream's from its start). It is there between statements
- * too, where a paced 1 MB INSERT runs only a few ms every second or two: catching the INSERT itself was a race a
- * clean-clone run on a RAM disk lost (it then killed a session of a later step).
+ * The session on `s` of an import into shop that carries shop.orders' rows, if one is there: its dump said USE `shop`
+ * (a single stream's after the mysql schema, which --all-databases dumps first; a data stream's from its start) and it
+ * has run a statement of at least 512 KB (MariaDB's MAX_MEMORY_USED: the dump's extended INSERTs of shop.orders are
+ * about 1 MB; the small tables' stream never gets there). It is there between statements too, where a paced 1 MB
+ * INSERT runs only a few ms every second or two: catching the INSERT itself was a race a clean-clone run on a RAM disk
+ * lost (it then killed a session of a later step); taking the lowest id in shop was one too, once the dumps wrote in
+ * 64 KB pieces: the small tables' stream, done in one piece, could be the one killed after it had ended.
  */
 export async function importSessionInShop(s: ServerSession): Promise<number | undefined> {
   const [row] = await s.query(
-    "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = 'shop' AND ID <> CONNECTION_ID() AND COMMAND IN ('Query', 'Sleep') ORDER BY ID LIMIT 1",
+    "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = 'shop' AND ID <> CONNECTION_ID() AND COMMAND IN ('Query', 'Sleep') AND MAX_MEMORY_USED >= 524288 ORDER BY ID LIMIT 1",
   );
   return row ? Number(row.ID) : undefined;
 }
