@@ -217,6 +217,8 @@ interface Proc {
   status?: ExitStatus;
   spawnError?: Error;
   killedByUs: boolean;
+  /** The signals we sent it: a side that died of another signal was killed by someone else, whatever we sent after. */
+  sent: Set<NodeJS.Signals>;
   /** Order of exit, to tell cause from consequence. */
   seq: number;
 }
@@ -224,7 +226,7 @@ interface Proc {
 function start(side: Side, c: Command, stdin: 'pipe' | 'ignore'): Proc {
   const [program, ...argv] = c.via?.length ? [...c.via, c.command, ...c.args] : [c.command, ...c.args];
   const child = spawn(program, argv, { stdio: [stdin, side === 'dump' ? 'pipe' : 'ignore', 'pipe'], shell: false, env: c.env ?? clientEnv() });
-  const p: Proc = { side, name: basename(c.command), child, stderr: new StderrTail(), exited: Promise.resolve(), killedByUs: false, seq: 0 };
+  const p: Proc = { side, name: basename(c.command), child, stderr: new StderrTail(), exited: Promise.resolve(), killedByUs: false, sent: new Set(), seq: 0 };
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (s: string) => p.stderr.push(s));
   p.exited = new Promise((resolve) => {
@@ -309,6 +311,7 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
   const kill = (p: Proc, signal: NodeJS.Signals) => {
     if (!running(p)) return;
     p.killedByUs = true;
+    p.sent.add(signal);
     p.child.kill(signal);
   };
   // SIGTERM lets a client close its connection cleanly; SIGKILL makes sure it is gone.
@@ -432,8 +435,12 @@ export async function runCopyPipe(o: CopyOptions): Promise<CopyResult> {
 
   // The cause is the side that failed on its own, first; a side we killed, a dump killed by SIGPIPE or failing to write
   // because the import had gone, is a consequence (its exit can reach us before the import's).
+  // A side we signalled that died of a signal we did not send (a dump SIGKILLed by someone else, whose exit reached us
+  // after the import's clean EOF exit had made us SIGTERM it) is the cause all the same.
+  const killedByOthers = (p: Proc) => p.status?.signal != null && !p.sent.has(p.status.signal) && p.status.signal !== 'SIGPIPE';
   const consequence = (p: Proc) =>
-    p.killedByUs || (p.side === 'dump' && (p.status?.signal === 'SIGPIPE' || (wroteIntoNothing(p) && (failed(load) || flowError !== undefined))));
+    (p.killedByUs && !killedByOthers(p)) ||
+    (p.side === 'dump' && (p.status?.signal === 'SIGPIPE' || (wroteIntoNothing(p) && (failed(load) || flowError !== undefined))));
   const failures = [dump, load].filter(failed).sort((a, b) => a.seq - b.seq);
   const cause = failures.find((p) => !consequence(p));
   if (cause) throw fail(describeExit(cause, secrets, o.servers), cause);
